@@ -1,0 +1,17 @@
+export {
+  assert,
+  BackendError,
+  CheckpointError,
+  ConfigError,
+  DataError,
+  NotFoundError,
+  NumericError,
+  UsageError,
+} from "./errors.js";
+export {
+  EXIT_CODES,
+  exitCodeFor,
+  TmlError,
+  type TmlErrorCode,
+  type TmlErrorOptions,
+} from "./tml-error.js";

@@ -1,0 +1,2 @@
+/** Test helpers shared by tml-ts packages (imported as `@tml/core/testing`). */
+export {};
