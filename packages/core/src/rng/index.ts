@@ -1,1 +1,1 @@
-export {};
+export { Rng, type RngState } from "./rng.js";
