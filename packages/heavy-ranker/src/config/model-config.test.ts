@@ -1,0 +1,63 @@
+import { describe, expect, it } from "vitest";
+import { modelConfigSchema } from "./model-config.js";
+
+const tower = { mlp_config: { layer_sizes: [4, 1] } };
+
+describe("modelConfigSchema", () => {
+  it("applies defaults and keeps task order", () => {
+    const config = modelConfigSchema.parse({ tasks: { b: tower, a: tower } });
+    expect(Object.keys(config.tasks)).toEqual(["b", "a"]);
+    expect(config.multi_task_type).toBe("share_none");
+    expect(config.tasks.b?.pos_weight).toBe(1);
+    expect(config.tasks.b?.mlp_config?.final_layer_activation).toBe(false);
+  });
+
+  it("rejects unknown keys with their path", () => {
+    const result = modelConfigSchema.safeParse({ tasks: { a: { ...tower, extra: 1 } } });
+    expect(result.success).toBe(false);
+    expect(JSON.stringify(result.error?.issues)).toContain("extra");
+  });
+
+  it("enforces one_of groups", () => {
+    const none = modelConfigSchema.safeParse({ tasks: { a: {} } });
+    expect(none.success).toBe(false);
+    const two = modelConfigSchema.safeParse({
+      tasks: { a: { ...tower, mask_net_config: { mask_blocks: [] } } },
+    });
+    expect(two.success).toBe(false);
+    const block = { output_size: 4, input_layer_norm: false };
+    const maskNet = (extra: object) =>
+      modelConfigSchema.safeParse({
+        tasks: { a: { mask_net_config: { mask_blocks: [{ ...block, ...extra }] } } },
+      }).success;
+    expect(maskNet({ aggregation_size: 2 })).toBe(true);
+    expect(maskNet({})).toBe(false);
+    expect(maskNet({ aggregation_size: 2, reduction_factor: 0.5 })).toBe(false);
+  });
+
+  it("ties backbone presence to multi_task_type", () => {
+    expect(
+      modelConfigSchema.safeParse({ tasks: { a: tower }, multi_task_type: "share_all" }).success,
+    ).toBe(false);
+    expect(modelConfigSchema.safeParse({ tasks: { a: tower }, backbone: tower }).success).toBe(
+      false,
+    );
+    expect(
+      modelConfigSchema.safeParse({
+        tasks: { a: tower },
+        backbone: tower,
+        multi_task_type: "share_partial",
+      }).success,
+    ).toBe(true);
+  });
+
+  it("requires layer norm center == scale", () => {
+    const featurization = (layerNorm: object) =>
+      modelConfigSchema.safeParse({
+        tasks: { a: tower },
+        featurization_config: { double_norm_log_config: { layer_norm_config: layerNorm } },
+      }).success;
+    expect(featurization({ center: true, scale: true })).toBe(true);
+    expect(featurization({ center: true, scale: false })).toBe(false);
+  });
+});
