@@ -1,1 +1,8 @@
-export {};
+export {
+  createLogger,
+  type Logger,
+  type LoggerOptions,
+  type LogLevel,
+  type LogSink,
+  silentLogger,
+} from "./logger.js";
