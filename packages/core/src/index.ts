@@ -1,6 +1,7 @@
 export * from "./config/index.js";
 export * from "./engine/index.js";
 export * from "./errors/index.js";
+export * from "./io/index.js";
 export * from "./logging/index.js";
 export * from "./losses/index.js";
 export * from "./metrics/index.js";
