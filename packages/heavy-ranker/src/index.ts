@@ -1,2 +1,33 @@
-export {};
+export * from "./config/data-config.js";
+export * from "./config/load-recap-config.js";
 export * from "./config/model-config.js";
+export * from "./config/optimizer-config.js";
+export * from "./config/preprocess-config.js";
+export * from "./config/recap-config.js";
+export * from "./config/training-config.js";
+export type { FeatureBatch, FeatureColumn, FeatureValues } from "./features/feature-batch.js";
+export { keepRateWeights } from "./features/keep-rate-weights.js";
+export { labelColumnIndices } from "./features/label-columns.js";
+export { type NpyArray, parseNpy, readNpyMaskIndices } from "./features/npy.js";
+export {
+  type Matrix,
+  prepareRecapArrays,
+  type RecapArrays,
+  type RecapArraysOptions,
+  type RecapDataMode,
+} from "./features/prepare-recap-arrays.js";
+export { applyPreprocessors } from "./features/preprocess.js";
+export {
+  disposeRecapBatch,
+  RECAP_EMBEDDING_FIELDS,
+  type RecapBatch,
+} from "./features/recap-batch.js";
+export { createRecapFeaturizer, type RecapFeaturizer } from "./features/recap-featurizer.js";
+export {
+  loadSegdenseSchema,
+  parseSegdenseSchema,
+  type SegdenseFeature,
+  type SegdenseSchema,
+  usedFeatures,
+} from "./features/segdense-schema.js";
+export { toRecapBatch } from "./features/to-recap-batch.js";
