@@ -1,0 +1,98 @@
+import { describe, expect, it } from "vitest";
+import { fitLogisticRegression, predictLogit } from "./__fixtures__/logistic-regression.js";
+import { expectedAuc, rocAuc } from "./expected-auc.js";
+import { SEGDENSE_LAYOUT } from "./ranker-chunk.js";
+import { RankerGenerator } from "./ranker-generator.js";
+
+const SMALL = { continuous: 96, binary: 64, discrete: 8, embedding: 16 };
+const FAV = "recap.engagement.is_favorited";
+
+describe("RankerGenerator", () => {
+  it("is a pure function of the seed, whatever the chunk sizes", () => {
+    const a = new RankerGenerator({ seed: 11, layout: SMALL, users: 200, authors: 50 });
+    const b = new RankerGenerator({ seed: 11, layout: SMALL, users: 200, authors: 50 });
+    const c = new RankerGenerator({ seed: 12, layout: SMALL, users: 200, authors: 50 });
+    const whole = a.nextChunk(8);
+    const first = b.nextChunk(3);
+    const second = b.nextChunk(5);
+    expect(Array.from(whole.continuous.subarray(0, 3 * SMALL.continuous))).toEqual(
+      Array.from(first.continuous),
+    );
+    expect(Array.from(whole.continuous.subarray(3 * SMALL.continuous))).toEqual(
+      Array.from(second.continuous),
+    );
+    expect(whole.labels[8]!.subarray(3)).toEqual(second.labels[8]);
+    expect(whole.userId.subarray(0, 3)).toEqual(first.userId);
+    expect(Array.from(c.nextChunk(8).continuous)).not.toEqual(Array.from(whole.continuous));
+  });
+
+  it("fills the full segdense layout with 0/1 labels and in-range values", () => {
+    const generator = new RankerGenerator({ seed: 1 });
+    const chunk = generator.nextChunk(4);
+    expect(chunk.layout).toEqual(SEGDENSE_LAYOUT);
+    expect(chunk.continuous.length).toBe(4 * 6000);
+    expect(chunk.binary.length).toBe(4 * 512);
+    expect(chunk.discrete.length).toBe(4 * 320);
+    expect(chunk.userEmbedding.length).toBe(4 * 200);
+    expect(chunk.labels).toHaveLength(13);
+    for (const column of chunk.labels)
+      for (const v of column) expect(v === 0n || v === 1n).toBe(true);
+    for (const v of chunk.binary) expect(v === 0n || v === 1n).toBe(true);
+    for (const v of chunk.continuous) expect(v >= 0 && Number.isFinite(v)).toBe(true);
+    for (const v of chunk.discrete) expect(v >= 0n && v < 10_000n).toBe(true);
+  });
+
+  it("hits each task's target positive rate", () => {
+    const generator = new RankerGenerator({ seed: 5, layout: SMALL });
+    const rows = 40_000;
+    generator.nextChunk(rows);
+    const report = generator.report();
+    const rates = new Set<number>();
+    for (const [name, summary] of Object.entries(report)) {
+      const rate = summary.targetRate;
+      rates.add(rate);
+      const sd = Math.sqrt(rows * rate * (1 - rate));
+      // Binomial noise plus the calibration sample's own error (20k rows).
+      expect(Math.abs(summary.positives - rows * rate), name).toBeLessThan(
+        5 * sd + 0.06 * rows * rate + 2,
+      );
+      expect(summary.bayesAuc, name).toBeGreaterThan(0.75);
+    }
+    expect(rates.size).toBeGreaterThan(8);
+  });
+
+  it("plants signal a logistic regression on the informative features recovers", () => {
+    const generator = new RankerGenerator({ seed: 9, layout: SMALL, rates: { [FAV]: 0.15 } });
+    const t = generator.model.taskNames.indexOf(FAV);
+    const D = generator.model.featureCount;
+    const train = generator.nextChunk(20_000);
+    const test = generator.nextChunk(10_000);
+    const weights = fitLogisticRegression(
+      generator.informativeFeatures(train),
+      Array.from(train.labels[t]!, Number),
+      D,
+      1e-4,
+      10,
+    );
+    const scores = predictLogit(generator.informativeFeatures(test), weights, D, test.rows);
+    const labels = Array.from(test.labels[t]!, Number);
+    const fitted = rocAuc(scores, labels);
+    const trueP = test.logits![t]!.map((logit) => 1 / (1 + Math.exp(-logit)));
+    const bayes = expectedAuc(trueP);
+    const oracle = rocAuc(trueP, labels);
+    expect(bayes).toBeGreaterThan(0.75);
+    expect(fitted).toBeGreaterThan(oracle - 0.015);
+    expect(fitted).toBeLessThan(oracle + 0.01);
+    // The fitted weights recover the planted ones (bias aside).
+    const planted = generator.model.weights.subarray(t * D, (t + 1) * D);
+    let dot = 0;
+    let normA = 0;
+    let normB = 0;
+    for (let d = 0; d < D; d++) {
+      dot += planted[d]! * weights[d]!;
+      normA += planted[d]! ** 2;
+      normB += weights[d]! ** 2;
+    }
+    expect(dot / Math.sqrt(normA * normB)).toBeGreaterThan(0.95);
+  });
+});
