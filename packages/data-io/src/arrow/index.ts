@@ -1,1 +1,14 @@
-export {};
+export {
+  allocateValues,
+  type BatchSource,
+  type Column,
+  type ColumnArrayTypes,
+  type ColumnBatch,
+  type ColumnDType,
+  type ColumnSpec,
+  type ColumnValues,
+  describeColumnType,
+  getColumn,
+} from "./column-batch.js";
+export { sliceRows } from "./slice-rows.js";
+export { recordBatchToColumns, type ToColumnsOptions } from "./to-columns.js";
