@@ -1,1 +1,33 @@
-export {};
+export {
+  DenseOptimizer,
+  type DenseOptimizerOptions,
+  type GradientMap,
+  type OptimizerStateJson,
+  type OptimizerStepResult,
+  type ParameterGroup,
+} from "./dense-optimizer.js";
+export { clipScale, globalNorm } from "./global-norm.js";
+export {
+  type AccumulationAction,
+  type AccumulationParity,
+  accumulationAction,
+  type GradientAccumulationOptions,
+} from "./gradient-accumulation.js";
+export {
+  computeLearningRate,
+  type LearningRateConfig,
+  learningRateSchema,
+  linearRampToConstantSchema,
+  linearRampToCosineSchema,
+  piecewiseConstantSchema,
+} from "./learning-rate.js";
+export {
+  adagradConfigSchema,
+  adamConfigSchema,
+  learningRateFromConfig,
+  type OptimizerAlgorithm,
+  type OptimizerConfig,
+  optimizerAlgorithmFromConfig,
+  optimizerConfigSchema,
+  sgdConfigSchema,
+} from "./optimizer-config.js";

@@ -1,0 +1,269 @@
+import * as tf from "@tensorflow/tfjs-core";
+import { assert, CheckpointError } from "../errors/index.js";
+import {
+  checkStateArray,
+  type StateArray,
+  type TaskState,
+  tensorToStateArray,
+} from "../train/task-state.js";
+import { clipScale, globalNorm } from "./global-norm.js";
+import {
+  type AccumulationParity,
+  accumulationAction,
+  type GradientAccumulationOptions,
+} from "./gradient-accumulation.js";
+import { computeLearningRate, type LearningRateConfig } from "./learning-rate.js";
+import type { OptimizerAlgorithm } from "./optimizer-config.js";
+import { type UpdateRule, updateRuleFor } from "./update-rules.js";
+
+/** Variables that share one learning-rate schedule (a task tower, the backbone…). */
+export interface ParameterGroup {
+  name: string;
+  variables: readonly tf.Variable[];
+  learningRate: LearningRateConfig;
+}
+
+/** Options of `DenseOptimizer`. */
+export interface DenseOptimizerOptions {
+  algorithm: OptimizerAlgorithm;
+  /** Named groups; every variable belongs to exactly one. */
+  groups: readonly ParameterGroup[];
+  /** Rescale the whole (accumulated) gradient to at most this global L2 norm before updating. */
+  clipGlobalNorm?: number;
+  /** Accumulate N micro-batches per update; absent = update on every call. */
+  gradientAccumulation?: GradientAccumulationOptions;
+}
+
+/** What one `DenseOptimizer.step` call did. */
+export interface OptimizerStepResult {
+  /** True when the variables were updated (always, unless accumulating). */
+  applied: boolean;
+  /** Learning rate of each group at this call's schedule step. */
+  learningRates: Record<string, number>;
+  /** Global L2 norm of the applied gradient before clipping (only when clipping is on). */
+  gradientNorm?: number;
+}
+
+/** Gradients keyed by variable name: a Map, or the `grads` record of `tf.variableGrads`. */
+export type GradientMap = ReadonlyMap<string, tf.Tensor> | Readonly<Record<string, tf.Tensor>>;
+
+/** The JSON half of an optimizer's saved state. */
+export interface OptimizerStateJson {
+  algorithm: OptimizerAlgorithm["kind"];
+  /** `step` calls so far (the schedule step). */
+  calls: number;
+  /** Updates each variable received (Adam bias correction). */
+  updates: Record<string, number>;
+  /** Variables with a pending accumulated gradient. */
+  accumulated: string[];
+}
+
+interface Slot {
+  variable: tf.Variable;
+  group: ParameterGroup;
+  slots: tf.Variable[];
+  updates: number;
+}
+
+/**
+ * Adam / SGD / Adagrad over tfjs variables in named parameter groups, each with its own learning-
+ * rate schedule, with optional global-norm clipping and gradient accumulation. The schedule step
+ * is the number of `step` calls so far and is part of the saved state. `step` never takes
+ * ownership of the gradient tensors.
+ */
+export class DenseOptimizer {
+  readonly algorithm: OptimizerAlgorithm;
+  readonly groups: readonly ParameterGroup[];
+  private readonly rule: UpdateRule;
+  private readonly entries = new Map<string, Slot>();
+  private readonly accumulated = new Map<string, tf.Tensor>();
+  private readonly clipGlobalNorm: number | undefined;
+  private readonly accumulationSteps: number;
+  private readonly parity: AccumulationParity | undefined;
+  private calls = 0;
+
+  constructor(options: DenseOptimizerOptions) {
+    this.algorithm = options.algorithm;
+    this.groups = options.groups;
+    this.rule = updateRuleFor(options.algorithm);
+    this.clipGlobalNorm = options.clipGlobalNorm;
+    this.accumulationSteps = options.gradientAccumulation?.steps ?? 1;
+    this.parity = options.gradientAccumulation
+      ? (options.gradientAccumulation.parity ?? "intended")
+      : undefined;
+    assert(
+      Number.isInteger(this.accumulationSteps) && this.accumulationSteps >= 1,
+      () => `gradient accumulation steps must be a positive integer, got ${this.accumulationSteps}`,
+    );
+    const groupNames = new Set<string>();
+    for (const group of options.groups) {
+      assert(!groupNames.has(group.name), () => `duplicate parameter group "${group.name}"`);
+      groupNames.add(group.name);
+      for (const variable of group.variables) {
+        assert(
+          !this.entries.has(variable.name),
+          () => `variable ${variable.name} is in two parameter groups`,
+        );
+        assert(variable.dtype === "float32", () => `variable ${variable.name} is not float32`);
+        // tidy frees the zeros tensor; variables survive it.
+        const slots = this.rule.slotNames.map(() =>
+          tf.tidy(() => tf.variable(tf.zeros(variable.shape), false)),
+        );
+        this.entries.set(variable.name, { variable, group, slots, updates: 0 });
+      }
+    }
+  }
+
+  /** Number of `step` calls so far = the schedule step the next call uses. */
+  get scheduleStep(): number {
+    return this.calls;
+  }
+
+  /** Learning rate of each group at schedule step `step` (default: the next call's). */
+  learningRates(step = this.calls): Record<string, number> {
+    const rates: Record<string, number> = {};
+    for (const group of this.groups)
+      rates[group.name] = computeLearningRate(group.learningRate, step);
+    return rates;
+  }
+
+  /**
+   * Feeds one (micro-)batch gradient, keyed by variable name. Variables without a gradient are
+   * left alone (their slots and update counts too, as in PyTorch).
+   */
+  step(gradients: GradientMap): OptimizerStepResult {
+    const learningRates = this.learningRates(this.calls);
+    const input = gradients instanceof Map ? gradients : new Map(Object.entries(gradients));
+    for (const [name, gradient] of input) {
+      const entry = this.entries.get(name);
+      assert(entry, () => `gradient for unknown variable ${name}; add it to a parameter group`);
+      assert(
+        gradient.shape.length === entry.variable.shape.length &&
+          gradient.shape.every((d: number, i: number) => d === entry.variable.shape[i]),
+        () =>
+          `gradient of ${name} has shape [${gradient.shape}], variable [${entry.variable.shape}]`,
+      );
+    }
+    let toApply: ReadonlyMap<string, tf.Tensor> = input;
+    let applied = true;
+    if (this.parity !== undefined) {
+      const action = accumulationAction(this.calls, this.accumulationSteps, this.parity);
+      this.accumulate(input, action.zero);
+      applied = action.step;
+      toApply = this.accumulated;
+    }
+    this.calls++;
+    if (!applied) return { applied, learningRates };
+    const gradientNorm = this.apply(toApply, learningRates);
+    if (this.parity === "intended") this.clearAccumulated();
+    return gradientNorm === undefined
+      ? { applied, learningRates }
+      : { applied, learningRates, gradientNorm };
+  }
+
+  private accumulate(gradients: ReadonlyMap<string, tf.Tensor>, zero: boolean): void {
+    if (zero) this.clearAccumulated();
+    const scale = 1 / this.accumulationSteps;
+    for (const [name, gradient] of gradients) {
+      const previous = this.accumulated.get(name);
+      const next = tf.tidy(() => {
+        const scaled = tf.mul(gradient, scale);
+        return previous ? tf.add(previous, scaled) : scaled;
+      });
+      previous?.dispose();
+      this.accumulated.set(name, tf.keep(next));
+    }
+  }
+
+  private clearAccumulated(): void {
+    for (const tensor of this.accumulated.values()) tensor.dispose();
+    this.accumulated.clear();
+  }
+
+  private apply(
+    gradients: ReadonlyMap<string, tf.Tensor>,
+    learningRates: Record<string, number>,
+  ): number | undefined {
+    let scale = 1;
+    let norm: number | undefined;
+    if (this.clipGlobalNorm !== undefined) {
+      const normTensor = globalNorm([...gradients.values()]);
+      norm = normTensor.dataSync()[0]!;
+      normTensor.dispose();
+      scale = clipScale(norm, this.clipGlobalNorm);
+    }
+    tf.tidy(() => {
+      for (const [name, gradient] of gradients) {
+        const entry = this.entries.get(name)!;
+        entry.updates++;
+        const scaled = scale === 1 ? gradient : tf.mul(gradient, scale);
+        const rate = learningRates[entry.group.name]!;
+        this.rule.apply(entry.variable, scaled, entry.slots, rate, entry.updates);
+      }
+    });
+    return norm;
+  }
+
+  /**
+   * Optimizer state for a checkpoint: slot arrays keyed `<prefix><slot>/<variable>`, pending
+   * accumulated gradients keyed `<prefix>accumulated/<variable>`, and counters in `json`.
+   */
+  getState(prefix = "optimizer/"): TaskState {
+    const arrays: Record<string, StateArray> = {};
+    const updates: Record<string, number> = {};
+    for (const [name, entry] of this.entries) {
+      updates[name] = entry.updates;
+      this.rule.slotNames.forEach((slot, i) => {
+        arrays[`${prefix}${slot}/${name}`] = tensorToStateArray(entry.slots[i]!);
+      });
+    }
+    for (const [name, tensor] of this.accumulated) {
+      arrays[`${prefix}accumulated/${name}`] = tensorToStateArray(tensor);
+    }
+    const json: OptimizerStateJson = {
+      algorithm: this.algorithm.kind,
+      calls: this.calls,
+      updates,
+      accumulated: [...this.accumulated.keys()],
+    };
+    return { arrays, json };
+  }
+
+  /** Restores `getState` output; throws `CheckpointError` on a missing or misshapen array. */
+  setState(state: TaskState, prefix = "optimizer/"): void {
+    const json = state.json as Partial<OptimizerStateJson> | undefined;
+    if (json?.algorithm !== this.algorithm.kind) {
+      throw new CheckpointError(
+        `Optimizer state is for ${json?.algorithm ?? "an unknown algorithm"}, this optimizer is ${this.algorithm.kind}.`,
+      );
+    }
+    const read = (key: string, variable: tf.Variable): Float32Array => {
+      const array = state.arrays[key];
+      if (!array) throw new CheckpointError(`Optimizer state has no array "${key}".`);
+      checkStateArray(key, array, variable.shape, "float32");
+      return array.data as Float32Array;
+    };
+    for (const [name, entry] of this.entries) {
+      this.rule.slotNames.forEach((slot, i) => {
+        const data = read(`${prefix}${slot}/${name}`, entry.variable);
+        tf.tidy(() => entry.slots[i]!.assign(tf.tensor(data, entry.variable.shape)));
+      });
+      entry.updates = json.updates?.[name] ?? 0;
+    }
+    this.clearAccumulated();
+    for (const name of json.accumulated ?? []) {
+      const entry = this.entries.get(name);
+      if (!entry)
+        throw new CheckpointError(`Optimizer state accumulates unknown variable ${name}.`);
+      const data = read(`${prefix}accumulated/${name}`, entry.variable);
+      this.accumulated.set(name, tf.keep(tf.tensor(data, entry.variable.shape)));
+    }
+    this.calls = json.calls ?? 0;
+  }
+
+  /** Frees the slot variables and any accumulated gradient (the model's variables stay). */
+  dispose(): void {
+    this.clearAccumulated();
+    for (const entry of this.entries.values()) for (const slot of entry.slots) slot.dispose();
+  }
+}
