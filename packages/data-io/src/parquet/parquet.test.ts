@@ -1,8 +1,9 @@
-import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { TmlError } from "@tml/core";
 import * as arrow from "apache-arrow";
+import * as parquetWasm from "parquet-wasm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getColumn } from "../arrow/column-batch.js";
 import { makeTestTable } from "../arrow/test-tables.js";
@@ -63,6 +64,21 @@ describe("writeParquetFile / readParquetFile", () => {
     await expect(readParquetFile(path, { columns: ["nope"] })).rejects.toThrow(
       /"nope".*project\.parquet/,
     );
+  });
+
+  it("dictionary-encodes top-level ints but never floats or lists", async () => {
+    const path = join(dir, "dictionary.parquet");
+    await writeParquetFile(path, makeTestTable(500));
+    const file = await parquetWasm.ParquetFile.fromFile(new Blob([await readFile(path)]));
+    const encodings: Record<string, unknown[]> = {};
+    for (const column of file.metadata().rowGroup(0).columns()) {
+      encodings[column.columnPath().join(".")] = column.encodings();
+    }
+    const dictionary = parquetWasm.Encoding.RLE_DICTIONARY;
+    expect(encodings["id"]).toContain(dictionary);
+    expect(encodings["x"]).not.toContain(dictionary);
+    expect(encodings["y"]).not.toContain(dictionary);
+    expect(encodings["embedding.list.item"]).not.toContain(dictionary);
   });
 
   it("leaves no file and no temporary file when encoding fails", async () => {
@@ -138,7 +154,7 @@ describe("bad input", () => {
   it("rejects wrong magic, truncation and a directory with DataError", async () => {
     const good = join(dir, "good.parquet");
     await writeParquetFile(good, makeTestTable(20));
-    const bytes = new Uint8Array(await (await import("node:fs/promises")).readFile(good));
+    const bytes = new Uint8Array(await readFile(good));
     const cases: [string, Uint8Array][] = [
       ["text.parquet", new TextEncoder().encode("id,x\n1,2\n3,4\n5,6\n")],
       ["truncated.parquet", bytes.subarray(0, bytes.length - 100)],

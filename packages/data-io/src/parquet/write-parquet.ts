@@ -9,7 +9,10 @@ export interface WriteParquetOptions {
   compression?: "snappy" | "zstd" | "uncompressed";
   /** Maximum rows per row group (default: about 64 MiB of values per row group, 1024..1M rows). */
   rowGroupSize?: number;
-  /** Dictionary-encode non-float columns (default true); float columns never are. */
+  /**
+   * Dictionary-encode top-level int, bool and string columns (default true). Float columns and
+   * lists never are.
+   */
   dictionary?: boolean;
 }
 
@@ -51,14 +54,19 @@ function encodeParquet(
   table: arrow.Table,
   options: WriteParquetOptions & { rowGroupSize: number },
 ): Uint8Array {
+  // parquet-wasm names a column by one path part, so only top-level columns can be configured:
+  // dictionary is off by default and turned on for top-level non-float scalars (nested lists,
+  // float or not, stay plain).
   let builder = new parquetWasm.WriterPropertiesBuilder()
     .setCompression(COMPRESSION[options.compression ?? "snappy"])
     .setMaxRowGroupSize(options.rowGroupSize)
-    .setDictionaryEnabled(options.dictionary ?? true)
+    .setDictionaryEnabled(false)
     .setCreatedBy("tml-ts @tml/data-io (parquet-wasm)");
-  for (const field of table.schema.fields) {
-    for (const columnPath of leafPaths(field)) {
-      if (columnPath.isFloat) builder = builder.setColumnDictionaryEnabled(columnPath.path, false);
+  if (options.dictionary ?? true) {
+    for (const field of table.schema.fields) {
+      if (isDictionaryCandidate(field.type)) {
+        builder = builder.setColumnDictionaryEnabled(field.name, true);
+      }
     }
   }
   const properties = builder.build();
@@ -73,17 +81,13 @@ function encodeParquet(
   }
 }
 
-// Parquet leaf column paths as the arrow-rs writer names them (`embedding.list.item`).
-function leafPaths(field: arrow.Field, prefix = ""): { path: string; isFloat: boolean }[] {
-  const type = field.type;
-  const name = prefix === "" ? field.name : `${prefix}.${field.name}`;
-  if (arrow.DataType.isList(type) || arrow.DataType.isLargeList(type)) {
-    return leafPaths(type.children[0]!, `${name}.list`);
-  }
-  if (arrow.DataType.isFixedSizeList(type)) return leafPaths(type.children[0]!, `${name}.list`);
-  if (arrow.DataType.isStruct(type))
-    return type.children.flatMap((child) => leafPaths(child, name));
-  return [{ path: name, isFloat: arrow.DataType.isFloat(type) }];
+function isDictionaryCandidate(type: arrow.DataType): boolean {
+  return (
+    arrow.DataType.isInt(type) ||
+    arrow.DataType.isUtf8(type) ||
+    arrow.DataType.isBinary(type) ||
+    arrow.DataType.isBool(type)
+  );
 }
 
 function defaultRowGroupSize(table: arrow.Table): number {
