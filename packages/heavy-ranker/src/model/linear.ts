@@ -1,0 +1,42 @@
+import * as tf from "@tensorflow/tfjs-core";
+import type { Rng } from "@tml/core";
+import { type Module, type NamedTensor, parameter, xavierUniform } from "./module.js";
+
+/**
+ * Fully connected layer y = x · Wᵀ + b with torch's layout: `weight` [out, in], `bias` [out].
+ * Xavier-uniform weight and zero bias (§3.7.4).
+ */
+export class Linear implements Module {
+  readonly weight: tf.Variable<tf.Rank.R2>;
+  readonly bias: tf.Variable<tf.Rank.R1>;
+
+  constructor(
+    readonly inFeatures: number,
+    readonly outFeatures: number,
+    rng: Rng,
+  ) {
+    this.weight = parameter(
+      xavierUniform(outFeatures, inFeatures, rng),
+      "linear_weight",
+    ) as tf.Variable<tf.Rank.R2>;
+    this.bias = parameter(tf.zeros([outFeatures]), "linear_bias") as tf.Variable<tf.Rank.R1>;
+  }
+
+  /** [B, in] → [B, out]; `relu` fuses the activation into the matmul. */
+  apply(x: tf.Tensor2D, activation: "linear" | "relu" = "linear"): tf.Tensor2D {
+    return tf.fused.matMul({
+      a: x,
+      b: this.weight,
+      transposeB: true,
+      bias: this.bias,
+      activation,
+    }) as tf.Tensor2D;
+  }
+
+  namedTensors(): NamedTensor[] {
+    return [
+      { name: "weight", variable: this.weight },
+      { name: "bias", variable: this.bias },
+    ];
+  }
+}

@@ -1,0 +1,52 @@
+import * as tf from "@tensorflow/tfjs-core";
+import type { Rng } from "@tml/core";
+import type { MaskBlockConfig } from "../config/model-config.js";
+import { LayerNorm } from "./layer-norm.js";
+import { Linear } from "./linear.js";
+import { type Module, type NamedTensor, prefixed } from "./module.js";
+
+/**
+ * MaskBlock (MaskNet, arXiv 2102.07619; §3.7.5): instance-guided mask
+ * M(z) = W2 · ReLU(W1 · z + b1) + b2 of width `inputDim`, then
+ * LayerNorm(W_h · (net ⊙ M(maskInput)) + b_h) → [B, output_size]. No activation after the norm
+ * (as the original). The aggregation width is `aggregation_size` or ⌊maskInputDim × reduction_factor⌋.
+ */
+export class MaskBlock implements Module {
+  readonly outFeatures: number;
+  private readonly inputLayerNorm?: LayerNorm;
+  private readonly maskIn: Linear;
+  private readonly maskOut: Linear;
+  private readonly hidden: Linear;
+  private readonly layerNorm: LayerNorm;
+
+  constructor(config: MaskBlockConfig, inputDim: number, maskInputDim: number, rng: Rng) {
+    const aggregation = config.reduction_factor
+      ? Math.max(1, Math.floor(maskInputDim * config.reduction_factor))
+      : (config.aggregation_size as number);
+    if (config.input_layer_norm) this.inputLayerNorm = new LayerNorm(inputDim, 1e-5);
+    this.maskIn = new Linear(maskInputDim, aggregation, rng);
+    this.maskOut = new Linear(aggregation, inputDim, rng);
+    this.hidden = new Linear(inputDim, config.output_size, rng);
+    this.layerNorm = new LayerNorm(config.output_size, 1e-5);
+    this.outFeatures = config.output_size;
+  }
+
+  /** net [B, inputDim], maskInput [B, maskInputDim] → [B, output_size]. */
+  apply(net: tf.Tensor2D, maskInput: tf.Tensor2D): tf.Tensor2D {
+    return tf.tidy(() => {
+      const normalized = this.inputLayerNorm ? this.inputLayerNorm.apply(net) : net;
+      const mask = this.maskOut.apply(this.maskIn.apply(maskInput, "relu")); // [B, inputDim]
+      return this.layerNorm.apply(this.hidden.apply(tf.mul(normalized, mask) as tf.Tensor2D));
+    });
+  }
+
+  namedTensors(): NamedTensor[] {
+    return [
+      ...(this.inputLayerNorm ? prefixed("_input_layer_norm", this.inputLayerNorm) : []),
+      ...prefixed("_mask_layer.0", this.maskIn),
+      ...prefixed("_mask_layer.2", this.maskOut),
+      ...prefixed("_hidden_layer", this.hidden),
+      ...prefixed("_layer_norm", this.layerNorm),
+    ];
+  }
+}

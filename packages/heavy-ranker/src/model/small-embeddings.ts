@@ -1,0 +1,63 @@
+import * as tf from "@tensorflow/tfjs-core";
+import type { Rng } from "@tml/core";
+import type { SmallEmbeddingsConfig } from "../config/model-config.js";
+import { type Module, type NamedTensor, parameter } from "./module.js";
+
+/**
+ * Row of `table` [V, d] for each id in `ids` [B] (int32, taken modulo V): [B, d]. Computed as a
+ * one-hot [B, V] matmul, so the gradient is a dense matmul that every backend runs fast (gather's
+ * gradient needs UnsortedSegmentSum, missing on wasm and slow on cpu); meant for small V.
+ */
+export function lookupRows(table: tf.Tensor2D, ids: tf.Tensor1D): tf.Tensor2D {
+  return tf.tidy(() => {
+    const rows = table.shape[0];
+    const wrapped = tf.mod(tf.add(tf.mod(ids, rows), rows), rows) as tf.Tensor1D;
+    return tf.matMul(tf.oneHot(wrapped, rows, 1, 0, "float32"), table);
+  });
+}
+
+/**
+ * Small embedding tables for discrete features (config-only in the original): table `name`
+ * [num_embeddings, embedding_dim] (N(0, 1/dim) init) looks up `discrete[:, index]`; outputs are
+ * concatenated in table order → [B, Σ embedding_dim]. Names: `<name>.weight`.
+ */
+export class SmallEmbeddings implements Module {
+  readonly outFeatures: number;
+  private readonly tables: Array<{ name: string; index: number; weight: tf.Variable<tf.Rank.R2> }>;
+
+  constructor(config: SmallEmbeddingsConfig, rng: Rng) {
+    this.tables = config.tables.map((table) => {
+      const scale = 1 / Math.sqrt(table.embedding_dim);
+      const values = new Float32Array(table.num_embeddings * table.embedding_dim);
+      for (let index = 0; index < values.length; index++) values[index] = rng.normal() * scale;
+      const initial = tf.tensor2d(values, [table.num_embeddings, table.embedding_dim]);
+      return {
+        name: table.name,
+        index: table.index,
+        weight: parameter(initial, "small_embedding") as tf.Variable<tf.Rank.R2>,
+      };
+    });
+    this.outFeatures = config.tables.reduce((total, table) => total + table.embedding_dim, 0);
+  }
+
+  /** The largest discrete column index read (the batch must have more columns). */
+  get maxIndex(): number {
+    return Math.max(...this.tables.map((table) => table.index));
+  }
+
+  /** discrete [B, D] int32 → [B, Σ embedding_dim]. */
+  apply(discrete: tf.Tensor2D): tf.Tensor2D {
+    return tf.tidy(() => {
+      const batch = discrete.shape[0];
+      const outputs = this.tables.map(({ index, weight }) => {
+        const ids = tf.reshape(tf.slice(discrete, [0, index], [batch, 1]), [batch]) as tf.Tensor1D;
+        return lookupRows(weight, ids);
+      });
+      return outputs.length === 1 ? (outputs[0] as tf.Tensor2D) : tf.concat(outputs, 1);
+    });
+  }
+
+  namedTensors(): NamedTensor[] {
+    return this.tables.map(({ name, weight }) => ({ name: `${name}.weight`, variable: weight }));
+  }
+}
