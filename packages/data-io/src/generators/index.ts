@@ -1,5 +1,16 @@
 export { AucAccumulator, type AucSummary } from "./auc-accumulator.js";
 export { expectedAuc, rocAuc } from "./expected-auc.js";
+export { edgeTable, type GraphDescriptor, writeGraphDescriptor } from "./graph-descriptor.js";
+export { type EdgeBatch, GraphSampler, NodeLayout } from "./graph-sampler.js";
+export {
+  type GraphRelationSpec,
+  type GraphSpec,
+  type GraphTableSpec,
+  type TwitterGraphOptions,
+  twitterGraphSpec,
+  validateGraphSpec,
+} from "./graph-spec.js";
+export { type WriteGraphOptions, writeGraph } from "./graph-writer.js";
 export type { PlantedModelOptions, PlantedRankerModel } from "./planted-ranker-model.js";
 export { type RankerChunk, type RankerLayout, SEGDENSE_LAYOUT } from "./ranker-chunk.js";
 export { RankerGenerator, type RankerGeneratorOptions } from "./ranker-generator.js";
