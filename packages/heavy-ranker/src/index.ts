@@ -6,6 +6,7 @@ export * from "./config/preprocess-config.js";
 export * from "./config/recap-config.js";
 export * from "./config/training-config.js";
 export type { FeatureBatch, FeatureColumn, FeatureValues } from "./features/feature-batch.js";
+export { featureBatchFromColumns, featureBatchFromRankerChunk } from "./features/from-data-io.js";
 export { keepRateWeights } from "./features/keep-rate-weights.js";
 export { labelColumnIndices } from "./features/label-columns.js";
 export { type NpyArray, parseNpy, readNpyMaskIndices } from "./features/npy.js";
