@@ -6,14 +6,14 @@ import { expect } from "vitest";
  * finite differences (float32; `step` perturbation; a few sampled entries per variable).
  */
 export function expectGradientsMatchFiniteDifferences(
-  loss: () => tf.Scalar,
+  loss: () => tf.Tensor,
   variables: tf.Variable[],
   options: { step?: number; tolerance?: number; samples?: number } = {},
 ): void {
   const step = options.step ?? 1e-2;
   const tolerance = options.tolerance ?? 2e-2;
   const samples = options.samples ?? 6;
-  const { value, grads } = tf.variableGrads(loss, variables);
+  const { value, grads } = tf.variableGrads(loss as () => tf.Scalar, variables);
   value.dispose();
   try {
     for (const variable of variables) {
