@@ -1,0 +1,158 @@
+import { atMostOneOf } from "@tml/core";
+import { z } from "zod";
+import { optimizerConfigSchema } from "./optimizer-config.js";
+
+/** One embedding table (the original's `EmbeddingBagConfig`): one entity type. */
+export const tableConfigSchema = z.strictObject({
+  name: z.string().min(1),
+  num_embeddings: z.number().int().positive(),
+  embedding_dim: z.number().int().positive(),
+  pretrained: z.strictObject({ emb_name: z.string(), embedding_snapshot_uri: z.string() }).nullish(),
+  vocab: z.string().nullish(),
+  optimizer: optimizerConfigSchema,
+  data_type: z.enum(["fp32", "fp16"]),
+});
+
+/** Relation operators (PyTorch-BigGraph family); the original knows only `translation`. */
+export const operatorSchema = z.enum(["none", "translation", "diagonal", "complex_diagonal"]);
+/** An operator name. */
+export type OperatorKind = z.output<typeof operatorSchema>;
+
+/** One relation; its index in the data is its position in the list. */
+export const relationConfigSchema = z.strictObject({
+  name: z.string().min(1),
+  lhs: z.string(),
+  rhs: z.string(),
+  operator: operatorSchema.default("translation"),
+});
+
+/** Edge data: Parquet files with int columns `lhs`, `rel`, `rhs` (§4.3). */
+export const dataConfigSchema = z.strictObject({
+  data_root: z.string().min(1),
+  per_replica_batch_size: z.number().int().positive(),
+  /** Uniform negatives per side drawn from the target entity type's table, shared by the batch. */
+  global_negatives: z.number().int().nonnegative(),
+  /** In-batch negatives per side per edge, drawn within the edge's relation (§4.5). */
+  in_batch_negatives: z.number().int().nonnegative(),
+  /** Edges to read (at most). */
+  limit: z.number().int().positive(),
+  /** Edges to skip first. */
+  offset: z.number().int().positive().nullish(),
+});
+
+/** Loss over each edge's positive and negative scores. */
+export const lossConfigSchema = z.strictObject({
+  type: z.enum(["bce", "softmax", "margin"]).default("bce"),
+  margin: z.number().positive().default(1),
+});
+
+/** The model section: tables, relations, scoring, negatives' loss, quirk parity. */
+export const modelConfigSchema = z
+  .strictObject({
+    embeddings: z.strictObject({
+      tables: z.array(tableConfigSchema).min(1),
+      tables_to_log: z.array(z.string()).nullish(),
+    }),
+    relations: z.array(relationConfigSchema).min(1),
+    translation_optimizer: optimizerConfigSchema,
+    /** Score comparator between the operated lhs and the rhs: dot, cosine or negated squared L2. */
+    comparator: z.enum(["dot", "cos", "l2"]).default("dot"),
+    loss: lossConfigSchema.default({ type: "bce", margin: 1 }),
+    /** `fixed` (default) or `original`: reproduce the original's three defects (§4.10). */
+    parity: z.enum(["fixed", "original"]).default("fixed"),
+    /** Give every relation a second operator for predicting the lhs (PBG dynamic relations). */
+    reciprocal_relations: z.boolean().default(false),
+    /** Weight of an L2 penalty on the embedding rows of each batch (0 = off). */
+    regularization: z.number().nonnegative().default(0),
+    /** Initial relation vectors: the original's U[0,1), or zeros/ones (identity operators). */
+    relation_init: z.enum(["original", "identity"]).default("original"),
+    /** Scale of the uniform table init; default the original's sqrt(1/num_embeddings). */
+    init_scale: z.number().positive().nullish(),
+  })
+  .superRefine((model, context) => {
+    const tables = model.embeddings.tables;
+    const names = new Set(tables.map((t) => t.name));
+    if (names.size !== tables.length) {
+      context.addIssue({ code: "custom", path: ["embeddings", "tables"], message: "Table names must be unique." });
+    }
+    tables.forEach((table, index) => {
+      if (table.embedding_dim !== tables[0]!.embedding_dim || table.data_type !== tables[0]!.data_type) {
+        context.addIssue({
+          code: "custom",
+          path: ["embeddings", "tables", index],
+          message: `All tables must share embedding_dim and data_type; "${table.name}" has ${table.embedding_dim}/${table.data_type}, "${tables[0]!.name}" has ${tables[0]!.embedding_dim}/${tables[0]!.data_type}.`,
+        });
+      }
+    });
+    model.relations.forEach((relation, index) => {
+      for (const side of ["lhs", "rhs"] as const) {
+        if (!names.has(relation[side])) {
+          context.addIssue({
+            code: "custom",
+            path: ["relations", index, side],
+            message: `Relation "${relation.name}" names unknown table "${relation[side]}"; tables are ${[...names].join(", ")}.`,
+          });
+        }
+      }
+      if (relation.operator === "complex_diagonal" && tables[0]!.embedding_dim % 2 !== 0) {
+        context.addIssue({
+          code: "custom",
+          path: ["relations", index, "operator"],
+          message: "complex_diagonal needs an even embedding_dim.",
+        });
+      }
+    });
+  });
+
+/** Core training settings (the original's `TrainingConfig`, §2.1) plus a seed. */
+export const trainingConfigSchema = z
+  .strictObject({
+    save_dir: z.string().default("/tmp/model"),
+    num_train_steps: z.number().int().positive().default(10000),
+    initial_checkpoint_dir: z.string().nullish(),
+    checkpoint_every_n: z.number().int().positive().default(1000),
+    checkpoint_max_to_keep: z.number().int().positive().nullish(),
+    train_log_every_n: z.number().int().positive().default(1000),
+    num_eval_steps: z.number().int().default(16384),
+    eval_log_every_n: z.number().int().positive().default(5000),
+    eval_timeout_in_s: z.number().positive().default(3600),
+    gradient_accumulation: z.number().int().nullish(),
+    num_epochs: z.number().int().positive().default(1),
+    seed: z.number().int().default(0),
+  })
+  .superRefine(atMostOneOf(["initial_checkpoint_dir"]));
+
+/** Filtered link-prediction evaluation (an extension; the original has none, §4.9). */
+export const evaluationConfigSchema = z.strictObject({
+  /** Edges to rank (Parquet glob); default `validation_data.data_root`. */
+  data_root: z.string().nullish(),
+  /** Known true edges removed from the rankings (globs); the evaluated edges are always added. */
+  filter_roots: z.array(z.string()).default([]),
+  /** Evaluate at most this many edges (0 = all). */
+  max_edges: z.number().int().nonnegative().default(0),
+});
+
+/** The whole TwHIN config (`TwhinConfig`, §4.2). */
+export const twhinConfigSchema = z.strictObject({
+  runtime: z
+    .strictObject({
+      wandb: z.unknown().nullish(),
+      enable_tensorfloat32: z.boolean().default(false),
+      enable_amp: z.boolean().default(false),
+    })
+    .default({ enable_tensorfloat32: false, enable_amp: false }),
+  training: trainingConfigSchema.default(() => trainingConfigSchema.parse({})),
+  model: modelConfigSchema,
+  train_data: dataConfigSchema,
+  validation_data: dataConfigSchema,
+  evaluation: evaluationConfigSchema.nullish(),
+});
+
+/** A validated TwHIN config. */
+export type TwhinConfig = z.output<typeof twhinConfigSchema>;
+/** A validated model section. */
+export type TwhinModelConfig = z.output<typeof modelConfigSchema>;
+/** A validated data section. */
+export type TwhinDataConfig = z.output<typeof dataConfigSchema>;
+/** A validated table config. */
+export type TableConfig = z.output<typeof tableConfigSchema>;

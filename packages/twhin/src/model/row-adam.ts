@@ -1,0 +1,60 @@
+import type { RowOptimizer } from "./row-optimizer.js";
+
+/** Options of `RowAdam`. */
+export interface RowAdamOptions {
+  beta1: number;
+  beta2: number;
+  eps: number;
+}
+
+/**
+ * Lazy Adam: moments of a row are updated only when the row is in the batch (as TF LazyAdam and
+ * torch SparseAdam); bias correction uses the global step.
+ */
+export class RowAdam implements RowOptimizer {
+  private readonly dim: number;
+  private readonly options: RowAdamOptions;
+  private readonly m: Float32Array;
+  private readonly v: Float32Array;
+
+  constructor(rows: number, dim: number, options: RowAdamOptions) {
+    this.dim = dim;
+    this.options = options;
+    this.m = new Float32Array(rows * dim);
+    this.v = new Float32Array(rows * dim);
+  }
+
+  update(
+    params: Float32Array,
+    rowIds: Int32Array,
+    grads: Float32Array,
+    count: number,
+    learningRate: number,
+    step: number,
+  ): void {
+    const { beta1, beta2, eps } = this.options;
+    const dim = this.dim;
+    const m = this.m;
+    const v = this.v;
+    const correction1 = 1 - beta1 ** step;
+    const correction2 = 1 - beta2 ** step;
+    const stepSize = (learningRate * Math.sqrt(correction2)) / correction1;
+    const epsHat = eps * Math.sqrt(correction2);
+    for (let s = 0; s < count; s++) {
+      const base = rowIds[s]! * dim;
+      const g = s * dim;
+      for (let d = 0; d < dim; d++) {
+        const gradient = grads[g + d]!;
+        const mi = beta1 * m[base + d]! + (1 - beta1) * gradient;
+        const vi = beta2 * v[base + d]! + (1 - beta2) * gradient * gradient;
+        m[base + d] = mi;
+        v[base + d] = vi;
+        params[base + d]! -= (stepSize * mi) / (Math.sqrt(vi) + epsHat);
+      }
+    }
+  }
+
+  state(): Record<string, Float32Array> {
+    return { m: this.m, v: this.v };
+  }
+}

@@ -1,0 +1,40 @@
+import type { RowOptimizer } from "./row-optimizer.js";
+
+/**
+ * Sparse SGD (the original's per-table fused optimizer): `w -= lr * g` on touched rows. With
+ * momentum, the velocity of a row is updated only when the row is touched (lazy momentum).
+ */
+export class RowSgd implements RowOptimizer {
+  private readonly dim: number;
+  private readonly momentum: number;
+  private readonly velocity: Float32Array;
+
+  constructor(rows: number, dim: number, momentum = 0) {
+    this.dim = dim;
+    this.momentum = momentum;
+    this.velocity = new Float32Array(momentum > 0 ? rows * dim : 0);
+  }
+
+  update(params: Float32Array, rowIds: Int32Array, grads: Float32Array, count: number, learningRate: number): void {
+    const dim = this.dim;
+    const mu = this.momentum;
+    const velocity = this.velocity;
+    for (let s = 0; s < count; s++) {
+      const base = rowIds[s]! * dim;
+      const g = s * dim;
+      if (mu > 0) {
+        for (let d = 0; d < dim; d++) {
+          const v = mu * velocity[base + d]! + grads[g + d]!;
+          velocity[base + d] = v;
+          params[base + d]! -= learningRate * v;
+        }
+      } else {
+        for (let d = 0; d < dim; d++) params[base + d]! -= learningRate * grads[g + d]!;
+      }
+    }
+  }
+
+  state(): Record<string, Float32Array> {
+    return this.momentum > 0 ? { velocity: this.velocity } : {};
+  }
+}

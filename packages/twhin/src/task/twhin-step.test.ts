@@ -1,0 +1,98 @@
+import { Rng } from "@tml/core";
+import { describe, expect, it } from "vitest";
+import { TwhinModel } from "../model/twhin-model.js";
+import { randomBatch, type TinyConfigOptions, tinyConfig } from "../testing/tiny-graph.js";
+import { TwhinStep } from "./twhin-step.js";
+
+function setup(options: TinyConfigOptions) {
+  const config = tinyConfig(options);
+  const model = new TwhinModel(config.model).initialize(3);
+  // Larger weights than the default init so every term of the loss is exercised.
+  for (const table of model.tables) for (let i = 0; i < table.data.length; i++) table.data[i]! *= 2;
+  for (let i = 0; i < model.relationParams.length; i++) model.relationParams[i] = 0.8 * model.relationParams[i]! - 0.3;
+  const step = new TwhinStep(model, {
+    batchSize: config.train_data.per_replica_batch_size,
+    inBatchNegatives: config.train_data.in_batch_negatives,
+    globalNegatives: config.train_data.global_negatives,
+    loss: config.model.loss,
+    regularization: config.model.regularization,
+  });
+  const batch = randomBatch(config, config.train_data.per_replica_batch_size, 11);
+  return { model, step, batch };
+}
+
+function checkGradients(options: TinyConfigOptions): void {
+  const { model, step, batch } = setup(options);
+  const loss = () => step.computeGradients(batch, new Rng(5));
+  loss();
+  const analytic = new Map<string, number>();
+  model.tables.forEach((table, t) => {
+    const grads = step.tableGrads[t]!;
+    for (let s = 0; s < grads.count; s++) {
+      for (let d = 0; d < model.dim; d++) analytic.set(`${t}:${grads.rowIds[s]! * model.dim + d}`, grads.grads[s * model.dim + d]!);
+    }
+  });
+  const relGrads = step.relationGrads;
+  for (let s = 0; s < relGrads.count; s++) {
+    for (let d = 0; d < model.dim; d++) analytic.set(`r:${relGrads.rowIds[s]! * model.dim + d}`, relGrads.grads[s * model.dim + d]!);
+  }
+  const eps = 1e-3;
+  const check = (array: Float32Array, index: number, key: string) => {
+    const saved = array[index]!;
+    array[index] = saved + eps;
+    const up = loss();
+    array[index] = saved - eps;
+    const down = loss();
+    array[index] = saved;
+    const numeric = (up - down) / (2 * eps);
+    const value = analytic.get(key) ?? 0;
+    expect(Math.abs(value - numeric), `${key}: analytic ${value} numeric ${numeric}`).toBeLessThan(2e-4 + 1e-2 * Math.abs(numeric));
+  };
+  model.tables.forEach((table, t) => {
+    for (let i = 0; i < table.data.length; i += 3) check(table.data, i, `${t}:${i}`);
+  });
+  if (!model.parityOriginal) for (let i = 0; i < model.relationParams.length; i += 2) check(model.relationParams, i, `r:${i}`);
+}
+
+describe("TwhinStep gradients match central differences", () => {
+  for (const operator of ["none", "translation", "diagonal", "complex_diagonal"] as const) {
+    for (const comparator of ["dot", "cos", "l2"] as const) {
+      it(`${operator} / ${comparator} / bce, in-batch + global`, () => {
+        checkGradients({ operator, model: { comparator }, inBatch: 3, global: 4 });
+      });
+    }
+  }
+  for (const type of ["softmax", "margin"] as const) {
+    for (const reciprocal of [false, true]) {
+      it(`translation / dot / ${type}, reciprocal ${reciprocal}`, () => {
+        checkGradients({ model: { loss: { type, margin: 1 }, reciprocal_relations: reciprocal }, inBatch: 2, global: 5 });
+      });
+    }
+  }
+  it("reciprocal complex_diagonal with cosine and regularization", () => {
+    checkGradients({
+      operator: "complex_diagonal",
+      model: { comparator: "cos", reciprocal_relations: true, regularization: 0.1 },
+      global: 3,
+    });
+  });
+  it("parity original (tables only: translations are detached)", () => {
+    checkGradients({ model: { parity: "original" }, inBatch: 3 });
+  });
+});
+
+describe("TwhinStep loss values", () => {
+  it("original parity: BCE of B positives and 2BN negatives labelled 1, weight 1/(2N)", () => {
+    const { model, step, batch } = setup({ model: { parity: "original" }, inBatch: 2 });
+    const loss = step.computeGradients(batch, new Rng(1));
+    // Every term is softplus(x) - x = log(1 + e^-x); recompute positives independently.
+    let positives = 0;
+    for (let i = 0; i < batch.size; i++) {
+      const x = model.score(batch.lhs[i]!, batch.rel[i]!, batch.rhs[i]!);
+      positives += Math.log1p(Math.exp(-x));
+    }
+    const total = batch.size + 2 * batch.size * 2;
+    expect(loss).toBeGreaterThan(positives / total);
+    expect(loss).toBeLessThan((positives + 2 * batch.size * 2 * (1 / 4) * 5) / total);
+  });
+});
