@@ -32,3 +32,15 @@ export {
   usedFeatures,
 } from "./features/segdense-schema.js";
 export { toRecapBatch } from "./features/to-recap-batch.js";
+export {
+  type RankedCandidate,
+  rankCandidates,
+  type ScoringModel,
+  scoreCandidates,
+} from "./serving/rank-candidates.js";
+export {
+  PUBLISHED_SERVING_WEIGHTS,
+  type ServingWeights,
+  servingWeightsSchema,
+  servingWeightVector,
+} from "./serving/serving-weights.js";
