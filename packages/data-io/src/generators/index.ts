@@ -11,8 +11,15 @@ export {
   validateGraphSpec,
 } from "./graph-spec.js";
 export { type WriteGraphOptions, writeGraph } from "./graph-writer.js";
+export { parityRankerChunk } from "./parity-chunk.js";
 export type { PlantedModelOptions, PlantedRankerModel } from "./planted-ranker-model.js";
 export { type RankerChunk, type RankerLayout, SEGDENSE_LAYOUT } from "./ranker-chunk.js";
 export { RankerGenerator, type RankerGeneratorOptions } from "./ranker-generator.js";
+export { rankerChunkToTable, rankerSegdenseSchema, type SegdenseEntry } from "./ranker-table.js";
 export type { EmbeddingTable, RankerWorldOptions } from "./ranker-world.js";
+export {
+  type RankerDataReport,
+  type WriteRankerDataOptions,
+  writeRankerData,
+} from "./ranker-writer.js";
 export { RECAP_TASK_DEFAULTS, type RecapTaskDefault } from "./recap-tasks.js";

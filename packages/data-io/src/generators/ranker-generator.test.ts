@@ -1,3 +1,4 @@
+import { ConfigError, Rng } from "@tml/core";
 import { describe, expect, it } from "vitest";
 import { fitLogisticRegression, predictLogit } from "./__fixtures__/logistic-regression.js";
 import { expectedAuc, rocAuc } from "./expected-auc.js";
@@ -95,4 +96,55 @@ describe("RankerGenerator", () => {
     }
     expect(dot / Math.sqrt(normA * normB)).toBeGreaterThan(0.95);
   });
+
+  it("takes user/author embeddings from a provided table and plants signal on their dot product", () => {
+    const rng = new Rng(21);
+    const table = { rows: 300, dim: 8, values: rng.fillNormal(new Float32Array(300 * 8)) };
+    const generator = new RankerGenerator({
+      seed: 4,
+      layout: SMALL,
+      userEmbeddings: table,
+      affinityShare: 1,
+    });
+    const chunk = generator.nextChunk(2000);
+    const user = Number(chunk.userId[7]);
+    expect(Array.from(chunk.userEmbedding.subarray(7 * 16, 7 * 16 + 8))).toEqual(
+      Array.from(table.values.subarray(user * 8, user * 8 + 8)),
+    );
+    expect(Array.from(chunk.userEmbedding.subarray(7 * 16 + 8, 8 * 16))).toEqual(
+      new Array(8).fill(0),
+    );
+    // With all signal on the affinity, each logit is an affine function of the row's dot product.
+    const t = generator.model.taskNames.indexOf(FAV);
+    const dots = Array.from({ length: chunk.rows }, (_, row) => {
+      let dot = 0;
+      for (let d = 0; d < 16; d++)
+        dot += chunk.userEmbedding[row * 16 + d]! * chunk.authorEmbedding[row * 16 + d]!;
+      return dot;
+    });
+    expect(correlation(dots, Array.from(chunk.logits![t]!))).toBeGreaterThan(0.999);
+    expect(
+      () =>
+        new RankerGenerator({
+          seed: 1,
+          layout: SMALL,
+          userEmbeddings: { rows: 2, dim: 32, values: new Float32Array(64) },
+        }),
+    ).toThrow(ConfigError);
+  });
 });
+
+function correlation(a: number[], b: number[]): number {
+  const mean = (x: number[]) => x.reduce((s, v) => s + v, 0) / x.length;
+  const ma = mean(a);
+  const mb = mean(b);
+  let ab = 0;
+  let aa = 0;
+  let bb = 0;
+  for (let i = 0; i < a.length; i++) {
+    ab += (a[i]! - ma) * (b[i]! - mb);
+    aa += (a[i]! - ma) ** 2;
+    bb += (b[i]! - mb) ** 2;
+  }
+  return ab / Math.sqrt(aa * bb);
+}
