@@ -32,6 +32,21 @@ export {
   usedFeatures,
 } from "./features/segdense-schema.js";
 export { toRecapBatch } from "./features/to-recap-batch.js";
+export { buildRankingModel, truncatedWidths } from "./model/build-model.js";
+export {
+  calibrateProbabilities,
+  calibrationRatio,
+  sanitizeTaskName,
+  unsanitizeTaskName,
+} from "./model/calibration.js";
+export { computeZScoreStatistics, type ZScoreStatistics } from "./model/featurization.js";
+export type { EmbeddingName, ModelInputShapes, RankingFeatures } from "./model/model-inputs.js";
+export type { ForwardContext, NamedTensor } from "./model/module.js";
+export {
+  MultiTaskRankingModel,
+  type RankingModelOptions,
+  type RankingOutputs,
+} from "./model/ranking-model.js";
 export {
   type RankedCandidate,
   rankCandidates,

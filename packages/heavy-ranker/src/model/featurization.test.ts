@@ -20,9 +20,9 @@ describe("signedLog1p", () => {
   it("zeroes non-finite values and takes the signed log", () => {
     const y = signedLog1p(tf.tensor2d([[Number.NaN, Number.POSITIVE_INFINITY, -Math.E + 1, 0, 3]]));
     const expected = [0, 0, -1, 0, Math.log(4)];
-    Array.from(y.dataSync()).forEach((value, index) =>
-      expect(value).toBeCloseTo(expected[index] as number, 5),
-    );
+    Array.from(y.dataSync()).forEach((value, index) => {
+      expect(value).toBeCloseTo(expected[index] as number, 5);
+    });
   });
 });
 

@@ -49,9 +49,9 @@ describe("LayerNorm", () => {
     const norm = new LayerNorm(3, 0);
     const y = norm.apply(tf.tensor2d([[1, 2, 3]]));
     const expected = [-1, 0, 1].map((value) => value / Math.sqrt(2 / 3));
-    Array.from(y.dataSync()).forEach((value, index) =>
-      expect(value).toBeCloseTo(expected[index] as number, 5),
-    );
+    Array.from(y.dataSync()).forEach((value, index) => {
+      expect(value).toBeCloseTo(expected[index] as number, 5);
+    });
     const x = fixedTensor(4, 5);
     const withEps = new LayerNorm(5, 1e-3);
     tf.tidy(() => withEps.weight?.assign(tf.reshape(fixedTensor(1, 5, 2), [5])));

@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { Rng } from "@tml/core";
+import { ConfigError, Rng } from "@tml/core";
 import type { ModelConfig } from "../config/model-config.js";
 import { calibrateProbabilities, sanitizeTaskName } from "./calibration.js";
 import { type ModelInputShapes, ModelInputs, type RankingFeatures } from "./model-inputs.js";
@@ -68,6 +68,11 @@ export class MultiTaskRankingModel {
     this.towers = this.taskNames.map((task) => {
       const taskConfig = config.tasks[task] as NonNullable<ModelConfig["tasks"][string]>;
       const network = buildTaskNetwork(taskConfig, towerSegments, rng.fork(`tower:${task}`));
+      if (network.outFeatures !== 1) {
+        throw new ConfigError(
+          `model.tasks.${task}: the tower outputs ${network.outFeatures} values per row; its last layer must have size 1`,
+        );
+      }
       const map = taskConfig.affine_map;
       const affine = map
         ? {

@@ -11,7 +11,8 @@ import { type Module, type NamedTensor, parameter } from "./module.js";
 export function lookupRows(table: tf.Tensor2D, ids: tf.Tensor1D): tf.Tensor2D {
   return tf.tidy(() => {
     const rows = table.shape[0];
-    const wrapped = tf.mod(tf.add(tf.mod(ids, rows), rows), rows) as tf.Tensor1D;
+    const size = tf.scalar(rows, "int32");
+    const wrapped = tf.mod(tf.add(tf.mod(tf.cast(ids, "int32"), size), size), size) as tf.Tensor1D;
     return tf.matMul(tf.oneHot(wrapped, rows, 1, 0, "float32"), table);
   });
 }
