@@ -1,1 +1,1 @@
-export {};
+export { convertKnowledgeGraph, type KnowledgeGraphOptions } from "./knowledge-graph.js";

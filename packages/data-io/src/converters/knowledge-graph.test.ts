@@ -1,0 +1,108 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DataError, NotFoundError } from "@tml/core";
+import { sharedDataDir } from "@tml/core/testing";
+import { afterAll, describe, expect, it } from "vitest";
+import { readParquetFile } from "../parquet/index.js";
+import { duckdbRows } from "./__fixtures__/duckdb.js";
+import { convertKnowledgeGraph } from "./knowledge-graph.js";
+
+const dirs: string[] = [];
+const scratch = () => {
+  const dir = mkdtempSync(join(tmpdir(), "tml-kg-"));
+  dirs.push(dir);
+  return dir;
+};
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+const data = sharedDataDir();
+
+function writeKg(dir: string, train: string, valid: string, test: string): void {
+  writeFileSync(join(dir, "train.txt"), train);
+  writeFileSync(join(dir, "valid.txt"), valid);
+  writeFileSync(join(dir, "test.txt"), test);
+}
+
+describe("convertKnowledgeGraph", () => {
+  it("assigns ids by name and keeps (and counts) test entities unseen in train", async () => {
+    const input = scratch();
+    const output = scratch();
+    writeKg(
+      input,
+      "b\tlikes\ta\r\na\tknows\tc\r\n",
+      "c\tlikes\ta\n",
+      "a\tknows\tz\nq\tnew_rel\tb\n\n",
+    );
+    const descriptor = await convertKnowledgeGraph(input, output);
+    const entities = JSON.parse(readFileSync(join(output, "entities.json"), "utf8"));
+    expect(entities).toEqual(["a", "b", "c", "q", "z"]);
+    expect(JSON.parse(readFileSync(join(output, "relations.json"), "utf8"))).toEqual([
+      "knows",
+      "likes",
+      "new_rel",
+    ]);
+    const test = await readParquetFile(join(output, "edges/test/part-00000.parquet"));
+    expect(Array.from(test.getChild("lhs")!.toArray())).toEqual([0n, 3n]);
+    expect(Array.from(test.getChild("rel")!.toArray())).toEqual([0n, 2n]);
+    expect(Array.from(test.getChild("rhs")!.toArray())).toEqual([4n, 1n]);
+    expect(descriptor.statistics).toMatchObject({
+      entities: 5,
+      train_entities: 3,
+      test_triples_with_unseen_entity: 2,
+      test_unseen_entities: 2,
+      test_triples_with_unseen_relation: 1,
+      valid_triples_with_unseen_entity: 0,
+    });
+    expect(descriptor.relations[1]).toEqual({
+      name: "likes",
+      lhs: "entity",
+      rhs: "entity",
+      edges: { train: 1, valid: 1 },
+    });
+    expect(JSON.parse(readFileSync(join(output, "graph.json"), "utf8"))).toEqual(descriptor);
+  });
+
+  it("names file and line of a malformed triple, and missing files", async () => {
+    const input = scratch();
+    writeKg(input, "a\tr\tb\na\tr\n", "", "");
+    await expect(convertKnowledgeGraph(input, scratch())).rejects.toThrow(
+      /train\.txt:2: expected head<TAB>relation<TAB>tail, got 2/,
+    );
+    await expect(convertKnowledgeGraph(input, scratch())).rejects.toBeInstanceOf(DataError);
+    await expect(convertKnowledgeGraph(join(input, "nope"), scratch())).rejects.toBeInstanceOf(
+      NotFoundError,
+    );
+  });
+
+  it.skipIf(!data)("converts FB15k-237 with the published counts", async () => {
+    const output = scratch();
+    const descriptor = await convertKnowledgeGraph(join(data as string, "fb15k-237"), output);
+    expect(descriptor.tables[0]!.num_embeddings).toBe(14_541);
+    expect(descriptor.relations).toHaveLength(237);
+    expect(descriptor.splits.train!.rows).toBe(272_115);
+    expect(descriptor.splits.valid!.rows).toBe(17_535);
+    expect(descriptor.splits.test!.rows).toBe(20_466);
+    expect(descriptor.statistics!.valid_triples_with_unseen_entity).toBe(9);
+    expect(descriptor.statistics!.test_triples_with_unseen_entity).toBe(28);
+    // DuckDB, an independent reader, sees the same rows and ranges.
+    const [row] = await duckdbRows(
+      `SELECT count(*) AS n, min(lhs) AS lo, max(greatest(lhs, rhs)) AS hi, max(rel) AS r FROM read_parquet('${join(output, "edges/train/*.parquet")}')`,
+    );
+    expect(row).toEqual({ n: 272_115n, lo: 0n, hi: 14_540n, r: 236n });
+  });
+
+  it.skipIf(!data)("converts WN18RR with the published counts", async () => {
+    const descriptor = await convertKnowledgeGraph(join(data as string, "wn18rr"), scratch());
+    expect(descriptor.tables[0]!.num_embeddings).toBe(40_943);
+    expect(descriptor.relations).toHaveLength(11);
+    expect([
+      descriptor.splits.train!.rows,
+      descriptor.splits.valid!.rows,
+      descriptor.splits.test!.rows,
+    ]).toEqual([86_835, 3_034, 3_134]);
+    expect(descriptor.statistics!.test_triples_with_unseen_entity).toBe(210);
+    expect(descriptor.statistics!.valid_triples_with_unseen_entity).toBe(210);
+  });
+});
