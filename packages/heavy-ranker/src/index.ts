@@ -5,6 +5,25 @@ export * from "./config/optimizer-config.js";
 export * from "./config/preprocess-config.js";
 export * from "./config/recap-config.js";
 export * from "./config/training-config.js";
+export {
+  float16ToNumber,
+  numberToFloat16,
+  readSafetensors,
+  type SafetensorsDtype,
+  type SafetensorsFile,
+  type SafetensorsTensor,
+  writeSafetensors,
+} from "./export/safetensors.js";
+export {
+  type FloatStorage,
+  type LoadStateDictReport,
+  loadSafetensors,
+  loadStateDict,
+  type StateDictModel,
+  saveSafetensors,
+  servableKey,
+  stateDictTensors,
+} from "./export/state-dict.js";
 export type { FeatureBatch, FeatureColumn, FeatureValues } from "./features/feature-batch.js";
 export { featureBatchFromColumns, featureBatchFromRankerChunk } from "./features/from-data-io.js";
 export { keepRateWeights } from "./features/keep-rate-weights.js";
