@@ -58,8 +58,11 @@ export interface TfjsProbeOptions {
   packageDirectory: string;
 }
 
-const ERROR_LINE =
-  /^(\w*Error: .*|.*cannot open shared object file.*|.*GLIBC_[\d.]+' not found.*|.*Loaded runtime CuDNN library.*|.*failed call to cuInit.*|.*Check failed.*)$/;
+// Node's own "Error: …" line first: before it Node echoes the source line that threw, which can
+// contain the same words.
+const NODE_ERROR_LINE = /^\w*Error: /;
+const NATIVE_ERROR_LINE =
+  /cannot open shared object file|GLIBC_[\d.]+' not found|Loaded runtime CuDNN library|failed call to cuInit|Check failed/;
 
 /** Reads the child's stdout marker and TensorFlow's log from a child load. */
 export function parseLoadOutput(child: ChildLoadResult): TfjsLoadResult {
@@ -93,7 +96,10 @@ export function parseLoadOutput(child: ChildLoadResult): TfjsLoadResult {
     /Cannot dlopen some GPU libraries|Skipping registering GPU devices|failed call to cuInit/.test(
       child.stderr,
     );
-  const error = stderrLines.map((line) => line.trim()).find((line) => ERROR_LINE.test(line));
+  const trimmed = stderrLines.map((line) => line.trim());
+  const error =
+    trimmed.find((line) => NODE_ERROR_LINE.test(line)) ??
+    trimmed.find((line) => NATIVE_ERROR_LINE.test(line));
 
   let outcome: TfjsLoadOutcome;
   if (child.timedOut) outcome = "timed-out";
