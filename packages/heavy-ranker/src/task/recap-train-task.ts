@@ -1,0 +1,163 @@
+import * as tf from "@tensorflow/tfjs-core";
+import {
+  CheckpointError,
+  checkStateArray,
+  DenseOptimizer,
+  multiTaskBceWithLogits,
+  NumericError,
+  Rng,
+  type TaskState,
+  tensorToStateArray,
+} from "@tml/core";
+import type { RecapConfig } from "../config/recap-config.js";
+import type { RecapBatch } from "../features/recap-batch.js";
+import type { MultiTaskRankingModel } from "../model/ranking-model.js";
+import { alignedTargets } from "./aligned-targets.js";
+import { recapParameterGroups } from "./parameter-groups.js";
+import { renameOptimizerState, variableNameMaps } from "./state-keys.js";
+
+/** Options of `RecapTrainTask`. */
+export interface RecapTrainTaskOptions {
+  readonly model: MultiTaskRankingModel;
+  /** Optimizer (Adam betas/epsilon, per-group LR schedules) and `training.gradient_accumulation`. */
+  readonly config: Pick<RecapConfig, "optimizer" | "training">;
+  /** Rescale the global gradient norm to at most this value (off by default, as the original). */
+  readonly clipGlobalNorm?: number;
+  /** Seed of the dropout / position-drop randomness. */
+  readonly seed?: number;
+}
+
+/** What one training step reports. */
+export interface RecapStepResult {
+  /** Mean multi-task BCE of the batch (before the update). */
+  readonly loss: number;
+  /** Whether the optimizer updated the weights (false while accumulating). */
+  readonly applied: boolean;
+  /** Learning rate of each parameter group at this step. */
+  readonly learningRates: Record<string, number>;
+}
+
+const MODEL_PREFIX = "model/";
+const OPTIMIZER_PREFIX = "optimizer/";
+
+/**
+ * The Heavy Ranker training task: forward in train mode, multi-task BCE with logits (per-task
+ * pos_weight, per-example weights; §3.8), one `tf.variableGrads` over every trainable variable,
+ * then Adam with one parameter group per tower plus the backbone, each on its own LR schedule
+ * (§3.10), with optional clipping and gradient accumulation. The only per-step device→host read
+ * is the loss scalar. State for checkpoints: weights and buffers under state_dict keys, optimizer
+ * slots and schedule step, RNG state.
+ */
+export class RecapTrainTask {
+  readonly model: MultiTaskRankingModel;
+  readonly optimizer: DenseOptimizer;
+  private rng: Rng;
+  private readonly posWeights: number[];
+  private readonly variables: tf.Variable[];
+
+  constructor(options: RecapTrainTaskOptions) {
+    this.model = options.model;
+    const { optimizer, training } = options.config;
+    const accumulation = training.gradient_accumulation;
+    this.optimizer = new DenseOptimizer({
+      algorithm: {
+        kind: "adam",
+        beta1: optimizer.adam.beta_1,
+        beta2: optimizer.adam.beta_2,
+        epsilon: optimizer.adam.epsilon,
+      },
+      groups: recapParameterGroups(this.model.namedWeights(), optimizer),
+      ...(options.clipGlobalNorm !== undefined ? { clipGlobalNorm: options.clipGlobalNorm } : {}),
+      ...(accumulation && accumulation > 1
+        ? { gradientAccumulation: { steps: accumulation } }
+        : {}),
+    });
+    this.rng = new Rng(options.seed ?? 0);
+    const tasks = this.model.options.config.tasks;
+    this.posWeights = this.model.taskNames.map((task) => tasks[task]?.pos_weight ?? 1);
+    this.variables = this.model.trainableVariables();
+  }
+
+  /** One training (micro-)step on a batch; throws NumericError on a non-finite loss. */
+  trainStep(batch: RecapBatch): RecapStepResult {
+    const { value, grads } = tf.variableGrads(() => {
+      const outputs = this.model.apply(batch, { training: true, rng: this.rng });
+      const { labels, weights } = alignedTargets(batch, this.model.taskNames);
+      return multiTaskBceWithLogits(outputs.logits, labels, weights, {
+        taskNames: this.model.taskNames,
+        posWeights: this.posWeights,
+      }).loss;
+    }, this.variables);
+    try {
+      const loss = value.dataSync()[0] as number;
+      if (!Number.isFinite(loss)) {
+        throw new NumericError(
+          `non-finite training loss ${loss} at optimizer step ${this.optimizer.scheduleStep}`,
+          {
+            details: { step: this.optimizer.scheduleStep },
+          },
+        );
+      }
+      const result = this.optimizer.step(grads);
+      return { loss, applied: result.applied, learningRates: result.learningRates };
+    } finally {
+      value.dispose();
+      for (const gradient of Object.values(grads)) gradient.dispose();
+    }
+  }
+
+  /** Weights (state_dict keys), optimizer state and RNG state, for a checkpoint. */
+  getState(): TaskState {
+    const arrays: TaskState["arrays"] = {};
+    for (const [key, variable] of this.model.namedWeights())
+      arrays[MODEL_PREFIX + key] = tensorToStateArray(variable);
+    const names = variableNameMaps(this.model.namedWeights());
+    const optimizer = renameOptimizerState(
+      this.optimizer.getState(OPTIMIZER_PREFIX),
+      OPTIMIZER_PREFIX,
+      names.toKey,
+    );
+    return {
+      arrays: { ...arrays, ...optimizer.arrays },
+      json: { optimizer: optimizer.json, rng: this.rng.getState() },
+    };
+  }
+
+  /** Restores `getState` output (resume); throws CheckpointError on a missing or misshapen array. */
+  setState(state: TaskState): void {
+    this.loadWeights(state);
+    const json = state.json as
+      | { optimizer?: unknown; rng?: Parameters<typeof Rng.fromState>[0] }
+      | undefined;
+    if (!json?.optimizer)
+      throw new CheckpointError("checkpoint has no optimizer state; use warm start instead");
+    const names = variableNameMaps(this.model.namedWeights());
+    this.optimizer.setState(
+      renameOptimizerState(
+        { arrays: state.arrays, json: json.optimizer },
+        OPTIMIZER_PREFIX,
+        names.toVariable,
+      ),
+      OPTIMIZER_PREFIX,
+    );
+    if (json.rng) this.rng = Rng.fromState(json.rng);
+  }
+
+  /** Warm start: copies weights and buffers only (optimizer and schedule start fresh). */
+  loadWeights(state: TaskState): void {
+    for (const [key, variable] of this.model.namedWeights()) {
+      const array = state.arrays[MODEL_PREFIX + key];
+      if (!array)
+        throw new CheckpointError(
+          `checkpoint has no weight ${key}; it belongs to another model config`,
+        );
+      checkStateArray(MODEL_PREFIX + key, array, variable.shape, variable.dtype);
+      tf.tidy(() => variable.assign(tf.tensor(array.data, variable.shape, variable.dtype)));
+    }
+  }
+
+  /** Frees the optimizer slots (the model stays). */
+  dispose(): void {
+    this.optimizer.dispose();
+  }
+}
