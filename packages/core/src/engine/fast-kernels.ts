@@ -1,0 +1,93 @@
+import { getKernel, registerKernel, unregisterKernel } from "@tensorflow/tfjs-core";
+import { matMulKernelConfigs } from "./kernels/mat-mul-kernels.js";
+import { capturedStockKernels, captureStockKernel } from "./kernels/stock-kernels.js";
+import { unsortedSegmentSumConfig } from "./kernels/unsorted-segment-sum.js";
+import { loadOrtRuntime, type OrtRuntime } from "./ort-runtime.js";
+
+/** Options of `registerFastKernels`. */
+export interface FastKernelOptions {
+  /** Route large matrix products through onnxruntime-node (default true). */
+  onnxruntime?: boolean;
+  /** onnxruntime intra-op threads (default 1, matching the one-core reference). */
+  threads?: number;
+  /** Products under this many flops stay on XNNPACK (default 65 536: ORT's call costs ~20 µs). */
+  minOrtFlops?: number;
+}
+
+/** What `registerFastKernels` installed on the wasm backend. */
+export interface FastKernelsInfo {
+  /** Where float32 matrix products run: onnxruntime's sgemm or wasm's XNNPACK. */
+  matMul: "onnxruntime" | "xnnpack";
+  /** One sentence: why this route (onnxruntime version, or why it could not load). */
+  reason: string;
+  /** Kernels replaced or added on the wasm backend. */
+  kernels: string[];
+  /** onnxruntime-node's version when it is used. */
+  onnxruntimeVersion?: string;
+  /** onnxruntime intra-op threads when it is used. */
+  threads?: number;
+}
+
+const DEFAULT_MIN_ORT_FLOPS = 65_536;
+
+let activeRuntime: OrtRuntime | undefined;
+
+/**
+ * Replaces the wasm backend's BatchMatMul and _FusedMatMul with kernels that run on
+ * onnxruntime-node's native sgemm (inputs and outputs stay on the wasm heap; transposes, bias and
+ * activation fused) or, when onnxruntime cannot load, on XNNPACK after an explicit transpose; and
+ * adds UnsortedSegmentSum. Call before or after the wasm backend initialises; calling again
+ * replaces the previous registration. Never throws for a missing onnxruntime: `matMul` and
+ * `reason` say what happened.
+ */
+export function registerFastKernels(options: FastKernelOptions = {}): FastKernelsInfo {
+  const threads = options.threads ?? 1;
+  let reason: string;
+  activeRuntime?.dispose();
+  activeRuntime = undefined;
+  if (options.onnxruntime === false) {
+    reason = "onnxruntime disabled by option; matrix products use XNNPACK with explicit transposes";
+  } else {
+    const loaded = loadOrtRuntime(threads);
+    if (loaded.ok) {
+      activeRuntime = loaded.runtime;
+      reason = `onnxruntime-node ${loaded.runtime.version} loaded (native sgemm, ${threads} thread${threads === 1 ? "" : "s"})`;
+    } else {
+      reason = `onnxruntime-node unavailable (${loaded.reason}); matrix products use XNNPACK with explicit transposes`;
+    }
+  }
+  const configs = [
+    ...matMulKernelConfigs({
+      runtime: activeRuntime,
+      minOrtFlops: options.minOrtFlops ?? DEFAULT_MIN_ORT_FLOPS,
+    }),
+    unsortedSegmentSumConfig,
+  ];
+  for (const config of configs) {
+    captureStockKernel(config.kernelName);
+    if (getKernel(config.kernelName, "wasm") !== undefined) {
+      unregisterKernel(config.kernelName, "wasm");
+    }
+    registerKernel(config);
+  }
+  const info: FastKernelsInfo = {
+    matMul: activeRuntime === undefined ? "xnnpack" : "onnxruntime",
+    reason,
+    kernels: configs.map((config) => config.kernelName),
+  };
+  if (activeRuntime !== undefined) {
+    info.onnxruntimeVersion = activeRuntime.version;
+    info.threads = threads;
+  }
+  return info;
+}
+
+/** Puts the wasm backend's own kernels back (for comparisons); releases onnxruntime sessions. */
+export function restoreStockKernels(): void {
+  for (const [kernelName, config] of capturedStockKernels()) {
+    if (getKernel(kernelName, "wasm") !== undefined) unregisterKernel(kernelName, "wasm");
+    if (config !== null) registerKernel(config);
+  }
+  activeRuntime?.dispose();
+  activeRuntime = undefined;
+}

@@ -1,0 +1,253 @@
+import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
+import {
+  _FusedMatMul,
+  Add,
+  BatchMatMul,
+  broadcast_util,
+  Elu,
+  type KernelConfig,
+  type KernelFunc,
+  LeakyRelu,
+  type NamedAttrMap,
+  Prelu,
+  Relu,
+  Relu6,
+  Sigmoid,
+  type TensorInfo,
+  Transpose,
+  util,
+} from "@tensorflow/tfjs-core";
+import type { OrtRuntime } from "../ort-runtime.js";
+import { type MatMulSpec, matMulGraph, matMulKey, type OrtActivation } from "./mat-mul-graph.js";
+import { stockKernel } from "./stock-kernels.js";
+
+/** How many products each route took since the kernels were registered (for tests and logs). */
+export interface MatMulRouteCounts {
+  /** Ran on onnxruntime's sgemm, reading and writing the wasm heap in place. */
+  onnxruntime: number;
+  /** Ran on the stock wasm kernel (XNNPACK) after transposing inputs that needed it. */
+  xnnpack: number;
+}
+
+/** Options of the re-registered matrix-product kernels. */
+export interface MatMulKernelOptions {
+  /** The onnxruntime route, or undefined to use XNNPACK only. */
+  runtime: OrtRuntime | undefined;
+  /** Products under this many flops (2·M·N·K·batch) skip onnxruntime's call overhead. */
+  minOrtFlops: number;
+}
+
+const counts: MatMulRouteCounts = { onnxruntime: 0, xnnpack: 0 };
+
+/** Route counters of the matrix-product kernels (a live object; copy it to keep a snapshot). */
+export function matMulRouteCounts(): MatMulRouteCounts {
+  return { ...counts };
+}
+
+const ORT_ACTIVATIONS = new Set(["linear", "relu", "sigmoid", "elu", "leakyrelu", "prelu"]);
+
+interface ProductArgs {
+  a: TensorInfo;
+  b: TensorInfo;
+  bias?: TensorInfo;
+  prelu?: TensorInfo;
+  transposeA: boolean;
+  transposeB: boolean;
+  activation: string;
+  leakyreluAlpha: number;
+}
+
+// B..., M, N from the shapes and flags, as tfjs's matMul defines it.
+function outputShape(args: ProductArgs): number[] {
+  const { a, b, transposeA, transposeB } = args;
+  const rows = transposeA ? a.shape.at(-1)! : a.shape.at(-2)!;
+  const columns = transposeB ? b.shape.at(-2)! : b.shape.at(-1)!;
+  const innerA = transposeA ? a.shape.at(-2)! : a.shape.at(-1)!;
+  const innerB = transposeB ? b.shape.at(-1)! : b.shape.at(-2)!;
+  util.assert(
+    innerA === innerB,
+    () =>
+      `Error in matMul: inner shapes (${innerA}) and (${innerB}) of Tensors with shapes ` +
+      `${a.shape} and ${b.shape} and transposeA=${transposeA} and transposeB=${transposeB} must match.`,
+  );
+  const batch = broadcast_util.assertAndGetBroadcastShape(
+    a.shape.slice(0, -2),
+    b.shape.slice(0, -2),
+  );
+  return [...batch, rows, columns];
+}
+
+function ortSpec(args: ProductArgs, outShape: number[], options: MatMulKernelOptions) {
+  const { a, b, bias, prelu } = args;
+  if (options.runtime === undefined) return undefined;
+  if (a.dtype !== "float32" || b.dtype !== "float32") return undefined;
+  if (bias !== undefined && (bias.dtype !== "float32" || bias.shape.length > outShape.length)) {
+    return undefined;
+  }
+  if (prelu !== undefined && (prelu.dtype !== "float32" || prelu.shape.length > outShape.length)) {
+    return undefined;
+  }
+  if (!ORT_ACTIVATIONS.has(args.activation)) return undefined;
+  const inner = args.transposeA ? a.shape.at(-2)! : a.shape.at(-1)!;
+  const flops = 2 * util.sizeFromShape(outShape) * inner;
+  if (flops === 0 || flops < options.minOrtFlops) return undefined;
+  const spec: MatMulSpec = {
+    aShape: a.shape,
+    bShape: b.shape,
+    outShape,
+    transposeA: args.transposeA,
+    transposeB: args.transposeB,
+    activation: args.activation as OrtActivation,
+    leakyreluAlpha: args.leakyreluAlpha,
+    ...(bias === undefined ? {} : { biasShape: bias.shape }),
+    ...(prelu === undefined ? {} : { preluShape: prelu.shape }),
+  };
+  return spec;
+}
+
+function runOnOrt(
+  backend: BackendWasm,
+  runtime: OrtRuntime,
+  args: ProductArgs,
+  spec: MatMulSpec,
+): TensorInfo {
+  const out = backend.makeOutput([...spec.outShape], "float32");
+  // Views are taken after makeOutput: an allocation may grow the heap and detach older views.
+  const view = (info: TensorInfo) => ({
+    data: backend.typedArrayFromHeap(info) as Float32Array,
+    shape: info.shape,
+  });
+  const inputs: Record<string, { data: Float32Array; shape: readonly number[] }> = {
+    a: view(args.a),
+    b: view(args.b),
+  };
+  if (args.bias !== undefined) inputs["bias"] = view(args.bias);
+  if (args.prelu !== undefined) inputs["prelu"] = view(args.prelu);
+  runtime.run(matMulKey(spec), () => matMulGraph(spec), inputs, { y: view(out) });
+  counts.onnxruntime++;
+  return out;
+}
+
+// The stock wasm kernels are fast only without transposes: transpose explicitly, then call them.
+// Stock _FusedMatMul handles plain matrices with a rank-1 bias only (and is wrong for batched
+// ones), so anything else is a stock BatchMatMul followed by the stock Add and activation kernels.
+function runOnXnnpack(
+  backend: BackendWasm,
+  kernelName: string,
+  inputs: Record<string, TensorInfo | undefined>,
+  attrs: NamedAttrMap,
+): TensorInfo {
+  const temporaries: TensorInfo[] = [];
+  const call = (
+    name: string,
+    kernelInputs: Record<string, TensorInfo>,
+    kernelAttrs: NamedAttrMap,
+  ) => {
+    const result = stockKernel(name).kernelFunc({
+      inputs: kernelInputs,
+      backend,
+      attrs: kernelAttrs,
+    });
+    temporaries.push(result as TensorInfo);
+    return result as TensorInfo;
+  };
+  const transposeLastTwo = (info: TensorInfo): TensorInfo => {
+    const rank = info.shape.length;
+    const perm = [...Array(rank).keys()];
+    perm[rank - 2] = rank - 1;
+    perm[rank - 1] = rank - 2;
+    return call(Transpose, { x: info }, { perm });
+  };
+  const a = attrs["transposeA"] ? transposeLastTwo(inputs["a"]!) : inputs["a"]!;
+  const b = attrs["transposeB"] ? transposeLastTwo(inputs["b"]!) : inputs["b"]!;
+  const plainAttrs = { ...attrs, transposeA: false, transposeB: false };
+  const bias = inputs["bias"];
+  const activation = (attrs["activation"] as string | undefined) ?? "linear";
+  let result: TensorInfo;
+  const stockFusedCan =
+    a.shape.length === 2 && b.shape.length === 2 && (bias?.shape.length ?? 1) <= 1;
+  if (kernelName === BatchMatMul || stockFusedCan) {
+    result = call(kernelName, { ...inputs, a, b } as Record<string, TensorInfo>, plainAttrs);
+  } else {
+    result = call(BatchMatMul, { a, b }, plainAttrs);
+    if (bias !== undefined) result = call(Add, { a: result, b: bias }, {});
+    result = activate(call, result, activation, attrs, inputs["preluActivationWeights"]);
+  }
+  for (const temporary of temporaries) {
+    if (temporary !== result) backend.disposeData(temporary.dataId);
+  }
+  counts.xnnpack++;
+  return result;
+}
+
+function activate(
+  call: (name: string, inputs: Record<string, TensorInfo>, attrs: NamedAttrMap) => TensorInfo,
+  x: TensorInfo,
+  activation: string,
+  attrs: NamedAttrMap,
+  prelu: TensorInfo | undefined,
+): TensorInfo {
+  switch (activation) {
+    case "linear":
+      return x;
+    case "relu":
+      return call(Relu, { x }, {});
+    case "relu6":
+      return call(Relu6, { x }, {});
+    case "sigmoid":
+      return call(Sigmoid, { x }, {});
+    case "elu":
+      return call(Elu, { x }, {});
+    case "leakyrelu":
+      return call(
+        LeakyRelu,
+        { x },
+        { alpha: (attrs["leakyreluAlpha"] as number | undefined) ?? 0.2 },
+      );
+    case "prelu":
+      return call(Prelu, { x, alpha: prelu! }, {});
+    default:
+      throw new Error(`_FusedMatMul: unknown activation "${activation}"`);
+  }
+}
+
+function productKernel(kernelName: string, options: MatMulKernelOptions): KernelFunc {
+  return ({ inputs, backend, attrs }) => {
+    const wasmBackend = backend as BackendWasm;
+    const named = inputs as Record<string, TensorInfo | undefined>;
+    const attributes = (attrs ?? {}) as NamedAttrMap;
+    const args: ProductArgs = {
+      a: named["a"]!,
+      b: named["b"]!,
+      transposeA: Boolean(attributes["transposeA"]),
+      transposeB: Boolean(attributes["transposeB"]),
+      activation: (attributes["activation"] as string | undefined) ?? "linear",
+      leakyreluAlpha: (attributes["leakyreluAlpha"] as number | undefined) ?? 0.2,
+      ...(named["bias"] === undefined ? {} : { bias: named["bias"] }),
+      ...(named["preluActivationWeights"] === undefined
+        ? {}
+        : { prelu: named["preluActivationWeights"] }),
+    };
+    const outShape = outputShape(args);
+    const spec = ortSpec(args, outShape, options);
+    if (spec !== undefined && options.runtime !== undefined) {
+      return runOnOrt(wasmBackend, options.runtime, args, spec);
+    }
+    const result = runOnXnnpack(wasmBackend, kernelName, named, attributes);
+    return { ...result, shape: outShape };
+  };
+}
+
+/** Kernel configs replacing wasm's BatchMatMul and _FusedMatMul. */
+export function matMulKernelConfigs(options: MatMulKernelOptions): KernelConfig[] {
+  return [BatchMatMul, _FusedMatMul].map((kernelName) => {
+    const stock = stockKernel(kernelName);
+    return {
+      kernelName,
+      backendName: "wasm",
+      kernelFunc: productKernel(kernelName, options),
+      ...(stock.setupFunc === undefined ? {} : { setupFunc: stock.setupFunc }),
+      ...(stock.disposeFunc === undefined ? {} : { disposeFunc: stock.disposeFunc }),
+    };
+  });
+}
