@@ -1,1 +1,5 @@
+export { type CtrConvertOptions, convertCtrFiles } from "./ctr-converter.js";
+export type { CtrField } from "./ctr-lines.js";
+export { convertFrappe, FRAPPE_FIELDS } from "./frappe.js";
 export { convertKnowledgeGraph, type KnowledgeGraphOptions } from "./knowledge-graph.js";
+export { type RankerDatasetDescriptor, writeRankerDescriptor } from "./ranker-descriptor.js";
