@@ -293,3 +293,26 @@ describe("detectGpu on this machine (real probes, no GPU)", () => {
     expect(JSON.parse(JSON.stringify(report))).toEqual(report);
   });
 });
+
+describe("detectGpu and CUDA_VISIBLE_DEVICES", () => {
+  it.each(["", "-1", "NoDevFiles", " -1,0"])("fails when %j hides every GPU", (value) => {
+    const machine = readyMachine();
+    machine.env = { CUDA_VISIBLE_DEVICES: value };
+    const report = detect(machine, false);
+    expect(failed(report)).toEqual(["gpus"]);
+    expect(report.problems[0]!.remedy).toMatch(/^CUDA_VISIBLE_DEVICES hides every GPU/);
+  });
+
+  it.each(["1", "0,1", "GPU-8f6d8a1e-2b4c-4d9e-9f0a-0123456789ab", "MIG-GPU-8f6d8a1e/1/0"])(
+    "shows %j next to the GPUs and passes",
+    (value) => {
+      const machine = readyMachine();
+      machine.env = { CUDA_VISIBLE_DEVICES: value };
+      const report = detect(machine, false);
+      expect(report.ready).toBe(true);
+      expect(report.checks.find((check) => check.id === "gpus")?.found).toContain(
+        `; CUDA_VISIBLE_DEVICES=${JSON.stringify(value)}`,
+      );
+    },
+  );
+});

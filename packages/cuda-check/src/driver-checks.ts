@@ -1,5 +1,5 @@
 import type { CheckList, GpuFacts } from "./checks.js";
-import { KERNEL_MODULE_VERSION_FILE, type NvidiaInfo } from "./nvidia-driver.js";
+import { hidesEveryGpu, KERNEL_MODULE_VERSION_FILE, type NvidiaInfo } from "./nvidia-driver.js";
 import type { GpuInfo, NvidiaSmiFailureKind } from "./nvidia-smi.js";
 import { describeOs } from "./os-probe.js";
 import { minimumDriverFor, type TfjsGpuBuild } from "./requirements.js";
@@ -136,7 +136,18 @@ export function checkGpus(list: CheckList, nvidia: NvidiaInfo, build: TfjsGpuBui
   for (const line of nvidia.nvidiaSmi.malformedLines) {
     list.warn(`nvidia-smi printed a line that is not a GPU: ${JSON.stringify(line.slice(0, 120))}`);
   }
-  const found = describeGpus(nvidia.gpus);
+  const visible = nvidia.cudaVisibleDevices;
+  const found = `${describeGpus(nvidia.gpus)}${visible === undefined ? "" : `; CUDA_VISIBLE_DEVICES=${JSON.stringify(visible)}`}`;
+  if (visible !== undefined && hidesEveryGpu(visible)) {
+    list.fail(
+      "gpus",
+      title,
+      required,
+      found,
+      "CUDA_VISIBLE_DEVICES hides every GPU from CUDA: unset it, or set it to the GPU indices to use (e.g. 0,1)",
+    );
+    return;
+  }
   const known = nvidia.gpus.filter((gpu) => gpu.computeCapability !== undefined);
   if (known.length < nvidia.gpus.length) {
     list.warn(

@@ -24,7 +24,8 @@ function notFound(libraries: LibraryInfo): string {
 }
 
 function onLoaderPath(directoryHint: string, plural = false): string {
-  return `put ${plural ? "them" : "it"} on LD_LIBRARY_PATH (export LD_LIBRARY_PATH=${directoryHint}:$LD_LIBRARY_PATH) or register it with ldconfig`;
+  const it = plural ? "them" : "it";
+  return `put ${it} on LD_LIBRARY_PATH (export LD_LIBRARY_PATH=${directoryHint}:$LD_LIBRARY_PATH) or register ${it} with ldconfig`;
 }
 
 /** Versioned files of a library whose major differs from `major`, most precise name per major. */

@@ -41,6 +41,8 @@ export interface NvidiaInfo {
   cudaDriverVersion?: string;
   /** GPUs in nvidia-smi order; empty when none were found or nvidia-smi failed. */
   gpus: GpuInfo[];
+  /** CUDA_VISIBLE_DEVICES as set in the environment; absent when unset (every GPU visible). */
+  cudaVisibleDevices?: string;
 }
 
 function nvidiaSmiCandidates(platform: string): string[] {
@@ -60,7 +62,9 @@ function queryArgs(fields: readonly GpuQueryField[]): string[] {
  * capability, driver) and the CUDA driver-API version. Falls back to a query without compute_cap on
  * drivers that reject it. Never throws.
  */
-export function detectNvidia(probes: Pick<Probes, "platform" | "readFile" | "exec">): NvidiaInfo {
+export function detectNvidia(
+  probes: Pick<Probes, "platform" | "readFile" | "exec" | "env">,
+): NvidiaInfo {
   const moduleText =
     probes.platform === "linux" ? probes.readFile(KERNEL_MODULE_VERSION_FILE) : undefined;
   const kernelModule = {
@@ -105,6 +109,7 @@ export function detectNvidia(probes: Pick<Probes, "platform" | "readFile" | "exe
       summary = parseNvidiaSmiSummary(plain.stdout);
   }
   const driverVersion = gpus[0]?.driverVersion ?? summary.driverVersion ?? kernelModule.version;
+  const cudaVisibleDevices = probes.env["CUDA_VISIBLE_DEVICES"];
 
   return {
     kernelModule,
@@ -118,5 +123,16 @@ export function detectNvidia(probes: Pick<Probes, "platform" | "readFile" | "exe
     ...(driverVersion === undefined ? {} : { driverVersion }),
     ...(summary.cudaVersion === undefined ? {} : { cudaDriverVersion: summary.cudaVersion }),
     gpus,
+    ...(cudaVisibleDevices === undefined ? {} : { cudaVisibleDevices }),
   };
+}
+
+/**
+ * True when CUDA_VISIBLE_DEVICES hides every GPU: empty, "-1", "NoDevFiles" (set by some batch
+ * schedulers), or anything whose first entry is neither an index nor a GPU/MIG UUID — CUDA stops
+ * reading the list at the first invalid entry.
+ */
+export function hidesEveryGpu(cudaVisibleDevices: string): boolean {
+  const first = cudaVisibleDevices.split(",")[0]!.trim();
+  return !/^(\d+|GPU-[\w-]+|MIG-[\w/-]+)$/.test(first);
 }
