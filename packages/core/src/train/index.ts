@@ -1,4 +1,25 @@
 export {
+  CHECKPOINT_FILES,
+  CHECKPOINT_FORMAT_VERSION,
+  type CheckpointContent,
+  type CheckpointManifest,
+  type ManifestArray,
+} from "./checkpoint-format.js";
+export {
+  type CheckpointRef,
+  type LoadCheckpointOptions,
+  type LoadedCheckpoint,
+  latestCheckpoint,
+  listCheckpoints,
+  loadCheckpoint,
+  loadCheckpointArray,
+  pruneCheckpoints,
+  resolveCheckpoint,
+  saveCheckpoint,
+} from "./checkpoint-store.js";
+export { type RunStart, restoreRun } from "./restore-run.js";
+export { type RunTrainingOptions, runTraining, type TrainingResult } from "./run-training.js";
+export {
   allocateStateArray,
   assignVariablesFromStateArrays,
   checkStateArray,
@@ -12,3 +33,19 @@ export {
   tensorToStateArray,
   variablesToStateArrays,
 } from "./task-state.js";
+export type {
+  EvalContext,
+  RestoreContext,
+  TrainStepOutput,
+  TrainTask,
+} from "./train-task.js";
+export type {
+  CheckpointEvent,
+  EndEvent,
+  EvalEvent,
+  LogEvent,
+  StepEvent,
+  TrainingCallbacks,
+  TrainingStatus,
+} from "./training-callbacks.js";
+export { type TrainingConfig, trainingConfigSchema } from "./training-config.js";

@@ -1,0 +1,48 @@
+import type { TaskState } from "./task-state.js";
+
+/** What one training step reports. */
+export interface TrainStepOutput {
+  /** Batch loss (the value the optimizer minimised, before any ÷ N for accumulation). */
+  loss: number;
+  /** Examples in the batch (for examples/s). */
+  examples: number;
+  /** Extra per-step scalars (per-task losses, learning rates…), averaged between log lines. */
+  metrics?: Record<string, number>;
+}
+
+/** What the loop hands an evaluation. */
+export interface EvalContext {
+  /** Completed training steps at this evaluation. */
+  step: number;
+  /** Evaluation batches to run; undefined = the whole evaluation set. */
+  maxSteps: number | undefined;
+  /** Fires when the evaluation time budget (`eval_timeout_in_s`) or the run is over. */
+  signal: AbortSignal;
+}
+
+/** Why `setState` is called. */
+export interface RestoreContext {
+  /** `resume`: continue this run; `warm_start`: start a new run from another run's weights. */
+  reason: "resume" | "warm_start";
+  /** Step of the checkpoint being restored. */
+  step: number;
+}
+
+/**
+ * A trainable model as the loop sees it: one step per batch, an optional evaluation, and its full
+ * state for checkpoints. The loop knows nothing else about the model.
+ */
+export interface TrainTask<Batch> {
+  /** Model kind stored in checkpoints; loading another kind's checkpoint is an error. */
+  readonly kind: string;
+  /** Forward, backward and optimizer update for one batch; `step` is 0-based. */
+  trainStep(batch: Batch, step: number): TrainStepOutput | Promise<TrainStepOutput>;
+  /** Metrics on held-out data, e.g. `{ "auroc/fav": 0.81 }`. */
+  evaluate?(context: EvalContext): Record<string, number> | Promise<Record<string, number>>;
+  /** Everything needed to continue exactly here (weights, optimizer, counters, RNG). */
+  getState(): TaskState | Promise<TaskState>;
+  /** Restores `getState` output. */
+  setState(state: TaskState, context: RestoreContext): void | Promise<void>;
+  /** Number of trainable parameters (logged at start). */
+  parameterCount?(): number;
+}
