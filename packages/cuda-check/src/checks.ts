@@ -47,9 +47,13 @@ export interface GpuProblem {
 
 /** Everything the probes found, as one object. */
 export interface GpuFacts {
+  /** Platform, architecture, kernel, WSL. */
   os: OsInfo;
+  /** Kernel module, nvidia-smi outcome, driver and CUDA driver-API versions, GPUs. */
   nvidia: NvidiaInfo;
+  /** CUDA and cuDNN files the dynamic loader can see. */
   libraries: LibraryInfo;
+  /** tfjs-node-gpu: installed version, build requirements, child-load outcome. */
   tfjs: TfjsNodeGpuInfo;
 }
 
@@ -58,18 +62,22 @@ export class CheckList {
   readonly checks: CheckResult[] = [];
   readonly warnings: string[] = [];
 
+  /** Records a met requirement. */
   ok(id: CheckId, title: string, required: string, found: string): void {
     this.checks.push({ id, title, status: "ok", required, found });
   }
 
+  /** Records an unmet requirement and the action that fixes it. */
   fail(id: CheckId, title: string, required: string, found: string, remedy: string): void {
     this.checks.push({ id, title, status: "fail", required, found, remedy });
   }
 
+  /** Records a requirement that could not be checked, and why. */
   skip(id: CheckId, title: string, required: string, reason: string): void {
     this.checks.push({ id, title, status: "skipped", required, found: reason });
   }
 
+  /** Records something that does not block the GPU but deserves a look. */
   warn(message: string): void {
     this.warnings.push(message);
   }

@@ -316,3 +316,15 @@ describe("detectGpu and CUDA_VISIBLE_DEVICES", () => {
     },
   );
 });
+
+describe("detectGpu under WSL2 without a Windows driver", () => {
+  it("points at the Windows driver, not a Linux one", () => {
+    const machine = readyMachine();
+    delete machine.files!["/proc/driver/nvidia/version"];
+    machine.files!["/proc/sys/kernel/osrelease"] = "5.15.153.1-microsoft-standard-WSL2\n";
+    machine.commands = { [LDCONFIG]: machine.commands![LDCONFIG]! };
+    const report = detect(machine, false);
+    expect(failed(report)).toEqual(["driver"]);
+    expect(report.problems[0]!.remedy).toMatch(/^under WSL2 the GPU driver is the Windows one/);
+  });
+});

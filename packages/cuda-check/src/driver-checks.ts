@@ -61,7 +61,19 @@ export function checkDriver(list: CheckList, facts: GpuFacts, build: TfjsGpuBuil
   const smi =
     failure.kind === "not-found" ? "nvidia-smi not found" : `nvidia-smi: ${failure.message}`;
   const found = `${module}; ${smi}`;
-  if (failure.kind === "not-found" && !kernelModule.loaded) {
+  if (
+    facts.os.wsl &&
+    !kernelModule.loaded &&
+    (failure.kind === "not-found" || failure.kind === "no-driver")
+  ) {
+    list.fail(
+      "driver",
+      title,
+      required,
+      found,
+      "under WSL2 the GPU driver is the Windows one: install a current NVIDIA driver on Windows (never a Linux NVIDIA driver inside WSL), then `wsl --shutdown` and retry",
+    );
+  } else if (failure.kind === "not-found" && !kernelModule.loaded) {
     list.fail("driver", title, required, found, installDriverRemedy(build));
   } else if (failure.kind === "not-found") {
     list.fail(

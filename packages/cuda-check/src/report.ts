@@ -34,9 +34,13 @@ export interface GpuReport {
   checks: CheckResult[];
   /** The CUDA stack the checks were made against (the installed tfjs-node-gpu's, else the newest). */
   required: TfjsGpuBuild;
+  /** Platform, architecture, kernel release, WSL. */
   os: OsInfo;
+  /** Kernel module, nvidia-smi outcome, driver and CUDA driver-API versions, GPUs. */
   nvidia: NvidiaInfo;
+  /** Every CUDA/cuDNN file the dynamic loader can see, and the cuDNN header version. */
   libraries: LibraryInfo;
+  /** tfjs-node-gpu: version, where it was found, child-load outcome and TensorFlow's log tail. */
   tfjs: TfjsNodeGpuInfo;
 }
 
