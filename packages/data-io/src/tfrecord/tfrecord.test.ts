@@ -49,7 +49,7 @@ describe("TFRecord files", () => {
       if (compression === "gzip") expect(gunzipSync(raw).length).toBeGreaterThan(raw.length);
       const back = await collect(path);
       expect(back.length).toBe(300);
-      back.forEach((record, i) => expect(record).toEqual(records[i]));
+      for (const [i, record] of back.entries()) expect(record).toEqual(records[i]);
     });
   }
 
