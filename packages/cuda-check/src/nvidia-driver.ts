@@ -5,6 +5,7 @@ import {
   type GpuInfo,
   type GpuQueryField,
   type NvidiaSmiFailure,
+  type NvidiaSmiSummary,
   parseGpuQuery,
   parseKernelModuleVersion,
   parseNvidiaSmiSummary,
@@ -97,7 +98,7 @@ export function detectNvidia(
 
   let gpus: GpuInfo[] = [];
   let malformedLines: string[] = [];
-  let summary: ReturnType<typeof parseNvidiaSmiSummary> = {};
+  let summary: NvidiaSmiSummary = {};
   if (failure === undefined && result !== undefined && command !== undefined) {
     ({ gpus, malformedLines } = parseGpuQuery(result.stdout, fields));
     if (gpus.length === 0) {
