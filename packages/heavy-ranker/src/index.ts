@@ -5,6 +5,13 @@ export * from "./config/optimizer-config.js";
 export * from "./config/preprocess-config.js";
 export * from "./config/recap-config.js";
 export * from "./config/training-config.js";
+export { type AttrValue, GraphBuilder, type GraphNode } from "./export/graph-builder.js";
+export {
+  type ExportableRankingModel,
+  GRAPH_OUTPUTS,
+  graphModelArtifacts,
+} from "./export/graph-model-export.js";
+export { modelFilesHandler, saveModelArtifacts } from "./export/graph-model-files.js";
 export {
   float16ToNumber,
   numberToFloat16,

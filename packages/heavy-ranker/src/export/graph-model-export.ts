@@ -1,0 +1,158 @@
+import type * as tf from "@tensorflow/tfjs-core";
+import { UsageError } from "@tml/core";
+import type { ModelConfig } from "../config/model-config.js";
+import { GraphBuilder } from "./graph-builder.js";
+import { RecapGraphLayers } from "./recap-graph-layers.js";
+import type { StateDictModel } from "./state-dict.js";
+
+/** A trained ranking model the graph export reads (MultiTaskRankingModel satisfies it). */
+export interface ExportableRankingModel extends StateDictModel {
+  readonly taskNames: readonly string[];
+  readonly options: {
+    readonly config: ModelConfig;
+    readonly continuousWidth: number;
+    readonly binaryWidth: number;
+    readonly embeddingWidth?: number;
+  };
+}
+
+/** Names of the exported graph's outputs, each [B, T] in task order. */
+export const GRAPH_OUTPUTS = ["logits", "probabilities", "calibrated_probabilities"] as const;
+
+const EMBEDDINGS = ["user_embedding", "user_eng_embedding", "author_embedding"] as const;
+const sanitize = (task: string) => task.replaceAll(".", "__");
+
+function tensorInfo(name: string, shape: readonly number[]): object {
+  return {
+    name: `${name}:0`,
+    dtype: "DT_FLOAT",
+    tensorShape: { dim: shape.map((size) => ({ size: String(size) })) },
+  };
+}
+
+function featurize(
+  layers: RecapGraphLayers,
+  continuous: string,
+  binary: string,
+  config: ModelConfig,
+): string {
+  const graph = layers.graph;
+  const clean = graph.op("SelectV2", [
+    graph.op("IsFinite", [continuous]),
+    continuous,
+    graph.op("ZerosLike", [continuous]),
+  ]);
+  let net = graph.op("Mul", [
+    graph.op("Sign", [clean]),
+    graph.op("Log1p", [graph.op("Abs", [clean])]),
+  ]);
+  for (let position = 2; ; position++) {
+    const prefix = `_preprocessor._before_concat_layers.${position}`;
+    if (layers.has(`${prefix}.layer.running_mean`)) net = layers.batchNorm(net, `${prefix}.layer`);
+    else if (layers.has(`${prefix}.min_value`)) {
+      net = graph.op("ClipByValue", [
+        net,
+        layers.tensor(`${prefix}.min_value`),
+        layers.tensor(`${prefix}.max_value`),
+      ]);
+    } else if (layers.has(`${prefix}.mean`)) {
+      net = graph.op("RealDiv", [
+        graph.op("Sub", [net, layers.tensor(`${prefix}.mean`)]),
+        layers.tensor(`${prefix}.std`),
+      ]);
+    } else break;
+  }
+  const featurization = config.featurization_config;
+  if (!featurization || featurization.feature_names_to_concat.includes("binary"))
+    net = layers.concat([net, binary]);
+  const layerNorm = featurization?.double_norm_log_config?.layer_norm_config;
+  return layerNorm
+    ? layers.layerNorm(net, "_preprocessor.layer_norm.layer", layerNorm.epsilon)
+    : net;
+}
+
+/**
+ * The model as a TensorFlow.js graph model (GraphDef JSON + weights, format "graph-model") in
+ * inference mode: inputs `continuous` [B, C], `binary` [B, Bn] (float32) and the model's TwHIN
+ * embeddings (`user_embedding`, `user_eng_embedding`, `author_embedding`, [B, 200]); outputs
+ * `logits`, `probabilities`, `calibrated_probabilities` [B, T]. Loads with `tf.loadGraphModel` of
+ * plain `@tensorflow/tfjs`, browser included. MLP / MaskNet networks only.
+ */
+export function graphModelArtifacts(model: ExportableRankingModel): tf.io.ModelArtifacts {
+  const { config, continuousWidth, binaryWidth } = model.options;
+  if (config.small_embeddings || config.position_debias_config) {
+    throw new UsageError(
+      "graph export does not support small_embeddings or position_debias_config yet",
+    );
+  }
+  const graph = new GraphBuilder();
+  const layers = new RecapGraphLayers(graph, model.namedWeights());
+  const inputs: Record<string, readonly number[]> = {
+    continuous: [-1, continuousWidth],
+    binary: [-1, binaryWidth],
+  };
+  for (const name of EMBEDDINGS) {
+    if (layers.has(`_${name}_layer_norm.weight`))
+      inputs[name] = [-1, model.options.embeddingWidth ?? 200];
+  }
+  const nodes = Object.fromEntries(
+    Object.entries(inputs).map(([name, shape]) => [name, graph.placeholder(name, shape)]),
+  );
+  const parts = [
+    featurize(layers, nodes["continuous"] as string, nodes["binary"] as string, config),
+  ];
+  for (const name of EMBEDDINGS) {
+    if (nodes[name]) parts.push(layers.layerNorm(nodes[name], `_${name}_layer_norm`, 1e-5));
+  }
+  const input = layers.concat(parts);
+  let net = input;
+  if (config.multi_task_type !== "share_none" && config.backbone) {
+    const backbone = layers.taskNetwork(input, "_backbone", config.backbone);
+    net = config.multi_task_type === "share_all" ? backbone : layers.concat([input, backbone]);
+  }
+  const logits = model.taskNames.map((task) => {
+    const key = sanitize(task);
+    const taskConfig = config.tasks[task] as NonNullable<ModelConfig["tasks"][string]>;
+    const logit = layers.taskNetwork(net, `_towers.${key}`, taskConfig);
+    if (!layers.has(`_affine_maps.${key}.weight`)) return logit;
+    const scaled = graph.op("MatMul", [logit, layers.tensor(`_affine_maps.${key}.weight`)]);
+    return graph.op("AddV2", [scaled, layers.tensor(`_affine_maps.${key}.bias`)]);
+  });
+  const stacked = layers.concat(logits);
+  const probabilities = graph.op("Sigmoid", [stacked]);
+  const ratioValues = Float32Array.from(model.taskNames, (task) => {
+    const ratio = model.namedWeights().get(`_calibrators.${sanitize(task)}.ratio`);
+    return ratio ? (ratio.dataSync()[0] as number) : 1;
+  });
+  const scaled = graph.op("Mul", [
+    probabilities,
+    graph.constant("calibration_ratios", ratioValues, [ratioValues.length]),
+  ]);
+  const denominator = graph.op("AddV2", [
+    graph.op("Sub", [graph.scalar(1, "one"), probabilities]),
+    scaled,
+  ]);
+  const calibrated = graph.op("RealDiv", [scaled, denominator]);
+  const outputNodes = [stacked, probabilities, calibrated];
+  GRAPH_OUTPUTS.forEach((name, index) => {
+    graph.op("Identity", [outputNodes[index] as string], {}, name);
+  });
+  const taskCount = model.taskNames.length;
+  return {
+    format: "graph-model",
+    generatedBy: "@tml/heavy-ranker",
+    convertedBy: null,
+    modelTopology: { node: graph.nodes, library: {}, versions: { producer: 1 } },
+    weightSpecs: graph.weightSpecs,
+    weightData: graph.weightData(),
+    signature: {
+      inputs: Object.fromEntries(
+        Object.entries(inputs).map(([name, shape]) => [name, tensorInfo(name, shape)]),
+      ),
+      outputs: Object.fromEntries(
+        GRAPH_OUTPUTS.map((name) => [name, tensorInfo(name, [-1, taskCount])]),
+      ),
+    },
+    userDefinedMetadata: { taskNames: [...model.taskNames] },
+  };
+}

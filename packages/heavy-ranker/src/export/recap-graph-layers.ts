@@ -1,0 +1,139 @@
+import type * as tf from "@tensorflow/tfjs-core";
+import { UsageError } from "@tml/core";
+import type { MaskNetConfig, MlpConfig, TaskModelConfig } from "../config/model-config.js";
+import { attr, type GraphBuilder } from "./graph-builder.js";
+
+/**
+ * Emits the Heavy Ranker's layers as GraphDef nodes, reading each tensor by its state_dict name
+ * (spec §3.15) and mirroring the tfjs model's inference-mode ops one for one, so the exported
+ * graph reproduces its outputs.
+ */
+export class RecapGraphLayers {
+  private readonly constants = new Map<string, string>();
+  private readonly axisLast: string;
+  private readonly axisColumns: string;
+
+  constructor(
+    readonly graph: GraphBuilder,
+    private readonly weights: ReadonlyMap<string, tf.Variable>,
+  ) {
+    this.axisLast = graph.constant("axis_last", Int32Array.of(-1), []);
+    this.axisColumns = graph.constant("axis_columns", Int32Array.of(1), []);
+  }
+
+  /** Whether the model has a tensor of that name. */
+  has(key: string): boolean {
+    return this.weights.has(key);
+  }
+
+  /** The constant node holding a named tensor (emitted once). */
+  tensor(key: string): string {
+    const existing = this.constants.get(key);
+    if (existing) return existing;
+    const variable = this.weights.get(key);
+    if (!variable) throw new UsageError(`graph export: the model has no tensor "${key}"`);
+    const data = variable.dataSync();
+    const values = variable.dtype === "int32" ? Int32Array.from(data) : Float32Array.from(data);
+    const node = this.graph.constant(`w/${key}`, values, variable.shape);
+    this.constants.set(key, node);
+    return node;
+  }
+
+  /** Concatenation along columns ([B, a] ⊕ [B, b]); a single input passes through. */
+  concat(inputs: readonly string[]): string {
+    if (inputs.length === 1) return inputs[0] as string;
+    return this.graph.op("ConcatV2", [...inputs, this.axisColumns], { N: attr.int(inputs.length) });
+  }
+
+  /** y = x · Wᵀ + b (W [out, in] as torch), optionally ReLU. */
+  linear(x: string, prefix: string, relu = false): string {
+    const product = this.graph.op("MatMul", [x, this.tensor(`${prefix}.weight`)], {
+      transpose_a: attr.bool(false),
+      transpose_b: attr.bool(true),
+    });
+    const biased = this.graph.op("BiasAdd", [product, this.tensor(`${prefix}.bias`)]);
+    return relu ? this.graph.op("Relu", [biased]) : biased;
+  }
+
+  /** LayerNorm over the last axis with biased variance; affine iff `prefix.weight` exists. */
+  layerNorm(x: string, prefix: string, epsilon: number): string {
+    const mean = this.graph.op("Mean", [x, this.axisLast], { keep_dims: attr.bool(true) });
+    const squared = this.graph.op("SquaredDifference", [x, mean]);
+    const variance = this.graph.op("Mean", [squared, this.axisLast], {
+      keep_dims: attr.bool(true),
+    });
+    const scale = this.graph.op("Rsqrt", [
+      this.graph.op("AddV2", [variance, this.graph.scalar(epsilon)]),
+    ]);
+    const normalized = this.graph.op("Mul", [this.graph.op("Sub", [x, mean]), scale]);
+    return this.affine(normalized, prefix);
+  }
+
+  /** BatchNorm1d in inference mode (running statistics, eps 1e-5); affine iff `prefix.weight` exists. */
+  batchNorm(x: string, prefix: string, epsilon = 1e-5): string {
+    const variance = this.graph.op("AddV2", [
+      this.tensor(`${prefix}.running_var`),
+      this.graph.scalar(epsilon),
+    ]);
+    const centered = this.graph.op("Sub", [x, this.tensor(`${prefix}.running_mean`)]);
+    const normalized = this.graph.op("Mul", [centered, this.graph.op("Rsqrt", [variance])]);
+    return this.affine(normalized, prefix);
+  }
+
+  /** MLP (§3.7.4) with torch Sequential positions; dropout is the identity at inference. */
+  mlp(x: string, prefix: string, config: MlpConfig): string {
+    let net = x;
+    let position = 0;
+    for (const _ of config.layer_sizes.slice(0, -1)) {
+      const linearPrefix = `${prefix}.layers.${position}`;
+      position += 1;
+      if (config.batch_norm) {
+        net = this.batchNorm(this.linear(net, linearPrefix), `${prefix}.layers.${position}`);
+        net = this.graph.op("Relu", [net]);
+        position += 1;
+      } else {
+        net = this.linear(net, linearPrefix, true);
+      }
+      position += config.dropout ? 2 : 1;
+    }
+    return this.linear(net, `${prefix}.layers.${position}`, config.final_layer_activation);
+  }
+
+  /** MaskNet (§3.7.5), parallel or serial, then its optional MLP. */
+  maskNet(x: string, prefix: string, config: MaskNetConfig): string {
+    const outputs: string[] = [];
+    let net = x;
+    config.mask_blocks.forEach((block, index) => {
+      const blockPrefix = `${prefix}._mask_blocks.${index}`;
+      const input = config.use_parallel ? x : net;
+      const normalized = block.input_layer_norm
+        ? this.layerNorm(input, `${blockPrefix}._input_layer_norm`, 1e-5)
+        : input;
+      const hiddenMask = this.linear(x, `${blockPrefix}._mask_layer.0`, true);
+      const mask = this.linear(hiddenMask, `${blockPrefix}._mask_layer.2`);
+      const hidden = this.linear(
+        this.graph.op("Mul", [normalized, mask]),
+        `${blockPrefix}._hidden_layer`,
+      );
+      net = this.layerNorm(hidden, `${blockPrefix}._layer_norm`, 1e-5);
+      outputs.push(net);
+    });
+    const blockOutput = config.use_parallel ? this.concat(outputs) : net;
+    return config.mlp ? this.mlp(blockOutput, `${prefix}._dense_layers`, config.mlp) : blockOutput;
+  }
+
+  /** A tower or backbone: MLP or MaskNet (DCN and DLRM are not exportable yet). */
+  taskNetwork(x: string, prefix: string, config: TaskModelConfig): string {
+    if (config.mlp_config) return this.mlp(x, prefix, config.mlp_config);
+    if (config.mask_net_config) return this.maskNet(x, prefix, config.mask_net_config);
+    throw new UsageError(
+      `graph export supports MLP and MaskNet networks; ${prefix || "a tower"} uses DCN or DLRM`,
+    );
+  }
+
+  private affine(x: string, prefix: string): string {
+    if (!this.has(`${prefix}.weight`)) return x;
+    const scaled = this.graph.op("Mul", [x, this.tensor(`${prefix}.weight`)]);
+    return this.graph.op("AddV2", [scaled, this.tensor(`${prefix}.bias`)]);
+  }
+}
