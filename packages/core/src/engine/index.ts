@@ -4,6 +4,7 @@ export {
   registerFastKernels,
   restoreStockKernels,
 } from "./fast-kernels.js";
+export { installTfjsResolveHook, registerGradients } from "./gradients.js";
 export { type MatMulRouteCounts, matMulRouteCounts } from "./kernels/mat-mul-kernels.js";
 export {
   ENGINE_CANDIDATES,

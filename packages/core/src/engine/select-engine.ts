@@ -9,6 +9,7 @@ import {
   type FastKernelsInfo,
   registerFastKernels,
 } from "./fast-kernels.js";
+import { registerGradients } from "./gradients.js";
 import { prepareWasmBackend } from "./wasm-backend.js";
 
 /** Engines selectEngine can pick, fastest first. */
@@ -71,6 +72,8 @@ export interface SelectEngineOptions {
   probes?: Partial<EngineProbes>;
   /** Options of the wasm fast kernels, or false for the stock wasm kernels. */
   fastKernels?: FastKernelOptions | false;
+  /** Register tfjs's gradient functions (default true; training needs them). */
+  gradients?: boolean;
 }
 
 const realProbes: EngineProbes = {
@@ -198,6 +201,7 @@ export async function selectEngine(options: SelectEngineOptions = {}): Promise<E
   const logger = options.logger ?? createLogger({ name: "engine" });
   const probes: EngineProbes = { ...realProbes, ...options.probes };
   const { candidates, strict } = plan(device as EngineDevice);
+  if (options.gradients !== false) await registerGradients();
   const attempts: EngineAttempt[] = [];
   for (const candidate of candidates) {
     try {
