@@ -1,6 +1,6 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { writeFileAtomic } from "@tml/core";
+import { ConfigError, writeFileAtomic } from "@tml/core";
 import * as arrow from "apache-arrow";
 import { lowWords } from "../generators/ranker-chunk.js";
 import { writeParquetFile } from "../parquet/index.js";
@@ -30,7 +30,10 @@ export async function convertCtrFiles(
   options: CtrConvertOptions,
 ): Promise<RankerDatasetDescriptor> {
   const { fields } = options;
-  if (!files.train) throw new Error("convertCtrFiles: a train split is required");
+  if (!files.train)
+    throw new ConfigError(
+      "convertCtrFiles: a `train` split is required (its values build the vocabularies)",
+    );
   const parsed = new Map<string, number[][]>();
   for (const [split, path] of Object.entries(files))
     parsed.set(split, await readCtrFile(path, options));

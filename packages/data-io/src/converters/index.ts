@@ -2,4 +2,5 @@ export { type CtrConvertOptions, convertCtrFiles } from "./ctr-converter.js";
 export type { CtrField } from "./ctr-lines.js";
 export { convertFrappe, FRAPPE_FIELDS } from "./frappe.js";
 export { convertKnowledgeGraph, type KnowledgeGraphOptions } from "./knowledge-graph.js";
+export { convertMovielens, MOVIELENS_LABELS, type MovielensSplit } from "./movielens.js";
 export { type RankerDatasetDescriptor, writeRankerDescriptor } from "./ranker-descriptor.js";
