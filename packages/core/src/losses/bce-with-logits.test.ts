@@ -1,9 +1,13 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { setupTestBackend } from "@tml/core/testing";
 import { beforeAll, describe, expect, it } from "vitest";
+import { registerGradients } from "../engine/index.js";
 import { bceWithLogits } from "./bce-with-logits.js";
 
-beforeAll(setupTestBackend);
+beforeAll(async () => {
+  await setupTestBackend();
+  await registerGradients();
+});
 
 describe("bceWithLogits", () => {
   it("matches −[y log σ(x) + (1−y) log(1−σ(x))] and stays finite for large |x|", () => {

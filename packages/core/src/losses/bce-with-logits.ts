@@ -1,6 +1,4 @@
 import * as tf from "@tensorflow/tfjs-core";
-// Losses are meant to be differentiated: make sure every op gradient is registered.
-import "@tensorflow/tfjs-core/dist/register_all_gradients";
 
 /** How per-element losses are combined: plain mean, sum, or none (same shape as the logits). */
 export type LossReduction = "mean" | "sum" | "none";
@@ -18,7 +16,8 @@ export interface BceWithLogitsOptions {
 /**
  * Binary cross-entropy on logits, stable for any |x|, with PyTorch's `pos_weight` semantics:
  * ℓ(x, y; p) = −[p·y·log σ(x) + (1−y)·log(1−σ(x))] = (1−y)·x + (1 + (p−1)·y)·softplus(−x).
- * `labels` are cast to float32 (soft labels in [0, 1] are allowed).
+ * `labels` are cast to float32 (soft labels in [0, 1] are allowed). Differentiating it needs the
+ * gradients registered (`registerGradients()`, which `selectEngine` calls).
  */
 export function bceWithLogits(
   logits: tf.Tensor,

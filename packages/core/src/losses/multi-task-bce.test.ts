@@ -1,10 +1,14 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { setupTestBackend } from "@tml/core/testing";
 import { beforeAll, describe, expect, it } from "vitest";
+import { registerGradients } from "../engine/index.js";
 import { TmlError } from "../errors/index.js";
 import { type GlobalReduction, multiTaskBceWithLogits } from "./multi-task-bce.js";
 
-beforeAll(setupTestBackend);
+beforeAll(async () => {
+  await setupTestBackend();
+  await registerGradients();
+});
 
 const LOGITS = [
   [0, 2],

@@ -2,10 +2,10 @@ import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
-import "@tensorflow/tfjs-core/dist/register_all_gradients";
 import { setupTestBackend } from "@tml/core/testing";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { parseConfig } from "../config/index.js";
+import { registerGradients } from "../engine/index.js";
 import { NumericError, TmlError } from "../errors/index.js";
 import { DenseOptimizer } from "../optim/index.js";
 import { Rng } from "../rng/index.js";
@@ -130,7 +130,10 @@ const config = (overrides: Record<string, unknown> = {}): TrainingConfig =>
     ...overrides,
   });
 
-beforeAll(setupTestBackend);
+beforeAll(async () => {
+  await setupTestBackend();
+  await registerGradients();
+});
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), "tml-train-"));
 });
