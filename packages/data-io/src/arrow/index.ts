@@ -10,5 +10,12 @@ export {
   describeColumnType,
   getColumn,
 } from "./column-batch.js";
+export {
+  type ArrowBatchOptions,
+  type ArrowIpcFormat,
+  iterateArrowBatches,
+  readArrowFile,
+  writeArrowFile,
+} from "./ipc-files.js";
 export { sliceRows } from "./slice-rows.js";
 export { recordBatchToColumns, type ToColumnsOptions } from "./to-columns.js";
