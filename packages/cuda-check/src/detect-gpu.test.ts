@@ -108,13 +108,48 @@ describe("detectGpu on described machines", () => {
     expect(byCheck["cuda-runtime"]!.remedy).toContain("cannot use CUDA 12");
     expect(byCheck["cudnn"]!.found).toMatch(/^cuDNN 7\.6\.5 only: libcudnn\.so\.7/);
     expect(byCheck["cuda-libraries"]!.found).toBe(
-      "missing libcublas.so.11, libcublasLt.so.11, libcufft.so.10, libcusparse.so.11 (2 found)",
+      "missing libcublas.so.11, libcublasLt.so.11, libcufft.so.10, libcusparse.so.11 (2 found; other versions: libcublas.so.12, libcublasLt.so.12, libcufft.so.11, libcusparse.so.12)",
     );
     expect(byCheck["tfjs-load"]!.remedy).toBe(
       "make libcudart.so.11.0, libcudnn.so.8 visible to the loader (see the library checks above)",
     );
     expect(byCheck["cuda-runtime"]!.requirement).toBe(
       "CUDA runtime: libcudart.so.11.0 (CUDA 11.2)",
+    );
+  });
+
+  it("holds tfjs-node-gpu 2.x to CUDA 10.0 exactly: a 10.1 runtime has another soname", () => {
+    const machine = readyMachine();
+    machine.tfjsVersion = "2.8.6";
+    machine.commands = {
+      ...machine.commands,
+      [LDCONFIG]: ran(
+        "\tlibcudart.so.10.1 (libc6,x86-64) => /usr/local/cuda-10.1/lib64/libcudart.so.10.1\n",
+      ),
+    };
+    machine.dirs = { "/usr/local/cuda-10.1/lib64": ["libcudart.so.10.1", "libcudart.so.10.1.243"] };
+    const report = detect(machine, false);
+    const runtime = report.problems.find((problem) => problem.check === "cuda-runtime")!;
+    expect(runtime.requirement).toBe("CUDA runtime: libcudart.so.10.0 (CUDA 10.0)");
+    expect(runtime.found).toBe(
+      "CUDA 10.1 only: libcudart.so.10.1.243 in /usr/local/cuda-10.1/lib64 (ldconfig)",
+    );
+    expect(runtime.remedy).toContain("needs CUDA 10.0 and cannot use CUDA 10.1");
+  });
+
+  it("offers the missing soname link when only the full file name of the right major is there", () => {
+    const machine = readyMachine();
+    machine.env = { LD_LIBRARY_PATH: "/opt/cuda/lib64" };
+    machine.dirs = { ...machine.dirs, "/opt/cuda/lib64": ["libcudart.so.11.8.89"] };
+    machine.commands = {
+      ...machine.commands,
+      [LDCONFIG]: ran(fixture("ldconfig/cuda-11.2-cudnn-8.1.txt").replace(/^.*libcudart.*$/gm, "")),
+    };
+    delete machine.dirs["/usr/local/cuda-11.2/targets/x86_64-linux/lib"];
+    const report = detect(machine, false);
+    expect(report.problems.map((problem) => problem.check)).toEqual(["cuda-runtime"]);
+    expect(report.problems[0]!.remedy).toBe(
+      "create the missing link: `sudo ldconfig` (or `ln -s libcudart.so.11.8.89 libcudart.so.11.0` in /opt/cuda/lib64)",
     );
   });
 

@@ -28,15 +28,25 @@ function onLoaderPath(directoryHint: string, plural = false): string {
   return `put ${it} on LD_LIBRARY_PATH (export LD_LIBRARY_PATH=${directoryHint}:$LD_LIBRARY_PATH) or register ${it} with ldconfig`;
 }
 
-/** Versioned files of a library whose major differs from `major`, most precise name per major. */
-function otherMajors(libraries: LibraryInfo, name: string, major: number): FoundLibrary[] {
-  const byMajor = new Map<number, FoundLibrary>();
+/**
+ * Groups the versioned files of a library that `compatible` rejects, one file per label (the most
+ * precise name first), for "found CUDA 12 only" messages.
+ */
+function incompatibleFiles(
+  libraries: LibraryInfo,
+  name: string,
+  compatible: (version: string) => boolean,
+  label: (version: string) => string,
+): { label: string; library: FoundLibrary }[] {
+  const byLabel = new Map<string, FoundLibrary>();
   for (const library of filesOf(libraries, name)) {
-    const libraryMajor = library.version === undefined ? undefined : majorOf(library.version);
-    if (libraryMajor === undefined || libraryMajor === major || byMajor.has(libraryMajor)) continue;
-    byMajor.set(libraryMajor, library);
+    if (library.version === undefined || compatible(library.version)) continue;
+    const key = label(library.version);
+    const kept = byLabel.get(key);
+    if (kept === undefined || library.version.length > kept.version!.length)
+      byLabel.set(key, library);
   }
-  return [...byMajor.values()];
+  return [...byLabel].map(([key, library]) => ({ label: key, library }));
 }
 
 /** The driver's libcuda.so.1 must be visible (checked only once the driver itself is fine). */
@@ -90,32 +100,48 @@ export function checkCudaRuntime(
     }
     return;
   }
-  const sameMajor = filesOf(libraries, "libcudart").find(
-    (library) => library.version !== undefined && majorOf(library.version) === major,
+  const compatible = cudaRuntimeCompatible(build);
+  const sameRuntime = filesOf(libraries, "libcudart").find(
+    (library) => library.version !== undefined && compatible(library.version),
   );
-  if (sameMajor !== undefined) {
+  if (sameRuntime !== undefined) {
     list.fail(
       "cuda-runtime",
       title,
       required,
-      `${describeFile(sameMajor)}, but no file named ${soname}`,
-      `create the missing link: \`sudo ldconfig\` (or \`ln -s ${sameMajor.file} ${soname}\` in ${dirname(sameMajor.path)})`,
+      `${describeFile(sameRuntime)}, but no file named ${soname}`,
+      `create the missing link: \`sudo ldconfig\` (or \`ln -s ${sameRuntime.file} ${soname}\` in ${dirname(sameRuntime.path)})`,
     );
     return;
   }
-  const others = otherMajors(libraries, "libcudart", major);
+  const others = incompatibleFiles(libraries, "libcudart", compatible, cudaRuntimeLabel);
   if (others.length > 0) {
-    const foundMajors = others.map((library) => `CUDA ${majorOf(library.version!)}`).join(", ");
+    const labels = others.map((other) => other.label).join(", ");
     list.fail(
       "cuda-runtime",
       title,
       required,
-      `${foundMajors} only: ${others.map(describeFile).join("; ")}`,
-      `${remedy}; tfjs-node-gpu ${build.tfjsMajor}.x needs a CUDA ${major}.x runtime and cannot use ${foundMajors} (the versions install side by side)`,
+      `${labels} only: ${others.map((other) => describeFile(other.library)).join("; ")}`,
+      `${remedy}; tfjs-node-gpu ${build.tfjsMajor}.x needs ${cudaRuntimeLabel(build.cudart.soname.slice("libcudart.so.".length))} and cannot use ${labels} (the versions install side by side)`,
     );
     return;
   }
   list.fail("cuda-runtime", title, required, notFound(libraries), remedy);
+}
+
+// From CUDA 11 one runtime soname (libcudart.so.11.0, libcudart.so.12) serves a whole major; before
+// it every minor had its own (libcudart.so.10.0, .10.1, .10.2) and they were not interchangeable.
+function cudaRuntimeCompatible(build: TfjsGpuBuild): (version: string) => boolean {
+  const wanted = versionSegments(build.cuda)!;
+  return (version) => {
+    const [major, minor] = versionSegments(version)!;
+    return major === wanted[0] && (wanted[0]! >= 11 || minor === wanted[1]);
+  };
+}
+
+function cudaRuntimeLabel(version: string): string {
+  const [major, minor] = versionSegments(version)!;
+  return major! >= 11 || minor === undefined ? `CUDA ${major}` : `CUDA ${major}.${minor}`;
 }
 
 /** cuDNN with tfjs-node-gpu's major, and at least its minor, must be visible. */
@@ -160,20 +186,20 @@ export function checkCudnn(list: CheckList, libraries: LibraryInfo, build: TfjsG
     } else list.ok("cudnn", title, required, found);
     return;
   }
-  const others = otherMajors(libraries, "libcudnn", major);
+  const others = incompatibleFiles(
+    libraries,
+    "libcudnn",
+    (version) => majorOf(version) === major,
+    (version) => `cuDNN ${majorOf(version)}`,
+  );
   if (others.length > 0) {
-    const foundVersions = others
-      .map(
-        (library) =>
-          `cuDNN ${mostPreciseVersion(libraries, "libcudnn", majorOf(library.version!)!)}`,
-      )
-      .join(", ");
+    const versions = others.map((other) => `cuDNN ${other.library.version}`).join(", ");
     list.fail(
       "cudnn",
       title,
       required,
-      `${foundVersions} only: ${others.map(describeFile).join("; ")}`,
-      `${remedy}; tfjs-node-gpu ${build.tfjsMajor}.x needs cuDNN ${major}.x and cannot use ${foundVersions}`,
+      `${versions} only: ${others.map((other) => describeFile(other.library)).join("; ")}`,
+      `${remedy}; tfjs-node-gpu ${build.tfjsMajor}.x needs cuDNN ${major}.x and cannot use ${versions}`,
     );
     return;
   }
@@ -198,11 +224,22 @@ export function checkMathLibraries(
     return;
   }
   const present = build.mathLibraries.length - missing.length;
+  const otherVersions = missing.flatMap((library) =>
+    filesOf(libraries, library.name)
+      .filter((file) => file.version !== undefined)
+      .map((file) => file.file),
+  );
+  const notes = [
+    ...(present > 0 ? [`${present} found`] : []),
+    ...(otherVersions.length > 0
+      ? [`other versions: ${[...new Set(otherVersions)].join(", ")}`]
+      : []),
+  ];
   list.fail(
     "cuda-libraries",
     title,
     required,
-    `missing ${missing.map((library) => library.soname).join(", ")}${present > 0 ? ` (${present} found)` : ""}`,
+    `missing ${missing.map((library) => library.soname).join(", ")}${notes.length > 0 ? ` (${notes.join("; ")})` : ""}`,
     `install the CUDA ${build.cuda} libraries ${missing.map((library) => library.title).join(", ")} (they come with the CUDA ${build.cuda} toolkit) and ${onLoaderPath(`/usr/local/cuda-${build.cuda}/lib64`, true)}`,
   );
 }
