@@ -134,7 +134,7 @@ describe("detectGpu on described machines", () => {
     expect(runtime.found).toBe(
       "CUDA 10.1 only: libcudart.so.10.1.243 in /usr/local/cuda-10.1/lib64 (ldconfig)",
     );
-    expect(runtime.remedy).toContain("needs CUDA 10.0 and cannot use CUDA 10.1");
+    expect(runtime.remedy).toContain("needs the CUDA 10.0 runtime and cannot use CUDA 10.1");
   });
 
   it("offers the missing soname link when only the full file name of the right major is there", () => {

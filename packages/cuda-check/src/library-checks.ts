@@ -122,7 +122,7 @@ export function checkCudaRuntime(
       title,
       required,
       `${labels} only: ${others.map((other) => describeFile(other.library)).join("; ")}`,
-      `${remedy}; tfjs-node-gpu ${build.tfjsMajor}.x needs ${cudaRuntimeLabel(build.cudart.soname.slice("libcudart.so.".length))} and cannot use ${labels} (the versions install side by side)`,
+      `${remedy}; tfjs-node-gpu ${build.tfjsMajor}.x needs ${major >= 11 ? `a CUDA ${major}.x runtime` : `the CUDA ${build.cuda} runtime`} and cannot use ${labels} (the versions install side by side)`,
     );
     return;
   }
