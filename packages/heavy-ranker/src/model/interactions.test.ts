@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { Rng } from "@tml/core";
+import { Rng, registerGradients } from "@tml/core";
 import { setupTestBackend } from "@tml/core/testing";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
@@ -19,6 +19,7 @@ import { lookupRows } from "./small-embeddings.js";
 
 beforeAll(async () => {
   await setupTestBackend();
+  await registerGradients();
 });
 
 const train = { training: true, rng: new Rng(1) };

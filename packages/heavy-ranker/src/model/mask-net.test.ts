@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { Rng } from "@tml/core";
+import { Rng, registerGradients } from "@tml/core";
 import { setupTestBackend } from "@tml/core/testing";
 import { beforeAll, describe, expect, it } from "vitest";
 import { maskBlockConfigSchema, maskNetConfigSchema } from "../config/model-config.js";
@@ -13,6 +13,7 @@ import { MaskNet } from "./mask-net.js";
 
 beforeAll(async () => {
   await setupTestBackend();
+  await registerGradients();
 });
 
 const train = { training: true, rng: new Rng(1) };

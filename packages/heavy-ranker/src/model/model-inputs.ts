@@ -72,7 +72,8 @@ export class ModelInputs implements Module {
       shapes.binaryWidth,
       shapes.zScoreStatistics,
     );
-    this.segments = [this.featurization.outFeatures];
+    // A model without dense features (e.g. only categorical fields) skips the featurization block.
+    this.segments = this.featurization.outFeatures > 0 ? [this.featurization.outFeatures] : [];
     const present = new Set(shapes.embeddingNames ?? []);
     const embeddingWidth = shapes.embeddingWidth ?? 200;
     this.embeddingNorms = EMBEDDING_ORDER.filter((name) => present.has(name)).map((name) => ({
@@ -100,9 +101,10 @@ export class ModelInputs implements Module {
       );
     }
     return tf.tidy(() => {
-      const parts: tf.Tensor2D[] = [
-        this.featurization.apply(features.continuous, features.binary, context),
-      ];
+      const parts: tf.Tensor2D[] = [];
+      if (this.featurization.outFeatures > 0) {
+        parts.push(this.featurization.apply(features.continuous, features.binary, context));
+      }
       for (const { name, norm } of this.embeddingNorms) {
         const tensor = features[RECAP_EMBEDDING_FIELDS[name]];
         if (!tensor)

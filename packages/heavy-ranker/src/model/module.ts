@@ -1,6 +1,4 @@
 import * as tf from "@tensorflow/tfjs-core";
-// Gradients of the core ops live in a side-effect module that tfjs-core does not load by itself.
-import "@tensorflow/tfjs-core/dist/register_all_gradients";
 import type { Rng } from "@tml/core";
 
 /**

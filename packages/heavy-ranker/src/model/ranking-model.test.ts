@@ -1,6 +1,6 @@
 import { fileURLToPath } from "node:url";
 import * as tf from "@tensorflow/tfjs-core";
-import { Rng } from "@tml/core";
+import { Rng, registerGradients } from "@tml/core";
 import { setupTestBackend } from "@tml/core/testing";
 import { beforeAll, describe, expect, it } from "vitest";
 import { loadRecapConfig } from "../config/load-recap-config.js";
@@ -16,6 +16,7 @@ import { MultiTaskRankingModel } from "./ranking-model.js";
 
 beforeAll(async () => {
   await setupTestBackend();
+  await registerGradients();
 });
 
 const configs = fileURLToPath(new URL("../../configs/", import.meta.url));

@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { Rng } from "@tml/core";
+import { Rng, registerGradients } from "@tml/core";
 import { setupTestBackend } from "@tml/core/testing";
 import { beforeAll, describe, expect, it } from "vitest";
 import { modelConfigSchema } from "../config/model-config.js";
@@ -12,6 +12,7 @@ import { RecapTrainTask } from "./recap-train-task.js";
 
 beforeAll(async () => {
   await setupTestBackend();
+  await registerGradients();
 });
 
 const TASKS = ["t.a", "t.b"];

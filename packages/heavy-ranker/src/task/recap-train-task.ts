@@ -3,17 +3,22 @@ import {
   CheckpointError,
   checkStateArray,
   DenseOptimizer,
+  type EvalContext,
   multiTaskBceWithLogits,
   NumericError,
+  type RestoreContext,
   Rng,
   type TaskState,
+  type TrainStepOutput,
+  type TrainTask,
   tensorToStateArray,
 } from "@tml/core";
 import type { RecapConfig } from "../config/recap-config.js";
-import type { RecapBatch } from "../features/recap-batch.js";
+import { disposeRecapBatch, type RecapBatch } from "../features/recap-batch.js";
 import type { MultiTaskRankingModel } from "../model/ranking-model.js";
 import { alignedTargets } from "./aligned-targets.js";
 import { recapParameterGroups } from "./parameter-groups.js";
+import { RecapEvaluation } from "./recap-evaluation.js";
 import { renameOptimizerState, variableNameMaps } from "./state-keys.js";
 
 /** Options of `RecapTrainTask`. */
@@ -25,16 +30,14 @@ export interface RecapTrainTaskOptions {
   readonly clipGlobalNorm?: number;
   /** Seed of the dropout / position-drop randomness. */
   readonly seed?: number;
+  /** Evaluation batches (a fresh pass per call), for `evaluate`; the task disposes each batch. */
+  readonly evalData?: () => Iterable<RecapBatch> | AsyncIterable<RecapBatch>;
 }
 
-/** What one training step reports. */
-export interface RecapStepResult {
-  /** Mean multi-task BCE of the batch (before the update). */
-  readonly loss: number;
+/** What one training step reports (core's TrainStepOutput plus whether weights moved). */
+export interface RecapStepResult extends TrainStepOutput {
   /** Whether the optimizer updated the weights (false while accumulating). */
   readonly applied: boolean;
-  /** Learning rate of each parameter group at this step. */
-  readonly learningRates: Record<string, number>;
 }
 
 const MODEL_PREFIX = "model/";
@@ -48,7 +51,8 @@ const OPTIMIZER_PREFIX = "optimizer/";
  * is the loss scalar. State for checkpoints: weights and buffers under state_dict keys, optimizer
  * slots and schedule step, RNG state.
  */
-export class RecapTrainTask {
+export class RecapTrainTask implements TrainTask<RecapBatch> {
+  readonly kind = "heavy-ranker";
   readonly model: MultiTaskRankingModel;
   readonly optimizer: DenseOptimizer;
   private rng: Rng;
@@ -76,9 +80,15 @@ export class RecapTrainTask {
     const tasks = this.model.options.config.tasks;
     this.posWeights = this.model.taskNames.map((task) => tasks[task]?.pos_weight ?? 1);
     this.variables = this.model.trainableVariables();
+    this.evalData = options.evalData;
   }
 
-  /** One training (micro-)step on a batch; throws NumericError on a non-finite loss. */
+  private readonly evalData: RecapTrainTaskOptions["evalData"];
+
+  /**
+   * One training (micro-)step on a batch (the caller keeps ownership of the batch); `metrics`
+   * holds `lr/<group>`. Throws NumericError on a non-finite loss.
+   */
   trainStep(batch: RecapBatch): RecapStepResult {
     const { value, grads } = tf.variableGrads(() => {
       const outputs = this.model.apply(batch, { training: true, rng: this.rng });
@@ -99,7 +109,10 @@ export class RecapTrainTask {
         );
       }
       const result = this.optimizer.step(grads);
-      return { loss, applied: result.applied, learningRates: result.learningRates };
+      const metrics: Record<string, number> = {};
+      for (const [group, rate] of Object.entries(result.learningRates))
+        metrics[`lr/${group}`] = rate;
+      return { loss, examples: batch.size, applied: result.applied, metrics };
     } finally {
       value.dispose();
       for (const gradient of Object.values(grads)) gradient.dispose();
@@ -123,9 +136,42 @@ export class RecapTrainTask {
     };
   }
 
-  /** Restores `getState` output (resume); throws CheckpointError on a missing or misshapen array. */
-  setState(state: TaskState): void {
+  /** Number of trainable scalars. */
+  parameterCount(): number {
+    return this.model.parameterCount();
+  }
+
+  /**
+   * Per-task AUROC, RCE, NRCE, PR-AUC and calibration over `evalData` (at most
+   * `context.maxSteps` batches; stops early when `context.signal` fires).
+   */
+  async evaluate(context?: Partial<EvalContext>): Promise<Record<string, number>> {
+    if (!this.evalData) return {};
+    const evaluation = new RecapEvaluation(this.model);
+    let steps = 0;
+    for await (const batch of this.evalData()) {
+      try {
+        evaluation.update(batch);
+      } finally {
+        disposeRecapBatch(batch);
+      }
+      steps += 1;
+      if (
+        (context?.maxSteps !== undefined && steps >= context.maxSteps) ||
+        context?.signal?.aborted
+      )
+        break;
+    }
+    return { ...evaluation.compute(), eval_examples: evaluation.count };
+  }
+
+  /**
+   * Restores `getState` output: everything on resume, weights and buffers only on warm start.
+   * Throws CheckpointError on a missing or misshapen array.
+   */
+  setState(state: TaskState, context: Pick<RestoreContext, "reason"> = { reason: "resume" }): void {
     this.loadWeights(state);
+    if (context.reason === "warm_start") return;
     const json = state.json as
       | { optimizer?: unknown; rng?: Parameters<typeof Rng.fromState>[0] }
       | undefined;

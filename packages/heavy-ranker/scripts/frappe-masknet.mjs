@@ -1,0 +1,114 @@
+// Frappe (BARS Frappe_x1, 7:2:1; reconstructed train split) with a parallel MaskNet over 10
+// categorical fields embedded by small embedding tables. Reads the CSVs directly (data-io's Frappe
+// converter had not landed when this was written). Usage:
+//   nice -n 10 timeout 3600 node packages/heavy-ranker/scripts/frappe-masknet.mjs [out.json]
+import { readFileSync, renameSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { gunzipSync } from "node:zlib";
+import { sharedDataDir } from "@tml/core/testing";
+import { MultiTaskRankingModel, modelConfigSchema, recapOptimizerConfigSchema } from "@tml/heavy-ranker";
+import { evaluateOn, setUpEngine, trainWithEarlyStopping } from "./quality-common.mjs";
+
+const FIELDS = ["user", "item", "daytime", "weekday", "isweekend", "homework", "cost", "weather", "country", "city"];
+const TASKS = ["click"];
+
+function readCsv(path) {
+  const raw = readFileSync(path);
+  const text = (path.endsWith(".gz") ? gunzipSync(raw) : raw).toString("utf8");
+  const lines = text.split(/\r?\n/).filter((line) => line.length > 0);
+  const header = lines[0].split(",");
+  if (header[0] !== "label" || header.length !== 11) throw new Error(`${path}: unexpected header ${header}`);
+  const rows = lines.length - 1;
+  const values = new Int32Array(rows * 10);
+  const labels = new Float32Array(rows);
+  for (let r = 0; r < rows; r++) {
+    const cells = lines[r + 1].split(",");
+    labels[r] = Number(cells[0]);
+    for (let f = 0; f < 10; f++) values[r * 10 + f] = Number(cells[f + 1]);
+  }
+  return { rows, values, labels };
+}
+
+/** Per-field vocabularies from the train split (min count 1); unseen values map to row 0. */
+function encode(splits) {
+  const vocab = FIELDS.map(() => new Map());
+  const train = splits[0];
+  for (let r = 0; r < train.rows; r++) {
+    for (let f = 0; f < 10; f++) {
+      const value = train.values[r * 10 + f];
+      if (!vocab[f].has(value)) vocab[f].set(value, vocab[f].size + 1);
+    }
+  }
+  const data = splits.map((split) => {
+    const discrete = new Int32Array(split.rows * 10);
+    for (let i = 0; i < discrete.length; i++) discrete[i] = vocab[i % 10].get(split.values[i]) ?? 0;
+    return { rows: split.rows, fields: 10, discrete, labels: split.labels, continuousWidth: 0 };
+  });
+  return { data, sizes: vocab.map((map) => map.size + 1) };
+}
+
+const dataDir = sharedDataDir();
+if (!dataDir) throw new Error("shared data folder not found");
+const out = process.argv[2] ?? "frappe-masknet-result.json";
+const engine = await setUpEngine();
+const started = performance.now();
+const splits = ["train_reconstructed.csv.gz", "valid.csv", "test.csv"].map((name) => readCsv(join(dataDir, "frappe", name)));
+const { data, sizes } = encode(splits);
+const [train, valid, test] = data;
+console.log(`engine ${engine}; rows ${train.rows}/${valid.rows}/${test.rows}; vocab ${sizes.join(",")}`);
+
+const embeddingDim = Number(process.env.FRAPPE_EMBEDDING_DIM ?? 10);
+const config = modelConfigSchema.parse({
+  tasks: { click: { mlp_config: { layer_sizes: [1] } } },
+  multi_task_type: "share_all",
+  backbone: {
+    mask_net_config: {
+      use_parallel: true,
+      mask_blocks: [1, 2].map(() => ({ output_size: 64, reduction_factor: 1, input_layer_norm: true })),
+      mlp: {
+        layer_sizes: [400, 400, 400],
+        batch_norm: { affine: true, momentum: 0.1 },
+        dropout: { rate: Number(process.env.FRAPPE_DROPOUT ?? 0.2) },
+        final_layer_activation: true,
+      },
+    },
+  },
+  featurization_config: { log1p_abs_config: {}, feature_names_to_concat: [] },
+  small_embeddings: { tables: FIELDS.map((name, index) => ({ name, num_embeddings: sizes[index], embedding_dim: embeddingDim, index })) },
+});
+const learningRate = Number(process.env.FRAPPE_LR ?? 1e-3);
+const optimizer = recapOptimizerConfigSchema.parse({ adam: { beta_1: 0.9, beta_2: 0.999, epsilon: 1e-7 }, single_task_learning_rate: { constant: learningRate } });
+const model = new MultiTaskRankingModel({ config, continuousWidth: 0, binaryWidth: 0, seed: 2023 });
+console.log(`parameters ${model.parameterCount()}`);
+const trainingConfig = { optimizer, training: { gradient_accumulation: null } };
+const batchSize = Number(process.env.FRAPPE_BATCH ?? 1024);
+const { best, history, trainSeconds } = await trainWithEarlyStopping({
+  model,
+  config: trainingConfig,
+  train,
+  valid,
+  taskNames: TASKS,
+  batchSize,
+  epochs: Number(process.env.FRAPPE_EPOCHS ?? 30),
+  patience: 2,
+  selectMetric: "auroc/click",
+  seed: 7,
+});
+const testMetrics = await evaluateOn(model, trainingConfig, test, TASKS);
+const result = {
+  dataset: "Frappe_x1 valid/test, reconstructed train",
+  engine,
+  parameters: model.parameterCount(),
+  batchSize,
+  learningRate,
+  embeddingDim,
+  bestEpoch: best.epoch,
+  valid: best.metrics,
+  test: testMetrics,
+  trainSeconds,
+  totalSeconds: (performance.now() - started) / 1000,
+  history: history.map(({ epoch, loss, seconds, valid }) => ({ epoch, loss, seconds, validAuc: valid["auroc/click"] })),
+};
+console.log(`best epoch ${best.epoch}: valid AUC ${best.metrics["auroc/click"].toFixed(4)}; test AUC ${testMetrics["auroc/click"].toFixed(4)} logloss-RCE ${testMetrics["rce/click"].toFixed(2)}; train ${trainSeconds.toFixed(0)}s`);
+writeFileSync(`${out}.tmp`, `${JSON.stringify(result, null, 2)}\n`);
+renameSync(`${out}.tmp`, out);
