@@ -1,6 +1,11 @@
 import { DataError } from "@tml/core";
 import type { SegDenseSchemaConfig } from "../config/data-config.js";
-import type { FeatureBatch, FeatureColumn } from "./feature-batch.js";
+import {
+  type FeatureBatch,
+  type FeatureColumn,
+  requireColumn,
+  toFloat64,
+} from "./feature-batch.js";
 import type { SegdenseFeature } from "./segdense-schema.js";
 
 /** Zeroes the low `bits` mantissa bits of every float32 value (a new array). */
@@ -10,6 +15,31 @@ export function maskMantissa(values: Float32Array, bits: number): Float32Array {
   const keep = (0xffffffff << bits) >>> 0;
   for (let i = 0; i < words.length; i++) words[i] = ((words[i] as number) & keep) >>> 0;
   return out;
+}
+
+/**
+ * Builds a vector feature from scalar columns (schema `columns`): row r is
+ * [column_0[r], column_1[r], …]; float32 for float_list, float64 (exact integers) otherwise.
+ */
+export function assembleColumns(batch: FeatureBatch, feature: SegdenseFeature): FeatureColumn {
+  const names = feature.columns ?? [];
+  const width = names.length;
+  const rows = batch.numRows;
+  const out =
+    feature.dtype === "float_list"
+      ? new Float32Array(rows * width)
+      : new Float64Array(rows * width);
+  names.forEach((name, index) => {
+    const column = requireColumn(batch, name, `segdense feature ${feature.feature_name}`);
+    if (column.width !== 1) {
+      throw new DataError(
+        `column "${name}" of ${feature.feature_name} has ${column.width} values per row; expected 1`,
+      );
+    }
+    const values = toFloat64(column.values);
+    for (let row = 0; row < rows; row++) out[row * width + index] = values[row] as number;
+  });
+  return { values: out, width };
 }
 
 /**
@@ -31,7 +61,8 @@ export function renameFeatures(
   const features = new Map<string, FeatureColumn>();
   for (const feature of used) {
     const name = feature.feature_name;
-    const column = batch.features.get(name);
+    const column =
+      batch.features.get(name) ?? (feature.columns ? assembleColumns(batch, feature) : undefined);
     if (!column) {
       if (allowMissing.has(name)) continue;
       throw new DataError(`feature "${name}" (segdense schema) is missing from the input batch`);

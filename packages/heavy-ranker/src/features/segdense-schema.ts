@@ -2,11 +2,17 @@ import { readFileSync } from "node:fs";
 import { ConfigError, NotFoundError } from "@tml/core";
 import type { RecapDataConfig } from "../config/data-config.js";
 
-/** One entry of a segdense schema: a named fixed-length feature (`length` −1 = variable). */
+/**
+ * One entry of a segdense schema: a named fixed-length feature (`length` −1 = variable). Our
+ * extension: `columns` lists scalar input columns (e.g. of converted Parquet) that are assembled
+ * into this vector, in order, when the batch has no column of the feature's own name; `length`
+ * then equals the number of columns (0 allowed: an empty group).
+ */
 export interface SegdenseFeature {
   readonly feature_name: string;
   readonly dtype: "int64_list" | "float_list" | "bytes_list";
   readonly length: number;
+  readonly columns?: readonly string[];
 }
 
 /** A parsed segdense schema JSON (`{"schema": [...]}`, spec §3.2.1), entries in file order. */
@@ -26,13 +32,24 @@ export function parseSegdenseSchema(value: unknown, source: string): SegdenseSch
   }
   const seen = new Set<string>();
   const schema = entries.map((entry: Record<string, unknown>, index): SegdenseFeature => {
-    const { feature_name: name, dtype, length } = entry ?? {};
+    const { feature_name: name, dtype, length, columns } = entry ?? {};
     if (typeof name !== "string" || !dtypes.has(dtype as string) || !Number.isInteger(length)) {
       throw new ConfigError(
         `${source}: schema[${index}] must have a string feature_name, dtype int64_list|float_list|bytes_list and an integer length`,
       );
     }
-    if ((length as number) < -1 || length === 0) {
+    if (columns !== undefined) {
+      if (!Array.isArray(columns) || columns.some((column) => typeof column !== "string")) {
+        throw new ConfigError(
+          `${source}: schema[${index}] (${name}) columns must be a list of column names`,
+        );
+      }
+      if (columns.length !== length) {
+        throw new ConfigError(
+          `${source}: schema[${index}] (${name}) has length ${length} but assembles ${columns.length} columns`,
+        );
+      }
+    } else if ((length as number) < -1 || length === 0) {
       throw new ConfigError(
         `${source}: schema[${index}] (${name}) has length ${length}; use ≥ 1 or −1`,
       );
@@ -43,6 +60,7 @@ export function parseSegdenseSchema(value: unknown, source: string): SegdenseSch
       feature_name: name,
       dtype: dtype as SegdenseFeature["dtype"],
       length: length as number,
+      ...(columns !== undefined ? { columns: columns as string[] } : {}),
     };
   });
   return { schema };
