@@ -108,6 +108,12 @@ describe("detectTfjsNodeGpu", () => {
     expect(info.load).toBeUndefined();
   });
 
+  it("finds package.json above the main file when the exports map hides it", () => {
+    const probes = fakeProbes({ tfjsVersion: "4.22.0", tfjsHidesPackageJson: true });
+    const info = detectTfjsNodeGpu(probes, { ...OPTIONS, checkLoad: false });
+    expect(info).toMatchObject({ installed: true, version: "4.22.0", directory: TFJS_DIRECTORY });
+  });
+
   it("picks the build of the installed major and flags an unknown one", () => {
     const old = detectTfjsNodeGpu(fakeProbes({ tfjsVersion: "2.8.6" }), {
       ...OPTIONS,

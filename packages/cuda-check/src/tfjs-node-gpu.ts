@@ -1,4 +1,4 @@
-import { dirname } from "node:path";
+import { dirname, join } from "node:path";
 import { CHILD_RESULT_MARKER, type ChildLoadResult, type Probes } from "./probes.js";
 import { LATEST_TFJS_NODE_GPU_BUILD, type TfjsGpuBuild, tfjsGpuBuildFor } from "./requirements.js";
 
@@ -121,18 +121,38 @@ export function parseLoadOutput(child: ChildLoadResult): TfjsLoadResult {
   };
 }
 
-function readVersion(
+function readManifest(
   probes: Pick<Probes, "readFile">,
   packageJsonPath: string,
-): string | undefined {
+): { name?: unknown; version?: unknown } | undefined {
+  const text = probes.readFile(packageJsonPath);
+  if (text === undefined) return undefined;
   try {
-    const manifest = JSON.parse(probes.readFile(packageJsonPath) ?? "null") as {
-      version?: unknown;
-    } | null;
-    return typeof manifest?.version === "string" ? manifest.version : undefined;
+    const manifest: unknown = JSON.parse(text);
+    return typeof manifest === "object" && manifest !== null ? manifest : undefined;
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Path of tfjs-node-gpu's package.json as seen from `fromDirectory`: asked for directly, else found
+ * by walking up from the package's main file (for a release whose exports map hides package.json).
+ */
+function resolvePackageJson(
+  probes: Pick<Probes, "readFile" | "resolveModule">,
+  fromDirectory: string,
+): string | undefined {
+  const direct = probes.resolveModule(`${TFJS_NODE_GPU}/package.json`, fromDirectory);
+  if (direct !== undefined) return direct;
+  const main = probes.resolveModule(TFJS_NODE_GPU, fromDirectory);
+  for (let directory = main && dirname(main); directory; ) {
+    const candidate = join(directory, "package.json");
+    if (readManifest(probes, candidate)?.name === TFJS_NODE_GPU) return candidate;
+    const parent = dirname(directory);
+    directory = parent === directory ? undefined : parent;
+  }
+  return undefined;
 }
 
 /**
@@ -149,10 +169,11 @@ export function detectTfjsNodeGpu(
     ["cuda-check", options.packageDirectory],
   ] as const;
   for (const [resolvedFrom, fromDirectory] of places) {
-    const packageJsonPath = probes.resolveModule(`${TFJS_NODE_GPU}/package.json`, fromDirectory);
+    const packageJsonPath = resolvePackageJson(probes, fromDirectory);
     if (packageJsonPath === undefined) continue;
     const directory = dirname(packageJsonPath);
-    const version = readVersion(probes, packageJsonPath);
+    const manifestVersion = readManifest(probes, packageJsonPath)?.version;
+    const version = typeof manifestVersion === "string" ? manifestVersion : undefined;
     const { build, known } =
       version === undefined
         ? { build: LATEST_TFJS_NODE_GPU_BUILD, known: false }

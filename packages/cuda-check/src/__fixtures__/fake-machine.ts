@@ -53,6 +53,8 @@ export interface FakeMachine {
   tfjsVersion?: string;
   /** Where tfjs-node-gpu resolves from: the working directory (default) or cuda-check's folder. */
   tfjsFrom?: "cwd" | "cuda-check";
+  /** True when its exports map hides package.json (only the main entry resolves). */
+  tfjsHidesPackageJson?: boolean;
   /** What loading it in a child process gives. */
   load?: ChildLoadResult;
 }
@@ -84,10 +86,11 @@ export function fakeProbes(machine: FakeMachine): Probes & { calls: string[] } {
     },
     resolveModule(specifier, fromDirectory) {
       if (machine.tfjsVersion === undefined) return undefined;
-      if (specifier !== "@tensorflow/tfjs-node-gpu/package.json") return undefined;
       const wanted = machine.tfjsFrom ?? "cwd";
-      const fromCwd = fromDirectory === cwd;
-      return (wanted === "cwd") === fromCwd ? `${tfjsDirectory}/package.json` : undefined;
+      if ((wanted === "cwd") !== (fromDirectory === cwd)) return undefined;
+      if (specifier === "@tensorflow/tfjs-node-gpu") return `${tfjsDirectory}/dist/index.js`;
+      if (specifier !== "@tensorflow/tfjs-node-gpu/package.json") return undefined;
+      return machine.tfjsHidesPackageJson ? undefined : `${tfjsDirectory}/package.json`;
     },
     loadInChild(modulePath, timeoutMs) {
       calls.push(`load ${modulePath} ${timeoutMs}`);
