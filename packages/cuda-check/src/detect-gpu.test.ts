@@ -202,6 +202,17 @@ describe("detectGpu on described machines", () => {
     );
   });
 
+  it("fails when tfjs ends up on another backend than TensorFlow's", () => {
+    const machine = readyMachine();
+    machine.load = {
+      ...childLoad(fixture("tfjs-load/stderr-gpu-ok.txt")),
+      stdout: 'cuda-check-load-result:{"backend":"cpu","sum":3}\n',
+    };
+    const report = detect(machine);
+    expect(failed(report)).toEqual(["tfjs-load"]);
+    expect(report.problems[0]!.found).toContain('tfjs runs on its "cpu" backend');
+  });
+
   it("tells how to fix a missing native binding", () => {
     const machine = readyMachine();
     machine.load = childLoad(fixture("tfjs-load/stderr-binding-missing.txt"), { status: 1 });

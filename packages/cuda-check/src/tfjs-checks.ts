@@ -86,6 +86,14 @@ export function checkTfjsLoad(list: CheckList, tfjs: TfjsNodeGpuInfo, loadChecke
       `failed (exit ${load.status}): ${load.error ?? "no error message"}`,
       loadRemedy(load),
     );
+  } else if (load.backend !== "tensorflow") {
+    list.fail(
+      "tfjs-load",
+      title,
+      required,
+      `loaded in ${seconds}, but tfjs runs on its "${load.backend}" backend, not TensorFlow's`,
+      `another copy of @tensorflow/tfjs-core may be shadowing the one tfjs-node-gpu registered with: \`npm ls @tensorflow/tfjs-core\` must show one version`,
+    );
   } else if (load.gpuDevices.length === 0) {
     const missing = load.missingLibraries;
     const why = missing.length > 0 ? `; TensorFlow could not open ${missing.join(", ")}` : "";

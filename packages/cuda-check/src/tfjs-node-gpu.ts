@@ -89,7 +89,9 @@ export function parseLoadOutput(child: ChildLoadResult): TfjsLoadResult {
   });
   const missingLibraries = [
     ...new Set(
-      [...child.stderr.matchAll(/Could not load dynamic library '([^']+)'/g)].map((m) => m[1]!),
+      [...child.stderr.matchAll(/Could not load dynamic library '([^']+)'/g)].map(
+        (match) => match[1]!,
+      ),
     ),
   ];
   const gpuSkipped =
