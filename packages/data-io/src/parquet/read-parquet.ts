@@ -43,8 +43,10 @@ export interface ParquetBatchOptions {
   batchRows?: number;
   /** Expected dtype / row length / null default per column; a mismatch is a DataError. */
   specs?: Record<string, ColumnSpec>;
-  /** Start at this row group (default 0), e.g. to resume. */
-  firstRowGroup?: number;
+  /** Skip this many rows first; whole row groups are skipped without being read. */
+  skipRows?: number;
+  /** Read the next row group while the consumer works on the current one (default true). */
+  prefetch?: boolean;
 }
 
 /**
@@ -59,27 +61,37 @@ export async function* iterateParquetBatches(
   const reader = await ParquetReader.open(path);
   try {
     reader.projectSchema(options.columns);
+    let skip = options.skipRows ?? 0;
     let firstRow = 0;
-    const start = options.firstRowGroup ?? 0;
-    for (let group = 0; group < start; group++) firstRow += reader.rowGroupRows[group] ?? 0;
-    let pending =
-      start < reader.numRowGroups ? reader.readRowGroup(start, options.columns) : undefined;
+    let start = 0;
+    while (start < reader.numRowGroups && skip >= reader.rowGroupRows[start]!) {
+      skip -= reader.rowGroupRows[start]!;
+      firstRow += reader.rowGroupRows[start]!;
+      start++;
+    }
+    const read = (group: number) =>
+      group < reader.numRowGroups ? reader.readRowGroup(group, options.columns) : undefined;
+    const prefetch = options.prefetch ?? true;
+    let pending = read(start);
     for (let group = start; pending !== undefined; group++) {
       const batches = await pending;
-      pending =
-        group + 1 < reader.numRowGroups
-          ? reader.readRowGroup(group + 1, options.columns)
-          : undefined;
+      pending = prefetch ? read(group + 1) : undefined;
       // Keep a failed prefetch from surfacing as an unhandled rejection if the consumer stops early.
       pending?.catch(() => undefined);
       for (const batch of batches) {
-        const columns = recordBatchToColumns(batch, {
+        let columns = recordBatchToColumns(batch, {
           specs: options.specs,
           source: { file: path, part: group, firstRow },
         });
-        yield* sliceBatch(columns, options.batchRows ?? batch.numRows);
         firstRow += batch.numRows;
+        if (skip > 0) {
+          const skipped = Math.min(skip, columns.numRows);
+          columns = sliceRows(columns, skipped, columns.numRows);
+          skip -= skipped;
+        }
+        yield* sliceBatch(columns, options.batchRows ?? Math.max(1, columns.numRows));
       }
+      if (!prefetch) pending = read(group + 1);
     }
   } finally {
     await reader.close();
