@@ -2,10 +2,12 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import * as tf from "@tensorflow/tfjs-core";
 import { setupTestBackend, sharedDataDir } from "@tml/core/testing";
 import { convertMovielens, FRAPPE_FIELDS, iterateParquetBatches } from "@tml/data-io";
 import { beforeAll, describe, expect, it } from "vitest";
 import { loadRecapConfig } from "../config/load-recap-config.js";
+import { buildRankingModel } from "../model/build-model.js";
 import { featureBatchFromColumns } from "./from-data-io.js";
 import { disposeRecapBatch } from "./recap-batch.js";
 import { createRecapFeaturizer } from "./recap-featurizer.js";
@@ -56,6 +58,11 @@ describe("real-data recipes", () => {
     expect(batch.binary.shape).toEqual([3, 0]);
     expect(batch.discrete.arraySync()[1]).toEqual([1, 11, 21, 31, 41, 51, 61, 71, 81, 91]);
     expect(batch.labels.arraySync()).toEqual([[1], [0], [1]]);
+    const model = buildRankingModel(config, { continuousWidth: 0, binaryWidth: 0 });
+    const outputs = model.apply(batch, { training: false });
+    expect(outputs.probabilities.shape).toEqual([3, 1]);
+    tf.dispose([outputs.logits, outputs.probabilities, outputs.calibratedProbabilities]);
+    model.dispose();
     disposeRecapBatch(batch);
   });
 
