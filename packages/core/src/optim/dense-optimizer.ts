@@ -12,9 +12,14 @@ import {
   accumulationAction,
   type GradientAccumulationOptions,
 } from "./gradient-accumulation.js";
+import { type HostUpdateRule, hostUpdateRuleFor } from "./host-update-rules.js";
 import { computeLearningRate, type LearningRateConfig } from "./learning-rate.js";
 import type { OptimizerAlgorithm } from "./optimizer-config.js";
 import { type UpdateRule, updateRuleFor } from "./update-rules.js";
+
+// Backends where a fused typed-array pass beats elementwise tensor ops: the pure-JS cpu backend
+// (14× faster measured on Adam). wasm's SIMD elementwise kernels beat a scalar JS loop (~1.5×).
+const HOST_BACKENDS = new Set(["cpu"]);
 
 /** Variables that share one learning-rate schedule (a task tower, the backbone…). */
 export interface ParameterGroup {
@@ -32,6 +37,13 @@ export interface DenseOptimizerOptions {
   clipGlobalNorm?: number;
   /** Accumulate N micro-batches per update; absent = update on every call. */
   gradientAccumulation?: GradientAccumulationOptions;
+  /**
+   * Where the update runs. `host`: one fused pass over typed arrays per variable, slots kept on
+   * the host (fastest on the cpu backend); `tensor`: elementwise tfjs ops, slots as variables
+   * (faster on wasm, and on GPU backends where downloads are costly). `auto` (default) picks
+   * `host` on cpu, else `tensor`, when the optimizer is built.
+   */
+  implementation?: "auto" | "host" | "tensor";
 }
 
 /** What one `DenseOptimizer.step` call did. */
@@ -61,7 +73,10 @@ export interface OptimizerStateJson {
 interface Slot {
   variable: tf.Variable;
   group: ParameterGroup;
+  /** Slots as tfjs variables (`tensor` implementation). */
   slots: tf.Variable[];
+  /** Slots as host arrays (`host` implementation). */
+  hostSlots: Float32Array[];
   updates: number;
 }
 
@@ -74,7 +89,10 @@ interface Slot {
 export class DenseOptimizer {
   readonly algorithm: OptimizerAlgorithm;
   readonly groups: readonly ParameterGroup[];
+  /** The implementation in use (`auto` resolved). */
+  readonly implementation: "host" | "tensor";
   private readonly rule: UpdateRule;
+  private readonly hostRule: HostUpdateRule;
   private readonly entries = new Map<string, Slot>();
   private readonly accumulated = new Map<string, tf.Tensor>();
   private readonly clipGlobalNorm: number | undefined;
@@ -86,6 +104,10 @@ export class DenseOptimizer {
     this.algorithm = options.algorithm;
     this.groups = options.groups;
     this.rule = updateRuleFor(options.algorithm);
+    this.hostRule = hostUpdateRuleFor(options.algorithm);
+    const requested = options.implementation ?? "auto";
+    this.implementation =
+      requested !== "auto" ? requested : HOST_BACKENDS.has(tf.getBackend()) ? "host" : "tensor";
     this.clipGlobalNorm = options.clipGlobalNorm;
     this.accumulationSteps = options.gradientAccumulation?.steps ?? 1;
     this.parity = options.gradientAccumulation
@@ -105,11 +127,17 @@ export class DenseOptimizer {
           () => `variable ${variable.name} is in two parameter groups`,
         );
         assert(variable.dtype === "float32", () => `variable ${variable.name} is not float32`);
+        const host = this.implementation === "host";
         // tidy frees the zeros tensor; variables survive it.
-        const slots = this.rule.slotNames.map(() =>
-          tf.tidy(() => tf.variable(tf.zeros(variable.shape), false)),
-        );
-        this.entries.set(variable.name, { variable, group, slots, updates: 0 });
+        const slots = host
+          ? []
+          : this.rule.slotNames.map(() =>
+              tf.tidy(() => tf.variable(tf.zeros(variable.shape), false)),
+            );
+        const hostSlots = host
+          ? this.rule.slotNames.map(() => new Float32Array(variable.size))
+          : [];
+        this.entries.set(variable.name, { variable, group, slots, hostSlots, updates: 0 });
       }
     }
   }
@@ -184,6 +212,7 @@ export class DenseOptimizer {
     gradients: ReadonlyMap<string, tf.Tensor>,
     learningRates: Record<string, number>,
   ): number | undefined {
+    if (this.implementation === "host") return this.applyOnHost(gradients, learningRates);
     let scale = 1;
     let norm: number | undefined;
     if (this.clipGlobalNorm !== undefined) {
@@ -204,6 +233,34 @@ export class DenseOptimizer {
     return norm;
   }
 
+  private applyOnHost(
+    gradients: ReadonlyMap<string, tf.Tensor>,
+    learningRates: Record<string, number>,
+  ): number | undefined {
+    const host = new Map<string, Float32Array>();
+    for (const [name, gradient] of gradients) host.set(name, gradient.dataSync() as Float32Array);
+    let scale = 1;
+    let norm: number | undefined;
+    if (this.clipGlobalNorm !== undefined) {
+      let squares = 0;
+      for (const values of host.values())
+        for (let i = 0; i < values.length; i++) squares += values[i]! ** 2;
+      norm = Math.sqrt(squares);
+      scale = clipScale(norm, this.clipGlobalNorm);
+    }
+    for (const [name, gradient] of host) {
+      const entry = this.entries.get(name)!;
+      entry.updates++;
+      const { variable } = entry;
+      const out = new Float32Array(variable.size);
+      const rate = learningRates[entry.group.name]!;
+      const parameters = variable.dataSync() as Float32Array;
+      this.hostRule.apply(out, parameters, gradient, entry.hostSlots, rate, entry.updates, scale);
+      tf.tidy(() => variable.assign(tf.tensor(out, variable.shape, "float32")));
+    }
+    return norm;
+  }
+
   /**
    * Optimizer state for a checkpoint: slot arrays keyed `<prefix><slot>/<variable>`, pending
    * accumulated gradients keyed `<prefix>accumulated/<variable>`, and counters in `json`.
@@ -214,7 +271,15 @@ export class DenseOptimizer {
     for (const [name, entry] of this.entries) {
       updates[name] = entry.updates;
       this.rule.slotNames.forEach((slot, i) => {
-        arrays[`${prefix}${slot}/${name}`] = tensorToStateArray(entry.slots[i]!);
+        const key = `${prefix}${slot}/${name}`;
+        arrays[key] =
+          this.implementation === "host"
+            ? {
+                dtype: "float32",
+                shape: [...entry.variable.shape],
+                data: entry.hostSlots[i]!.slice(),
+              }
+            : tensorToStateArray(entry.slots[i]!);
       });
     }
     for (const [name, tensor] of this.accumulated) {
@@ -246,7 +311,8 @@ export class DenseOptimizer {
     for (const [name, entry] of this.entries) {
       this.rule.slotNames.forEach((slot, i) => {
         const data = read(`${prefix}${slot}/${name}`, entry.variable);
-        tf.tidy(() => entry.slots[i]!.assign(tf.tensor(data, entry.variable.shape)));
+        if (this.implementation === "host") entry.hostSlots[i]!.set(data);
+        else tf.tidy(() => entry.slots[i]!.assign(tf.tensor(data, entry.variable.shape)));
       });
       entry.updates = json.updates?.[name] ?? 0;
     }
