@@ -14,6 +14,7 @@ export { type WriteGraphOptions, writeGraph } from "./graph-writer.js";
 export { parityRankerChunk } from "./parity-chunk.js";
 export type { PlantedModelOptions, PlantedRankerModel } from "./planted-ranker-model.js";
 export { type RankerChunk, type RankerLayout, SEGDENSE_LAYOUT } from "./ranker-chunk.js";
+export { rankerChunkToExamples } from "./ranker-examples.js";
 export { RankerGenerator, type RankerGeneratorOptions } from "./ranker-generator.js";
 export { rankerChunkToTable, rankerSegdenseSchema, type SegdenseEntry } from "./ranker-table.js";
 export type { EmbeddingTable, RankerWorldOptions } from "./ranker-world.js";

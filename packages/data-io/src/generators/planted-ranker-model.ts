@@ -151,43 +151,48 @@ export function taskLogit(model: PlantedRankerModel, t: number, phi: Float64Arra
 
 /**
  * Sets the affinity standardization from a sample of raw affinities, then each task's intercept
- * by bisection so that the mean probability over the sample of φ vectors (row-major, `featureCount`
- * wide, affinity entry still raw) equals the task's target rate.
+ * by Newton's method so that the mean probability over the sample equals the task's target rate.
+ * `partialScores[t][r]` is row r's logit for task t without intercept and affinity term.
  */
 export function calibrateModel(
   model: PlantedRankerModel,
-  sample: Float64Array,
+  partialScores: Float64Array[],
   affinities: Float64Array,
 ): void {
-  const D = model.featureCount;
-  const rows = sample.length / D;
+  const rows = affinities.length;
   let mean = 0;
   for (const a of affinities) mean += a;
-  mean /= affinities.length;
+  mean /= rows;
   let variance = 0;
   for (const a of affinities) variance += (a - mean) ** 2;
   model.affinityMean = mean;
-  model.affinityStd = Math.sqrt(variance / affinities.length) || 1;
+  model.affinityStd = Math.sqrt(variance / rows) || 1;
+  const D = model.featureCount;
   const scores = new Float64Array(rows);
-  const phi = new Float64Array(D);
   model.taskNames.forEach((_, t) => {
-    model.intercepts[t] = 0;
+    const partial = partialScores[t] as Float64Array;
+    const affinityWeight = model.weights[t * D + D - 1] as number;
     for (let r = 0; r < rows; r++) {
-      phi.set(sample.subarray(r * D, (r + 1) * D));
-      phi[D - 1] = ((affinities[r] as number) - mean) / model.affinityStd;
-      scores[r] = taskLogit(model, t, phi);
+      scores[r] =
+        (partial[r] as number) +
+        (affinityWeight * ((affinities[r] as number) - mean)) / model.affinityStd;
     }
     const target = model.targetRates[t] as number;
-    let low = -30;
-    let high = 30;
-    for (let iteration = 0; iteration < 60; iteration++) {
-      const mid = (low + high) / 2;
+    // Newton's method on the monotone mean-probability curve, started at logit(target).
+    let intercept = Math.log(target / (1 - target));
+    for (let iteration = 0; iteration < 50; iteration++) {
       let total = 0;
-      for (const s of scores) total += 1 / (1 + Math.exp(-(s + mid)));
-      if (total / rows < target) low = mid;
-      else high = mid;
+      let slope = 0;
+      for (const score of scores) {
+        const p = 1 / (1 + Math.exp(-(score + intercept)));
+        total += p;
+        slope += p * (1 - p);
+      }
+      const step = (total / rows - target) / Math.max(slope / rows, 1e-12);
+      intercept = Math.min(30, Math.max(-30, intercept - step));
+      if (Math.abs(step) < 1e-10) break;
     }
-    model.intercepts[t] = (low + high) / 2;
+    model.intercepts[t] = intercept;
   });
 }
 

@@ -10,9 +10,27 @@ const FAV = "recap.engagement.is_favorited";
 
 describe("RankerGenerator", () => {
   it("is a pure function of the seed, whatever the chunk sizes", () => {
-    const a = new RankerGenerator({ seed: 11, layout: SMALL, users: 200, authors: 50 });
-    const b = new RankerGenerator({ seed: 11, layout: SMALL, users: 200, authors: 50 });
-    const c = new RankerGenerator({ seed: 12, layout: SMALL, users: 200, authors: 50 });
+    const a = new RankerGenerator({
+      seed: 11,
+      layout: SMALL,
+      users: 200,
+      authors: 50,
+      calibrationRows: 2000,
+    });
+    const b = new RankerGenerator({
+      seed: 11,
+      layout: SMALL,
+      users: 200,
+      authors: 50,
+      calibrationRows: 2000,
+    });
+    const c = new RankerGenerator({
+      seed: 12,
+      layout: SMALL,
+      users: 200,
+      authors: 50,
+      calibrationRows: 2000,
+    });
     const whole = a.nextChunk(8);
     const first = b.nextChunk(3);
     const second = b.nextChunk(5);
@@ -28,7 +46,7 @@ describe("RankerGenerator", () => {
   });
 
   it("fills the full segdense layout with 0/1 labels and in-range values", () => {
-    const generator = new RankerGenerator({ seed: 1 });
+    const generator = new RankerGenerator({ seed: 1, users: 500, calibrationRows: 2000 });
     const chunk = generator.nextChunk(4);
     expect(chunk.layout).toEqual(SEGDENSE_LAYOUT);
     expect(chunk.continuous.length).toBe(4 * 6000);
@@ -63,7 +81,12 @@ describe("RankerGenerator", () => {
   });
 
   it("plants signal a logistic regression on the informative features recovers", () => {
-    const generator = new RankerGenerator({ seed: 9, layout: SMALL, rates: { [FAV]: 0.15 } });
+    const generator = new RankerGenerator({
+      seed: 9,
+      layout: SMALL,
+      rates: { [FAV]: 0.15 },
+      calibrationRows: 20_000,
+    });
     const t = generator.model.taskNames.indexOf(FAV);
     const D = generator.model.featureCount;
     const train = generator.nextChunk(20_000);

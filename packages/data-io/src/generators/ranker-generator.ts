@@ -25,13 +25,13 @@ import {
 } from "./ranker-world.js";
 import { RECAP_TASK_DEFAULTS, type RecapTaskDefault } from "./recap-tasks.js";
 
-const CALIBRATION_ROWS = 20_000;
-
 /** Options of `RankerGenerator`. */
 export interface RankerGeneratorOptions extends PlantedModelOptions, RankerWorldOptions {
   seed: number;
   /** Feature widths; default the full segdense layout. */
   layout?: RankerLayout;
+  /** Rows drawn to set the intercepts to the target rates (more: closer rates). Default 100,000. */
+  calibrationRows?: number;
   /** Positive-rate overrides by label name (unknown names are a ConfigError). */
   rates?: Record<string, number>;
 }
@@ -73,7 +73,7 @@ export class RankerGenerator {
     this.z = new Float64Array(this.model.continuousColumns.length);
     this.bits = new Uint8Array(this.model.binaryColumns.length);
     this.phi = new Float64Array(this.model.featureCount);
-    this.calibrate(root.fork("calibration"));
+    this.calibrate(root.fork("calibration"), options.calibrationRows ?? 100_000);
     this.rowRng = root.fork("rows");
     this.accumulators = tasks.map(() => new AucAccumulator());
   }
@@ -186,18 +186,21 @@ export class RankerGenerator {
       this.bits[k] = rng.next() < (this.model.binaryRates[k] as number) ? 1 : 0;
   }
 
-  private calibrate(rng: Rng): void {
-    const D = this.model.featureCount;
-    const sample = new Float64Array(CALIBRATION_ROWS * D);
-    const affinities = new Float64Array(CALIBRATION_ROWS);
-    for (let row = 0; row < CALIBRATION_ROWS; row++) {
+  private calibrate(rng: Rng, rows: number): void {
+    const { model } = this;
+    const D = model.featureCount;
+    const partialScores = model.taskNames.map(() => new Float64Array(rows));
+    const affinities = new Float64Array(rows);
+    for (let row = 0; row < rows; row++) {
       sampleIds(this.world, rng, this.ids);
       this.sampleInformative(rng);
       affinities[row] = affinity(this.world, this.ids[0] as number, this.ids[1] as number);
-      fillFeatures(this.model, this.z, this.bits, affinities[row] as number, this.phi);
-      sample.set(this.phi, row * D);
+      fillFeatures(model, this.z, this.bits, 0, this.phi);
+      this.phi[D - 1] = 0; // the affinity term is added once its standardization is known
+      for (let t = 0; t < partialScores.length; t++)
+        (partialScores[t] as Float64Array)[row] = taskLogit(model, t, this.phi);
     }
-    calibrateModel(this.model, sample, affinities);
+    calibrateModel(model, partialScores, affinities);
   }
 }
 

@@ -1,12 +1,14 @@
+import { DataError } from "@tml/core";
 import * as arrow from "apache-arrow";
+import {
+  HOME_RECAP_2022_RENAMES,
+  HOME_RECAP_2022_SEGDENSE,
+  type SegdenseFeature,
+} from "../tfrecord/index.js";
 import type { RankerChunk } from "./ranker-chunk.js";
 
 /** One entry of a segdense schema JSON (`{"schema": [...]}`, ORIGINAL.md §3.2.1). */
-export interface SegdenseEntry {
-  feature_name: string;
-  dtype: "int64_list" | "float_list";
-  length: number;
-}
+export type SegdenseEntry = SegdenseFeature;
 
 type ChunkField =
   | "continuous"
@@ -19,25 +21,24 @@ type ChunkField =
   | "authorId"
   | "tweetId";
 
-// Segdense file order; labels sit between the vectors and the ids as in home_recap_2022.
-const FEATURES: readonly (readonly [string, ChunkField] | "labels")[] = [
-  ["home_recap_2022_discrete__segdense_vals", "discrete"],
-  ["home_recap_2022_cont__segdense_vals", "continuous"],
-  ["home_recap_2022_binary__segdense_vals", "binary"],
-  "labels",
-  ["meta.author_id", "authorId"],
-  ["meta.tweet_id", "tweetId"],
-  ["meta.user_id", "userId"],
-  [
-    "user.timelines.twhin_user_engagement_embeddings.twhin_user_engagement_embeddings",
-    "userEngagementEmbedding",
-  ],
-  [
-    "original_author.timelines.twhin_author_follow_embeddings.twhin_author_follow_embeddings",
-    "authorEmbedding",
-  ],
-  ["user.timelines.twhin_user_follow_embeddings.twhin_user_follow_embeddings", "userEmbedding"],
-];
+// The original config's renamed features (new name → record name), mapped onto chunk fields.
+const FIELD_OF_RENAME: Readonly<Record<string, ChunkField>> = {
+  discrete: "discrete",
+  continuous: "continuous",
+  binary: "binary",
+  user_eng_embedding: "userEngagementEmbedding",
+  author_embedding: "authorEmbedding",
+  user_embedding: "userEmbedding",
+  meta__author_id: "authorId",
+  meta__tweet_id: "tweetId",
+  meta__user_id: "userId",
+};
+const FIELD_OF_FEATURE = new Map(
+  Object.entries(HOME_RECAP_2022_RENAMES).map(([rename, feature]) => [
+    feature,
+    FIELD_OF_RENAME[rename] as ChunkField,
+  ]),
+);
 
 function widthOf(chunk: RankerChunk, field: ChunkField): number {
   switch (field) {
@@ -55,22 +56,14 @@ function widthOf(chunk: RankerChunk, field: ChunkField): number {
 }
 
 /**
- * The segdense schema of a chunk's columns: the home_recap_2022 feature names in file order with
- * this chunk's widths (identical to segdense.json for the full layout; labels in task order).
+ * The segdense schema of a chunk's columns: HOME_RECAP_2022_SEGDENSE (names and file order) with
+ * this chunk's widths, so it equals segdense.json for the full layout.
  */
 export function rankerSegdenseSchema(chunk: RankerChunk): SegdenseEntry[] {
-  const entries: SegdenseEntry[] = [];
-  for (const feature of FEATURES) {
-    if (feature === "labels") {
-      for (const name of chunk.taskNames)
-        entries.push({ feature_name: name, dtype: "int64_list", length: 1 });
-      continue;
-    }
-    const [name, field] = feature;
-    const dtype = chunk[field] instanceof Float32Array ? "float_list" : "int64_list";
-    entries.push({ feature_name: name, dtype, length: widthOf(chunk, field) });
-  }
-  return entries;
+  return HOME_RECAP_2022_SEGDENSE.schema.map((entry) => {
+    const field = FIELD_OF_FEATURE.get(entry.feature_name);
+    return field === undefined ? entry : { ...entry, length: widthOf(chunk, field) };
+  });
 }
 
 /**
@@ -83,9 +76,13 @@ export function rankerChunkToTable(chunk: RankerChunk): arrow.Table {
     chunk.taskNames.map((name, t) => [name, chunk.labels[t] as BigInt64Array]),
   );
   for (const entry of rankerSegdenseSchema(chunk)) {
-    const label = labelByName.get(entry.feature_name);
-    const feature = FEATURES.find((f) => f !== "labels" && f[0] === entry.feature_name);
-    const values = label ?? chunk[(feature as readonly [string, ChunkField])[1]];
+    const field = FIELD_OF_FEATURE.get(entry.feature_name);
+    const values = field === undefined ? labelByName.get(entry.feature_name) : chunk[field];
+    if (values === undefined) {
+      throw new DataError(
+        `generator: the chunk has no column for segdense feature "${entry.feature_name}"`,
+      );
+    }
     columns[entry.feature_name] =
       entry.length === 1
         ? arrow.makeVector(values)

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { ConfigError } from "@tml/core";
 import { afterAll, describe, expect, it } from "vitest";
 import { readParquetFile } from "../parquet/index.js";
+import { HOME_RECAP_2022_SEGDENSE, iterateTfRecordBatches } from "../tfrecord/index.js";
 import { RankerGenerator } from "./ranker-generator.js";
 import { writeRankerData } from "./ranker-writer.js";
 import { RECAP_TASK_DEFAULTS } from "./recap-tasks.js";
@@ -44,7 +45,7 @@ describe("writeRankerData", () => {
       dtype: "float_list",
       length: 6000,
     });
-    expect(schema[21].length).toBe(200);
+    expect(schema).toEqual(HOME_RECAP_2022_SEGDENSE.schema);
     const table = await readParquetFile(join(dir, "part-00001.parquet"));
     expect(table.numRows).toBe(2);
     expect(table.schema.fields.map((f) => f.name)).toEqual(
@@ -55,7 +56,12 @@ describe("writeRankerData", () => {
       .get(1)!
       .toArray() as Float32Array;
     expect(continuous).toHaveLength(6000);
-    const expected = new RankerGenerator({ seed: 2, users: 100, authors: 20 }).nextChunk(5);
+    const expected = new RankerGenerator({
+      seed: 2,
+      users: 100,
+      authors: 20,
+      calibrationRows: 1000,
+    }).nextChunk(5);
     expect(continuous).toEqual(expected.continuous.subarray(4 * 6000));
     expect(table.getChild("meta.user_id")!.get(1)).toBe(expected.userId[4]);
     const labels = RECAP_TASK_DEFAULTS.map((task) => table.getChild(task.name)!.get(0));
@@ -63,6 +69,37 @@ describe("writeRankerData", () => {
     const saved = JSON.parse(readFileSync(join(dir, "generator.json"), "utf8"));
     expect(saved.tasks["recap.engagement.is_favorited"].rows).toBe(5);
     expect(saved.informative.continuousColumns).toHaveLength(32);
+  });
+
+  it("writes GZIP TFRecord shards the segdense parser reads back", async () => {
+    const dir = scratch();
+    const options = {
+      seed: 6,
+      rows: 3,
+      users: 50,
+      authors: 10,
+      layout: { continuous: 40, binary: 30, discrete: 5, embedding: 8 },
+    };
+    const report = await writeRankerData(dir, { ...options, format: "tfrecord" });
+    expect(report.files).toEqual([{ path: "part-00000.tfrecord.gz", rows: 3 }]);
+    const schema = JSON.parse(readFileSync(join(dir, "segdense.json"), "utf8"));
+    const batches = [];
+    for await (const batch of iterateTfRecordBatches(join(dir, "part-00000.tfrecord.gz"), {
+      schema,
+      compression: "gzip",
+    }))
+      batches.push(batch);
+    const expected = new RankerGenerator(options).nextChunk(3);
+    expect(batches[0]!.numRows).toBe(3);
+    expect(batches[0]!.columns["home_recap_2022_cont__segdense_vals"]!.values).toEqual(
+      expected.continuous,
+    );
+    expect(batches[0]!.columns["home_recap_2022_binary__segdense_vals"]!.values).toEqual(
+      expected.binary,
+    );
+    expect(batches[0]!.columns["recap.engagement.is_favorited"]!.values).toEqual(
+      expected.labels[8],
+    );
   });
 
   it("parity mode writes the original's single example with labels 0–9", async () => {

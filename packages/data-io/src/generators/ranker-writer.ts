@@ -2,9 +2,11 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { ConfigError, Rng, writeFileAtomic } from "@tml/core";
 import { writeParquetFile } from "../parquet/index.js";
+import { writeTfRecordFile } from "../tfrecord/index.js";
 import type { AucSummary } from "./auc-accumulator.js";
 import { parityRankerChunk } from "./parity-chunk.js";
 import type { RankerChunk } from "./ranker-chunk.js";
+import { rankerChunkToExamples } from "./ranker-examples.js";
 import { RankerGenerator, type RankerGeneratorOptions } from "./ranker-generator.js";
 import { rankerChunkToTable, rankerSegdenseSchema } from "./ranker-table.js";
 
@@ -16,6 +18,8 @@ export interface WriteRankerDataOptions extends RankerGeneratorOptions {
   shardRows?: number;
   /** Rows per row group. Default 512. */
   rowGroupRows?: number;
+  /** `parquet` (default) or `tfrecord` (GZIP TFRecord of tf.train.Example, like the original's data). */
+  format?: "parquet" | "tfrecord";
   /** Reproduce the original generator (one row, labels 0–9, no signal) instead of planting a model. */
   parity?: boolean;
   /** Called after each shard with the rows written so far. */
@@ -36,7 +40,7 @@ export interface RankerDataReport {
 
 /**
  * Generates Heavy Ranker rows into `outDir` as Parquet shards `part-NNNNN.parquet` in the segdense
- * layout (`rankerChunkToTable`), plus `segdense.json` (the schema, loadable by the ranker's data
+ * layout (`rankerChunkToTable`) or GZIP TFRecord shards `part-NNNNN.tfrecord.gz`, plus `segdense.json` (the schema, loadable by the ranker's data
  * config) and `generator.json` (`RankerDataReport`). Streams shard by shard; each file is written
  * atomically.
  */
@@ -56,26 +60,31 @@ export async function writeRankerData(
   mkdirSync(outDir, { recursive: true });
   const files: { path: string; rows: number }[] = [];
   let schemaChunk: RankerChunk | undefined;
-  const write = async (chunk: RankerChunk, name: string) => {
-    await writeParquetFile(join(outDir, name), rankerChunkToTable(chunk), {
-      compression: "zstd",
-      rowGroupSize: options.rowGroupRows ?? 512,
-    });
+  const extension = options.format === "tfrecord" ? "tfrecord.gz" : "parquet";
+  const write = async (chunk: RankerChunk, stem: string) => {
+    const name = `${stem}.${extension}`;
+    if (options.format === "tfrecord") {
+      await writeTfRecordFile(join(outDir, name), rankerChunkToExamples(chunk), {
+        compression: "gzip",
+      });
+    } else {
+      await writeParquetFile(join(outDir, name), rankerChunkToTable(chunk), {
+        compression: "zstd",
+        rowGroupSize: options.rowGroupRows ?? 512,
+      });
+    }
     files.push({ path: name, rows: chunk.rows });
     schemaChunk ??= chunk;
   };
   let report: RankerDataReport;
   if (options.parity) {
-    await write(parityRankerChunk(new Rng(options.seed), 1, options.layout), "random.parquet");
+    await write(parityRankerChunk(new Rng(options.seed), 1, options.layout), "random");
     report = { rows: 1, files, seed: options.seed, parity: true, tasks: {} };
   } else {
     const generator = new RankerGenerator(options);
     for (let written = 0; written < options.rows; ) {
       const rows = Math.min(shardRows, options.rows - written);
-      await write(
-        generator.nextChunk(rows),
-        `part-${String(files.length).padStart(5, "0")}.parquet`,
-      );
+      await write(generator.nextChunk(rows), `part-${String(files.length).padStart(5, "0")}`);
       written += rows;
       options.onProgress?.(written, options.rows);
     }
