@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import {
   childLoad,
@@ -325,9 +326,13 @@ describe("detectGpu on described machines", () => {
   });
 });
 
-describe("detectGpu on this machine (real probes, no GPU)", () => {
+// The development machines run Linux without an NVIDIA driver; elsewhere this expectation does not hold.
+const gpuLessLinux = process.platform === "linux" && !existsSync("/proc/driver/nvidia/version");
+
+describe.runIf(gpuLessLinux)("detectGpu on this machine (real probes, no GPU)", () => {
   it("returns a not-ready report with problems and does not throw", () => {
-    const report = detectGpu({ checkLoad: false });
+    const report = detectGpu();
+    expect(report.checks.find((check) => check.id === "driver")?.status).toBe("fail");
     expect(report.ready).toBe(false);
     expect(report.problems.length).toBeGreaterThan(0);
     for (const problem of report.problems) {
