@@ -33,9 +33,8 @@ export function recordBatchToColumns(
     const data = batch.getChildAt(index)?.data[0];
     if (data === undefined) return;
     const context = columnContext(field.name, options.source);
-    const column = dataToColumn(data, options.specs?.[field.name], context);
-    checkSpec(column, options.specs?.[field.name], context);
-    columns[field.name] = column;
+    const spec = options.specs?.[field.name];
+    columns[field.name] = checkSpec(dataToColumn(data, spec, context), spec, context);
   });
   const result: ColumnBatch = { numRows: batch.numRows, columns };
   if (options.source) result.source = options.source;
@@ -44,13 +43,20 @@ export function recordBatchToColumns(
 
 interface Context {
   column: string;
+  /** File row of the batch's first row, so errors name file rows. */
+  firstRow: number;
   file: string | undefined;
   where: string;
 }
 
 function columnContext(column: string, source: BatchSource | undefined): Context {
   const where = source ? ` of ${source.file}` : "";
-  return { column, file: source?.file, where: `column "${column}"${where}` };
+  return {
+    column,
+    file: source?.file,
+    firstRow: source?.firstRow ?? 0,
+    where: `column "${column}"${where}`,
+  };
 }
 
 function fail(context: Context, problem: string): never {
@@ -59,14 +65,34 @@ function fail(context: Context, problem: string): never {
   });
 }
 
-function checkSpec(column: Column, spec: ColumnSpec | undefined, context: Context): void {
-  if (spec === undefined) return;
+function checkSpec(column: Column, spec: ColumnSpec | undefined, context: Context): Column {
+  if (spec === undefined) return column;
+  const wantedLength = spec.rowLength;
+  // Writers without fixed-size lists (DuckDB arrays, pyarrow lists) store embeddings as variable
+  // lists: accept them when every row has the declared length.
+  if (wantedLength !== undefined && wantedLength >= 1 && column.rowLength === -1) {
+    column = fixedFromVariable(column, wantedLength, context);
+  }
   const dtypeOk = spec.dtype === undefined || spec.dtype === column.dtype;
-  const lengthOk = spec.rowLength === undefined || spec.rowLength === column.rowLength;
-  if (dtypeOk && lengthOk) return;
+  const lengthOk = wantedLength === undefined || wantedLength === column.rowLength;
+  if (dtypeOk && lengthOk) return column;
   const found = describeColumnType(column.dtype, column.rowLength);
-  const wanted = describeColumnType(spec.dtype ?? column.dtype, spec.rowLength ?? column.rowLength);
+  const wanted = describeColumnType(spec.dtype ?? column.dtype, wantedLength ?? column.rowLength);
   fail(context, `holds ${found}, expected ${wanted}; fix the file or the declared schema.`);
+}
+
+function fixedFromVariable(column: Column, rowLength: number, context: Context): Column {
+  const offsets = column.offsets!;
+  for (let row = 0; row + 1 < offsets.length; row++) {
+    const length = offsets[row + 1]! - offsets[row]!;
+    if (length !== rowLength) {
+      fail(
+        context,
+        `row ${context.firstRow + row} has ${length} values, expected ${rowLength}; fix the file or the declared length.`,
+      );
+    }
+  }
+  return { dtype: column.dtype, values: column.values, rowLength, nullCount: column.nullCount };
 }
 
 function dataToColumn(data: arrow.Data, spec: ColumnSpec | undefined, context: Context): Column {
@@ -188,7 +214,7 @@ function intValues(
   for (let i = 0; i < length; i++) {
     const value = BigInt(source[i]!);
     if (value > 0x7fffffffffffffffn && isValid(data, i)) {
-      fail(context, `row ${i} holds ${value}, which does not fit in int64.`);
+      fail(context, `row ${context.firstRow + i} holds ${value}, which does not fit in int64.`);
     }
     values[i] = value;
   }
