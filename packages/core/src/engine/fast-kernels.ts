@@ -1,6 +1,8 @@
 import { getKernel, registerKernel, unregisterKernel } from "@tensorflow/tfjs-core";
+import { leadingReduceConfigs } from "./kernels/leading-reduce.js";
 import { matMulKernelConfigs } from "./kernels/mat-mul-kernels.js";
 import { capturedStockKernels, captureStockKernel } from "./kernels/stock-kernels.js";
+import { tileConfig } from "./kernels/tile.js";
 import { unsortedSegmentSumConfig } from "./kernels/unsorted-segment-sum.js";
 import { loadOrtRuntime, type OrtRuntime } from "./ort-runtime.js";
 
@@ -62,13 +64,21 @@ export function registerFastKernels(options: FastKernelOptions = {}): FastKernel
       minOrtFlops: options.minOrtFlops ?? DEFAULT_MIN_ORT_FLOPS,
     }),
     unsortedSegmentSumConfig,
+    tileConfig,
+    ...leadingReduceConfigs,
   ];
   for (const config of configs) {
     captureStockKernel(config.kernelName);
+    const stock = capturedStockKernels().get(config.kernelName);
     if (getKernel(config.kernelName, "wasm") !== undefined) {
       unregisterKernel(config.kernelName, "wasm");
     }
-    registerKernel(config);
+    // The stock kernel's setup binds its wasm function; fallbacks to it need that binding.
+    registerKernel({
+      ...config,
+      ...(stock?.setupFunc === undefined ? {} : { setupFunc: stock.setupFunc }),
+      ...(stock?.disposeFunc === undefined ? {} : { disposeFunc: stock.disposeFunc }),
+    });
   }
   const info: FastKernelsInfo = {
     matMul: activeRuntime === undefined ? "xnnpack" : "onnxruntime",

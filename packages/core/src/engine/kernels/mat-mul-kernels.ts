@@ -240,14 +240,9 @@ function productKernel(kernelName: string, options: MatMulKernelOptions): Kernel
 
 /** Kernel configs replacing wasm's BatchMatMul and _FusedMatMul. */
 export function matMulKernelConfigs(options: MatMulKernelOptions): KernelConfig[] {
-  return [BatchMatMul, _FusedMatMul].map((kernelName) => {
-    const stock = stockKernel(kernelName);
-    return {
-      kernelName,
-      backendName: "wasm",
-      kernelFunc: productKernel(kernelName, options),
-      ...(stock.setupFunc === undefined ? {} : { setupFunc: stock.setupFunc }),
-      ...(stock.disposeFunc === undefined ? {} : { disposeFunc: stock.disposeFunc }),
-    };
-  });
+  return [BatchMatMul, _FusedMatMul].map((kernelName) => ({
+    kernelName,
+    backendName: "wasm",
+    kernelFunc: productKernel(kernelName, options),
+  }));
 }

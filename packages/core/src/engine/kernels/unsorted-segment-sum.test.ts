@@ -28,26 +28,22 @@ describe("UnsortedSegmentSum on wasm", () => {
     tf.dispose([x, ids, out]);
   });
 
-  it("sums int32 values over a rank-2 id tensor", () => {
+  it("sums int32 rows of a rank-3 tensor", () => {
     const x = tf.tensor3d(
       [
         [[1], [2]],
         [[3], [4]],
+        [[5], [6]],
       ],
       undefined,
       "int32",
     );
-    const ids = tf.tensor2d(
-      [
-        [1, 1],
-        [0, 1],
-      ],
-      undefined,
-      "int32",
-    );
+    const ids = tf.tensor1d([1, 0, 1], "int32");
     const out = tf.unsortedSegmentSum(x, ids, 2);
     expect(out.dtype).toBe("int32");
-    expect(Array.from(out.dataSync())).toEqual([3, 7]);
+    expect(out.shape).toEqual([2, 2, 1]);
+    // segment 0: row 1; segment 1: rows 0 and 2.
+    expect(Array.from(out.dataSync())).toEqual([3, 4, 6, 8]);
     tf.dispose([x, ids, out]);
   });
 
