@@ -97,6 +97,15 @@ describe("parseNvidiaSmiSummary", () => {
     });
   });
 
+  it("reads the driver, not the nvidia-smi binary, when they differ (an old nvidia-smi in a snap)", () => {
+    const banner =
+      "| NVIDIA-SMI 470.256.02   Driver Version: 580.95.05    CUDA Version: 13.0     |";
+    expect(parseNvidiaSmiSummary(banner)).toEqual({
+      driverVersion: "580.95.05",
+      cudaVersion: "13.0",
+    });
+  });
+
   it("leaves out what the banner does not print", () => {
     expect(parseNvidiaSmiSummary("| NVIDIA-SMI 396.54    Driver Version: 396.54  |")).toEqual({
       driverVersion: "396.54",
