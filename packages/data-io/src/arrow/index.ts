@@ -10,6 +10,8 @@ export {
   describeColumnType,
   getColumn,
 } from "./column-batch.js";
+export { concatBatches } from "./concat-batches.js";
+export { type ConversionContext, int64ToInt32, int64ToNumbers } from "./int64-conversions.js";
 export {
   type ArrowBatchOptions,
   type ArrowIpcFormat,
