@@ -11,6 +11,7 @@ export {
   getColumn,
 } from "./column-batch.js";
 export { concatBatches } from "./concat-batches.js";
+export { columnsToTable } from "./from-columns.js";
 export { type ConversionContext, int64ToInt32, int64ToNumbers } from "./int64-conversions.js";
 export {
   type ArrowBatchOptions,
