@@ -17,6 +17,16 @@ export {
   resolveCheckpoint,
   saveCheckpoint,
 } from "./checkpoint-store.js";
+export {
+  type FollowCheckpointsOptions,
+  followCheckpoints,
+  isEvaluated,
+  markEvaluated,
+} from "./checkpoint-watch.js";
+export {
+  type EvaluateCheckpointsOptions,
+  evaluateCheckpoints,
+} from "./evaluate-checkpoints.js";
 export { type RunStart, restoreRun } from "./restore-run.js";
 export { type RunTrainingOptions, runTraining, type TrainingResult } from "./run-training.js";
 export {

@@ -308,6 +308,28 @@ describe("runTraining", () => {
     expect((error as Error).message).toMatch(/Loss is NaN at step 7\. The last checkpoint is/);
     expect(ends).toEqual(["failed"]);
     expect((await listCheckpoints(dir)).map((ref) => ref.step)).toEqual([5]);
+
+    // A NumericError thrown by the task itself gains the step and the checkpoint.
+    const own = newTask();
+    const ownDir = join(dir, "own");
+    await runTraining({
+      task: own,
+      data: batches,
+      config: config({ save_dir: ownDir, num_train_steps: 5 }),
+    });
+    own.trainStep = () => {
+      throw new NumericError("non-finite training loss NaN");
+    };
+    const wrapped = await runTraining({
+      task: own,
+      data: batches,
+      config: config({ save_dir: ownDir, num_train_steps: 9 }),
+    }).catch((e: unknown) => e);
+    expect((wrapped as NumericError).details).toMatchObject({
+      step: 5,
+      checkpoint: join(ownDir, "5"),
+    });
+    expect((wrapped as Error).message).toMatch(/non-finite training loss NaN \(training step 5\)/);
   });
 
   it("ends early when the data runs out, with a checkpoint", async () => {

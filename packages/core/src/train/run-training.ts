@@ -1,4 +1,4 @@
-import { NumericError } from "../errors/index.js";
+import { NumericError, TmlError } from "../errors/index.js";
 import type { Logger } from "../logging/index.js";
 import { pruneCheckpoints, saveCheckpoint } from "./checkpoint-store.js";
 import { LogWindow } from "./log-window.js";
@@ -28,6 +28,21 @@ export interface TrainingResult {
   lastCheckpoint: string | undefined;
   /** Metrics of the last evaluation, if one ran. */
   lastEval: Record<string, number> | undefined;
+}
+
+/**
+ * A NumericError raised inside the task (e.g. its own loss check) gains the step and the last
+ * checkpoint, so the message always says where to resume from.
+ */
+function withCheckpoint(error: unknown, step: number, checkpoint: string | undefined): unknown {
+  if (!TmlError.isInstance(error, "NUMERIC") || "checkpoint" in error.details) return error;
+  const where = checkpoint
+    ? `The last checkpoint is ${checkpoint}`
+    : "No checkpoint was written yet";
+  return new NumericError(`${error.message} (training step ${step}). ${where}.`, {
+    cause: error,
+    details: { ...error.details, step, checkpoint },
+  });
 }
 
 type AnyIterator<T> = Iterator<T> | AsyncIterator<T>;
@@ -178,7 +193,8 @@ export async function runTraining<Batch>(
     }
     if (status === "completed" && config.eval_every_n && evaluatedStep !== step) await evaluate();
     if (savedStep !== step && step > start.startStep) await checkpoint();
-  } catch (error) {
+  } catch (caught) {
+    const error = withCheckpoint(caught, step, lastCheckpoint);
     await end("failed", error);
     throw error;
   } finally {

@@ -1,0 +1,70 @@
+import { assert } from "../errors/index.js";
+import type { Logger } from "../logging/index.js";
+import { loadCheckpoint } from "./checkpoint-store.js";
+import { followCheckpoints, isEvaluated, markEvaluated } from "./checkpoint-watch.js";
+import type { TrainTask } from "./train-task.js";
+import type { EvalEvent } from "./training-callbacks.js";
+import type { TrainingConfig } from "./training-config.js";
+
+/** Options of `evaluateCheckpoints`. */
+export interface EvaluateCheckpointsOptions<Batch> {
+  /** A task with `evaluate`; its state is replaced by each checkpoint's. */
+  task: TrainTask<Batch>;
+  config: Pick<
+    TrainingConfig,
+    "save_dir" | "num_train_steps" | "num_eval_steps" | "eval_timeout_in_s"
+  >;
+  /** Name of the evaluation data (`validation`, `is_favorited`…), used for the done markers. */
+  partition: string;
+  logger?: Logger;
+  onEval?: (event: EvalEvent & { partition: string; path: string }) => void | Promise<void>;
+  signal?: AbortSignal;
+  /** Polling of `save_dir`; defaults as `followCheckpoints`. */
+  pollSeconds?: number;
+  timeoutSeconds?: number;
+}
+
+/**
+ * The evaluator process (the original's `only_evaluate`, which nothing called): follows
+ * `save_dir`, and for every new checkpoint not yet evaluated for `partition` restores the task,
+ * runs `task.evaluate`, reports, and writes the `evaled_by/<partition>_DONE` marker. Ends after
+ * the checkpoint at `num_train_steps`, on timeout, or on abort. Returns the results by step.
+ */
+export async function evaluateCheckpoints<Batch>(
+  options: EvaluateCheckpointsOptions<Batch>,
+): Promise<Map<number, Record<string, number>>> {
+  const { task, config, partition, logger, signal } = options;
+  assert(task.evaluate, () => `task ${task.kind} has no evaluate(); evaluators need one`);
+  const evaluate = task.evaluate.bind(task);
+  const results = new Map<number, Record<string, number>>();
+  const checkpoints = followCheckpoints(config.save_dir, {
+    stopAtStep: config.num_train_steps,
+    ...(options.pollSeconds === undefined ? {} : { pollSeconds: options.pollSeconds }),
+    ...(options.timeoutSeconds === undefined ? {} : { timeoutSeconds: options.timeoutSeconds }),
+    ...(signal ? { signal } : {}),
+  });
+  for await (const ref of checkpoints) {
+    if (await isEvaluated(ref.path, partition)) continue;
+    const checkpoint = await loadCheckpoint(ref.path, { modelKind: task.kind });
+    await task.setState(checkpoint.state, { reason: "resume", step: checkpoint.step });
+    const began = performance.now();
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), config.eval_timeout_in_s * 1000);
+    let metrics: Record<string, number>;
+    try {
+      metrics = await evaluate({
+        step: checkpoint.step,
+        maxSteps: config.num_eval_steps < 0 ? undefined : config.num_eval_steps,
+        signal: signal ? AbortSignal.any([signal, controller.signal]) : controller.signal,
+      });
+    } finally {
+      clearTimeout(timer);
+    }
+    const seconds = (performance.now() - began) / 1000;
+    results.set(checkpoint.step, metrics);
+    logger?.info(`evaluation (${partition})`, { step: checkpoint.step, seconds, ...metrics });
+    await options.onEval?.({ step: checkpoint.step, metrics, seconds, partition, path: ref.path });
+    await markEvaluated(ref.path, partition);
+  }
+  return results;
+}
