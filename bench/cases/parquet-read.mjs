@@ -30,7 +30,7 @@ export async function setup() {
   path = join(dir, "table.parquet");
   const columns = {};
   let seed = 12345;
-  const random = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  const random = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
   for (let c = 0; c < 20; c++) {
     const values = new Float32Array(ROWS);
     for (let i = 0; i < ROWS; i++) values[i] = random();
@@ -55,7 +55,11 @@ export async function run() {
   let checksum = 0;
   const started = performance.now();
   if (process.env.TML_BENCH_ENGINE === "dataset") {
-    const dataset = await dataIo.Dataset.open({ files: path, batchSize: BATCH, shuffleFiles: false });
+    const dataset = await dataIo.Dataset.open({
+      files: path,
+      batchSize: BATCH,
+      shuffleFiles: false,
+    });
     for await (const batch of dataset) {
       rows += batch.numRows;
       checksum += batch.columns.f0.values[0]; // the consumer touches every batch
