@@ -1,3 +1,4 @@
+export { createDenseOptimizer } from "./create-optimizer.js";
 export {
   DenseOptimizer,
   type DenseOptimizerOptions,

@@ -1,10 +1,30 @@
-import { describe, expect, it } from "vitest";
+import * as tf from "@tensorflow/tfjs-core";
+import { setupTestBackend } from "@tml/core/testing";
+import { beforeAll, describe, expect, it } from "vitest";
 import { parseConfig } from "../config/index.js";
+import { createDenseOptimizer } from "./create-optimizer.js";
 import {
   learningRateFromConfig,
   optimizerAlgorithmFromConfig,
   optimizerConfigSchema,
 } from "./optimizer-config.js";
+
+describe("createDenseOptimizer", () => {
+  beforeAll(setupTestBackend);
+
+  it("builds SGD at the config's constant rate for every group", () => {
+    const config = parseConfig(optimizerConfigSchema, { sgd: { lr: 0.05, momentum: 0 } });
+    const weights = tf.tidy(() => tf.variable(tf.ones([2]), true, "translation_test"));
+    const optimizer = createDenseOptimizer(config, { operator_opt: [weights] });
+    expect(optimizer.algorithm).toEqual({ kind: "sgd", momentum: 0 });
+    const gradient = tf.tensor1d([1, -2]);
+    const result = optimizer.step({ [weights.name]: gradient });
+    expect(result.learningRates).toEqual({ operator_opt: 0.05 });
+    expect([...weights.dataSync()].map((x) => +x.toFixed(6))).toEqual([0.95, 1.1]);
+    tf.dispose([gradient, weights]);
+    optimizer.dispose();
+  });
+});
 
 describe("optimizerConfigSchema", () => {
   it("fills the original's defaults", () => {
