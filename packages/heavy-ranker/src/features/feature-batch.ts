@@ -44,14 +44,28 @@ export function requireColumn(batch: FeatureBatch, name: string, context: string
   return column;
 }
 
-/** Copies a column to float64 numbers (bigint int64 values converted with Number). */
+/**
+ * Writes int64 values as numbers without creating BigInts: value = high × 2³² + unsigned low
+ * (little-endian words), the same correctly rounded result as `Number(bigint)`.
+ */
+function int64ToNumbers(
+  values: BigInt64Array | BigUint64Array,
+  out: Float64Array | Float32Array,
+): void {
+  const words = new Int32Array(values.buffer, values.byteOffset, values.length * 2);
+  const signed = values instanceof BigInt64Array;
+  for (let i = 0; i < values.length; i++) {
+    const high = words[2 * i + 1] as number;
+    out[i] = (signed ? high : high >>> 0) * 4294967296 + ((words[2 * i] as number) >>> 0);
+  }
+}
+
+/** Copies a column to float64 numbers (int64 values converted exactly up to 2⁵³). */
 export function toFloat64(values: FeatureValues): Float64Array {
   const out = new Float64Array(values.length);
-  if (values instanceof BigInt64Array || values instanceof BigUint64Array) {
-    for (let i = 0; i < values.length; i++) out[i] = Number(values[i]);
-  } else {
-    out.set(values);
-  }
+  if (values instanceof BigInt64Array || values instanceof BigUint64Array)
+    int64ToNumbers(values, out);
+  else out.set(values);
   return out;
 }
 
@@ -59,9 +73,7 @@ export function toFloat64(values: FeatureValues): Float64Array {
 export function toFloat32(values: FeatureValues): Float32Array {
   if (values instanceof Float32Array) return values;
   if (values instanceof BigInt64Array || values instanceof BigUint64Array) {
-    const out = new Float32Array(values.length);
-    for (let i = 0; i < values.length; i++) out[i] = Number(values[i]);
-    return out;
+    return Float32Array.from(toFloat64(values));
   }
   return Float32Array.from(values);
 }
@@ -71,7 +83,8 @@ export function toInt32(values: FeatureValues): Int32Array {
   if (values instanceof Int32Array) return values;
   const out = new Int32Array(values.length);
   if (values instanceof BigInt64Array || values instanceof BigUint64Array) {
-    for (let i = 0; i < values.length; i++) out[i] = Number(BigInt.asIntN(32, values[i] as bigint));
+    const words = new Int32Array(values.buffer, values.byteOffset, values.length * 2);
+    for (let i = 0; i < values.length; i++) out[i] = words[2 * i] as number;
   } else {
     for (let i = 0; i < values.length; i++) out[i] = values[i] as number;
   }

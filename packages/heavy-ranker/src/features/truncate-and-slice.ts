@@ -22,6 +22,16 @@ export function selectColumns(
   const width = indices.length;
   const Values = column.values.constructor as new (length: number) => FeatureColumn["values"];
   const out = new Values(numRows * width);
+  let prefix = true;
+  for (let j = 0; j < width && prefix; j++) prefix = indices[j] === j;
+  if (prefix) {
+    // Truncation keeps a prefix of each row: copy row slices instead of single values.
+    for (let row = 0; row < numRows; row++) {
+      const from = row * column.width;
+      out.set(column.values.subarray(from, from + width) as never, row * width);
+    }
+    return { values: out, width };
+  }
   const source = column.values as unknown as ArrayLike<number>;
   const target = out as unknown as number[];
   for (let row = 0; row < numRows; row++) {
