@@ -16,4 +16,33 @@ export {
   type WrittenReport,
   writeReport,
 } from "./html-report.js";
+export {
+  appendMetricsRecord,
+  type MetricsRecord,
+  metricsLogCallbacks,
+  readMetricsLog,
+  truncateMetricsLog,
+} from "./metrics-log.js";
+export {
+  formatDuration,
+  formatProgressLine,
+  type ProgressOptions,
+  type ProgressState,
+  type ProgressStream,
+  progressCallbacks,
+} from "./progress-bar.js";
 export { renderSvg, svgToPng } from "./render.js";
+export {
+  type PreparedRun,
+  type PrepareRunOptions,
+  prepareRunDirectory,
+  type RunDirectory,
+  runDirectoryLayout,
+} from "./run-directory.js";
+export {
+  crc32cOf,
+  encodeEvent,
+  maskedCrc32cOf,
+  TensorBoardWriter,
+  tensorBoardCallbacks,
+} from "./tensorboard.js";
