@@ -335,3 +335,33 @@ it("auto picks the host implementation on the cpu backend", () => {
   expect(optimizer.implementation).toBe("host");
   optimizer.dispose();
 });
+
+it("state moves between the host and tensor implementations", () => {
+  const make = (which: "host" | "tensor") => {
+    const theta = variable([1, -2], "theta");
+    const optimizer = new DenseOptimizer({
+      implementation: which,
+      algorithm: { kind: "adam", beta1: 0.9, beta2: 0.999, epsilon: 1e-8 },
+      groups: [{ name: "all", variables: [theta], learningRate: { constant: 0.1 } }],
+    });
+    return { theta, optimizer };
+  };
+  const tensor = make("tensor");
+  const host = make("host");
+  stepTidy(tensor.optimizer, () => ({ [tensor.theta.name]: tf.tensor1d(GRADIENTS[0]!) }));
+  const state = tensor.optimizer.getState();
+  const rename = (text: string) => text.replaceAll(tensor.theta.name, host.theta.name);
+  host.theta.assign(tensor.theta);
+  host.optimizer.setState({
+    arrays: Object.fromEntries(Object.entries(state.arrays).map(([k, v]) => [rename(k), v])),
+    json: JSON.parse(rename(JSON.stringify(state.json))),
+  });
+  for (const g of GRADIENTS.slice(1)) {
+    stepTidy(tensor.optimizer, () => ({ [tensor.theta.name]: tf.tensor1d(g) }));
+    stepTidy(host.optimizer, () => ({ [host.theta.name]: tf.tensor1d(g) }));
+  }
+  expectClose([[...host.theta.dataSync()]], [[0.89464479, -2.18985829]]);
+  expectClose([[...tensor.theta.dataSync()]], [[0.89464479, -2.18985829]]);
+  tensor.optimizer.dispose();
+  host.optimizer.dispose();
+});

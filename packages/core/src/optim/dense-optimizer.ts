@@ -70,7 +70,7 @@ export interface OptimizerStateJson {
   accumulated: string[];
 }
 
-interface Slot {
+interface Entry {
   variable: tf.Variable;
   group: ParameterGroup;
   /** Slots as tfjs variables (`tensor` implementation). */
@@ -93,7 +93,7 @@ export class DenseOptimizer {
   readonly implementation: "host" | "tensor";
   private readonly rule: UpdateRule;
   private readonly hostRule: HostUpdateRule;
-  private readonly entries = new Map<string, Slot>();
+  private readonly entries = new Map<string, Entry>();
   private readonly accumulated = new Map<string, tf.Tensor>();
   private readonly clipGlobalNorm: number | undefined;
   private readonly accumulationSteps: number;
