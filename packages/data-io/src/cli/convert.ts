@@ -1,0 +1,53 @@
+import { UsageError } from "@tml/core";
+import { convertFrappe } from "../converters/frappe.js";
+import { convertKnowledgeGraph } from "../converters/knowledge-graph.js";
+import { convertMovielens, type MovielensSplit } from "../converters/movielens.js";
+import { type CliIo, type ParsedArgs, stringFlag } from "./args.js";
+
+/** `tml-data convert kg|frappe|movielens --in DIR --out DIR`. */
+export async function convertCommand(kind: string, args: ParsedArgs, io: CliIo): Promise<void> {
+  const command = `convert ${kind}`;
+  if (kind !== "kg" && kind !== "frappe" && kind !== "movielens") {
+    throw new UsageError(
+      `tml-data convert: unknown dataset "${kind}"; use kg, frappe or movielens.`,
+    );
+  }
+  const input = stringFlag(command, args, "in");
+  const out = stringFlag(command, args, "out");
+  let summary: object;
+  if (kind === "kg") {
+    const descriptor = await convertKnowledgeGraph(input, out);
+    summary = {
+      tables: descriptor.tables,
+      relations: descriptor.relations.length,
+      splits: rowsOf(descriptor.splits),
+      statistics: descriptor.statistics,
+    };
+  } else if (kind === "frappe") {
+    const format = stringFlag(command, args, "format", "csv");
+    if (format !== "csv" && format !== "libfm")
+      throw new UsageError(`tml-data ${command}: --format must be csv or libfm, got "${format}".`);
+    const descriptor = await convertFrappe(input, out, { format });
+    summary = { splits: rowsOf(descriptor.splits), ids: descriptor.ids };
+  } else {
+    const descriptor = await convertMovielens(input, out, {
+      split: stringFlag(command, args, "split", "ua") as MovielensSplit,
+    });
+    summary = {
+      splits: rowsOf(descriptor.splits),
+      labels: descriptor.labels,
+      dense: descriptor.dense.length,
+      binary: descriptor.binary.length,
+      ids: descriptor.ids,
+    };
+  }
+  io.stdout(
+    args.values.json
+      ? `${JSON.stringify(summary)}\n`
+      : `${command}: wrote ${out}\n${JSON.stringify(summary, null, 2)}\n`,
+  );
+}
+
+function rowsOf(splits: Record<string, { rows: number }>): Record<string, number> {
+  return Object.fromEntries(Object.entries(splits).map(([name, split]) => [name, split.rows]));
+}
