@@ -21,14 +21,16 @@ export interface AurocOptions {
  * the weight of negatives scored below it, ties counting ½, over W₊·W₋. NaN when a class is absent.
  */
 export function computeAuroc(buffer: ScoreBuffer, options: AurocOptions = {}): number {
-  const groups = scoreGroups(buffer, "ascending", options.labelThreshold ?? 0.5);
+  const groups = scoreGroups(buffer, options.labelThreshold ?? 0.5);
   let negativeBelow = 0;
   let positiveTotal = 0;
   let concordant = 0;
-  for (const group of groups) {
-    concordant += group.positiveWeight * (negativeBelow + 0.5 * group.negativeWeight);
-    negativeBelow += group.negativeWeight;
-    positiveTotal += group.positiveWeight;
+  for (let g = 0; g < groups.scores.length; g++) {
+    const positive = groups.positiveWeight[g]!;
+    const negative = groups.negativeWeight[g]!;
+    concordant += positive * (negativeBelow + 0.5 * negative);
+    negativeBelow += negative;
+    positiveTotal += positive;
   }
   if (positiveTotal === 0 || negativeBelow === 0) {
     if (options.raiseMissingClass) {

@@ -22,12 +22,12 @@ export interface CurvePoint {
  * points are kept (the first and last always), for plots.
  */
 export function computeCurve(buffer: ScoreBuffer, maxPoints = Infinity): CurvePoint[] {
-  const groups = scoreGroups(buffer, "descending");
+  const groups = scoreGroups(buffer);
   let positives = 0;
   let negatives = 0;
-  for (const group of groups) {
-    positives += group.positiveWeight;
-    negatives += group.negativeWeight;
+  for (let g = 0; g < groups.scores.length; g++) {
+    positives += groups.positiveWeight[g]!;
+    negatives += groups.negativeWeight[g]!;
   }
   const points: CurvePoint[] = [
     {
@@ -40,12 +40,12 @@ export function computeCurve(buffer: ScoreBuffer, maxPoints = Infinity): CurvePo
   ];
   let truePositives = 0;
   let falsePositives = 0;
-  for (const group of groups) {
-    truePositives += group.positiveWeight;
-    falsePositives += group.negativeWeight;
+  for (let g = groups.scores.length - 1; g >= 0; g--) {
+    truePositives += groups.positiveWeight[g]!;
+    falsePositives += groups.negativeWeight[g]!;
     const recall = positives > 0 ? truePositives / positives : Number.NaN;
     points.push({
-      threshold: group.score,
+      threshold: groups.scores[g]!,
       truePositiveRate: recall,
       falsePositiveRate: negatives > 0 ? falsePositives / negatives : Number.NaN,
       precision: truePositives / (truePositives + falsePositives),

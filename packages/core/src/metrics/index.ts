@@ -41,7 +41,7 @@ export {
   concatBuffers,
   createScoreBuffer,
   type ScoreBuffer,
-  type ScoreGroup,
+  type ScoreGroups,
   scoreGroups,
 } from "./score-buffer.js";
 export {

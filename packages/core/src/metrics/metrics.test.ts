@@ -43,6 +43,39 @@ describe("AUROC (Mann-Whitney U)", () => {
     expect(evaluate(aurocMwu(), { predictions: [0.1, 0.5, 0.5, 0.8], labels })).toBe(0.875);
   });
 
+  it("equals the brute-force weighted pair count on random data with ties", () => {
+    const rng = new Rng(3);
+    const n = 300;
+    const predictions = Float64Array.from({ length: n }, () => Math.round(rng.next() * 20) / 20);
+    const labels = Float64Array.from({ length: n }, () => (rng.next() < 0.3 ? 1 : 0));
+    const weights = Float64Array.from({ length: n }, () => 0.5 + rng.next());
+    let concordant = 0;
+    let pairs = 0;
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < n; j++) {
+        if (labels[i] !== 1 || labels[j] !== 0) continue;
+        const w = weights[i]! * weights[j]!;
+        pairs += w;
+        if (predictions[i]! > predictions[j]!) concordant += w;
+        else if (predictions[i] === predictions[j]) concordant += w / 2;
+      }
+    }
+    const value = evaluate(
+      aurocMwu(),
+      {
+        predictions: predictions.subarray(0, 100),
+        labels: labels.subarray(0, 100),
+        weights: weights.subarray(0, 100),
+      },
+      {
+        predictions: predictions.subarray(100),
+        labels: labels.subarray(100),
+        weights: weights.subarray(100),
+      },
+    );
+    expect(value).toBeCloseTo(concordant / pairs, 12);
+  });
+
   it("weights examples, accumulates across batches, and flags a missing class", () => {
     // Positives 0.35 (negative weight 1 below) and 0.8 (3 below): (1 + 3) / (2 · 3).
     const value = evaluate(

@@ -15,10 +15,12 @@ export function positiveRanks(batch: BinaryBatch): Float64Array {
   );
   const ranks: number[] = [];
   let above = 0;
-  for (const group of scoreGroups(buffer, "descending")) {
-    const size = group.positiveWeight + group.negativeWeight;
+  const groups = scoreGroups(buffer);
+  for (let g = groups.scores.length - 1; g >= 0; g--) {
+    const positives = groups.positiveWeight[g]!;
+    const size = positives + groups.negativeWeight[g]!;
     const rank = above + (size + 1) / 2;
-    for (let k = 0; k < group.positiveWeight; k++) ranks.push(rank);
+    for (let k = 0; k < positives; k++) ranks.push(rank);
     above += size;
   }
   return Float64Array.from(ranks);
