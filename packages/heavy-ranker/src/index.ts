@@ -33,6 +33,11 @@ export {
 } from "./export/state-dict.js";
 export type { FeatureBatch, FeatureColumn, FeatureValues } from "./features/feature-batch.js";
 export { featureBatchFromColumns, featureBatchFromRankerChunk } from "./features/from-data-io.js";
+export {
+  explicitDateFiles,
+  explicitDatetimeFiles,
+  selectInputFiles,
+} from "./features/input-files.js";
 export { keepRateWeights } from "./features/keep-rate-weights.js";
 export { labelColumnIndices } from "./features/label-columns.js";
 export { type NpyArray, parseNpy, readNpyMaskIndices } from "./features/npy.js";
@@ -49,7 +54,13 @@ export {
   RECAP_EMBEDDING_FIELDS,
   type RecapBatch,
 } from "./features/recap-batch.js";
+export {
+  type PositionedRecapBatch,
+  type RecapBatchesOptions,
+  recapBatches,
+} from "./features/recap-dataset.js";
 export { createRecapFeaturizer, type RecapFeaturizer } from "./features/recap-featurizer.js";
+export { assembleColumns } from "./features/rename-features.js";
 export {
   loadSegdenseSchema,
   parseSegdenseSchema,
@@ -85,3 +96,10 @@ export {
   servingWeightsSchema,
   servingWeightVector,
 } from "./serving/serving-weights.js";
+export { recapParameterGroups } from "./task/parameter-groups.js";
+export { type EvaluatedProbability, RecapEvaluation } from "./task/recap-evaluation.js";
+export {
+  type RecapStepResult,
+  RecapTrainTask,
+  type RecapTrainTaskOptions,
+} from "./task/recap-train-task.js";

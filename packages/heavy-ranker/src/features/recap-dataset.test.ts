@@ -1,0 +1,59 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import * as tf from "@tensorflow/tfjs-core";
+import { setupTestBackend } from "@tml/core/testing";
+import { writeRankerData } from "@tml/data-io";
+import { beforeAll, describe, expect, it } from "vitest";
+import { loadRecapConfig } from "../config/load-recap-config.js";
+import { disposeRecapBatch } from "./recap-batch.js";
+import { recapBatches } from "./recap-dataset.js";
+import { createRecapFeaturizer } from "./recap-featurizer.js";
+
+describe("recapBatches", () => {
+  beforeAll(setupTestBackend);
+
+  it("streams generated Parquet shards as local_small batches", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "recap-data-"));
+    await writeRankerData(dir, {
+      rows: 300,
+      shardRows: 128,
+      seed: 5,
+      users: 40,
+      authors: 10,
+      tweets: 500,
+    });
+    const configs = fileURLToPath(new URL("../../configs/", import.meta.url));
+    const config = loadRecapConfig(`${configs}local_small.yaml`, {
+      env: { HOME: "/h" },
+      overrides: [
+        `train_data.inputs=${dir}/*.parquet`,
+        `train_data.seg_dense_schema.schema_path=${dir}/segdense.json`,
+      ],
+    });
+    const featurizer = createRecapFeaturizer(config.train_data, {
+      modelTasks: Object.keys(config.model.tasks),
+    });
+    const before = tf.memory().numTensors;
+    const indices: number[] = [];
+    for await (const batch of recapBatches(featurizer, { mode: "eval" })) {
+      expect(batch.continuous.shape).toEqual([64, 512]);
+      expect(batch.binary.shape).toEqual([64, 59]);
+      expect(batch.labels.shape).toEqual([64, 4]);
+      expect(batch.authorEmbedding?.shape).toEqual([64, 200]);
+      indices.push(batch.index);
+      disposeRecapBatch(batch);
+    }
+    expect(indices).toEqual([0, 1, 2, 3]); // 300 rows, batches of 64, remainder dropped
+    expect(tf.memory().numTensors).toBe(before);
+
+    const train = recapBatches(featurizer, { seed: 1 });
+    let count = 0;
+    for await (const batch of train) {
+      disposeRecapBatch(batch);
+      if (++count === 6) break; // train mode repeats past the 4 batches of one epoch
+    }
+    expect(count).toBe(6);
+  });
+});

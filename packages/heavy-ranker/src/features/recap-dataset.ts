@@ -1,0 +1,60 @@
+import { Dataset } from "@tml/data-io";
+import { featureBatchFromColumns } from "./from-data-io.js";
+import { selectInputFiles } from "./input-files.js";
+import type { RecapDataMode } from "./prepare-recap-arrays.js";
+import type { RecapBatch } from "./recap-batch.js";
+import type { RecapFeaturizer } from "./recap-featurizer.js";
+import { usedFeatures } from "./segdense-schema.js";
+
+/** Reading options of `recapBatches`. */
+export interface RecapBatchesOptions {
+  /** train / eval read labels; inference does not need label columns. Default train. */
+  readonly mode?: RecapDataMode;
+  /** Seed of the file order and shuffle buffer (default 0). */
+  readonly seed?: number;
+  /** Passes over the files (default: forever in train mode, once otherwise). */
+  readonly epochs?: number;
+  /** Batches to skip, as if read (resume). */
+  readonly skipBatches?: number;
+}
+
+/** A RecapBatch with its position in the stream. */
+export type PositionedRecapBatch = RecapBatch & { readonly epoch: number; readonly index: number };
+
+/**
+ * Streams a dataset config's Parquet / Arrow files as RecapBatches (spec §3.5.3): files from
+ * `selectInputFiles`, shuffled per epoch, rows through a shuffle buffer of
+ * `examples_shuffle_buffer_size` (train only), batches of `global_batch_size` × the
+ * DownsampleNegatives `batch_multiplier` with the remainder dropped, then `featurizer`. Only the
+ * columns the schema uses are read. The caller disposes each batch.
+ */
+export async function* recapBatches(
+  featurizer: RecapFeaturizer,
+  options: RecapBatchesOptions = {},
+): AsyncGenerator<PositionedRecapBatch> {
+  const { data, schema } = featurizer.options;
+  const mode = options.mode ?? "train";
+  const labels = new Set(Object.keys(data.tasks));
+  const columns = usedFeatures(schema, data)
+    .filter((feature) => mode !== "inference" || !labels.has(feature.feature_name))
+    .flatMap((feature) => (feature.columns ? [...feature.columns] : [feature.feature_name]));
+  const multiplier = data.preprocess?.downsample_negatives?.batch_multiplier ?? 1;
+  const dataset = await Dataset.open({
+    files: await selectInputFiles(data),
+    columns: [...new Set(columns)],
+    batchSize: data.global_batch_size * multiplier,
+    dropRemainder: true,
+    seed: options.seed ?? 0,
+    shuffleBuffer: mode === "train" ? Math.max(0, data.examples_shuffle_buffer_size) : 0,
+    shuffleFiles: mode === "train",
+    epochs: options.epochs ?? (mode === "train" ? Number.POSITIVE_INFINITY : 1),
+    skipBatches: options.skipBatches ?? 0,
+  });
+  for await (const batch of dataset.batches()) {
+    yield {
+      ...featurizer.featurize(featureBatchFromColumns(batch), mode),
+      epoch: batch.epoch,
+      index: batch.index,
+    };
+  }
+}
