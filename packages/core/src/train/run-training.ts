@@ -76,7 +76,9 @@ export async function runTraining<Batch>(
   };
   const total = config.num_train_steps;
   const start = await restoreRun(task, config, logger);
-  let lastCheckpoint = start.restoredFrom;
+  // A warm-start checkpoint lives elsewhere: only checkpoints of this run count as "last".
+  const resumed = start.restoredFrom !== undefined && start.startStep > 0;
+  let lastCheckpoint = resumed ? start.restoredFrom : undefined;
   let step = start.startStep;
   let lastEval: Record<string, number> | undefined;
   const loopStart = performance.now();
@@ -99,7 +101,7 @@ export async function runTraining<Batch>(
     ...(parameters === undefined ? {} : { parameters }),
   });
 
-  let savedStep = start.restoredFrom && start.startStep > 0 ? start.startStep : -1;
+  let savedStep = resumed ? start.startStep : -1;
   const window = new LogWindow(performance.now());
   const checkpoint = async () => {
     const began = performance.now();
