@@ -56,8 +56,8 @@ export {
 } from "./features/recap-batch.js";
 export {
   type PositionedRecapBatch,
-  type RecapBatchesOptions,
-  recapBatches,
+  type RecapDatasetOptions,
+  recapDatasetBatches,
 } from "./features/recap-dataset.js";
 export { createRecapFeaturizer, type RecapFeaturizer } from "./features/recap-featurizer.js";
 export { assembleColumns } from "./features/rename-features.js";
@@ -84,6 +84,17 @@ export {
   type RankingModelOptions,
   type RankingOutputs,
 } from "./model/ranking-model.js";
+export {
+  type EvaluateHeavyRankerOptions,
+  type EvaluateHeavyRankerResult,
+  evaluateHeavyRanker,
+} from "./run/evaluate-heavy-ranker.js";
+export {
+  type TrainHeavyRankerOptions,
+  type TrainHeavyRankerResult,
+  trainHeavyRanker,
+} from "./run/train-heavy-ranker.js";
+export type { EmbeddingTable, TwhinEmbeddings } from "./run/twhin-embeddings.js";
 export {
   type RankedCandidate,
   rankCandidates,

@@ -12,8 +12,13 @@ export function lookupRows(table: tf.Tensor2D, ids: tf.Tensor1D): tf.Tensor2D {
   return tf.tidy(() => {
     const rows = table.shape[0];
     const size = tf.scalar(rows, "int32");
-    const wrapped = tf.mod(tf.add(tf.mod(tf.cast(ids, "int32"), size), size), size) as tf.Tensor1D;
-    return tf.matMul(tf.oneHot(wrapped, rows, 1, 0, "float32"), table);
+    const wrapped = tf.mod(tf.add(tf.mod(tf.cast(ids, "int32"), size), size), size);
+    // One-hot by comparison: tf.oneHot's float32 output is garbage on the tfjs 4.22 wasm backend.
+    const oneHot = tf.cast(
+      tf.equal(tf.expandDims(wrapped, 1), tf.range(0, rows, 1, "int32")),
+      "float32",
+    );
+    return tf.matMul(oneHot as tf.Tensor2D, table); // [B, V] x [V, d]
   });
 }
 

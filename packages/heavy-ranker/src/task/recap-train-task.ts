@@ -30,6 +30,8 @@ export interface RecapTrainTaskOptions {
   readonly clipGlobalNorm?: number;
   /** Seed of the dropout / position-drop randomness. */
   readonly seed?: number;
+  /** Free each training batch's tensors after its step (when the task owns the data stream). */
+  readonly disposeBatches?: boolean;
   /** Evaluation batches (a fresh pass per call), for `evaluate`; the task disposes each batch. */
   readonly evalData?: () => Iterable<RecapBatch> | AsyncIterable<RecapBatch>;
 }
@@ -81,7 +83,10 @@ export class RecapTrainTask implements TrainTask<RecapBatch> {
     this.posWeights = this.model.taskNames.map((task) => tasks[task]?.pos_weight ?? 1);
     this.variables = this.model.trainableVariables();
     this.evalData = options.evalData;
+    this.disposeBatches = options.disposeBatches ?? false;
   }
+
+  private readonly disposeBatches: boolean;
 
   private readonly evalData: RecapTrainTaskOptions["evalData"];
 
@@ -116,6 +121,7 @@ export class RecapTrainTask implements TrainTask<RecapBatch> {
     } finally {
       value.dispose();
       for (const gradient of Object.values(grads)) gradient.dispose();
+      if (this.disposeBatches) disposeRecapBatch(batch);
     }
   }
 
@@ -146,21 +152,25 @@ export class RecapTrainTask implements TrainTask<RecapBatch> {
    * `context.maxSteps` batches; stops early when `context.signal` fires).
    */
   async evaluate(context?: Partial<EvalContext>): Promise<Record<string, number>> {
-    if (!this.evalData) return {};
+    return this.evalData ? this.evaluateOn(this.evalData(), context) : {};
+  }
+
+  /** `evaluate` over the given batches (disposed as they are scored). */
+  async evaluateOn(
+    batches: Iterable<RecapBatch> | AsyncIterable<RecapBatch>,
+    context?: Partial<EvalContext>,
+  ): Promise<Record<string, number>> {
     const evaluation = new RecapEvaluation(this.model);
     let steps = 0;
-    for await (const batch of this.evalData()) {
+    for await (const batch of batches) {
       try {
         evaluation.update(batch);
       } finally {
         disposeRecapBatch(batch);
       }
       steps += 1;
-      if (
-        (context?.maxSteps !== undefined && steps >= context.maxSteps) ||
-        context?.signal?.aborted
-      )
-        break;
+      const done = context?.maxSteps !== undefined && steps >= context.maxSteps;
+      if (done || context?.signal?.aborted) break;
     }
     return { ...evaluation.compute(), eval_examples: evaluation.count };
   }

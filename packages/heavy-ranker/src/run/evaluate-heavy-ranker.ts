@@ -1,0 +1,108 @@
+import {
+  createLogger,
+  evaluateCheckpoints,
+  type Logger,
+  loadCheckpoint,
+  resolveCheckpoint,
+  selectEngine,
+  type TrainTask,
+  UsageError,
+} from "@tml/core";
+import type { RecapConfig } from "../config/recap-config.js";
+import type { RecapBatch } from "../features/recap-batch.js";
+import { buildRecapRun } from "./build-run.js";
+import type { TwhinEmbeddings } from "./twhin-embeddings.js";
+
+/** Options of `evaluateHeavyRanker`. */
+export interface EvaluateHeavyRankerOptions {
+  readonly config: RecapConfig;
+  /** A checkpoint (`<save_dir>/<step>`) or a save dir (its latest; with `follow`, every new one). */
+  readonly checkpoint: string;
+  /** Validation partitions to evaluate (default: all of `validation_data`). */
+  readonly partitions?: readonly string[];
+  readonly device?: string;
+  /** Evaluation batches per partition (default `training.num_eval_steps`; negative = all). */
+  readonly maxSteps?: number;
+  /** Follow `checkpoint` as a save dir and evaluate each new checkpoint (the evaluator process). */
+  readonly follow?: boolean;
+  readonly logger?: Logger;
+  readonly embeddings?: TwhinEmbeddings;
+  readonly signal?: AbortSignal;
+}
+
+/** Metrics per partition (`auroc/<task>`, `rce/<task>`, …) and the evaluated step. */
+export interface EvaluateHeavyRankerResult {
+  readonly step: number;
+  readonly checkpoint: string;
+  readonly metrics: Record<string, Record<string, number>>;
+}
+
+/**
+ * Evaluates a trained Heavy Ranker (what `apps/evaluator` calls): restores a checkpoint and, for
+ * each validation partition, runs the model in eval mode and reports per-task AUROC, RCE, NRCE,
+ * PR-AUC and calibration. With `follow`, evaluates each new checkpoint of the save dir as it
+ * appears (core's `evaluateCheckpoints`, with done markers) and returns the last.
+ */
+export async function evaluateHeavyRanker(
+  options: EvaluateHeavyRankerOptions,
+): Promise<EvaluateHeavyRankerResult> {
+  const { config } = options;
+  const logger = options.logger ?? createLogger({ name: "heavy-ranker-eval" });
+  await selectEngine({ device: options.device ?? "auto", logger });
+  const partitions = options.partitions ?? Object.keys(config.validation_data);
+  const run = await buildRecapRun(config, {
+    allowMissingTrainData: true,
+    logger,
+    ...(partitions[0] ? { evalPartition: partitions[0] } : {}),
+    ...(options.embeddings ? { embeddings: options.embeddings } : {}),
+  });
+  const maxSteps = options.maxSteps ?? config.training.num_eval_steps;
+  const limit = maxSteps < 0 ? undefined : maxSteps;
+  const evaluator = (partition: string): TrainTask<RecapBatch> => ({
+    kind: run.task.kind,
+    trainStep: () => {
+      throw new UsageError("an evaluator does not train");
+    },
+    evaluate: (context) => run.task.evaluateOn(run.validationBatches(partition), context),
+    getState: () => run.task.getState(),
+    setState: (state, context) => run.task.setState(state, context),
+  });
+  try {
+    const metrics: Record<string, Record<string, number>> = {};
+    if (options.follow) {
+      let step = -1;
+      for (const partition of partitions) {
+        const results = await evaluateCheckpoints({
+          task: evaluator(partition),
+          config: {
+            save_dir: options.checkpoint,
+            num_train_steps: config.training.num_train_steps,
+            num_eval_steps: maxSteps,
+            eval_timeout_in_s: config.training.eval_timeout_in_s,
+          },
+          partition,
+          logger,
+          ...(options.signal ? { signal: options.signal } : {}),
+        });
+        const last = [...results.keys()].at(-1);
+        if (last !== undefined) {
+          step = last;
+          metrics[partition] = results.get(last) as Record<string, number>;
+        }
+      }
+      return { step, checkpoint: options.checkpoint, metrics };
+    }
+    const path = await resolveCheckpoint(options.checkpoint);
+    const checkpoint = await loadCheckpoint(path, { modelKind: run.task.kind });
+    run.task.loadWeights(checkpoint.state);
+    for (const partition of partitions) {
+      const context = limit === undefined ? {} : { maxSteps: limit };
+      metrics[partition] = await run.task.evaluateOn(run.validationBatches(partition), context);
+      logger.info("evaluation", { partition, step: checkpoint.step, ...metrics[partition] });
+    }
+    return { step: checkpoint.step, checkpoint: path, metrics };
+  } finally {
+    run.task.dispose();
+    run.model.dispose();
+  }
+}

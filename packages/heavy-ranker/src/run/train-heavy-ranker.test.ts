@@ -1,0 +1,136 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createLogger, listCheckpoints } from "@tml/core";
+import { setupTestBackend } from "@tml/core/testing";
+import { writeRankerData } from "@tml/data-io";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { recapConfigSchema } from "../config/recap-config.js";
+import { evaluateHeavyRanker } from "./evaluate-heavy-ranker.js";
+import { trainHeavyRanker } from "./train-heavy-ranker.js";
+
+const root = mkdtempSync(join(tmpdir(), "hr-run-"));
+const FAV = "recap.engagement.is_favorited";
+const DWELL = "recap.engagement.is_tweet_detail_dwelled_15_sec";
+const layout = { continuous: 48, binary: 8, discrete: 4, embedding: 8 };
+
+beforeAll(async () => {
+  await setupTestBackend();
+  for (const [split, seed] of [
+    ["train", 1],
+    ["validation", 2],
+  ] as const) {
+    await writeRankerData(join(root, split), {
+      rows: 384,
+      seed,
+      layout,
+      shardRows: 160,
+      rowGroupRows: 50,
+      informativeContinuous: 6,
+      informativeBinary: 3,
+      interactions: 1,
+      rates: { [FAV]: 0.3, [DWELL]: 0.3 },
+      users: 50,
+      authors: 20,
+    });
+  }
+});
+
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+function config(steps: number) {
+  const data = (split: string) => ({
+    global_batch_size: 64,
+    inputs: join(root, split, "*.parquet"),
+    seg_dense_schema: {
+      schema_path: join(root, split, "segdense.json"),
+      renamed_features: {
+        continuous: "home_recap_2022_cont__segdense_vals",
+        binary: "home_recap_2022_binary__segdense_vals",
+        discrete: "home_recap_2022_discrete__segdense_vals",
+        user_embedding: "user.timelines.twhin_user_follow_embeddings.twhin_user_follow_embeddings",
+      },
+    },
+    tasks: { [FAV]: {}, [DWELL]: {} },
+  });
+  const tower = { mlp_config: { layer_sizes: [8, 1] } };
+  return recapConfigSchema.parse({
+    training: {
+      num_train_steps: steps,
+      checkpoint_every_n: 3,
+      train_log_every_n: 100,
+      num_eval_steps: -1,
+    },
+    model: {
+      tasks: { [FAV]: tower, [DWELL]: tower },
+      multi_task_type: "share_all",
+      backbone: {
+        mask_net_config: {
+          use_parallel: true,
+          mask_blocks: [{ output_size: 8, aggregation_size: 8, input_layer_norm: false }],
+        },
+      },
+      featurization_config: {
+        double_norm_log_config: {
+          batch_norm_config: { momentum: 0.1 },
+          layer_norm_config: { epsilon: 1e-5 },
+        },
+      },
+    },
+    train_data: data("train"),
+    validation_data: { validation: data("validation") },
+    optimizer: {
+      adam: {},
+      multi_task_learning_rates: {
+        tower_learning_rates: { [FAV]: { constant: 0.01 }, [DWELL]: { constant: 0.01 } },
+        backbone_learning_rate: { constant: 0.005 },
+      },
+    },
+  });
+}
+
+describe("trainHeavyRanker / evaluateHeavyRanker", () => {
+  const logger = createLogger({ name: "test", level: "error" });
+  const outDir = join(root, "run");
+
+  it("trains from Parquet files with checkpoints, refuses to clobber, resumes, and evaluates", async () => {
+    const steps: number[] = [];
+    const first = await trainHeavyRanker({
+      config: config(4),
+      outDir,
+      device: "js",
+      logger,
+      callbacks: { onStep: (event) => void steps.push(event.step) },
+    });
+    expect(first.status).toBe("completed");
+    expect(first.step).toBe(4);
+    expect(steps).toEqual([1, 2, 3, 4]);
+    expect((await listCheckpoints(join(outDir, "checkpoints"))).map((ref) => ref.step)).toEqual([
+      3, 4,
+    ]);
+    await expect(
+      trainHeavyRanker({ config: config(6), outDir, device: "js", logger }),
+    ).rejects.toThrow(/resume/);
+    const resumed = await trainHeavyRanker({
+      config: config(6),
+      outDir,
+      device: "js",
+      logger,
+      resume: true,
+    });
+    expect(resumed.step).toBe(6);
+    const evaluation = await evaluateHeavyRanker({
+      config: config(6),
+      checkpoint: join(outDir, "checkpoints"),
+      device: "js",
+      logger,
+    });
+    expect(evaluation.step).toBe(6);
+    const metrics = evaluation.metrics["validation"] as Record<string, number>;
+    expect(metrics["eval_examples"]).toBe(384);
+    for (const task of [FAV, DWELL]) {
+      expect(metrics[`auroc/${task}`]).toBeGreaterThan(0);
+      expect(Number.isFinite(metrics[`rce/${task}`])).toBe(true);
+    }
+  });
+});

@@ -1,0 +1,121 @@
+import { join } from "node:path";
+import {
+  createLogger,
+  type Logger,
+  listCheckpoints,
+  runTraining,
+  selectEngine,
+  type TrainingCallbacks,
+  type TrainingResult,
+  trainingConfigSchema,
+  UsageError,
+} from "@tml/core";
+import type { RecapConfig } from "../config/recap-config.js";
+import { saveSafetensors } from "../export/state-dict.js";
+import { buildRecapRun } from "./build-run.js";
+import { recapBatches } from "./recap-batches.js";
+import type { TwhinEmbeddings } from "./twhin-embeddings.js";
+import { withTwhinEmbeddings } from "./twhin-embeddings.js";
+
+/** Options of `trainHeavyRanker`. */
+export interface TrainHeavyRankerOptions {
+  readonly config: RecapConfig;
+  /** Run folder: checkpoints go to `<outDir>/checkpoints`, final weights to `<outDir>/model.safetensors`. */
+  readonly outDir: string;
+  /** tfjs engine (`auto`, `cpu`, `gpu` or a backend name); default `auto`. */
+  readonly device?: string;
+  /** Overrides `training.num_train_steps`. */
+  readonly maxSteps?: number;
+  /** Continue from the latest checkpoint in `outDir` (default: error when checkpoints exist). */
+  readonly resume?: boolean;
+  readonly logger?: Logger;
+  readonly callbacks?: TrainingCallbacks | readonly TrainingCallbacks[];
+  /** TwHIN embeddings replacing the data's embedding columns (looked up by user / author id). */
+  readonly embeddings?: TwhinEmbeddings;
+  /** Validation partition evaluated every `eval_every_n` steps (default: the first). */
+  readonly evalPartition?: string;
+  /** Run the evaluation every n steps (and at the end); default never during training. */
+  readonly evalEveryN?: number;
+  readonly seed?: number;
+  readonly signal?: AbortSignal;
+}
+
+/** What a training run produced. */
+export interface TrainHeavyRankerResult extends TrainingResult {
+  /** The final weights (servable state_dict names). */
+  readonly weightsPath: string;
+  readonly parameters: number;
+  /** The tfjs backend used, with the reason it was chosen. */
+  readonly engine: string;
+}
+
+/**
+ * Trains the Heavy Ranker of a recap config (what `apps/trainer` calls): selects the engine,
+ * streams `train_data` Parquet files in `global_batch_size` batches, builds the model from the
+ * data's widths, runs core's `runTraining` (checkpoints with weights, Adam state, LR-schedule step
+ * and data position; resume; warm start from `training.initial_checkpoint_dir`; evaluation with
+ * per-task AUROC / RCE / NRCE / PR-AUC), then writes `model.safetensors`.
+ */
+export async function trainHeavyRanker(
+  options: TrainHeavyRankerOptions,
+): Promise<TrainHeavyRankerResult> {
+  const { config } = options;
+  const logger = options.logger ?? createLogger({ name: "heavy-ranker" });
+  const engine = await selectEngine({ device: options.device ?? "auto", logger });
+  const saveDir = join(options.outDir, "checkpoints");
+  if (!options.resume && (await listCheckpoints(saveDir)).length > 0) {
+    throw new UsageError(
+      `${saveDir} already holds checkpoints; pass resume to continue or choose a new outDir`,
+    );
+  }
+  const run = await buildRecapRun(config, {
+    ...(options.seed !== undefined ? { seed: options.seed } : {}),
+    ...(options.evalPartition ? { evalPartition: options.evalPartition } : {}),
+    ...(options.embeddings ? { embeddings: options.embeddings } : {}),
+    logger,
+  });
+  const training = config.training;
+  const loopConfig = trainingConfigSchema.parse({
+    save_dir: saveDir,
+    num_train_steps: options.maxSteps ?? training.num_train_steps,
+    initial_checkpoint_dir: training.initial_checkpoint_dir,
+    checkpoint_every_n: training.checkpoint_every_n,
+    checkpoint_max_to_keep: training.checkpoint_max_to_keep,
+    train_log_every_n: training.train_log_every_n,
+    num_eval_steps: training.num_eval_steps,
+    eval_log_every_n: training.eval_log_every_n,
+    eval_every_n: options.evalEveryN ?? null,
+    eval_timeout_in_s: training.eval_timeout_in_s,
+    gradient_accumulation: training.gradient_accumulation,
+  });
+  const transform = options.embeddings ? withTwhinEmbeddings(options.embeddings) : undefined;
+  try {
+    const result = await runTraining({
+      task: run.task,
+      data: (startStep) =>
+        recapBatches(config.train_data, {
+          featurizer: run.trainFeaturizer,
+          files: run.trainFiles,
+          repeat: true,
+          skipBatches: startStep,
+          ...(transform ? { transform } : {}),
+        }),
+      config: loopConfig,
+      logger,
+      ...(options.callbacks ? { callbacks: options.callbacks } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    const weightsPath = join(options.outDir, "model.safetensors");
+    saveSafetensors(run.model, weightsPath, { metadata: { step: String(result.step) } });
+    logger.info("weights written", { path: weightsPath });
+    return {
+      ...result,
+      weightsPath,
+      parameters: run.model.parameterCount(),
+      engine: `${engine.backend} (${engine.reason})`,
+    };
+  } finally {
+    run.task.dispose();
+    run.model.dispose();
+  }
+}
