@@ -8,10 +8,10 @@ import { writeRankerData } from "@tml/data-io";
 import { beforeAll, describe, expect, it } from "vitest";
 import { loadRecapConfig } from "../config/load-recap-config.js";
 import { disposeRecapBatch } from "./recap-batch.js";
-import { recapBatches } from "./recap-dataset.js";
+import { recapDatasetBatches } from "./recap-dataset.js";
 import { createRecapFeaturizer } from "./recap-featurizer.js";
 
-describe("recapBatches", () => {
+describe("recapDatasetBatches", () => {
   beforeAll(setupTestBackend);
 
   it("streams generated Parquet shards as local_small batches", async () => {
@@ -37,7 +37,7 @@ describe("recapBatches", () => {
     });
     const before = tf.memory().numTensors;
     const indices: number[] = [];
-    for await (const batch of recapBatches(featurizer, { mode: "eval" })) {
+    for await (const batch of recapDatasetBatches(featurizer, { mode: "eval" })) {
       expect(batch.continuous.shape).toEqual([64, 512]);
       expect(batch.binary.shape).toEqual([64, 59]);
       expect(batch.labels.shape).toEqual([64, 4]);
@@ -48,7 +48,7 @@ describe("recapBatches", () => {
     expect(indices).toEqual([0, 1, 2, 3]); // 300 rows, batches of 64, remainder dropped
     expect(tf.memory().numTensors).toBe(before);
 
-    const train = recapBatches(featurizer, { seed: 1 });
+    const train = recapDatasetBatches(featurizer, { seed: 1 });
     let count = 0;
     for await (const batch of train) {
       disposeRecapBatch(batch);

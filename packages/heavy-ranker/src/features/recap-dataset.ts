@@ -1,4 +1,5 @@
 import { Dataset } from "@tml/data-io";
+import type { FeatureBatch } from "./feature-batch.js";
 import { featureBatchFromColumns } from "./from-data-io.js";
 import { selectInputFiles } from "./input-files.js";
 import type { RecapDataMode } from "./prepare-recap-arrays.js";
@@ -6,8 +7,8 @@ import type { RecapBatch } from "./recap-batch.js";
 import type { RecapFeaturizer } from "./recap-featurizer.js";
 import { usedFeatures } from "./segdense-schema.js";
 
-/** Reading options of `recapBatches`. */
-export interface RecapBatchesOptions {
+/** Reading options of `recapDatasetBatches`. */
+export interface RecapDatasetOptions {
   /** train / eval read labels; inference does not need label columns. Default train. */
   readonly mode?: RecapDataMode;
   /** Seed of the file order and shuffle buffer (default 0). */
@@ -16,6 +17,8 @@ export interface RecapBatchesOptions {
   readonly epochs?: number;
   /** Batches to skip, as if read (resume). */
   readonly skipBatches?: number;
+  /** Replaces raw columns before featurization (e.g. TwHIN embeddings looked up by id). */
+  readonly transform?: (raw: FeatureBatch) => FeatureBatch;
 }
 
 /** A RecapBatch with its position in the stream. */
@@ -28,9 +31,9 @@ export type PositionedRecapBatch = RecapBatch & { readonly epoch: number; readon
  * DownsampleNegatives `batch_multiplier` with the remainder dropped, then `featurizer`. Only the
  * columns the schema uses are read. The caller disposes each batch.
  */
-export async function* recapBatches(
+export async function* recapDatasetBatches(
   featurizer: RecapFeaturizer,
-  options: RecapBatchesOptions = {},
+  options: RecapDatasetOptions = {},
 ): AsyncGenerator<PositionedRecapBatch> {
   const { data, schema } = featurizer.options;
   const mode = options.mode ?? "train";
