@@ -1,9 +1,12 @@
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { ConfigError, UsageError } from "@tml/core";
+import { getColumn } from "../arrow/index.js";
 import type { GraphSpec } from "../generators/graph-spec.js";
 import { twitterGraphSpec } from "../generators/graph-spec.js";
 import { writeGraph } from "../generators/graph-writer.js";
 import { writeRankerData } from "../generators/ranker-writer.js";
+import { iterateParquetBatches } from "../parquet/index.js";
 import { type CliIo, numberFlag, type ParsedArgs, stringFlag } from "./args.js";
 import { readEmbeddingTable } from "./embedding-file.js";
 
@@ -32,6 +35,16 @@ export async function generateRankerCommand(args: ParsedArgs, io: CliIo): Promis
           args.values["embedding-column"] as string | undefined,
         )
       : undefined;
+  const graphDir = args.values.graph;
+  if (typeof graphDir === "string" && userEmbeddings === undefined) {
+    throw new UsageError(
+      `tml-data ${command}: --graph needs --user-embeddings (the embeddings learned on that graph).`,
+    );
+  }
+  const userCommunities =
+    typeof graphDir === "string"
+      ? await readCommunities(join(graphDir, "communities", "user.parquet"))
+      : undefined;
   const report = await writeRankerData(out, {
     seed: numberFlag(command, args, "seed", 0),
     rows: parity ? 1 : numberFlag(command, args, "rows", undefined, { min: 1 }),
@@ -44,6 +57,7 @@ export async function generateRankerCommand(args: ParsedArgs, io: CliIo): Promis
     signalStd: numberFlag(command, args, "signal-std", 1.6, { real: true }),
     affinityShare: numberFlag(command, args, "affinity-share", 0.4, { real: true }),
     userEmbeddings,
+    userCommunities,
     calibrationRows: numberFlag(command, args, "calibration-rows", 100_000, { min: 100 }),
     onProgress: (written, total) => io.stderr(`generate ranker: ${written}/${total} rows\n`),
   });
@@ -58,6 +72,21 @@ export async function generateRankerCommand(args: ParsedArgs, io: CliIo): Promis
       `${name}: positive rate ${rate.toFixed(5)} (target ${task.targetRate}), Bayes-optimal AUC ${task.bayesAuc.toFixed(4)}\n`,
     );
   }
+}
+
+/** The `community` column of a generated graph's communities file (row i = node i). */
+async function readCommunities(path: string): Promise<Int32Array> {
+  const parts: Int32Array[] = [];
+  for await (const batch of iterateParquetBatches(path, { columns: ["community"] })) {
+    parts.push(Int32Array.from(getColumn(batch, "community", "int32").values));
+  }
+  const out = new Int32Array(parts.reduce((sum, part) => sum + part.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
 }
 
 /** `tml-data generate graph`: a TwHIN graph (default Twitter-like, or --spec JSON) into --out. */

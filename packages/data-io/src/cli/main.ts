@@ -16,9 +16,13 @@ Generate synthetic data with planted signal:
   tml-data generate ranker --rows N --out DIR [--seed S] [--format parquet|tfrecord]
       [--shard-rows 2048] [--users N] [--authors N] [--rate LABEL=RATE]... [--signal-std 1.6]
       [--affinity-share 0.4] [--calibration-rows 100000] [--parity]
-      [--user-embeddings FILE.parquet [--embedding-column NAME]]
+      [--user-embeddings FILE.parquet [--embedding-column NAME] [--graph GRAPH_DIR]]
   tml-data generate graph --out DIR [--seed S] [--users N] [--tweets N] [--edges N]
       [--communities K] [--shard-edges N] [--test-fraction 0.01] [--spec GRAPH_SPEC.json]
+
+  With --user-embeddings (e.g. TwHIN output: a float list column, optional int "id" column) the
+  rows carry those embeddings and the labels follow their user–author dot product; adding --graph
+  makes the labels follow the graph's ground-truth communities instead.
 
 Convert public datasets (see each dataset's SOURCE.md):
   tml-data convert kg --in DIR --out DIR                      head<TAB>relation<TAB>tail → TwHIN edges
@@ -52,6 +56,7 @@ const GENERATE_RANKER: OptionSpec = {
   "embedding-column": { type: "string" },
   parity: { type: "boolean" },
   "calibration-rows": { type: "string" },
+  graph: { type: "string" },
 };
 const GENERATE_GRAPH: OptionSpec = {
   ...OUTPUT,

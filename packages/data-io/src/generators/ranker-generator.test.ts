@@ -155,6 +155,41 @@ describe("RankerGenerator", () => {
         }),
     ).toThrow(ConfigError);
   });
+
+  it("plants ground-truth community affinity when communities come with the embeddings", () => {
+    const rng = new Rng(8);
+    const rows = 400;
+    const communities = Int32Array.from({ length: rows }, (_, i) => i % 4);
+    // Useless (random) embeddings: labels still follow the hidden communities.
+    const table = { rows, dim: 16, values: rng.fillNormal(new Float32Array(rows * 16)) };
+    const generator = new RankerGenerator({
+      seed: 3,
+      layout: SMALL,
+      userEmbeddings: table,
+      userCommunities: communities,
+      affinityShare: 1,
+      inCommunityRate: 0.5,
+      calibrationRows: 2000,
+    });
+    const chunk = generator.nextChunk(3000);
+    const t = generator.model.taskNames.indexOf(FAV);
+    let same = 0;
+    for (let row = 0; row < chunk.rows; row++) {
+      const inside =
+        communities[Number(chunk.userId[row])] === communities[Number(chunk.authorId[row])];
+      if (inside) same++;
+      const logit = chunk.logits![t]![row]!;
+      const expected =
+        generator.model.intercepts[t]! +
+        (generator.model.weights[(t + 1) * generator.model.featureCount - 1]! *
+          ((inside ? 1 : 0) - generator.model.affinityMean)) /
+          generator.model.affinityStd;
+      expect(logit).toBeCloseTo(expected, 9);
+    }
+    // Half the rows are drawn inside the community, a quarter of the rest by chance.
+    expect(same / chunk.rows).toBeGreaterThan(0.55);
+    expect(same / chunk.rows).toBeLessThan(0.7);
+  });
 });
 
 function correlation(a: number[], b: number[]): number {

@@ -26,6 +26,15 @@ export interface RankerWorldOptions {
   authorEmbeddings?: EmbeddingTable;
   /** User engagement embeddings. Defaults to `userEmbeddings`. */
   userEngagementEmbeddings?: EmbeddingTable;
+  /**
+   * Ground-truth communities of the provided users (e.g. a generated graph's
+   * `communities/user.parquet`). When given, the planted affinity is "same community" (1 or 0)
+   * instead of the provided embeddings' dot product, so a ranker gains from the embeddings only as
+   * far as they recovered the communities.
+   */
+  userCommunities?: Int32Array;
+  /** Communities of the provided authors. Defaults to `userCommunities` (authors are users). */
+  authorCommunities?: Int32Array;
 }
 
 /** Sampled ids and embedding tables for the ranker generator. */
@@ -41,6 +50,8 @@ export interface RankerWorld {
   authorsByCommunity: Int32Array | undefined;
   communityStart: Int32Array | undefined;
   inCommunityRate: number;
+  /** Affinity = same community (ground truth) rather than the embedding dot product. */
+  affinityFromCommunities: boolean;
 }
 
 const ACTIVITY_EXPONENT = 2;
@@ -66,16 +77,37 @@ export function createRankerWorld(
         `generator: userEngagementEmbeddings has ${engagement.rows} rows, userEmbeddings ${users.rows}`,
       );
     }
+    const userCommunity = options.userCommunities;
+    const authorCommunity = options.authorCommunities ?? userCommunity;
+    if (userCommunity === undefined || authorCommunity === undefined) {
+      return {
+        users,
+        authors,
+        userEngagement: engagement,
+        tweets,
+        userCommunity: undefined,
+        authorCommunity: undefined,
+        authorsByCommunity: undefined,
+        communityStart: undefined,
+        inCommunityRate,
+        affinityFromCommunities: false,
+      };
+    }
+    if (userCommunity.length !== users.rows || authorCommunity.length !== authors.rows) {
+      throw new ConfigError(
+        `generator: communities cover ${userCommunity.length} users / ${authorCommunity.length} authors, the embeddings ${users.rows} / ${authors.rows}`,
+      );
+    }
     return {
       users,
       authors,
       userEngagement: engagement,
       tweets,
-      userCommunity: undefined,
-      authorCommunity: undefined,
-      authorsByCommunity: undefined,
-      communityStart: undefined,
+      userCommunity,
+      authorCommunity,
+      ...groupByCommunity(authorCommunity),
       inCommunityRate,
+      affinityFromCommunities: true,
     };
   }
   const userCount = options.users ?? 10_000;
@@ -115,13 +147,6 @@ export function createRankerWorld(
     }
     return table;
   };
-  const order = Int32Array.from({ length: authorCount }, (_, i) => i).sort(
-    (a, b) => (authorCommunity[a] as number) - (authorCommunity[b] as number) || a - b,
-  );
-  const communityStart = new Int32Array(communities + 1);
-  for (const author of order) communityStart[(authorCommunity[author] as number) + 1]++;
-  for (let c = 0; c < communities; c++)
-    communityStart[c + 1] = (communityStart[c + 1] as number) + (communityStart[c] as number);
   return {
     users: plant(followCentroids.values, userCommunity),
     authors: plant(followCentroids.values, authorCommunity),
@@ -129,16 +154,16 @@ export function createRankerWorld(
     tweets,
     userCommunity,
     authorCommunity,
-    authorsByCommunity: order,
-    communityStart,
+    ...groupByCommunity(authorCommunity),
     inCommunityRate,
+    affinityFromCommunities: false,
   };
 }
 
 /** Draws a (user, author, tweet) triple; users and authors have power-law activity. */
 export function sampleIds(world: RankerWorld, rng: Rng, out: Float64Array): void {
   const user = powerLawIndex(rng.next(), world.users.rows, ACTIVITY_EXPONENT);
-  let author: number;
+  let author = -1;
   if (
     world.userCommunity &&
     world.authorsByCommunity &&
@@ -146,21 +171,31 @@ export function sampleIds(world: RankerWorld, rng: Rng, out: Float64Array): void
     rng.next() < world.inCommunityRate
   ) {
     const c = world.userCommunity[user] as number;
-    const start = world.communityStart[c] as number;
-    const size = (world.communityStart[c + 1] as number) - start;
-    author = world.authorsByCommunity[
-      start + powerLawIndex(rng.next(), size, ACTIVITY_EXPONENT)
-    ] as number;
-  } else {
-    author = powerLawIndex(rng.next(), world.authors.rows, ACTIVITY_EXPONENT);
+    const start = world.communityStart[c] ?? 0;
+    const size = (world.communityStart[c + 1] ?? start) - start;
+    // A community without authors falls back to any author.
+    if (size > 0)
+      author = world.authorsByCommunity[
+        start + powerLawIndex(rng.next(), size, ACTIVITY_EXPONENT)
+      ] as number;
   }
+  if (author < 0) author = powerLawIndex(rng.next(), world.authors.rows, ACTIVITY_EXPONENT);
   out[0] = user;
   out[1] = author;
   out[2] = powerLawIndex(rng.next(), world.tweets, 1.5);
 }
 
-/** Dot product of user row `user` and author row `author` (the affinity the labels depend on). */
+/**
+ * The raw user–author affinity the labels depend on: the dot product of their embedding rows, or
+ * 1/0 for same/different ground-truth community when the world was given communities.
+ */
 export function affinity(world: RankerWorld, user: number, author: number): number {
+  if (world.affinityFromCommunities) {
+    return (world.userCommunity as Int32Array)[user] ===
+      (world.authorCommunity as Int32Array)[author]
+      ? 1
+      : 0;
+  }
   const dim = world.users.dim;
   const u = world.users.values;
   const a = world.authors.values;
@@ -168,6 +203,27 @@ export function affinity(world: RankerWorld, user: number, author: number): numb
   for (let d = 0; d < dim; d++)
     dot += (u[user * dim + d] as number) * (a[author * dim + d] as number);
   return dot;
+}
+
+/** Authors sorted by community and the start offset of each community in that order. */
+function groupByCommunity(authorCommunity: Int32Array): {
+  authorsByCommunity: Int32Array;
+  communityStart: Int32Array;
+} {
+  let communities = 0;
+  for (const c of authorCommunity) {
+    if (!(c >= 0))
+      throw new ConfigError(`generator: community ids must be non-negative integers, got ${c}`);
+    communities = Math.max(communities, c + 1);
+  }
+  const order = Int32Array.from({ length: authorCommunity.length }, (_, i) => i).sort(
+    (a, b) => (authorCommunity[a] as number) - (authorCommunity[b] as number) || a - b,
+  );
+  const communityStart = new Int32Array(communities + 1);
+  for (const author of order) communityStart[(authorCommunity[author] as number) + 1]++;
+  for (let c = 0; c < communities; c++)
+    communityStart[c + 1] = (communityStart[c + 1] as number) + (communityStart[c] as number);
+  return { authorsByCommunity: order, communityStart };
 }
 
 function checkTable(name: string, table: EmbeddingTable, dim: number): EmbeddingTable {
