@@ -1,68 +1,58 @@
-import { DataError, type Logger } from "@tml/core";
-import type { RecapDataConfig } from "../config/data-config.js";
+import { DataError, type Logger, UsageError } from "@tml/core";
 import type { RecapConfig } from "../config/recap-config.js";
+import { selectInputFiles } from "../features/input-files.js";
 import { disposeRecapBatch, type RecapBatch } from "../features/recap-batch.js";
+import { recapDatasetBatches } from "../features/recap-dataset.js";
 import { createRecapFeaturizer, type RecapFeaturizer } from "../features/recap-featurizer.js";
 import { buildRankingModel } from "../model/build-model.js";
 import type { MultiTaskRankingModel } from "../model/ranking-model.js";
 import { RecapTrainTask } from "../task/recap-train-task.js";
-import { resolveInputFiles } from "./input-files.js";
-import { recapBatches } from "./recap-batches.js";
-import type { TwhinEmbeddings } from "./twhin-embeddings.js";
-import { withTwhinEmbeddings } from "./twhin-embeddings.js";
+import { type TwhinEmbeddings, withTwhinEmbeddings } from "./twhin-embeddings.js";
 
 /** The pieces both the trainer and the evaluator build from a config. */
 export interface RecapRun {
   readonly model: MultiTaskRankingModel;
   readonly task: RecapTrainTask;
   readonly trainFeaturizer: RecapFeaturizer;
-  /** Training files (empty when built for evaluation without them). */
-  readonly trainFiles: string[];
-  /** Batches of one validation partition (one pass). */
+  /** Batches of one validation partition (one pass, eval mode). */
   readonly validationBatches: (partition: string) => AsyncGenerator<RecapBatch>;
 }
 
+/** Options of `buildRecapRun`. */
+export interface BuildRecapRunOptions {
+  readonly seed?: number;
+  /** Validation partition of the task's `evaluate` (default: the first). */
+  readonly evalPartition?: string;
+  readonly embeddings?: TwhinEmbeddings;
+  readonly logger?: Logger;
+  /** Evaluators may lack the training files: widths then come from the validation data. */
+  readonly allowMissingTrainData?: boolean;
+}
+
 /**
- * Builds model and task from a config: reads one training batch to learn the feature widths after
- * preprocessing, then builds the model (seeded) and its train task whose evaluation runs the
- * `evalPartition` validation set.
+ * Builds model and task from a config: reads one batch to learn the feature widths after
+ * preprocessing, then builds the model (seeded) and its train task (which owns and frees its
+ * training batches) whose evaluation runs the `evalPartition` validation set.
  */
 export async function buildRecapRun(
   config: RecapConfig,
-  options: {
-    seed?: number;
-    evalPartition?: string;
-    embeddings?: TwhinEmbeddings;
-    logger?: Logger;
-    /** Evaluators may lack the training files: widths then come from the validation data. */
-    allowMissingTrainData?: boolean;
-  } = {},
+  options: BuildRecapRunOptions = {},
 ): Promise<RecapRun> {
-  const modelTasks = Object.keys(config.model.tasks);
-  const featurizerOptions = { modelTasks, parity: config.parity };
+  const featurizerOptions = { modelTasks: Object.keys(config.model.tasks), parity: config.parity };
   const trainFeaturizer = createRecapFeaturizer(config.train_data, featurizerOptions);
   const transform = options.embeddings ? withTwhinEmbeddings(options.embeddings) : undefined;
-  // Feature widths after preprocessing come from one batch: of the training data, or of a
-  // validation set when only those are at hand (evaluators).
-  let trainFiles: string[] = [];
-  let probe: { data: RecapDataConfig; featurizer: RecapFeaturizer; files: string[] };
+  const read = transform ? { transform } : {};
+  let probe = trainFeaturizer;
   try {
-    trainFiles = await resolveInputFiles(config.train_data);
-    probe = { data: config.train_data, featurizer: trainFeaturizer, files: trainFiles };
+    await selectInputFiles(config.train_data);
   } catch (error) {
     const partition = options.evalPartition ?? Object.keys(config.validation_data)[0];
     const data = partition ? config.validation_data[partition] : undefined;
     if (!options.allowMissingTrainData || !data) throw error;
-    const files = await resolveInputFiles(data, `validation_data.${partition}`);
-    probe = { data, featurizer: createRecapFeaturizer(data, featurizerOptions), files };
+    probe = createRecapFeaturizer(data, featurizerOptions);
   }
-  const first = await recapBatches(probe.data, {
-    featurizer: probe.featurizer,
-    files: probe.files,
-    mode: "eval",
-    ...(transform ? { transform } : {}),
-  }).next();
-  if (first.done) throw new DataError(`${probe.files[0]} holds no rows`);
+  const first = await recapDatasetBatches(probe, { mode: "eval", epochs: 1, ...read }).next();
+  if (first.done) throw new DataError("the data holds fewer rows than one global_batch_size batch");
   const shapes = {
     continuousWidth: first.value.continuous.shape[1],
     binaryWidth: first.value.binary.shape[1],
@@ -73,14 +63,11 @@ export async function buildRecapRun(
   const model = buildRankingModel(config, shapes, options.seed ?? 0);
   const validationBatches = async function* (partition: string): AsyncGenerator<RecapBatch> {
     const data = config.validation_data[partition];
-    if (!data) return;
-    const featurizer = createRecapFeaturizer(data, featurizerOptions);
-    const files = await resolveInputFiles(data, `validation_data.${partition}`);
-    yield* recapBatches(data, {
-      featurizer,
-      files,
+    if (!data) throw new UsageError(`no validation_data partition "${partition}"`);
+    yield* recapDatasetBatches(createRecapFeaturizer(data, featurizerOptions), {
       mode: "eval",
-      ...(transform ? { transform } : {}),
+      epochs: 1,
+      ...read,
     });
   };
   const partition = options.evalPartition ?? Object.keys(config.validation_data)[0];
@@ -96,5 +83,5 @@ export async function buildRecapRun(
     input_width: model.inputWidth,
     ...shapes,
   });
-  return { model, task, trainFeaturizer, trainFiles, validationBatches };
+  return { model, task, trainFeaturizer, validationBatches };
 }

@@ -12,8 +12,8 @@ import {
 } from "@tml/core";
 import type { RecapConfig } from "../config/recap-config.js";
 import { saveSafetensors } from "../export/state-dict.js";
+import { recapDatasetBatches } from "../features/recap-dataset.js";
 import { buildRecapRun } from "./build-run.js";
-import { recapBatches } from "./recap-batches.js";
 import type { TwhinEmbeddings } from "./twhin-embeddings.js";
 import { withTwhinEmbeddings } from "./twhin-embeddings.js";
 
@@ -93,10 +93,9 @@ export async function trainHeavyRanker(
     const result = await runTraining({
       task: run.task,
       data: (startStep) =>
-        recapBatches(config.train_data, {
-          featurizer: run.trainFeaturizer,
-          files: run.trainFiles,
-          repeat: true,
+        recapDatasetBatches(run.trainFeaturizer, {
+          mode: "train",
+          seed: options.seed ?? 0,
           skipBatches: startStep,
           ...(transform ? { transform } : {}),
         }),

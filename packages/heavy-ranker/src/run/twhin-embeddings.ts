@@ -46,7 +46,7 @@ function lookup(table: EmbeddingTable, ids: Float64Array): FeatureColumn {
   return { values: out, width: table.dim };
 }
 
-/** A raw-batch transform that swaps in TwHIN embeddings (for `recapBatches`' `transform`). */
+/** A raw-batch transform that swaps in TwHIN embeddings (the `transform` of `recapDatasetBatches`). */
 export function withTwhinEmbeddings(
   embeddings: TwhinEmbeddings,
 ): (raw: FeatureBatch) => FeatureBatch {
