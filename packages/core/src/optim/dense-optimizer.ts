@@ -44,6 +44,11 @@ export interface DenseOptimizerOptions {
    * `host` on cpu, else `tensor`, when the optimizer is built.
    */
   implementation?: "auto" | "host" | "tensor";
+  /**
+   * Name of a variable in the saved state (default: its tfjs name). tfjs names depend on creation
+   * order, so pass a stable one (e.g. the state_dict key) to load checkpoints across processes.
+   */
+  stateKeyOf?: (variable: tf.Variable) => string;
 }
 
 /** What one `DenseOptimizer.step` call did. */
@@ -72,6 +77,8 @@ export interface OptimizerStateJson {
 
 interface Entry {
   variable: tf.Variable;
+  /** Name in the saved state. */
+  key: string;
   group: ParameterGroup;
   /** Slots as tfjs variables (`tensor` implementation). */
   slots: tf.Variable[];
@@ -137,7 +144,8 @@ export class DenseOptimizer {
         const hostSlots = host
           ? this.rule.slotNames.map(() => new Float32Array(variable.size))
           : [];
-        this.entries.set(variable.name, { variable, group, slots, hostSlots, updates: 0 });
+        const key = options.stateKeyOf?.(variable) ?? variable.name;
+        this.entries.set(variable.name, { variable, key, group, slots, hostSlots, updates: 0 });
       }
     }
   }
@@ -262,16 +270,16 @@ export class DenseOptimizer {
   }
 
   /**
-   * Optimizer state for a checkpoint: slot arrays keyed `<prefix><slot>/<variable>`, pending
-   * accumulated gradients keyed `<prefix>accumulated/<variable>`, and counters in `json`.
+   * Optimizer state for a checkpoint: slot arrays keyed `<prefix><slot>/<state key>`, pending
+   * accumulated gradients keyed `<prefix>accumulated/<state key>`, and counters in `json`.
    */
   getState(prefix = "optimizer/"): TaskState {
     const arrays: Record<string, StateArray> = {};
     const updates: Record<string, number> = {};
-    for (const [name, entry] of this.entries) {
-      updates[name] = entry.updates;
+    for (const entry of this.entries.values()) {
+      updates[entry.key] = entry.updates;
       this.rule.slotNames.forEach((slot, i) => {
-        const key = `${prefix}${slot}/${name}`;
+        const key = `${prefix}${slot}/${entry.key}`;
         arrays[key] =
           this.implementation === "host"
             ? {
@@ -283,13 +291,13 @@ export class DenseOptimizer {
       });
     }
     for (const [name, tensor] of this.accumulated) {
-      arrays[`${prefix}accumulated/${name}`] = tensorToStateArray(tensor);
+      arrays[`${prefix}accumulated/${this.entries.get(name)!.key}`] = tensorToStateArray(tensor);
     }
     const json: OptimizerStateJson = {
       algorithm: this.algorithm.kind,
       calls: this.calls,
       updates,
-      accumulated: [...this.accumulated.keys()],
+      accumulated: [...this.accumulated.keys()].map((name) => this.entries.get(name)!.key),
     };
     return { arrays, json };
   }
@@ -308,21 +316,22 @@ export class DenseOptimizer {
       checkStateArray(key, array, variable.shape, "float32");
       return array.data as Float32Array;
     };
-    for (const [name, entry] of this.entries) {
+    const byKey = new Map<string, Entry>();
+    for (const entry of this.entries.values()) {
+      byKey.set(entry.key, entry);
       this.rule.slotNames.forEach((slot, i) => {
-        const data = read(`${prefix}${slot}/${name}`, entry.variable);
+        const data = read(`${prefix}${slot}/${entry.key}`, entry.variable);
         if (this.implementation === "host") entry.hostSlots[i]!.set(data);
         else tf.tidy(() => entry.slots[i]!.assign(tf.tensor(data, entry.variable.shape)));
       });
-      entry.updates = json.updates?.[name] ?? 0;
+      entry.updates = json.updates?.[entry.key] ?? 0;
     }
     this.clearAccumulated();
-    for (const name of json.accumulated ?? []) {
-      const entry = this.entries.get(name);
-      if (!entry)
-        throw new CheckpointError(`Optimizer state accumulates unknown variable ${name}.`);
-      const data = read(`${prefix}accumulated/${name}`, entry.variable);
-      this.accumulated.set(name, tf.keep(tf.tensor(data, entry.variable.shape)));
+    for (const key of json.accumulated ?? []) {
+      const entry = byKey.get(key);
+      if (!entry) throw new CheckpointError(`Optimizer state accumulates unknown variable ${key}.`);
+      const data = read(`${prefix}accumulated/${key}`, entry.variable);
+      this.accumulated.set(entry.variable.name, tf.keep(tf.tensor(data, entry.variable.shape)));
     }
     this.calls = json.calls ?? 0;
   }
