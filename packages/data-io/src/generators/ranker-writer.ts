@@ -18,6 +18,8 @@ export interface WriteRankerDataOptions extends RankerGeneratorOptions {
   shardRows?: number;
   /** Rows per row group. Default 512. */
   rowGroupRows?: number;
+  /** Parquet page compression. Default "snappy". */
+  compression?: "snappy" | "zstd" | "uncompressed";
   /** `parquet` (default) or `tfrecord` (GZIP TFRecord of tf.train.Example, like the original's data). */
   format?: "parquet" | "tfrecord";
   /** Reproduce the original generator (one row, labels 0–9, no signal) instead of planting a model. */
@@ -68,8 +70,11 @@ export async function writeRankerData(
         compression: "gzip",
       });
     } else {
+      // Snappy without dictionaries: 2–4× faster to write than zstd for ~25% more bytes (noise
+      // columns barely compress either way).
       await writeParquetFile(join(outDir, name), rankerChunkToTable(chunk), {
-        compression: "zstd",
+        compression: options.compression ?? "snappy",
+        dictionary: false,
         rowGroupSize: options.rowGroupRows ?? 512,
       });
     }
