@@ -2,6 +2,7 @@ import { assert } from "../errors/index.js";
 import type { Logger } from "../logging/index.js";
 import { loadCheckpoint } from "./checkpoint-store.js";
 import { followCheckpoints, isEvaluated, markEvaluated } from "./checkpoint-watch.js";
+import { evalSignal } from "./eval-signal.js";
 import type { TrainTask } from "./train-task.js";
 import type { EvalEvent } from "./training-callbacks.js";
 import type { TrainingConfig } from "./training-config.js";
@@ -48,17 +49,16 @@ export async function evaluateCheckpoints<Batch>(
     const checkpoint = await loadCheckpoint(ref.path, { modelKind: task.kind });
     await task.setState(checkpoint.state, { reason: "resume", step: checkpoint.step });
     const began = performance.now();
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), config.eval_timeout_in_s * 1000);
+    const budget = evalSignal(config.eval_timeout_in_s, signal);
     let metrics: Record<string, number>;
     try {
       metrics = await evaluate({
         step: checkpoint.step,
         maxSteps: config.num_eval_steps < 0 ? undefined : config.num_eval_steps,
-        signal: signal ? AbortSignal.any([signal, controller.signal]) : controller.signal,
+        signal: budget.signal,
       });
     } finally {
-      clearTimeout(timer);
+      budget.release();
     }
     const seconds = (performance.now() - began) / 1000;
     results.set(checkpoint.step, metrics);

@@ -1,6 +1,7 @@
 import { NumericError, TmlError } from "../errors/index.js";
 import type { Logger } from "../logging/index.js";
 import { pruneCheckpoints, saveCheckpoint } from "./checkpoint-store.js";
+import { evalSignal } from "./eval-signal.js";
 import { LogWindow } from "./log-window.js";
 import { restoreRun } from "./restore-run.js";
 import type { TrainTask } from "./train-task.js";
@@ -125,19 +126,15 @@ export async function runTraining<Batch>(
   const evaluate = async () => {
     if (!task.evaluate) return;
     const began = performance.now();
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), config.eval_timeout_in_s * 1000);
-    const onAbort = () => controller.abort();
-    signal?.addEventListener("abort", onAbort);
+    const budget = evalSignal(config.eval_timeout_in_s, signal);
     try {
       lastEval = await task.evaluate({
         step,
         maxSteps: config.num_eval_steps < 0 ? undefined : config.num_eval_steps,
-        signal: controller.signal,
+        signal: budget.signal,
       });
     } finally {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", onAbort);
+      budget.release();
     }
     evaluatedStep = step;
     const seconds = (performance.now() - began) / 1000;
