@@ -4,7 +4,7 @@
 // bench/results/latest.json and latest.md. Usage: node bench/run.mjs [filter…] [--no-reference]
 // Case contract: bench/README.md.
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -66,11 +66,17 @@ function runCase(benchCase) {
   }
 }
 
+// Debian's python3-torch installs into the system Python, which a pyenv shim may hide.
+function pythonCommand() {
+  if (process.env.TML_BENCH_PYTHON) return process.env.TML_BENCH_PYTHON;
+  return existsSync("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
+}
+
 function runReference(cases) {
   const script = join(benchDir, "reference", "torch_cases.py");
   const names = cases.map((benchCase) => benchCase.module.reference ?? benchCase.module.name);
   const output = join(tmpdir(), `tml-bench-reference-${process.pid}.json`);
-  const child = spawnSync("python3", [script, "--output", output, ...new Set(names)], {
+  const child = spawnSync(pythonCommand(), [script, "--output", output, ...new Set(names)], {
     stdio: ["ignore", "inherit", "inherit"],
     timeout: 20 * 60 * 1000,
   });

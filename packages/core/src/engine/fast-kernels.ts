@@ -1,4 +1,5 @@
 import { getKernel, registerKernel, unregisterKernel } from "@tensorflow/tfjs-core";
+import { identityConfig } from "./kernels/identity.js";
 import { leadingReduceConfigs } from "./kernels/leading-reduce.js";
 import { matMulKernelConfigs } from "./kernels/mat-mul-kernels.js";
 import { capturedStockKernels, captureStockKernel } from "./kernels/stock-kernels.js";
@@ -65,6 +66,7 @@ export function registerFastKernels(options: FastKernelOptions = {}): FastKernel
     }),
     unsortedSegmentSumConfig,
     tileConfig,
+    identityConfig,
     ...leadingReduceConfigs,
   ];
   for (const config of configs) {

@@ -111,6 +111,7 @@ function runOnOrt(
   args: ProductArgs,
   spec: MatMulSpec,
 ): TensorInfo {
+  const a = args.a;
   const out = backend.makeOutput([...spec.outShape], "float32");
   // Views are taken after makeOutput: an allocation may grow the heap and detach older views.
   const view = (info: TensorInfo) => ({
@@ -118,7 +119,7 @@ function runOnOrt(
     shape: info.shape,
   });
   const inputs: Record<string, { data: Float32Array; shape: readonly number[] }> = {
-    a: view(args.a),
+    a: view(a),
     b: view(args.b),
   };
   if (args.bias !== undefined) inputs["bias"] = view(args.bias);

@@ -1,0 +1,122 @@
+#!/usr/bin/env python3
+"""PyTorch CPU reference for `pnpm bench`: the same cases as bench/cases, one thread.
+
+Run by bench/run.mjs on the same machine in the same run, so the ratios compare like with like.
+Usage: torch_cases.py --output results.json [case names...]
+Writes {"available": true, "torch": ..., "threads": 1, "blas": ..., "cases": {name: {value, unit}}}.
+Debian: apt-get install python3-torch libopenblas0-pthread (PyTorch 1.13).
+"""
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+
+FULL_LAYERS = [2776, 4096, 2048, 256, 128, 1]
+SMALL_LAYERS = [512, 256, 128, 1]
+BATCH = 512
+
+
+def blas_name():
+    link = "/etc/alternatives/libblas.so.3-x86_64-linux-gnu"
+    try:
+        return os.path.basename(os.path.dirname(os.path.realpath(link))) or "generic"
+    except OSError:
+        return "unknown"
+
+
+def median_of(fn, warmup, repeats):
+    for _ in range(warmup):
+        fn()
+    return statistics.median(fn() for _ in range(repeats))
+
+
+def matmul_gflops(torch, size, transpose_a, repeats):
+    a = torch.randn(size, size)
+    b = torch.randn(size, size)
+
+    def once():
+        start = time.perf_counter()
+        (a.t() @ b) if transpose_a else (a @ b)
+        return 2 * size**3 / (time.perf_counter() - start) / 1e9
+
+    return median_of(once, 1, repeats)
+
+
+def mlp(torch, layers):
+    modules = []
+    for index in range(len(layers) - 1):
+        modules.append(torch.nn.Linear(layers[index], layers[index + 1]))
+        if index + 2 < len(layers):
+            modules.append(torch.nn.BatchNorm1d(layers[index + 1], eps=1e-3))
+            modules.append(torch.nn.ReLU())
+    return torch.nn.Sequential(*modules)
+
+
+def mlp_ms(torch, layers, mode, repeats):
+    model = mlp(torch, layers)
+    x = torch.rand(BATCH, layers[0]) * 2 - 1
+    y = (torch.rand(BATCH, 1) > 0.5).float()
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    loss_fn = torch.nn.BCEWithLogitsLoss()
+
+    def train_step():
+        start = time.perf_counter()
+        optimizer.zero_grad(set_to_none=True)
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        optimizer.step()
+        loss.item()
+        return (time.perf_counter() - start) * 1000
+
+    def infer():
+        start = time.perf_counter()
+        with torch.no_grad():
+            torch.sigmoid(model(x)).sum().item()
+        return (time.perf_counter() - start) * 1000
+
+    return median_of(train_step if mode == "train" else infer, 1, repeats)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--output", required=True)
+    parser.add_argument("cases", nargs="*")
+    args = parser.parse_args()
+    try:
+        import torch
+    except ImportError as error:
+        json.dump({"available": False, "reason": f"PyTorch not importable ({error})"}, open(args.output, "w"))
+        return 0
+    torch.set_num_threads(1)
+    torch.manual_seed(0)
+    cases = {
+        "matmul_2048_gflops": lambda: (matmul_gflops(torch, 2048, False, 5), "GFLOP/s"),
+        "matmul_1024_tn_gflops": lambda: (matmul_gflops(torch, 1024, True, 5), "GFLOP/s"),
+        "heavy_ranker_proxy_train_full": lambda: (mlp_ms(torch, FULL_LAYERS, "train", 5), "ms/step"),
+        "heavy_ranker_proxy_train_small": lambda: (mlp_ms(torch, SMALL_LAYERS, "train", 10), "ms/step"),
+        "heavy_ranker_proxy_infer_full": lambda: (mlp_ms(torch, FULL_LAYERS, "infer", 5), "ms/batch"),
+    }
+    wanted = [name for name in (args.cases or cases) if name in cases]
+    results = {}
+    for name in wanted:
+        value, unit = cases[name]()
+        results[name] = {"value": value, "unit": unit}
+        print(f"reference: {name} {value:.4g} {unit}", file=sys.stderr)
+    report = {
+        "available": True,
+        "torch": torch.__version__,
+        "threads": torch.get_num_threads(),
+        "blas": blas_name(),
+        "cases": results,
+    }
+    temporary = f"{args.output}.tmp"
+    with open(temporary, "w") as handle:
+        json.dump(report, handle)
+    os.replace(temporary, args.output)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
