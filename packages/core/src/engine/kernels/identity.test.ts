@@ -22,7 +22,9 @@ describe("wasm Identity shares buffers", () => {
     expect(Array.from(y.dataSync())).toEqual([1, 2, 3, 4]);
     const variable = tf.variable(y);
     y.dispose();
-    variable.assign(tf.tidy(() => tf.mul(variable, 2)));
+    const doubled = tf.mul(variable, 2);
+    variable.assign(doubled);
+    doubled.dispose();
     expect(Array.from(variable.dataSync())).toEqual([2, 4, 6, 8]);
     variable.dispose();
     expect(tf.memory().numTensors).toBe(before.numTensors);
