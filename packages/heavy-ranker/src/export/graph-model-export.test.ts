@@ -53,7 +53,11 @@ function randomBatch(rows: number, continuous: number, binary: number, seed: num
       Float32Array.from({ length: rows * binary }, () => (rng.next() < 0.2 ? 1 : 0)),
       [rows, binary],
     ),
-    discrete: tf.zeros([rows, 4], "int32") as tf.Tensor2D,
+    discrete: tf.tensor2d(
+      Int32Array.from({ length: rows * 4 }, () => rng.int(40) - 5),
+      [rows, 4],
+      "int32",
+    ),
     userEmbedding: embedding(),
     userEngEmbedding: embedding(),
     authorEmbedding: embedding(),
@@ -78,6 +82,7 @@ async function expectSameOutputs(
     user_embedding: batch.userEmbedding,
     user_eng_embedding: batch.userEngEmbedding,
     author_embedding: batch.authorEmbedding,
+    discrete: batch.discrete,
   };
   for (const name of inputs) feeds[name] = fields[name] as tf.Tensor;
   const exported = graphModel.execute(feeds, [...GRAPH_OUTPUTS]) as tf.Tensor[];
@@ -120,7 +125,7 @@ describe("graph-model export", () => {
     model.dispose();
   });
 
-  it("reproduces share_partial, serial MaskNet towers, input norms, affine maps and calibration", async () => {
+  it("reproduces share_partial, serial MaskNet towers, small embeddings, affine maps, calibration", async () => {
     const config = modelConfigSchema.parse({
       multi_task_type: "share_partial",
       backbone: {
@@ -145,6 +150,12 @@ describe("graph-model export", () => {
         },
         c: { mlp_config: { layer_sizes: [4, 1], dropout: { rate: 0.1 } } },
       },
+      small_embeddings: {
+        tables: [
+          { name: "item", num_embeddings: 30, embedding_dim: 3, index: 2 },
+          { name: "user", num_embeddings: 7, embedding_dim: 2, index: 0 },
+        ],
+      },
     });
     const model = new MultiTaskRankingModel({
       config,
@@ -159,7 +170,27 @@ describe("graph-model export", () => {
       "continuous",
       "binary",
       "author_embedding",
+      "discrete",
     ]);
+    model.dispose();
+  });
+
+  it("reproduces clip_log1p_abs featurization with share_none MLP towers", async () => {
+    const config = modelConfigSchema.parse({
+      featurization_config: { clip_log1p_abs_config: { clip_magnitude: 2 } },
+      tasks: {
+        x: { mlp_config: { layer_sizes: [5, 1], batch_norm: { affine: true } } },
+        y: { mlp_config: { layer_sizes: [3, 4, 1] } },
+      },
+    });
+    const model = new MultiTaskRankingModel({
+      config,
+      continuousWidth: 6,
+      binaryWidth: 2,
+      seed: 7,
+    });
+    randomize(model, 8);
+    await expectSameOutputs(model, randomBatch(4, 6, 2, 9), ["continuous", "binary"]);
     model.dispose();
   });
 });

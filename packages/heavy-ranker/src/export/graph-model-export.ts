@@ -25,7 +25,7 @@ const sanitize = (task: string) => task.replaceAll(".", "__");
 function tensorInfo(name: string, shape: readonly number[]): object {
   return {
     name: `${name}:0`,
-    dtype: "DT_FLOAT",
+    dtype: name === "discrete" ? "DT_INT32" : "DT_FLOAT",
     tensorShape: { dim: shape.map((size) => ({ size: String(size) })) },
   };
 }
@@ -71,19 +71,51 @@ function featurize(
     : net;
 }
 
+/** Rows of a small embedding table for `discrete[:, index]` (ids taken modulo the table size). */
+function smallEmbedding(
+  layers: RecapGraphLayers,
+  discrete: string,
+  table: { name: string; num_embeddings: number; index: number },
+): string {
+  const graph = layers.graph;
+  const int32 = { T: { type: "DT_INT32" } };
+  const column = graph.op(
+    "Slice",
+    [
+      discrete,
+      graph.constant("slice_begin", Int32Array.of(0, table.index), [2]),
+      graph.constant("slice_size", Int32Array.of(-1, 1), [2]),
+    ],
+    int32,
+  );
+  const ids = graph.op("Reshape", [column, graph.constant("flat", Int32Array.of(-1), [1])], int32);
+  const wrapped = graph.op(
+    "FloorMod",
+    [ids, graph.constant("table_size", Int32Array.of(table.num_embeddings), [])],
+    int32,
+  );
+  const axis = graph.constant("axis_rows", Int32Array.of(0), []);
+  return graph.op(
+    "GatherV2",
+    [layers.tensor(`_small_embeddings.${table.name}.weight`), wrapped, axis],
+    {
+      batch_dims: { i: "0" },
+    },
+  );
+}
+
 /**
  * The model as a TensorFlow.js graph model (GraphDef JSON + weights, format "graph-model") in
  * inference mode: inputs `continuous` [B, C], `binary` [B, Bn] (float32) and the model's TwHIN
- * embeddings (`user_embedding`, `user_eng_embedding`, `author_embedding`, [B, 200]); outputs
- * `logits`, `probabilities`, `calibrated_probabilities` [B, T]. Loads with `tf.loadGraphModel` of
- * plain `@tensorflow/tfjs`, browser included. MLP / MaskNet networks only.
+ * embeddings (`user_embedding`, `user_eng_embedding`, `author_embedding`, [B, 200]), plus
+ * `discrete` [B, D] int32 when the model has small embedding tables; outputs `logits`,
+ * `probabilities`, `calibrated_probabilities` [B, T]. Loads with `tf.loadGraphModel` of plain
+ * `@tensorflow/tfjs`, browser included. MLP / MaskNet networks; no position debiasing.
  */
 export function graphModelArtifacts(model: ExportableRankingModel): tf.io.ModelArtifacts {
   const { config, continuousWidth, binaryWidth } = model.options;
-  if (config.small_embeddings || config.position_debias_config) {
-    throw new UsageError(
-      "graph export does not support small_embeddings or position_debias_config yet",
-    );
+  if (config.position_debias_config) {
+    throw new UsageError("graph export does not support position_debias_config yet");
   }
   const graph = new GraphBuilder();
   const layers = new RecapGraphLayers(graph, model.namedWeights());
@@ -95,14 +127,21 @@ export function graphModelArtifacts(model: ExportableRankingModel): tf.io.ModelA
     if (layers.has(`_${name}_layer_norm.weight`))
       inputs[name] = [-1, model.options.embeddingWidth ?? 200];
   }
+  if (config.small_embeddings) inputs["discrete"] = [-1, -1];
   const nodes = Object.fromEntries(
-    Object.entries(inputs).map(([name, shape]) => [name, graph.placeholder(name, shape)]),
+    Object.entries(inputs).map(([name, shape]) => [
+      name,
+      graph.placeholder(name, shape, name === "discrete" ? "int32" : "float32"),
+    ]),
   );
   const parts = [
     featurize(layers, nodes["continuous"] as string, nodes["binary"] as string, config),
   ];
   for (const name of EMBEDDINGS) {
     if (nodes[name]) parts.push(layers.layerNorm(nodes[name], `_${name}_layer_norm`, 1e-5));
+  }
+  for (const table of config.small_embeddings?.tables ?? []) {
+    parts.push(smallEmbedding(layers, nodes["discrete"] as string, table));
   }
   const input = layers.concat(parts);
   let net = input;
