@@ -4,21 +4,15 @@ import type { SmallEmbeddingsConfig } from "../config/model-config.js";
 import { type Module, type NamedTensor, parameter } from "./module.js";
 
 /**
- * Row of `table` [V, d] for each id in `ids` [B] (int32, taken modulo V): [B, d]. Computed as a
- * one-hot [B, V] matmul, so the gradient is a dense matmul that every backend runs fast (gather's
- * gradient needs UnsortedSegmentSum, missing on wasm and slow on cpu); meant for small V.
+ * Row of `table` [V, d] for each id in `ids` [B] (int32, taken modulo V): [B, d]. A gather whose
+ * gradient is UnsortedSegmentSum into a dense [V, d] tensor (core's fast kernels add it on wasm),
+ * so it is meant for small tables.
  */
 export function lookupRows(table: tf.Tensor2D, ids: tf.Tensor1D): tf.Tensor2D {
   return tf.tidy(() => {
-    const rows = table.shape[0];
-    const size = tf.scalar(rows, "int32");
+    const size = tf.scalar(table.shape[0], "int32");
     const wrapped = tf.mod(tf.add(tf.mod(tf.cast(ids, "int32"), size), size), size);
-    // One-hot by comparison: tf.oneHot's float32 output is garbage on the tfjs 4.22 wasm backend.
-    const oneHot = tf.cast(
-      tf.equal(tf.expandDims(wrapped, 1), tf.range(0, rows, 1, "int32")),
-      "float32",
-    );
-    return tf.matMul(oneHot as tf.Tensor2D, table); // [B, V] x [V, d]
+    return tf.gather(table, wrapped as tf.Tensor1D);
   });
 }
 
