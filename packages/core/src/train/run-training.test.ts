@@ -7,15 +7,11 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { parseConfig } from "../config/index.js";
 import { registerGradients } from "../engine/index.js";
 import { NumericError, TmlError } from "../errors/index.js";
-import { DenseOptimizer } from "../optim/index.js";
+import { DenseOptimizer, type GradientAccumulationOptions } from "../optim/index.js";
 import { Rng } from "../rng/index.js";
 import { listCheckpoints, loadCheckpoint } from "./checkpoint-store.js";
 import { runTraining } from "./run-training.js";
-import {
-  assignVariablesFromStateArrays,
-  type TaskState,
-  variablesToStateArrays,
-} from "./task-state.js";
+import { checkStateArray, type TaskState, tensorToStateArray } from "./task-state.js";
 import type { RestoreContext, TrainTask } from "./train-task.js";
 import type { TrainingCallbacks } from "./training-callbacks.js";
 import { type TrainingConfig, trainingConfigSchema } from "./training-config.js";
@@ -48,7 +44,7 @@ class ToyTask implements TrainTask<Batch> {
   restored: RestoreContext[] = [];
   nanAt = -1;
 
-  constructor() {
+  constructor(accumulation?: GradientAccumulationOptions) {
     const name = `toy_w_${Math.random().toString(36).slice(2)}`;
     this.weights = tf.tidy(() => tf.variable(tf.zeros([3, 1]), true, name));
     this.optimizer = new DenseOptimizer({
@@ -60,6 +56,8 @@ class ToyTask implements TrainTask<Batch> {
           learningRate: { linear_ramp_to_constant: { learning_rate: 0.05, num_ramp_steps: 5 } },
         },
       ],
+      ...(accumulation ? { gradientAccumulation: accumulation } : {}),
+      stateKeyOf: () => "w",
     });
   }
 
@@ -87,21 +85,19 @@ class ToyTask implements TrainTask<Batch> {
   getState(): TaskState {
     const optimizer = this.optimizer.getState();
     return {
-      arrays: { ...variablesToStateArrays([this.weights], "model/"), ...optimizer.arrays },
+      arrays: { "model/w": tensorToStateArray(this.weights), ...optimizer.arrays },
       json: { optimizer: optimizer.json },
     };
   }
 
   setState(state: TaskState, context: RestoreContext): void {
     this.restored.push(context);
-    // Variable names differ between task instances: map the saved name onto ours.
-    const rename = (key: string) => key.replace(/toy_w_[a-z0-9]+/, this.weights.name);
-    const arrays = Object.fromEntries(Object.entries(state.arrays).map(([k, v]) => [rename(k), v]));
-    assignVariablesFromStateArrays([this.weights], arrays, "model/");
-    const json = JSON.parse(
-      rename(JSON.stringify((state.json as { optimizer: unknown }).optimizer)),
-    );
-    this.optimizer.setState({ arrays, json });
+    // tfjs names differ between task instances: state uses the stable key "w" throughout.
+    const weights = state.arrays["model/w"]!;
+    checkStateArray("model/w", weights, this.weights.shape, "float32");
+    tf.tidy(() => this.weights.assign(tf.tensor(weights.data, this.weights.shape)));
+    const json = (state.json as { optimizer: unknown }).optimizer;
+    this.optimizer.setState({ arrays: state.arrays, json });
   }
 
   values(): number[] {
@@ -116,8 +112,8 @@ class ToyTask implements TrainTask<Batch> {
 
 let dir: string;
 let tasks: ToyTask[] = [];
-const newTask = () => {
-  const task = new ToyTask();
+const newTask = (accumulation?: GradientAccumulationOptions) => {
+  const task = new ToyTask(accumulation);
   tasks.push(task);
   return task;
 };
@@ -188,6 +184,31 @@ describe("runTraining", () => {
     expect(straight.values()[0]).toBeGreaterThan(0.5);
     const final = await loadCheckpoint(join(dir, "20"));
     expect(final.walltimeS).toBeGreaterThan(0);
+  });
+
+  it("resumes mid accumulation window (pending gradients are saved) for both parities", async () => {
+    for (const parity of ["intended", "original"] as const) {
+      const accumulation = { steps: 3, parity };
+      const straight = newTask(accumulation);
+      const saveDir = join(dir, parity);
+      await runTraining({
+        task: straight,
+        data: batches,
+        config: config({ save_dir: join(saveDir, "s") }),
+      });
+      const controller = new AbortController();
+      await runTraining({
+        task: newTask(accumulation),
+        data: batches,
+        config: config({ save_dir: saveDir }),
+        callbacks: { onStep: ({ step }) => void (step === 7 && controller.abort()) },
+        signal: controller.signal,
+      });
+      const resumed = newTask(accumulation);
+      await runTraining({ task: resumed, data: batches, config: config({ save_dir: saveDir }) });
+      expect(resumed.steps[0]).toBe(7);
+      expect(resumed.values()).toEqual(straight.values());
+    }
   });
 
   it("resumes after a crash from the latest complete checkpoint", async () => {
