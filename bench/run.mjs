@@ -122,7 +122,7 @@ for (const benchCase of cases) {
   }
   const value = median(outcome.values);
   const result = { name: benchCase.name, value, unit, engine: outcome.label, repeats: outcome.values.length, values: outcome.values };
-  const gflopsPerRun = benchCase.module.gflopsPerRun;
+  const gflopsPerRun = outcome.gflopsPerRun ?? benchCase.module.gflopsPerRun;
   if (gflopsPerRun !== undefined && unit in timeToSeconds) result.gflops = gflopsPerRun / (value * timeToSeconds[unit]);
   if (outcome.tensorsAfter !== outcome.tensorsBefore) result.tensorGrowth = outcome.tensorsAfter - outcome.tensorsBefore;
   results.push(result);

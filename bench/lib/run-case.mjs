@@ -24,5 +24,6 @@ writeFileSync(
     backend: tf.getBackend() ?? "none",
     tensorsBefore,
     tensorsAfter,
+    gflopsPerRun: setupResult.gflopsPerRun ?? benchCase.gflopsPerRun,
   }),
 );

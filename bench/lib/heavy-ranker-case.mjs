@@ -1,0 +1,84 @@
+// Shared body of the Heavy Ranker cases: the real model (@tml/heavy-ranker's built dist) from one
+// of its configs, trained with RecapTrainTask (multi-task BCE, per-tower Adam) or scored, on a
+// fixed random batch shaped like the config's inputs.
+import { fileURLToPath } from "node:url";
+import { loadCore, selectBenchEngine, tf } from "./tf.mjs";
+
+const CONFIGS = fileURLToPath(new URL("../../packages/heavy-ranker/configs/", import.meta.url));
+
+function uniform(size, seed, transform = (value) => value) {
+  const values = new Float32Array(size);
+  let state = seed >>> 0;
+  for (let index = 0; index < size; index++) {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    values[index] = transform(state / 4294967296);
+  }
+  return values;
+}
+
+function randomBatch(model, shapes, batchSize) {
+  const tasks = model.taskNames;
+  const batch = {
+    size: batchSize,
+    continuous: tf.tensor2d(uniform(batchSize * shapes.continuousWidth, 1, (u) => u * 10), [batchSize, shapes.continuousWidth]),
+    binary: tf.tensor2d(uniform(batchSize * shapes.binaryWidth, 2, (u) => (u > 0.7 ? 1 : 0)), [batchSize, shapes.binaryWidth]),
+    discrete: tf.zeros([batchSize, 1], "int32"),
+    labels: tf.tensor2d(uniform(batchSize * tasks.length, 3, (u) => (u > 0.9 ? 1 : 0)), [batchSize, tasks.length]),
+    weights: tf.ones([batchSize, tasks.length]),
+    taskNames: tasks,
+  };
+  const fields = { user_embedding: "userEmbedding", user_eng_embedding: "userEngEmbedding", author_embedding: "authorEmbedding" };
+  for (const [name, field] of Object.entries(fields)) {
+    if (shapes.embeddingNames.includes(name)) batch[field] = tf.tensor2d(uniform(batchSize * 200, 4, (u) => u - 0.5), [batchSize, 200]);
+  }
+  return batch;
+}
+
+/** A case over `<config>.yaml`: mode "train" (ms/step) or "infer" (ms/batch). */
+export function heavyRankerCase(configName, mode, batchSize) {
+  let model;
+  let task;
+  let batch;
+  let hr;
+  return {
+    async setup() {
+      const engine = await selectBenchEngine();
+      await loadCore();
+      hr = await import(new URL("../../packages/heavy-ranker/dist/index.js", import.meta.url).href);
+      const config = hr.loadRecapConfig(`${CONFIGS}${configName}.yaml`, { env: { HOME: "/tmp" } });
+      const widths = hr.truncatedWidths(config);
+      const renamed = Object.keys(config.train_data.seg_dense_schema.renamed_features ?? {});
+      const shapes = {
+        continuousWidth: widths.continuousWidth ?? 2117,
+        binaryWidth: widths.binaryWidth ?? 59,
+        embeddingNames: renamed.filter((name) => name.endsWith("embedding")),
+      };
+      model = hr.buildRankingModel(config, { continuousWidth: shapes.continuousWidth, binaryWidth: shapes.binaryWidth });
+      if (mode === "train") {
+        task = new hr.RecapTrainTask({ model, config: { optimizer: config.optimizer, training: { ...config.training, gradient_accumulation: null } }, seed: 1 });
+      }
+      batch = randomBatch(model, shapes, batchSize);
+      // Matrix-product work: every 2-D weight multiplies the batch once forward (twice more back).
+      let weights2d = 0;
+      for (const variable of model.trainableVariables()) if (variable.rank === 2) weights2d += variable.size;
+      const gflopsPerRun = ((mode === "train" ? 3 : 1) * 2 * batchSize * weights2d) / 1e9;
+      return { engine, gflopsPerRun };
+    },
+    async run() {
+      const start = performance.now();
+      if (mode === "train") {
+        task.trainStep(batch);
+      } else {
+        const outputs = model.apply(batch, { training: false });
+        outputs.probabilities.dataSync();
+        tf.dispose(outputs);
+      }
+      return performance.now() - start;
+    },
+    async teardown() {
+      hr.disposeRecapBatch(batch);
+      task?.dispose();
+      model.dispose();
+    },
+  };
+}
