@@ -1,1 +1,6 @@
-export {};
+#!/usr/bin/env node
+import { processIo } from "./cli/cli-io.js";
+import { main } from "./cli.js";
+
+// The whole program is `main`; this file only connects it to the process.
+process.exitCode = await main(process.argv.slice(2), processIo());

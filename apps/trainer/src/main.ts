@@ -1,1 +1,18 @@
-export {};
+#!/usr/bin/env node
+import { processIo } from "evaluator";
+import { main } from "./cli.js";
+
+// The whole program is `main`; this file connects it to the process. The first Ctrl-C (or
+// SIGTERM) asks training to stop after the current step and write a checkpoint; a second one
+// exits at once.
+const controller = new AbortController();
+const stop = (signal: NodeJS.Signals) => {
+  if (controller.signal.aborted) process.exit(130);
+  process.stderr.write(
+    `\n${signal}: stopping after the current step and writing a checkpoint (again to quit now)\n`,
+  );
+  controller.abort();
+};
+process.on("SIGINT", stop);
+process.on("SIGTERM", stop);
+process.exitCode = await main(process.argv.slice(2), processIo(controller.signal));

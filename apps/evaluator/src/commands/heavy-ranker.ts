@@ -1,0 +1,63 @@
+import type { CliIo } from "../cli/cli-io.js";
+import {
+  optionalInteger,
+  optionalString,
+  parseFlags,
+  requiredString,
+  stringList,
+} from "../cli/flags.js";
+import { formatTable } from "../cli/table.js";
+import { evaluateHeavyRankerRun } from "../pipeline/evaluate-heavy-ranker.js";
+import { TASK_METRIC_COLUMNS, taskMetricRows } from "../reports/binary-tasks.js";
+
+/** `evaluator heavy-ranker --help`. */
+export const HEAVY_RANKER_HELP = `evaluator heavy-ranker --checkpoint DIR [--data GLOB] [options]
+
+Scores held-out rows with a Heavy Ranker checkpoint and reports per task: AUROC, RCE and NRCE
+(percent), PR-AUC, label rate, mean prediction, calibration (pctr / ctr) and expected calibration
+error. Writes metrics.json and a self-contained report.html (training curves, ROC, precision-recall,
+reliability diagrams, score histograms; PNGs in plots/).
+
+  --checkpoint DIR   trainer run directory, its checkpoints/, or one checkpoints/<step>
+  --data GLOB        Parquet rows to score (default: the config's first validation partition)
+  --config FILE      recap config (default: the run's config.yaml)
+  --set key=value    config override (repeatable)
+  --out DIR          where metrics.json and report.html go (default <run>/evaluation)
+  --max-batches N    score at most N batches
+  --device auto|cpu|gpu
+  -h, --help         this help`;
+
+/** `evaluator heavy-ranker`. */
+export async function heavyRankerCommand(argv: readonly string[], io: CliIo): Promise<number> {
+  const command = "evaluator heavy-ranker";
+  const flags = parseFlags(command, argv, {
+    checkpoint: { type: "string" },
+    data: { type: "string" },
+    config: { type: "string" },
+    set: { type: "string", multiple: true },
+    out: { type: "string" },
+    "max-batches": { type: "string" },
+    device: { type: "string" },
+  });
+  if (flags.values.help === true) {
+    io.stdout(`${HEAVY_RANKER_HELP}\n`);
+    return 0;
+  }
+  const data = optionalString(flags, "data");
+  const config = optionalString(flags, "config");
+  const out = optionalString(flags, "out");
+  const maxBatches = optionalInteger(command, flags, "max-batches", 1);
+  const result = await evaluateHeavyRankerRun({
+    checkpoint: requiredString(command, flags, "checkpoint"),
+    overrides: stringList(flags, "set"),
+    device: optionalString(flags, "device") ?? "auto",
+    ...(data ? { data } : {}),
+    ...(config ? { config } : {}),
+    ...(out ? { out } : {}),
+    ...(maxBatches !== undefined ? { maxBatches } : {}),
+  });
+  io.stdout(`Heavy Ranker at step ${result.step} (${result.checkpoint})\n`);
+  io.stdout(`${formatTable(TASK_METRIC_COLUMNS, taskMetricRows(result.metrics))}\n`);
+  io.stdout(`metrics: ${result.metricsJson}\nreport:  ${result.report.html}\n`);
+  return 0;
+}

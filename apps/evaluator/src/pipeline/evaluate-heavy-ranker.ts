@@ -1,0 +1,110 @@
+import { join } from "node:path";
+import {
+  createLogger,
+  type Logger,
+  type ReportSection,
+  readMetricsLog,
+  selectEngine,
+  UsageError,
+  type WrittenReport,
+  writeFileAtomic,
+  writeReport,
+} from "@tml/core";
+import { loadRecapConfig, type RecapConfig } from "@tml/heavy-ranker";
+import { binaryTaskSections, type TaskMetrics } from "../reports/binary-tasks.js";
+import { trainingCurvesSection } from "../reports/training-curves.js";
+import { locateRun } from "./run-location.js";
+import { scoreHeavyRanker } from "./score-heavy-ranker.js";
+
+/** Options of `evaluateHeavyRankerRun`. */
+export interface EvaluateHeavyRankerRunOptions {
+  /** A trainer run directory, its `checkpoints/`, or one checkpoint. */
+  checkpoint: string;
+  /** Parquet glob of the rows to evaluate (default: the config's first validation partition). */
+  data?: string;
+  /** Recap config (default: the run's resolved `config.yaml`). */
+  config?: string;
+  overrides?: readonly string[];
+  /** Output directory (default `<run>/evaluation`, or `./evaluation` outside a run). */
+  out?: string;
+  device?: string;
+  maxBatches?: number;
+  logger?: Logger;
+}
+
+/** What `evaluateHeavyRankerRun` computed and wrote. */
+export interface HeavyRankerEvaluation {
+  step: number;
+  checkpoint: string;
+  metrics: TaskMetrics[];
+  out: string;
+  metricsJson: string;
+  report: WrittenReport;
+  sections: ReportSection[];
+}
+
+/** The config with the evaluated data as train_data (for feature widths) and partition `evaluation`. */
+function withData(config: RecapConfig, data: string | undefined): RecapConfig {
+  const base = Object.values(config.validation_data)[0] ?? config.train_data;
+  const evaluation = data ? { ...base, inputs: data } : base;
+  return {
+    ...config,
+    train_data: data ? { ...config.train_data, inputs: data } : config.train_data,
+    validation_data: { evaluation },
+  };
+}
+
+/**
+ * Evaluates a Heavy Ranker checkpoint on held-out rows: per-task AUROC, RCE, NRCE, PR-AUC and
+ * calibration, written as `metrics.json` and a self-contained `report.html` (training curves from
+ * the run's `metrics.jsonl`, ROC / precision–recall / reliability curves, score histograms) with
+ * PNGs of every plot. Every input is checked before anything is written.
+ */
+export async function evaluateHeavyRankerRun(
+  options: EvaluateHeavyRankerRunOptions,
+): Promise<HeavyRankerEvaluation> {
+  const location = locateRun(options.checkpoint);
+  const configFile = options.config ?? location.configFile;
+  if (!configFile) {
+    throw new UsageError(
+      `evaluator heavy-ranker: ${options.checkpoint} is not inside a trainer run directory (no config.yaml); pass --config.`,
+    );
+  }
+  const config = withData(
+    loadRecapConfig(configFile, { overrides: options.overrides ?? [] }),
+    options.data,
+  );
+  const logger = options.logger ?? createLogger({ name: "evaluator", level: "warn" });
+  await selectEngine({ device: options.device ?? "auto", logger });
+  const scores = await scoreHeavyRanker({
+    config,
+    checkpoint: location.checkpoint,
+    partition: "evaluation",
+    ...(options.maxBatches !== undefined ? { maxBatches: options.maxBatches } : {}),
+  });
+  const { sections: taskSections, metrics } = binaryTaskSections(scores.tasks, "heavy-ranker");
+  const curves = location.metricsFile
+    ? trainingCurvesSection(readMetricsLog(location.metricsFile), "heavy-ranker")
+    : undefined;
+  const sections = curves ? [curves, ...taskSections] : taskSections;
+  const out = options.out ?? join(location.root ?? ".", "evaluation");
+  const metricsJson = join(out, "metrics.json");
+  writeFileAtomic(
+    metricsJson,
+    `${JSON.stringify({ model: "heavy-ranker", step: scores.step, checkpoint: scores.checkpoint, data: options.data ?? null, tasks: metrics }, null, 2)}\n`,
+  );
+  const report = await writeReport(out, {
+    title: "Heavy Ranker evaluation",
+    subtitle: `checkpoint ${scores.checkpoint} (step ${scores.step}); ${metrics[0]?.examples ?? 0} rows`,
+    sections,
+  });
+  return {
+    step: scores.step,
+    checkpoint: scores.checkpoint,
+    metrics,
+    out,
+    metricsJson,
+    report,
+    sections,
+  };
+}

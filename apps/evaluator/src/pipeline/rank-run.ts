@@ -1,0 +1,98 @@
+import { join } from "node:path";
+import {
+  createLogger,
+  DataError,
+  type Logger,
+  NotFoundError,
+  selectEngine,
+  UsageError,
+  type WrittenReport,
+  writeFileAtomic,
+  writeReport,
+} from "@tml/core";
+import { countParquetRows } from "@tml/data-io";
+import { disposeRecapBatch, loadRecapConfig, rankCandidates } from "@tml/heavy-ranker";
+import { type RankedRow, rankingSection } from "../reports/ranking.js";
+import { restoreRanker } from "./recap-model.js";
+import { locateRun } from "./run-location.js";
+
+/** Options of `rankRun`. */
+export interface RankRunOptions {
+  /** A trainer run directory, its `checkpoints/`, or one checkpoint. */
+  checkpoint: string;
+  /** Parquet file (or glob) of candidate rows in the training data's layout. */
+  candidates: string;
+  /** Recap config (default: the run's `config.yaml`). */
+  config?: string;
+  /** Serving weights by task name (default: the published weights, §3.1). */
+  weights?: Readonly<Record<string, number>>;
+  /** Output directory (default `<run>/ranking`). */
+  out?: string;
+  device?: string;
+  /** Rows listed in the report table (default 20). */
+  top?: number;
+  logger?: Logger;
+}
+
+/** What `rankRun` ranked and wrote. */
+export interface RankRunResult {
+  step: number;
+  ranked: RankedRow[];
+  out: string;
+  rankingJson: string;
+  report: WrittenReport;
+}
+
+/**
+ * Ranks candidate rows with a Heavy Ranker checkpoint and the serving weights
+ * (score = Σ weight × calibrated probability, heavy-ranker's `rankCandidates`), best first with
+ * every task's contribution; writes `ranking.json` and `report.html`.
+ */
+export async function rankRun(options: RankRunOptions): Promise<RankRunResult> {
+  const location = locateRun(options.checkpoint);
+  const configFile = options.config ?? location.configFile;
+  if (!configFile) {
+    throw new UsageError(
+      `evaluator rank: ${options.checkpoint} is not inside a trainer run directory (no config.yaml); pass --config.`,
+    );
+  }
+  const loaded = loadRecapConfig(configFile);
+  // One batch of all candidates: the eval pass drops a short last batch.
+  const rows = await countParquetRows(options.candidates).catch((cause: unknown) => {
+    throw new NotFoundError(`evaluator rank: cannot read candidates ${options.candidates}`, {
+      cause,
+    });
+  });
+  if (rows === 0) throw new DataError(`evaluator rank: ${options.candidates} holds no candidates`);
+  const data = { ...loaded.train_data, inputs: options.candidates, global_batch_size: rows };
+  const config = { ...loaded, train_data: data, validation_data: { candidates: data } };
+  const logger = options.logger ?? createLogger({ name: "evaluator", level: "warn" });
+  await selectEngine({ device: options.device ?? "auto", logger });
+  const ranker = await restoreRanker(config, location.checkpoint, "candidates");
+  const ranked: RankedRow[] = [];
+  try {
+    for await (const batch of ranker.batches("candidates")) {
+      try {
+        ranked.push(...rankCandidates(ranker.model, batch, options.weights));
+      } finally {
+        disposeRecapBatch(batch);
+      }
+    }
+  } finally {
+    ranker.dispose();
+  }
+  const step = ranker.step;
+  ranked.sort((a, b) => b.score - a.score || a.index - b.index);
+  const out = options.out ?? join(location.root ?? ".", "ranking");
+  const rankingJson = join(out, "ranking.json");
+  writeFileAtomic(
+    rankingJson,
+    `${JSON.stringify({ step, candidates: options.candidates, ranked }, null, 2)}\n`,
+  );
+  const report = await writeReport(out, {
+    title: "Heavy Ranker: ranked candidates",
+    subtitle: `checkpoint step ${step}; ${ranked.length} candidates from ${options.candidates}`,
+    sections: [rankingSection(ranked, "rank", options.top ?? 20)],
+  });
+  return { step, ranked, out, rankingJson, report };
+}

@@ -1,0 +1,47 @@
+import { existsSync, statSync } from "node:fs";
+import { basename, dirname, join, resolve } from "node:path";
+import { NotFoundError } from "@tml/core";
+
+/** Where a `--checkpoint` argument points: the run directory it belongs to (if any) and the checkpoint. */
+export interface RunLocation {
+  /** The trainer's run directory (has `run.json`), when the checkpoint lives in one. */
+  root: string | undefined;
+  /** A checkpoint (`<save_dir>/<step>`) or a save dir (its latest is used). */
+  checkpoint: string;
+  /** The run's resolved `config.yaml`, when there is one. */
+  configFile: string | undefined;
+  /** The run's `metrics.jsonl`, when there is one. */
+  metricsFile: string | undefined;
+}
+
+const isRun = (dir: string) => existsSync(join(dir, "run.json"));
+
+/**
+ * Resolves `--checkpoint DIR`: a trainer run directory (its `checkpoints/`), its `checkpoints/`
+ * folder, or one `checkpoints/<step>` inside it; any other checkpoint path is used as is.
+ * A missing path is a NotFoundError.
+ */
+export function locateRun(path: string): RunLocation {
+  const absolute = resolve(path);
+  if (!existsSync(absolute) || !statSync(absolute).isDirectory()) {
+    throw new NotFoundError(
+      `Checkpoint ${path} does not exist: pass a run directory or a checkpoint directory.`,
+      {
+        details: { path },
+      },
+    );
+  }
+  let root: string | undefined;
+  let checkpoint = absolute;
+  if (isRun(absolute)) {
+    root = absolute;
+    checkpoint = join(absolute, "checkpoints");
+  } else if (basename(absolute) === "checkpoints" && isRun(dirname(absolute))) {
+    root = dirname(absolute);
+  } else if (basename(dirname(absolute)) === "checkpoints" && isRun(dirname(dirname(absolute)))) {
+    root = dirname(dirname(absolute));
+  }
+  const file = (name: string) =>
+    root !== undefined && existsSync(join(root, name)) ? join(root, name) : undefined;
+  return { root, checkpoint, configFile: file("config.yaml"), metricsFile: file("metrics.jsonl") };
+}

@@ -1,0 +1,90 @@
+import { disposeRecapBatch, type RecapConfig } from "@tml/heavy-ranker";
+import type { ScoredTask } from "../reports/binary-tasks.js";
+import { restoreRanker } from "./recap-model.js";
+
+/** Per-task held-out predictions of a checkpoint, and which step it was. */
+export interface HeavyRankerScores {
+  step: number;
+  checkpoint: string;
+  tasks: ScoredTask[];
+}
+
+/** Growable float column. */
+class Column {
+  values = new Float32Array(1024);
+  length = 0;
+  push(value: number): void {
+    if (this.length === this.values.length) {
+      const grown = new Float32Array(this.values.length * 2);
+      grown.set(this.values);
+      this.values = grown;
+    }
+    this.values[this.length++] = value;
+  }
+  finish(): Float32Array {
+    return this.values.slice(0, this.length);
+  }
+}
+
+/**
+ * Scores `config.validation_data[partition]` with the checkpoint's weights in eval mode and returns
+ * every row's probability, label and weight per model task (labels picked by task name), for
+ * metrics and curves. A checkpoint of another model kind is a CheckpointError.
+ */
+export async function scoreHeavyRanker(options: {
+  config: RecapConfig;
+  checkpoint: string;
+  partition: string;
+  /** At most this many batches (default all). */
+  maxBatches?: number;
+}): Promise<HeavyRankerScores> {
+  const ranker = await restoreRanker(options.config, options.checkpoint, options.partition);
+  try {
+    const taskNames = ranker.model.taskNames;
+    const columns = taskNames.map(() => ({ p: new Column(), y: new Column(), w: new Column() }));
+    let batches = 0;
+    for await (const batch of ranker.batches(options.partition)) {
+      try {
+        const outputs = ranker.model.apply(batch, { training: false });
+        const probabilities = outputs.probabilities.dataSync();
+        for (const tensor of [
+          outputs.probabilities,
+          outputs.logits,
+          outputs.calibratedProbabilities,
+        ])
+          tensor.dispose();
+        const labels = batch.labels.dataSync();
+        const weights = batch.weights.dataSync();
+        const width = batch.taskNames.length;
+        taskNames.forEach((task, t) => {
+          const column = batch.taskNames.indexOf(task);
+          const target = columns[t] as (typeof columns)[number];
+          for (let row = 0; row < batch.size; row++) {
+            target.p.push(probabilities[row * taskNames.length + t] as number);
+            target.y.push(column < 0 ? 0 : (labels[row * width + column] as number));
+            target.w.push(column < 0 ? 0 : (weights[row * width + column] as number));
+          }
+        });
+      } finally {
+        disposeRecapBatch(batch);
+      }
+      batches += 1;
+      if (options.maxBatches !== undefined && batches >= options.maxBatches) break;
+    }
+    return {
+      step: ranker.step,
+      checkpoint: ranker.checkpoint,
+      tasks: taskNames.map((task, t) => {
+        const column = columns[t] as (typeof columns)[number];
+        return {
+          task,
+          predictions: column.p.finish(),
+          labels: column.y.finish(),
+          weights: column.w.finish(),
+        };
+      }),
+    };
+  } finally {
+    ranker.dispose();
+  }
+}

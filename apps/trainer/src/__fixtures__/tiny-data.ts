@@ -1,0 +1,39 @@
+import { copyFileSync, mkdirSync, mkdtempSync, renameSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { writeRankerData } from "@tml/data-io";
+
+/** The tiny feature layout of tiny-heavy-ranker.yaml. */
+export const TINY_LAYOUT = { continuous: 8, binary: 4, discrete: 2, embedding: 4 };
+
+/** Test fixtures directory. */
+export const FIXTURES = new URL(".", import.meta.url).pathname;
+
+/**
+ * Writes 512 planted ranker rows with the tiny layout: `train/` (256 rows, segdense.json) and
+ * `validation/` (256 rows) from one stream, so they share the hidden model. Returns the directory.
+ */
+export async function writeTinyRankerData(seed = 3): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), "tml-tiny-ranker-"));
+  const all = join(dir, "all");
+  const report = await writeRankerData(all, {
+    seed,
+    rows: 512,
+    shardRows: 256,
+    layout: TINY_LAYOUT,
+    users: 64,
+    authors: 16,
+    calibrationRows: 2000,
+    informativeContinuous: 4,
+    informativeBinary: 2,
+    interactions: 2,
+    rates: { "recap.engagement.is_favorited": 0.3, "recap.engagement.is_replied": 0.2 },
+  });
+  for (const [index, split] of ["train", "validation"].entries()) {
+    mkdirSync(join(dir, split));
+    const file = report.files[index]?.path as string;
+    renameSync(join(all, file), join(dir, split, file));
+  }
+  copyFileSync(join(all, "segdense.json"), join(dir, "train", "segdense.json"));
+  return dir;
+}

@@ -1,0 +1,83 @@
+import { join } from "node:path";
+import { createLogger, selectEngine } from "@tml/core";
+import { loadRecapConfig, trainHeavyRanker } from "@tml/heavy-ranker";
+import { type CliIo, optionalInteger, parseFlags, requiredString } from "evaluator";
+import {
+  COMMON_FLAGS,
+  COMMON_HELP,
+  commonOptions,
+  libraryLogLevel,
+  printHelpIfAsked,
+} from "./common.js";
+import { startRunOutputs } from "./run-outputs.js";
+
+/** `trainer heavy-ranker --help`. */
+export const HEAVY_RANKER_HELP = `trainer heavy-ranker --config FILE [options]
+
+Trains the Heavy Ranker (multi-task MaskNet ranking model) from a recap YAML config: streams
+train_data, checkpoints every training.checkpoint_every_n steps, evaluates validation_data every
+--eval-every steps and at the end, writes the final weights as model.safetensors.
+
+  --config FILE          recap YAML config (env substitution, anchors, strict keys)
+  --eval-every N         evaluate every N steps (default: only at the end)
+${COMMON_HELP}
+
+Outputs (in --out, default training.save_dir): config.yaml, metrics.jsonl, events/heavy-ranker
+(TensorBoard), checkpoints/<step>, model.safetensors.`;
+
+/** `trainer heavy-ranker`: loads the config, then trains through heavy-ranker's `trainHeavyRanker`. */
+export async function heavyRankerCommand(argv: readonly string[], io: CliIo): Promise<number> {
+  const command = "trainer heavy-ranker";
+  const flags = parseFlags(command, argv, {
+    ...COMMON_FLAGS,
+    config: { type: "string" },
+    "eval-every": { type: "string" },
+  });
+  if (printHelpIfAsked(flags, HEAVY_RANKER_HELP, io)) return 0;
+  const options = commonOptions(command, flags);
+  const configPath = requiredString(command, flags, "config");
+  const evalEvery = optionalInteger(command, flags, "eval-every", 1);
+  // Every check that can fail fast (config, device) runs before anything is written.
+  const config = loadRecapConfig(configPath, { overrides: options.overrides });
+  const logger = createLogger({ name: "heavy-ranker", level: libraryLogLevel(options) });
+  const engine = await selectEngine({ device: options.device, logger });
+  io.stderr(`engine: ${engine.label} (${engine.reason})\n`);
+  const out = options.out ?? config.training.save_dir;
+  const totalSteps = options.maxSteps ?? config.training.num_train_steps;
+  const { run, callbacks } = await startRunOutputs({
+    kind: "heavy-ranker",
+    label: "heavy-ranker",
+    out,
+    resume: options.resume,
+    config,
+    totalSteps,
+    io,
+  });
+  const result = await trainHeavyRanker({
+    config,
+    outDir: run.root,
+    device: options.device,
+    maxSteps: totalSteps,
+    resume: run.resumed,
+    logger,
+    callbacks,
+    evalEveryN: evalEvery ?? totalSteps,
+    ...(options.seed !== undefined ? { seed: options.seed } : {}),
+    ...(io.signal ? { signal: io.signal } : {}),
+  });
+  io.stdout(`heavy-ranker ${result.status.replace("_", " ")} at step ${result.step}\n`);
+  if (result.lastEval) {
+    for (const [name, value] of Object.entries(result.lastEval))
+      io.stdout(`  ${name}: ${value.toFixed(4)}\n`);
+  }
+  io.stdout(`run directory:   ${run.root}\n`);
+  io.stdout(`resolved config: ${run.configFile}\n`);
+  io.stdout(`metrics:         ${run.metricsFile}\n`);
+  io.stdout(`tensorboard:     tensorboard --logdir ${run.eventsDir}\n`);
+  io.stdout(`checkpoint:      ${result.lastCheckpoint ?? "(none)"}\n`);
+  io.stdout(`weights:         ${result.weightsPath}\n`);
+  io.stdout(
+    `evaluate:        evaluator heavy-ranker --checkpoint ${run.root} --data '${join("<data>", "*.parquet")}'\n`,
+  );
+  return result.status === "aborted" ? 130 : 0;
+}

@@ -1,0 +1,79 @@
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { readMetricsLog } from "@tml/core";
+import { beforeAll, describe, expect, it } from "vitest";
+import { FIXTURES, writeTinyRankerData } from "./__fixtures__/tiny-data.js";
+import { main } from "./cli.js";
+
+function capture() {
+  const out: string[] = [];
+  const err: string[] = [];
+  return {
+    io: { stdout: (t: string) => void out.push(t), stderr: (t: string) => void err.push(t) },
+    out: () => out.join(""),
+    err: () => err.join(""),
+  };
+}
+
+const config = join(FIXTURES, "tiny-heavy-ranker.yaml");
+
+describe("trainer heavy-ranker", () => {
+  beforeAll(async () => {
+    process.env.TML_TINY_DATA = await writeTinyRankerData();
+  });
+
+  it("trains into a run directory; a resumed run ends with the same weights as a straight one", async () => {
+    const scratch = mkdtempSync(join(tmpdir(), "tml-trainer-hr-"));
+    const straight = join(scratch, "straight");
+    const split = join(scratch, "split");
+    const first = capture();
+    expect(
+      await main(
+        ["heavy-ranker", "--config", config, "--out", straight, "--device", "cpu"],
+        first.io,
+      ),
+    ).toBe(0);
+    expect(first.out()).toContain("heavy-ranker completed at step 12");
+    for (const name of [
+      "run.json",
+      "config.yaml",
+      "metrics.jsonl",
+      "model.safetensors",
+      "checkpoints/12",
+    ])
+      expect(existsSync(join(straight, name))).toBe(true);
+    const records = readMetricsLog(join(straight, "metrics.jsonl"));
+    expect(records.filter((r) => r.kind === "train").map((r) => r.step)).toEqual([
+      2, 4, 6, 8, 10, 12,
+    ]);
+    expect(records.some((r) => r.kind === "eval" && r.step === 12)).toBe(true);
+
+    const part = capture();
+    expect(
+      await main(
+        ["heavy-ranker", "--config", config, "--out", split, "--max-steps", "8", "--device", "cpu"],
+        part.io,
+      ),
+    ).toBe(0);
+    const rest = capture();
+    expect(
+      await main(
+        ["heavy-ranker", "--config", config, "--out", split, "--resume", "--device", "cpu"],
+        rest.io,
+      ),
+    ).toBe(0);
+    expect(rest.out()).toContain("completed at step 12");
+    expect(
+      readFileSync(join(split, "model.safetensors")).equals(
+        readFileSync(join(straight, "model.safetensors")),
+      ),
+    ).toBe(true);
+    const resumedLog = readMetricsLog(join(split, "metrics.jsonl")).filter(
+      (r) => r.kind === "train",
+    );
+    expect(resumedLog.map((r) => [r.step, r.loss])).toEqual(
+      records.filter((r) => r.kind === "train").map((r) => [r.step, r.loss]),
+    );
+  });
+});

@@ -1,0 +1,107 @@
+import { existsSync, mkdirSync, renameSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { ConfigError } from "@tml/core";
+import {
+  getColumn,
+  iterateParquetBatches,
+  readParquetFile,
+  writeParquetFile,
+  writeRankerData,
+} from "@tml/data-io";
+import type { MainJobConfig } from "./main-job-config.js";
+
+/** Where the ranker data went. */
+export interface RankerData {
+  trainGlob: string;
+  validationGlob: string;
+  /** A sample timeline: candidate rows for `evaluator rank`. */
+  timelineFile: string;
+}
+
+/** A user embedding table (row i = user i), e.g. TwHIN's exported `user` table. */
+export interface UserEmbeddings {
+  values: Float32Array;
+  dim: number;
+  rows: number;
+}
+
+function gcd(a: number, b: number): number {
+  return b === 0 ? a : gcd(b, a % b);
+}
+
+/** The `community` column of a generated graph's `communities/<table>.parquet` (row i = node i). */
+export async function readCommunities(path: string): Promise<Int32Array> {
+  const parts: Int32Array[] = [];
+  for await (const batch of iterateParquetBatches(path, { columns: ["community"] }))
+    parts.push(Int32Array.from(getColumn(batch, "community", "int32").values as ArrayLike<number>));
+  const out = new Int32Array(parts.reduce((sum, part) => sum + part.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}
+
+/**
+ * Generates the Heavy Ranker rows from one planted model (so train and validation agree): user and
+ * author embeddings are the TwHIN export, and labels depend on the graph's true communities, so the
+ * ranker gains from the embeddings exactly as far as TwHIN recovered them. The stream is split by
+ * files into `train/` and `validation/`; the first validation rows also form the sample timeline.
+ * Reuses a complete earlier output (`generator.json` is written last).
+ */
+export async function generateRankerData(
+  dir: string,
+  config: MainJobConfig,
+  embeddings: UserEmbeddings,
+  graphDir: string,
+): Promise<RankerData> {
+  const data = config.data;
+  const result: RankerData = {
+    trainGlob: join(dir, "train", "*.parquet"),
+    validationGlob: join(dir, "validation", "*.parquet"),
+    timelineFile: join(dir, "timeline", "candidates.parquet"),
+  };
+  if (existsSync(join(dir, "train", "generator.json")) && existsSync(result.timelineFile))
+    return result;
+  const shardRows = gcd(data.ranker_rows, data.validation_rows);
+  if (shardRows < 100) {
+    throw new ConfigError(
+      `data.ranker_rows (${data.ranker_rows}) and data.validation_rows (${data.validation_rows}) must share a divisor ≥ 100 (the split is by files); use multiples of 1000.`,
+      { details: { path: ["data", "validation_rows"] } },
+    );
+  }
+  if (data.timeline_candidates > data.validation_rows) {
+    throw new ConfigError("data.timeline_candidates must be at most data.validation_rows", {
+      details: { path: ["data", "timeline_candidates"] },
+    });
+  }
+  const communities = await readCommunities(join(graphDir, "communities", "user.parquet"));
+  const staging = join(dir, "all");
+  rmSync(dir, { recursive: true, force: true });
+  const report = await writeRankerData(staging, {
+    seed: config.seed,
+    rows: data.ranker_rows + data.validation_rows,
+    shardRows,
+    layout: { continuous: 64, binary: 16, discrete: 8, embedding: embeddings.dim },
+    userEmbeddings: { rows: embeddings.rows, dim: embeddings.dim, values: embeddings.values },
+    userCommunities: communities,
+    rates: data.rates,
+    calibrationRows: 20_000,
+  });
+  const trainFiles = data.ranker_rows / shardRows;
+  for (const split of ["train", "validation", "timeline"])
+    mkdirSync(join(dir, split), { recursive: true });
+  report.files.forEach((file, index) => {
+    const split = index < trainFiles ? "train" : "validation";
+    renameSync(join(staging, file.path), join(dir, split, file.path));
+  });
+  const firstValidation = report.files[trainFiles]?.path as string;
+  const table = await readParquetFile(join(dir, "validation", firstValidation));
+  await writeParquetFile(result.timelineFile, table.slice(0, data.timeline_candidates));
+  // The configs read train/segdense.json; generator.json goes last and marks the output complete.
+  renameSync(join(staging, "segdense.json"), join(dir, "train", "segdense.json"));
+  renameSync(join(staging, "generator.json"), join(dir, "train", "generator.json"));
+  rmSync(staging, { recursive: true, force: true });
+  return result;
+}
