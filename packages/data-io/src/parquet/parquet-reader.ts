@@ -3,26 +3,25 @@ import { DataError } from "@tml/core";
 import * as arrow from "apache-arrow";
 import * as parquetWasm from "parquet-wasm";
 import { openInput, readAt } from "../arrow/local-files.js";
-import { fileBlob } from "./file-blob.js";
+import { type ParquetFooter, parseFooter, singleRowGroupFile } from "./parquet-footer.js";
 import { wasmCall } from "./wasm-call.js";
 
 const MAGIC = "PAR1";
 
 /**
  * An open Parquet file read one row group at a time: only the footer and the row group being read
- * are in memory. Reads go through parquet-wasm's async reader over positional file reads; results
- * come back as Arrow record batches. Call `close()` when done.
+ * are in memory. Each row group's bytes are read from disk and handed to parquet-wasm's
+ * synchronous reader as a one-row-group file with a rewritten footer (its async reader panics
+ * uncatchably on corrupt pages). Call `close()` when done.
  */
 export class ParquetReader {
   private constructor(
     /** The file's path, named in every error. */
     readonly path: string,
     private readonly handle: FileHandle,
-    private readonly file: parquetWasm.ParquetFile,
+    private readonly footer: ParquetFooter,
     /** The file's Arrow schema (all columns). */
     readonly schema: arrow.Schema,
-    /** Rows in each row group, in file order. */
-    readonly rowGroupRows: readonly number[],
   ) {}
 
   /** Opens `path`: NotFoundError when it is missing, DataError when it is not valid Parquet. */
@@ -31,38 +30,56 @@ export class ParquetReader {
     try {
       const size = (await handle.stat()).size;
       await checkMagic(handle, size, path);
-      const file = await wasmCall(path, "read the footer of", () =>
-        parquetWasm.ParquetFile.fromFile(fileBlob(handle, 0, size) as unknown as Blob),
+      const footerLength = new DataView((await readAt(handle, size - 8, 4)).buffer).getUint32(
+        0,
+        true,
       );
+      if (footerLength > size - 12) {
+        throw new DataError(
+          `${path}: its footer claims ${footerLength} bytes, more than the file holds (truncated?).`,
+          {
+            details: { file: path },
+          },
+        );
+      }
+      const footerStart = size - 8 - footerLength;
+      const footerBytes = await readAt(handle, footerStart, footerLength);
+      let footer: ParquetFooter;
+      try {
+        footer = parseFooter(footerBytes, footerStart);
+      } catch (error) {
+        throw new DataError(
+          `${path}: the Parquet footer is corrupt (${(error as Error).message}); rewrite the file.`,
+          {
+            cause: error,
+            details: { file: path },
+          },
+        );
+      }
       const schema = await wasmCall(path, "read the schema of", () => {
-        const ipc = file.schema().intoIPCStream();
+        const ipc = parquetWasm.readSchema(singleRowGroupFile(footer)).intoIPCStream();
         return arrow.tableFromIPC(ipc).schema;
       });
-      const rowGroupRows = await wasmCall(path, "read the row groups of", () => {
-        const metadata = file.metadata();
-        const rows = metadata.rowGroups().map((group) => {
-          const count = group.numRows();
-          group.free();
-          return count;
-        });
-        metadata.free();
-        return rows;
-      });
-      return new ParquetReader(path, handle, file, schema, rowGroupRows);
+      return new ParquetReader(path, handle, footer, schema);
     } catch (error) {
       await handle.close();
       throw error;
     }
   }
 
+  /** Rows in each row group, in file order. */
+  get rowGroupRows(): number[] {
+    return this.footer.rowGroups.map((group) => group.numRows);
+  }
+
   /** Total rows in the file. */
   get numRows(): number {
-    return this.rowGroupRows.reduce((sum, rows) => sum + rows, 0);
+    return this.footer.rowGroups.reduce((sum, group) => sum + group.numRows, 0);
   }
 
   /** Number of row groups. */
   get numRowGroups(): number {
-    return this.rowGroupRows.length;
+    return this.footer.rowGroups.length;
   }
 
   /**
@@ -86,8 +103,8 @@ export class ParquetReader {
   /** Reads row group `index` (only `columns`, when given) as Arrow record batches. */
   async readRowGroup(index: number, columns?: readonly string[]): Promise<arrow.RecordBatch[]> {
     this.projectSchema(columns);
-    const rows = this.rowGroupRows[index];
-    if (rows === undefined) {
+    const range = this.footer.rowGroups[index];
+    if (range === undefined) {
       throw new DataError(
         `${this.path} has ${this.numRowGroups} row groups; ${index} is out of range.`,
         {
@@ -95,30 +112,41 @@ export class ParquetReader {
         },
       );
     }
-    if (rows === 0) return [];
-    const options: parquetWasm.ReaderOptions = { rowGroups: [index], batchSize: rows };
-    if (columns !== undefined) options.columns = [...columns];
-    const table = await wasmCall(this.path, `read row group ${index} of`, () =>
-      this.file.read(options),
-    );
+    if (range.numRows === 0) return [];
+    const data = await readAt(this.handle, range.start, range.end - range.start);
+    if (data.length !== range.end - range.start) {
+      throw new DataError(`${this.path}: row group ${index} is cut short (truncated file?).`, {
+        details: { file: this.path },
+      });
+    }
+    const file = singleRowGroupFile(this.footer, index, data);
     return wasmCall(this.path, `decode row group ${index} of`, () => {
-      // The projected table's own schema lists every column (parquet-wasm 0.7); its record
-      // batches are right, so convert them one by one.
+      // parquet-wasm's sync reader ignores `columns`: decode all, then select.
+      const table = parquetWasm.readParquet(file, { batchSize: range.numRows });
       const parts = table.recordBatches();
       table.free();
       const batches: arrow.RecordBatch[] = [];
+      let rows = 0;
       for (const part of parts) {
         for (const batch of arrow.tableFromIPC(part.intoIPCStream()).batches) {
+          rows += batch.numRows;
           batches.push(columns === undefined ? batch : inOrder(batch, columns));
         }
+      }
+      if (rows !== range.numRows) {
+        throw new DataError(
+          `${this.path}: row group ${index} decoded ${rows} rows, its footer says ${range.numRows}.`,
+          {
+            details: { file: this.path },
+          },
+        );
       }
       return batches;
     });
   }
 
-  /** Releases the file handle and the wasm-side reader. */
+  /** Releases the file handle. */
   async close(): Promise<void> {
-    this.file.free();
     await this.handle.close();
   }
 }
