@@ -1,4 +1,4 @@
-import { atMostOneOf } from "@tml/core";
+import { trainingConfigSchema } from "@tml/core";
 import { z } from "zod";
 import { optimizerConfigSchema } from "./optimizer-config.js";
 
@@ -104,24 +104,6 @@ export const modelConfigSchema = z
     });
   });
 
-/** Core training settings (the original's `TrainingConfig`, §2.1) plus a seed. */
-export const trainingConfigSchema = z
-  .strictObject({
-    save_dir: z.string().default("/tmp/model"),
-    num_train_steps: z.number().int().positive().default(10000),
-    initial_checkpoint_dir: z.string().nullish(),
-    checkpoint_every_n: z.number().int().positive().default(1000),
-    checkpoint_max_to_keep: z.number().int().positive().nullish(),
-    train_log_every_n: z.number().int().positive().default(1000),
-    num_eval_steps: z.number().int().default(16384),
-    eval_log_every_n: z.number().int().positive().default(5000),
-    eval_timeout_in_s: z.number().positive().default(3600),
-    gradient_accumulation: z.number().int().nullish(),
-    num_epochs: z.number().int().positive().default(1),
-    seed: z.number().int().default(0),
-  })
-  .superRefine(atMostOneOf(["initial_checkpoint_dir"]));
-
 /** Filtered link-prediction evaluation (an extension; the original has none, §4.9). */
 export const evaluationConfigSchema = z.strictObject({
   /** Edges to rank (Parquet glob); default `validation_data.data_root`. */
@@ -142,6 +124,8 @@ export const twhinConfigSchema = z.strictObject({
     })
     .default({ enable_tensorfloat32: false, enable_amp: false }),
   training: trainingConfigSchema.default(() => trainingConfigSchema.parse({})),
+  /** Seed of initialisation, shuffling and negative sampling (an extension). */
+  seed: z.number().int().default(0),
   model: modelConfigSchema,
   train_data: dataConfigSchema,
   validation_data: dataConfigSchema,

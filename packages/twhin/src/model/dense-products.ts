@@ -50,11 +50,12 @@ function transpose(src: Float32Array, rows: number, cols: number, scratch: Float
   return out;
 }
 
+// The download happens outside tf.tidy: tidy walks a returned typed array element by element.
 function matMul(x: Float32Array, xr: number, xc: number, y: Float32Array, yc: number): Float32Array {
-  return tf.tidy(() => {
-    const product = tf.matMul(tf.tensor2d(x, [xr, xc]), tf.tensor2d(y, [xc, yc]));
-    return product.dataSync() as Float32Array;
-  });
+  const product = tf.tidy(() => tf.matMul(tf.tensor2d(x, [xr, xc]), tf.tensor2d(y, [xc, yc])));
+  const values = product.dataSync() as Float32Array;
+  product.dispose();
+  return values;
 }
 
 /**

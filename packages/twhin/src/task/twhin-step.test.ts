@@ -26,7 +26,7 @@ function checkGradients(options: TinyConfigOptions): void {
   const loss = () => step.computeGradients(batch, new Rng(5));
   loss();
   const analytic = new Map<string, number>();
-  model.tables.forEach((table, t) => {
+  model.tables.forEach((_, t) => {
     const grads = step.tableGrads[t]!;
     for (let s = 0; s < grads.count; s++) {
       for (let d = 0; d < model.dim; d++) analytic.set(`${t}:${grads.rowIds[s]! * model.dim + d}`, grads.grads[s * model.dim + d]!);

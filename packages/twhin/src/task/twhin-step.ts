@@ -93,7 +93,7 @@ export class TwhinStep {
     this.scores = pair(b * this.width);
     this.grad = pair(b * this.width);
     this.sampled = [new Int32Array(b * n), new Int32Array(b * n)];
-    this.perm = new Int32Array(b);
+    this.perm = new Int32Array(Math.max(b, model.relations.length + 1));
     const m = Math.max(n, k, 1);
     this.cRows = new Float32Array(m * dim);
     this.dC = new Float32Array(m * dim);
