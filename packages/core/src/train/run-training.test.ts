@@ -268,6 +268,7 @@ describe("runTraining", () => {
             expect(event.examplesPerSecond).toBeCloseTo(event.stepsPerSecond * 8, 6);
             expect(Number.isFinite(event.loss)).toBe(true);
             expect(event.metrics["lr"]).toBeGreaterThanOrEqual(0);
+            expect(event.tensors).toBe(tf.memory().numTensors);
           },
           onCheckpoint: (event) => {
             checkpoints.push(event.step);

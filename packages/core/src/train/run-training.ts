@@ -1,3 +1,4 @@
+import * as tf from "@tensorflow/tfjs-core";
 import { NumericError, TmlError } from "../errors/index.js";
 import type { Logger } from "../logging/index.js";
 import { pruneCheckpoints, saveCheckpoint } from "./checkpoint-store.js";
@@ -176,13 +177,14 @@ export async function runTraining<Batch>(
       });
       if (step % config.train_log_every_n === 0 || step === total) {
         const rates = window.flush(performance.now());
-        const event = { step, walltimeS: walltime(), ...rates };
+        const event = { step, walltimeS: walltime(), tensors: tf.memory().numTensors, ...rates };
         logger?.info("train", {
           step,
           loss: rates.loss,
           steps_per_s: rates.stepsPerSecond,
           examples_per_s: rates.examplesPerSecond,
           walltime_s: event.walltimeS,
+          tensors: event.tensors,
           ...rates.metrics,
         });
         await emit("onLog", event);
