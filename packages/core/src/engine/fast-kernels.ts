@@ -2,6 +2,7 @@ import { getKernel, registerKernel, unregisterKernel } from "@tensorflow/tfjs-co
 import { identityConfig } from "./kernels/identity.js";
 import { leadingReduceConfigs } from "./kernels/leading-reduce.js";
 import { matMulKernelConfigs } from "./kernels/mat-mul-kernels.js";
+import { splitVConfig } from "./kernels/split-v.js";
 import { capturedStockKernels, captureStockKernel } from "./kernels/stock-kernels.js";
 import { tileConfig } from "./kernels/tile.js";
 import { unsortedSegmentSumConfig } from "./kernels/unsorted-segment-sum.js";
@@ -67,6 +68,7 @@ export function registerFastKernels(options: FastKernelOptions = {}): FastKernel
     unsortedSegmentSumConfig,
     tileConfig,
     identityConfig,
+    splitVConfig,
     ...leadingReduceConfigs,
   ];
   for (const config of configs) {

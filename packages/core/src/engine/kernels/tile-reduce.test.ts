@@ -22,7 +22,7 @@ async function both(
   return [result[0], expected, result[1]];
 }
 
-describe("wasm Tile and leading-axis Sum/Mean", () => {
+describe("wasm Tile, leading-axis Sum/Mean and SplitV", () => {
   beforeAll(async () => {
     prepareWasmBackend();
     registerFastKernels();
@@ -119,6 +119,42 @@ describe("wasm Tile and leading-axis Sum/Mean", () => {
       }
     },
   );
+
+  it.each([
+    [[4, 10], [3, 7], 1],
+    [[4, 10], 2, 1],
+    [[6, 3, 2], [1, 5], 0],
+    [[2, 6, 5], [2, -1, 1], 1],
+  ])("split of %j into %j along axis %i matches the cpu backend", async (shape, sizes, axis) => {
+    const values = random(shape.reduce((a, b) => a * b, 1));
+    await tf.setBackend("cpu");
+    const expected = tf.tidy(() =>
+      tf
+        .split(tf.tensor(values, shape), sizes, axis)
+        .map((t) => [t.shape, Array.from(t.dataSync())]),
+    );
+    await tf.setBackend("wasm");
+    const actual = tf.tidy(() =>
+      tf
+        .split(tf.tensor(values, shape), sizes, axis)
+        .map((t) => [t.shape, Array.from(t.dataSync())]),
+    );
+    expect(actual).toEqual(expected);
+  });
+
+  it("split of a hand-worked [[1,2,3],[4,5,6]] into widths 1 and 2", () => {
+    const [left, right] = tf.split(
+      tf.tensor2d([
+        [1, 2, 3],
+        [4, 5, 6],
+      ]),
+      [1, 2],
+      1,
+    );
+    expect(Array.from(left!.dataSync())).toEqual([1, 4]);
+    expect(Array.from(right!.dataSync())).toEqual([2, 3, 5, 6]);
+    tf.dispose([left!, right!]);
+  });
 
   it("leaks no tensors over repeated calls", () => {
     const x = tf.tensor2d(random(32 * 8), [32, 8]);
