@@ -1,22 +1,14 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { DataError } from "@tml/core";
 import * as arrow from "apache-arrow";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { scratchDirs } from "../generators/__fixtures__/scratch.js";
 import { writeParquetFile } from "../parquet/index.js";
 import { readEmbeddingTable } from "./embedding-file.js";
 import { main } from "./main.js";
 
-const dirs: string[] = [];
-const scratch = () => {
-  const dir = mkdtempSync(join(tmpdir(), "tml-emb-"));
-  dirs.push(dir);
-  return dir;
-};
-afterAll(() => {
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
+const scratch = scratchDirs("tml-emb-");
 
 async function writeEmbeddings(path: string, ids: number[], vectors: number[][]): Promise<void> {
   const dim = vectors[0]!.length;

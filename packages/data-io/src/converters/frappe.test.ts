@@ -1,23 +1,15 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DataError } from "@tml/core";
 import { sharedDataDir } from "@tml/core/testing";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { scratchDirs } from "../generators/__fixtures__/scratch.js";
 import { readParquetFile } from "../parquet/index.js";
 import { duckdbRows } from "./__fixtures__/duckdb.js";
 import { convertCtrFiles } from "./ctr-converter.js";
 import { convertFrappe, FRAPPE_FIELDS } from "./frappe.js";
 
-const dirs: string[] = [];
-const scratch = () => {
-  const dir = mkdtempSync(join(tmpdir(), "tml-ctr-"));
-  dirs.push(dir);
-  return dir;
-};
-afterAll(() => {
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
+const scratch = scratchDirs("tml-ctr-");
 const data = sharedDataDir();
 const FIELDS = [
   { name: "user", range: [0, 9] as [number, number] },

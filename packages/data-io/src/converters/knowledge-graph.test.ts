@@ -1,22 +1,14 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DataError, NotFoundError } from "@tml/core";
 import { sharedDataDir } from "@tml/core/testing";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { scratchDirs } from "../generators/__fixtures__/scratch.js";
 import { readParquetFile } from "../parquet/index.js";
 import { duckdbRows } from "./__fixtures__/duckdb.js";
 import { convertKnowledgeGraph } from "./knowledge-graph.js";
 
-const dirs: string[] = [];
-const scratch = () => {
-  const dir = mkdtempSync(join(tmpdir(), "tml-kg-"));
-  dirs.push(dir);
-  return dir;
-};
-afterAll(() => {
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
+const scratch = scratchDirs("tml-kg-");
 const data = sharedDataDir();
 
 function writeKg(dir: string, train: string, valid: string, test: string): void {

@@ -1,22 +1,14 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ConfigError, DataError, NotFoundError } from "@tml/core";
 import { sharedDataDir } from "@tml/core/testing";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { scratchDirs } from "../generators/__fixtures__/scratch.js";
 import { readParquetFile } from "../parquet/index.js";
 import { duckdbRows } from "./__fixtures__/duckdb.js";
 import { convertMovielens } from "./movielens.js";
 
-const dirs: string[] = [];
-const scratch = () => {
-  const dir = mkdtempSync(join(tmpdir(), "tml-ml-"));
-  dirs.push(dir);
-  return dir;
-};
-afterAll(() => {
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
+const scratch = scratchDirs("tml-ml-");
 const data = sharedDataDir();
 
 function writeTiny(dir: string, base: string, test: string): void {

@@ -1,18 +1,15 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ConfigError, Rng } from "@tml/core";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { readParquetFile } from "../parquet/index.js";
+import { scratchDirs } from "./__fixtures__/scratch.js";
 import { edgeTable } from "./graph-descriptor.js";
 import { GraphSampler, NodeLayout } from "./graph-sampler.js";
 import { twitterGraphSpec, validateGraphSpec } from "./graph-spec.js";
 import { writeGraph } from "./graph-writer.js";
 
-const dirs: string[] = [];
-afterAll(() => {
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
+const scratch = scratchDirs("tml-graph-");
 
 describe("NodeLayout", () => {
   it("is a bijection whose communities partition the ids", () => {
@@ -99,8 +96,7 @@ describe("GraphSampler", () => {
 
 describe("writeGraph", () => {
   it("writes shards, communities and graph.json that agree with each other", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "tml-graph-"));
-    dirs.push(dir);
+    const dir = scratch();
     const spec = twitterGraphSpec({ users: 300, tweets: 200, edges: 2500, communities: 4 });
     const descriptor = await writeGraph(dir, spec, {
       seed: 3,
@@ -122,8 +118,7 @@ describe("writeGraph", () => {
     ]);
     const communities = await readParquetFile(join(dir, "communities", "user.parquet"));
     expect(communities.numRows).toBe(300);
-    const again = mkdtempSync(join(tmpdir(), "tml-graph-"));
-    dirs.push(again);
+    const again = scratch();
     await writeGraph(again, spec, { seed: 3, shardEdges: 1000, testFraction: 0.1 });
     const first = await readParquetFile(join(again, descriptor.splits.train!.files[0]!.path));
     const original = await readParquetFile(join(dir, descriptor.splits.train!.files[0]!.path));

@@ -1,23 +1,15 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ConfigError } from "@tml/core";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { readParquetFile } from "../parquet/index.js";
 import { HOME_RECAP_2022_SEGDENSE, iterateTfRecordBatches } from "../tfrecord/index.js";
+import { scratchDirs } from "./__fixtures__/scratch.js";
 import { RankerGenerator } from "./ranker-generator.js";
 import { writeRankerData } from "./ranker-writer.js";
 import { RECAP_TASK_DEFAULTS } from "./recap-tasks.js";
 
-const dirs: string[] = [];
-const scratch = () => {
-  const dir = mkdtempSync(join(tmpdir(), "tml-ranker-"));
-  dirs.push(dir);
-  return dir;
-};
-afterAll(() => {
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
+const scratch = scratchDirs("tml-ranker-");
 
 describe("writeRankerData", () => {
   it("writes full-layout segdense shards that read back with the same values", async () => {
