@@ -15,6 +15,12 @@ export {
   evaluateHeavyRankerRun,
   type HeavyRankerEvaluation,
 } from "./pipeline/evaluate-heavy-ranker.js";
+export {
+  type EvaluateTwhinRunOptions,
+  evaluateTwhinRun,
+  type TwhinEvaluation,
+} from "./pipeline/evaluate-twhin.js";
+export { type EmbeddingMatrix, nearestNeighbours } from "./pipeline/nearest-neighbours.js";
 export { type RankRunOptions, type RankRunResult, rankRun } from "./pipeline/rank-run.js";
 export { locateRun, type RunLocation } from "./pipeline/run-location.js";
 export {

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { readMetricsLog } from "@tml/core";
 import { beforeAll, describe, expect, it } from "vitest";
-import { FIXTURES, writeTinyRankerData } from "./__fixtures__/tiny-data.js";
+import { FIXTURES, writeTinyRankerData } from "../../evaluator/src/__fixtures__/tiny-data.js";
 import { main } from "./cli.js";
 
 function capture() {

@@ -1,7 +1,15 @@
 import { copyFileSync, mkdirSync, mkdtempSync, renameSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import {
+  configToYaml,
+  createLogger,
+  metricsLogCallbacks,
+  prepareRunDirectory,
+  writeFileAtomic,
+} from "@tml/core";
 import { writeRankerData } from "@tml/data-io";
+import { loadRecapConfig, trainHeavyRanker } from "@tml/heavy-ranker";
 
 /** The tiny feature layout of tiny-heavy-ranker.yaml. */
 export const TINY_LAYOUT = { continuous: 8, binary: 4, discrete: 2, embedding: 4 };
@@ -36,4 +44,25 @@ export async function writeTinyRankerData(seed = 3): Promise<string> {
   }
   copyFileSync(join(all, "segdense.json"), join(dir, "train", "segdense.json"));
   return dir;
+}
+
+/**
+ * A trained tiny Heavy Ranker in a trainer-style run directory (run.json, config.yaml,
+ * metrics.jsonl, checkpoints/, model.safetensors), as `trainer heavy-ranker` leaves it.
+ */
+export async function trainTinyRun(dataDir: string, out: string, steps = 12): Promise<string> {
+  process.env.TML_TINY_DATA = dataDir;
+  const config = loadRecapConfig(join(FIXTURES, "tiny-heavy-ranker.yaml"));
+  const run = prepareRunDirectory(out, { kind: "heavy-ranker", resume: false });
+  writeFileAtomic(run.configFile, configToYaml(config));
+  await trainHeavyRanker({
+    config,
+    outDir: run.root,
+    device: "cpu",
+    maxSteps: steps,
+    evalEveryN: 4,
+    logger: createLogger({ level: "silent" }),
+    callbacks: metricsLogCallbacks(run.metricsFile),
+  });
+  return run.root;
 }

@@ -86,7 +86,8 @@ export async function evaluateHeavyRankerRun(
   const curves = location.metricsFile
     ? trainingCurvesSection(readMetricsLog(location.metricsFile), "heavy-ranker")
     : undefined;
-  const sections = curves ? [curves, ...taskSections] : taskSections;
+  const [table, ...plots] = taskSections;
+  const sections = [table as ReportSection, ...(curves ? [curves] : []), ...plots];
   const out = options.out ?? join(location.root ?? ".", "evaluation");
   const metricsJson = join(out, "metrics.json");
   writeFileAtomic(

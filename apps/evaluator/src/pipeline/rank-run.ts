@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import {
   createLogger,
@@ -58,10 +59,14 @@ export async function rankRun(options: RankRunOptions): Promise<RankRunResult> {
   }
   const loaded = loadRecapConfig(configFile);
   // One batch of all candidates: the eval pass drops a short last batch.
+  if (!existsSync(options.candidates)) {
+    throw new NotFoundError(`evaluator rank: candidates file ${options.candidates} does not exist`);
+  }
   const rows = await countParquetRows(options.candidates).catch((cause: unknown) => {
-    throw new NotFoundError(`evaluator rank: cannot read candidates ${options.candidates}`, {
-      cause,
-    });
+    throw new DataError(
+      `evaluator rank: ${options.candidates} is not a readable Parquet file (${(cause as Error).message.split("\n")[0]})`,
+      { cause },
+    );
   });
   if (rows === 0) throw new DataError(`evaluator rank: ${options.candidates} holds no candidates`);
   const data = { ...loaded.train_data, inputs: options.candidates, global_batch_size: rows };

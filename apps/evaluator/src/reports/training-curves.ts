@@ -6,6 +6,9 @@ import {
   type Series,
 } from "@tml/core";
 
+// Counts and rates that do not change with training are not plotted.
+const SKIPPED_FAMILIES = new Set(["eval_examples", "ctr", "pctr"]);
+
 function plotName(text: string): string {
   return text.replace(/[^\w-]+/g, "_");
 }
@@ -40,7 +43,7 @@ export function trainingCurvesSection(
       if (!Number.isFinite(value)) continue;
       const slash = name.indexOf("/");
       const family = slash < 0 ? name : name.slice(0, slash);
-      const series = slash < 0 ? name : name.slice(slash + 1);
+      const series = (slash < 0 ? name : name.slice(slash + 1)).replace(/^recap\.engagement\./, "");
       const group = families.get(family) ?? new Map();
       const points = group.get(series) ?? { x: [], y: [] };
       points.x.push(record.step);
@@ -50,7 +53,7 @@ export function trainingCurvesSection(
     }
   }
   for (const [family, group] of families) {
-    if (family === "eval_examples" || family === "ctr") continue;
+    if (SKIPPED_FAMILIES.has(family)) continue;
     const series: Series[] = [...group].map(([name, points]) => ({ name, ...points }));
     if (series.every((s) => s.x.length < 2)) continue;
     plots.push({

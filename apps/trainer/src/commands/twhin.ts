@@ -1,10 +1,75 @@
-import { UsageError } from "@tml/core";
-import type { CliIo } from "evaluator";
+import { createLogger, loadConfigFile, selectEngine } from "@tml/core";
+import { trainTwhin, twhinConfigSchema } from "@tml/twhin";
+import { type CliIo, parseFlags, requiredString } from "evaluator";
+import { exportEmbeddings } from "../pipeline/export-embeddings.js";
+import {
+  COMMON_FLAGS,
+  COMMON_HELP,
+  commonOptions,
+  libraryLogLevel,
+  printHelpIfAsked,
+} from "./common.js";
+import { startRunOutputs } from "./run-outputs.js";
 
 /** `trainer twhin --help`. */
-export const TWHIN_HELP = `trainer twhin --config FILE [options]`;
+export const TWHIN_HELP = `trainer twhin --config FILE [options]
 
-/** `trainer twhin`. */
-export async function twhinCommand(_argv: readonly string[], _io: CliIo): Promise<number> {
-  throw new UsageError("trainer twhin: pending");
+Trains TwHIN heterogeneous-graph embeddings (one table per entity type, a translation operator per
+relation, negatives sampled in-batch and from the tables) from a YAML config, checkpoints every
+training.checkpoint_every_n steps, and exports every table as Parquet (id, embedding).
+
+  --config FILE          TwHIN YAML config (strict keys; model, train_data, validation_data, training)
+${COMMON_HELP}
+
+Outputs (in --out, default training.save_dir): config.yaml, metrics.jsonl, events/twhin (TensorBoard),
+checkpoints/<step>, export/<table>.parquet.`;
+
+/** `trainer twhin`: loads the config, trains through @tml/twhin's `trainTwhin`, exports the tables. */
+export async function twhinCommand(argv: readonly string[], io: CliIo): Promise<number> {
+  const command = "trainer twhin";
+  const flags = parseFlags(command, argv, { ...COMMON_FLAGS, config: { type: "string" } });
+  if (printHelpIfAsked(flags, TWHIN_HELP, io)) return 0;
+  const options = commonOptions(command, flags);
+  const overrides = [...options.overrides];
+  if (options.seed !== undefined) overrides.push(`training.seed=${options.seed}`);
+  const config = loadConfigFile(twhinConfigSchema, requiredString(command, flags, "config"), {
+    overrides,
+  });
+  const logger = createLogger({ name: "twhin", level: libraryLogLevel(options) });
+  const engine = await selectEngine({ device: options.device, logger, gradients: false });
+  io.stderr(`engine: ${engine.label} (${engine.reason})\n`);
+  const totalSteps = options.maxSteps ?? config.training.num_train_steps;
+  const { run, callbacks } = await startRunOutputs({
+    kind: "twhin",
+    label: "twhin",
+    out: options.out ?? config.training.save_dir,
+    resume: options.resume,
+    config,
+    totalSteps,
+    io,
+  });
+  const result = await trainTwhin({
+    config,
+    outDir: run.checkpointsDir,
+    device: options.device,
+    maxSteps: totalSteps,
+    resume: true,
+    logger,
+    callbacks,
+    ...(io.signal ? { signal: io.signal } : {}),
+  });
+  if (result.status === "aborted") {
+    io.stderr(`stopped at step ${result.step}; continue with --resume --out ${run.root}\n`);
+    return 130;
+  }
+  const exported = await exportEmbeddings(run.exportDir, result.model.tables);
+  io.stdout(`twhin ${result.status.replace("_", " ")} at step ${result.step}\n`);
+  io.stdout(`run directory:   ${run.root}\n`);
+  io.stdout(`resolved config: ${run.configFile}\n`);
+  io.stdout(`metrics:         ${run.metricsFile}\n`);
+  io.stdout(`tensorboard:     tensorboard --logdir ${run.eventsDir}\n`);
+  io.stdout(`checkpoint:      ${result.lastCheckpoint ?? "(none)"}\n`);
+  io.stdout(`embeddings:      ${exported.join(", ")}\n`);
+  io.stdout(`evaluate:        evaluator twhin --checkpoint ${run.root}\n`);
+  return 0;
 }

@@ -1,5 +1,14 @@
-import type { Logger, ReportSection } from "@tml/core";
-import type { CliIo, LinkPredictionSummary, NeighbourList } from "evaluator";
+import { join } from "node:path";
+import { type Logger, parseConfig, type ReportSection } from "@tml/core";
+import { trainTwhin, twhinConfigSchema } from "@tml/twhin";
+import {
+  type CliIo,
+  evaluateTwhinRun,
+  type LinkPredictionSummary,
+  type NeighbourList,
+} from "evaluator";
+import { startRunOutputs } from "../commands/run-outputs.js";
+import { exportEmbeddings } from "./export-embeddings.js";
 import type { UserEmbeddings } from "./ranker-data-stage.js";
 
 /** What the TwHIN stage of the main job produced. */
@@ -7,7 +16,7 @@ export interface TwhinStageResult {
   status: "completed" | "aborted";
   /** The TwHIN run directory. */
   root: string;
-  /** Where the embeddings were exported. */
+  /** Where the embeddings were exported (`<table>.parquet`). */
   exportDir: string;
   /** Completed training steps. */
   step: number;
@@ -15,13 +24,13 @@ export interface TwhinStageResult {
   userEmbeddings: UserEmbeddings;
   linkPrediction: LinkPredictionSummary;
   neighbours: NeighbourList[];
-  /** Report sections: training curves, link prediction, nearest neighbours. */
+  /** Report sections: link prediction, nearest neighbours, training curves. */
   sections: ReportSection[];
 }
 
 /** Options of `runTwhinStage`. */
 export interface TwhinStageOptions {
-  /** The main job's `twhin` section (validated by @tml/twhin's schema). */
+  /** The main job's `twhin` section (validated here by @tml/twhin's schema). */
   config: Record<string, unknown>;
   seed: number;
   root: string;
@@ -31,7 +40,68 @@ export interface TwhinStageOptions {
   io: CliIo;
 }
 
-/** Trains, evaluates and exports TwHIN inside the main job. */
+/**
+ * Trains TwHIN on the generated graph (resuming from its checkpoints), exports every table, and
+ * evaluates filtered link prediction on the held-out edges with nearest neighbours of sample users.
+ */
 export async function runTwhinStage(options: TwhinStageOptions): Promise<TwhinStageResult> {
-  throw new Error(`TwHIN stage pending (@tml/twhin exports no training API yet): ${options.root}`);
+  const raw = options.config as { training?: Record<string, unknown> };
+  const config = parseConfig(
+    twhinConfigSchema,
+    { ...raw, training: { ...raw.training, seed: options.seed } },
+    "the main job config's twhin section",
+  );
+  const totalSteps = config.training.num_train_steps;
+  const { run, callbacks } = await startRunOutputs({
+    kind: "twhin",
+    label: "twhin",
+    out: options.root,
+    resume: options.resume,
+    config,
+    totalSteps,
+    io: options.io,
+  });
+  const trained = await trainTwhin({
+    config,
+    outDir: run.checkpointsDir,
+    device: options.device,
+    resume: true,
+    logger: options.logger,
+    callbacks,
+    ...(options.io.signal ? { signal: options.io.signal } : {}),
+  });
+  const tables = trained.model.tables;
+  const user = tables.find((table) => table.name === "user") ?? tables[0];
+  if (!user) throw new Error("TwHIN model has no tables");
+  const userEmbeddings = { values: user.data, dim: user.dim, rows: user.rows };
+  if (trained.status === "aborted") {
+    return {
+      status: "aborted",
+      root: run.root,
+      exportDir: run.exportDir,
+      step: trained.step,
+      userEmbeddings,
+      linkPrediction: { overall: {} },
+      neighbours: [],
+      sections: [],
+    };
+  }
+  await exportEmbeddings(run.exportDir, tables);
+  const evaluation = await evaluateTwhinRun({
+    checkpoint: run.root,
+    out: join(run.root, "evaluation"),
+    device: options.device,
+    logger: options.logger,
+    neighbours: 5,
+  });
+  return {
+    status: "completed",
+    root: run.root,
+    exportDir: run.exportDir,
+    step: trained.step,
+    userEmbeddings,
+    linkPrediction: evaluation.summary,
+    neighbours: evaluation.neighbours,
+    sections: evaluation.sections,
+  };
 }

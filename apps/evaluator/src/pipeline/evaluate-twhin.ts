@@ -1,0 +1,138 @@
+import { join } from "node:path";
+import {
+  createLogger,
+  type Logger,
+  loadConfigFile,
+  type ReportSection,
+  readMetricsLog,
+  UsageError,
+  type WrittenReport,
+  writeFileAtomic,
+  writeReport,
+} from "@tml/core";
+import { evaluateTwhin, loadTwhinModel, twhinConfigSchema } from "@tml/twhin";
+import {
+  type LinkPredictionSummary,
+  linkPredictionSections,
+  type NeighbourList,
+} from "../reports/link-prediction.js";
+import { trainingCurvesSection } from "../reports/training-curves.js";
+import { nearestNeighbours } from "./nearest-neighbours.js";
+import { locateRun } from "./run-location.js";
+
+/** Options of `evaluateTwhinRun`. */
+export interface EvaluateTwhinRunOptions {
+  /** A trainer run directory, its `checkpoints/`, or one checkpoint. */
+  checkpoint: string;
+  /** Edges to rank (Parquet glob or folder; default the config's evaluation / validation data). */
+  data?: string;
+  /** TwHIN config (default: the run's `config.yaml`). */
+  config?: string;
+  overrides?: readonly string[];
+  /** Output directory (default `<run>/evaluation`). */
+  out?: string;
+  /** Rank at most this many edges (default all). */
+  maxEdges?: number;
+  /** Sample entities per table for the nearest-neighbour table (default 5), and k (default 5). */
+  neighbours?: number;
+  device?: string;
+  logger?: Logger;
+}
+
+/** What `evaluateTwhinRun` computed and wrote. */
+export interface TwhinEvaluation {
+  checkpoint: string;
+  edges: number;
+  summary: LinkPredictionSummary;
+  neighbours: NeighbourList[];
+  sections: ReportSection[];
+  out: string;
+  metricsJson: string;
+  report: WrittenReport;
+}
+
+function named(metrics: {
+  mrr: number;
+  mr: number;
+  hits1: number;
+  hits3: number;
+  hits10: number;
+  auc: number;
+}) {
+  return {
+    mrr: metrics.mrr,
+    mr: metrics.mr,
+    "hits@1": metrics.hits1,
+    "hits@3": metrics.hits3,
+    "hits@10": metrics.hits10,
+    auc: metrics.auc,
+  };
+}
+
+/**
+ * Filtered link prediction of a TwHIN checkpoint (@tml/twhin's `evaluateTwhin`: MRR, MR, Hits@k,
+ * sampled AUC, both directions and each alone), nearest neighbours of sample entities, and the
+ * run's training curves: printed by the CLI, written as `metrics.json` and `report.html`.
+ */
+export async function evaluateTwhinRun(options: EvaluateTwhinRunOptions): Promise<TwhinEvaluation> {
+  const location = locateRun(options.checkpoint);
+  const configFile = options.config ?? location.configFile;
+  if (!configFile) {
+    throw new UsageError(
+      `evaluator twhin: ${options.checkpoint} is not inside a trainer run directory (no config.yaml); pass --config.`,
+    );
+  }
+  const config = loadConfigFile(twhinConfigSchema, configFile, {
+    overrides: options.overrides ?? [],
+  });
+  const logger = options.logger ?? createLogger({ name: "evaluator", level: "warn" });
+  const result = await evaluateTwhin({
+    config,
+    checkpoint: location.checkpoint,
+    device: options.device ?? "auto",
+    logger,
+    ...(options.data ? { dataRoot: options.data } : {}),
+    ...(options.maxEdges !== undefined ? { maxEdges: options.maxEdges } : {}),
+  });
+  const summary: LinkPredictionSummary = {
+    overall: named(result.both),
+    perRelation: { "tail (rank rhs)": named(result.tail), "head (rank lhs)": named(result.head) },
+  };
+  const { model } = await loadTwhinModel(config, result.checkpoint);
+  const samples = options.neighbours ?? 5;
+  const neighbours = model.tables.flatMap((table) =>
+    nearestNeighbours(
+      { name: table.name, rows: table.rows, dim: table.dim, values: table.data },
+      Array.from({ length: Math.min(samples, table.rows) }, (_, i) => i),
+      samples,
+    ),
+  );
+  const curves = location.metricsFile
+    ? trainingCurvesSection(readMetricsLog(location.metricsFile), "twhin")
+    : undefined;
+  const sections = [
+    ...linkPredictionSections(summary, neighbours, "twhin"),
+    ...(curves ? [curves] : []),
+  ];
+  const out = options.out ?? join(location.root ?? ".", "evaluation");
+  const metricsJson = join(out, "metrics.json");
+  writeFileAtomic(
+    metricsJson,
+    `${JSON.stringify({ model: "twhin", checkpoint: result.checkpoint, edges: result.edges, ...summary, neighbours }, null, 2)}\n`,
+  );
+  const report = await writeReport(out, {
+    title: "TwHIN evaluation",
+    subtitle: `checkpoint ${result.checkpoint}; ${result.edges} held-out edges ranked in ${result.seconds.toFixed(1)}s`,
+    sections,
+  });
+  return {
+    checkpoint: result.checkpoint,
+    edges: result.edges,
+    summary,
+    neighbours,
+    sections,
+    out,
+    metricsJson,
+    report,
+  };
+}

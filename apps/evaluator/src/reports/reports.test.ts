@@ -1,0 +1,148 @@
+import { describe, expect, it } from "vitest";
+import { formatTable } from "../cli/table.js";
+import { binaryTaskSections, taskMetrics } from "./binary-tasks.js";
+import { linkMetricColumns, linkMetricRows, linkPredictionSections } from "./link-prediction.js";
+import { explainCandidate, rankingSection, rankingTable } from "./ranking.js";
+import { trainingCurvesSection } from "./training-curves.js";
+
+describe("task metrics", () => {
+  it("match hand-computed AUROC, rates and calibration", () => {
+    // Positives at 0.8 and 0.4, negatives at 0.6 and 0.2: 3 of 4 pairs ordered → AUROC 0.75.
+    const metrics = taskMetrics({
+      task: "recap.engagement.is_favorited",
+      predictions: [0.8, 0.6, 0.4, 0.2],
+      labels: [1, 0, 1, 0],
+    });
+    expect(metrics.auroc).toBeCloseTo(0.75, 12);
+    expect(metrics.ctr).toBeCloseTo(0.5, 12);
+    expect(metrics.pctr).toBeCloseTo(0.5, 12);
+    expect(metrics.calibration).toBeCloseTo(1, 12);
+    // Average precision: ranks 1 (P=1) and 3 (P=2/3) → (1 + 2/3) / 2.
+    expect(metrics.pr_auc).toBeCloseTo(5 / 6, 12);
+    // Bins [0.2,0.3) [0.4,0.5) [0.6,0.7) [0.8,0.9): |0.2−0| + |0.4−1| + |0.6−0| + |0.8−1| over 4.
+    expect(metrics.ece).toBeCloseTo((0.2 + 0.6 + 0.6 + 0.2) / 4, 12);
+    // RCE of a model against the 0.5 baseline: 100·(1 − CE/CE0), CE0 = ln 2.
+    const ce = -(Math.log(0.8) + Math.log(0.4) + Math.log(0.4) + Math.log(0.8)) / 4;
+    // core clips probabilities at 1e-7 and averages in float64: agreement to 1e-4 percent.
+    expect(metrics.rce).toBeCloseTo(100 * (1 - ce / Math.LN2), 4);
+  });
+
+  it("build ROC, PR, calibration and histogram plots per task", () => {
+    const { sections, metrics } = binaryTaskSections(
+      [
+        { task: "a", predictions: [0.9, 0.1, 0.7, 0.3], labels: [1, 0, 1, 0] },
+        { task: "b", predictions: [0.2, 0.8, 0.4, 0.6], labels: [1, 0, 1, 0] },
+      ],
+      "hr",
+    );
+    expect(metrics.map((m) => m.auroc)).toEqual([1, 0]);
+    const names = sections.flatMap((s) => s.plots ?? []).map((p) => p.name);
+    expect(names).toEqual(["hr-roc", "hr-pr", "hr-calibration", "hr-scores-a", "hr-scores-b"]);
+    expect(sections[0]?.table?.rows.length).toBe(2);
+  });
+});
+
+describe("training curves", () => {
+  it("plot the loss and one chart per evaluation metric family", () => {
+    const section = trainingCurvesSection(
+      [
+        { kind: "train", step: 2, loss: 0.7, examples_per_second: 100, walltime_s: 1, metrics: {} },
+        {
+          kind: "eval",
+          step: 2,
+          seconds: 0,
+          metrics: { "auroc/a": 0.6, "auroc/b": 0.55, eval_examples: 64 },
+        },
+        { kind: "train", step: 4, loss: 0.6, examples_per_second: 100, walltime_s: 2, metrics: {} },
+        {
+          kind: "eval",
+          step: 4,
+          seconds: 0,
+          metrics: { "auroc/a": 0.7, "auroc/b": 0.6, eval_examples: 64 },
+        },
+      ],
+      "hr",
+    );
+    expect(section?.plots?.map((p) => p.name)).toEqual(["hr-loss", "hr-eval-auroc"]);
+    const data = (section?.plots?.[1]?.spec.data as { values: { series: string }[] }).values;
+    expect(data.map((row) => row.series)).toEqual(["a", "a", "b", "b"]);
+    expect(trainingCurvesSection([], "hr")).toBeUndefined();
+  });
+});
+
+describe("link prediction and ranking sections", () => {
+  it("orders metric columns and explains candidates by their largest terms", () => {
+    const summary = {
+      overall: { auc: 0.9, "hits@10": 0.5, mr: 12, "hits@1": 0.2, mrr: 0.3 },
+      perRelation: { fav: { mrr: 0.4, mr: 8, "hits@1": 0.3, "hits@10": 0.6, auc: 0.95 } },
+      ranks: [1, 2, 10, 100],
+    };
+    expect(linkMetricColumns(summary.overall)).toEqual(["mrr", "mr", "hits@1", "hits@10", "auc"]);
+    expect(linkMetricRows(summary)).toEqual([
+      ["all", 0.3, 12, 0.2, 0.5, 0.9],
+      ["fav", 0.4, 8, 0.3, 0.6, 0.95],
+    ]);
+    const sections = linkPredictionSections(
+      summary,
+      [{ table: "user", id: 3, neighbours: [{ id: 7, score: 0.91 }] }],
+      "twhin",
+    );
+    expect(sections[0]?.plots?.map((p) => p.name)).toEqual([
+      "twhin-hits",
+      "twhin-hits-fav",
+      "twhin-ranks",
+    ]);
+    expect(sections[1]?.table?.rows).toEqual([["user 3", "7: 0.910"]]);
+
+    const rows = [
+      {
+        index: 4,
+        score: 0.5,
+        contributions: {
+          "recap.engagement.is_replied": 0.8,
+          "recap.engagement.is_negative_feedback_v2": -0.4,
+          x: 0.1,
+        },
+      },
+      {
+        index: 1,
+        score: 0.1,
+        contributions: {
+          "recap.engagement.is_replied": 0.1,
+          "recap.engagement.is_negative_feedback_v2": 0,
+          x: 0,
+        },
+      },
+    ];
+    expect(explainCandidate(rows[0] as (typeof rows)[0], 2)).toBe(
+      "is_replied +0.8000, is_negative_feedback_v2 −0.4000",
+    );
+    const table = rankingTable(rows);
+    expect(table.columns).toEqual([
+      "rank",
+      "candidate",
+      "score",
+      "why",
+      "is_replied",
+      "is_negative_feedback_v2",
+      "x",
+    ]);
+    expect(table.rows[1]?.slice(0, 3)).toEqual([2, "1", 0.1]);
+    expect(rankingSection(rows, "t").plots?.map((p) => p.name)).toEqual([
+      "t-top-contributions",
+      "t-scores",
+    ]);
+  });
+
+  it("formats terminal tables", () => {
+    expect(
+      formatTable(
+        ["task", "auroc"],
+        [
+          ["fav", 0.75],
+          ["reply", null],
+        ],
+      ),
+    ).toBe("task    auroc\n-----  ------\nfav    0.7500\nreply       —");
+  });
+});
