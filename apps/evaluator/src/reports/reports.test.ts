@@ -64,7 +64,9 @@ describe("training curves", () => {
       "hr",
     );
     expect(section?.plots?.map((p) => p.name)).toEqual(["hr-loss", "hr-eval-auroc"]);
-    const data = (section?.plots?.[1]?.spec.data as { values: { series: string }[] }).values;
+    const data =
+      (section?.plots?.[1]?.spec.data as { values: { series: string }[] } | undefined)?.values ??
+      [];
     expect(data.map((row) => row.series)).toEqual(["a", "a", "b", "b"]);
     expect(trainingCurvesSection([], "hr")).toBeUndefined();
   });
