@@ -170,7 +170,7 @@ describe("tml-data main", () => {
     expect(converted.code).toBe(0);
     expect(JSON.parse(converted.out)).toMatchObject({
       splits: { train: 1, valid: 1, test: 1 },
-      statistics: { test_triples_with_unseen_entity: 1 },
+      statistics: { test_edges_with_unseen_node: 1 },
     });
     writeFileSync(join(input, "test.txt"), "a\tr\n");
     const bad = await run("convert", "kg", "--in", input, "--out", scratch());

@@ -41,11 +41,11 @@ describe("convertKnowledgeGraph", () => {
     expect(Array.from(test.getChild("rhs")!.toArray())).toEqual([4n, 1n]);
     expect(descriptor.statistics).toMatchObject({
       entities: 5,
-      train_entities: 3,
-      test_triples_with_unseen_entity: 2,
-      test_unseen_entities: 2,
-      test_triples_with_unseen_relation: 1,
-      valid_triples_with_unseen_entity: 0,
+      train_entity_nodes: 3,
+      test_edges_with_unseen_node: 2,
+      test_unseen_nodes: 2,
+      test_edges_with_unseen_relation: 1,
+      valid_edges_with_unseen_node: 0,
     });
     expect(descriptor.relations[1]).toEqual({
       name: "likes",
@@ -76,8 +76,8 @@ describe("convertKnowledgeGraph", () => {
     expect(descriptor.splits.train!.rows).toBe(272_115);
     expect(descriptor.splits.valid!.rows).toBe(17_535);
     expect(descriptor.splits.test!.rows).toBe(20_466);
-    expect(descriptor.statistics!.valid_triples_with_unseen_entity).toBe(9);
-    expect(descriptor.statistics!.test_triples_with_unseen_entity).toBe(28);
+    expect(descriptor.statistics!.valid_edges_with_unseen_node).toBe(9);
+    expect(descriptor.statistics!.test_edges_with_unseen_node).toBe(28);
     // DuckDB, an independent reader, sees the same rows and ranges.
     const [row] = await duckdbRows(
       `SELECT count(*) AS n, min(lhs) AS lo, max(greatest(lhs, rhs)) AS hi, max(rel) AS r FROM read_parquet('${join(output, "edges/train/*.parquet")}')`,
@@ -94,7 +94,7 @@ describe("convertKnowledgeGraph", () => {
       descriptor.splits.valid!.rows,
       descriptor.splits.test!.rows,
     ]).toEqual([86_835, 3_034, 3_134]);
-    expect(descriptor.statistics!.test_triples_with_unseen_entity).toBe(210);
-    expect(descriptor.statistics!.valid_triples_with_unseen_entity).toBe(210);
+    expect(descriptor.statistics!.test_edges_with_unseen_node).toBe(210);
+    expect(descriptor.statistics!.valid_edges_with_unseen_node).toBe(210);
   });
 });

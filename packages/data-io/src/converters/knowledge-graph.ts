@@ -1,12 +1,6 @@
-import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { writeFileAtomic } from "@tml/core";
-import {
-  edgeTable,
-  type GraphDescriptor,
-  writeGraphDescriptor,
-} from "../generators/graph-descriptor.js";
-import { writeParquetFile } from "../parquet/index.js";
+import type { GraphDescriptor } from "../generators/graph-descriptor.js";
+import { type EdgeSplit, writeEdgeGraph } from "./edge-graph-writer.js";
 import { lineError, readTextLines } from "./text-lines.js";
 
 /** Options of `convertKnowledgeGraph`. */
@@ -29,7 +23,7 @@ interface Triples {
  * `entities.json` / `relations.json` (name arrays, index = id); and `graph.json` with one entity
  * table. Ids follow the code-unit order of the names, so they depend on neither file nor row
  * order. Entities and relations seen only in valid/test are kept (LibKGE convention) and counted
- * in `statistics`. A line without exactly three non-empty fields is a DataError naming file:line.
+ * in `statistics` (`writeEdgeGraph`). A line without exactly three non-empty fields is a DataError naming file:line.
  */
 export async function convertKnowledgeGraph(
   inDir: string,
@@ -52,69 +46,21 @@ export async function convertKnowledgeGraph(
   const relations = [...relationNames].sort(byCodeUnit);
   const entityId = new Map(entities.map((name, id) => [name, id]));
   const relationId = new Map(relations.map((name, id) => [name, id]));
-  const train = triples.get("train");
-  const trainEntities = new Set([...(train?.heads ?? []), ...(train?.tails ?? [])]);
-  const trainRelations = new Set(train?.relations ?? []);
-  const statistics: Record<string, number> = {
-    entities: entities.length,
-    relations: relations.length,
-    train_entities: trainEntities.size,
-  };
-  const splits: GraphDescriptor["splits"] = {};
-  const perRelation = relations.map(() => ({}) as Record<string, number>);
-  for (const [split, { heads, relations: rels, tails }] of triples) {
-    const rows = heads.length;
-    const lhs = new Float64Array(rows);
-    const rel = new Float64Array(rows);
-    const rhs = new Float64Array(rows);
-    let unseenTriples = 0;
-    let unseenRelationTriples = 0;
-    const unseenEntities = new Set<string>();
-    for (let i = 0; i < rows; i++) {
-      const head = heads[i] as string;
-      const tail = tails[i] as string;
-      lhs[i] = entityId.get(head) as number;
-      rel[i] = relationId.get(rels[i] as string) as number;
-      rhs[i] = entityId.get(tail) as number;
-      const counts = perRelation[rel[i] as number] as Record<string, number>;
-      counts[split] = (counts[split] ?? 0) + 1;
-      if (split === "train") continue;
-      const headUnseen = !trainEntities.has(head);
-      const tailUnseen = !trainEntities.has(tail);
-      if (headUnseen) unseenEntities.add(head);
-      if (tailUnseen) unseenEntities.add(tail);
-      if (headUnseen || tailUnseen) unseenTriples++;
-      if (!trainRelations.has(rels[i] as string)) unseenRelationTriples++;
-    }
-    if (split !== "train") {
-      statistics[`${split}_triples_with_unseen_entity`] = unseenTriples;
-      statistics[`${split}_unseen_entities`] = unseenEntities.size;
-      statistics[`${split}_triples_with_unseen_relation`] = unseenRelationTriples;
-    }
-    const path = join("edges", split, "part-00000.parquet");
-    mkdirSync(join(outDir, "edges", split), { recursive: true });
-    await writeParquetFile(join(outDir, path), edgeTable(lhs, rel, rhs), { compression: "zstd" });
-    splits[split] = { rows, files: [{ path, rows }] };
+  const splits = new Map<string, EdgeSplit>();
+  for (const [split, { heads, relations: names, tails }] of triples) {
+    splits.set(split, {
+      lhs: heads.map((name) => entityId.get(name) as number),
+      rel: names.map((name) => relationId.get(name) as number),
+      rhs: tails.map((name) => entityId.get(name) as number),
+    });
   }
-  writeFileAtomic(join(outDir, "entities.json"), `${JSON.stringify(entities)}\n`);
-  writeFileAtomic(join(outDir, "relations.json"), `${JSON.stringify(relations)}\n`);
-  const descriptor: GraphDescriptor = {
-    format: "tml-graph/1",
-    source: { converter: "@tml/data-io convertKnowledgeGraph", input: inDir, files: splitFiles },
-    tables: [
-      { name: tableName, num_embeddings: entities.length, dictionary_file: "entities.json" },
-    ],
-    relations: relations.map((name, r) => ({
-      name,
-      lhs: tableName,
-      rhs: tableName,
-      edges: perRelation[r] as Record<string, number>,
-    })),
+  return writeEdgeGraph(outDir, {
+    tables: [{ name: tableName, names: entities, dictionaryFile: "entities.json" }],
+    relations: relations.map((name) => ({ name, lhs: tableName, rhs: tableName })),
     splits,
-    statistics,
-  };
-  writeGraphDescriptor(outDir, descriptor);
-  return descriptor;
+    source: { converter: "@tml/data-io convertKnowledgeGraph", input: inDir, files: splitFiles },
+    statistics: { entities: entities.length, relations: relations.length },
+  });
 }
 
 async function readTriples(path: string): Promise<Triples> {
