@@ -1,6 +1,7 @@
 import { DataError, TmlError } from "@tml/core";
 import * as arrow from "apache-arrow";
 import type { ColumnBatch, ColumnSpec } from "./column-batch.js";
+import { checkArrowIpcInWorker } from "./ipc-guard.js";
 import { openInput, writeFileAtomic } from "./local-files.js";
 import { recordBatchToColumns } from "./to-columns.js";
 
@@ -9,6 +10,8 @@ export type ArrowIpcFormat = "file" | "stream";
 
 /** Options of `iterateArrowBatches`. */
 export interface ArrowBatchOptions {
+  /** Skip the sandboxed pre-parse (see `checkArrowIpcInWorker`) for files you produced yourself. */
+  trusted?: boolean;
   /** Columns to keep (default: all); a name the file lacks is a DataError. */
   columns?: string[];
   /** Expected dtype / row length / null default per column. */
@@ -28,10 +31,13 @@ export async function writeArrowFile(
 }
 
 /** Reads a whole Arrow IPC file or stream (the layout is detected) into a table. */
-export async function readArrowFile(path: string): Promise<arrow.Table> {
+export async function readArrowFile(
+  path: string,
+  options: { trusted?: boolean } = {},
+): Promise<arrow.Table> {
   const batches: arrow.RecordBatch[] = [];
   let schema: arrow.Schema | undefined;
-  await readBatches(path, (batch, readerSchema) => {
+  await readBatches(path, options.trusted ?? false, (batch, readerSchema) => {
     schema = readerSchema;
     batches.push(batch);
   });
@@ -51,6 +57,7 @@ export async function* iterateArrowBatches(
   let part = 0;
   let firstRow = 0;
   try {
+    if (!options.trusted) await checkArrowIpcInWorker(path, (await handle.stat()).size);
     const reader = await guard(path, () => arrow.RecordBatchReader.from(handle));
     await guard(path, () => reader.open());
     const names = reader.schema?.fields.map((field) => field.name) ?? [];
@@ -88,10 +95,12 @@ export async function* iterateArrowBatches(
 
 async function readBatches(
   path: string,
+  trusted: boolean,
   visit: (batch: arrow.RecordBatch, schema: arrow.Schema) => void,
 ): Promise<void> {
   const handle = await openInput(path, "Arrow IPC file");
   try {
+    if (!trusted) await checkArrowIpcInWorker(path, (await handle.stat()).size);
     const reader = await guard(path, () => arrow.RecordBatchReader.from(handle));
     await guard(path, () => reader.open());
     if (reader.schema === undefined || reader.schema === null) throw emptyError(path);

@@ -100,6 +100,12 @@ function dataToColumn(data: arrow.Data, spec: ColumnSpec | undefined, context: C
   if (arrow.DataType.isFixedSizeList(type)) {
     const rowLength = type.listSize;
     const child = data.children[0]!;
+    if (child === undefined || child.length < data.length * rowLength) {
+      fail(
+        context,
+        `a fixed-size list of ${data.length} rows × ${rowLength} has fewer values stored (corrupt file?).`,
+      );
+    }
     const leaf = leafValues(child, spec, context, data.length * rowLength);
     let nullCount = leaf.nullCount;
     if (data.nullCount > 0) {
@@ -116,11 +122,24 @@ function dataToColumn(data: arrow.Data, spec: ColumnSpec | undefined, context: C
   }
   if (arrow.DataType.isList(type) || arrow.DataType.isLargeList(type)) {
     const rawOffsets = data.valueOffsets as Int32Array | BigInt64Array;
+    const child = data.children[0]!;
+    if (rawOffsets === undefined || rawOffsets.length < data.length + 1)
+      fail(context, "list offsets are missing or short (corrupt file?).");
     const base = Number(rawOffsets[0]);
     const end = Number(rawOffsets[data.length]);
     const offsets = new Int32Array(data.length + 1);
-    for (let row = 0; row <= data.length; row++) offsets[row] = Number(rawOffsets[row]) - base;
-    const child = data.children[0]!;
+    for (let row = 0; row <= data.length; row++) {
+      offsets[row] = Number(rawOffsets[row]) - base;
+      if (
+        offsets[row]! < (row === 0 ? 0 : offsets[row - 1]!) ||
+        Number(rawOffsets[row]) > child.length
+      ) {
+        fail(
+          context,
+          `list offsets are out of order or past the values at row ${context.firstRow + row} (corrupt file?).`,
+        );
+      }
+    }
     const leaf = leafValues(child.slice(base, end - base), spec, context, end - base);
     // A null list row reads as an empty list, like a missing variable-length feature.
     return {
@@ -150,6 +169,14 @@ function leafValues(
 ): Leaf {
   const type = data.type;
   const length = Math.min(data.length, expectedLength);
+  const stored = arrow.DataType.isBool(type)
+    ? ((data.values as Uint8Array)?.length ?? 0) * 8 - data.offset
+    : ((data.values as ColumnValues | undefined)?.length ?? 0);
+  if (length > 0 && stored < length)
+    fail(
+      context,
+      `holds ${length} values but only ${Math.max(0, stored)} are stored (corrupt file?).`,
+    );
   let dtype: ColumnDType;
   let values: ColumnValues;
   if (arrow.DataType.isFloat(type)) {
