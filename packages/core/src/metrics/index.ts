@@ -17,6 +17,7 @@ export { type LinkPredictionState, linkPredictionMetrics } from "./link-predicti
 export {
   type BinaryBatch,
   checkBatch,
+  computeMetric,
   type Metric,
   type NumericArray,
   type ScalarMetric,

@@ -53,3 +53,16 @@ export function checkBatch(batch: BinaryBatch, metric: string): number {
   }
   return n;
 }
+
+/**
+ * A metric's value over `batches` from a fresh state, e.g. the RCE of one batch alone (the
+ * original's `forward()`).
+ */
+export function computeMetric<State, Input, Value>(
+  metric: Metric<State, Input, Value>,
+  ...batches: Input[]
+): Value {
+  let state = metric.init();
+  for (const batch of batches) state = metric.update(state, batch);
+  return metric.compute(state);
+}

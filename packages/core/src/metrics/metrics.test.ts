@@ -5,18 +5,13 @@ import { aurocMwu } from "./auroc.js";
 import { calibration } from "./calibration.js";
 import { averagePrecision, curvePoints } from "./curves.js";
 import { count, ctr, pctr } from "./label-rates.js";
-import type { BinaryBatch, Metric } from "./metric.js";
+import { type BinaryBatch, computeMetric } from "./metric.js";
 import { precision, recall } from "./precision-recall.js";
 import { nrce, rce } from "./rce.js";
 import { sampledAuc } from "./sampled-auc.js";
 import { stableMean } from "./stable-mean.js";
 
-/** Runs a metric over batches from a fresh state. */
-function evaluate<S, I, V>(metric: Metric<S, I, V>, ...batches: I[]): V {
-  let state = metric.init();
-  for (const batch of batches) state = metric.update(state, batch);
-  return metric.compute(state);
-}
+const evaluate = computeMetric;
 
 const SPEC = { predictions: [0.9, 0.2, 0.6, 0.1], labels: [1, 0, 1, 0] } satisfies BinaryBatch;
 

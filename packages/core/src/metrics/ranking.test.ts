@@ -3,16 +3,12 @@ import { DataError } from "../errors/index.js";
 import { aurocMwu } from "./auroc.js";
 import { ctr } from "./label-rates.js";
 import { linkPredictionMetrics } from "./link-prediction.js";
-import type { Metric } from "./metric.js";
+import { computeMetric } from "./metric.js";
 import { MultiTaskMetrics } from "./multi-task-metrics.js";
 import { hitAtK, positiveRanks, posRanks, reciprocalRank } from "./rank-metrics.js";
 import { stratified } from "./stratify.js";
 
-function evaluate<S, I, V>(metric: Metric<S, I, V>, ...batches: I[]): V {
-  let state = metric.init();
-  for (const batch of batches) state = metric.update(state, batch);
-  return metric.compute(state);
-}
+const evaluate = computeMetric;
 
 const labels = [0, 0, 1, 1, 1];
 

@@ -3,7 +3,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { saveCheckpoint } from "./checkpoint-store.js";
-import { followCheckpoints, isEvaluated, markEvaluated } from "./checkpoint-watch.js";
+import {
+  followCheckpoints,
+  isEvaluated,
+  markEvaluated,
+  waitForEvaluators,
+} from "./checkpoint-watch.js";
 import { evaluateCheckpoints } from "./evaluate-checkpoints.js";
 import type { TaskState } from "./task-state.js";
 import type { EvalContext, TrainTask } from "./train-task.js";
@@ -87,5 +92,19 @@ describe("evaluateCheckpoints", () => {
     expect(again.size).toBe(0);
     await markEvaluated(join(dir, "5"), "train");
     expect(await isEvaluated(join(dir, "5"), "train")).toBe(true);
+  });
+});
+
+describe("waitForEvaluators", () => {
+  it("resolves when every partition's marker appears, false on timeout", async () => {
+    const { path } = await save(4);
+    const options = { pollSeconds: 0.01, timeoutSeconds: 0.5 };
+    const waiting = waitForEvaluators(path, ["validation", "train"], options);
+    await markEvaluated(path, "validation");
+    setTimeout(() => void markEvaluated(path, "train"), 30);
+    expect(await waiting).toBe(true);
+    expect(
+      await waitForEvaluators(path, ["other"], { pollSeconds: 0.01, timeoutSeconds: 0.05 }),
+    ).toBe(false);
   });
 });

@@ -73,3 +73,24 @@ export async function isEvaluated(checkpointPath: string, partition: string): Pr
     () => false,
   );
 }
+
+/**
+ * Waits until every partition has evaluated the checkpoint (its done markers exist), polling,
+ * as the original's `wait_for_evaluators`. Resolves true when all are done, false on timeout or
+ * abort.
+ */
+export async function waitForEvaluators(
+  checkpointPath: string,
+  partitions: readonly string[],
+  options: Omit<FollowCheckpointsOptions, "stopAtStep"> = {},
+): Promise<boolean> {
+  const deadline = Date.now() + (options.timeoutSeconds ?? 1800) * 1000;
+  const pollMs = (options.pollSeconds ?? 10) * 1000;
+  for (;;) {
+    const done = await Promise.all(partitions.map((p) => isEvaluated(checkpointPath, p)));
+    if (done.every(Boolean)) return true;
+    const left = deadline - Date.now();
+    if (left <= 0 || options.signal?.aborted) return false;
+    await sleep(Math.min(pollMs, left), options.signal);
+  }
+}

@@ -22,6 +22,7 @@ export {
   followCheckpoints,
   isEvaluated,
   markEvaluated,
+  waitForEvaluators,
 } from "./checkpoint-watch.js";
 export {
   type EvaluateCheckpointsOptions,
@@ -59,3 +60,9 @@ export type {
   TrainingStatus,
 } from "./training-callbacks.js";
 export { type TrainingConfig, trainingConfigSchema } from "./training-config.js";
+export {
+  meanRowNorm,
+  WEIGHT_REDUCTIONS,
+  type WeightReduction,
+  weightsToLog,
+} from "./weight-logging.js";
