@@ -14,26 +14,29 @@ export async function setUpEngine(device = process.env.TML_DEVICE ?? "cpu") {
 
 /**
  * In-memory dataset: `discrete` Int32Array rows × fields, optional `continuous` Float32Array rows ×
- * C, `labels` Float32Array rows × T. Batches are RecapBatch objects (caller disposes).
+ * C and `binary` rows × Bn, `labels` Float32Array rows × T. Batches are RecapBatch objects (caller disposes).
  */
 export function makeBatch(data, indices, taskNames) {
   const rows = indices.length;
   const fields = data.fields;
   const width = data.continuousWidth ?? 0;
+  const binaryWidth = data.binaryWidth ?? 0;
   const tasks = taskNames.length;
   const discrete = new Int32Array(rows * fields);
   const continuous = new Float32Array(rows * width);
+  const binary = new Float32Array(rows * binaryWidth);
   const labels = new Float32Array(rows * tasks);
   for (let r = 0; r < rows; r++) {
     const source = indices[r];
     discrete.set(data.discrete.subarray(source * fields, (source + 1) * fields), r * fields);
     if (width > 0) continuous.set(data.continuous.subarray(source * width, (source + 1) * width), r * width);
+    if (binaryWidth > 0) binary.set(data.binary.subarray(source * binaryWidth, (source + 1) * binaryWidth), r * binaryWidth);
     labels.set(data.labels.subarray(source * tasks, (source + 1) * tasks), r * tasks);
   }
   return {
     size: rows,
     continuous: tf.tensor2d(continuous, [rows, width]),
-    binary: tf.zeros([rows, 0]),
+    binary: tf.tensor2d(binary, [rows, binaryWidth]),
     discrete: tf.tensor2d(discrete, [rows, fields], "int32"),
     labels: tf.tensor2d(labels, [rows, tasks]),
     weights: tf.ones([rows, tasks]),
