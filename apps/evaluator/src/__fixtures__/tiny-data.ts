@@ -21,14 +21,14 @@ export const FIXTURES = new URL(".", import.meta.url).pathname;
  * Writes 512 planted ranker rows with the tiny layout: `train/` (256 rows, segdense.json) and
  * `validation/` (256 rows) from one stream, so they share the hidden model. Returns the directory.
  */
-export async function writeTinyRankerData(seed = 3): Promise<string> {
+export async function writeTinyRankerData(seed = 3, layout = TINY_LAYOUT): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), "tml-tiny-ranker-"));
   const all = join(dir, "all");
   const report = await writeRankerData(all, {
     seed,
     rows: 512,
     shardRows: 256,
-    layout: TINY_LAYOUT,
+    layout,
     users: 64,
     authors: 16,
     calibrationRows: 2000,
