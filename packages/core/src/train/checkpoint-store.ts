@@ -67,6 +67,19 @@ export async function saveCheckpoint(
   return { path, bytes };
 }
 
+/**
+ * Deletes half-written checkpoints (`.tmp-*` directories) that a crashed run left in `saveDir`;
+ * returns their paths. Call only when no other process writes to `saveDir`.
+ */
+export async function removePartialCheckpoints(saveDir: string): Promise<string[]> {
+  const names = await readdir(saveDir).catch(() => [] as string[]);
+  const removed = names
+    .filter((name) => name.startsWith(".tmp-"))
+    .map((name) => join(saveDir, name));
+  for (const path of removed) await rm(path, { recursive: true, force: true });
+  return removed;
+}
+
 /** Deletes all but the newest `maxToKeep` complete checkpoints; returns the removed paths. */
 export async function pruneCheckpoints(saveDir: string, maxToKeep: number): Promise<string[]> {
   const all = await listCheckpoints(saveDir);

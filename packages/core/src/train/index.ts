@@ -14,6 +14,7 @@ export {
   loadCheckpoint,
   loadCheckpointArray,
   pruneCheckpoints,
+  removePartialCheckpoints,
   resolveCheckpoint,
   saveCheckpoint,
 } from "./checkpoint-store.js";

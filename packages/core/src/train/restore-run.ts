@@ -1,5 +1,10 @@
 import type { Logger } from "../logging/index.js";
-import { latestCheckpoint, loadCheckpoint, resolveCheckpoint } from "./checkpoint-store.js";
+import {
+  latestCheckpoint,
+  loadCheckpoint,
+  removePartialCheckpoints,
+  resolveCheckpoint,
+} from "./checkpoint-store.js";
 import type { TrainTask } from "./train-task.js";
 import type { TrainingConfig } from "./training-config.js";
 
@@ -24,6 +29,8 @@ export async function restoreRun<Batch>(
   config: TrainingConfig,
   logger: Logger | undefined,
 ): Promise<RunStart> {
+  const partial = await removePartialCheckpoints(config.save_dir);
+  if (partial.length > 0) logger?.warn("removed half-written checkpoints", { paths: partial });
   const latest = await latestCheckpoint(config.save_dir);
   if (latest && latest.step >= config.num_train_steps) {
     return { startStep: latest.step, walltimeS: 0, restoredFrom: latest.path, finished: true };

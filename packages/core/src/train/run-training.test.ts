@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
@@ -226,11 +226,14 @@ describe("runTraining", () => {
     await expect(runTraining({ task: crashing, data: crash, config: config() })).rejects.toThrow(
       "killed",
     );
+    // A crash during a checkpoint write leaves a temp directory; the next run removes it.
+    await mkdir(join(dir, ".tmp-15-999-abcd"));
     expect((await listCheckpoints(dir)).map((ref) => ref.step)).toEqual([5, 10]);
     const resumed = newTask();
     await runTraining({ task: resumed, data: batches, config: config() });
     expect(resumed.steps[0]).toBe(10);
     expect(resumed.values()).toEqual(straight.values());
+    expect((await readdir(dir)).filter((name) => name.startsWith("."))).toEqual([]);
   });
 
   it("checkpoints on its own cadence, logs on another, evaluates, keeps the newest N", async () => {
