@@ -1,3 +1,4 @@
+import { oneOf } from "@tml/core";
 import { z } from "zod";
 
 /*
@@ -5,22 +6,6 @@ import { z } from "zod";
  * loads unchanged; every object is strict, and the original's one_of groups are refinements, so
  * model code receives a valid config and never re-checks it.
  */
-
-/** Adds an issue unless exactly one (or, with `atMost`, at most one) of `fields` is set. */
-function exclusiveGroup(group: string, fields: readonly string[], atMost = false) {
-  return (value: Record<string, unknown>, context: z.RefinementCtx): void => {
-    const present = fields.filter((field) => value[field] !== null && value[field] !== undefined);
-    if (present.length === 1 || (atMost && present.length === 0)) return;
-    const expected = atMost ? "at most one" : "exactly one";
-    context.addIssue({
-      code: "custom",
-      path: present.length > 1 ? [present[1] as string] : [],
-      message: `${expected} of ${fields.join(" | ")} must be set (one_of group "${group}"), got ${
-        present.length === 0 ? "none" : present.join(", ")
-      }`,
-    });
-  };
-}
 
 const positiveInt = z.number().int().positive();
 
@@ -73,7 +58,7 @@ export const maskBlockConfigSchema = z
     aggregation_size: positiveInt.nullable().default(null),
     input_layer_norm: z.boolean(),
   })
-  .superRefine(exclusiveGroup("aggregation_size", ["reduction_factor", "aggregation_size"]));
+  .superRefine(oneOf(["reduction_factor", "aggregation_size"]));
 
 /** MaskNet: parallel (all blocks see the input) or serial (block k sees block k−1) + optional MLP. */
 export const maskNetConfigSchema = z.strictObject({
@@ -112,9 +97,7 @@ export const taskModelConfigSchema = z
     affine_map: affineMapConfigSchema.nullable().default(null),
     pos_weight: z.number().positive().default(1.0),
   })
-  .superRefine(
-    exclusiveGroup("architecture", ["mlp_config", "dcn_config", "dlrm_config", "mask_net_config"]),
-  );
+  .superRefine(oneOf(["mlp_config", "dcn_config", "dlrm_config", "mask_net_config"]));
 
 /** How towers share computation (§3.7.6). */
 export const multiTaskTypeSchema = z.enum(["share_none", "share_all", "share_partial"]);
@@ -158,7 +141,7 @@ export const featurizationConfigSchema = z
     feature_names_to_concat: z.array(z.enum(["binary"])).default(["binary"]),
   })
   .superRefine(
-    exclusiveGroup("featurization", [
+    oneOf([
       "log1p_abs_config",
       "clip_log1p_abs_config",
       "z_score_log_config",
@@ -192,12 +175,7 @@ const embeddingLearningRateSchema = z
       .default(null),
   })
   .superRefine(
-    exclusiveGroup("lr", [
-      "constant",
-      "linear_ramp_to_constant",
-      "linear_ramp_to_cosine",
-      "piecewise_constant",
-    ]),
+    oneOf(["constant", "linear_ramp_to_constant", "linear_ramp_to_cosine", "piecewise_constant"]),
   );
 
 /** A large (sharded, id-keyed) embedding table; the training entrypoint rejects them (§3.11). */
