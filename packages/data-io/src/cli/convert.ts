@@ -1,10 +1,11 @@
 import { UsageError } from "@tml/core";
 import { convertFrappe } from "../converters/frappe.js";
+import { convertHiggs } from "../converters/higgs.js";
 import { convertKnowledgeGraph } from "../converters/knowledge-graph.js";
 import { convertMovielens, type MovielensSplit } from "../converters/movielens.js";
 import { type CliIo, type ParsedArgs, stringFlag } from "./args.js";
 
-/** `tml-data convert kg|frappe|movielens --in DIR --out DIR`. */
+/** `tml-data convert kg|higgs|frappe|movielens --in DIR --out DIR`. */
 export async function convertCommand(kind: string, args: ParsedArgs, io: CliIo): Promise<void> {
   const command = `convert ${kind}`;
   if (kind !== "kg" && kind !== "frappe" && kind !== "movielens") {
@@ -15,8 +16,9 @@ export async function convertCommand(kind: string, args: ParsedArgs, io: CliIo):
   const input = stringFlag(command, args, "in");
   const out = stringFlag(command, args, "out");
   let summary: object;
-  if (kind === "kg") {
-    const descriptor = await convertKnowledgeGraph(input, out);
+  if (kind === "kg" || kind === "higgs") {
+    const descriptor =
+      kind === "kg" ? await convertKnowledgeGraph(input, out) : await convertHiggs(input, out);
     summary = {
       tables: descriptor.tables,
       relations: descriptor.relations.length,
