@@ -2,12 +2,12 @@ import type { EdgeSet } from "../data/edge-set.js";
 
 /**
  * Known true answers for filtered ranking: for (entity, relation, side) the ids that complete a
- * true edge. Keys are `entity * numRelations + relation`; lists are Int32Arrays.
+ * true edge. Keys are `entity * numRelations + relation`; answers are sets.
  */
 export class FilterIndex {
   private readonly numRelations: number;
-  private readonly tails = new Map<number, number[]>();
-  private readonly heads = new Map<number, number[]>();
+  private readonly tails = new Map<number, Set<number>>();
+  private readonly heads = new Map<number, Set<number>>();
 
   constructor(numRelations: number, edgeSets: EdgeSet[]) {
     this.numRelations = numRelations;
@@ -20,16 +20,16 @@ export class FilterIndex {
   }
 
   /** True tails of (lhs, rel), or true heads of (rhs, rel). */
-  answers(side: "tail" | "head", entity: number, relation: number): readonly number[] {
+  answers(side: "tail" | "head", entity: number, relation: number): ReadonlySet<number> {
     const map = side === "tail" ? this.tails : this.heads;
     return map.get(entity * this.numRelations + relation) ?? EMPTY;
   }
 }
 
-const EMPTY: readonly number[] = [];
+const EMPTY: ReadonlySet<number> = new Set();
 
-function push(map: Map<number, number[]>, key: number, value: number): void {
-  const list = map.get(key);
-  if (list === undefined) map.set(key, [value]);
-  else if (!list.includes(value)) list.push(value);
+function push(map: Map<number, Set<number>>, key: number, value: number): void {
+  const set = map.get(key);
+  if (set === undefined) map.set(key, new Set([value]));
+  else set.add(value);
 }

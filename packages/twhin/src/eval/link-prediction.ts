@@ -23,6 +23,8 @@ export interface LinkPredictionOptions {
   seed?: number;
 }
 
+const NO_ANSWERS: ReadonlySet<number> = new Set();
+
 interface Query {
   side: "tail" | "head";
   edge: number;
@@ -79,7 +81,7 @@ export function evaluateLinkPrediction(
         const r = edges.rel[e]!;
         const target = query.side === "tail" ? edges.rhs[e]! : edges.lhs[e]!;
         const anchor = query.side === "tail" ? edges.lhs[e]! : edges.rhs[e]!;
-        const answers = options.filter?.answers(query.side, anchor, r) ?? [];
+        const answers = options.filter?.answers(query.side, anchor, r) ?? NO_ANSWERS;
         accumulators[query.side].addQuery(scores, i, q, table.rows, target, answers, adjust, rng.int(table.rows));
       }
     }

@@ -37,7 +37,7 @@ export class RankAccumulator {
     stride: number,
     rows: number,
     target: number,
-    filter: readonly number[],
+    filter: Iterable<number>,
     adjust: CandidateAdjustment | null,
     negative: number,
   ): number {

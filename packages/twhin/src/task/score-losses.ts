@@ -55,12 +55,15 @@ export function softmaxRows(rows: ScoreRows, scale: number): number {
     let max = Number.NEGATIVE_INFINITY;
     for (let j = 0; j < width; j++) max = Math.max(max, scores[base + j]!);
     let sum = 0;
-    for (let j = 0; j < width; j++) sum += Math.exp(scores[base + j]! - max);
-    const logSum = max + Math.log(sum);
-    total += logSum - scores[base]!;
     for (let j = 0; j < width; j++) {
-      grad[base + j] = scale * (Math.exp(scores[base + j]! - logSum) - (j === 0 ? 1 : 0));
+      const e = Math.exp(scores[base + j]! - max);
+      grad[base + j] = e;
+      sum += e;
     }
+    total += max + Math.log(sum) - scores[base]!;
+    const normalizer = scale / sum;
+    for (let j = 0; j < width; j++) grad[base + j]! *= normalizer;
+    grad[base]! -= scale;
   }
   return total * scale;
 }

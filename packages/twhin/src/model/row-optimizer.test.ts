@@ -1,0 +1,65 @@
+import { describe, expect, it } from "vitest";
+import { RowAdagrad } from "./row-adagrad.js";
+import { RowAdam } from "./row-adam.js";
+import { RowSgd } from "./row-sgd.js";
+
+// Table of 3 rows x 2 dims; the update touches rows 2 and 0 (in that order), row 1 never.
+const rows = () => Float32Array.from([1, 2, 3, 4, 5, 6]);
+const ids = Int32Array.from([2, 0]);
+const grads = Float32Array.from([0.5, -1, 2, 0]); // row 2: [0.5, -1]; row 0: [2, 0]
+
+describe("row-sparse optimizers (hand-worked values)", () => {
+  it("SGD: w -= lr g on touched rows only", () => {
+    const w = rows();
+    new RowSgd(3, 2).update(w, ids, grads, 2, 0.1);
+    expect(Array.from(w)).toEqual([1 - 0.2, 2, 3, 4, 5 - 0.05, 6 + 0.1].map(Math.fround));
+  });
+
+  it("SGD with momentum keeps a per-row velocity", () => {
+    const w = rows();
+    const sgd = new RowSgd(3, 2, 0.9);
+    sgd.update(w, ids, grads, 2, 0.1);
+    sgd.update(w, ids, grads, 2, 0.1);
+    // v1 = g, v2 = 0.9 g + g = 1.9 g: total step 2.9 * lr * g.
+    expect(w[0]).toBeCloseTo(1 - 0.29 * 2, 6);
+    expect(w[4]).toBeCloseTo(5 - 0.29 * 0.5, 6);
+    expect(w[2]).toBe(3);
+  });
+
+  it("element-wise Adagrad: G += g^2, w -= lr g / (sqrt(G) + eps)", () => {
+    const w = rows();
+    const adagrad = new RowAdagrad(3, 2, { eps: 0, rowwise: false, initialAccumulator: 0 });
+    adagrad.update(w, ids, grads, 2, 0.1);
+    // First step: g / |g| = sign(g); zero gradients leave the weight alone (no 0/0).
+    expect(Array.from(w)).toEqual([0.9, 2, 3, 4, 4.9, 6.1].map(Math.fround));
+    adagrad.update(w, ids, grads, 2, 0.1);
+    expect(w[0]).toBeCloseTo(0.9 - (0.1 * 2) / Math.sqrt(8), 6);
+    expect(Array.from(adagrad.state()["accumulator"]!)).toEqual([8, 0, 0, 0, 0.5, 2]);
+  });
+
+  it("row-wise Adagrad keeps one accumulator per row (mean of g^2)", () => {
+    const w = rows();
+    const adagrad = new RowAdagrad(3, 2, { eps: 1e-10, rowwise: true, initialAccumulator: 0 });
+    adagrad.update(w, ids, grads, 2, 0.1);
+    const g2 = (0.25 + 1) / 2;
+    const g0 = (4 + 0) / 2;
+    expect(Array.from(adagrad.state()["accumulator"]!)).toEqual([g0, 0, g2].map(Math.fround));
+    expect(w[4]).toBeCloseTo(5 - (0.1 * 0.5) / Math.sqrt(g2), 6);
+    expect(w[5]).toBeCloseTo(6 + (0.1 * 1) / Math.sqrt(g2), 6);
+    expect(w[0]).toBeCloseTo(1 - (0.1 * 2) / Math.sqrt(g0), 6);
+  });
+
+  it("lazy Adam: bias-corrected first step moves each touched coordinate by about lr", () => {
+    const w = rows();
+    const adam = new RowAdam(3, 2, { beta1: 0.9, beta2: 0.999, eps: 1e-8 });
+    adam.update(w, ids, grads, 2, 0.01, 1);
+    expect(w[0]).toBeCloseTo(1 - 0.01, 5);
+    expect(w[1]).toBe(2); // zero gradient: m = v = 0, no move
+    expect(w[4]).toBeCloseTo(5 - 0.01, 5);
+    expect(w[5]).toBeCloseTo(6 + 0.01, 5);
+    expect(w[2]).toBe(3);
+    // Second step with the same gradient: m_hat = g, v_hat = g^2 again.
+    adam.update(w, ids, grads, 2, 0.01, 2);
+    expect(w[0]).toBeCloseTo(1 - 0.02, 5);
+  });
+});

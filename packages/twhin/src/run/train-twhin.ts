@@ -1,0 +1,81 @@
+import { type Logger, runTraining, selectEngine, type TrainingCallbacks, type TrainingResult, UsageError, latestCheckpoint } from "@tml/core";
+import type { TwhinConfig } from "../config/twhin-config.js";
+import { EdgeBatches } from "../data/edge-batches.js";
+import { expandGlob, readEdges } from "../data/edge-set.js";
+import { FilterIndex } from "../eval/filter-index.js";
+import { selectProducts } from "../model/dense-products.js";
+import { TwhinModel } from "../model/twhin-model.js";
+import type { EdgeBatch } from "../task/edge-batch.js";
+import { TwhinTask } from "../task/twhin-task.js";
+import { type ConfigSource, resolveConfig } from "./resolve-config.js";
+
+/** Options of `trainTwhin`. */
+export interface TrainTwhinOptions {
+  /** Config object or YAML path. */
+  config: ConfigSource;
+  /** `key.path=value` overrides applied to a YAML config. */
+  overrides?: readonly string[];
+  /** Checkpoint directory; overrides `training.save_dir` (the original's `--save_dir`). */
+  outDir?: string;
+  /** tfjs device for the dense products (`auto` | `cpu` | `wasm` | …). */
+  device?: string;
+  /** Overrides `training.num_train_steps`. */
+  maxSteps?: number;
+  /** Continue from the newest checkpoint in the save dir (default true); false refuses a non-empty one. */
+  resume?: boolean;
+  logger?: Logger;
+  callbacks?: TrainingCallbacks | readonly TrainingCallbacks[];
+  signal?: AbortSignal;
+}
+
+/** What `trainTwhin` returns: the loop's result plus the trained model. */
+export interface TrainTwhinResult extends TrainingResult {
+  model: TwhinModel;
+  config: TwhinConfig;
+  engine: string;
+}
+
+/**
+ * Trains TwHIN embeddings: reads `train_data` edges, initialises (seeded) or resumes from the save
+ * dir / warm-starts from `initial_checkpoint_dir`, and runs core's `runTraining` with checkpoints,
+ * logging (loss, edges/s) and filtered link-prediction evaluation of `validation_data` every
+ * `eval_every_n` steps.
+ */
+export async function trainTwhin(options: TrainTwhinOptions): Promise<TrainTwhinResult> {
+  const config = resolveConfig(options.config, options.overrides);
+  const training = {
+    ...config.training,
+    ...(options.outDir ? { save_dir: options.outDir } : {}),
+    ...(options.maxSteps ? { num_train_steps: options.maxSteps } : {}),
+  };
+  if (options.resume === false && (await latestCheckpoint(training.save_dir))) {
+    throw new UsageError(`${training.save_dir} already holds checkpoints and resume is off; choose another outDir or resume.`, {
+      details: { save_dir: training.save_dir },
+    });
+  }
+  const engine = await selectEngine({ device: options.device ?? "auto", gradients: false, ...(options.logger ? { logger: options.logger } : {}) });
+  const data = config.train_data;
+  const edges = await readEdges(data.data_root, { limit: data.limit, ...(data.offset ? { offset: data.offset } : {}) });
+  const model = new TwhinModel(config.model).initialize(config.seed);
+  const batches = new EdgeBatches(edges, data.per_replica_batch_size, config.seed);
+  let validation: { edges: typeof edges; filter: FilterIndex } | undefined;
+  if (training.eval_every_n) {
+    const held = config.validation_data;
+    const validEdges = await readEdges(held.data_root, { limit: held.limit, ...(held.offset ? { offset: held.offset } : {}) });
+    const extra = await Promise.all((config.evaluation?.filter_roots ?? []).flatMap((root) => expandGlob(root)).map((f) => readEdges(f)));
+    validation = { edges: validEdges, filter: new FilterIndex(model.relations.length, [edges, validEdges, ...extra]) };
+  }
+  const task = new TwhinTask({ model, config, batches, products: selectProducts(), ...(validation ? { validation } : {}) });
+  options.logger?.info("twhin data", { edges: edges.size, tables: model.tables.map((t) => `${t.name}:${t.rows}x${t.dim}`).join(", ") });
+  const result = await runTraining<EdgeBatch>({
+    task,
+    config: training,
+    data: function* () {
+      while (true) yield batches.next();
+    },
+    ...(options.logger ? { logger: options.logger } : {}),
+    ...(options.callbacks ? { callbacks: options.callbacks } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  return { ...result, model, config: { ...config, training }, engine: engine.label };
+}
