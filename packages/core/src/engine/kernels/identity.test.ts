@@ -22,7 +22,7 @@ describe("wasm Identity shares buffers", () => {
     expect(Array.from(y.dataSync())).toEqual([1, 2, 3, 4]);
     const variable = tf.variable(y);
     y.dispose();
-    const doubled = tf.mul(variable, 2);
+    const doubled = tf.mul(variable, 2) as tf.Tensor2D;
     variable.assign(doubled);
     doubled.dispose();
     expect(Array.from(variable.dataSync())).toEqual([2, 4, 6, 8]);

@@ -131,6 +131,22 @@ const fusedCases: Case[] = [
     transposeB: false,
     activation: "relu",
   },
+  // tfjs passes products as rank 3 with a batch of one: these run as a plain Gemm.
+  {
+    ...shapesFor([1], 12, 9, 7, true, false),
+    transposeA: true,
+    transposeB: false,
+    biasShape: [1, 1, 7],
+    activation: "leakyrelu",
+  },
+  {
+    ...shapesFor([1], 12, 9, 7, false, true),
+    transposeA: false,
+    transposeB: true,
+    biasShape: [7],
+    activation: "prelu",
+    preluShape: [1, 7],
+  },
 ];
 
 const allCases = [...plainCases, ...broadcastCases, ...fusedCases];

@@ -91,40 +91,53 @@ function ortSpec(args: ProductArgs, outShape: number[], options: MatMulKernelOpt
   const inner = args.transposeA ? a.shape.at(-2)! : a.shape.at(-1)!;
   const flops = 2 * util.sizeFromShape(outShape) * inner;
   if (flops === 0 || flops < options.minOrtFlops) return undefined;
+  // tfjs hands every product over as rank 3 ([1, M, K]); with no real batch the product is a
+  // plain Gemm (MLAS sgemm with transposes and bias), faster than the batched contrib op.
+  const plain =
+    util.sizeFromShape(a.shape.slice(0, -2)) === 1 &&
+    util.sizeFromShape(b.shape.slice(0, -2)) === 1;
+  const squeeze = (shape: readonly number[], rank: number) =>
+    plain && shape.length > rank && util.sizeFromShape(shape.slice(0, shape.length - rank)) === 1
+      ? shape.slice(shape.length - rank)
+      : shape;
+  const biasShape =
+    bias === undefined ? undefined : squeeze(bias.shape, Math.min(bias.shape.length, 2));
+  const preluShape =
+    prelu === undefined ? undefined : squeeze(prelu.shape, Math.min(prelu.shape.length, 2));
   const spec: MatMulSpec = {
-    aShape: a.shape,
-    bShape: b.shape,
-    outShape,
+    aShape: squeeze(a.shape, 2),
+    bShape: squeeze(b.shape, 2),
+    outShape: squeeze(outShape, 2),
     transposeA: args.transposeA,
     transposeB: args.transposeB,
     activation: args.activation as OrtActivation,
     leakyreluAlpha: args.leakyreluAlpha,
-    ...(bias === undefined ? {} : { biasShape: bias.shape }),
-    ...(prelu === undefined ? {} : { preluShape: prelu.shape }),
+    ...(biasShape === undefined ? {} : { biasShape }),
+    ...(preluShape === undefined ? {} : { preluShape }),
   };
-  return spec;
+  return { spec, outShape };
 }
 
 function runOnOrt(
   backend: BackendWasm,
   runtime: OrtRuntime,
   args: ProductArgs,
-  spec: MatMulSpec,
+  { spec, outShape }: { spec: MatMulSpec; outShape: number[] },
 ): TensorInfo {
-  const a = args.a;
-  const out = backend.makeOutput([...spec.outShape], "float32");
+  const out = backend.makeOutput(outShape, "float32");
   // Views are taken after makeOutput: an allocation may grow the heap and detach older views.
-  const view = (info: TensorInfo) => ({
+  // Shapes are the spec's (leading ones squeezed); the memory layout is the same.
+  const view = (info: TensorInfo, shape: readonly number[]) => ({
     data: backend.typedArrayFromHeap(info) as Float32Array,
-    shape: info.shape,
+    shape,
   });
   const inputs: Record<string, { data: Float32Array; shape: readonly number[] }> = {
-    a: view(a),
-    b: view(args.b),
+    a: view(args.a, spec.aShape),
+    b: view(args.b, spec.bShape),
   };
-  if (args.bias !== undefined) inputs["bias"] = view(args.bias);
-  if (args.prelu !== undefined) inputs["prelu"] = view(args.prelu);
-  runtime.run(matMulKey(spec), () => matMulGraph(spec), inputs, { y: view(out) });
+  if (args.bias !== undefined) inputs["bias"] = view(args.bias, spec.biasShape!);
+  if (args.prelu !== undefined) inputs["prelu"] = view(args.prelu, spec.preluShape!);
+  runtime.run(matMulKey(spec), () => matMulGraph(spec), inputs, { y: view(out, spec.outShape) });
   counts.onnxruntime++;
   return out;
 }
@@ -230,9 +243,9 @@ function productKernel(kernelName: string, options: MatMulKernelOptions): Kernel
         : { prelu: named["preluActivationWeights"] }),
     };
     const outShape = outputShape(args);
-    const spec = ortSpec(args, outShape, options);
-    if (spec !== undefined && options.runtime !== undefined) {
-      return runOnOrt(wasmBackend, options.runtime, args, spec);
+    const plan = ortSpec(args, outShape, options);
+    if (plan !== undefined && options.runtime !== undefined) {
+      return runOnOrt(wasmBackend, options.runtime, args, plan);
     }
     const result = runOnXnnpack(wasmBackend, kernelName, named, attributes);
     return { ...result, shape: outShape };
