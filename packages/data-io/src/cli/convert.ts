@@ -8,9 +8,9 @@ import { type CliIo, type ParsedArgs, stringFlag } from "./args.js";
 /** `tml-data convert kg|higgs|frappe|movielens --in DIR --out DIR`. */
 export async function convertCommand(kind: string, args: ParsedArgs, io: CliIo): Promise<void> {
   const command = `convert ${kind}`;
-  if (kind !== "kg" && kind !== "frappe" && kind !== "movielens") {
+  if (kind !== "kg" && kind !== "higgs" && kind !== "frappe" && kind !== "movielens") {
     throw new UsageError(
-      `tml-data convert: unknown dataset "${kind}"; use kg, frappe or movielens.`,
+      `tml-data convert: unknown dataset "${kind}"; use kg, higgs, frappe or movielens.`,
     );
   }
   const input = stringFlag(command, args, "in");
