@@ -1,0 +1,33 @@
+import { describe, expect, it } from "vitest";
+import type { FeatureBatch } from "../features/feature-batch.js";
+import { withTwhinEmbeddings } from "./twhin-embeddings.js";
+
+const USER = "user.timelines.twhin_user_follow_embeddings.twhin_user_follow_embeddings";
+const AUTHOR =
+  "original_author.timelines.twhin_author_follow_embeddings.twhin_author_follow_embeddings";
+
+describe("withTwhinEmbeddings", () => {
+  it("replaces embedding columns by table rows of the row's ids (zeros out of range)", () => {
+    const raw: FeatureBatch = {
+      numRows: 3,
+      features: new Map([
+        ["meta.user_id", { values: BigInt64Array.from([1n, 0n, 7n]), width: 1 }],
+        ["meta.author_id", { values: BigInt64Array.from([0n, 0n, 1n]), width: 1 }],
+        [USER, { values: new Float32Array(6).fill(9), width: 2 }],
+      ]),
+    };
+    const table = { values: Float32Array.from([1, 2, 3, 4]), dim: 2 };
+    const out = withTwhinEmbeddings({ user: table, author: table })(raw);
+    expect(Array.from(out.features.get(USER)?.values as Float32Array)).toEqual([3, 4, 1, 2, 0, 0]);
+    expect(Array.from(out.features.get(AUTHOR)?.values as Float32Array)).toEqual([
+      1, 2, 1, 2, 3, 4,
+    ]);
+    expect(raw.features.get(USER)?.values[0]).toBe(9);
+  });
+
+  it("names the missing id column", () => {
+    const raw: FeatureBatch = { numRows: 1, features: new Map() };
+    const table = { values: new Float32Array(2), dim: 2 };
+    expect(() => withTwhinEmbeddings({ author: table })(raw)).toThrow(/meta\.author_id/);
+  });
+});
