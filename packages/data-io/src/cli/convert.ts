@@ -2,23 +2,31 @@ import { UsageError } from "@tml/core";
 import { convertFrappe } from "../converters/frappe.js";
 import { convertHiggs } from "../converters/higgs.js";
 import { convertKnowledgeGraph } from "../converters/knowledge-graph.js";
+import { convertLastfm } from "../converters/lastfm.js";
 import { convertMovielens, type MovielensSplit } from "../converters/movielens.js";
+import type { GraphDescriptor } from "../generators/graph-descriptor.js";
 import { type CliIo, type ParsedArgs, stringFlag } from "./args.js";
 
-/** `tml-data convert kg|higgs|frappe|movielens --in DIR --out DIR`. */
+const GRAPH_CONVERTERS = new Map<string, (input: string, out: string) => Promise<GraphDescriptor>>([
+  ["kg", (input, out) => convertKnowledgeGraph(input, out)],
+  ["higgs", (input, out) => convertHiggs(input, out)],
+  ["lastfm", (input, out) => convertLastfm(input, out)],
+]);
+
+/** `tml-data convert kg|higgs|lastfm|frappe|movielens --in DIR --out DIR`. */
 export async function convertCommand(kind: string, args: ParsedArgs, io: CliIo): Promise<void> {
   const command = `convert ${kind}`;
-  if (kind !== "kg" && kind !== "higgs" && kind !== "frappe" && kind !== "movielens") {
+  if (!GRAPH_CONVERTERS.has(kind) && kind !== "frappe" && kind !== "movielens") {
     throw new UsageError(
-      `tml-data convert: unknown dataset "${kind}"; use kg, higgs, frappe or movielens.`,
+      `tml-data convert: unknown dataset "${kind}"; use kg, higgs, lastfm, frappe or movielens.`,
     );
   }
   const input = stringFlag(command, args, "in");
   const out = stringFlag(command, args, "out");
   let summary: object;
-  if (kind === "kg" || kind === "higgs") {
-    const descriptor =
-      kind === "kg" ? await convertKnowledgeGraph(input, out) : await convertHiggs(input, out);
+  const graphConverter = GRAPH_CONVERTERS.get(kind);
+  if (graphConverter) {
+    const descriptor = await graphConverter(input, out);
     summary = {
       tables: descriptor.tables,
       relations: descriptor.relations.length,

@@ -27,6 +27,7 @@ Generate synthetic data with planted signal:
 Convert public datasets (see each dataset's SOURCE.md):
   tml-data convert kg --in DIR --out DIR                      head<TAB>relation<TAB>tail → TwHIN edges
   tml-data convert higgs --in DIR --out DIR                   SNAP Higgs RT/MT/RE log → TwHIN edges
+  tml-data convert lastfm --in DIR --out DIR                  Last.fm HetRec user/artist/tag graph
   tml-data convert frappe --in DIR --out DIR [--format csv|libfm]
   tml-data convert movielens --in DIR --out DIR [--split ua|ub|u1..u5]
 

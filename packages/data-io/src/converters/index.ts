@@ -4,5 +4,6 @@ export { type EdgeGraph, type EdgeSplit, writeEdgeGraph } from "./edge-graph-wri
 export { convertFrappe, FRAPPE_FIELDS } from "./frappe.js";
 export { convertHiggs, HIGGS_SPLIT_TIME } from "./higgs.js";
 export { convertKnowledgeGraph, type KnowledgeGraphOptions } from "./knowledge-graph.js";
+export { convertLastfm, type LastfmOptions } from "./lastfm.js";
 export { convertMovielens, MOVIELENS_LABELS, type MovielensSplit } from "./movielens.js";
 export { type RankerDatasetDescriptor, writeRankerDescriptor } from "./ranker-descriptor.js";
