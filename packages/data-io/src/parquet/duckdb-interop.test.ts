@@ -84,18 +84,16 @@ describe("we read DuckDB's Parquet", () => {
       const tags = getColumn(all, "tags", "int64");
       expect(maybe.nullCount).toBe(200);
       expect(embedding.rowLength).toBe(3);
-      for (let i = 0; i < 1000; i++) {
-        const r = Number(id[i]);
-        expect(x[i]).toBe(r * 0.5);
-        expect(y[i]).toBe(r / 3);
-        expect(flag[i]).toBe(r % 2 === 0 ? 1 : 0);
-        expect(maybe.values[i]).toBe(r % 5 === 0 ? -1 : r);
-        expect(embedding.values[i * 3 + 2]).toBe(r + 2);
-        const start = tags.offsets![i]!;
-        expect([...tags.values.subarray(start, tags.offsets![i + 1]!)]).toEqual(
-          Array.from({ length: r % 3 }, (_, k) => BigInt(r * 10 + k)),
-        );
-      }
+      // DuckDB's row order is kept: row i holds id i.
+      expect([...id]).toEqual(Array.from({ length: 1000 }, (_, r) => BigInt(r)));
+      expect([...x]).toEqual(Array.from({ length: 1000 }, (_, r) => r * 0.5));
+      expect([...y]).toEqual(Array.from({ length: 1000 }, (_, r) => r / 3));
+      expect([...flag]).toEqual(Array.from({ length: 1000 }, (_, r) => (r % 2 === 0 ? 1 : 0)));
+      expect([...maybe.values]).toEqual(Array.from({ length: 1000 }, (_, r) => (r % 5 === 0 ? -1 : r)));
+      expect([...embedding.values]).toEqual(Array.from({ length: 3000 }, (_, k) => Math.floor(k / 3) + (k % 3)));
+      const expectedTags = Array.from({ length: 1000 }, (_, r) => Array.from({ length: r % 3 }, (_, k) => BigInt(r * 10 + k)));
+      expect([...tags.offsets!]).toEqual([0, ...expectedTags.map((_, r) => expectedTags.slice(0, r + 1).flat().length)]);
+      expect([...tags.values]).toEqual(expectedTags.flat());
       const table = await readParquetFile(path, { columns: ["id"] });
       expect(table.numRows).toBe(1000);
     });
