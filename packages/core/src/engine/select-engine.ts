@@ -181,6 +181,18 @@ function plan(device: EngineDevice): { candidates: readonly EngineCandidate[]; s
   }
 }
 
+// TML_ENGINE_THREADS sets onnxruntime's intra-op threads when the caller did not (default 1).
+function fastKernelOptions(
+  requested: FastKernelOptions | false | undefined,
+): FastKernelOptions | false {
+  if (requested === false) return false;
+  const threads = Number(process.env["TML_ENGINE_THREADS"]);
+  if (requested?.threads !== undefined || !Number.isInteger(threads) || threads < 1) {
+    return requested ?? {};
+  }
+  return { ...requested, threads };
+}
+
 /**
  * Picks and initialises the tfjs backend. `auto` tries tfjs-node-gpu (only when cuda-check says
  * the GPU is ready), tfjs-node, wasm with fast kernels, then pure JS, and never fails for lack of a
@@ -205,7 +217,12 @@ export async function selectEngine(options: SelectEngineOptions = {}): Promise<E
   const attempts: EngineAttempt[] = [];
   for (const candidate of candidates) {
     try {
-      const trial = await tryCandidate(candidate, strict, probes, options.fastKernels ?? {});
+      const trial = await tryCandidate(
+        candidate,
+        strict,
+        probes,
+        fastKernelOptions(options.fastKernels),
+      );
       attempts.push({ candidate, ok: true, reason: trial.reason });
       const info: EngineInfo = {
         backend: trial.backend,
