@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ConfigError } from "@tml/core";
 import { describe, expect, it } from "vitest";
-import { readParquetFile } from "../parquet/index.js";
+import { iterateParquetBatches, readParquetFile } from "../parquet/index.js";
 import { HOME_RECAP_2022_SEGDENSE, iterateTfRecordBatches } from "../tfrecord/index.js";
 import { scratchDirs } from "./__fixtures__/scratch.js";
 import { RankerGenerator } from "./ranker-generator.js";
@@ -58,6 +58,24 @@ describe("writeRankerData", () => {
     expect(table.getChild("meta.user_id")!.get(1)).toBe(expected.userId[4]);
     const labels = RECAP_TASK_DEFAULTS.map((task) => table.getChild(task.name)!.get(0));
     for (const label of labels) expect(label === 0n || label === 1n).toBe(true);
+    // The typed-array reader the ranker uses sees fixed-width rows and scalar labels.
+    for await (const batch of iterateParquetBatches(join(dir, "part-00000.parquet"))) {
+      expect(batch.columns["home_recap_2022_cont__segdense_vals"]).toMatchObject({
+        dtype: "float32",
+        rowLength: 6000,
+      });
+      expect(batch.columns["home_recap_2022_binary__segdense_vals"]).toMatchObject({
+        dtype: "int64",
+        rowLength: 512,
+      });
+      expect(batch.columns["recap.engagement.is_replied"]).toMatchObject({
+        dtype: "int64",
+        rowLength: 1,
+      });
+      expect(batch.columns["meta.user_id"]!.values).toEqual(
+        expected.userId.subarray(0, batch.numRows),
+      );
+    }
     const saved = JSON.parse(readFileSync(join(dir, "generator.json"), "utf8"));
     expect(saved.tasks["recap.engagement.is_favorited"].rows).toBe(5);
     expect(saved.informative.continuousColumns).toHaveLength(32);
