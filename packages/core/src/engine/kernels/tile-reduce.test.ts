@@ -115,7 +115,9 @@ describe("wasm Tile, leading-axis Sum/Mean and SplitV", () => {
       for (const op of [tf.sum, tf.mean]) {
         const [actual, expected] = await both(() => op(tf.tensor(values, shape), axes, keepDims));
         expect(actual.length).toBe(expected.length);
-        actual.forEach((value, index) => expect(value).toBeCloseTo(expected[index]!, 4));
+        actual.forEach((value, index) => {
+          expect(value).toBeCloseTo(expected[index]!, 4);
+        });
       }
     },
   );
