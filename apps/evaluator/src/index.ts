@@ -20,7 +20,6 @@ export {
   evaluateTwhinRun,
   type TwhinEvaluation,
 } from "./pipeline/evaluate-twhin.js";
-export { type EmbeddingMatrix, nearestNeighbours } from "./pipeline/nearest-neighbours.js";
 export { type RankRunOptions, type RankRunResult, rankRun } from "./pipeline/rank-run.js";
 export { locateRun, type RunLocation } from "./pipeline/run-location.js";
 export {

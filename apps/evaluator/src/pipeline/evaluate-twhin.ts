@@ -10,14 +10,13 @@ import {
   writeFileAtomic,
   writeReport,
 } from "@tml/core";
-import { evaluateTwhin, loadTwhinModel, twhinConfigSchema } from "@tml/twhin";
+import { evaluateTwhin, loadTwhinModel, nearestNeighbours, twhinConfigSchema } from "@tml/twhin";
 import {
   type LinkPredictionSummary,
   linkPredictionSections,
   type NeighbourList,
 } from "../reports/link-prediction.js";
 import { trainingCurvesSection } from "../reports/training-curves.js";
-import { nearestNeighbours } from "./nearest-neighbours.js";
 import { locateRun } from "./run-location.js";
 
 /** Options of `evaluateTwhinRun`. */
@@ -100,13 +99,27 @@ export async function evaluateTwhinRun(options: EvaluateTwhinRunOptions): Promis
   };
   const { model } = await loadTwhinModel(config, result.checkpoint);
   const samples = options.neighbours ?? 5;
-  const neighbours = model.tables.flatMap((table) =>
-    nearestNeighbours(
-      { name: table.name, rows: table.rows, dim: table.dim, values: table.data },
-      Array.from({ length: Math.min(samples, table.rows) }, (_, i) => i),
-      samples,
-    ),
-  );
+  const neighbours: NeighbourList[] = [];
+  for (const table of model.tables) {
+    const ids = Array.from({ length: Math.min(samples, table.rows) }, (_, i) => i);
+    const found = await nearestNeighbours({
+      table,
+      ids,
+      k: samples,
+      metric: "cos",
+      device: options.device ?? "auto",
+      logger,
+    });
+    ids.forEach((id, q) => {
+      const list: NeighbourList["neighbours"][number][] = [];
+      for (let r = 0; r < found.k; r++) {
+        const neighbour = found.ids[q * found.k + r] as number;
+        if (neighbour >= 0)
+          list.push({ id: neighbour, score: found.scores[q * found.k + r] as number });
+      }
+      neighbours.push({ table: table.name, id, neighbours: list });
+    });
+  }
   const curves = location.metricsFile
     ? trainingCurvesSection(readMetricsLog(location.metricsFile), "twhin")
     : undefined;

@@ -1,7 +1,6 @@
 import { createLogger, loadConfigFile, selectEngine } from "@tml/core";
-import { trainTwhin, twhinConfigSchema } from "@tml/twhin";
+import { exportEmbeddings, trainTwhin, twhinConfigSchema } from "@tml/twhin";
 import { type CliIo, parseFlags, requiredString } from "evaluator";
-import { exportEmbeddings } from "../pipeline/export-embeddings.js";
 import {
   COMMON_FLAGS,
   COMMON_HELP,
@@ -31,7 +30,7 @@ export async function twhinCommand(argv: readonly string[], io: CliIo): Promise<
   if (printHelpIfAsked(flags, TWHIN_HELP, io)) return 0;
   const options = commonOptions(command, flags);
   const overrides = [...options.overrides];
-  if (options.seed !== undefined) overrides.push(`training.seed=${options.seed}`);
+  if (options.seed !== undefined) overrides.push(`seed=${options.seed}`);
   const config = loadConfigFile(twhinConfigSchema, requiredString(command, flags, "config"), {
     overrides,
   });
@@ -62,14 +61,18 @@ export async function twhinCommand(argv: readonly string[], io: CliIo): Promise<
     io.stderr(`stopped at step ${result.step}; continue with --resume --out ${run.root}\n`);
     return 130;
   }
-  const exported = await exportEmbeddings(run.exportDir, result.model.tables);
+  const exported = await exportEmbeddings({
+    config,
+    checkpoint: run.checkpointsDir,
+    outDir: run.exportDir,
+  });
   io.stdout(`twhin ${result.status.replace("_", " ")} at step ${result.step}\n`);
   io.stdout(`run directory:   ${run.root}\n`);
   io.stdout(`resolved config: ${run.configFile}\n`);
   io.stdout(`metrics:         ${run.metricsFile}\n`);
   io.stdout(`tensorboard:     tensorboard --logdir ${run.eventsDir}\n`);
   io.stdout(`checkpoint:      ${result.lastCheckpoint ?? "(none)"}\n`);
-  io.stdout(`embeddings:      ${exported.join(", ")}\n`);
+  io.stdout(`embeddings:      ${exported.files.join(", ")}\n`);
   io.stdout(`evaluate:        evaluator twhin --checkpoint ${run.root}\n`);
   return 0;
 }

@@ -29,7 +29,7 @@ twhin:
     num_train_steps: 600
     checkpoint_every_n: 200
     train_log_every_n: 20
-    num_eval_steps: 2000  # held-out edges ranked in each evaluation
+    eval_every_n: 150     # filtered link prediction on the held-out edges during training
   model:
     embeddings:
       tables:

@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { type Logger, parseConfig, type ReportSection } from "@tml/core";
-import { trainTwhin, twhinConfigSchema } from "@tml/twhin";
+import { exportEmbeddings, trainTwhin, twhinConfigSchema } from "@tml/twhin";
 import {
   type CliIo,
   evaluateTwhinRun,
@@ -8,7 +8,6 @@ import {
   type NeighbourList,
 } from "evaluator";
 import { startRunOutputs } from "../commands/run-outputs.js";
-import { exportEmbeddings } from "./export-embeddings.js";
 import type { UserEmbeddings } from "./ranker-data-stage.js";
 
 /** What the TwHIN stage of the main job produced. */
@@ -45,10 +44,9 @@ export interface TwhinStageOptions {
  * evaluates filtered link prediction on the held-out edges with nearest neighbours of sample users.
  */
 export async function runTwhinStage(options: TwhinStageOptions): Promise<TwhinStageResult> {
-  const raw = options.config as { training?: Record<string, unknown> };
   const config = parseConfig(
     twhinConfigSchema,
-    { ...raw, training: { ...raw.training, seed: options.seed } },
+    { ...options.config, seed: options.seed },
     "the main job config's twhin section",
   );
   const totalSteps = config.training.num_train_steps;
@@ -86,7 +84,7 @@ export async function runTwhinStage(options: TwhinStageOptions): Promise<TwhinSt
       sections: [],
     };
   }
-  await exportEmbeddings(run.exportDir, tables);
+  await exportEmbeddings({ config, checkpoint: run.checkpointsDir, outDir: run.exportDir });
   const evaluation = await evaluateTwhinRun({
     checkpoint: run.root,
     out: join(run.root, "evaluation"),

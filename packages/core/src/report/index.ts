@@ -30,6 +30,7 @@ export {
   type ProgressState,
   type ProgressStream,
   progressCallbacks,
+  shownMetrics,
 } from "./progress-bar.js";
 export { renderSvg, svgToPng } from "./render.js";
 export {

@@ -32,7 +32,7 @@ export interface ProgressState {
   examplesPerSecond: number | undefined;
   /** Seconds left at the current pace; undefined before the pace is known. */
   etaSeconds: number | undefined;
-  /** Latest evaluation metrics (at most the first four are shown). */
+  /** Latest evaluation metrics to show (see `shownMetrics`). */
   evalMetrics: Record<string, number>;
 }
 
@@ -71,10 +71,27 @@ export function formatProgressLine(state: ProgressState, barWidth = 24): string 
   if (state.examplesPerSecond !== undefined)
     parts.push(`${Math.round(state.examplesPerSecond).toLocaleString("en-US")} ex/s`);
   parts.push(`eta ${formatDuration(state.etaSeconds)}`);
-  const evals = Object.entries(state.evalMetrics).slice(0, 4);
+  const evals = Object.entries(state.evalMetrics);
   if (evals.length > 0)
     parts.push(`| ${evals.map(([name, value]) => `${name} ${formatNumber(value)}`).join(" ")}`);
   return parts.join(" ");
+}
+
+/**
+ * The evaluation metrics worth a progress line: the first `limit` ranking/quality metrics (rates,
+ * counts and calibration ratios are left to the metrics log), with the `recap.engagement.` prefix
+ * of task names dropped.
+ */
+export function shownMetrics(
+  metrics: Readonly<Record<string, number>>,
+  limit = 4,
+): Record<string, number> {
+  const entries = Object.entries(metrics).filter(
+    ([name]) => !/^(ctr|pctr|calibration|eval_examples|queries|count)(\/|$)/.test(name),
+  );
+  return Object.fromEntries(
+    entries.slice(0, limit).map(([name, value]) => [name.replace("recap.engagement.", ""), value]),
+  );
 }
 
 /**
@@ -139,8 +156,8 @@ export function progressCallbacks(options: ProgressOptions): TrainingCallbacks {
       if (!tty) line(formatProgressLine(state, 0));
     },
     onEval(event) {
-      state.evalMetrics = event.metrics;
-      const metrics = Object.entries(event.metrics)
+      state.evalMetrics = shownMetrics(event.metrics);
+      const metrics = Object.entries(shownMetrics(event.metrics, 8))
         .map(([name, value]) => `${name}=${formatNumber(value)}`)
         .join(" ");
       line(

@@ -16,7 +16,12 @@ import {
   readMetricsLog,
   truncateMetricsLog,
 } from "./metrics-log.js";
-import { formatDuration, formatProgressLine, progressCallbacks } from "./progress-bar.js";
+import {
+  formatDuration,
+  formatProgressLine,
+  progressCallbacks,
+  shownMetrics,
+} from "./progress-bar.js";
 import { prepareRunDirectory } from "./run-directory.js";
 
 const scratch = () => mkdtempSync(join(tmpdir(), "tml-run-"));
@@ -165,5 +170,23 @@ describe("run directory", () => {
       /refusing to overwrite/,
     );
     expect(readFileSync(join(foreign, "thesis.tex"), "utf8")).toBe("precious");
+  });
+});
+
+describe("shown metrics", () => {
+  it("drop rates and counts, shorten task names, keep the first few", () => {
+    expect(
+      shownMetrics(
+        {
+          "auroc/recap.engagement.is_favorited": 0.8,
+          "ctr/recap.engagement.is_favorited": 0.1,
+          "rce/recap.engagement.is_favorited": 12,
+          eval_examples: 100,
+          mrr: 0.3,
+          "calibration/x": 1,
+        },
+        2,
+      ),
+    ).toEqual({ "auroc/is_favorited": 0.8, "rce/is_favorited": 12 });
   });
 });
