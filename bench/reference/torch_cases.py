@@ -79,6 +79,34 @@ def mlp_ms(torch, layers, mode, repeats):
     return median_of(train_step if mode == "train" else infer, 1, repeats)
 
 
+def heavy_ranker_samples_per_s(torch, build, mode, batch, warmup, repeats):
+    from heavy_ranker_torch import random_batch
+
+    model = build()
+    continuous, binary, embeddings, labels = random_batch(model, batch)
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    loss_fn = torch.nn.BCEWithLogitsLoss()
+
+    def train_step():
+        start = time.perf_counter()
+        model.train()
+        optimizer.zero_grad(set_to_none=True)
+        loss = loss_fn(model(continuous, binary, embeddings), labels)
+        loss.backward()
+        optimizer.step()
+        loss.item()
+        return batch / (time.perf_counter() - start)
+
+    def infer():
+        start = time.perf_counter()
+        model.eval()
+        with torch.no_grad():
+            torch.sigmoid(model(continuous, binary, embeddings)).sum().item()
+        return batch / (time.perf_counter() - start)
+
+    return median_of(train_step if mode == "train" else infer, warmup, repeats)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--output", required=True)
@@ -89,6 +117,9 @@ def main():
     except ImportError as error:
         json.dump({"available": False, "reason": f"PyTorch not importable ({error})"}, open(args.output, "w"))
         return 0
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import heavy_ranker_torch as hr
+
     torch.set_num_threads(1)
     torch.manual_seed(0)
     cases = {
@@ -97,6 +128,18 @@ def main():
         "heavy_ranker_proxy_train_full": lambda: (mlp_ms(torch, FULL_LAYERS, "train", 5), "ms/step"),
         "heavy_ranker_proxy_train_small": lambda: (mlp_ms(torch, SMALL_LAYERS, "train", 10), "ms/step"),
         "heavy_ranker_proxy_infer_full": lambda: (mlp_ms(torch, FULL_LAYERS, "infer", 5), "ms/batch"),
+        "heavy_ranker_train_full_samples_per_s": lambda: (
+            heavy_ranker_samples_per_s(torch, hr.local_prod, "train", 512, 1, 3),
+            "samples/s",
+        ),
+        "heavy_ranker_train_small_samples_per_s": lambda: (
+            heavy_ranker_samples_per_s(torch, hr.local_small, "train", 64, 3, 10),
+            "samples/s",
+        ),
+        "heavy_ranker_infer_full_samples_per_s": lambda: (
+            heavy_ranker_samples_per_s(torch, hr.local_prod, "infer", 512, 1, 5),
+            "samples/s",
+        ),
     }
     wanted = [name for name in (args.cases or cases) if name in cases]
     results = {}
