@@ -89,10 +89,19 @@ describe("we read DuckDB's Parquet", () => {
       expect([...x]).toEqual(Array.from({ length: 1000 }, (_, r) => r * 0.5));
       expect([...y]).toEqual(Array.from({ length: 1000 }, (_, r) => r / 3));
       expect([...flag]).toEqual(Array.from({ length: 1000 }, (_, r) => (r % 2 === 0 ? 1 : 0)));
-      expect([...maybe.values]).toEqual(Array.from({ length: 1000 }, (_, r) => (r % 5 === 0 ? -1 : r)));
-      expect([...embedding.values]).toEqual(Array.from({ length: 3000 }, (_, k) => Math.floor(k / 3) + (k % 3)));
-      const expectedTags = Array.from({ length: 1000 }, (_, r) => Array.from({ length: r % 3 }, (_, k) => BigInt(r * 10 + k)));
-      expect([...tags.offsets!]).toEqual([0, ...expectedTags.map((_, r) => expectedTags.slice(0, r + 1).flat().length)]);
+      expect([...maybe.values]).toEqual(
+        Array.from({ length: 1000 }, (_, r) => (r % 5 === 0 ? -1 : r)),
+      );
+      expect([...embedding.values]).toEqual(
+        Array.from({ length: 3000 }, (_, k) => Math.floor(k / 3) + (k % 3)),
+      );
+      const expectedTags = Array.from({ length: 1000 }, (_, r) =>
+        Array.from({ length: r % 3 }, (_, k) => BigInt(r * 10 + k)),
+      );
+      expect([...tags.offsets!]).toEqual([
+        0,
+        ...expectedTags.map((_, r) => expectedTags.slice(0, r + 1).flat().length),
+      ]);
       expect([...tags.values]).toEqual(expectedTags.flat());
       const table = await readParquetFile(path, { columns: ["id"] });
       expect(table.numRows).toBe(1000);

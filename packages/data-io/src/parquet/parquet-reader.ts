@@ -3,7 +3,12 @@ import { DataError } from "@tml/core";
 import * as arrow from "apache-arrow";
 import * as parquetWasm from "parquet-wasm";
 import { openInput, readAt } from "../arrow/local-files.js";
-import { type ParquetFooter, parseFooter, singleRowGroupFile } from "./parquet-footer.js";
+import {
+  type FooterProjection,
+  type ParquetFooter,
+  parseFooter,
+  singleRowGroupFile,
+} from "./parquet-footer.js";
 import { wasmCall } from "./wasm-call.js";
 
 const MAGIC = "PAR1";
@@ -23,6 +28,8 @@ export class ParquetReader {
     /** The file's Arrow schema (all columns). */
     readonly schema: arrow.Schema,
   ) {}
+
+  private readonly projections = new Map<string, FooterProjection>();
 
   /** Opens `path`: NotFoundError when it is missing, DataError when it is not valid Parquet. */
   static async open(path: string): Promise<ParquetReader> {
@@ -119,9 +126,8 @@ export class ParquetReader {
         details: { file: this.path },
       });
     }
-    const file = singleRowGroupFile(this.footer, index, data);
+    const file = singleRowGroupFile(this.footer, index, data, this.projection(columns));
     return wasmCall(this.path, `decode row group ${index} of`, () => {
-      // parquet-wasm's sync reader ignores `columns`: decode all, then select.
       const table = parquetWasm.readParquet(file, { batchSize: range.numRows });
       const parts = table.recordBatches();
       table.free();
@@ -143,6 +149,26 @@ export class ParquetReader {
       }
       return batches;
     });
+  }
+
+  // Only the requested columns' chunks go to the decoder (parquet-wasm's sync reader has no
+  // projection of its own); the Arrow schema stored in the footer is cut down to match.
+  private projection(columns: readonly string[] | undefined): FooterProjection | undefined {
+    if (columns === undefined) return undefined;
+    const key = columns.join("\u0000");
+    let projection = this.projections.get(key);
+    if (projection === undefined) {
+      const names = this.schema.fields.map((field) => field.name);
+      const topLevel = [...new Set(columns.map((column) => names.indexOf(column)))].sort(
+        (a, b) => a - b,
+      );
+      const ipc = arrow.tableToIPC(new arrow.Table(this.schema.selectAt(topLevel)), "stream");
+      const messageLength = new DataView(ipc.buffer, ipc.byteOffset).getUint32(4, true);
+      const arrowSchema = Buffer.from(ipc.subarray(0, 8 + messageLength)).toString("base64");
+      projection = { topLevel, arrowSchema };
+      this.projections.set(key, projection);
+    }
+    return projection;
   }
 
   /** Releases the file handle. */

@@ -59,6 +59,15 @@ describe("writeParquetFile / readParquetFile", () => {
     const back = await readParquetFile(path, { columns: ["tags", "x"] });
     expect(back.schema.fields.map((field) => field.name)).toEqual(["tags", "x"]);
     expect(back.getChild("x")!.get(2)).toBe(1);
+    const nested = await readParquetFile(path, { columns: ["embedding", "count", "tags"] });
+    expect(nested.schema.fields.map((field) => `${field.name}:${field.type}`)).toEqual([
+      "embedding:FixedSizeList[3]<Float32>",
+      "count:Int32",
+      "tags:List<Int64>",
+    ]);
+    expect([...nested.getChild("embedding")!.get(9)]).toEqual([9, 9.1, 9.2].map(Math.fround));
+    expect([...nested.getChild("tags")!.get(8)]).toEqual([80n, 81n]);
+    expect(nested.getChild("count")!.get(9)).toBe(2);
     const schema = await readParquetSchema(path);
     expect(schema.fields.length).toBe(7);
     await expect(readParquetFile(path, { columns: ["nope"] })).rejects.toThrow(
