@@ -120,6 +120,52 @@ describe("RankerGenerator", () => {
     expect(dot / Math.sqrt(normA * normB)).toBeGreaterThan(0.95);
   });
 
+  it("is learnable from the raw columns without knowing the hidden model", () => {
+    const layout = { continuous: 40, binary: 24, discrete: 4, embedding: 16 };
+    const generator = new RankerGenerator({
+      seed: 13,
+      layout,
+      rates: { [FAV]: 0.2 },
+      informativeContinuous: 12,
+      informativeBinary: 6,
+      calibrationRows: 5000,
+    });
+    const t = generator.model.taskNames.indexOf(FAV);
+    // What a ranker sees: log1p of every continuous value, every flag, and the embedding dot product.
+    const D = layout.continuous + layout.binary + 1;
+    const design = (chunk: ReturnType<typeof generator.nextChunk>) => {
+      const x = new Float64Array(chunk.rows * D);
+      for (let row = 0; row < chunk.rows; row++) {
+        for (let j = 0; j < layout.continuous; j++)
+          x[row * D + j] = Math.log1p(chunk.continuous[row * layout.continuous + j]!);
+        for (let k = 0; k < layout.binary; k++)
+          x[row * D + layout.continuous + k] = Number(chunk.binary[row * layout.binary + k]);
+        let dot = 0;
+        for (let d = 0; d < layout.embedding; d++)
+          dot +=
+            chunk.userEmbedding[row * layout.embedding + d]! *
+            chunk.authorEmbedding[row * layout.embedding + d]!;
+        x[row * D + D - 1] = dot;
+      }
+      return x;
+    };
+    const train = generator.nextChunk(12_000);
+    const test = generator.nextChunk(6_000);
+    const weights = fitLogisticRegression(
+      design(train),
+      Array.from(train.labels[t]!, Number),
+      D,
+      1e-3,
+      8,
+    );
+    const labels = Array.from(test.labels[t]!, Number);
+    const fitted = rocAuc(predictLogit(design(test), weights, D, test.rows), labels);
+    const oracle = rocAuc(test.logits![t]!, labels);
+    // Main effects only (no interaction terms): well above chance, below the Bayes-optimal scorer.
+    expect(fitted).toBeGreaterThan(0.75);
+    expect(fitted).toBeLessThan(oracle);
+  });
+
   it("takes user/author embeddings from a provided table and plants signal on their dot product", () => {
     const rng = new Rng(21);
     const table = { rows: 300, dim: 8, values: rng.fillNormal(new Float32Array(300 * 8)) };
