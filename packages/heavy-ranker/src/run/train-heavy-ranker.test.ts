@@ -103,6 +103,7 @@ describe("trainHeavyRanker / evaluateHeavyRanker", () => {
       callbacks: { onStep: (event) => void steps.push(event.step) },
     });
     expect(first.status).toBe("completed");
+    expect(first.lastEval?.["eval_examples"]).toBe(384);
     expect(first.step).toBe(4);
     expect(steps).toEqual([1, 2, 3, 4]);
     expect((await listCheckpoints(join(outDir, "checkpoints"))).map((ref) => ref.step)).toEqual([
@@ -119,6 +120,20 @@ describe("trainHeavyRanker / evaluateHeavyRanker", () => {
       resume: true,
     });
     expect(resumed.step).toBe(6);
+    const warmConfig = config(2);
+    const warm = await trainHeavyRanker({
+      config: {
+        ...warmConfig,
+        training: {
+          ...warmConfig.training,
+          initial_checkpoint_dir: join(outDir, "checkpoints", "6"),
+        },
+      },
+      outDir: join(root, "warm"),
+      device: "js",
+      logger,
+    });
+    expect(warm.step).toBe(2);
     const evaluation = await evaluateHeavyRanker({
       config: config(6),
       checkpoint: join(outDir, "checkpoints"),

@@ -34,7 +34,7 @@ export interface TrainHeavyRankerOptions {
   readonly embeddings?: TwhinEmbeddings;
   /** Validation partition evaluated every `eval_every_n` steps (default: the first). */
   readonly evalPartition?: string;
-  /** Run the evaluation every n steps (and at the end); default never during training. */
+  /** Run the evaluation every n steps and at the end (default: only at the end). */
   readonly evalEveryN?: number;
   readonly seed?: number;
   readonly signal?: AbortSignal;
@@ -75,16 +75,18 @@ export async function trainHeavyRanker(
     logger,
   });
   const training = config.training;
+  const totalSteps = options.maxSteps ?? training.num_train_steps;
+  const hasValidation = Object.keys(config.validation_data).length > 0;
   const loopConfig = trainingConfigSchema.parse({
     save_dir: saveDir,
-    num_train_steps: options.maxSteps ?? training.num_train_steps,
+    num_train_steps: totalSteps,
     initial_checkpoint_dir: training.initial_checkpoint_dir,
     checkpoint_every_n: training.checkpoint_every_n,
     checkpoint_max_to_keep: training.checkpoint_max_to_keep,
     train_log_every_n: training.train_log_every_n,
     num_eval_steps: training.num_eval_steps,
     eval_log_every_n: training.eval_log_every_n,
-    eval_every_n: options.evalEveryN ?? null,
+    eval_every_n: options.evalEveryN ?? (hasValidation ? totalSteps : null),
     eval_timeout_in_s: training.eval_timeout_in_s,
     gradient_accumulation: training.gradient_accumulation,
   });
