@@ -85,10 +85,15 @@ export class RankerGenerator {
     const rng = this.rowRng;
     const binaryWords = lowWords(chunk.binary);
     const discreteWords = lowWords(chunk.discrete);
+    const labelWords = chunk.labels.map(lowWords);
+    const logits = chunk.logits as Float64Array[];
     const dim = layout.embedding;
+    const { continuousColumns, binaryColumns, logMean, logStd } = model;
     for (let row = 0; row < rows; row++) {
       sampleIds(world, rng, this.ids);
-      const [user, author, tweet] = this.ids as unknown as [number, number, number];
+      const user = this.ids[0] as number;
+      const author = this.ids[1] as number;
+      const tweet = this.ids[2] as number;
       chunk.userId[row] = BigInt(user);
       chunk.authorId[row] = BigInt(author);
       chunk.tweetId[row] = BigInt(tweet);
@@ -111,14 +116,13 @@ export class RankerGenerator {
         );
       }
       this.sampleInformative(rng);
-      model.continuousColumns.forEach((column, i) => {
-        chunk.continuous[cOffset + column] = Math.exp(
-          (model.logMean[i] as number) + (model.logStd[i] as number) * (this.z[i] as number),
-        );
-      });
-      model.binaryColumns.forEach((column, k) => {
-        binaryWords[bOffset + 2 * column] = this.bits[k] as number;
-      });
+      for (let i = 0; i < continuousColumns.length; i++) {
+        const value = (logMean[i] as number) + (logStd[i] as number) * (this.z[i] as number);
+        chunk.continuous[cOffset + (continuousColumns[i] as number)] = Math.exp(value);
+      }
+      for (let k = 0; k < binaryColumns.length; k++) {
+        binaryWords[bOffset + 2 * (binaryColumns[k] as number)] = this.bits[k] as number;
+      }
       chunk.userEmbedding.set(world.users.values.subarray(user * dim, (user + 1) * dim), row * dim);
       chunk.authorEmbedding.set(
         world.authors.values.subarray(author * dim, (author + 1) * dim),
@@ -132,8 +136,8 @@ export class RankerGenerator {
       for (let t = 0; t < model.taskNames.length; t++) {
         const logit = taskLogit(model, t, this.phi);
         const label = rng.next() < 1 / (1 + Math.exp(-logit)) ? 1 : 0;
-        (chunk.logits as Float64Array[])[t]![row] = logit;
-        lowWords(chunk.labels[t] as BigInt64Array)[2 * row] = label;
+        (logits[t] as Float64Array)[row] = logit;
+        (labelWords[t] as Int32Array)[2 * row] = label;
         this.accumulators[t]!.add(logit, label);
       }
     }
