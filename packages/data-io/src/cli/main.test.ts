@@ -1,5 +1,7 @@
-import { writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import * as arrow from "apache-arrow";
 import { describe, expect, it } from "vitest";
 import { scratchDirs } from "../generators/__fixtures__/scratch.js";
@@ -179,5 +181,16 @@ describe("tml-data main", () => {
     expect((await run("convert", "kg", "--in", join(input, "none"), "--out", scratch())).code).toBe(
       4,
     );
+  });
+
+  // The published entry point, as `npx tml-data` runs it (needs a build: `pnpm --filter @tml/data-io build`).
+  const bin = fileURLToPath(new URL("../../bin/tml-data.js", import.meta.url));
+  const built = existsSync(fileURLToPath(new URL("../../dist/cli/main.js", import.meta.url)));
+  it.skipIf(!built)("runs as a process through bin/tml-data.js with exit codes", () => {
+    const missing = spawnSync(process.execPath, [bin, "schema", join(scratch(), "none.parquet")], {
+      encoding: "utf8",
+    });
+    expect(missing.status).toBe(4);
+    expect(missing.stderr).toMatch(/does not exist/);
   });
 });
