@@ -5,8 +5,8 @@ import { gemmNT } from "../model/gemm.js";
 const CHUNK_ROWS = 1 << 18;
 
 /**
- * Scores blocks of query vectors against every row of a candidate table: `out[j * q + i] =
- * <query_i, row_j>` (candidate-major). On a compiled tfjs backend the table is uploaded once in
+ * Scores blocks of query vectors against every row of a candidate table: `out[i * rows + j] =
+ * <query_i, row_j>` (query-major, so each ranking then reads one contiguous row). On a compiled tfjs backend the table is uploaded once in
  * chunks of 2^18 rows and each block is one matMul per chunk; otherwise JS loops.
  */
 export class CandidateScorer {
@@ -27,24 +27,21 @@ export class CandidateScorer {
     }
   }
 
-  /** Scores `q` queries (row-major q x dim) against all rows into `out` (rows x q). */
+  /** Scores `q` queries (row-major q x dim) against all rows into `out` (q x rows). */
   score(queries: Float32Array, q: number, out: Float32Array): void {
     const dim = this.dim;
     if (this.chunks.length === 0) {
-      // out^T = queries * data^T, written candidate-major.
-      for (let j = 0; j < this.rows; j++) {
-        gemmNT(this.data, j * dim, 1, queries, 0, q, dim, { data: out, offset: j * q, stride: q });
-      }
+      gemmNT(queries, 0, q, this.data, 0, this.rows, dim, { data: out, offset: 0, stride: this.rows });
       return;
     }
     const transposed = new Float32Array(dim * q);
     for (let i = 0; i < q; i++) for (let d = 0; d < dim; d++) transposed[d * q + i] = queries[i * dim + d]!;
     const right = tf.tensor2d(transposed, [dim, q]);
-    let offset = 0;
+    let first = 0;
     for (const chunk of this.chunks) {
       const product = tf.matMul(chunk, right);
-      out.set(product.dataSync() as Float32Array, offset);
-      offset += chunk.shape[0] * q;
+      transposeInto(product.dataSync() as Float32Array, chunk.shape[0], q, out, first, this.rows);
+      first += chunk.shape[0];
       product.dispose();
     }
     right.dispose();
@@ -54,5 +51,21 @@ export class CandidateScorer {
   dispose(): void {
     for (const chunk of this.chunks) chunk.dispose();
     this.chunks.length = 0;
+  }
+}
+
+const TILE = 32;
+
+// Writes src (n x q, candidate-major) into out[i * rows + first + j], in cache-sized tiles.
+function transposeInto(src: Float32Array, n: number, q: number, out: Float32Array, first: number, rows: number): void {
+  for (let j0 = 0; j0 < n; j0 += TILE) {
+    const j1 = Math.min(n, j0 + TILE);
+    for (let i0 = 0; i0 < q; i0 += TILE) {
+      const i1 = Math.min(q, i0 + TILE);
+      for (let j = j0; j < j1; j++) {
+        const from = j * q;
+        for (let i = i0; i < i1; i++) out[i * rows + first + j] = src[from + i]!;
+      }
+    }
   }
 }

@@ -82,7 +82,7 @@ export function evaluateLinkPrediction(
         const target = query.side === "tail" ? edges.rhs[e]! : edges.lhs[e]!;
         const anchor = query.side === "tail" ? edges.lhs[e]! : edges.rhs[e]!;
         const answers = options.filter?.answers(query.side, anchor, r) ?? NO_ANSWERS;
-        accumulators[query.side].addQuery(scores, i, q, table.rows, target, answers, adjust, rng.int(table.rows));
+        accumulators[query.side].addQuery(scores, i * table.rows, table.rows, target, answers, adjust, rng.int(table.rows));
       }
     }
     scorer.dispose();

@@ -19,7 +19,7 @@ export interface CandidateAdjustment {
   values: Float32Array;
 }
 
-/** Accumulates ranks of queries scored candidate-major (`scores[j * stride + column]`). */
+/** Accumulates ranks of queries whose candidate scores are `scores[offset + j]`. */
 export class RankAccumulator {
   private count = 0;
   private reciprocal = 0;
@@ -33,8 +33,7 @@ export class RankAccumulator {
    */
   addQuery(
     scores: Float32Array,
-    column: number,
-    stride: number,
+    offset: number,
     rows: number,
     target: number,
     filter: Iterable<number>,
@@ -42,7 +41,7 @@ export class RankAccumulator {
     negative: number,
   ): number {
     const value = (j: number): number => {
-      const raw = scores[j * stride + column]!;
+      const raw = scores[offset + j]!;
       if (adjust === null) return raw;
       return adjust.kind === "cos" ? raw * adjust.values[j]! : 2 * raw - adjust.values[j]!;
     };
@@ -50,8 +49,8 @@ export class RankAccumulator {
     let greater = 0;
     let equal = 0;
     if (adjust === null) {
-      for (let j = 0, at = column; j < rows; j++, at += stride) {
-        const s = scores[at]!;
+      for (let j = 0; j < rows; j++) {
+        const s = scores[offset + j]!;
         if (s > truth) greater++;
         else if (s === truth) equal++;
       }

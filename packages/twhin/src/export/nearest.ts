@@ -56,7 +56,7 @@ export function topKNeighbours(
       for (let i = 0; i < n; i++) {
         heap.clear();
         const skip = options.exclude ? options.exclude[start + i]! : -1;
-        for (let j = 0, at = i; j < rows; j++, at += n) {
+        for (let j = 0, at = i * rows; j < rows; j++, at++) {
           if (j === skip) continue;
           heap.push(j, cos ? scores[at]! * inverseNorms[j]! : scores[at]!);
         }
