@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
-import type { Rng } from "@tml/core";
+import { Rng } from "@tml/core";
 
 /**
  * A tensor owned by a layer under its original state_dict name (§3.15): a trainable parameter or a
@@ -14,7 +14,7 @@ export interface NamedTensor {
 export interface ForwardContext {
   /** Train mode: batch norm uses batch statistics and updates its running ones; dropout is active. */
   readonly training: boolean;
-  /** Source of dropout seeds; required when `training` and the model has dropout. */
+  /** Source of dropout / position-drop seeds (a fixed-seed stream when absent). */
   readonly rng?: Rng;
 }
 
@@ -62,10 +62,17 @@ export function xavierUniform(rows: number, cols: number, rng: Rng): tf.Tensor2D
   return tf.tensor2d(values, [rows, cols]);
 }
 
+const fallbackRng = new Rng(0);
+
+/** A seed for a tfjs random op: from the context's Rng, else from a fixed-seed module Rng. */
+export function randomSeed(context: ForwardContext): number {
+  return (context.rng ?? fallbackRng).nextUint32();
+}
+
 /** Inverted dropout of `x` in train mode (scale kept by 1 / (1 − rate)); identity otherwise. */
 export function dropout(x: tf.Tensor, rate: number, context: ForwardContext): tf.Tensor {
   if (!context.training || rate <= 0) return x;
-  const seed = context.rng ? context.rng.nextUint32() : Math.floor(Math.random() * 2 ** 31);
+  const seed = randomSeed(context);
   return tf.tidy(() => {
     const keep = tf.cast(
       tf.greaterEqual(tf.randomUniform(x.shape, 0, 1, "float32", seed), rate),

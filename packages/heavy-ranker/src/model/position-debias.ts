@@ -1,7 +1,13 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { Rng } from "@tml/core";
 import type { PositionDebiasConfig } from "../config/model-config.js";
-import { type ForwardContext, type Module, type NamedTensor, parameter } from "./module.js";
+import {
+  type ForwardContext,
+  type Module,
+  type NamedTensor,
+  parameter,
+  randomSeed,
+} from "./module.js";
 import { lookupRows } from "./small-embeddings.js";
 
 /**
@@ -41,9 +47,8 @@ export class PositionDebias implements Module {
       );
       let positions = tf.clipByValue(column, 0, this.config.max_position - 1) as tf.Tensor1D;
       if (this.config.drop_probability > 0) {
-        const seed = context.rng ? context.rng.nextUint32() : 0;
         const keep = tf.greaterEqual(
-          tf.randomUniform([batch], 0, 1, "float32", seed),
+          tf.randomUniform([batch], 0, 1, "float32", randomSeed(context)),
           this.config.drop_probability,
         );
         positions = tf.where(keep, positions, tf.zerosLike(positions));
