@@ -50,6 +50,18 @@ export function lineChart(
   };
 }
 
+// The y = x reference line of ROC and reliability plots.
+const DIAGONAL = {
+  data: {
+    values: [
+      { x: 0, y: 0 },
+      { x: 1, y: 1 },
+    ],
+  },
+  mark: { type: "line", strokeDash: [4, 4], color: "#999" },
+  encoding: { x: { field: "x", type: "quantitative" }, y: { field: "y", type: "quantitative" } },
+};
+
 /** ROC curves (x = false-positive rate, y = true-positive rate) with the chance diagonal. */
 export function rocChart(title: string, series: readonly Series[]): ChartSpec {
   return {
@@ -57,19 +69,7 @@ export function rocChart(title: string, series: readonly Series[]): ChartSpec {
     title,
     ...SIZE,
     layer: [
-      {
-        data: {
-          values: [
-            { x: 0, y: 0 },
-            { x: 1, y: 1 },
-          ],
-        },
-        mark: { type: "line", strokeDash: [4, 4], color: "#999" },
-        encoding: {
-          x: { field: "x", type: "quantitative" },
-          y: { field: "y", type: "quantitative" },
-        },
-      },
+      DIAGONAL,
       {
         data: { values: rows(series) },
         mark: "line",
@@ -98,19 +98,7 @@ export function calibrationChart(title: string, series: readonly Series[]): Char
     title,
     ...SIZE,
     layer: [
-      {
-        data: {
-          values: [
-            { x: 0, y: 0 },
-            { x: 1, y: 1 },
-          ],
-        },
-        mark: { type: "line", strokeDash: [4, 4], color: "#999" },
-        encoding: {
-          x: { field: "x", type: "quantitative" },
-          y: { field: "y", type: "quantitative" },
-        },
-      },
+      DIAGONAL,
       {
         data: { values: rows(series) },
         mark: { type: "line", point: true },
