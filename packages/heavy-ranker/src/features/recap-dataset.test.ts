@@ -56,4 +56,37 @@ describe("recapDatasetBatches", () => {
     }
     expect(count).toBe(6);
   });
+
+  it("parses GZIP TFRecord files of tf.train.Example like the original's data", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "recap-tfrecord-"));
+    const layout = { continuous: 600, binary: 64, discrete: 8, embedding: 200 };
+    await writeRankerData(dir, {
+      rows: 130,
+      seed: 6,
+      users: 40,
+      authors: 10,
+      tweets: 500,
+      layout,
+      format: "tfrecord",
+    });
+    const configs = fileURLToPath(new URL("../../configs/", import.meta.url));
+    const config = loadRecapConfig(`${configs}local_small.yaml`, {
+      env: { HOME: "/h" },
+      overrides: [
+        `train_data.inputs=${dir}/*.tfrecord.gz`,
+        `train_data.seg_dense_schema.schema_path=${dir}/segdense.json`,
+      ],
+    });
+    const featurizer = createRecapFeaturizer(config.train_data, {
+      modelTasks: Object.keys(config.model.tasks),
+    });
+    let rows = 0;
+    for await (const batch of recapDatasetBatches(featurizer, { mode: "eval" })) {
+      expect(batch.continuous.shape).toEqual([64, 512]);
+      expect(batch.userEngEmbedding?.shape).toEqual([64, 200]);
+      rows += batch.size;
+      disposeRecapBatch(batch);
+    }
+    expect(rows).toBe(128);
+  });
 });

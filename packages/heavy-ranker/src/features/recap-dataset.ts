@@ -25,7 +25,7 @@ export interface RecapDatasetOptions {
 export type PositionedRecapBatch = RecapBatch & { readonly epoch: number; readonly index: number };
 
 /**
- * Streams a dataset config's Parquet / Arrow files as RecapBatches (spec §3.5.3): files from
+ * Streams a dataset config's Parquet / Arrow / (GZIP) TFRecord files as RecapBatches (spec §3.5.3): files from
  * `selectInputFiles`, shuffled per epoch, rows through a shuffle buffer of
  * `examples_shuffle_buffer_size` (train only), batches of `global_batch_size` × the
  * DownsampleNegatives `batch_multiplier` with the remainder dropped, then `featurizer`. Only the
@@ -42,6 +42,12 @@ export async function* recapDatasetBatches(
     .filter((feature) => mode !== "inference" || !labels.has(feature.feature_name))
     .flatMap((feature) => (feature.columns ? [...feature.columns] : [feature.feature_name]));
   const multiplier = data.preprocess?.downsample_negatives?.batch_multiplier ?? 1;
+  // TFRecord files are parsed by data-io with the schema's own (not column-assembled) features.
+  const recordFeatures = usedFeatures(schema, data)
+    .filter(
+      (feature) => !feature.columns && (mode !== "inference" || !labels.has(feature.feature_name)),
+    )
+    .map(({ feature_name, dtype, length }) => ({ feature_name, dtype, length }));
   const dataset = await Dataset.open({
     files: await selectInputFiles(data),
     columns: [...new Set(columns)],
@@ -52,6 +58,14 @@ export async function* recapDatasetBatches(
     shuffleFiles: mode === "train",
     epochs: options.epochs ?? (mode === "train" ? Number.POSITIVE_INFINITY : 1),
     skipBatches: options.skipBatches ?? 0,
+    ...(recordFeatures.length > 0
+      ? {
+          tfrecord: {
+            schema: { schema: recordFeatures },
+            features: recordFeatures.map((f) => f.feature_name),
+          },
+        }
+      : {}),
   });
   for await (const batch of dataset.batches()) {
     yield {
