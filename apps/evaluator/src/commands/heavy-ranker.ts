@@ -58,6 +58,6 @@ export async function heavyRankerCommand(argv: readonly string[], io: CliIo): Pr
   });
   io.stdout(`Heavy Ranker at step ${result.step} (${result.checkpoint})\n`);
   io.stdout(`${formatTable(TASK_METRIC_COLUMNS, taskMetricRows(result.metrics))}\n`);
-  io.stdout(`metrics: ${result.metricsJson}\nreport:  ${result.report.html}\n`);
+  io.stdout(`metrics: ${result.metricsJson}\nreport:  ${result.report?.html}\n`);
   return 0;
 }

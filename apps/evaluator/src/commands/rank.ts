@@ -78,6 +78,6 @@ export async function rankCommand(argv: readonly string[], io: CliIo): Promise<n
   const table = rankingTable(result.ranked, top);
   io.stdout(`${result.ranked.length} candidates ranked (checkpoint step ${result.step})\n`);
   io.stdout(`${formatTable(table.columns, table.rows)}\n`);
-  io.stdout(`ranking: ${result.rankingJson}\nreport:  ${result.report.html}\n`);
+  io.stdout(`ranking: ${result.rankingJson}\nreport:  ${result.report?.html}\n`);
   return 0;
 }

@@ -69,6 +69,6 @@ export async function twhinCommand(argv: readonly string[], io: CliIo): Promise<
     const near = list.neighbours.map((n) => `${n.id} (${n.score.toFixed(3)})`).join(", ");
     io.stdout(`  ${list.table} ${list.id}: ${near}\n`);
   }
-  io.stdout(`metrics: ${result.metricsJson}\nreport:  ${result.report.html}\n`);
+  io.stdout(`metrics: ${result.metricsJson}\nreport:  ${result.report?.html}\n`);
   return 0;
 }

@@ -18,6 +18,8 @@ import { scoreHeavyRanker } from "./score-heavy-ranker.js";
 
 /** Options of `evaluateHeavyRankerRun`. */
 export interface EvaluateHeavyRankerRunOptions {
+  /** Write report.html and its PNGs (default true; false when a caller assembles its own). */
+  report?: boolean;
   /** A trainer run directory, its `checkpoints/`, or one checkpoint. */
   checkpoint: string;
   /** Parquet glob of the rows to evaluate (default: the config's first validation partition). */
@@ -39,7 +41,8 @@ export interface HeavyRankerEvaluation {
   metrics: TaskMetrics[];
   out: string;
   metricsJson: string;
-  report: WrittenReport;
+  /** The written report, unless `report: false`. */
+  report: WrittenReport | undefined;
   sections: ReportSection[];
 }
 
@@ -94,11 +97,14 @@ export async function evaluateHeavyRankerRun(
     metricsJson,
     `${JSON.stringify({ model: "heavy-ranker", step: scores.step, checkpoint: scores.checkpoint, data: options.data ?? null, tasks: metrics }, null, 2)}\n`,
   );
-  const report = await writeReport(out, {
-    title: "Heavy Ranker evaluation",
-    subtitle: `checkpoint ${scores.checkpoint} (step ${scores.step}); ${metrics[0]?.examples ?? 0} rows`,
-    sections,
-  });
+  const report =
+    options.report === false
+      ? undefined
+      : await writeReport(out, {
+          title: "Heavy Ranker evaluation",
+          subtitle: `checkpoint ${scores.checkpoint} (step ${scores.step}); ${metrics[0]?.examples ?? 0} rows`,
+          sections,
+        });
   return {
     step: scores.step,
     checkpoint: scores.checkpoint,

@@ -21,6 +21,8 @@ import { locateRun } from "./run-location.js";
 
 /** Options of `evaluateTwhinRun`. */
 export interface EvaluateTwhinRunOptions {
+  /** Write report.html and its PNGs (default true; false when a caller assembles its own). */
+  report?: boolean;
   /** A trainer run directory, its `checkpoints/`, or one checkpoint. */
   checkpoint: string;
   /** Edges to rank (Parquet glob or folder; default the config's evaluation / validation data). */
@@ -47,7 +49,8 @@ export interface TwhinEvaluation {
   sections: ReportSection[];
   out: string;
   metricsJson: string;
-  report: WrittenReport;
+  /** The written report, unless `report: false`. */
+  report: WrittenReport | undefined;
 }
 
 function named(metrics: {
@@ -133,11 +136,14 @@ export async function evaluateTwhinRun(options: EvaluateTwhinRunOptions): Promis
     metricsJson,
     `${JSON.stringify({ model: "twhin", checkpoint: result.checkpoint, edges: result.edges, ...summary, neighbours }, null, 2)}\n`,
   );
-  const report = await writeReport(out, {
-    title: "TwHIN evaluation",
-    subtitle: `checkpoint ${result.checkpoint}; ${result.edges} held-out edges ranked in ${result.seconds.toFixed(1)}s`,
-    sections,
-  });
+  const report =
+    options.report === false
+      ? undefined
+      : await writeReport(out, {
+          title: "TwHIN evaluation",
+          subtitle: `checkpoint ${result.checkpoint}; ${result.edges} held-out edges ranked in ${result.seconds.toFixed(1)}s`,
+          sections,
+        });
   return {
     checkpoint: result.checkpoint,
     edges: result.edges,

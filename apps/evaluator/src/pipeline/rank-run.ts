@@ -19,6 +19,8 @@ import { locateRun } from "./run-location.js";
 
 /** Options of `rankRun`. */
 export interface RankRunOptions {
+  /** Write report.html and its PNGs (default true; false when a caller assembles its own). */
+  report?: boolean;
   /** A trainer run directory, its `checkpoints/`, or one checkpoint. */
   checkpoint: string;
   /** Parquet file (or glob) of candidate rows in the training data's layout. */
@@ -41,7 +43,8 @@ export interface RankRunResult {
   ranked: RankedRow[];
   out: string;
   rankingJson: string;
-  report: WrittenReport;
+  /** The written report, unless `report: false`. */
+  report: WrittenReport | undefined;
 }
 
 /**
@@ -94,10 +97,13 @@ export async function rankRun(options: RankRunOptions): Promise<RankRunResult> {
     rankingJson,
     `${JSON.stringify({ step, candidates: options.candidates, ranked }, null, 2)}\n`,
   );
-  const report = await writeReport(out, {
-    title: "Heavy Ranker: ranked candidates",
-    subtitle: `checkpoint step ${step}; ${ranked.length} candidates from ${options.candidates}`,
-    sections: [rankingSection(ranked, "rank", options.top ?? 20)],
-  });
+  const report =
+    options.report === false
+      ? undefined
+      : await writeReport(out, {
+          title: "Heavy Ranker: ranked candidates",
+          subtitle: `checkpoint step ${step}; ${ranked.length} candidates from ${options.candidates}`,
+          sections: [rankingSection(ranked, "rank", options.top ?? 20)],
+        });
   return { step, ranked, out, rankingJson, report };
 }

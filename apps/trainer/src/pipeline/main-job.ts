@@ -158,6 +158,7 @@ export async function runMainJob(options: MainJobOptions): Promise<MainJobResult
     checkpoint: hrRoot,
     data: rankerData.validationGlob,
     out: join(hrRoot, "evaluation"),
+    report: false,
     device: options.device,
     logger,
   });
@@ -165,6 +166,7 @@ export async function runMainJob(options: MainJobOptions): Promise<MainJobResult
     checkpoint: hrRoot,
     candidates: rankerData.timelineFile,
     out: join(hrRoot, "ranking"),
+    report: false,
     device: options.device,
     logger,
   });
@@ -216,7 +218,7 @@ export async function runMainJob(options: MainJobOptions): Promise<MainJobResult
     `  TwHIN         ${twhin.root} (checkpoints/, metrics.jsonl, embeddings in ${twhin.exportDir})\n`,
   );
   io.stdout(
-    `  Heavy Ranker  ${hrRoot} (checkpoints/, metrics.jsonl, model.safetensors, evaluation/, ranking/)\n`,
+    `  Heavy Ranker  ${hrRoot} (checkpoints/, metrics.jsonl, model.safetensors, evaluation/metrics.json, ranking/ranking.json)\n`,
   );
   io.stdout(`  TensorBoard   tensorboard --logdir ${root}\n`);
   return { root, report: written.html, metricsJson, status: "completed" };

@@ -88,6 +88,7 @@ export async function runTwhinStage(options: TwhinStageOptions): Promise<TwhinSt
   const evaluation = await evaluateTwhinRun({
     checkpoint: run.root,
     out: join(run.root, "evaluation"),
+    report: false,
     device: options.device,
     logger: options.logger,
     neighbours: 5,
