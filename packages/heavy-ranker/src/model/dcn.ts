@@ -50,21 +50,23 @@ export class Dcn implements Module {
 
   /** [B, W] → { output [B, outFeatures], sharedLayer = cross output [B, W] }. */
   apply(x0: tf.Tensor2D, context: ForwardContext): MlpOutput {
-    let cross = x0;
-    for (const layer of this.layers) {
-      const projected = layer.full
-        ? layer.full.apply(cross)
-        : (layer.up as Linear).apply((layer.down as Linear).apply(cross));
-      cross = tf.add(tf.mul(x0, projected), cross) as tf.Tensor2D;
-    }
-    let output = cross;
-    if (this.parallelMlp) {
-      output = this.config.use_parallel
-        ? tf.concat([cross, this.parallelMlp.apply(x0, context).output], 1)
-        : this.parallelMlp.apply(cross, context).output;
-    }
-    if (this.outputMlp) output = this.outputMlp.apply(output, context).output;
-    return { output, sharedLayer: cross };
+    return tf.tidy((): MlpOutput => {
+      let cross = x0;
+      for (const layer of this.layers) {
+        const projected = layer.full
+          ? layer.full.apply(cross)
+          : (layer.up as Linear).apply((layer.down as Linear).apply(cross));
+        cross = tf.add(tf.mul(x0, projected), cross) as tf.Tensor2D;
+      }
+      let output = cross;
+      if (this.parallelMlp) {
+        output = this.config.use_parallel
+          ? tf.concat([cross, this.parallelMlp.apply(x0, context).output], 1)
+          : this.parallelMlp.apply(cross, context).output;
+      }
+      if (this.outputMlp) output = this.outputMlp.apply(output, context).output;
+      return { output, sharedLayer: cross };
+    });
   }
 
   namedTensors(): NamedTensor[] {

@@ -48,26 +48,28 @@ export class Dlrm implements Module {
 
   /** [B, Σ segments] → { output [B, top out], sharedLayer = bottom output [B, d] }. */
   apply(x: tf.Tensor2D, context: ForwardContext): MlpOutput {
-    const parts = this.segments.length === 1 ? [x] : tf.split(x, [...this.segments], 1);
-    const dense = this.bottom.apply(parts[0] as tf.Tensor2D, context).output;
-    if (!this.pairSelector)
-      return { output: this.top.apply(dense, context).output, sharedLayer: dense };
-    const vectors: tf.Tensor2D[] = [
-      dense,
-      ...(parts.slice(1) as tf.Tensor2D[]).map(
-        (part, index) => this.projections[index]?.apply(part) ?? part,
-      ),
-    ];
-    const batch = x.shape[0];
-    const fields = vectors.length;
-    const stacked = tf.stack(vectors, 1) as tf.Tensor3D; // [B, F, d]
-    const dots = tf.matMul(stacked, stacked, false, true); // [B, F, F]
-    const flat = tf.reshape(dots, [batch, fields * fields]) as tf.Tensor2D;
-    const pairs = tf.matMul(flat, this.pairSelector); // [B, P]
-    return {
-      output: this.top.apply(tf.concat([dense, pairs], 1) as tf.Tensor2D, context).output,
-      sharedLayer: dense,
-    };
+    return tf.tidy((): MlpOutput => {
+      const parts = this.segments.length === 1 ? [x] : tf.split(x, [...this.segments], 1);
+      const dense = this.bottom.apply(parts[0] as tf.Tensor2D, context).output;
+      if (!this.pairSelector)
+        return { output: this.top.apply(dense, context).output, sharedLayer: dense };
+      const vectors: tf.Tensor2D[] = [
+        dense,
+        ...(parts.slice(1) as tf.Tensor2D[]).map(
+          (part, index) => this.projections[index]?.apply(part) ?? part,
+        ),
+      ];
+      const batch = x.shape[0];
+      const fields = vectors.length;
+      const stacked = tf.stack(vectors, 1) as tf.Tensor3D; // [B, F, d]
+      const dots = tf.matMul(stacked, stacked, false, true); // [B, F, F]
+      const flat = tf.reshape(dots, [batch, fields * fields]) as tf.Tensor2D;
+      const pairs = tf.matMul(flat, this.pairSelector); // [B, P]
+      return {
+        output: this.top.apply(tf.concat([dense, pairs], 1) as tf.Tensor2D, context).output,
+        sharedLayer: dense,
+      };
+    });
   }
 
   namedTensors(): NamedTensor[] {

@@ -37,16 +37,18 @@ export class MaskNet implements Module {
 
   /** [B, in] → { output [B, outFeatures], sharedLayer [B, block width] }. */
   apply(x: tf.Tensor2D, context: ForwardContext): MlpOutput {
-    let blockOutput: tf.Tensor2D;
-    if (this.config.use_parallel) {
-      const outputs = this.blocks.map((block) => block.apply(x, x));
-      blockOutput = outputs.length === 1 ? (outputs[0] as tf.Tensor2D) : tf.concat(outputs, 1);
-    } else {
-      blockOutput = x;
-      for (const block of this.blocks) blockOutput = block.apply(blockOutput, x);
-    }
-    if (!this.mlp) return { output: blockOutput, sharedLayer: blockOutput };
-    return { output: this.mlp.apply(blockOutput, context).output, sharedLayer: blockOutput };
+    return tf.tidy((): MlpOutput => {
+      let blockOutput: tf.Tensor2D;
+      if (this.config.use_parallel) {
+        const outputs = this.blocks.map((block) => block.apply(x, x));
+        blockOutput = outputs.length === 1 ? (outputs[0] as tf.Tensor2D) : tf.concat(outputs, 1);
+      } else {
+        blockOutput = x;
+        for (const block of this.blocks) blockOutput = block.apply(blockOutput, x);
+      }
+      if (!this.mlp) return { output: blockOutput, sharedLayer: blockOutput };
+      return { output: this.mlp.apply(blockOutput, context).output, sharedLayer: blockOutput };
+    });
   }
 
   namedTensors(): NamedTensor[] {

@@ -6,10 +6,10 @@ import { Linear } from "./linear.js";
 import { dropout, type ForwardContext, type Module, type NamedTensor, prefixed } from "./module.js";
 
 /** Output of an MLP: `output` [B, out] and `sharedLayer` (activation after layer index 1). */
-export interface MlpOutput {
+export type MlpOutput = {
   readonly output: tf.Tensor2D;
   readonly sharedLayer: tf.Tensor2D;
-}
+};
 
 interface HiddenLayer {
   readonly linear: Linear;
@@ -56,23 +56,26 @@ export class Mlp implements Module {
 
   /** [B, in] → { output [B, out], sharedLayer [B, first hidden or out] }. */
   apply(x: tf.Tensor2D, context: ForwardContext): MlpOutput {
-    let net = x;
-    let sharedLayer: tf.Tensor2D | undefined;
-    for (const layer of this.hidden) {
-      if (layer.batchNorm) {
-        const linear = layer.linear.apply(net);
-        const normalized = layer.batchNorm.apply(linear, context);
-        sharedLayer ??= normalized;
-        net = tf.relu(normalized);
-      } else {
-        net = layer.linear.apply(net, "relu");
-        sharedLayer ??= net;
+    return tf.tidy((): MlpOutput => {
+      let net = x;
+      let sharedLayer: tf.Tensor2D | undefined;
+      for (const layer of this.hidden) {
+        if (layer.batchNorm) {
+          const linear = layer.linear.apply(net);
+          const normalized = layer.batchNorm.apply(linear, context);
+          sharedLayer ??= normalized;
+          net = tf.relu(normalized);
+        } else {
+          net = layer.linear.apply(net, "relu");
+          sharedLayer ??= net;
+        }
+        if (this.config.dropout)
+          net = dropout(net, this.config.dropout.rate, context) as tf.Tensor2D;
       }
-      if (this.config.dropout) net = dropout(net, this.config.dropout.rate, context) as tf.Tensor2D;
-    }
-    const activation = this.config.final_layer_activation ? "relu" : "linear";
-    const output = this.last.apply(net, activation);
-    return { output, sharedLayer: sharedLayer ?? output };
+      const activation = this.config.final_layer_activation ? "relu" : "linear";
+      const output = this.last.apply(net, activation);
+      return { output, sharedLayer: sharedLayer ?? output };
+    });
   }
 
   namedTensors(): NamedTensor[] {
