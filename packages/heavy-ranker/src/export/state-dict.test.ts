@@ -120,6 +120,32 @@ describe("state_dict import/export", () => {
     expect(readFileSync(second).equals(readFileSync(first))).toBe(true);
   });
 
+  it("stores floats as F16 / BF16 on request, within their precision", () => {
+    const key = "_backbone._mask_blocks.0._mask_layer.0.weight";
+    for (const [storage, tolerance] of [
+      ["F16", 2 ** -11],
+      ["BF16", 2 ** -8],
+    ] as const) {
+      const original = Float32Array.from(model.namedWeights().get(key)?.dataSync() ?? []);
+      const path = join(dir, `${storage}.safetensors`);
+      saveSafetensors(model, path, { storage });
+      const file = readSafetensors(readFileSync(path));
+      expect(file.tensors.get(key)?.dtype).toBe(storage);
+      expect(file.tensors.get(`_towers.${FAV}.layers.1.num_batches_tracked`)?.dtype).toBe("I64");
+      loadSafetensors(model, path);
+      const loaded = model.namedWeights().get(key)?.dataSync() ?? [];
+      let worst = 0;
+      original.forEach((value, index) => {
+        worst = Math.max(
+          worst,
+          Math.abs((loaded[index] as number) - value) / Math.max(Math.abs(value), 2 ** -14),
+        );
+      });
+      expect(worst, storage).toBeLessThanOrEqual(tolerance);
+      expect(worst, storage).toBeGreaterThan(0);
+    }
+  });
+
   it("reports mismatched keys and shapes", () => {
     const path = join(dir, "partial.safetensors");
     writeFileSync(
