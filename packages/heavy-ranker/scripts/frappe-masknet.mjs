@@ -93,6 +93,7 @@ const { best, history, trainSeconds } = await trainWithEarlyStopping({
   patience: 2,
   selectMetric: "auroc/click",
   seed: 7,
+  onEpoch: (history) => writeFileSync(`${out}.progress.json`, `${JSON.stringify(history, null, 2)}\n`),
 });
 const testMetrics = await evaluateOn(model, trainingConfig, test, TASKS);
 const result = {

@@ -125,6 +125,7 @@ const { best, history, trainSeconds } = await trainWithEarlyStopping({
   patience: 2,
   selectMetric: "auroc/liked",
   seed: 3,
+  onEpoch: (history) => writeFileSync(`${out}.progress.json`, `${JSON.stringify(history, null, 2)}\n`),
 });
 const testMetrics = await evaluateOn(model, trainingConfig, testData, TASKS);
 const tasks = Object.fromEntries(

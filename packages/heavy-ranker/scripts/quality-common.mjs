@@ -58,9 +58,10 @@ export function* batches(data, batchSize, taskNames, rng) {
 /**
  * Trains `model` for up to `epochs` epochs with per-epoch validation; keeps the weights of the
  * best validation `selectMetric` and stops after `patience` epochs without improvement.
- * Returns { best, history, trainSeconds }.
+ * `onEpoch(history)` runs after each epoch (e.g. to save progress). Returns
+ * { best, history, trainSeconds }.
  */
-export async function trainWithEarlyStopping({ model, config, train, valid, taskNames, batchSize, epochs, patience, selectMetric, seed = 0, log = console.log }) {
+export async function trainWithEarlyStopping({ model, config, train, valid, taskNames, batchSize, epochs, patience, selectMetric, seed = 0, log = console.log, onEpoch }) {
   const task = new RecapTrainTask({
     model,
     config,
@@ -86,6 +87,7 @@ export async function trainWithEarlyStopping({ model, config, train, valid, task
     const score = metrics[selectMetric];
     history.push({ epoch, loss: lossSum / steps, seconds, valid: metrics });
     log(`epoch ${epoch}: loss ${(lossSum / steps).toFixed(4)} ${seconds.toFixed(1)}s (${((steps * batchSize) / seconds).toFixed(0)} ex/s) valid ${selectMetric} ${score.toFixed(4)} tensors ${tf.memory().numTensors}`);
+    onEpoch?.(history);
     if (score > best.score) {
       best = { score, epoch, state: task.getState(), metrics };
     } else if (epoch - best.epoch >= patience) {
