@@ -3,9 +3,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { TmlError } from "@tml/core";
 import * as arrow from "apache-arrow";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { getColumn } from "../arrow/column-batch.js";
 import { makeTestTable } from "../arrow/test-tables.js";
+import { ParquetReader } from "../parquet/parquet-reader.js";
 import { writeParquetFile } from "../parquet/write-parquet.js";
 import { encodeExample } from "../tfrecord/example-proto.js";
 import { writeTfRecordFile } from "../tfrecord/tfrecord-writer.js";
@@ -205,6 +206,31 @@ describe("Dataset", () => {
     await expect(read({ columns: ["zz"] })).rejects.toThrow(/zz are not in/);
     await expect(read({ batchSize: 0 })).rejects.toThrow(/batchSize must be an integer ≥ 1/);
     await expect(read({ files: join(odd, "*.none") })).rejects.toThrow(/No files match/);
+  });
+});
+
+describe("Dataset memory", () => {
+  it("reads at most one row group ahead of the batch being consumed", async () => {
+    const path = join(dir, "groups", "many.parquet");
+    await mkdir(join(dir, "groups"), { recursive: true });
+    await writeParquetFile(path, makeTestTable(160), { rowGroupSize: 16 });
+    const reads = vi.spyOn(ParquetReader.prototype, "readRowGroup");
+    try {
+      const dataset = await Dataset.open({ files: path, batchSize: 16, shuffleFiles: false });
+      let seen = 0;
+      let readAhead = 0;
+      for await (const _ of dataset) {
+        seen++;
+        await new Promise((resolve) => setTimeout(resolve, 2)); // the consumer works
+        expect(reads.mock.calls.length).toBeLessThanOrEqual(seen + 1);
+        if (reads.mock.calls.length === seen + 1) readAhead++;
+      }
+      expect(readAhead).toBe(9); // the next row group was being read during every batch but the last
+      expect(seen).toBe(10);
+      expect(reads.mock.calls.length).toBe(10);
+    } finally {
+      reads.mockRestore();
+    }
   });
 });
 
