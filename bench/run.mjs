@@ -143,19 +143,33 @@ for (const result of results) {
   result.ratio = higherIsBetter(result.unit) ? result.value / figure.value : figure.value / result.value;
 }
 
+for (const result of results) result.measuredAt = started.toISOString();
+// A filtered run (`node bench/run.mjs matmul`) updates its cases in latest.json and keeps the
+// others from earlier runs, each with its own measuredAt; a full run replaces everything.
+const latestPath = join(benchDir, "results", "latest.json");
+let reported = results;
+if (filters.length > 0 && existsSync(latestPath)) {
+  try {
+    const previous = JSON.parse(readFileSync(latestPath, "utf8")).cases ?? [];
+    const fresh = new Set(results.map((result) => result.name));
+    reported = [...previous.filter((old) => !fresh.has(old.name)), ...results].sort((a, b) => a.name.localeCompare(b.name));
+  } catch {}
+}
+
 const report = {
   date: started.toISOString(),
   durationSeconds: (Date.now() - started.getTime()) / 1000,
   machine: { ...machine, loadAverageAtEnd: machineInfo().loadAverage },
-  backend: results.find((result) => !result.name.includes("@") && result.engine)?.engine ?? "unknown",
+  backend: reported.find((result) => !result.name.includes("@") && result.engine)?.engine ?? "unknown",
   reference: reference.available
     ? { source: "bench/reference/torch_cases.py, same machine, same run", torch: reference.torch, threads: reference.threads, blas: reference.blas }
     : { source: "none", reason: reference.reason },
   notes: "ratio > 1 means tml-ts is faster than the reference. Figures taken on a shared machine under load are pessimistic.",
-  cases: results,
+  partial: filters.length > 0 ? `this run measured only cases matching ${filters.join(", ")}` : undefined,
+  cases: reported,
 };
 mkdirSync(join(benchDir, "results"), { recursive: true });
-writeAtomic(join(benchDir, "results", "latest.json"), `${JSON.stringify(report, null, 2)}\n`);
+writeAtomic(latestPath, `${JSON.stringify(report, null, 2)}\n`);
 writeAtomic(join(benchDir, "results", "latest.md"), markdown(report));
 console.log(markdown(report));
 
@@ -175,7 +189,7 @@ function markdown(data) {
         : `| ${row.name} | ${format(row.value)} | ${row.unit} | ${format(row.gflops, 3)} | ${row.engine} | ${format(row.reference)} | ${format(row.ratio, 3)} |`,
     ),
     "",
-    data.notes,
+    data.partial ? `${data.notes} Partial run: ${data.partial}; other rows are from earlier runs (see measuredAt in latest.json).` : data.notes,
     "",
   ];
   return lines.join("\n");
