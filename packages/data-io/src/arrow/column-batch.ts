@@ -30,7 +30,11 @@ export interface Column<D extends ColumnDType = ColumnDType> {
   rowLength: number;
   /** Row boundaries into `values` (numRows + 1 entries) when `rowLength` is -1. */
   offsets?: Int32Array;
-  /** Nulls found in the source and replaced by the column's declared default. */
+  /**
+   * Nulls found in the source and replaced by the column's declared default. Counted per chunk
+   * read (row group, record batch) and carried by the first batch cut from it, so the sum over an
+   * unshuffled read is the file's total; shuffled batches report 0.
+   */
   nullCount: number;
 }
 
