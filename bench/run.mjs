@@ -186,7 +186,7 @@ function markdown(data) {
     ...data.cases.map((row) =>
       row.error
         ? `| ${row.name} | failed: ${row.error} | ${row.unit} | | | | |`
-        : `| ${row.name} | ${format(row.value)} | ${row.unit} | ${format(row.gflops, 3)} | ${row.engine} | ${format(row.reference)} | ${format(row.ratio, 3)} |`,
+        : `| ${row.name} | ${format(row.value)} | ${row.unit} | ${format(row.gflops, 3)} | ${row.engine}${row.tensorGrowth ? ` (LEAK: +${row.tensorGrowth} tensors)` : ""} | ${format(row.reference)} | ${format(row.ratio, 3)} |`,
     ),
     "",
     data.partial ? `${data.notes} Partial run: ${data.partial}; other rows are from earlier runs (see measuredAt in latest.json).` : data.notes,
