@@ -1,14 +1,12 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ConfigError, UsageError } from "@tml/core";
-import { getColumn } from "../arrow/index.js";
 import type { GraphSpec } from "../generators/graph-spec.js";
 import { twitterGraphSpec } from "../generators/graph-spec.js";
 import { writeGraph } from "../generators/graph-writer.js";
 import { writeRankerData } from "../generators/ranker-writer.js";
-import { iterateParquetBatches } from "../parquet/index.js";
 import { type CliIo, numberFlag, type ParsedArgs, stringFlag } from "./args.js";
-import { readEmbeddingTable } from "./embedding-file.js";
+import { readCommunities, readEmbeddingTable } from "./embedding-file.js";
 
 /** `tml-data generate ranker`: Heavy Ranker rows with planted signal (or --parity) into --out. */
 export async function generateRankerCommand(args: ParsedArgs, io: CliIo): Promise<void> {
@@ -72,21 +70,6 @@ export async function generateRankerCommand(args: ParsedArgs, io: CliIo): Promis
       `${name}: positive rate ${rate.toFixed(5)} (target ${task.targetRate}), Bayes-optimal AUC ${task.bayesAuc.toFixed(4)}\n`,
     );
   }
-}
-
-/** The `community` column of a generated graph's communities file (row i = node i). */
-async function readCommunities(path: string): Promise<Int32Array> {
-  const parts: Int32Array[] = [];
-  for await (const batch of iterateParquetBatches(path, { columns: ["community"] })) {
-    parts.push(Int32Array.from(getColumn(batch, "community", "int32").values));
-  }
-  const out = new Int32Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
 }
 
 /** `tml-data generate graph`: a TwHIN graph (default Twitter-like, or --spec JSON) into --out. */

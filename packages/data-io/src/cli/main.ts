@@ -1,5 +1,6 @@
 import { exitCodeFor, TmlError, UsageError } from "@tml/core";
 import { type CliIo, type OptionSpec, parseCommand } from "./args.js";
+import { communityAucCommand } from "./community-auc.js";
 import { convertCommand } from "./convert.js";
 import { generateGraphCommand, generateRankerCommand } from "./generate.js";
 import { countCommand, distinctCommand, headCommand, schemaCommand } from "./inspect.js";
@@ -23,6 +24,9 @@ Generate synthetic data with planted signal:
   With --user-embeddings (e.g. TwHIN output: a float list column, optional int "id" column) the
   rows carry those embeddings and the labels follow their user–author dot product; adding --graph
   makes the labels follow the graph's ground-truth communities instead.
+
+Measure community recovery of learned embeddings on a generated graph:
+  tml-data community-auc --embeddings FILE.parquet --graph GRAPH_DIR [--table user] [--pairs N]
 
 Convert public datasets (see each dataset's SOURCE.md):
   tml-data convert kg --in DIR --out DIR                      head<TAB>relation<TAB>tail → TwHIN edges
@@ -69,6 +73,15 @@ const GENERATE_GRAPH: OptionSpec = {
   "shard-edges": { type: "string" },
   "test-fraction": { type: "string" },
   spec: { type: "string" },
+};
+const COMMUNITY_AUC: OptionSpec = {
+  embeddings: { type: "string" },
+  "embedding-column": { type: "string" },
+  graph: { type: "string" },
+  table: { type: "string" },
+  pairs: { type: "string" },
+  seed: { type: "string" },
+  json: { type: "boolean" },
 };
 const CONVERT: OptionSpec = {
   in: { type: "string", short: "i" },
@@ -126,6 +139,9 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
           throw new UsageError(
             `tml-data generate: unknown generator "${sub ?? ""}"; use ranker or graph.`,
           );
+        break;
+      case "community-auc":
+        await run("community-auc", COMMUNITY_AUC, rest, (args) => communityAucCommand(args, io));
         break;
       case "convert":
         await run(`convert ${sub ?? ""}`, CONVERT, rest.slice(1), (args) =>

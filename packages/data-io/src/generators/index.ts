@@ -1,4 +1,5 @@
 export { AucAccumulator, type AucSummary } from "./auc-accumulator.js";
+export { communityPairAuc } from "./community-recovery.js";
 export { expectedAuc, rocAuc } from "./expected-auc.js";
 export { edgeTable, type GraphDescriptor, writeGraphDescriptor } from "./graph-descriptor.js";
 export { type EdgeBatch, GraphSampler, NodeLayout } from "./graph-sampler.js";
