@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import {
   existsSync,
   mkdirSync,
@@ -200,6 +200,41 @@ describe("trainer CLI", () => {
       );
       expect(bad.status).toBe(4);
       expect(bad.stderr.trim().split("\n")).toHaveLength(1);
+    },
+  );
+
+  it.skipIf(!existsSync(built))(
+    "SIGINT stops the built CLI after a step with a checkpoint (exit 130)",
+    async () => {
+      const out = join(scratch(), "run");
+      const child = spawn(
+        process.execPath,
+        [
+          built,
+          "heavy-ranker",
+          "--config",
+          config,
+          "--out",
+          out,
+          "--max-steps",
+          "1000",
+          "--device",
+          "cpu",
+        ],
+        {
+          env: { ...process.env },
+          stdio: ["ignore", "pipe", "pipe"],
+        },
+      );
+      let stderr = "";
+      child.stderr.on("data", (chunk: Buffer) => {
+        stderr += chunk.toString();
+        if (/heavy-ranker \d+\/1000/.test(stderr) && !child.killed) child.kill("SIGINT");
+      });
+      const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
+      expect(code).toBe(130);
+      expect(stderr).toMatch(/SIGINT: stopping after the current step/);
+      expect(readdirSync(join(out, "checkpoints")).length).toBe(1);
     },
   );
   if (!existsSync(built))

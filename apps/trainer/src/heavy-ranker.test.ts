@@ -75,5 +75,36 @@ describe("trainer heavy-ranker", () => {
     expect(resumedLog.map((r) => [r.step, r.loss])).toEqual(
       records.filter((r) => r.kind === "train").map((r) => [r.step, r.loss]),
     );
+
+    // Ctrl-C at step 6: the loop stops after the step, writes a checkpoint, exits 130; --resume
+    // then ends with exactly the weights of the uninterrupted run.
+    const interrupted = join(scratch, "interrupted");
+    const controller = new AbortController();
+    const stopped = capture();
+    const io = {
+      ...stopped.io,
+      signal: controller.signal,
+      stderr: (text: string) => {
+        stopped.io.stderr(text);
+        if (/^heavy-ranker 6\/12/m.test(text)) controller.abort();
+      },
+    };
+    expect(
+      await main(["heavy-ranker", "--config", config, "--out", interrupted, "--device", "cpu"], io),
+    ).toBe(130);
+    expect(existsSync(join(interrupted, "checkpoints", "6"))).toBe(true);
+    expect(existsSync(join(interrupted, "checkpoints", "12"))).toBe(false);
+    const continued = capture();
+    expect(
+      await main(
+        ["heavy-ranker", "--config", config, "--out", interrupted, "--resume", "--device", "cpu"],
+        continued.io,
+      ),
+    ).toBe(0);
+    expect(
+      readFileSync(join(interrupted, "model.safetensors")).equals(
+        readFileSync(join(straight, "model.safetensors")),
+      ),
+    ).toBe(true);
   });
 });
