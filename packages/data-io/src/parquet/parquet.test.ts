@@ -90,6 +90,16 @@ describe("writeParquetFile / readParquetFile", () => {
     expect(encodings["embedding.list.item"]).not.toContain(dictionary);
   });
 
+  it("writes and reads a table with no rows", async () => {
+    const path = join(dir, "empty.parquet");
+    await writeParquetFile(path, makeTestTable(0));
+    const back = await readParquetFile(path);
+    expect(back.numRows).toBe(0);
+    expect(back.schema.fields.length).toBe(7);
+    expect(await countParquetRows(path)).toBe(0);
+    expect(await collect(iterateParquetBatches(path))).toEqual([]);
+  });
+
   it("leaves no file and no temporary file when encoding fails", async () => {
     const sub = await mkdtemp(join(dir, "fail-"));
     const path = join(sub, "bad.parquet");
