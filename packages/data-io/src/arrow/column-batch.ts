@@ -33,7 +33,7 @@ export interface Column<D extends ColumnDType = ColumnDType> {
   /**
    * Nulls found in the source and replaced by the column's declared default. Counted per chunk
    * read (row group, record batch) and carried by the first batch cut from it, so the sum over an
-   * unshuffled read is the file's total; shuffled batches report 0.
+   * read is the file's total (shuffled batches carry the counts of the chunks read so far).
    */
   nullCount: number;
 }

@@ -55,8 +55,19 @@ export async function* shuffledBatches(
   let template: ColumnBatch | undefined;
   let size = 0;
   let filled = 0;
+  // Null counts of the chunks read so far, handed to the next batch out (sums stay exact).
+  const nulls = new Map<string, number>();
+  const emit = (rows: number): ColumnBatch => {
+    const batch = output!.toBatch(rows);
+    for (const [name, count] of nulls) batch.columns[name]!.nullCount = count;
+    nulls.clear();
+    return batch;
+  };
   for await (const chunk of chunks) {
     if (chunk.numRows === 0) continue;
+    for (const [name, column] of Object.entries(chunk.columns)) {
+      if (column.nullCount > 0) nulls.set(name, (nulls.get(name) ?? 0) + column.nullCount);
+    }
     template ??= chunk;
     buffer ??= new RowStore(bufferRows, chunk);
     output ??= new RowStore(batchSize, chunk);
@@ -70,7 +81,7 @@ export async function* shuffledBatches(
       output.setFromStore(filled++, buffer, pick);
       buffer.setFromBatch(pick, row, true);
       if (filled === batchSize) {
-        yield output.toBatch(filled);
+        yield emit(filled);
         output = new RowStore(batchSize, template);
         filled = 0;
       }
@@ -82,10 +93,10 @@ export async function* shuffledBatches(
     output.setFromStore(filled++, buffer, pick);
     buffer.setFromStore(pick, buffer, --size);
     if (filled === batchSize) {
-      yield output.toBatch(filled);
+      yield emit(filled);
       output = new RowStore(batchSize, template);
       filled = 0;
     }
   }
-  if (filled > 0 && !options.dropRemainder) yield output.toBatch(filled);
+  if (filled > 0 && !options.dropRemainder) yield emit(filled);
 }

@@ -209,6 +209,41 @@ describe("Dataset", () => {
   });
 });
 
+describe("Dataset null counts", () => {
+  it("sum to the file's nulls, shuffled or not, with imputed defaults", async () => {
+    const path = join(dir, "nulls", "n.parquet");
+    await mkdir(join(dir, "nulls"), { recursive: true });
+    const values = Array.from({ length: 40 }, (_, i) => (i % 4 === 0 ? null : i));
+    await writeParquetFile(
+      path,
+      new arrow.Table({ v: arrow.vectorFromArray(values, new arrow.Float32()) }),
+      {
+        rowGroupSize: 16,
+      },
+    );
+    for (const shuffleBuffer of [0, 10]) {
+      const dataset = await Dataset.open({
+        files: path,
+        batchSize: 7,
+        dropRemainder: false,
+        shuffleBuffer,
+        specs: { v: { defaultValue: -1 } },
+      });
+      let nulls = 0;
+      const seen: number[] = [];
+      for await (const batch of dataset) {
+        const column = getColumn(batch, "v", "float32");
+        nulls += column.nullCount;
+        seen.push(...column.values);
+      }
+      expect(nulls).toBe(10);
+      expect(seen.sort((a, b) => a - b)).toEqual(
+        values.map((value) => value ?? -1).sort((a, b) => a - b),
+      );
+    }
+  });
+});
+
 describe("Dataset memory", () => {
   it("reads at most one row group ahead of the batch being consumed", async () => {
     const path = join(dir, "groups", "many.parquet");
