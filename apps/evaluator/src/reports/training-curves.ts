@@ -7,7 +7,7 @@ import {
 } from "@tml/core";
 
 // Counts and rates that do not change with training are not plotted.
-const SKIPPED_FAMILIES = new Set(["eval_examples", "ctr", "pctr"]);
+const SKIPPED_FAMILIES = new Set(["eval_examples", "queries", "count", "ctr", "pctr"]);
 
 function plotName(text: string): string {
   return text.replace(/[^\w-]+/g, "_");
@@ -42,7 +42,8 @@ export function trainingCurvesSection(
     for (const [name, value] of Object.entries(record.metrics)) {
       if (!Number.isFinite(value)) continue;
       const slash = name.indexOf("/");
-      const family = slash < 0 ? name : name.slice(0, slash);
+      // "auroc/<task>" shares the "auroc" chart with the other tasks; hits@1/3/10 share one chart.
+      const family = slash >= 0 ? name.slice(0, slash) : name.startsWith("hits@") ? "hits@k" : name;
       const series = (slash < 0 ? name : name.slice(slash + 1)).replace(/^recap\.engagement\./, "");
       const group = families.get(family) ?? new Map();
       const points = group.get(series) ?? { x: [], y: [] };

@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import {
   configToYaml,
@@ -22,6 +22,7 @@ import {
   rankingSection,
   rankRun,
   TASK_METRIC_COLUMNS,
+  type TaskMetrics,
   taskMetricRows,
 } from "evaluator";
 import { startRunOutputs } from "../commands/run-outputs.js";
@@ -178,6 +179,7 @@ export async function runMainJob(options: MainJobOptions): Promise<MainJobResult
       text: `Graph of ${config.data.users} users and ${config.data.tweets} Tweets with ${config.data.communities} planted communities → TwHIN (${twhin.step} steps) → user embeddings (${twhin.userEmbeddings.rows} × ${twhin.userEmbeddings.dim}) as the Heavy Ranker's user and author features → Heavy Ranker (${trained.step} steps, ${trained.parameters} parameters) on ${engine.label}.`,
     },
     ...twhin.sections,
+    ceilingSection(evaluation.metrics, readGeneratorReport(join(root, "data", "ranker", "train"))),
     ...evaluation.sections,
     rankingSection(ranking.ranked, "timeline", 10),
   ];
@@ -201,6 +203,10 @@ export async function runMainJob(options: MainJobOptions): Promise<MainJobResult
   io.stdout(
     `\nHeavy Ranker (validation):\n${formatTable(TASK_METRIC_COLUMNS, taskMetricRows(evaluation.metrics))}\n`,
   );
+  const truth = readGeneratorReport(join(root, "data", "ranker", "train"));
+  io.stdout(
+    `Bayes-optimal AUC of the planted labels: ${evaluation.metrics.map((m) => `${m.task.replace("recap.engagement.", "")} ${truth[m.task]?.bayesAuc.toFixed(4) ?? "?"}`).join(", ")}\n`,
+  );
   io.stdout(`\nSample timeline, top 5 of ${ranking.ranked.length} (published serving weights):\n`);
   ranking.ranked.slice(0, 5).forEach((row, rank) => {
     io.stdout(
@@ -222,6 +228,44 @@ export async function runMainJob(options: MainJobOptions): Promise<MainJobResult
   );
   io.stdout(`  TensorBoard   tensorboard --logdir ${root}\n`);
   return { root, report: written.html, metricsJson, status: "completed" };
+}
+
+/** The generator's per-task truth (`generator.json`): Bayes-optimal AUC of the planted model. */
+function readGeneratorReport(
+  dir: string,
+): Record<string, { bayesAuc: number; realizedAuc: number }> {
+  const path = join(dir, "generator.json");
+  if (!existsSync(path)) return {};
+  return (
+    (
+      JSON.parse(readFileSync(path, "utf8")) as {
+        tasks?: Record<string, { bayesAuc: number; realizedAuc: number }>;
+      }
+    ).tasks ?? {}
+  );
+}
+
+/** The ranker's validation AUROC next to the best any model can reach on the planted data. */
+function ceilingSection(
+  metrics: readonly TaskMetrics[],
+  truth: Record<string, { bayesAuc: number; realizedAuc: number }>,
+): ReportSection {
+  return {
+    heading: "Heavy Ranker against the planted model",
+    text: "The ranker data's labels are drawn from a hidden logistic model of a few features, their interactions and whether user and author share a graph community; the Bayes-optimal AUC is what that hidden model itself reaches. The ranker sees the communities only through the TwHIN embeddings.",
+    table: {
+      columns: ["task", "validation AUROC", "Bayes-optimal AUC", "share of the achievable lift"],
+      rows: metrics.map((m) => {
+        const best = truth[m.task]?.bayesAuc;
+        return [
+          m.task,
+          m.auroc,
+          best ?? null,
+          best === undefined ? null : (m.auroc - 0.5) / (best - 0.5),
+        ];
+      }),
+    },
+  };
 }
 
 function seconds(began: number): string {
