@@ -206,6 +206,8 @@ describe("Dataset", () => {
     await expect(read({ columns: ["zz"] })).rejects.toThrow(/zz are not in/);
     await expect(read({ batchSize: 0 })).rejects.toThrow(/batchSize must be an integer ≥ 1/);
     await expect(read({ files: join(odd, "*.none") })).rejects.toThrow(/No files match/);
+    await writeTfRecordFile(join(odd, "r.tfrecord"), []);
+    await expect(read({ files: join(odd, "r.tfrecord") })).rejects.toThrow(/give tfrecord\.schema/);
   });
 });
 

@@ -70,7 +70,15 @@ export class Dataset {
       tfrecord: options.tfrecord,
       chunkRows: options.chunkRows,
     };
-    for (const file of files) fileFormat(file, options.format);
+    const formats = new Set(files.map((file) => fileFormat(file, options.format)));
+    if (formats.has("tfrecord") && options.tfrecord === undefined) {
+      throw new ConfigError(
+        "The dataset has TFRecord files: give tfrecord.schema (segdense) to parse them.",
+        {
+          details: { key: "tfrecord" },
+        },
+      );
+    }
     if (fileFormat(files[0]!, options.format) === "parquet" && options.columns !== undefined) {
       const names = new Set((await readParquetSchema(files[0]!)).fields.map((field) => field.name));
       const missing = options.columns.filter((column) => !names.has(column));
