@@ -11,9 +11,16 @@ export async function setup() {
   const { selectBenchEngine } = await import("../lib/tf.mjs");
   const engine = await selectBenchEngine();
   const { buildTrainer } = await import("../../packages/twhin/bench/twhin-bench.mjs");
-  const built = await buildTrainer({ rows: 1_000_000, optimizer: { sgd: { lr: 0.01 } }, edges: 100 });
+  const built = await buildTrainer({
+    rows: 1_000_000,
+    optimizer: { sgd: { lr: 0.01 } },
+    edges: 100,
+  });
   const edges = built.batches.next();
-  state = { ...built, edges: { lhs: edges.lhs.slice(), rel: edges.rel.slice(), rhs: edges.rhs.slice(), size: 100 } };
+  state = {
+    ...built,
+    edges: { lhs: edges.lhs.slice(), rel: edges.rel.slice(), rhs: edges.rhs.slice(), size: 100 },
+  };
   return { engine: engine.label };
 }
 

@@ -12,7 +12,10 @@ export async function setup() {
   const { selectBenchEngine } = await import("../lib/tf.mjs");
   const engine = await selectBenchEngine();
   const { buildTrainer } = await import("../../packages/twhin/bench/twhin-bench.mjs");
-  state = await buildTrainer({ rows: 10_000_000, optimizer: { adagrad: { lr: 0.1, rowwise: true } } });
+  state = await buildTrainer({
+    rows: 10_000_000,
+    optimizer: { adagrad: { lr: 0.1, rowwise: true } },
+  });
   return { engine: engine.label };
 }
 

@@ -10,20 +10,59 @@ export async function loadTwhin() {
  * A trainer over one `rows x dim` table with 4 relations (entity -> entity) and `edges` random
  * edges (uniform ids; the speed does not depend on the graph's structure).
  */
-export async function buildTrainer({ rows, dim = 200, batch = 500, inBatch = 10, global = 0, optimizer, edges = 200_000 }) {
+export async function buildTrainer({
+  rows,
+  dim = 200,
+  batch = 500,
+  inBatch = 10,
+  global = 0,
+  optimizer,
+  edges = 200_000,
+}) {
   const twhin = await loadTwhin();
   const config = twhin.twhinConfigSchema.parse({
     model: {
-      embeddings: { tables: [{ name: "entity", num_embeddings: rows, embedding_dim: dim, data_type: "fp32", optimizer }] },
-      relations: ["fav", "reply", "retweet", "magic_recs"].map((name) => ({ name, lhs: "entity", rhs: "entity" })),
+      embeddings: {
+        tables: [
+          {
+            name: "entity",
+            num_embeddings: rows,
+            embedding_dim: dim,
+            data_type: "fp32",
+            optimizer,
+          },
+        ],
+      },
+      relations: ["fav", "reply", "retweet", "magic_recs"].map((name) => ({
+        name,
+        lhs: "entity",
+        rhs: "entity",
+      })),
       translation_optimizer: { sgd: { lr: 0.05 } },
     },
-    train_data: { data_root: "-", per_replica_batch_size: batch, global_negatives: global, in_batch_negatives: inBatch, limit: 1e9 },
-    validation_data: { data_root: "-", per_replica_batch_size: batch, global_negatives: 0, in_batch_negatives: inBatch, limit: 1e9 },
+    train_data: {
+      data_root: "-",
+      per_replica_batch_size: batch,
+      global_negatives: global,
+      in_batch_negatives: inBatch,
+      limit: 1e9,
+    },
+    validation_data: {
+      data_root: "-",
+      per_replica_batch_size: batch,
+      global_negatives: 0,
+      in_batch_negatives: inBatch,
+      limit: 1e9,
+    },
   });
   const model = new twhin.TwhinModel(config.model).initialize(0);
   const trainer = new twhin.TwhinTrainer(model, config);
-  const set = { lhs: new Int32Array(edges), rel: new Int32Array(edges), rhs: new Int32Array(edges), size: edges };
+  const set = {
+    lhs: new Int32Array(edges),
+    rel: new Int32Array(edges),
+    rhs: new Int32Array(edges),
+    size: edges,
+  };
   let seed = 7;
   const next = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0);
   for (let i = 0; i < edges; i++) {

@@ -1,5 +1,5 @@
-import { Rng, selectEngine } from "@tml/core";
 import { appendFileSync } from "node:fs";
+import { Rng, selectEngine } from "@tml/core";
 import { it } from "vitest";
 import { twhinConfigSchema } from "../src/config/twhin-config.js";
 import { EdgeBatches } from "../src/data/edge-batches.js";
@@ -20,8 +20,23 @@ it("experiment", async () => {
   const optimizer = JSON.parse(env.OPT ?? '{"adagrad":{"lr":0.1}}');
   const config = twhinConfigSchema.parse({
     model: {
-      embeddings: { tables: [{ name: "entity", num_embeddings: kg.entities.length, embedding_dim: dim, data_type: "fp32", optimizer }] },
-      relations: kg.relations.map((name) => ({ name, lhs: "entity", rhs: "entity", operator: env.OP ?? "translation" })),
+      embeddings: {
+        tables: [
+          {
+            name: "entity",
+            num_embeddings: kg.entities.length,
+            embedding_dim: dim,
+            data_type: "fp32",
+            optimizer,
+          },
+        ],
+      },
+      relations: kg.relations.map((name) => ({
+        name,
+        lhs: "entity",
+        rhs: "entity",
+        operator: env.OP ?? "translation",
+      })),
       translation_optimizer: optimizer,
       comparator: env.CMP ?? "dot",
       loss: { type: env.LOSS ?? "softmax", margin: 1 },
@@ -30,8 +45,20 @@ it("experiment", async () => {
       relation_init: "identity",
       init_scale: env.INIT ? Number(env.INIT) : undefined,
     },
-    train_data: { data_root: "x", per_replica_batch_size: Number(env.B ?? 1000), global_negatives: Number(env.K ?? 512), in_batch_negatives: Number(env.N ?? 0), limit: 1e9 },
-    validation_data: { data_root: "x", per_replica_batch_size: 1000, global_negatives: 0, in_batch_negatives: 0, limit: 1e9 },
+    train_data: {
+      data_root: "x",
+      per_replica_batch_size: Number(env.B ?? 1000),
+      global_negatives: Number(env.K ?? 512),
+      in_batch_negatives: Number(env.N ?? 0),
+      limit: 1e9,
+    },
+    validation_data: {
+      data_root: "x",
+      per_replica_batch_size: 1000,
+      global_negatives: 0,
+      in_batch_negatives: 0,
+      limit: 1e9,
+    },
   });
   const model = new TwhinModel(config.model).initialize(1);
   const trainer = new TwhinTrainer(model, config, selectProducts());
@@ -58,12 +85,17 @@ it("experiment", async () => {
     let line = `epoch ${epoch} loss ${(loss / stepsPerEpoch).toFixed(4)} ${secs.toFixed(1)}s ${(kg.train.size / secs).toFixed(0)} edges/s`;
     if (epoch % Number(env.EVAL_EVERY ?? 5) === 0 || epoch === epochs) {
       const t1 = performance.now();
-      const r = evaluateLinkPrediction(model, kg.valid, { filter, maxEdges: Number(env.VALID_MAX ?? 3000) });
+      const r = evaluateLinkPrediction(model, kg.valid, {
+        filter,
+        maxEdges: Number(env.VALID_MAX ?? 3000),
+      });
       line += ` | valid mrr ${r.both.mrr.toFixed(4)} h10 ${r.both.hits10.toFixed(4)} (${((performance.now() - t1) / 1000).toFixed(1)}s)`;
     }
     log(line);
   }
   const t2 = performance.now();
   const test = evaluateLinkPrediction(model, kg.test, { filter });
-  log(`TEST ${JSON.stringify(test.both)} eval ${((performance.now() - t2) / 1000).toFixed(1)}s train ${((t2 - start) / 1000).toFixed(0)}s`);
+  log(
+    `TEST ${JSON.stringify(test.both)} eval ${((performance.now() - t2) / 1000).toFixed(1)}s train ${((t2 - start) / 1000).toFixed(0)}s`,
+  );
 });

@@ -25,14 +25,17 @@ const say = (line: string) => {
 
 it.skipIf(!sharedDataDir())(`kg benchmark ${kg}`, async () => {
   const graphDir = join(work, kg);
-  if (!existsSync(join(graphDir, "graph.json"))) await convertKnowledgeGraph(join(sharedDataDir()!, kg), graphDir);
+  if (!existsSync(join(graphDir, "graph.json")))
+    await convertKnowledgeGraph(join(sharedDataDir()!, kg), graphDir);
   process.env.TWHIN_KG_DIR = work;
   process.env.TWHIN_KG_OUT = join(work, "runs");
   const configPath = fileURLToPath(new URL(`../configs/${kg}.yaml`, import.meta.url));
   const config = resolveConfig(configPath);
   const names = JSON.parse(readFileSync(join(graphDir, "relations.json"), "utf8")) as string[];
   if (names.join("\n") !== config.model.relations.map((r) => r.name).join("\n")) {
-    throw new ConfigError(`${configPath}: relations differ from ${graphDir}/relations.json (id order).`);
+    throw new ConfigError(
+      `${configPath}: relations differ from ${graphDir}/relations.json (id order).`,
+    );
   }
   const logger = createLogger({ name: `twhin-${kg}`, level: "info", json: true });
   const load = loadavg()[0];
@@ -42,7 +45,8 @@ it.skipIf(!sharedDataDir())(`kg benchmark ${kg}`, async () => {
     logger,
     ...(process.env.MAX_STEPS ? { maxSteps: Number(process.env.MAX_STEPS) } : {}),
     callbacks: {
-      onLog: (e) => say(`step ${e.step} loss ${e.loss.toFixed(4)} edges/s ${e.examplesPerSecond.toFixed(0)}`),
+      onLog: (e) =>
+        say(`step ${e.step} loss ${e.loss.toFixed(4)} edges/s ${e.examplesPerSecond.toFixed(0)}`),
     },
   });
   const trainSeconds = (performance.now() - began) / 1000;

@@ -1,3 +1,4 @@
+export { type OptimizerConfig, optimizerConfigSchema } from "./config/optimizer-config.js";
 export {
   type OperatorKind,
   type TableConfig,
@@ -6,12 +7,15 @@ export {
   type TwhinModelConfig,
   twhinConfigSchema,
 } from "./config/twhin-config.js";
-export { type OptimizerConfig, optimizerConfigSchema } from "./config/optimizer-config.js";
 export { EdgeBatches, type EdgeCursor } from "./data/edge-batches.js";
 export { type EdgeSet, readEdges } from "./data/edge-set.js";
 export { type KnowledgeGraph, readKnowledgeGraph } from "./data/kg-tsv.js";
 export { FilterIndex } from "./eval/filter-index.js";
-export { evaluateLinkPrediction, type LinkPredictionOptions, type LinkPredictionResult } from "./eval/link-prediction.js";
+export {
+  evaluateLinkPrediction,
+  type LinkPredictionOptions,
+  type LinkPredictionResult,
+} from "./eval/link-prediction.js";
 export type { RankingMetrics } from "./eval/rank-accumulator.js";
 export {
   type EmbeddingRows,
@@ -26,13 +30,17 @@ export type { ComparatorKind } from "./model/comparator.js";
 export { EmbeddingTable } from "./model/embedding-table.js";
 export { createRowOptimizer, type RowOptimizer } from "./model/row-optimizer.js";
 export { TwhinModel } from "./model/twhin-model.js";
-export type { EdgeBatch } from "./task/edge-batch.js";
-export { TwhinStep, type StepOptions } from "./task/twhin-step.js";
-export { TwhinTask, type TwhinTaskOptions } from "./task/twhin-task.js";
-export { TwhinTrainer } from "./task/twhin-trainer.js";
-export { type EvaluateTwhinOptions, type EvaluateTwhinResult, evaluateTwhin } from "./run/evaluate-twhin.js";
+export {
+  type EvaluateTwhinOptions,
+  type EvaluateTwhinResult,
+  evaluateTwhin,
+} from "./run/evaluate-twhin.js";
 export { type ExportEmbeddingsOptions, exportEmbeddings } from "./run/export-embeddings.js";
 export { loadTwhinModel } from "./run/load-model.js";
 export { type NearestNeighboursOptions, nearestNeighbours } from "./run/nearest-neighbours.js";
 export { type ConfigSource, resolveConfig } from "./run/resolve-config.js";
 export { type TrainTwhinOptions, type TrainTwhinResult, trainTwhin } from "./run/train-twhin.js";
+export type { EdgeBatch } from "./task/edge-batch.js";
+export { type StepOptions, TwhinStep } from "./task/twhin-step.js";
+export { TwhinTask, type TwhinTaskOptions } from "./task/twhin-task.js";
+export { TwhinTrainer } from "./task/twhin-trainer.js";

@@ -9,13 +9,25 @@ const localYaml = fileURLToPath(new URL("../../configs/local.yaml", import.meta.
 describe("twhinConfigSchema", () => {
   it("loads the original local.yaml unchanged", () => {
     const config = loadConfigFile(twhinConfigSchema, localYaml);
-    expect(config.model.embeddings.tables.map((t) => [t.name, t.num_embeddings, t.embedding_dim])).toEqual([
+    expect(
+      config.model.embeddings.tables.map((t) => [t.name, t.num_embeddings, t.embedding_dim]),
+    ).toEqual([
       ["user", 424241, 4],
       ["tweet", 72543, 4],
     ]);
-    expect(config.model.relations.map((r) => r.name)).toEqual(["fav", "reply", "retweet", "magic_recs"]);
+    expect(config.model.relations.map((r) => r.name)).toEqual([
+      "fav",
+      "reply",
+      "retweet",
+      "magic_recs",
+    ]);
     expect(config.model.translation_optimizer.sgd?.lr).toBe(0.05);
-    expect(config.train_data).toMatchObject({ per_replica_batch_size: 500, in_batch_negatives: 10, global_negatives: 0, limit: 9990 });
+    expect(config.train_data).toMatchObject({
+      per_replica_batch_size: 500,
+      in_batch_negatives: 10,
+      global_negatives: 0,
+      limit: 9990,
+    });
     expect(config.validation_data.offset).toBe(9990);
     expect(config.model.parity).toBe("fixed");
   });
@@ -33,7 +45,10 @@ describe("twhinConfigSchema", () => {
     };
     const tables = structuredClone(base.model.embeddings.tables);
     tables[1]!.embedding_dim = 8;
-    expectConfigError({ ...base, model: { ...base.model, embeddings: { tables } } }, "share embedding_dim");
+    expectConfigError(
+      { ...base, model: { ...base.model, embeddings: { tables } } },
+      "share embedding_dim",
+    );
     const relations = [{ name: "x", lhs: "user", rhs: "ad", operator: "translation" }];
     expectConfigError({ ...base, model: { ...base.model, relations } }, "unknown table");
     expectConfigError({ ...base, model: { ...base.model, bogus: 1 } }, "bogus");
@@ -41,7 +56,9 @@ describe("twhinConfigSchema", () => {
 
   it("override errors come back as ConfigError", () => {
     try {
-      loadConfigFile(twhinConfigSchema, localYaml, { overrides: ["train_data.per_replica_batch_size=-3"] });
+      loadConfigFile(twhinConfigSchema, localYaml, {
+        overrides: ["train_data.per_replica_batch_size=-3"],
+      });
       expect.unreachable();
     } catch (error) {
       expect(TmlError.isInstance(error, "CONFIG")).toBe(true);

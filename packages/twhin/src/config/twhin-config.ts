@@ -7,7 +7,9 @@ export const tableConfigSchema = z.strictObject({
   name: z.string().min(1),
   num_embeddings: z.number().int().positive(),
   embedding_dim: z.number().int().positive(),
-  pretrained: z.strictObject({ emb_name: z.string(), embedding_snapshot_uri: z.string() }).nullish(),
+  pretrained: z
+    .strictObject({ emb_name: z.string(), embedding_snapshot_uri: z.string() })
+    .nullish(),
   vocab: z.string().nullish(),
   optimizer: optimizerConfigSchema,
   data_type: z.enum(["fp32", "fp16"]),
@@ -73,10 +75,17 @@ export const modelConfigSchema = z
     const tables = model.embeddings.tables;
     const names = new Set(tables.map((t) => t.name));
     if (names.size !== tables.length) {
-      context.addIssue({ code: "custom", path: ["embeddings", "tables"], message: "Table names must be unique." });
+      context.addIssue({
+        code: "custom",
+        path: ["embeddings", "tables"],
+        message: "Table names must be unique.",
+      });
     }
     tables.forEach((table, index) => {
-      if (table.embedding_dim !== tables[0]!.embedding_dim || table.data_type !== tables[0]!.data_type) {
+      if (
+        table.embedding_dim !== tables[0]!.embedding_dim ||
+        table.data_type !== tables[0]!.data_type
+      ) {
         context.addIssue({
           code: "custom",
           path: ["embeddings", "tables", index],

@@ -13,7 +13,12 @@ export interface EdgeSet {
 
 /** An empty edge set with room for `capacity` edges. */
 export function allocateEdges(capacity: number): EdgeSet {
-  return { lhs: new Int32Array(capacity), rel: new Int32Array(capacity), rhs: new Int32Array(capacity), size: 0 };
+  return {
+    lhs: new Int32Array(capacity),
+    rel: new Int32Array(capacity),
+    rhs: new Int32Array(capacity),
+    size: 0,
+  };
 }
 
 /** Concatenation of edge sets. */
@@ -34,7 +39,9 @@ export function expandGlob(pattern: string): string[] {
     try {
       if (statSync(pattern).isDirectory()) return expandGlob(join(pattern, "*.parquet"));
     } catch {
-      throw new NotFoundError(`Edge data ${pattern} does not exist; check data_root.`, { details: { file: pattern } });
+      throw new NotFoundError(`Edge data ${pattern} does not exist; check data_root.`, {
+        details: { file: pattern },
+      });
     }
     return [pattern];
   }
@@ -45,26 +52,45 @@ export function expandGlob(pattern: string): string[] {
   try {
     names = readdirSync(dir);
   } catch {
-    throw new NotFoundError(`No directory ${dir} for data_root ${pattern}.`, { details: { file: pattern } });
+    throw new NotFoundError(`No directory ${dir} for data_root ${pattern}.`, {
+      details: { file: pattern },
+    });
   }
-  const files = names.filter((n) => regex.test(n)).sort().map((n) => join(dir, n));
-  if (files.length === 0) throw new NotFoundError(`No files match data_root ${pattern}.`, { details: { file: pattern } });
+  const files = names
+    .filter((n) => regex.test(n))
+    .sort()
+    .map((n) => join(dir, n));
+  if (files.length === 0)
+    throw new NotFoundError(`No files match data_root ${pattern}.`, { details: { file: pattern } });
   return files;
 }
 
-function toInt32(column: Column | undefined, name: string, file: string, out: Int32Array, at: number, n: number): void {
-  if (!column || column.rowLength !== 1 || (column.dtype !== "int32" && column.dtype !== "int64")) {
-    throw new DataError(`${file}: edge column "${name}" must be an int32/int64 scalar column (lhs, rel, rhs).`, {
-      details: { file, column: name },
-    });
+function toInt32(
+  column: Column | undefined,
+  name: string,
+  file: string,
+  out: Int32Array,
+  at: number,
+  n: number,
+): void {
+  if (column?.rowLength !== 1 || (column.dtype !== "int32" && column.dtype !== "int64")) {
+    throw new DataError(
+      `${file}: edge column "${name}" must be an int32/int64 scalar column (lhs, rel, rhs).`,
+      {
+        details: { file, column: name },
+      },
+    );
   }
   const values = column.values;
   for (let i = 0; i < n; i++) {
     const value = Number(values[i]!);
     if (!Number.isSafeInteger(value) || value < 0 || value > 0x7fffffff) {
-      throw new DataError(`${file}: column "${name}" row ${i} holds ${value}; ids must be in [0, 2^31).`, {
-        details: { file, column: name, value },
-      });
+      throw new DataError(
+        `${file}: column "${name}" row ${i} holds ${value}; ids must be in [0, 2^31).`,
+        {
+          details: { file, column: name, value },
+        },
+      );
     }
     out[at + i] = value;
   }
@@ -79,7 +105,10 @@ export interface ReadEdgesOptions {
 }
 
 /** Reads Parquet edge files (int columns `lhs`, `rel`, `rhs`) matching a glob into memory. */
-export async function readEdges(dataRoot: string, options: ReadEdgesOptions = {}): Promise<EdgeSet> {
+export async function readEdges(
+  dataRoot: string,
+  options: ReadEdgesOptions = {},
+): Promise<EdgeSet> {
   const parts: EdgeSet[] = [];
   let skip = options.offset ?? 0;
   let left = options.limit ?? Number.POSITIVE_INFINITY;
@@ -94,7 +123,12 @@ export async function readEdges(dataRoot: string, options: ReadEdgesOptions = {}
       toInt32(batch.columns["lhs"], "lhs", file, part.lhs, 0, batch.numRows);
       toInt32(batch.columns["rel"], "rel", file, part.rel, 0, batch.numRows);
       toInt32(batch.columns["rhs"], "rhs", file, part.rhs, 0, batch.numRows);
-      parts.push({ lhs: part.lhs.subarray(from), rel: part.rel.subarray(from), rhs: part.rhs.subarray(from), size: n });
+      parts.push({
+        lhs: part.lhs.subarray(from),
+        rel: part.rel.subarray(from),
+        rhs: part.rhs.subarray(from),
+        size: n,
+      });
       left -= n;
     }
   }

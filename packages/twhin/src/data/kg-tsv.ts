@@ -37,9 +37,12 @@ export function readKnowledgeGraph(dir: string): KnowledgeGraph {
       if (line.trim() === "") return;
       const parts = line.split("\t");
       if (parts.length !== 3) {
-        throw new DataError(`${path}:${index + 1}: expected head<TAB>relation<TAB>tail, got ${parts.length} fields.`, {
-          details: { file: path, line: index + 1 },
-        });
+        throw new DataError(
+          `${path}:${index + 1}: expected head<TAB>relation<TAB>tail, got ${parts.length} fields.`,
+          {
+            details: { file: path, line: index + 1 },
+          },
+        );
       }
       edges.lhs[edges.size] = idOf(entityIds, parts[0]!.trim());
       edges.rel[edges.size] = idOf(relationIds, parts[1]!.trim());
@@ -51,5 +54,11 @@ export function readKnowledgeGraph(dir: string): KnowledgeGraph {
   const train = read("train.txt");
   const valid = read("valid.txt");
   const test = read("test.txt");
-  return { entities: [...entityIds.keys()], relations: [...relationIds.keys()], train, valid, test };
+  return {
+    entities: [...entityIds.keys()],
+    relations: [...relationIds.keys()],
+    train,
+    valid,
+    test,
+  };
 }

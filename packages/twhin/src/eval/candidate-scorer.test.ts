@@ -43,7 +43,8 @@ describe("tfjs-routed products equal the JS loops", () => {
       return [s, dA, dC];
     });
     results[0]!.forEach((array, index) => {
-      for (let i = 0; i < array.length; i++) expect(results[1]![index]![i]).toBeCloseTo(array[i]!, 4);
+      for (let i = 0; i < array.length; i++)
+        expect(results[1]![index]![i]).toBeCloseTo(array[i]!, 4);
     });
   });
 });

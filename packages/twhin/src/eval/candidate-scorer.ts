@@ -31,11 +31,16 @@ export class CandidateScorer {
   score(queries: Float32Array, q: number, out: Float32Array): void {
     const dim = this.dim;
     if (this.chunks.length === 0) {
-      gemmNT(queries, 0, q, this.data, 0, this.rows, dim, { data: out, offset: 0, stride: this.rows });
+      gemmNT(queries, 0, q, this.data, 0, this.rows, dim, {
+        data: out,
+        offset: 0,
+        stride: this.rows,
+      });
       return;
     }
     const transposed = new Float32Array(dim * q);
-    for (let i = 0; i < q; i++) for (let d = 0; d < dim; d++) transposed[d * q + i] = queries[i * dim + d]!;
+    for (let i = 0; i < q; i++)
+      for (let d = 0; d < dim; d++) transposed[d * q + i] = queries[i * dim + d]!;
     const right = tf.tensor2d(transposed, [dim, q]);
     let first = 0;
     for (const chunk of this.chunks) {
@@ -57,7 +62,14 @@ export class CandidateScorer {
 const TILE = 32;
 
 // Writes src (n x q, candidate-major) into out[i * rows + first + j], in cache-sized tiles.
-function transposeInto(src: Float32Array, n: number, q: number, out: Float32Array, first: number, rows: number): void {
+function transposeInto(
+  src: Float32Array,
+  n: number,
+  q: number,
+  out: Float32Array,
+  first: number,
+  rows: number,
+): void {
   for (let j0 = 0; j0 < n; j0 += TILE) {
     const j1 = Math.min(n, j0 + TILE);
     for (let i0 = 0; i0 < q; i0 += TILE) {

@@ -5,7 +5,13 @@ import { Rng } from "@tml/core";
  * k-means++ seeding, seeded) on the rows, then purity = (1/N) * sum over clusters of the size of
  * its most common label. 1 = every cluster is one community; 1/k ~ chance for balanced labels.
  */
-export function clusterPurity(vectors: Float32Array, dim: number, labels: Int32Array, seed = 0, iterations = 25): number {
+export function clusterPurity(
+  vectors: Float32Array,
+  dim: number,
+  labels: Int32Array,
+  seed = 0,
+  iterations = 25,
+): number {
   const n = labels.length;
   const k = Math.max(...labels) + 1;
   const unit = new Float32Array(n * dim);
@@ -51,7 +57,8 @@ export function clusterPurity(vectors: Float32Array, dim: number, labels: Int32A
       assignment[i] = top;
     }
     centroids.fill(0);
-    for (let i = 0; i < n; i++) for (let d = 0; d < dim; d++) centroids[assignment[i]! * dim + d]! += unit[i * dim + d]!;
+    for (let i = 0; i < n; i++)
+      for (let d = 0; d < dim; d++) centroids[assignment[i]! * dim + d]! += unit[i * dim + d]!;
   }
   const counts = new Int32Array(k * k);
   for (let i = 0; i < n; i++) counts[assignment[i]! * k + labels[i]!]!++;

@@ -1,12 +1,18 @@
 import { describe, expect, it } from "vitest";
 import { allocateEdges } from "../data/edge-set.js";
 import { TwhinModel } from "../model/twhin-model.js";
-import { type TinyConfigOptions, randomBatch, tinyConfig } from "../testing/tiny-graph.js";
+import { randomBatch, type TinyConfigOptions, tinyConfig } from "../testing/tiny-graph.js";
 import { FilterIndex } from "./filter-index.js";
 import { evaluateLinkPrediction } from "./link-prediction.js";
 
 // Brute force: the score of every corrupted edge through model.score-equivalent code paths.
-function bruteScore(model: TwhinModel, h: number, r: number, t: number, side: "tail" | "head"): number {
+function bruteScore(
+  model: TwhinModel,
+  h: number,
+  r: number,
+  t: number,
+  side: "tail" | "head",
+): number {
   if (side === "tail" || !model.reciprocal || model.parityOriginal) return model.score(h, r, t);
   const dim = model.dim;
   const relation = model.relations[r]!;
@@ -40,7 +46,8 @@ function bruteRanks(model: TwhinModel, edges: ReturnType<typeof randomBatch>, fi
       for (let c = 0; c < rows; c++) {
         const target = side === "tail" ? t : h;
         if (c === target || answers.has(c)) continue;
-        const s = side === "tail" ? bruteScore(model, h, r, c, side) : bruteScore(model, c, r, t, side);
+        const s =
+          side === "tail" ? bruteScore(model, h, r, c, side) : bruteScore(model, c, r, t, side);
         if (Math.abs(s - truth) < 1e-6 * Math.max(1, Math.abs(truth))) equal++;
         else if (s > truth) greater++;
       }
@@ -58,16 +65,26 @@ const cases: [string, TinyConfigOptions][] = [
   ["translation l2", { model: { comparator: "l2" } }],
   ["diagonal l2 (transformed table)", { operator: "diagonal", model: { comparator: "l2" } }],
   ["translation cos (transformed table)", { model: { comparator: "cos" } }],
-  ["complex cos reciprocal", { operator: "complex_diagonal", model: { comparator: "cos", reciprocal_relations: true } }],
+  [
+    "complex cos reciprocal",
+    { operator: "complex_diagonal", model: { comparator: "cos", reciprocal_relations: true } },
+  ],
   ["original parity", { model: { parity: "original" } }],
 ];
 
 describe("evaluateLinkPrediction", () => {
   for (const [label, options] of cases) {
     it(`filtered ranks match brute force: ${label}`, () => {
-      const config = tinyConfig({ ...options, tables: [{ name: "user", rows: 23 }, { name: "tweet", rows: 17 }] });
+      const config = tinyConfig({
+        ...options,
+        tables: [
+          { name: "user", rows: 23 },
+          { name: "tweet", rows: 17 },
+        ],
+      });
       const model = new TwhinModel(config.model).initialize(4);
-      for (let i = 0; i < model.relationParams.length; i++) model.relationParams[i] = model.relationParams[i]! - 0.4;
+      for (let i = 0; i < model.relationParams.length; i++)
+        model.relationParams[i] = model.relationParams[i]! - 0.4;
       const edges = randomBatch(config, 12, 8);
       const known = randomBatch(config, 40, 9);
       const filter = new FilterIndex(model.relations.length, [edges, known]);
@@ -83,7 +100,13 @@ describe("evaluateLinkPrediction", () => {
   }
 
   it("ties take the mean rank: all-zero embeddings rank the answer in the middle", () => {
-    const config = tinyConfig({ tables: [{ name: "user", rows: 11 }, { name: "tweet", rows: 11 }], model: { relation_init: "identity" } });
+    const config = tinyConfig({
+      tables: [
+        { name: "user", rows: 11 },
+        { name: "tweet", rows: 11 },
+      ],
+      model: { relation_init: "identity" },
+    });
     const model = new TwhinModel(config.model); // all zeros
     const edges = allocateEdges(1);
     edges.lhs[0] = 1;

@@ -64,10 +64,11 @@ export function evaluateLinkPrediction(
   for (const [key, queries] of groups) {
     const [tableIndex, transform] = key.split(":").map(Number) as [number, number];
     const table = model.tables[tableIndex]!;
-    const candidates = transform < 0 ? table.data : transformTable(model, transform, table.data, table.rows);
+    const candidates =
+      transform < 0 ? table.data : transformTable(model, transform, table.data, table.rows);
     const adjust = candidateAdjustments(comparator, candidates, table.rows, dim);
     const scorer = new CandidateScorer(candidates, table.rows, dim);
-    const block = Math.max(1, Math.min(256, Math.floor((1 << 24) / table.rows)));
+    const block = Math.max(1, Math.min(256, Math.floor((1 << 26) / table.rows)));
     const vectors = new Float32Array(block * dim);
     const scores = new Float32Array(block * table.rows);
     for (let start = 0; start < queries.length; start += block) {
@@ -82,7 +83,15 @@ export function evaluateLinkPrediction(
         const target = query.side === "tail" ? edges.rhs[e]! : edges.lhs[e]!;
         const anchor = query.side === "tail" ? edges.lhs[e]! : edges.rhs[e]!;
         const answers = options.filter?.answers(query.side, anchor, r) ?? NO_ANSWERS;
-        accumulators[query.side].addQuery(scores, i * table.rows, table.rows, target, answers, adjust, rng.int(table.rows));
+        accumulators[query.side].addQuery(
+          scores,
+          i * table.rows,
+          table.rows,
+          target,
+          answers,
+          adjust,
+          rng.int(table.rows),
+        );
       }
     }
     scorer.dispose();
@@ -94,13 +103,23 @@ export function evaluateLinkPrediction(
   };
 }
 
-function needsTransformedTable(model: TwhinModel, side: "tail" | "head", operator: string): boolean {
+function needsTransformedTable(
+  model: TwhinModel,
+  side: "tail" | "head",
+  operator: string,
+): boolean {
   if (!model.transformsCandidates(side)) return false;
   if (model.comparator === "dot") return false;
   return !(model.comparator === "l2" && (operator === "translation" || operator === "none"));
 }
 
-function writeQuery(model: TwhinModel, edges: EdgeSet, query: Query, out: Float32Array, offset: number): void {
+function writeQuery(
+  model: TwhinModel,
+  edges: EdgeSet,
+  query: Query,
+  out: Float32Array,
+  offset: number,
+): void {
   const e = query.edge;
   const r = edges.rel[e]!;
   const dim = model.dim;
@@ -118,18 +137,38 @@ function writeQuery(model: TwhinModel, edges: EdgeSet, query: Query, out: Float3
   const t = edges.rhs[e]! * dim;
   if (model.comparator === "l2") {
     const shift = relation.operator === "translation" ? 1 : 0;
-    for (let d = 0; d < dim; d++) out[offset + d] = rhs[t + d]! - shift * model.relationParams[r * dim + d]!;
+    for (let d = 0; d < dim; d++)
+      out[offset + d] = rhs[t + d]! - shift * model.relationParams[r * dim + d]!;
     return;
   }
   out.fill(0, offset, offset + dim);
-  operatorBackward(relation.operator, model.relationParams, r * dim, rhs, t, rhs, t, out, offset, null, 0, dim);
+  operatorBackward(
+    relation.operator,
+    model.relationParams,
+    r * dim,
+    rhs,
+    t,
+    rhs,
+    t,
+    out,
+    offset,
+    null,
+    0,
+    dim,
+  );
 }
 
-function transformTable(model: TwhinModel, r: number, data: Float32Array, rows: number): Float32Array {
+function transformTable(
+  model: TwhinModel,
+  r: number,
+  data: Float32Array,
+  rows: number,
+): Float32Array {
   const dim = model.dim;
   const out = new Float32Array(rows * dim);
   const kind = model.relations[r]!.operator;
-  for (let j = 0; j < rows; j++) operatorForward(kind, model.relationParams, r * dim, data, j * dim, out, j * dim, dim);
+  for (let j = 0; j < rows; j++)
+    operatorForward(kind, model.relationParams, r * dim, data, j * dim, out, j * dim, dim);
   return out;
 }
 

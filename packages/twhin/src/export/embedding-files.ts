@@ -1,4 +1,4 @@
-import { readFileSync, renameSync, writeFileSync, mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DataError } from "@tml/core";
 import { readParquetFile, writeParquetFile } from "@tml/data-io";
@@ -28,10 +28,16 @@ export function embeddingsToArrow(table: EmbeddingTable, start = 0, end = table.
     length: n * table.dim,
     data: table.data.subarray(start * table.dim, end * table.dim),
   });
-  const listType = new arrow.FixedSizeList(table.dim, new arrow.Field("item", new arrow.Float32(), false));
+  const listType = new arrow.FixedSizeList(
+    table.dim,
+    new arrow.Field("item", new arrow.Float32(), false),
+  );
   const vectors = arrow.makeData({ type: listType, length: n, nullCount: 0, child: values });
   return new arrow.Table({
-    [EMBEDDING_COLUMNS.type]: arrow.vectorFromArray(new Array<string>(n).fill(table.name), new arrow.Utf8()),
+    [EMBEDDING_COLUMNS.type]: arrow.vectorFromArray(
+      new Array<string>(n).fill(table.name),
+      new arrow.Utf8(),
+    ),
     [EMBEDDING_COLUMNS.id]: arrow.makeVector(ids),
     [EMBEDDING_COLUMNS.vector]: arrow.makeVector(vectors),
   });
@@ -48,7 +54,11 @@ export interface WriteEmbeddingsOptions {
  * Writes each table to `<outDir>/<type>-<part>.parquet` (or `.arrow` IPC files), each written to
  * a temporary name and renamed. Returns the file paths.
  */
-export async function writeEmbeddings(tables: EmbeddingTable[], outDir: string, options: WriteEmbeddingsOptions = {}): Promise<string[]> {
+export async function writeEmbeddings(
+  tables: EmbeddingTable[],
+  outDir: string,
+  options: WriteEmbeddingsOptions = {},
+): Promise<string[]> {
   const format = options.format ?? "parquet";
   const rowsPerFile = options.rowsPerFile ?? 1_000_000;
   mkdirSync(outDir, { recursive: true });
@@ -72,17 +82,24 @@ export async function writeEmbeddings(tables: EmbeddingTable[], outDir: string, 
 }
 
 /** Reads exported embedding files (Parquet or Arrow) back, grouped by entity type. */
-export async function readEmbeddings(files: readonly string[]): Promise<Map<string, EmbeddingRows>> {
+export async function readEmbeddings(
+  files: readonly string[],
+): Promise<Map<string, EmbeddingRows>> {
   const parts = new Map<string, { ids: Int32Array[]; vectors: Float32Array[]; dim: number }>();
   for (const file of files) {
-    const table = file.endsWith(".arrow") ? arrow.tableFromIPC(readFileSync(file)) : await readParquetFile(file);
+    const table = file.endsWith(".arrow")
+      ? arrow.tableFromIPC(readFileSync(file))
+      : await readParquetFile(file);
     const types = table.getChild(EMBEDDING_COLUMNS.type);
     const ids = table.getChild(EMBEDDING_COLUMNS.id);
     const vectors = table.getChild(EMBEDDING_COLUMNS.vector);
     if (!types || !ids || !vectors || !(vectors.type instanceof arrow.FixedSizeList)) {
-      throw new DataError(`${file} is not an embedding export (columns entity_type, id, embedding: fixed-size list).`, {
-        details: { file },
-      });
+      throw new DataError(
+        `${file} is not an embedding export (columns entity_type, id, embedding: fixed-size list).`,
+        {
+          details: { file },
+        },
+      );
     }
     const dim = vectors.type.listSize;
     for (let row = 0; row < table.numRows; row++) {
@@ -96,7 +113,10 @@ export async function readEmbeddings(files: readonly string[]): Promise<Map<stri
     let at = 0;
     for (const data of vectors.data) {
       const child = data.children[0]!;
-      const values = (child.values as Float32Array).subarray(child.offset + data.offset * dim, child.offset + (data.offset + data.length) * dim);
+      const values = (child.values as Float32Array).subarray(
+        child.offset + data.offset * dim,
+        child.offset + (data.offset + data.length) * dim,
+      );
       flat.set(values, at * dim);
       at += data.length;
     }
@@ -106,7 +126,9 @@ export async function readEmbeddings(files: readonly string[]): Promise<Map<stri
       if (rows.length === 0) continue;
       entry.ids.push(Int32Array.from(rows, (row) => idValues[row]!));
       const out = new Float32Array(rows.length * dim);
-      rows.forEach((row, i) => out.set(flat.subarray(row * dim, (row + 1) * dim), i * dim));
+      rows.forEach((row, i) => {
+        out.set(flat.subarray(row * dim, (row + 1) * dim), i * dim);
+      });
       entry.vectors.push(out);
     }
   }

@@ -18,7 +18,10 @@ const author = new EmbeddingTable("author", 11, 6).initUniform(rng, 1);
 describe("embedding export", () => {
   for (const format of ["parquet", "arrow"] as const) {
     it(`round-trips through ${format} files (split into parts)`, async () => {
-      const files = await writeEmbeddings([user, author], join(dir, format), { format, rowsPerFile: 16 });
+      const files = await writeEmbeddings([user, author], join(dir, format), {
+        format,
+        rowsPerFile: 16,
+      });
       expect(files.map((f) => f.split("/").pop())).toEqual([
         `user-00000.${format}`,
         `user-00001.${format}`,
@@ -39,8 +42,12 @@ describe("embedding export", () => {
     expect(rows.subarray(0, 6)).toEqual(author.row(3));
     expect(rows.subarray(12, 18)).toEqual(author.row(10));
     expect(Array.from(rows.subarray(18, 24))).toEqual([0, 0, 0, 0, 0, 0]);
-    expect(embeddingFeatures(back.get("author")!, [1], { dim: 8 }).subarray(6)).toEqual(new Float32Array(2));
-    expect(() => embeddingFeatures(back.get("author")!, [99], { missing: "error" })).toThrow(/id 99/);
+    expect(embeddingFeatures(back.get("author")!, [1], { dim: 8 }).subarray(6)).toEqual(
+      new Float32Array(2),
+    );
+    expect(() => embeddingFeatures(back.get("author")!, [99], { missing: "error" })).toThrow(
+      /id 99/,
+    );
   });
 });
 
@@ -64,7 +71,9 @@ describe("topKNeighbours", () => {
         })
           .filter(({ j }) => j !== q)
           .sort((a, b) => b.s - a.s);
-        expect(Array.from(result.ids.subarray(q * 4, q * 4 + 4))).toEqual(scored.slice(0, 4).map((x) => x.j));
+        expect(Array.from(result.ids.subarray(q * 4, q * 4 + 4))).toEqual(
+          scored.slice(0, 4).map((x) => x.j),
+        );
         expect(result.scores[q * 4]).toBeCloseTo(scored[0]!.s, 5);
       }
     });

@@ -22,7 +22,9 @@ export function embeddingFeatures(
   const index = new Map<number, number>();
   // Exports are usually dense (row i holds id i): then no map is needed.
   const dense = embeddings.ids.every((id, i) => id === i);
-  if (!dense) embeddings.ids.forEach((id, row) => index.set(id, row));
+  if (!dense) {
+    for (let row = 0; row < embeddings.ids.length; row++) index.set(embeddings.ids[row]!, row);
+  }
   const out = new Float32Array(ids.length * dim);
   const copy = Math.min(dim, embeddings.dim);
   for (let i = 0; i < ids.length; i++) {
@@ -30,13 +32,19 @@ export function embeddingFeatures(
     const row = dense ? (id >= 0 && id < embeddings.ids.length ? id : -1) : (index.get(id) ?? -1);
     if (row < 0) {
       if (options.missing === "error") {
-        throw new DataError(`No embedding for id ${id} (position ${i}); ${embeddings.ids.length} ids were exported.`, {
-          details: { id, position: i },
-        });
+        throw new DataError(
+          `No embedding for id ${id} (position ${i}); ${embeddings.ids.length} ids were exported.`,
+          {
+            details: { id, position: i },
+          },
+        );
       }
       continue;
     }
-    out.set(embeddings.vectors.subarray(row * embeddings.dim, row * embeddings.dim + copy), i * dim);
+    out.set(
+      embeddings.vectors.subarray(row * embeddings.dim, row * embeddings.dim + copy),
+      i * dim,
+    );
   }
   return out;
 }

@@ -32,7 +32,9 @@ export function topKNeighbours(
   options: TopKOptions,
 ): Neighbours {
   if (!Number.isInteger(options.k) || options.k < 1) {
-    throw new DataError(`k must be a positive integer, got ${options.k}.`, { details: { k: options.k } });
+    throw new DataError(`k must be a positive integer, got ${options.k}.`, {
+      details: { k: options.k },
+    });
   }
   const k = Math.min(options.k, rows);
   const cos = options.metric === "cos";
@@ -43,10 +45,14 @@ export function topKNeighbours(
     inverseNorms[j] = 1 / Math.sqrt(Math.max(s, 1e-24));
   }
   const scorer = new CandidateScorer(data, rows, dim);
-  const block = Math.max(1, Math.min(256, Math.floor((1 << 24) / rows)));
+  const block = Math.max(1, Math.min(256, Math.floor((1 << 26) / rows)));
   const vectors = new Float32Array(block * dim);
   const scores = new Float32Array(block * rows);
-  const out: Neighbours = { ids: new Int32Array(q * options.k), scores: new Float32Array(q * options.k), k: options.k };
+  const out: Neighbours = {
+    ids: new Int32Array(q * options.k),
+    scores: new Float32Array(q * options.k),
+    k: options.k,
+  };
   const heap = new TopK(k);
   try {
     for (let start = 0; start < q; start += block) {

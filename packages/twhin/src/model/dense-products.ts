@@ -10,9 +10,23 @@ export interface DenseProducts {
   /** `out (n x m) = A (n x k) C (m x k)^T`. */
   scores(a: Float32Array, n: number, c: Float32Array, m: number, k: number, out: MatrixView): void;
   /** `dA (n x k) += G (n x m) C (m x k)`. */
-  gradQueries(g: MatrixView, n: number, m: number, c: Float32Array, k: number, dA: Float32Array): void;
+  gradQueries(
+    g: MatrixView,
+    n: number,
+    m: number,
+    c: Float32Array,
+    k: number,
+    dA: Float32Array,
+  ): void;
   /** `dC (m x k) += G (n x m)^T A (n x k)`. */
-  gradCandidates(g: MatrixView, n: number, m: number, a: Float32Array, k: number, dC: Float32Array): void;
+  gradCandidates(
+    g: MatrixView,
+    n: number,
+    m: number,
+    a: Float32Array,
+    k: number,
+    dC: Float32Array,
+  ): void;
 }
 
 /** Pure JS products (exact reference; used for small blocks and in tests). */
@@ -36,12 +50,20 @@ export function hasCompiledBackend(): boolean {
 function packRows(view: MatrixView, n: number, m: number, scratch: Float32Array): Float32Array {
   const out = scratch.subarray(0, n * m);
   for (let i = 0; i < n; i++) {
-    out.set(view.data.subarray(view.offset + i * view.stride, view.offset + i * view.stride + m), i * m);
+    out.set(
+      view.data.subarray(view.offset + i * view.stride, view.offset + i * view.stride + m),
+      i * m,
+    );
   }
   return out;
 }
 
-function transpose(src: Float32Array, rows: number, cols: number, scratch: Float32Array): Float32Array {
+function transpose(
+  src: Float32Array,
+  rows: number,
+  cols: number,
+  scratch: Float32Array,
+): Float32Array {
   const out = scratch.subarray(0, rows * cols);
   for (let i = 0; i < rows; i++) {
     const base = i * cols;
@@ -51,7 +73,13 @@ function transpose(src: Float32Array, rows: number, cols: number, scratch: Float
 }
 
 // The download happens outside tf.tidy: tidy walks a returned typed array element by element.
-function matMul(x: Float32Array, xr: number, xc: number, y: Float32Array, yc: number): Float32Array {
+function matMul(
+  x: Float32Array,
+  xr: number,
+  xc: number,
+  y: Float32Array,
+  yc: number,
+): Float32Array {
   const product = tf.tidy(() => tf.matMul(tf.tensor2d(x, [xr, xc]), tf.tensor2d(y, [xc, yc])));
   const values = product.dataSync() as Float32Array;
   product.dispose();
@@ -78,7 +106,8 @@ export function createTfProducts(minWork = 1 << 18): DenseProducts {
       if (n * m * k < minWork) return jsProducts.scores(a, n, c, m, k, out);
       const ct = transpose(c.subarray(0, m * k), m, k, ensure(m * k));
       const s = matMul(a.subarray(0, n * k), n, k, ct, m);
-      for (let i = 0; i < n; i++) out.data.set(s.subarray(i * m, (i + 1) * m), out.offset + i * out.stride);
+      for (let i = 0; i < n; i++)
+        out.data.set(s.subarray(i * m, (i + 1) * m), out.offset + i * out.stride);
     },
     gradQueries(g, n, m, c, k, dA) {
       if (n * m * k < minWork) return jsProducts.gradQueries(g, n, m, c, k, dA);

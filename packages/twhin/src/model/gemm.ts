@@ -11,7 +11,13 @@ export interface MatrixView {
 }
 
 /** Dot product of `k` floats starting at `a[aOff]` and `b[bOff]`. */
-export function dot(a: Float32Array, aOff: number, b: Float32Array, bOff: number, k: number): number {
+export function dot(
+  a: Float32Array,
+  aOff: number,
+  b: Float32Array,
+  bOff: number,
+  k: number,
+): number {
   let s0 = 0;
   let s1 = 0;
   let s2 = 0;

@@ -26,7 +26,13 @@ export class RowAdagrad implements RowOptimizer {
     if (options.initialAccumulator !== 0) this.accumulator.fill(options.initialAccumulator);
   }
 
-  update(params: Float32Array, rowIds: Int32Array, grads: Float32Array, count: number, learningRate: number): void {
+  update(
+    params: Float32Array,
+    rowIds: Int32Array,
+    grads: Float32Array,
+    count: number,
+    learningRate: number,
+  ): void {
     const dim = this.dim;
     const eps = this.options.eps;
     const acc = this.accumulator;

@@ -26,10 +26,18 @@ export interface RowOptimizer {
 }
 
 /** Builds the row optimizer a config names, for a `rows x dim` matrix. */
-export function createRowOptimizer(config: OptimizerConfig, rows: number, dim: number): RowOptimizer {
+export function createRowOptimizer(
+  config: OptimizerConfig,
+  rows: number,
+  dim: number,
+): RowOptimizer {
   if (config.adagrad) {
     const { eps, rowwise, initial_accumulator_value } = config.adagrad;
-    return new RowAdagrad(rows, dim, { eps, rowwise, initialAccumulator: initial_accumulator_value });
+    return new RowAdagrad(rows, dim, {
+      eps,
+      rowwise,
+      initialAccumulator: initial_accumulator_value,
+    });
   }
   if (config.adam) {
     const { betas, eps } = config.adam;

@@ -15,7 +15,13 @@ export class RowSgd implements RowOptimizer {
     this.velocity = new Float32Array(momentum > 0 ? rows * dim : 0);
   }
 
-  update(params: Float32Array, rowIds: Int32Array, grads: Float32Array, count: number, learningRate: number): void {
+  update(
+    params: Float32Array,
+    rowIds: Int32Array,
+    grads: Float32Array,
+    count: number,
+    learningRate: number,
+  ): void {
     const dim = this.dim;
     const mu = this.momentum;
     const velocity = this.velocity;

@@ -33,7 +33,10 @@ export class TwhinModel {
     this.config = config;
     this.dim = config.embeddings.tables[0]!.embedding_dim;
     this.tables =
-      tables ?? config.embeddings.tables.map((t) => new EmbeddingTable(t.name, t.num_embeddings, t.embedding_dim));
+      tables ??
+      config.embeddings.tables.map(
+        (t) => new EmbeddingTable(t.name, t.num_embeddings, t.embedding_dim),
+      );
     const names = this.tables.map((t) => t.name);
     this.relations = config.relations.map((relation) => ({
       name: relation.name,
@@ -61,7 +64,14 @@ export class TwhinModel {
     const relationRng = rng.fork("relations");
     for (let row = 0; row < this.numOperatorRows; row++) {
       const relation = this.relations[row % this.relations.length]!;
-      initOperator(relation.operator, this.config.relation_init, relationRng, this.relationParams, row * this.dim, this.dim);
+      initOperator(
+        relation.operator,
+        this.config.relation_init,
+        relationRng,
+        this.relationParams,
+        row * this.dim,
+        this.dim,
+      );
     }
     return this;
   }
@@ -70,7 +80,9 @@ export class TwhinModel {
   tableIndex(name: string): number {
     const index = this.tables.findIndex((t) => t.name === name);
     if (index < 0) {
-      throw new NotFoundError(`Unknown entity type "${name}"; known types: ${this.tables.map((t) => t.name).join(", ")}.`);
+      throw new NotFoundError(
+        `Unknown entity type "${name}"; known types: ${this.tables.map((t) => t.name).join(", ")}.`,
+      );
     }
     return index;
   }
@@ -78,7 +90,10 @@ export class TwhinModel {
   /** Relation index of a relation name; NotFoundError naming the known relations. */
   relationIndex(name: string): number {
     const index = this.relations.findIndex((r) => r.name === name);
-    if (index < 0) throw new NotFoundError(`Unknown relation "${name}" (${this.relations.length} relations configured).`);
+    if (index < 0)
+      throw new NotFoundError(
+        `Unknown relation "${name}" (${this.relations.length} relations configured).`,
+      );
     return index;
   }
 
@@ -88,19 +103,44 @@ export class TwhinModel {
    * compares `op_r(candidate)` with `e_t`; `queryVector` then returns e_t and `transformsCandidates`
    * is true.
    */
-  queryVector(relation: number, side: "tail" | "head", entity: number, out: Float32Array, outOff = 0): void {
+  queryVector(
+    relation: number,
+    side: "tail" | "head",
+    entity: number,
+    out: Float32Array,
+    outOff = 0,
+  ): void {
     const r = this.relations[relation]!;
     const dim = this.dim;
     if (side === "tail") {
       const table = this.tables[r.lhsTable]!;
       if (this.parityOriginal) out.set(table.row(entity), outOff);
-      else operatorForward(r.operator, this.relationParams, relation * dim, table.data, entity * dim, out, outOff, dim);
+      else
+        operatorForward(
+          r.operator,
+          this.relationParams,
+          relation * dim,
+          table.data,
+          entity * dim,
+          out,
+          outOff,
+          dim,
+        );
       return;
     }
     const table = this.tables[r.rhsTable]!;
     if (this.reciprocal && !this.parityOriginal) {
       const row = (this.relations.length + relation) * dim;
-      operatorForward(r.operator, this.relationParams, row, table.data, entity * dim, out, outOff, dim);
+      operatorForward(
+        r.operator,
+        this.relationParams,
+        row,
+        table.data,
+        entity * dim,
+        out,
+        outOff,
+        dim,
+      );
     } else {
       out.set(table.row(entity), outOff);
     }
@@ -120,7 +160,8 @@ export class TwhinModel {
     const target = this.tables[r.rhsTable]!;
     if (this.parityOriginal) {
       const shifted = new Float32Array(dim);
-      for (let d = 0; d < dim; d++) shifted[d] = target.data[rhs * dim + d]! + this.relationParams[relation * dim + d]!;
+      for (let d = 0; d < dim; d++)
+        shifted[d] = target.data[rhs * dim + d]! + this.relationParams[relation * dim + d]!;
       return compare("dot", query, 0, shifted, 0, dim);
     }
     return compare(this.comparator, query, 0, target.data, rhs * dim, dim);

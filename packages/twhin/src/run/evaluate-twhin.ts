@@ -35,18 +35,32 @@ export interface EvaluateTwhinResult extends LinkPredictionResult {
  */
 export async function evaluateTwhin(options: EvaluateTwhinOptions): Promise<EvaluateTwhinResult> {
   const config = resolveConfig(options.config, options.overrides);
-  await selectEngine({ device: options.device ?? "auto", gradients: false, ...(options.logger ? { logger: options.logger } : {}) });
-  const { model, path } = await loadTwhinModel(config, options.checkpoint ?? config.training.save_dir);
+  await selectEngine({
+    device: options.device ?? "auto",
+    gradients: false,
+    ...(options.logger ? { logger: options.logger } : {}),
+  });
+  const { model, path } = await loadTwhinModel(
+    config,
+    options.checkpoint ?? config.training.save_dir,
+  );
   const root = options.dataRoot ?? config.evaluation?.data_root ?? config.validation_data.data_root;
   const edges = await readEdges(root);
   const train = await readEdges(config.train_data.data_root);
   const roots = options.filterRoots ?? config.evaluation?.filter_roots ?? [];
-  const extra = await Promise.all(roots.flatMap((r) => expandGlob(r)).map((file) => readEdges(file)));
+  const extra = await Promise.all(
+    roots.flatMap((r) => expandGlob(r)).map((file) => readEdges(file)),
+  );
   const filter = new FilterIndex(model.relations.length, [train, edges, ...extra]);
   const began = performance.now();
   const maxEdges = options.maxEdges ?? config.evaluation?.max_edges ?? 0;
   const result = evaluateLinkPrediction(model, edges, { filter, maxEdges, seed: config.seed });
   const seconds = (performance.now() - began) / 1000;
   options.logger?.info("twhin evaluation", { checkpoint: path, seconds, ...result.both });
-  return { ...result, checkpoint: path, edges: maxEdges ? Math.min(maxEdges, edges.size) : edges.size, seconds };
+  return {
+    ...result,
+    checkpoint: path,
+    edges: maxEdges ? Math.min(maxEdges, edges.size) : edges.size,
+    seconds,
+  };
 }

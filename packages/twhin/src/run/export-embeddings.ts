@@ -19,9 +19,14 @@ export interface ExportEmbeddingsOptions {
 }
 
 /** Exports a checkpoint's embedding tables (entity_type, id, embedding) to Parquet or Arrow files. */
-export async function exportEmbeddings(options: ExportEmbeddingsOptions): Promise<{ files: string[]; checkpoint: string }> {
+export async function exportEmbeddings(
+  options: ExportEmbeddingsOptions,
+): Promise<{ files: string[]; checkpoint: string }> {
   const config = resolveConfig(options.config, options.overrides);
-  const { model, path } = await loadTwhinModel(config, options.checkpoint ?? config.training.save_dir);
+  const { model, path } = await loadTwhinModel(
+    config,
+    options.checkpoint ?? config.training.save_dir,
+  );
   const wanted = options.tables ?? model.tables.map((t) => t.name);
   const tables = wanted.map((name) => model.tables[model.tableIndex(name)]!);
   if (tables.length === 0) throw new NotFoundError("No tables selected for export.");
@@ -29,6 +34,10 @@ export async function exportEmbeddings(options: ExportEmbeddingsOptions): Promis
     format: options.format ?? "parquet",
     ...(options.rowsPerFile ? { rowsPerFile: options.rowsPerFile } : {}),
   });
-  options.logger?.info("exported embeddings", { checkpoint: path, files: files.length, out_dir: options.outDir });
+  options.logger?.info("exported embeddings", {
+    checkpoint: path,
+    files: files.length,
+    out_dir: options.outDir,
+  });
   return { files, checkpoint: path };
 }

@@ -24,11 +24,18 @@ export interface NearestNeighboursOptions {
 }
 
 /** Exact top-k neighbours by dot or cosine for a batch of query ids or vectors. */
-export async function nearestNeighbours(options: NearestNeighboursOptions): Promise<Neighbours & { entityType: string }> {
-  await selectEngine({ device: options.device ?? "auto", gradients: false, ...(options.logger ? { logger: options.logger } : {}) });
+export async function nearestNeighbours(
+  options: NearestNeighboursOptions,
+): Promise<Neighbours & { entityType: string }> {
+  await selectEngine({
+    device: options.device ?? "auto",
+    gradients: false,
+    ...(options.logger ? { logger: options.logger } : {}),
+  });
   let table = options.table;
   if (!table) {
-    if (!options.config) throw new DataError("nearestNeighbours needs a table, or a config and a checkpoint.");
+    if (!options.config)
+      throw new DataError("nearestNeighbours needs a table, or a config and a checkpoint.");
     const config = resolveConfig(options.config, options.overrides);
     const { model } = await loadTwhinModel(config, options.checkpoint ?? config.training.save_dir);
     table = model.tables[model.tableIndex(options.entityType ?? model.tables[0]!.name)]!;
@@ -43,14 +50,19 @@ export async function nearestNeighbours(options: NearestNeighboursOptions): Prom
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i]!;
       if (!(Number.isInteger(id) && id >= 0 && id < table.rows)) {
-        throw new DataError(`Query id ${id} is outside table "${table.name}" (${table.rows} rows).`, { details: { id } });
+        throw new DataError(
+          `Query id ${id} is outside table "${table.name}" (${table.rows} rows).`,
+          { details: { id } },
+        );
       }
       queries.set(table.row(id), i * dim);
       exclude[i] = id;
     }
   } else if (options.vectors) {
     if (options.vectors.length % dim !== 0) {
-      throw new DataError(`Query vectors hold ${options.vectors.length} floats, not a multiple of dim ${dim}.`);
+      throw new DataError(
+        `Query vectors hold ${options.vectors.length} floats, not a multiple of dim ${dim}.`,
+      );
     }
     queries = options.vectors;
   } else {

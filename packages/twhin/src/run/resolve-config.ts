@@ -5,7 +5,10 @@ import { type TwhinConfig, twhinConfigSchema } from "../config/twhin-config.js";
 export type ConfigSource = TwhinConfig | string;
 
 /** Loads and validates a TwHIN config from a path or an object (ConfigError with the key path). */
-export function resolveConfig(source: ConfigSource, overrides: readonly string[] = []): TwhinConfig {
+export function resolveConfig(
+  source: ConfigSource,
+  overrides: readonly string[] = [],
+): TwhinConfig {
   if (typeof source === "string") return loadConfigFile(twhinConfigSchema, source, { overrides });
   return parseConfig(twhinConfigSchema, source, "config");
 }

@@ -24,14 +24,27 @@ beforeAll(async () => {
       { name: "user", rows: 300 },
       { name: "tweet", rows: 200 },
     ],
-    relations: ["fav", "reply", "retweet", "magic_recs"].map((name) => ({ name, lhs: "user", rhs: "tweet" })),
+    relations: ["fav", "reply", "retweet", "magic_recs"].map((name) => ({
+      name,
+      lhs: "user",
+      rhs: "tweet",
+    })),
     optimizer: { adagrad: { lr: 0.1 } },
     global: 16,
   });
   config = {
     ...base,
-    training: { ...base.training, save_dir: join(dir, "ckpt"), num_train_steps: 40, checkpoint_every_n: 20 },
-    train_data: { ...base.train_data, data_root: join(dir, "g/edges/train/*.parquet"), per_replica_batch_size: 100 },
+    training: {
+      ...base.training,
+      save_dir: join(dir, "ckpt"),
+      num_train_steps: 40,
+      checkpoint_every_n: 20,
+    },
+    train_data: {
+      ...base.train_data,
+      data_root: join(dir, "g/edges/train/*.parquet"),
+      per_replica_batch_size: 100,
+    },
     validation_data: { ...base.validation_data, data_root: join(dir, "g/edges/test/*.parquet") },
   };
   trained = await trainTwhin({ config, device: "cpu" });
@@ -48,21 +61,32 @@ describe("run functions", () => {
   });
 
   it("exportEmbeddings writes the checkpoint's tables; nearestNeighbours searches them", async () => {
-    const { files } = await exportEmbeddings({ config, outDir: join(dir, "export"), tables: ["user"] });
+    const { files } = await exportEmbeddings({
+      config,
+      outDir: join(dir, "export"),
+      tables: ["user"],
+    });
     const back = await readEmbeddings(files);
     expect(back.get("user")!.vectors).toEqual(trained.model.tables[0]!.data);
-    const found = await nearestNeighbours({ config, entityType: "tweet", ids: [0, 5], k: 3, metric: "cos", device: "cpu" });
+    const found = await nearestNeighbours({
+      config,
+      entityType: "tweet",
+      ids: [0, 5],
+      k: 3,
+      metric: "cos",
+      device: "cpu",
+    });
     expect(found.entityType).toBe("tweet");
     expect(found.ids.length).toBe(6);
     expect(found.ids[0]).not.toBe(0);
   });
 
   it("unknown entity types and out-of-range query ids are typed errors", async () => {
-    await expect(exportEmbeddings({ config, outDir: join(dir, "x"), tables: ["ad"] })).rejects.toSatisfy((e) =>
-      TmlError.isInstance(e, "NOT_FOUND"),
-    );
-    await expect(nearestNeighbours({ config, entityType: "tweet", ids: [200], k: 3, device: "cpu" })).rejects.toSatisfy((e) =>
-      TmlError.isInstance(e, "DATA"),
-    );
+    await expect(
+      exportEmbeddings({ config, outDir: join(dir, "x"), tables: ["ad"] }),
+    ).rejects.toSatisfy((e) => TmlError.isInstance(e, "NOT_FOUND"));
+    await expect(
+      nearestNeighbours({ config, entityType: "tweet", ids: [200], k: 3, device: "cpu" }),
+    ).rejects.toSatisfy((e) => TmlError.isInstance(e, "DATA"));
   });
 });

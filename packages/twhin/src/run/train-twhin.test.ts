@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { TmlError, loadConfigFile } from "@tml/core";
+import { loadConfigFile, TmlError } from "@tml/core";
 import { edgeTable, writeParquetFile } from "@tml/data-io";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { twhinConfigSchema } from "../config/twhin-config.js";
@@ -20,7 +20,10 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 // local.yaml's own table sizes (424,241 users) make every step touch big arrays; the generated
 // graph has 300 users and 200 Tweets, so most tests shrink the tables to that.
-const small = ["model.embeddings.tables.0.num_embeddings=300", "model.embeddings.tables.1.num_embeddings=200"];
+const small = [
+  "model.embeddings.tables.0.num_embeddings=300",
+  "model.embeddings.tables.1.num_embeddings=200",
+];
 
 function localConfig(saveDir: string, extra: string[] = []) {
   return loadConfigFile(twhinConfigSchema, localYaml, {
@@ -38,7 +41,11 @@ function localConfig(saveDir: string, extra: string[] = []) {
   });
 }
 
-async function expectError(promise: Promise<unknown>, code: string, text: string): Promise<TmlError> {
+async function expectError(
+  promise: Promise<unknown>,
+  code: string,
+  text: string,
+): Promise<TmlError> {
   try {
     await promise;
   } catch (error) {
@@ -54,21 +61,37 @@ describe("trainTwhin", () => {
     const saveDir = join(dir, "local");
     const logs: number[] = [];
     const result = await trainTwhin({
-      config: localConfig(saveDir, ["training.eval_every_n=30", "training.num_train_steps=20", "validation_data.limit=20"]),
+      config: localConfig(saveDir, [
+        "training.eval_every_n=30",
+        "training.num_train_steps=20",
+        "validation_data.limit=20",
+      ]),
       device: "cpu",
       callbacks: { onLog: (event) => void logs.push(event.examplesPerSecond) },
     });
     expect(result.status).toBe("completed");
     expect(result.step).toBe(20);
-    expect(readdirSync(saveDir).filter((n) => /^\d+$/.test(n)).sort()).toEqual(["10", "20"]);
+    expect(
+      readdirSync(saveDir)
+        .filter((n) => /^\d+$/.test(n))
+        .sort(),
+    ).toEqual(["10", "20"]);
     expect(logs).toHaveLength(2);
     expect(result.lastEval?.["queries"]).toBe(40);
     expect(result.lastEval?.["mrr"]).toBeGreaterThan(0);
   });
 
   it("resumes after a crash and ends bit-identical to an uninterrupted run", async () => {
-    const extra = [...small, "model.embeddings.tables.0.embedding_dim=8", "model.embeddings.tables.1.embedding_dim=8", "train_data.global_negatives=5"];
-    const straight = await trainTwhin({ config: localConfig(join(dir, "straight"), extra), device: "cpu" });
+    const extra = [
+      ...small,
+      "model.embeddings.tables.0.embedding_dim=8",
+      "model.embeddings.tables.1.embedding_dim=8",
+      "train_data.global_negatives=5",
+    ];
+    const straight = await trainTwhin({
+      config: localConfig(join(dir, "straight"), extra),
+      device: "cpu",
+    });
     const crashDir = join(dir, "crash");
     await expectError(
       trainTwhin({
@@ -85,9 +108,20 @@ describe("trainTwhin", () => {
     );
     const resumed = await trainTwhin({ config: localConfig(crashDir, extra), device: "cpu" });
     expect(resumed.step).toBe(30);
-    resumed.model.tables.forEach((table, t) => expect(table.data).toEqual(straight.model.tables[t]!.data));
+    for (const [t, table] of resumed.model.tables.entries()) {
+      expect(table.data).toEqual(straight.model.tables[t]!.data);
+    }
     expect(resumed.model.relationParams).toEqual(straight.model.relationParams);
-    await expectError(trainTwhin({ config: localConfig(crashDir, extra), device: "cpu", maxSteps: 40, resume: false }), "USAGE", "resume");
+    await expectError(
+      trainTwhin({
+        config: localConfig(crashDir, extra),
+        device: "cpu",
+        maxSteps: 40,
+        resume: false,
+      }),
+      "USAGE",
+      "resume",
+    );
   });
 
   it("stops on a NaN loss naming the step and the last checkpoint", async () => {
@@ -111,12 +145,19 @@ describe("trainTwhin", () => {
 
   it("rejects a corrupt checkpoint with CheckpointError and leaves it in place", async () => {
     const saveDir = join(dir, "corrupt");
-    await trainTwhin({ config: localConfig(saveDir, [...small, "training.num_train_steps=10"]), device: "cpu" });
+    await trainTwhin({
+      config: localConfig(saveDir, [...small, "training.num_train_steps=10"]),
+      device: "cpu",
+    });
     const arrays = join(saveDir, "10", "arrays.bin");
     const bytes = readFileSync(arrays);
     bytes[100] = bytes[100]! ^ 0xff;
     writeFileSync(arrays, bytes);
-    await expectError(trainTwhin({ config: localConfig(saveDir, small), device: "cpu" }), "CHECKPOINT", "");
+    await expectError(
+      trainTwhin({ config: localConfig(saveDir, small), device: "cpu" }),
+      "CHECKPOINT",
+      "",
+    );
     expect(existsSync(arrays)).toBe(true);
   });
 
@@ -127,8 +168,18 @@ describe("trainTwhin", () => {
       return path;
     };
     const run = (path: string) =>
-      trainTwhin({ config: localConfig(join(dir, `bad-${path.length}-${Math.random()}`), [...small, `train_data.data_root=${path}`]), device: "cpu" });
-    await expectError(run(await write("big", [0, 1], [0, 1], [3, 200])), "DATA", "outside table \"tweet\"");
+      trainTwhin({
+        config: localConfig(join(dir, `bad-${path.length}-${Math.random()}`), [
+          ...small,
+          `train_data.data_root=${path}`,
+        ]),
+        device: "cpu",
+      });
+    await expectError(
+      run(await write("big", [0, 1], [0, 1], [3, 200])),
+      "DATA",
+      'outside table "tweet"',
+    );
     await expectError(run(await write("negative", [0, -1], [0, 0], [3, 4])), "DATA", "lhs");
     await expectError(run(await write("relation", [0, 1], [0, 7], [3, 4])), "DATA", "relation 7");
   });

@@ -1,4 +1,12 @@
-import { type Logger, runTraining, selectEngine, type TrainingCallbacks, type TrainingResult, UsageError, latestCheckpoint } from "@tml/core";
+import {
+  type Logger,
+  latestCheckpoint,
+  runTraining,
+  selectEngine,
+  type TrainingCallbacks,
+  type TrainingResult,
+  UsageError,
+} from "@tml/core";
 import type { TwhinConfig } from "../config/twhin-config.js";
 import { EdgeBatches } from "../data/edge-batches.js";
 import { expandGlob, readEdges } from "../data/edge-set.js";
@@ -49,24 +57,53 @@ export async function trainTwhin(options: TrainTwhinOptions): Promise<TrainTwhin
     ...(options.maxSteps ? { num_train_steps: options.maxSteps } : {}),
   };
   if (options.resume === false && (await latestCheckpoint(training.save_dir))) {
-    throw new UsageError(`${training.save_dir} already holds checkpoints and resume is off; choose another outDir or resume.`, {
-      details: { save_dir: training.save_dir },
-    });
+    throw new UsageError(
+      `${training.save_dir} already holds checkpoints and resume is off; choose another outDir or resume.`,
+      {
+        details: { save_dir: training.save_dir },
+      },
+    );
   }
-  const engine = await selectEngine({ device: options.device ?? "auto", gradients: false, ...(options.logger ? { logger: options.logger } : {}) });
+  const engine = await selectEngine({
+    device: options.device ?? "auto",
+    gradients: false,
+    ...(options.logger ? { logger: options.logger } : {}),
+  });
   const data = config.train_data;
-  const edges = await readEdges(data.data_root, { limit: data.limit, ...(data.offset ? { offset: data.offset } : {}) });
+  const edges = await readEdges(data.data_root, {
+    limit: data.limit,
+    ...(data.offset ? { offset: data.offset } : {}),
+  });
   const model = new TwhinModel(config.model).initialize(config.seed);
   const batches = new EdgeBatches(edges, data.per_replica_batch_size, config.seed);
   let validation: { edges: typeof edges; filter: FilterIndex } | undefined;
   if (training.eval_every_n) {
     const held = config.validation_data;
-    const validEdges = await readEdges(held.data_root, { limit: held.limit, ...(held.offset ? { offset: held.offset } : {}) });
-    const extra = await Promise.all((config.evaluation?.filter_roots ?? []).flatMap((root) => expandGlob(root)).map((f) => readEdges(f)));
-    validation = { edges: validEdges, filter: new FilterIndex(model.relations.length, [edges, validEdges, ...extra]) };
+    const validEdges = await readEdges(held.data_root, {
+      limit: held.limit,
+      ...(held.offset ? { offset: held.offset } : {}),
+    });
+    const extra = await Promise.all(
+      (config.evaluation?.filter_roots ?? [])
+        .flatMap((root) => expandGlob(root))
+        .map((f) => readEdges(f)),
+    );
+    validation = {
+      edges: validEdges,
+      filter: new FilterIndex(model.relations.length, [edges, validEdges, ...extra]),
+    };
   }
-  const task = new TwhinTask({ model, config, batches, products: selectProducts(), ...(validation ? { validation } : {}) });
-  options.logger?.info("twhin data", { edges: edges.size, tables: model.tables.map((t) => `${t.name}:${t.rows}x${t.dim}`).join(", ") });
+  const task = new TwhinTask({
+    model,
+    config,
+    batches,
+    products: selectProducts(),
+    ...(validation ? { validation } : {}),
+  });
+  options.logger?.info("twhin data", {
+    edges: edges.size,
+    tables: model.tables.map((t) => `${t.name}:${t.rows}x${t.dim}`).join(", "),
+  });
   const result = await runTraining<EdgeBatch>({
     task,
     config: training,

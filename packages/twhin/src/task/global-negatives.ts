@@ -4,7 +4,13 @@ import type { DenseProducts } from "../model/dense-products.js";
 import type { MatrixView } from "../model/gemm.js";
 import { operatorBackward, operatorForward } from "../model/operators.js";
 import type { TwhinModel } from "../model/twhin-model.js";
-import { type BlockOperands, blockBackward, blockForward, sharedBlockBackward, sharedBlockForward } from "./score-block.js";
+import {
+  type BlockOperands,
+  blockBackward,
+  blockForward,
+  sharedBlockBackward,
+  sharedBlockForward,
+} from "./score-block.js";
 import type { SparseGrads } from "./sparse-grads.js";
 
 /**
@@ -98,21 +104,55 @@ export class GlobalNegatives {
   }
 
   // Operands of relation group r's transformed candidates op_r(G), written into this.t.
-  private transformed(direction: number, r: number, a: Float32Array, aSq: Float32Array, start: number, n: number): BlockOperands {
+  private transformed(
+    direction: number,
+    r: number,
+    a: Float32Array,
+    aSq: Float32Array,
+    start: number,
+    n: number,
+  ): BlockOperands {
     const model = this.model;
     const dim = model.dim;
     const table = this.targetTable(direction, r);
     const kind = model.relations[r]!.operator;
     for (let j = 0; j < this.k; j++) {
-      operatorForward(kind, model.relationParams, r * dim, this.raw[table]!, j * dim, this.t, j * dim, dim);
+      operatorForward(
+        kind,
+        model.relationParams,
+        r * dim,
+        this.raw[table]!,
+        j * dim,
+        this.t,
+        j * dim,
+        dim,
+      );
     }
     if (model.comparator === "cos") normalizeRows(this.t, this.k, dim, this.tNorm);
     else if (model.comparator === "l2") rowSquaredNorms(this.t, this.k, dim, this.tNorm);
-    return { kind: model.comparator, dim, a, aRow: start, n, aSq, c: this.t, cRow: 0, m: this.k, cSq: this.tNorm };
+    return {
+      kind: model.comparator,
+      dim,
+      a,
+      aRow: start,
+      n,
+      aSq,
+      c: this.t,
+      cRow: 0,
+      m: this.k,
+      cSq: this.tNorm,
+    };
   }
 
   // Gathers the rows of the direction whose ranked side is table t into this.a; returns their count.
-  private gather(direction: number, t: number, a: Float32Array, aSq: Float32Array, size: number, edgeRel: Int32Array): number {
+  private gather(
+    direction: number,
+    t: number,
+    a: Float32Array,
+    aSq: Float32Array,
+    size: number,
+    edgeRel: Int32Array,
+  ): number {
     const dim = this.model.dim;
     let n = 0;
     for (let i = 0; i < size; i++) {
@@ -142,14 +182,27 @@ export class GlobalNegatives {
   }
 
   /** Writes the K global-negative scores of every row into `scores` at column `column`. */
-  forward(direction: number, a: Float32Array, aSq: Float32Array, size: number, edgeRel: Int32Array,
-    starts: Int32Array, scores: Float32Array, width: number, column: number): void {
+  forward(
+    direction: number,
+    a: Float32Array,
+    aSq: Float32Array,
+    size: number,
+    edgeRel: Int32Array,
+    starts: Int32Array,
+    scores: Float32Array,
+    width: number,
+    column: number,
+  ): void {
     if (this.k === 0) return;
     if (this.model.transformsCandidates(direction === 0 ? "tail" : "head")) {
       for (let r = 0; r < this.model.relations.length; r++) {
         const n = starts[r + 1]! - starts[r]!;
         if (n === 0) continue;
-        const view: MatrixView = { data: scores, offset: starts[r]! * width + column, stride: width };
+        const view: MatrixView = {
+          data: scores,
+          offset: starts[r]! * width + column,
+          stride: width,
+        };
         blockForward(this.transformed(direction, r, a, aSq, starts[r]!, n), view);
       }
       return;
@@ -158,7 +211,11 @@ export class GlobalNegatives {
       if (!this.active[t]) continue;
       const n = this.gather(direction, t, a, aSq, size, edgeRel);
       if (n === 0) continue;
-      sharedBlockForward(this.shared(t, n), this.products, { data: this.s, offset: 0, stride: this.k });
+      sharedBlockForward(this.shared(t, n), this.products, {
+        data: this.s,
+        offset: 0,
+        stride: this.k,
+      });
       for (let i = 0; i < n; i++) {
         scores.set(this.s.subarray(i * this.k, (i + 1) * this.k), this.rows[i]! * width + column);
       }
@@ -166,8 +223,19 @@ export class GlobalNegatives {
   }
 
   /** Accumulates dA of the rows and the candidates' gradients from `grad` (consumed). */
-  backward(direction: number, a: Float32Array, aSq: Float32Array, size: number, edgeRel: Int32Array,
-    starts: Int32Array, grad: Float32Array, width: number, column: number, dA: Float32Array, relationGrads: SparseGrads): void {
+  backward(
+    direction: number,
+    a: Float32Array,
+    aSq: Float32Array,
+    size: number,
+    edgeRel: Int32Array,
+    starts: Int32Array,
+    grad: Float32Array,
+    width: number,
+    column: number,
+    dA: Float32Array,
+    relationGrads: SparseGrads,
+  ): void {
     if (this.k === 0) return;
     const model = this.model;
     const dim = model.dim;
@@ -179,12 +247,25 @@ export class GlobalNegatives {
         const view: MatrixView = { data: grad, offset: starts[r]! * width + column, stride: width };
         this.dT.fill(0);
         blockBackward(operands, view, dA, starts[r]!, this.dT, 0, this.rowSum, this.colSum);
-        if (model.comparator === "cos") normalizeRowsBackward(this.t, this.k, dim, this.tNorm, this.dT);
+        if (model.comparator === "cos")
+          normalizeRowsBackward(this.t, this.k, dim, this.tNorm, this.dT);
         const table = this.targetTable(direction, r);
         const relOff = relationGrads.slot(r) * dim;
         for (let j = 0; j < this.k; j++) {
-          operatorBackward(model.relations[r]!.operator, model.relationParams, r * dim, this.raw[table]!, j * dim,
-            this.dT, j * dim, this.gradRaw[table]!, j * dim, relationGrads.grads, relOff, dim);
+          operatorBackward(
+            model.relations[r]!.operator,
+            model.relationParams,
+            r * dim,
+            this.raw[table]!,
+            j * dim,
+            this.dT,
+            j * dim,
+            this.gradRaw[table]!,
+            j * dim,
+            relationGrads.grads,
+            relOff,
+            dim,
+          );
         }
       }
       return;
@@ -199,7 +280,15 @@ export class GlobalNegatives {
       }
       this.dA.fill(0, 0, n * dim);
       const view: MatrixView = { data: this.s, offset: 0, stride: this.k };
-      sharedBlockBackward(this.shared(t, n), this.products, view, this.dA, this.gradShared[t]!, this.rowSum, this.colSum);
+      sharedBlockBackward(
+        this.shared(t, n),
+        this.products,
+        view,
+        this.dA,
+        this.gradShared[t]!,
+        this.rowSum,
+        this.colSum,
+      );
       for (let i = 0; i < n; i++) {
         const to = this.rows[i]! * dim;
         for (let d = 0; d < dim; d++) dA[to + d]! += this.dA[i * dim + d]!;
@@ -214,11 +303,13 @@ export class GlobalNegatives {
     this.model.tables.forEach((_, t) => {
       if (!this.active[t]) return;
       const shared = this.gradShared[t]!;
-      if (this.model.comparator === "cos") normalizeRowsBackward(this.used[t]!, this.k, dim, this.norms[t]!, shared);
+      if (this.model.comparator === "cos")
+        normalizeRowsBackward(this.used[t]!, this.k, dim, this.norms[t]!, shared);
       const grads = tableGrads[t]!;
       for (let j = 0; j < this.k; j++) {
         const off = grads.slot(this.ids[t]![j]!) * dim;
-        for (let d = 0; d < dim; d++) grads.grads[off + d]! += shared[j * dim + d]! + this.gradRaw[t]![j * dim + d]!;
+        for (let d = 0; d < dim; d++)
+          grads.grads[off + d]! += shared[j * dim + d]! + this.gradRaw[t]![j * dim + d]!;
       }
     });
   }

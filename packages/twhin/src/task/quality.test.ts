@@ -21,7 +21,13 @@ let userCommunities: Int32Array;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "twhin-quality-"));
-  await writeEngagementGraph(join(dir, "g"), { users: 400, tweets: 200, edges: 12000, communities: 4, seed: 7 });
+  await writeEngagementGraph(join(dir, "g"), {
+    users: 400,
+    tweets: 200,
+    edges: 12000,
+    communities: 4,
+    seed: 7,
+  });
   train = await readEdges(join(dir, "g/edges/train/*.parquet"));
   test = await readEdges(join(dir, "g/edges/test/*.parquet"));
   const table = await readParquetFile(join(dir, "g/communities/user.parquet"));
@@ -29,14 +35,22 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function trainAndScore(parity: "fixed" | "original", loss: "bce" | "softmax", globalNegatives: number) {
+function trainAndScore(
+  parity: "fixed" | "original",
+  loss: "bce" | "softmax",
+  globalNegatives: number,
+) {
   const config = tinyConfig({
     dim: 16,
     tables: [
       { name: "user", rows: 400 },
       { name: "tweet", rows: 200 },
     ],
-    relations: ["fav", "reply", "retweet", "magic_recs"].map((name) => ({ name, lhs: "user", rhs: "tweet" })),
+    relations: ["fav", "reply", "retweet", "magic_recs"].map((name) => ({
+      name,
+      lhs: "user",
+      rhs: "tweet",
+    })),
     optimizer: { adagrad: { lr: 0.1 } },
     batchSize: 200,
     inBatch: 10,

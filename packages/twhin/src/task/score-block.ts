@@ -1,6 +1,6 @@
 import type { ComparatorKind } from "../model/comparator.js";
 import type { DenseProducts } from "../model/dense-products.js";
-import { type MatrixView, gemmNNAccumulate, gemmNT, gemmTNAccumulate } from "../model/gemm.js";
+import { gemmNNAccumulate, gemmNT, gemmTNAccumulate, type MatrixView } from "../model/gemm.js";
 
 /**
  * Score blocks: rows of queries A against shared candidates C under a comparator (cosine inputs
@@ -26,7 +26,11 @@ export function blockForward(op: BlockOperands, out: MatrixView): void {
 }
 
 /** Same as blockForward for contiguous operands at row 0, through `products`. */
-export function sharedBlockForward(op: BlockOperands, products: DenseProducts, out: MatrixView): void {
+export function sharedBlockForward(
+  op: BlockOperands,
+  products: DenseProducts,
+  out: MatrixView,
+): void {
   products.scores(op.a, op.n, op.c, op.m, op.dim, out);
   if (op.kind === "l2") adjustL2(op, out);
 }
@@ -35,12 +39,18 @@ function adjustL2(op: BlockOperands, out: MatrixView): void {
   for (let i = 0; i < op.n; i++) {
     const base = out.offset + i * out.stride;
     const ai = op.aSq[op.aRow + i]!;
-    for (let j = 0; j < op.m; j++) out.data[base + j] = 2 * out.data[base + j]! - ai - op.cSq[op.cRow + j]!;
+    for (let j = 0; j < op.m; j++)
+      out.data[base + j] = 2 * out.data[base + j]! - ai - op.cSq[op.cRow + j]!;
   }
 }
 
 // For L2, dS is doubled in place and the norm terms are subtracted after the products.
-function prepareL2(op: BlockOperands, g: MatrixView, rowSum: Float32Array, colSum: Float32Array): void {
+function prepareL2(
+  op: BlockOperands,
+  g: MatrixView,
+  rowSum: Float32Array,
+  colSum: Float32Array,
+): void {
   colSum.fill(0, 0, op.m);
   for (let i = 0; i < op.n; i++) {
     const base = g.offset + i * g.stride;

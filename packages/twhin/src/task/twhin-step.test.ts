@@ -9,7 +9,8 @@ function setup(options: TinyConfigOptions) {
   const model = new TwhinModel(config.model).initialize(3);
   // Larger weights than the default init so every term of the loss is exercised.
   for (const table of model.tables) for (let i = 0; i < table.data.length; i++) table.data[i]! *= 2;
-  for (let i = 0; i < model.relationParams.length; i++) model.relationParams[i] = 0.8 * model.relationParams[i]! - 0.3;
+  for (let i = 0; i < model.relationParams.length; i++)
+    model.relationParams[i] = 0.8 * model.relationParams[i]! - 0.3;
   const step = new TwhinStep(model, {
     batchSize: config.train_data.per_replica_batch_size,
     inBatchNegatives: config.train_data.in_batch_negatives,
@@ -29,12 +30,14 @@ function checkGradients(options: TinyConfigOptions): void {
   model.tables.forEach((_, t) => {
     const grads = step.tableGrads[t]!;
     for (let s = 0; s < grads.count; s++) {
-      for (let d = 0; d < model.dim; d++) analytic.set(`${t}:${grads.rowIds[s]! * model.dim + d}`, grads.grads[s * model.dim + d]!);
+      for (let d = 0; d < model.dim; d++)
+        analytic.set(`${t}:${grads.rowIds[s]! * model.dim + d}`, grads.grads[s * model.dim + d]!);
     }
   });
   const relGrads = step.relationGrads;
   for (let s = 0; s < relGrads.count; s++) {
-    for (let d = 0; d < model.dim; d++) analytic.set(`r:${relGrads.rowIds[s]! * model.dim + d}`, relGrads.grads[s * model.dim + d]!);
+    for (let d = 0; d < model.dim; d++)
+      analytic.set(`r:${relGrads.rowIds[s]! * model.dim + d}`, relGrads.grads[s * model.dim + d]!);
   }
   const eps = 1e-3;
   const check = (array: Float32Array, index: number, key: string) => {
@@ -46,12 +49,16 @@ function checkGradients(options: TinyConfigOptions): void {
     array[index] = saved;
     const numeric = (up - down) / (2 * eps);
     const value = analytic.get(key) ?? 0;
-    expect(Math.abs(value - numeric), `${key}: analytic ${value} numeric ${numeric}`).toBeLessThan(2e-4 + 1e-2 * Math.abs(numeric));
+    expect(Math.abs(value - numeric), `${key}: analytic ${value} numeric ${numeric}`).toBeLessThan(
+      2e-4 + 1e-2 * Math.abs(numeric),
+    );
   };
   model.tables.forEach((table, t) => {
     for (let i = 0; i < table.data.length; i += 3) check(table.data, i, `${t}:${i}`);
   });
-  if (!model.parityOriginal) for (let i = 0; i < model.relationParams.length; i += 2) check(model.relationParams, i, `r:${i}`);
+  if (!model.parityOriginal)
+    for (let i = 0; i < model.relationParams.length; i += 2)
+      check(model.relationParams, i, `r:${i}`);
 }
 
 describe("TwhinStep gradients match central differences", () => {
@@ -65,7 +72,11 @@ describe("TwhinStep gradients match central differences", () => {
   for (const type of ["softmax", "margin"] as const) {
     for (const reciprocal of [false, true]) {
       it(`translation / dot / ${type}, reciprocal ${reciprocal}`, () => {
-        checkGradients({ model: { loss: { type, margin: 1 }, reciprocal_relations: reciprocal }, inBatch: 2, global: 5 });
+        checkGradients({
+          model: { loss: { type, margin: 1 }, reciprocal_relations: reciprocal },
+          inBatch: 2,
+          global: 5,
+        });
       });
     }
   }

@@ -1,14 +1,20 @@
 import { ConfigError, type Rng } from "@tml/core";
-import { compare, normalizeRows, normalizeRowsBackward, rowSquaredNorms } from "../model/comparator.js";
+import {
+  compare,
+  normalizeRows,
+  normalizeRowsBackward,
+  rowSquaredNorms,
+} from "../model/comparator.js";
 import { type DenseProducts, jsProducts } from "../model/dense-products.js";
 import type { MatrixView } from "../model/gemm.js";
-import { operatorBackward, operatorForward } from "../model/operators.js";
+import { operatorForward } from "../model/operators.js";
 import type { TwhinModel } from "../model/twhin-model.js";
 import type { EdgeBatch } from "./edge-batch.js";
 import { GlobalNegatives } from "./global-negatives.js";
 import { type BlockOperands, blockBackward, blockForward } from "./score-block.js";
 import { bceRows, marginRows, softmaxRows } from "./score-losses.js";
 import { SparseGrads, samplePermutation } from "./sparse-grads.js";
+import { addRegularization, routeGradients } from "./step-routing.js";
 
 /** Negative sampling and loss settings of a step. */
 export interface StepOptions {
@@ -140,7 +146,8 @@ export class TwhinStep {
       this.backwardDirection(direction, size);
     }
     this.globals.scatterGradients(this.tableGrads);
-    if (o.regularization > 0) loss += this.addRegularization(o.regularization);
+    if (o.regularization > 0)
+      loss += addRegularization(this.model, this.tableGrads, o.regularization);
     return loss;
   }
 
@@ -192,7 +199,16 @@ export class TwhinStep {
         operatorForward(relation.operator, params, r * dim, lhs, lo, a, k * dim, dim);
         p.set(rhs.subarray(ro, ro + dim), k * dim);
       } else {
-        operatorForward(relation.operator, params, (numRelations + r) * dim, rhs, ro, a, k * dim, dim);
+        operatorForward(
+          relation.operator,
+          params,
+          (numRelations + r) * dim,
+          rhs,
+          ro,
+          a,
+          k * dim,
+          dim,
+        );
         p.set(lhs.subarray(lo, lo + dim), k * dim);
       }
     }
@@ -205,7 +221,13 @@ export class TwhinStep {
     }
   }
 
-  private blockOperands(direction: number, start: number, n: number, c: Float32Array, m: number): BlockOperands {
+  private blockOperands(
+    direction: number,
+    start: number,
+    n: number,
+    c: Float32Array,
+    m: number,
+  ): BlockOperands {
     const model = this.model;
     return {
       kind: model.comparator,
@@ -261,7 +283,17 @@ export class TwhinStep {
       const view: MatrixView = { data: scores, offset: start * width + 1, stride: width };
       blockForward(this.blockOperands(direction, start, count, this.cRows, n), view);
     }
-    this.globals.forward(direction, a, this.aNorm[direction]!, size, this.edgeRel, starts, scores, width, 1 + n);
+    this.globals.forward(
+      direction,
+      a,
+      this.aNorm[direction]!,
+      size,
+      this.edgeRel,
+      starts,
+      scores,
+      width,
+      1 + n,
+    );
   }
 
   private backwardDirection(direction: number, size: number): void {
@@ -305,76 +337,34 @@ export class TwhinStep {
         for (let d = 0; d < dim; d++) dP[row * dim + d]! += this.dC[s * dim + d]!;
       }
     }
-    this.globals.backward(direction, a, this.aNorm[direction]!, size, this.edgeRel, starts, grad, width, 1 + n, dA, this.relationGrads);
+    this.globals.backward(
+      direction,
+      a,
+      this.aNorm[direction]!,
+      size,
+      this.edgeRel,
+      starts,
+      grad,
+      width,
+      1 + n,
+      dA,
+      this.relationGrads,
+    );
     if (model.comparator === "cos") {
       normalizeRowsBackward(a, size, dim, this.aNorm[direction]!, dA);
       normalizeRowsBackward(p, size, dim, this.pNorm[direction]!, dP);
     }
-    this.route(direction, size);
+    routeGradients(
+      this.model,
+      direction,
+      size,
+      this.edgeRel,
+      this.edgeLhs,
+      this.edgeRhs,
+      this.dA[direction]!,
+      this.dP[direction]!,
+      this.tableGrads,
+      this.relationGrads,
+    );
   }
-
-  // Sends dA / dP back through the operators to table rows and relation parameters.
-  private route(direction: number, size: number): void {
-    const model = this.model;
-    const dim = model.dim;
-    const dA = this.dA[direction]!;
-    const dP = this.dP[direction]!;
-    const params = model.relationParams;
-    const relGrads = model.parityOriginal ? null : this.relationGrads;
-    const numRelations = model.relations.length;
-    for (let k = 0; k < size; k++) {
-      const r = this.edgeRel[k]!;
-      const relation = model.relations[r]!;
-      const lhsGrads = this.tableGrads[relation.lhsTable]!;
-      const rhsGrads = this.tableGrads[relation.rhsTable]!;
-      const lhsData = model.tables[relation.lhsTable]!.data;
-      const rhsData = model.tables[relation.rhsTable]!.data;
-      const lhsRow = this.edgeLhs[k]!;
-      const rhsRow = this.edgeRhs[k]!;
-      const lhsOff = lhsGrads.slot(lhsRow) * dim;
-      const rhsOff = rhsGrads.slot(rhsRow) * dim;
-      const opRow = direction === HEAD && model.reciprocal && !model.parityOriginal ? numRelations + r : r;
-      const relOff = relGrads ? relGrads.slot(opRow) * dim : 0;
-      const relArray = relGrads ? relGrads.grads : null;
-      const plain = model.parityOriginal;
-      if (direction === TAIL || (direction === HEAD && !model.reciprocal && !plain)) {
-        // The operated side is lhs: A for TAIL, P for non-reciprocal HEAD.
-        const [dOp, dOther] = direction === TAIL ? [dA, dP] : [dP, dA];
-        if (plain) addRow(dOp, k * dim, lhsGrads.grads, lhsOff, dim);
-        else
-          operatorBackward(relation.operator, params, opRow * dim, lhsData, lhsRow * dim, dOp, k * dim,
-            lhsGrads.grads, lhsOff, relArray, relOff, dim);
-        addRow(dOther, k * dim, rhsGrads.grads, rhsOff, dim);
-      } else if (plain) {
-        addRow(dA, k * dim, rhsGrads.grads, rhsOff, dim);
-        addRow(dP, k * dim, lhsGrads.grads, lhsOff, dim);
-      } else {
-        operatorBackward(relation.operator, params, opRow * dim, rhsData, rhsRow * dim, dA, k * dim,
-          rhsGrads.grads, rhsOff, relArray, relOff, dim);
-        addRow(dP, k * dim, lhsGrads.grads, lhsOff, dim);
-      }
-    }
-  }
-
-  // L2 penalty weight/2 * |x|^2 on each distinct row of the batch (negatives included).
-  private addRegularization(weight: number): number {
-    const dim = this.model.dim;
-    let penalty = 0;
-    this.model.tables.forEach((table, t) => {
-      const grads = this.tableGrads[t]!;
-      for (let s = 0; s < grads.count; s++) {
-        const base = grads.rowIds[s]! * dim;
-        for (let d = 0; d < dim; d++) {
-          const x = table.data[base + d]!;
-          penalty += x * x;
-          grads.grads[s * dim + d]! += weight * x;
-        }
-      }
-    });
-    return 0.5 * weight * penalty;
-  }
-}
-
-function addRow(src: Float32Array, srcOff: number, dst: Float32Array, dstOff: number, dim: number): void {
-  for (let d = 0; d < dim; d++) dst[dstOff + d]! += src[srcOff + d]!;
 }

@@ -58,9 +58,20 @@ export class TwhinTask implements TrainTask<EdgeBatch> {
     if (!validation) return {};
     const batch = this.options.config.validation_data.per_replica_batch_size;
     const maxEdges = context.maxSteps === undefined ? 0 : context.maxSteps * batch;
-    const result = evaluateLinkPrediction(this.options.model, validation.edges, { filter: validation.filter, maxEdges });
+    const result = evaluateLinkPrediction(this.options.model, validation.edges, {
+      filter: validation.filter,
+      maxEdges,
+    });
     const m = result.both;
-    return { mrr: m.mrr, mr: m.mr, "hits@1": m.hits1, "hits@3": m.hits3, "hits@10": m.hits10, auc: m.auc, queries: m.count };
+    return {
+      mrr: m.mrr,
+      mr: m.mr,
+      "hits@1": m.hits1,
+      "hits@3": m.hits3,
+      "hits@10": m.hits10,
+      auc: m.auc,
+      queries: m.count,
+    };
   }
 
   /** Named state arrays: `table/<name>`, `relations`, `optimizer/<name>/<slot>`. */
@@ -82,10 +93,15 @@ export class TwhinTask implements TrainTask<EdgeBatch> {
 
   getState(): TaskState {
     const arrays: Record<string, StateArray> = {};
-    for (const [name, { data, shape }] of Object.entries(this.arrays())) arrays[name] = { dtype: "float32", shape, data };
+    for (const [name, { data, shape }] of Object.entries(this.arrays()))
+      arrays[name] = { dtype: "float32", shape, data };
     return {
       arrays,
-      json: { steps: this.trainer.steps, cursor: this.options.batches.cursor(), rng: this.rng.getState() },
+      json: {
+        steps: this.trainer.steps,
+        cursor: this.options.batches.cursor(),
+        rng: this.rng.getState(),
+      },
     };
   }
 
@@ -93,9 +109,12 @@ export class TwhinTask implements TrainTask<EdgeBatch> {
     for (const [name, { data, shape }] of Object.entries(this.arrays())) {
       const saved = state.arrays[name];
       if (!saved) {
-        throw new CheckpointError(`Checkpoint (step ${context.step}) has no array "${name}"; it was written by another TwHIN config.`, {
-          details: { array: name },
-        });
+        throw new CheckpointError(
+          `Checkpoint (step ${context.step}) has no array "${name}"; it was written by another TwHIN config.`,
+          {
+            details: { array: name },
+          },
+        );
       }
       checkStateArray(name, saved, shape, "float32");
       data.set(saved.data as Float32Array);

@@ -36,7 +36,11 @@ export class TwhinTrainer {
     this.tableOptimizers = config.model.embeddings.tables.map((table, t) =>
       createRowOptimizer(table.optimizer, model.tables[t]!.rows, model.dim),
     );
-    this.relationOptimizer = createRowOptimizer(config.model.translation_optimizer, model.numOperatorRows, model.dim);
+    this.relationOptimizer = createRowOptimizer(
+      config.model.translation_optimizer,
+      model.numOperatorRows,
+      model.dim,
+    );
   }
 
   /** Trains on one batch; returns its loss. NumericError (naming the step) on a non-finite loss. */
@@ -54,7 +58,14 @@ export class TwhinTrainer {
       const grads = this.step.tableGrads[t]!;
       if (grads.count === 0) return;
       const rate = learningRateAt(tables[t]!.optimizer, this.steps);
-      this.tableOptimizers[t]!.update(table.data, grads.rowIds, grads.grads, grads.count, rate, update);
+      this.tableOptimizers[t]!.update(
+        table.data,
+        grads.rowIds,
+        grads.grads,
+        grads.count,
+        rate,
+        update,
+      );
     });
     const relationGrads = this.step.relationGrads;
     if (!this.model.parityOriginal && relationGrads.count > 0) {

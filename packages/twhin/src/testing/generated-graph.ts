@@ -15,9 +15,17 @@ export interface EngagementGraphOptions {
  * retweet, magic_recs), with planted communities: `edges/train/*.parquet`, `edges/test/*.parquet`,
  * `communities/<table>.parquet`.
  */
-export async function writeEngagementGraph(dir: string, options: EngagementGraphOptions = {}): Promise<GraphDescriptor> {
+export async function writeEngagementGraph(
+  dir: string,
+  options: EngagementGraphOptions = {},
+): Promise<GraphDescriptor> {
   const edges = options.edges ?? 4000;
-  const relation = (name: string, share: number) => ({ name, lhs: "user", rhs: "tweet", edges: Math.round(edges * share) });
+  const relation = (name: string, share: number) => ({
+    name,
+    lhs: "user",
+    rhs: "tweet",
+    edges: Math.round(edges * share),
+  });
   return writeGraph(
     dir,
     {
@@ -25,7 +33,12 @@ export async function writeEngagementGraph(dir: string, options: EngagementGraph
         { name: "user", count: options.users ?? 300 },
         { name: "tweet", count: options.tweets ?? 200 },
       ],
-      relations: [relation("fav", 0.4), relation("reply", 0.2), relation("retweet", 0.3), relation("magic_recs", 0.1)],
+      relations: [
+        relation("fav", 0.4),
+        relation("reply", 0.2),
+        relation("retweet", 0.3),
+        relation("magic_recs", 0.1),
+      ],
       communities: options.communities ?? 4,
       inCommunityRate: options.inCommunityRate ?? 0.9,
     },

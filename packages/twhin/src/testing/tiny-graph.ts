@@ -1,5 +1,9 @@
 import { Rng } from "@tml/core";
-import { type TwhinConfig, type TwhinModelConfig, twhinConfigSchema } from "../config/twhin-config.js";
+import {
+  type TwhinConfig,
+  type TwhinModelConfig,
+  twhinConfigSchema,
+} from "../config/twhin-config.js";
 import type { EdgeBatch } from "../task/edge-batch.js";
 
 /** Options of `tinyConfig` (test helper). */
@@ -59,7 +63,12 @@ export function tinyConfig(options: TinyConfigOptions = {}): TwhinConfig {
 export function randomBatch(config: TwhinConfig, size: number, seed: number): EdgeBatch {
   const rng = new Rng(seed);
   const rows = new Map(config.model.embeddings.tables.map((t) => [t.name, t.num_embeddings]));
-  const batch = { lhs: new Int32Array(size), rel: new Int32Array(size), rhs: new Int32Array(size), size };
+  const batch = {
+    lhs: new Int32Array(size),
+    rel: new Int32Array(size),
+    rhs: new Int32Array(size),
+    size,
+  };
   for (let i = 0; i < size; i++) {
     const r = rng.int(config.model.relations.length);
     const relation = config.model.relations[r]!;
