@@ -1,6 +1,7 @@
 import type { FileHandle } from "node:fs/promises";
 import { DataError } from "@tml/core";
 import * as arrow from "apache-arrow";
+import { parseTable } from "arrow-js-ffi";
 import * as parquetWasm from "parquet-wasm";
 import { openInput, readAt } from "../arrow/local-files.js";
 import {
@@ -128,16 +129,25 @@ export class ParquetReader {
     }
     const file = singleRowGroupFile(this.footer, index, data, this.projection(columns));
     return wasmCall(this.path, `decode row group ${index} of`, () => {
-      const table = parquetWasm.readParquet(file, { batchSize: range.numRows });
-      const parts = table.recordBatches();
-      table.free();
+      // The decoded arrays are copied out of wasm memory through the Arrow C data interface,
+      // about twice as fast as an IPC round trip.
+      const stream = parquetWasm.readParquet(file, { batchSize: range.numRows }).intoFFI();
+      let decoded: arrow.Table;
+      try {
+        decoded = parseTable(
+          parquetWasm.wasmMemory().buffer,
+          stream.arrayAddrs(),
+          stream.schemaAddr(),
+          true,
+        );
+      } finally {
+        stream.drop();
+      }
       const batches: arrow.RecordBatch[] = [];
       let rows = 0;
-      for (const part of parts) {
-        for (const batch of arrow.tableFromIPC(part.intoIPCStream()).batches) {
-          rows += batch.numRows;
-          batches.push(columns === undefined ? batch : inOrder(batch, columns));
-        }
+      for (const batch of decoded.batches) {
+        rows += batch.numRows;
+        batches.push(columns === undefined ? batch : inOrder(batch, columns));
       }
       if (rows !== range.numRows) {
         throw new DataError(
