@@ -9,6 +9,7 @@ import {
   libraryLogLevel,
   printHelpIfAsked,
 } from "./common.js";
+import { finishedStep } from "./finished-run.js";
 import { startRunOutputs } from "./run-outputs.js";
 
 /** `trainer heavy-ranker --help`. */
@@ -53,6 +54,13 @@ export async function heavyRankerCommand(argv: readonly string[], io: CliIo): Pr
     totalSteps,
     io,
   });
+  const done = run.resumed ? await finishedStep(run.checkpointsDir, totalSteps) : undefined;
+  if (done !== undefined) {
+    io.stdout(
+      `heavy-ranker already trained to step ${done} in ${run.root}; raise --max-steps to continue\n`,
+    );
+    return 0;
+  }
   const result = await trainHeavyRanker({
     config,
     outDir: run.root,

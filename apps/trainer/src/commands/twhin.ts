@@ -8,6 +8,7 @@ import {
   libraryLogLevel,
   printHelpIfAsked,
 } from "./common.js";
+import { finishedStep } from "./finished-run.js";
 import { startRunOutputs } from "./run-outputs.js";
 
 /** `trainer twhin --help`. */
@@ -47,6 +48,13 @@ export async function twhinCommand(argv: readonly string[], io: CliIo): Promise<
     totalSteps,
     io,
   });
+  const done = run.resumed ? await finishedStep(run.checkpointsDir, totalSteps) : undefined;
+  if (done !== undefined) {
+    io.stdout(
+      `twhin already trained to step ${done} in ${run.root}; raise --max-steps to continue\n`,
+    );
+    return 0;
+  }
   const result = await trainTwhin({
     config,
     outDir: run.checkpointsDir,

@@ -25,6 +25,7 @@ import {
   type TaskMetrics,
   taskMetricRows,
 } from "evaluator";
+import { finishedStep } from "../commands/finished-run.js";
 import { startRunOutputs } from "../commands/run-outputs.js";
 import { loadMainJobConfig } from "./main-job-config.js";
 import { generateRankerData } from "./ranker-data-stage.js";
@@ -141,17 +142,22 @@ export async function runMainJob(options: MainJobOptions): Promise<MainJobResult
     totalSteps,
     io,
   });
-  const trained = await trainHeavyRanker({
-    config: hrConfig,
-    outDir: hrRoot,
-    device: options.device,
-    resume: outputs.run.resumed,
-    logger,
-    callbacks: outputs.callbacks,
-    evalEveryN: Math.max(1, Math.floor(totalSteps / 4)),
-    seed: config.seed,
-    ...(io.signal ? { signal: io.signal } : {}),
-  });
+  const done = await finishedStep(outputs.run.checkpointsDir, totalSteps);
+  if (done !== undefined) say(`heavy-ranker: already trained to step ${done}; reusing it`);
+  const trained =
+    done !== undefined
+      ? { status: "already_finished" as const, step: done, parameters: undefined }
+      : await trainHeavyRanker({
+          config: hrConfig,
+          outDir: hrRoot,
+          device: options.device,
+          resume: outputs.run.resumed,
+          logger,
+          callbacks: outputs.callbacks,
+          evalEveryN: Math.max(1, Math.floor(totalSteps / 4)),
+          seed: config.seed,
+          ...(io.signal ? { signal: io.signal } : {}),
+        });
   if (trained.status === "aborted") return aborted(root, say);
 
   // 5. Evaluation of the ranker and a ranked sample timeline.
@@ -176,7 +182,7 @@ export async function runMainJob(options: MainJobOptions): Promise<MainJobResult
   const sections: ReportSection[] = [
     {
       heading: "Pipeline",
-      text: `Graph of ${config.data.users} users and ${config.data.tweets} Tweets with ${config.data.communities} planted communities → TwHIN (${twhin.step} steps) → user embeddings (${twhin.userEmbeddings.rows} × ${twhin.userEmbeddings.dim}) as the Heavy Ranker's user and author features → Heavy Ranker (${trained.step} steps, ${trained.parameters} parameters) on ${engine.label}.`,
+      text: `Graph of ${config.data.users} users and ${config.data.tweets} Tweets with ${config.data.communities} planted communities → TwHIN (${twhin.step} steps) → user embeddings (${twhin.userEmbeddings.rows} × ${twhin.userEmbeddings.dim}) as the Heavy Ranker's user and author features → Heavy Ranker (${trained.step} steps${trained.parameters === undefined ? "" : `, ${trained.parameters} parameters`}) on ${engine.label}.`,
     },
     ...twhin.sections,
     ceilingSection(evaluation.metrics, readGeneratorReport(join(root, "data", "ranker", "train"))),

@@ -1,12 +1,13 @@
 import { join } from "node:path";
 import { type Logger, parseConfig, type ReportSection } from "@tml/core";
-import { exportEmbeddings, trainTwhin, twhinConfigSchema } from "@tml/twhin";
+import { exportEmbeddings, loadTwhinModel, trainTwhin, twhinConfigSchema } from "@tml/twhin";
 import {
   type CliIo,
   evaluateTwhinRun,
   type LinkPredictionSummary,
   type NeighbourList,
 } from "evaluator";
+import { finishedStep } from "../commands/finished-run.js";
 import { startRunOutputs } from "../commands/run-outputs.js";
 import type { UserEmbeddings } from "./ranker-data-stage.js";
 
@@ -59,31 +60,37 @@ export async function runTwhinStage(options: TwhinStageOptions): Promise<TwhinSt
     totalSteps,
     io: options.io,
   });
-  const trained = await trainTwhin({
-    config,
-    outDir: run.checkpointsDir,
-    device: options.device,
-    resume: true,
-    logger: options.logger,
-    callbacks,
-    ...(options.io.signal ? { signal: options.io.signal } : {}),
-  });
-  const tables = trained.model.tables;
-  const user = tables.find((table) => table.name === "user") ?? tables[0];
-  if (!user) throw new Error("TwHIN model has no tables");
-  const userEmbeddings = { values: user.data, dim: user.dim, rows: user.rows };
+  const done = await finishedStep(run.checkpointsDir, totalSteps);
+  if (done !== undefined) options.io.stderr(`twhin: already trained to step ${done}; reusing it\n`);
+  const trained =
+    done !== undefined
+      ? { status: "already_finished" as const, step: done }
+      : await trainTwhin({
+          config,
+          outDir: run.checkpointsDir,
+          device: options.device,
+          resume: true,
+          logger: options.logger,
+          callbacks,
+          ...(options.io.signal ? { signal: options.io.signal } : {}),
+        });
   if (trained.status === "aborted") {
     return {
       status: "aborted",
       root: run.root,
       exportDir: run.exportDir,
       step: trained.step,
-      userEmbeddings,
+      userEmbeddings: { values: new Float32Array(0), dim: 0, rows: 0 },
       linkPrediction: { overall: {} },
       neighbours: [],
       sections: [],
     };
   }
+  // The tables come from the last checkpoint (a finished run is not retrained or restored).
+  const { model } = await loadTwhinModel(config, run.checkpointsDir);
+  const user = model.tables.find((table) => table.name === "user") ?? model.tables[0];
+  if (!user) throw new Error("TwHIN model has no tables");
+  const userEmbeddings = { values: user.data, dim: user.dim, rows: user.rows };
   await exportEmbeddings({ config, checkpoint: run.checkpointsDir, outDir: run.exportDir });
   const evaluation = await evaluateTwhinRun({
     checkpoint: run.root,
