@@ -1,4 +1,4 @@
-import { DataError } from "@tml/core";
+import { ConfigError, DataError } from "@tml/core";
 import * as arrow from "apache-arrow";
 import * as parquetWasm from "parquet-wasm";
 import { writeFileAtomic } from "../arrow/local-files.js";
@@ -36,11 +36,9 @@ export async function writeParquetFile(
 ): Promise<void> {
   const rowGroupSize = options.rowGroupSize ?? defaultRowGroupSize(table);
   if (!Number.isInteger(rowGroupSize) || rowGroupSize < 1) {
-    throw new DataError(
+    throw new ConfigError(
       `rowGroupSize must be a positive integer, got ${rowGroupSize} (writing ${path}).`,
-      {
-        details: { file: path },
-      },
+      { details: { file: path, key: "rowGroupSize" } },
     );
   }
   const bytes = encodeParquet(path, table, { ...options, rowGroupSize });
