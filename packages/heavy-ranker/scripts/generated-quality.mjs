@@ -46,19 +46,31 @@ const data = (folder) => ({
   tasks: Object.fromEntries(Object.keys(TASKS).map((task) => [task, {}])),
 });
 const tower = { mlp_config: { layer_sizes: [64, 1], batch_norm: { affine: false, momentum: 0.1 } } };
+// GEN_ARCH=masknet: parallel MaskNet backbone; dlrm: DLRM backbone whose dot interaction pairs the
+// dense bottom output with the three TwHIN embeddings (the planted user–author affinity).
+const arch = process.env.GEN_ARCH ?? "masknet";
+const backbone =
+  arch === "dlrm"
+    ? {
+        dlrm_config: {
+          bottom_mlp: { layer_sizes: [128, 32] },
+          top_mlp: { layer_sizes: [256, 128], final_layer_activation: true },
+        },
+      }
+    : {
+        mask_net_config: {
+          use_parallel: true,
+          mask_blocks: [1, 2, 3].map(() => ({ output_size: 64, aggregation_size: 128, input_layer_norm: false })),
+          mlp: { layer_sizes: [128], final_layer_activation: true },
+        },
+      };
 const ramp = (learning_rate) => ({ linear_ramp_to_constant: { learning_rate, num_ramp_steps: 100 } });
 const config = recapConfigSchema.parse({
   training: { num_train_steps: steps, checkpoint_every_n: 500, train_log_every_n: 250, num_eval_steps: -1 },
   model: {
     tasks: Object.fromEntries(Object.keys(TASKS).map((task) => [task, tower])),
     multi_task_type: "share_all",
-    backbone: {
-      mask_net_config: {
-        use_parallel: true,
-        mask_blocks: [1, 2, 3].map(() => ({ output_size: 64, aggregation_size: 128, input_layer_norm: false })),
-        mlp: { layer_sizes: [128], final_layer_activation: true },
-      },
-    },
+    backbone,
     featurization_config: {
       double_norm_log_config: {
         batch_norm_config: { affine: true, momentum: 0.01 },
@@ -88,6 +100,7 @@ const tasks = Object.fromEntries(
   }),
 );
 const result = {
+  arch,
   rows,
   layout,
   steps: trained.step,
