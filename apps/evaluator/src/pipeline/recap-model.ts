@@ -43,7 +43,10 @@ export async function restoreRanker(
   };
   const path = await resolveCheckpoint(checkpoint);
   const loaded = await loadCheckpoint(path, { modelKind: "heavy-ranker" });
-  const first = await batches(partition).next();
+  const probe = batches(partition);
+  const first = await probe.next();
+  // Close the reader now rather than when the generator is garbage-collected.
+  await probe.return(undefined);
   if (first.done)
     throw new DataError(`${partition}: the data holds fewer rows than one global_batch_size batch`);
   const shapes = {
