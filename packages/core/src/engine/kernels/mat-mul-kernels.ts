@@ -39,7 +39,7 @@ export interface MatMulKernelOptions {
 
 const counts: MatMulRouteCounts = { onnxruntime: 0, xnnpack: 0 };
 
-/** Route counters of the matrix-product kernels (a live object; copy it to keep a snapshot). */
+/** A snapshot of how many products each route has taken in this process. */
 export function matMulRouteCounts(): MatMulRouteCounts {
   return { ...counts };
 }
