@@ -19,8 +19,7 @@ export class EmbeddingTable {
 
   /** Fills the table with U(-scale, scale); the original's default scale is sqrt(1/rows). */
   initUniform(rng: Rng, scale = Math.sqrt(1 / this.rows)): this {
-    const data = this.data;
-    for (let i = 0; i < data.length; i++) data[i] = (2 * rng.next() - 1) * scale;
+    rng.fillUniform(this.data, -scale, scale);
     return this;
   }
 
