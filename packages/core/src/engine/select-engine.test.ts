@@ -10,6 +10,7 @@ function capturingLogger() {
   const lines: string[] = [];
   const logger = createLogger({
     name: "engine",
+    level: "info",
     json: true,
     sink: { write: (text) => lines.push(text) },
   });
