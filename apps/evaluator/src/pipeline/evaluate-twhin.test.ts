@@ -1,0 +1,70 @@
+import { existsSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  configToYaml,
+  createLogger,
+  loadConfigFile,
+  prepareRunDirectory,
+  writeFileAtomic,
+} from "@tml/core";
+import { twitterGraphSpec, writeGraph } from "@tml/data-io";
+import { trainTwhin, twhinConfigSchema } from "@tml/twhin";
+import { describe, expect, it } from "vitest";
+import { FIXTURES } from "../__fixtures__/tiny-data.js";
+import { evaluateTwhinRun } from "./evaluate-twhin.js";
+
+describe("evaluateTwhinRun", () => {
+  it("ranks held-out edges of a trained run and finds neighbours, writing metrics only when asked", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "tml-eval-twhin-"));
+    process.env.TML_TINY_GRAPH = join(dir, "graph");
+    await writeGraph(
+      join(dir, "graph"),
+      twitterGraphSpec({ users: 64, tweets: 32, edges: 2000, communities: 4 }),
+      {
+        seed: 1,
+      },
+    );
+    const config = loadConfigFile(twhinConfigSchema, join(FIXTURES, "tiny-twhin.yaml"));
+    const run = prepareRunDirectory(join(dir, "run"), { kind: "twhin", resume: false });
+    writeFileAtomic(run.configFile, configToYaml(config));
+    await trainTwhin({
+      config,
+      outDir: run.checkpointsDir,
+      device: "cpu",
+      logger: createLogger({ level: "silent" }),
+    });
+
+    const result = await evaluateTwhinRun({
+      checkpoint: run.root,
+      report: false,
+      neighbours: 2,
+      device: "cpu",
+    });
+    expect(result.report).toBeUndefined();
+    expect(existsSync(join(run.root, "evaluation", "report.html"))).toBe(false);
+    expect(existsSync(result.metricsJson)).toBe(true);
+    expect(result.edges).toBeGreaterThan(0);
+    const { mrr, mr, auc } = result.summary.overall as Record<string, number>;
+    // MRR ≤ 1 / (harmonic mean rank) bounds: 1/MR ≤ MRR (Jensen), and both lie in (0, 1].
+    expect(mrr).toBeGreaterThan(0);
+    expect(mrr).toBeLessThanOrEqual(1);
+    expect(mrr).toBeGreaterThanOrEqual(1 / (mr as number) - 1e-12);
+    expect(auc).toBeGreaterThan(0);
+    expect(Object.keys(result.summary.perRelation ?? {})).toEqual([
+      "tail (rank rhs)",
+      "head (rank lhs)",
+    ]);
+    expect(result.neighbours.map((list) => `${list.table} ${list.id}`)).toEqual([
+      "user 0",
+      "user 1",
+      "tweet 0",
+      "tweet 1",
+    ]);
+    for (const list of result.neighbours) {
+      expect(list.neighbours).toHaveLength(2);
+      expect(list.neighbours.some((n) => n.id === list.id)).toBe(false);
+      expect(list.neighbours[0]?.score).toBeGreaterThanOrEqual(list.neighbours[1]?.score as number);
+    }
+  });
+});
