@@ -1,7 +1,6 @@
-import { join } from "node:path";
 import { createLogger, selectEngine } from "@tml/core";
 import { loadRecapConfig, trainHeavyRanker } from "@tml/heavy-ranker";
-import { type CliIo, optionalInteger, parseFlags, requiredString } from "evaluator";
+import { type CliIo, formatTable, optionalInteger, parseFlags, requiredString } from "evaluator";
 import {
   COMMON_FLAGS,
   COMMON_HELP,
@@ -74,18 +73,34 @@ export async function heavyRankerCommand(argv: readonly string[], io: CliIo): Pr
     ...(io.signal ? { signal: io.signal } : {}),
   });
   io.stdout(`heavy-ranker ${result.status.replace("_", " ")} at step ${result.step}\n`);
-  if (result.lastEval) {
-    for (const [name, value] of Object.entries(result.lastEval))
-      io.stdout(`  ${name}: ${value.toFixed(4)}\n`);
-  }
+  if (result.lastEval) io.stdout(`${metricsTable(result.lastEval)}\n`);
   io.stdout(`run directory:   ${run.root}\n`);
   io.stdout(`resolved config: ${run.configFile}\n`);
   io.stdout(`metrics:         ${run.metricsFile}\n`);
   io.stdout(`tensorboard:     tensorboard --logdir ${run.eventsDir}\n`);
   io.stdout(`checkpoint:      ${result.lastCheckpoint ?? "(none)"}\n`);
   io.stdout(`weights:         ${result.weightsPath}\n`);
+  const validation = Object.values(config.validation_data)[0]?.inputs;
   io.stdout(
-    `evaluate:        evaluator heavy-ranker --checkpoint ${run.root} --data '${join("<data>", "*.parquet")}'\n`,
+    `evaluate:        evaluator heavy-ranker --checkpoint ${run.root}${validation ? ` --data '${validation}'` : ""}\n`,
   );
   return result.status === "aborted" ? 130 : 0;
+}
+
+/** `metric/task` values as a task × metric table (the order metrics first appear in). */
+export function metricsTable(metrics: Readonly<Record<string, number>>): string {
+  const columns: string[] = [];
+  const rows = new Map<string, Record<string, number>>();
+  for (const [key, value] of Object.entries(metrics)) {
+    const slash = key.indexOf("/");
+    if (slash < 0) continue;
+    const metric = key.slice(0, slash);
+    const task = key.slice(slash + 1);
+    if (!columns.includes(metric)) columns.push(metric);
+    rows.set(task, { ...rows.get(task), [metric]: value });
+  }
+  return formatTable(
+    ["task", ...columns],
+    [...rows].map(([task, values]) => [task, ...columns.map((column) => values[column])]),
+  );
 }
