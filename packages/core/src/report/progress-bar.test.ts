@@ -1,73 +1,10 @@
-import {
-  appendFileSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  writeFileSync,
-} from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { TmlError } from "../errors/index.js";
-import {
-  appendMetricsRecord,
-  metricsLogCallbacks,
-  readMetricsLog,
-  truncateMetricsLog,
-} from "./metrics-log.js";
 import {
   formatDuration,
   formatProgressLine,
   progressCallbacks,
   shownMetrics,
 } from "./progress-bar.js";
-import { prepareRunDirectory } from "./run-directory.js";
-
-const scratch = () => mkdtempSync(join(tmpdir(), "tml-run-"));
-
-describe("metrics log", () => {
-  it("appends train and eval records and reads them back", async () => {
-    const path = join(scratch(), "m", "metrics.jsonl");
-    const callbacks = metricsLogCallbacks(path);
-    await callbacks.onLog?.({
-      step: 5,
-      loss: 0.5,
-      stepsPerSecond: 2,
-      examplesPerSecond: 64,
-      walltimeS: 2.5,
-      metrics: { "lr/all": 0.01 },
-    });
-    await callbacks.onEval?.({ step: 5, metrics: { auroc: 0.7 }, seconds: 0.1 });
-    expect(readMetricsLog(path)).toEqual([
-      {
-        kind: "train",
-        step: 5,
-        loss: 0.5,
-        examples_per_second: 64,
-        walltime_s: 2.5,
-        metrics: { "lr/all": 0.01 },
-      },
-      { kind: "eval", step: 5, seconds: 0.1, metrics: { auroc: 0.7 } },
-    ]);
-  });
-
-  it("truncates records after a resume step and tolerates a torn last line", () => {
-    const path = join(scratch(), "metrics.jsonl");
-    for (const step of [1, 2, 3, 4])
-      appendMetricsRecord(path, { kind: "eval", step, seconds: 0, metrics: { x: step } });
-    appendFileSync(path, '{"kind":"ev');
-    expect(readMetricsLog(path).map((r) => r.step)).toEqual([1, 2, 3, 4]);
-    truncateMetricsLog(path, 2);
-    expect(readMetricsLog(path).map((r) => r.step)).toEqual([1, 2]);
-  });
-
-  it("rejects a corrupt line in the middle with its line number", () => {
-    const path = join(scratch(), "metrics.jsonl");
-    writeFileSync(path, 'nope\n{"kind":"eval","step":1,"seconds":0,"metrics":{}}\n');
-    expect(() => readMetricsLog(path)).toThrow(/metrics.jsonl:1/);
-  });
-});
 
 describe("progress", () => {
   it("formats durations", () => {
@@ -138,38 +75,6 @@ describe("progress", () => {
     expect(redraws.every((text) => text.length === 100)).toBe(true);
     expect(redraws[1]).toContain("3/3 100% loss 1.0000 4 ex/s eta 0:00");
     expect(writes.at(-1)).toBe("t completed at step 3 (0:03 training)\n");
-  });
-});
-
-describe("run directory", () => {
-  it("starts fresh twice, resumes with resume, and never clobbers a foreign directory", () => {
-    const root = join(scratch(), "run");
-    const first = prepareRunDirectory(root, { kind: "twhin", resume: false });
-    expect(first.resumed).toBe(false);
-    writeFileSync(join(root, "metrics.jsonl"), "x\n");
-    const resumed = prepareRunDirectory(root, { kind: "twhin", resume: true });
-    expect(resumed.resumed).toBe(true);
-    expect(existsSync(join(root, "metrics.jsonl"))).toBe(true);
-    const fresh = prepareRunDirectory(root, { kind: "twhin", resume: false });
-    expect(fresh.resumed).toBe(false);
-    expect(existsSync(join(root, "metrics.jsonl"))).toBe(false);
-    expect(existsSync(fresh.markerFile)).toBe(true);
-
-    let error: unknown;
-    try {
-      prepareRunDirectory(root, { kind: "heavy-ranker", resume: true });
-    } catch (caught) {
-      error = caught;
-    }
-    expect(TmlError.isInstance(error, "CHECKPOINT")).toBe(true);
-
-    const foreign = join(scratch(), "home");
-    mkdirSync(foreign);
-    writeFileSync(join(foreign, "thesis.tex"), "precious");
-    expect(() => prepareRunDirectory(foreign, { kind: "twhin", resume: false })).toThrow(
-      /refusing to overwrite/,
-    );
-    expect(readFileSync(join(foreign, "thesis.tex"), "utf8")).toBe("precious");
   });
 });
 
