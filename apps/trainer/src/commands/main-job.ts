@@ -10,6 +10,7 @@ sample timeline with the published serving weights, and write report/report.html
 
   --config FILE          a main-job YAML (seed, data, twhin, heavy_ranker) instead of the default
 ${COMMON_HELP}
+
 Default --out: runs/main. Example: trainer --set data.users=5000 --set twhin.training.num_train_steps=2000`;
 
 /** `trainer [flags]`: the main job. */
