@@ -107,3 +107,27 @@ describe("TwhinStep loss values", () => {
     expect(loss).toBeLessThan((positives + 2 * batch.size * 2 * (1 / 4) * 5) / total);
   });
 });
+
+describe("TwhinStep edge cases", () => {
+  it("relations absent from the batch and a relation with a single edge (negatives cycle)", () => {
+    const { model, step } = setup({ inBatch: 3, global: 2 });
+    const batch = {
+      lhs: Int32Array.from([1, 2, 3]),
+      rel: Int32Array.from([0, 0, 2]),
+      rhs: Int32Array.from([4, 0, 6]),
+      size: 3,
+    };
+    const loss = step.computeGradients(batch, new Rng(1));
+    expect(Number.isFinite(loss)).toBe(true);
+    // Relation 1 (follow) is absent: its operator row gets no gradient slot.
+    expect(
+      Array.from(step.relationGrads.rowIds.subarray(0, step.relationGrads.count)).sort(),
+    ).toEqual([0, 2]);
+    expect(model.relations[1]!.name).toBe("follow");
+  });
+
+  it("in_batch_negatives = 0 with no global negatives is a positive-only loss, not a division by zero", () => {
+    const { step, batch } = setup({ inBatch: 0, global: 0 });
+    expect(Number.isFinite(step.computeGradients(batch, new Rng(1)))).toBe(true);
+  });
+});
