@@ -50,6 +50,7 @@ describe("evaluator", () => {
     expect(cli.out()).toMatch(/recap\.engagement\.is_favorited\s+256\s+0\.\d{4}/);
     const metrics = JSON.parse(readFileSync(join(run, "evaluation", "metrics.json"), "utf8"));
     expect(metrics.step).toBe(12);
+    expect([metrics.rows, metrics.unscored]).toEqual([256, 0]);
     expect(metrics.tasks.map((t: { task: string }) => t.task)).toEqual([
       "recap.engagement.is_favorited",
       "recap.engagement.is_replied",
@@ -77,6 +78,24 @@ describe("evaluator", () => {
         "heavy-ranker-scores-is_replied.png",
       ].sort(),
     );
+  });
+
+  it("scores every row even when the batch size does not divide them", async () => {
+    const out = join(run, "evaluation-100");
+    const cli = capture();
+    const argv = [
+      "heavy-ranker",
+      "--checkpoint",
+      run,
+      "--out",
+      out,
+      "--set",
+      "validation_data.validation.global_batch_size=100",
+    ];
+    expect(await main([...argv, "--data", join(data, "validation", "*.parquet")], cli.io)).toBe(0);
+    const metrics = JSON.parse(readFileSync(join(out, "metrics.json"), "utf8"));
+    // 256 rows: batches of 64 (the largest divisor in [50, 100]) score all of them.
+    expect([metrics.rows, metrics.unscored, metrics.tasks[0].examples]).toEqual([256, 0, 256]);
   });
 
   it.skipIf(!CHROMIUM)("report.html renders its plots in headless Chromium", () => {

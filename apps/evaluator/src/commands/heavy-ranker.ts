@@ -58,6 +58,10 @@ export async function heavyRankerCommand(argv: readonly string[], io: CliIo): Pr
   });
   io.stdout(`Heavy Ranker at step ${result.step} (${result.checkpoint})\n`);
   io.stdout(`${formatTable(TASK_METRIC_COLUMNS, taskMetricRows(result.metrics))}\n`);
+  if (result.unscored > 0)
+    io.stdout(
+      `note: ${result.unscored} of ${result.rows} rows were not scored (a short last batch)\n`,
+    );
   io.stdout(`metrics: ${result.metricsJson}\nreport:  ${result.report?.html}\n`);
   return 0;
 }

@@ -10,7 +10,8 @@ import {
   writeFileAtomic,
   writeReport,
 } from "@tml/core";
-import { loadRecapConfig, type RecapConfig } from "@tml/heavy-ranker";
+import { countParquetRows } from "@tml/data-io";
+import { loadRecapConfig, type RecapConfig, selectInputFiles } from "@tml/heavy-ranker";
 import { binaryTaskSections, type TaskMetrics } from "../reports/binary-tasks.js";
 import { trainingCurvesSection } from "../reports/training-curves.js";
 import { locateRun } from "./run-location.js";
@@ -37,6 +38,9 @@ export interface EvaluateHeavyRankerRunOptions {
 /** What `evaluateHeavyRankerRun` computed and wrote. */
 export interface HeavyRankerEvaluation {
   step: number;
+  /** Rows in the evaluated data, and rows left out (a short last batch no divisor avoided). */
+  rows: number;
+  unscored: number;
   checkpoint: string;
   metrics: TaskMetrics[];
   out: string;
@@ -46,14 +50,36 @@ export interface HeavyRankerEvaluation {
   sections: ReportSection[];
 }
 
-/** The config with the evaluated data as train_data (for feature widths) and partition `evaluation`. */
-function withData(config: RecapConfig, data: string | undefined): RecapConfig {
+/**
+ * The config with the evaluated data as train_data (for feature widths) and partition `evaluation`.
+ * The eval pass drops a short last batch, so the batch size becomes the largest divisor of the row
+ * count between half and all of the configured size when there is one; `unscored` counts the rows
+ * left out otherwise.
+ */
+async function withData(
+  config: RecapConfig,
+  data: string | undefined,
+): Promise<{ config: RecapConfig; rows: number; unscored: number }> {
   const base = Object.values(config.validation_data)[0] ?? config.train_data;
   const evaluation = data ? { ...base, inputs: data } : base;
+  let rows = 0;
+  for (const file of await selectInputFiles(evaluation)) rows += await countParquetRows(file);
+  const batch = evaluation.global_batch_size;
+  let size = batch;
+  for (let candidate = Math.min(batch, rows); candidate >= Math.ceil(batch / 2); candidate--) {
+    if (rows % candidate === 0) {
+      size = candidate;
+      break;
+    }
+  }
   return {
-    ...config,
-    train_data: data ? { ...config.train_data, inputs: data } : config.train_data,
-    validation_data: { evaluation },
+    config: {
+      ...config,
+      train_data: data ? { ...config.train_data, inputs: data } : config.train_data,
+      validation_data: { evaluation: { ...evaluation, global_batch_size: size } },
+    },
+    rows,
+    unscored: rows % size,
   };
 }
 
@@ -73,7 +99,7 @@ export async function evaluateHeavyRankerRun(
       `evaluator heavy-ranker: ${options.checkpoint} is not inside a trainer run directory (no config.yaml); pass --config.`,
     );
   }
-  const config = withData(
+  const { config, rows, unscored } = await withData(
     loadRecapConfig(configFile, { overrides: options.overrides ?? [] }),
     options.data,
   );
@@ -95,7 +121,7 @@ export async function evaluateHeavyRankerRun(
   const metricsJson = join(out, "metrics.json");
   writeFileAtomic(
     metricsJson,
-    `${JSON.stringify({ model: "heavy-ranker", step: scores.step, checkpoint: scores.checkpoint, data: options.data ?? null, tasks: metrics }, null, 2)}\n`,
+    `${JSON.stringify({ model: "heavy-ranker", step: scores.step, checkpoint: scores.checkpoint, data: options.data ?? null, rows, unscored, tasks: metrics }, null, 2)}\n`,
   );
   const report =
     options.report === false
@@ -107,6 +133,8 @@ export async function evaluateHeavyRankerRun(
         });
   return {
     step: scores.step,
+    rows,
+    unscored,
     checkpoint: scores.checkpoint,
     metrics,
     out,
