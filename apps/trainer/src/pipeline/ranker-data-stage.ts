@@ -1,14 +1,9 @@
-import { existsSync, mkdirSync, renameSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { ConfigError } from "@tml/core";
-import {
-  getColumn,
-  iterateParquetBatches,
-  readParquetFile,
-  writeParquetFile,
-  writeRankerData,
-} from "@tml/data-io";
+import { getColumn, iterateParquetBatches, readParquetFile, writeParquetFile } from "@tml/data-io";
 import type { MainJobConfig } from "./main-job-config.js";
+import { writeRankerSplits } from "./ranker-splits.js";
 
 /** Where the ranker data went. */
 export interface RankerData {
@@ -23,10 +18,6 @@ export interface UserEmbeddings {
   values: Float32Array;
   dim: number;
   rows: number;
-}
-
-function gcd(a: number, b: number): number {
-  return b === 0 ? a : gcd(b, a % b);
 }
 
 /** The `community` column of a generated graph's `communities/<table>.parquet` (row i = node i). */
@@ -64,44 +55,26 @@ export async function generateRankerData(
   };
   if (existsSync(join(dir, "train", "generator.json")) && existsSync(result.timelineFile))
     return result;
-  const shardRows = gcd(data.ranker_rows, data.validation_rows);
-  if (shardRows < 100) {
-    throw new ConfigError(
-      `data.ranker_rows (${data.ranker_rows}) and data.validation_rows (${data.validation_rows}) must share a divisor ≥ 100 (the split is by files); use multiples of 1000.`,
-      { details: { path: ["data", "validation_rows"] } },
-    );
-  }
   if (data.timeline_candidates > data.validation_rows) {
     throw new ConfigError("data.timeline_candidates must be at most data.validation_rows", {
       details: { path: ["data", "timeline_candidates"] },
     });
   }
   const communities = await readCommunities(join(graphDir, "communities", "user.parquet"));
-  const staging = join(dir, "all");
   rmSync(dir, { recursive: true, force: true });
-  const report = await writeRankerData(staging, {
+  const { firstValidationFile } = await writeRankerSplits(dir, {
     seed: config.seed,
-    rows: data.ranker_rows + data.validation_rows,
-    shardRows,
+    trainRows: data.ranker_rows,
+    validationRows: data.validation_rows,
+    keys: ["data.ranker_rows", "data.validation_rows"],
     layout: { continuous: 64, binary: 16, discrete: 8, embedding: embeddings.dim },
     userEmbeddings: { rows: embeddings.rows, dim: embeddings.dim, values: embeddings.values },
     userCommunities: communities,
     rates: data.rates,
     calibrationRows: 20_000,
   });
-  const trainFiles = data.ranker_rows / shardRows;
-  for (const split of ["train", "validation", "timeline"])
-    mkdirSync(join(dir, split), { recursive: true });
-  report.files.forEach((file, index) => {
-    const split = index < trainFiles ? "train" : "validation";
-    renameSync(join(staging, file.path), join(dir, split, file.path));
-  });
-  const firstValidation = report.files[trainFiles]?.path as string;
-  const table = await readParquetFile(join(dir, "validation", firstValidation));
+  mkdirSync(join(dir, "timeline"), { recursive: true });
+  const table = await readParquetFile(firstValidationFile);
   await writeParquetFile(result.timelineFile, table.slice(0, data.timeline_candidates));
-  // The configs read train/segdense.json; generator.json goes last and marks the output complete.
-  renameSync(join(staging, "segdense.json"), join(dir, "train", "segdense.json"));
-  renameSync(join(staging, "generator.json"), join(dir, "train", "generator.json"));
-  rmSync(staging, { recursive: true, force: true });
   return result;
 }
