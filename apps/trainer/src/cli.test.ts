@@ -193,53 +193,24 @@ describe("trainer CLI", () => {
     expect(again.err()).toMatch(/not empty/);
   });
 
-  it("generate ranker writes train/ and validation/ splits the recap configs read", async () => {
+  it("generate ranker writes 2048-row shards with their schema and the planted model's report", async () => {
     const out = join(scratch(), "ranker");
     const cli = capture();
     expect(
       await main(
-        [
-          "generate",
-          "ranker",
-          "--out",
-          out,
-          "--rows",
-          "200",
-          "--validation-rows",
-          "100",
-          "--users",
-          "50",
-          "--authors",
-          "20",
-        ],
+        ["generate", "ranker", "--out", out, "--rows", "2100", "--users", "50", "--authors", "20"],
         cli.io,
       ),
     ).toBe(0);
-    expect(readdirSync(join(out, "train")).sort()).toEqual([
+    expect(readdirSync(out).sort()).toEqual([
       "generator.json",
       "part-00000.parquet",
       "part-00001.parquet",
       "segdense.json",
     ]);
-    expect(readdirSync(join(out, "validation"))).toEqual(["part-00002.parquet"]);
-    expect(JSON.parse(readFileSync(join(out, "train", "generator.json"), "utf8")).rows).toBe(300);
-    const odd = capture();
-    expect(
-      await main(
-        [
-          "generate",
-          "ranker",
-          "--out",
-          join(scratch(), "odd"),
-          "--rows",
-          "1000",
-          "--validation-rows",
-          "333",
-        ],
-        odd.io,
-      ),
-    ).toBe(3);
-    expect(odd.err()).toMatch(/--rows \(1000\) and --validation-rows \(333\) must share a divisor/);
+    const report = JSON.parse(readFileSync(join(out, "generator.json"), "utf8"));
+    expect(report.files.map((file: { rows: number }) => file.rows)).toEqual([2048, 52]);
+    expect(cli.out()).toMatch(/Bayes-optimal AUC 0\.\d{4}/);
   });
 
   const built = fileURLToPath(new URL("../dist/main.js", import.meta.url));

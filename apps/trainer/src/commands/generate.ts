@@ -1,27 +1,26 @@
 import { existsSync, readdirSync } from "node:fs";
 import { UsageError } from "@tml/core";
-import { twitterGraphSpec, writeGraph } from "@tml/data-io";
+import { twitterGraphSpec, writeGraph, writeRankerData } from "@tml/data-io";
 import { type CliIo, optionalInteger, parseFlags, requiredString } from "evaluator";
-import { writeRankerSplits } from "../pipeline/ranker-splits.js";
 import { printHelpIfAsked } from "./common.js";
 
 /** `trainer generate --help`. */
 export const GENERATE_HELP = `trainer generate graph --out DIR [--users N] [--tweets N] [--edges N] [--communities N] [--seed N]
-trainer generate ranker --out DIR [--rows N] [--validation-rows N] [--users N] [--authors N] [--seed N]
+trainer generate ranker --out DIR [--rows N] [--users N] [--authors N] [--seed N]
 
 Writes synthetic data with planted signal, so a model that learns shows it in its metrics:
   graph   a Twitter-like heterogeneous graph for TwHIN (user/tweet tables; follow, fav, reply,
           retweet, magic_recs relations; planted communities): edges/{train,test}/*.parquet,
           communities/, graph.json
   ranker  Heavy Ranker rows in the home_recap_2022 segdense layout with labels drawn from a hidden
-          logistic model, split into train/ (part-*.parquet, segdense.json, generator.json with the
-          Bayes-optimal AUC per task) and validation/ — the layout the recap configs read
+          logistic model, in 2048-row shards part-NNNNN.parquet plus segdense.json and generator.json
+          (Bayes-optimal AUC per task); train on the first shards and validate on the last (one
+          seed, one planted model), as heavy-ranker's local_small.yaml does
 
   --out DIR        output directory (required)
   --seed N         seed (default 0)
   graph:  --users (2000) --tweets (1000) --edges (50000) --communities (8)
-  ranker: --rows (4096 training rows) --validation-rows (rows / 4; both must share a divisor ≥ 100)
-          --users (2000) --authors (500)
+  ranker: --rows (4096) --users (2000) --authors (500)
   -h, --help       this help`;
 
 const FLAGS = {
@@ -33,7 +32,6 @@ const FLAGS = {
   communities: { type: "string" },
   rows: { type: "string" },
   authors: { type: "string" },
-  "validation-rows": { type: "string" },
 } as const;
 
 /** `trainer generate graph|ranker`: synthetic TwHIN graphs or Heavy Ranker rows. */
@@ -77,16 +75,15 @@ export async function generateCommand(argv: readonly string[], io: CliIo): Promi
     );
     return 0;
   }
-  const rows = number("rows", 4096);
-  const { report } = await writeRankerSplits(out, {
+  const report = await writeRankerData(out, {
     seed,
-    trainRows: rows,
-    validationRows: number("validation-rows", Math.max(1, Math.round(rows / 4))),
-    keys: ["--rows", "--validation-rows"],
+    rows: number("rows", 4096),
     users: number("users", 2000),
     authors: number("authors", 500),
   });
-  io.stdout(`${report.rows} ranker rows written to ${out}/train and ${out}/validation\n`);
+  io.stdout(
+    `${report.rows} ranker rows written to ${out} (${report.files.map((file) => file.path).join(", ")})\n`,
+  );
   for (const [task, summary] of Object.entries(report.tasks))
     io.stdout(
       `  ${task}: ${summary.positives} positives, Bayes-optimal AUC ${summary.bayesAuc.toFixed(4)}\n`,
