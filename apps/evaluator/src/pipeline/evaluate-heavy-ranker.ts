@@ -14,6 +14,7 @@ import { countParquetRows } from "@tml/data-io";
 import { loadRecapConfig, type RecapConfig, selectInputFiles } from "@tml/heavy-ranker";
 import { binaryTaskSections, type TaskMetrics } from "../reports/binary-tasks.js";
 import { trainingCurvesSection } from "../reports/training-curves.js";
+import { checkRankerCheckpoint } from "./recap-model.js";
 import { locateRun } from "./run-location.js";
 import { scoreHeavyRanker } from "./score-heavy-ranker.js";
 
@@ -99,6 +100,7 @@ export async function evaluateHeavyRankerRun(
       `evaluator heavy-ranker: ${options.checkpoint} is not inside a trainer run directory (no config.yaml); pass --config.`,
     );
   }
+  await checkRankerCheckpoint(location.checkpoint);
   const { config, rows, unscored } = await withData(
     loadRecapConfig(configFile, { overrides: options.overrides ?? [] }),
     options.data,

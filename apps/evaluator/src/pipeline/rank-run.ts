@@ -14,7 +14,7 @@ import {
 import { countParquetRows } from "@tml/data-io";
 import { disposeRecapBatch, loadRecapConfig, rankCandidates } from "@tml/heavy-ranker";
 import { type RankedRow, rankingSection } from "../reports/ranking.js";
-import { restoreRanker } from "./recap-model.js";
+import { checkRankerCheckpoint, restoreRanker } from "./recap-model.js";
 import { locateRun } from "./run-location.js";
 
 /** Options of `rankRun`. */
@@ -61,6 +61,7 @@ export async function rankRun(options: RankRunOptions): Promise<RankRunResult> {
     );
   }
   const loaded = loadRecapConfig(configFile);
+  await checkRankerCheckpoint(location.checkpoint);
   // One batch of all candidates: the eval pass drops a short last batch.
   if (!existsSync(options.candidates)) {
     throw new NotFoundError(`evaluator rank: candidates file ${options.candidates} does not exist`);

@@ -1,4 +1,12 @@
-import { DataError, loadCheckpoint, resolveCheckpoint } from "@tml/core";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import {
+  CHECKPOINT_FILES,
+  CheckpointError,
+  DataError,
+  loadCheckpoint,
+  resolveCheckpoint,
+} from "@tml/core";
 import {
   buildRankingModel,
   createRecapFeaturizer,
@@ -75,4 +83,32 @@ export async function restoreRanker(
       model.dispose();
     },
   };
+}
+
+/**
+ * Resolves a checkpoint (or save dir) and checks from its manifest alone that a Heavy Ranker wrote
+ * it, so a wrong checkpoint is reported before any data is read. Returns the checkpoint path.
+ */
+export async function checkRankerCheckpoint(checkpoint: string): Promise<string> {
+  const path = await resolveCheckpoint(checkpoint);
+  let kind: unknown;
+  try {
+    kind = (
+      JSON.parse(readFileSync(join(path, CHECKPOINT_FILES.manifest), "utf8")) as {
+        model_kind?: unknown;
+      }
+    ).model_kind;
+  } catch (cause) {
+    throw new CheckpointError(
+      `Checkpoint ${path} has no readable manifest; it is incomplete or corrupt.`,
+      { cause },
+    );
+  }
+  if (kind !== "heavy-ranker") {
+    throw new CheckpointError(
+      `Checkpoint ${path} was written by a ${String(kind)} model, not heavy-ranker; point to a heavy-ranker checkpoint.`,
+      { details: { path, modelKind: kind } },
+    );
+  }
+  return path;
 }
