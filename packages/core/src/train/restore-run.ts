@@ -16,7 +16,7 @@ export interface RunStart {
   walltimeS: number;
   /** The checkpoint restored (resume or warm start), if any. */
   restoredFrom: string | undefined;
-  /** True when `save_dir` already holds a checkpoint at or past `num_train_steps`. */
+  /** True when `save_dir` already holds a checkpoint at or past `num_train_steps` (its state is restored). */
   finished: boolean;
 }
 
@@ -32,18 +32,18 @@ export async function restoreRun<Batch>(
   const partial = await removePartialCheckpoints(config.save_dir);
   if (partial.length > 0) logger?.warn("removed half-written checkpoints", { paths: partial });
   const latest = await latestCheckpoint(config.save_dir);
-  if (latest && latest.step >= config.num_train_steps) {
-    return { startStep: latest.step, walltimeS: 0, restoredFrom: latest.path, finished: true };
-  }
   if (latest) {
+    // A finished run is restored too: the caller gets the trained model, not a fresh one.
     const checkpoint = await loadCheckpoint(latest.path, { modelKind: task.kind });
     await task.setState(checkpoint.state, { reason: "resume", step: checkpoint.step });
-    logger?.info("resumed from checkpoint", { path: latest.path, step: checkpoint.step });
+    const finished = checkpoint.step >= config.num_train_steps;
+    if (!finished)
+      logger?.info("resumed from checkpoint", { path: latest.path, step: checkpoint.step });
     return {
       startStep: checkpoint.step,
       walltimeS: checkpoint.walltimeS,
       restoredFrom: latest.path,
-      finished: false,
+      finished,
     };
   }
   if (config.initial_checkpoint_dir) {

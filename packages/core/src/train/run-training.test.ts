@@ -304,6 +304,9 @@ describe("runTraining", () => {
     });
     expect(result.status).toBe("already_finished");
     expect(again.steps).toEqual([]);
+    // The finished run's weights are restored, so the caller holds the trained model.
+    expect(again.restored.map((context) => context.reason)).toEqual(["resume"]);
+    expect(again.values()).toEqual(task.values());
 
     const warm = newTask();
     const warmDir = join(dir, "warm");
