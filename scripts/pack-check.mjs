@@ -10,8 +10,11 @@ import { join, resolve } from "node:path";
 const root = resolve(import.meta.dirname, "..");
 const packagesDir = join(root, "packages");
 const scratch = mkdtempSync(join(tmpdir(), "tml-pack-check-"));
+// onnxruntime-node (an optional dependency of @tml/core) downloads CUDA binaries in its install
+// script unless told to skip; users offline do the same (README).
+const env = { ...process.env, ONNXRUNTIME_NODE_INSTALL: "skip" };
 const run = (cmd, args, cwd) =>
-  execFileSync(cmd, args, { cwd, stdio: ["ignore", "pipe", "inherit"], encoding: "utf8" });
+  execFileSync(cmd, args, { cwd, env, stdio: ["ignore", "pipe", "inherit"], encoding: "utf8" });
 
 try {
   const packages = readdirSync(packagesDir).map((dir) => {
