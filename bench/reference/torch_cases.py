@@ -117,8 +117,11 @@ def main():
     except ImportError as error:
         json.dump({"available": False, "reason": f"PyTorch not importable ({error})"}, open(args.output, "w"))
         return 0
-    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    here = os.path.dirname(os.path.abspath(__file__))
+    sys.path.insert(0, here)
+    sys.path.insert(0, os.path.join(here, "..", "..", "packages", "twhin", "bench"))
     import heavy_ranker_torch as hr
+    import torch_twhin
 
     torch.set_num_threads(1)
     torch.manual_seed(0)
@@ -140,8 +143,18 @@ def main():
             heavy_ranker_samples_per_s(torch, hr.local_prod, "infer", 512, 1, 5),
             "samples/s",
         ),
+        # bench/cases/twhin-train.mjs: SGD (the original's optimizer) and the @adagrad variant
+        # (torch's Adagrad is element-wise; tml-ts's is row-wise).
+        "twhin_train_edges_per_s": lambda: (torch_twhin.twhin_train_edges_per_s(torch, "sgd"), "edges/s"),
+        "twhin_train_edges_per_s@adagrad": lambda: (
+            torch_twhin.twhin_train_edges_per_s(torch, "adagrad"),
+            "edges/s",
+        ),
     }
-    wanted = [name for name in (args.cases or cases) if name in cases]
+    # A case's variants (name@engine) are measured when the case itself is asked for.
+    asked = args.cases or list(cases)
+    asked += [name for name in cases if "@" in name and name.split("@")[0] in asked]
+    wanted = list(dict.fromkeys(name for name in asked if name in cases))
     results = {}
     for name in wanted:
         value, unit = cases[name]()
