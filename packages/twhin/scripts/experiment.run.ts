@@ -74,7 +74,14 @@ it("experiment", async () => {
   }
   const stepsPerEpoch = Math.ceil(kg.train.size / config.train_data.per_replica_batch_size);
   const start = performance.now();
+  // DEADLINE (epoch ms): stop before an epoch that would end after it, then evaluate test.
+  const deadline = env.DEADLINE ? Number(env.DEADLINE) : Number.POSITIVE_INFINITY;
+  let lastEpochMs = 0;
   for (let epoch = 1; epoch <= epochs; epoch++) {
+    if (Date.now() + lastEpochMs > deadline) {
+      log(`deadline: stopping after ${epoch - 1} epochs`);
+      break;
+    }
     let loss = 0;
     const t0 = performance.now();
     for (let s = 0; s < stepsPerEpoch; s++) {
@@ -82,6 +89,7 @@ it("experiment", async () => {
       if (epoch === 1 && s === 19) log(`20 steps ${((performance.now() - t0) / 1000).toFixed(1)}s`);
     }
     const secs = (performance.now() - t0) / 1000;
+    lastEpochMs = secs * 1000;
     let line = `epoch ${epoch} loss ${(loss / stepsPerEpoch).toFixed(4)} ${secs.toFixed(1)}s ${(kg.train.size / secs).toFixed(0)} edges/s`;
     if (epoch % Number(env.EVAL_EVERY ?? 5) === 0 || epoch === epochs) {
       const t1 = performance.now();
