@@ -211,9 +211,14 @@ export const smallEmbeddingBagConfigSchema = z.strictObject({
   index: z.number().int().nonnegative(),
 });
 
-/** The small embedding tables (trained densely with the backbone). */
+/**
+ * The small embedding tables (trained densely with the backbone). `l2_regularization` λ adds
+ * (λ/2)·Σ‖W‖² over every table's weights to the training loss (FuxiCTR's `embedding_regularizer`
+ * with p = 2); 0 (the default) leaves the loss unchanged.
+ */
 export const smallEmbeddingsConfigSchema = z.strictObject({
   tables: z.array(smallEmbeddingBagConfigSchema).min(1),
+  l2_regularization: z.number().nonnegative().default(0),
 });
 
 /** A metric stratifier: rows where `discrete[:, index] == value`. */

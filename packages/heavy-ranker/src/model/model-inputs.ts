@@ -119,6 +119,11 @@ export class ModelInputs implements Module {
     });
   }
 
+  /** Weight penalties of the input stage (small-embedding L2), or null when there are none. */
+  regularizationLoss(): tf.Scalar | null {
+    return this.smallEmbeddings?.regularizationLoss() ?? null;
+  }
+
   namedTensors(): NamedTensor[] {
     return [
       ...prefixed("_preprocessor", this.featurization),

@@ -124,6 +124,14 @@ export class MultiTaskRankingModel {
     });
   }
 
+  /**
+   * Weight penalties added to the training loss (small-embedding `l2_regularization`), or null
+   * when none is configured.
+   */
+  regularizationLoss(): tf.Scalar | null {
+    return this.inputs.regularizationLoss();
+  }
+
   /** Every parameter and buffer under its state_dict key, in registration order (§3.15). */
   namedWeights(): Map<string, tf.Variable> {
     return this.named;

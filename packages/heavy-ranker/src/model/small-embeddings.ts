@@ -24,8 +24,10 @@ export function lookupRows(table: tf.Tensor2D, ids: tf.Tensor1D): tf.Tensor2D {
 export class SmallEmbeddings implements Module {
   readonly outFeatures: number;
   private readonly tables: Array<{ name: string; index: number; weight: tf.Variable<tf.Rank.R2> }>;
+  private readonly l2: number;
 
   constructor(config: SmallEmbeddingsConfig, rng: Rng) {
+    this.l2 = config.l2_regularization ?? 0;
     this.tables = config.tables.map((table) => {
       const scale = 1 / Math.sqrt(table.embedding_dim);
       const values = new Float32Array(table.num_embeddings * table.embedding_dim);
@@ -54,6 +56,19 @@ export class SmallEmbeddings implements Module {
         return lookupRows(weight, ids);
       });
       return outputs.length === 1 ? (outputs[0] as tf.Tensor2D) : tf.concat(outputs, 1);
+    });
+  }
+
+  /**
+   * The L2 penalty (λ/2)·Σ‖W‖² over all tables (`l2_regularization` λ), or null when λ = 0. Its
+   * gradient with respect to each table W is λ·W.
+   */
+  regularizationLoss(): tf.Scalar | null {
+    if (this.l2 === 0) return null;
+    return tf.tidy(() => {
+      const squares = this.tables.map(({ weight }) => tf.sum(tf.square(weight)));
+      const total = squares.length === 1 ? (squares[0] as tf.Scalar) : tf.addN(squares);
+      return tf.mul(total, this.l2 / 2) as tf.Scalar;
     });
   }
 

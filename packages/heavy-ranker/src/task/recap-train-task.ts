@@ -47,7 +47,8 @@ const OPTIMIZER_PREFIX = "optimizer/";
 
 /**
  * The Heavy Ranker training task: forward in train mode, multi-task BCE with logits (per-task
- * pos_weight, per-example weights; §3.8), one `tf.variableGrads` over every trainable variable,
+ * pos_weight, per-example weights; §3.8) plus the model's optional weight penalty (small-embedding
+ * L2), one `tf.variableGrads` over every trainable variable,
  * then Adam with one parameter group per tower plus the backbone, each on its own LR schedule
  * (§3.10), with optional clipping and gradient accumulation. The only per-step device→host read
  * is the loss scalar. State for checkpoints: weights and buffers under state_dict keys, optimizer
@@ -98,10 +99,12 @@ export class RecapTrainTask implements TrainTask<RecapBatch> {
     const { value, grads } = tf.variableGrads(() => {
       const outputs = this.model.apply(batch, { training: true, rng: this.rng });
       const { labels, weights } = alignedTargets(batch, this.model.taskNames);
-      return multiTaskBceWithLogits(outputs.logits, labels, weights, {
+      const loss = multiTaskBceWithLogits(outputs.logits, labels, weights, {
         taskNames: this.model.taskNames,
         posWeights: this.posWeights,
       }).loss;
+      const penalty = this.model.regularizationLoss();
+      return penalty ? (tf.add(loss, penalty) as tf.Scalar) : loss;
     }, this.variables);
     try {
       const loss = value.dataSync()[0] as number;
