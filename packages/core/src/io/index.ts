@@ -1,1 +1,2 @@
 export { writeFileAtomic } from "./atomic-write.js";
+export { crc32c, maskCrc32c, maskedCrc32c } from "./crc32c.js";

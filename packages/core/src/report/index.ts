@@ -41,9 +41,7 @@ export {
   runDirectoryLayout,
 } from "./run-directory.js";
 export {
-  crc32cOf,
   encodeEvent,
-  maskedCrc32cOf,
   TensorBoardWriter,
   tensorBoardCallbacks,
 } from "./tensorboard.js";

@@ -2,7 +2,8 @@ import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { crc32cOf, encodeEvent, maskedCrc32cOf, TensorBoardWriter } from "./tensorboard.js";
+import { crc32c, maskedCrc32c } from "../io/crc32c.js";
+import { encodeEvent, TensorBoardWriter } from "./tensorboard.js";
 
 // An independent decoder: TFRecord frames, then the Event / Summary / Value protobuf fields.
 interface Decoded {
@@ -76,9 +77,9 @@ function readRecords(bytes: Uint8Array): Uint8Array[] {
   for (let pos = 0; pos < bytes.length; ) {
     const length = view.getUint32(pos, true);
     expect(view.getUint32(pos + 4, true)).toBe(0);
-    expect(view.getUint32(pos + 8, true)).toBe(maskedCrc32cOf(bytes.subarray(pos, pos + 8)));
+    expect(view.getUint32(pos + 8, true)).toBe(maskedCrc32c(bytes.subarray(pos, pos + 8)));
     const payload = bytes.subarray(pos + 12, pos + 12 + length);
-    expect(view.getUint32(pos + 12 + length, true)).toBe(maskedCrc32cOf(payload));
+    expect(view.getUint32(pos + 12 + length, true)).toBe(maskedCrc32c(payload));
     records.push(payload);
     pos += 16 + length;
   }
@@ -88,15 +89,15 @@ function readRecords(bytes: Uint8Array): Uint8Array[] {
 describe("CRC-32C", () => {
   it("matches the published check values", () => {
     // RFC 3720 B.4 and the standard "123456789" check value of CRC-32C.
-    expect(crc32cOf(new TextEncoder().encode("123456789"))).toBe(0xe3069283);
-    expect(crc32cOf(new Uint8Array(32))).toBe(0x8a9136aa);
-    expect(crc32cOf(new Uint8Array(32).fill(0xff))).toBe(0x62a8ab43);
+    expect(crc32c(new TextEncoder().encode("123456789"))).toBe(0xe3069283);
+    expect(crc32c(new Uint8Array(32))).toBe(0x8a9136aa);
+    expect(crc32c(new Uint8Array(32).fill(0xff))).toBe(0x62a8ab43);
   });
 
   it("masks as TFRecord does: rotr 15 plus 0xa282ead8", () => {
     const crc = 0xe3069283;
     const rotated = ((crc >>> 15) | (crc << 17)) >>> 0;
-    expect(maskedCrc32cOf(new TextEncoder().encode("123456789"))).toBe(
+    expect(maskedCrc32c(new TextEncoder().encode("123456789"))).toBe(
       (rotated + 0xa282ead8) % 2 ** 32,
     );
   });

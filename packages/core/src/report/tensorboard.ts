@@ -1,33 +1,8 @@
 import { appendFileSync, closeSync, fsyncSync, mkdirSync, openSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
+import { maskedCrc32c } from "../io/crc32c.js";
 import type { TrainingCallbacks } from "../train/index.js";
-
-// CRC-32C (Castagnoli, reflected polynomial 0x82F63B78), the checksum TFRecord framing uses. Core
-// cannot import data-io (which depends on core), so the event writer carries its own 20 lines.
-const CRC_TABLE = (() => {
-  const table = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0x82f63b78 ^ (c >>> 1) : c >>> 1;
-    table[n] = c >>> 0;
-  }
-  return table;
-})();
-
-/** CRC-32C of `bytes` (unsigned 32-bit). */
-export function crc32cOf(bytes: Uint8Array): number {
-  let crc = 0xffffffff;
-  for (let i = 0; i < bytes.length; i++)
-    crc = (CRC_TABLE[(crc ^ (bytes[i] as number)) & 0xff] as number) ^ (crc >>> 8);
-  return (crc ^ 0xffffffff) >>> 0;
-}
-
-/** TFRecord's masked CRC: rotate right by 15 and add 0xa282ead8 (mod 2^32). */
-export function maskedCrc32cOf(bytes: Uint8Array): number {
-  const crc = crc32cOf(bytes);
-  return ((((crc >>> 15) | (crc << 17)) >>> 0) + 0xa282ead8) >>> 0;
-}
 
 /** One TFRecord frame: uint64 length, masked CRC of the length, payload, masked CRC of payload. */
 function frame(payload: Uint8Array): Uint8Array {
@@ -35,9 +10,9 @@ function frame(payload: Uint8Array): Uint8Array {
   const view = new DataView(out.buffer);
   view.setUint32(0, payload.length, true);
   view.setUint32(4, 0, true);
-  view.setUint32(8, maskedCrc32cOf(out.subarray(0, 8)), true);
+  view.setUint32(8, maskedCrc32c(out.subarray(0, 8)), true);
   out.set(payload, 12);
-  view.setUint32(12 + payload.length, maskedCrc32cOf(payload), true);
+  view.setUint32(12 + payload.length, maskedCrc32c(payload), true);
   return out;
 }
 

@@ -1,4 +1,3 @@
-export { crc32c, maskCrc32c, maskedCrc32c } from "./crc32c.js";
 export {
   countValues,
   encodeExample,

@@ -1,8 +1,7 @@
 import type { FileHandle } from "node:fs/promises";
 import { createGunzip } from "node:zlib";
-import { DataError, TmlError } from "@tml/core";
+import { DataError, maskedCrc32c, TmlError } from "@tml/core";
 import { openInput, readAt } from "../arrow/local-files.js";
-import { maskedCrc32c } from "./crc32c.js";
 
 /** How a TFRecord file is compressed; "auto" looks for the gzip magic bytes. */
 export type TfRecordCompression = "auto" | "gzip" | "none";

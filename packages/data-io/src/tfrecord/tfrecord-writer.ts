@@ -1,7 +1,7 @@
 import { Readable } from "node:stream";
 import { createGzip } from "node:zlib";
+import { maskedCrc32c } from "@tml/core";
 import { writeFileAtomic } from "../arrow/local-files.js";
-import { maskedCrc32c } from "./crc32c.js";
 
 /** Options of `writeTfRecordFile`. */
 export interface TfRecordWriteOptions {

@@ -2,9 +2,8 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
-import { TmlError } from "@tml/core";
+import { maskedCrc32c, TmlError } from "@tml/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { maskedCrc32c } from "./crc32c.js";
 import { iterateTfRecords } from "./tfrecord-reader.js";
 import { writeTfRecordFile } from "./tfrecord-writer.js";
 
