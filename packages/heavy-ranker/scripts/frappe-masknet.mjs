@@ -2,8 +2,8 @@
 // categorical fields embedded by small embedding tables. Reads the CSVs directly (data-io's Frappe
 // converter had not landed when this was written). Usage:
 //   nice -n 10 timeout 3600 node packages/heavy-ranker/scripts/frappe-masknet.mjs [out.json]
-// Environment: FRAPPE_EMB_L2 (0.05), FRAPPE_BATCH (4096), FRAPPE_LR (1e-3), FRAPPE_DROPOUT (0.2),
-// FRAPPE_EMB_INIT_STD (1e-4), FRAPPE_EPOCHS (30), FRAPPE_PATIENCE (2), FRAPPE_EMBEDDING_DIM (10).
+// Environment: FRAPPE_EMB_L2 (0.05), FRAPPE_BATCH (2048), FRAPPE_LR (1e-3), FRAPPE_DROPOUT (0.2),
+// FRAPPE_LR_PLATEAU (0.1), FRAPPE_EMB_INIT_STD (1e-4), FRAPPE_EPOCHS (30), FRAPPE_PATIENCE (3), FRAPPE_EMBEDDING_DIM (10).
 import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
@@ -136,14 +136,18 @@ if (embeddingInitStd > 0) {
 }
 console.log(`parameters ${model.parameterCount()}`);
 const trainingConfig = { optimizer, training: { gradient_accumulation: null } };
-const batchSize = Number(process.env.FRAPPE_BATCH ?? 4096);
+const batchSize = Number(process.env.FRAPPE_BATCH ?? 2048);
 const epochs = Number(process.env.FRAPPE_EPOCHS ?? 30);
-const patience = Number(process.env.FRAPPE_PATIENCE ?? 2);
+const patience = Number(process.env.FRAPPE_PATIENCE ?? 3);
 // Wall-clock budget for training: no epoch starts that would (at the last epoch's pace) end after it.
 const budgetSeconds = Number(process.env.FRAPPE_BUDGET_S ?? Infinity);
 // Early stopping on valid AUC; the test split is scored every epoch too (for the record only: the
 // reported epoch is chosen by valid AUC alone), so a run cut short still has its numbers.
-const task = new RecapTrainTask({ model, config: trainingConfig, seed: 7 });
+let task = new RecapTrainTask({ model, config: trainingConfig, seed: 7 });
+// FuxiCTR's reduce-LR-on-plateau: after an epoch without a better valid AUC, the learning rate is
+// multiplied by this factor (1 = off); training continues from the current weights and Adam slots.
+const plateauFactor = Number(process.env.FRAPPE_LR_PLATEAU ?? 0.1);
+let currentRate = learningRate;
 const rng = new Rng(7);
 let best = { score: -Infinity, epoch: -1, state: undefined, metrics: undefined, test: undefined };
 const history = [];
@@ -182,6 +186,23 @@ for (let epoch = 0; epoch < epochs; epoch++) {
   if (score > best.score)
     best = { score, epoch, state: task.getState(), metrics: validMetrics, test: testEpoch };
   else if (epoch - best.epoch >= patience) break;
+  else if (plateauFactor !== 1) {
+    currentRate *= plateauFactor;
+    const state = task.getState();
+    task.dispose();
+    const reduced = {
+      ...trainingConfig,
+      optimizer: { ...optimizer, single_task_learning_rate: { constant: currentRate } },
+    };
+    task = new RecapTrainTask({ model, config: reduced, seed: 7 });
+    try {
+      task.setState(state, { reason: "resume" });
+    } catch (error) {
+      console.log(`Adam slots not carried over (${error.message}); weights only`);
+      task.setState(state, { reason: "warm_start" });
+    }
+    console.log(`learning rate → ${currentRate}`);
+  }
 }
 task.loadWeights(best.state);
 task.dispose();
@@ -195,6 +216,7 @@ const result = {
   embeddingDim,
   embeddingL2,
   embeddingInitStd,
+  plateauFactor,
   dropout: Number(process.env.FRAPPE_DROPOUT ?? 0.2),
   bestEpoch: best.epoch,
   valid: best.metrics,
