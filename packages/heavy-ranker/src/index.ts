@@ -84,6 +84,7 @@ export {
   type RankingModelOptions,
   type RankingOutputs,
 } from "./model/ranking-model.js";
+export { type BuildRecapRunOptions, buildRecapRun, type RecapRun } from "./run/build-run.js";
 export {
   type EvaluateHeavyRankerOptions,
   type EvaluateHeavyRankerResult,

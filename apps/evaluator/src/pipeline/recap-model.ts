@@ -8,14 +8,10 @@ import {
   resolveCheckpoint,
 } from "@tml/core";
 import {
-  buildRankingModel,
-  createRecapFeaturizer,
-  disposeRecapBatch,
+  buildRecapRun,
   type MultiTaskRankingModel,
   type RecapBatch,
   type RecapConfig,
-  RecapTrainTask,
-  recapDatasetBatches,
 } from "@tml/heavy-ranker";
 
 /** A Heavy Ranker restored from a checkpoint, and one pass over a dataset in eval mode. */
@@ -28,61 +24,41 @@ export interface RestoredRanker {
   dispose(): void;
 }
 
-// heavy-ranker's run/buildRecapRun does the same but is not exported yet; this stays private to
-// the evaluator and goes once it is.
 /**
- * Builds the model of `config` with the feature widths of `partition`'s first batch and loads the
- * checkpoint's weights (a checkpoint of another model kind is a CheckpointError; missing or
- * misshapen weights too).
+ * Builds the model of `config` (feature widths from the data, so the training files may be absent)
+ * and loads the checkpoint's weights (a checkpoint of another model kind is a CheckpointError;
+ * missing or misshapen weights too).
  */
 export async function restoreRanker(
   config: RecapConfig,
   checkpoint: string,
   partition: string,
 ): Promise<RestoredRanker> {
-  const featurizerOptions = { modelTasks: Object.keys(config.model.tasks), parity: config.parity };
-  const batches = async function* (name: string): AsyncGenerator<RecapBatch> {
-    const data = config.validation_data[name];
-    if (!data) throw new DataError(`no validation_data partition "${name}"`);
-    yield* recapDatasetBatches(createRecapFeaturizer(data, featurizerOptions), {
-      mode: "eval",
-      epochs: 1,
-    });
-  };
   const path = await resolveCheckpoint(checkpoint);
   const loaded = await loadCheckpoint(path, { modelKind: "heavy-ranker" });
-  const probe = batches(partition);
-  const first = await probe.next();
-  // Close the reader now rather than when the generator is garbage-collected.
-  await probe.return(undefined);
-  if (first.done)
-    throw new DataError(`${partition}: the data holds fewer rows than one global_batch_size batch`);
-  const shapes = {
-    continuousWidth: first.value.continuous.shape[1],
-    binaryWidth: first.value.binary.shape[1],
-    embeddingWidth:
-      first.value.userEmbedding?.shape[1] ?? first.value.authorEmbedding?.shape[1] ?? 200,
+  if (!config.validation_data[partition]) {
+    throw new DataError(`no validation_data partition "${partition}"`);
+  }
+  const run = await buildRecapRun(config, {
+    evalPartition: partition,
+    allowMissingTrainData: true,
+  });
+  const dispose = () => {
+    run.task.dispose();
+    run.model.dispose();
   };
-  disposeRecapBatch(first.value);
-  const model = buildRankingModel(config, shapes, 0);
-  const task = new RecapTrainTask({ model, config });
   try {
-    task.loadWeights(loaded.state);
+    run.task.loadWeights(loaded.state);
   } catch (error) {
-    task.dispose();
-    model.dispose();
+    dispose();
     throw error;
   }
-  return {
-    model,
-    step: loaded.step,
-    checkpoint: path,
-    batches,
-    dispose() {
-      task.dispose();
-      model.dispose();
-    },
+  const batches = (name: string): AsyncGenerator<RecapBatch> => {
+    if (!config.validation_data[name])
+      throw new DataError(`no validation_data partition "${name}"`);
+    return run.validationBatches(name);
   };
+  return { model: run.model, step: loaded.step, checkpoint: path, batches, dispose };
 }
 
 /**

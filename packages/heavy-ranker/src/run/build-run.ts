@@ -51,7 +51,10 @@ export async function buildRecapRun(
     if (!options.allowMissingTrainData || !data) throw error;
     probe = createRecapFeaturizer(data, featurizerOptions);
   }
-  const first = await recapDatasetBatches(probe, { mode: "eval", epochs: 1, ...read }).next();
+  const probeBatches = recapDatasetBatches(probe, { mode: "eval", epochs: 1, ...read });
+  const first = await probeBatches.next();
+  // Close the probe's reader now rather than when the generator is garbage-collected.
+  await probeBatches.return(undefined);
   if (first.done) throw new DataError("the data holds fewer rows than one global_batch_size batch");
   const shapes = {
     continuousWidth: first.value.continuous.shape[1],
