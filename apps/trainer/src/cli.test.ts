@@ -12,18 +12,9 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { detectGpu } from "@tml/cuda-check";
 import { beforeAll, describe, expect, it } from "vitest";
+import { capture } from "../../evaluator/src/__fixtures__/capture-io.js";
 import { FIXTURES, writeTinyRankerData } from "../../evaluator/src/__fixtures__/tiny-data.js";
 import { main } from "./cli.js";
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    io: { stdout: (t: string) => void out.push(t), stderr: (t: string) => void err.push(t) },
-    out: () => out.join(""),
-    err: () => err.join(""),
-  };
-}
 
 const config = join(FIXTURES, "tiny-heavy-ranker.yaml");
 const scratch = () => mkdtempSync(join(tmpdir(), "tml-trainer-cli-"));

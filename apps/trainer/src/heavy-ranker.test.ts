@@ -3,18 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { readMetricsLog } from "@tml/core";
 import { beforeAll, describe, expect, it } from "vitest";
+import { capture } from "../../evaluator/src/__fixtures__/capture-io.js";
 import { FIXTURES, writeTinyRankerData } from "../../evaluator/src/__fixtures__/tiny-data.js";
 import { main } from "./cli.js";
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    io: { stdout: (t: string) => void out.push(t), stderr: (t: string) => void err.push(t) },
-    out: () => out.join(""),
-    err: () => err.join(""),
-  };
-}
 
 const config = join(FIXTURES, "tiny-heavy-ranker.yaml");
 

@@ -4,17 +4,8 @@ import { join } from "node:path";
 import { readMetricsLog } from "@tml/core";
 import { iterateTfRecords } from "@tml/data-io";
 import { describe, expect, it } from "vitest";
+import { capture } from "../../evaluator/src/__fixtures__/capture-io.js";
 import { main } from "./cli.js";
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    io: { stdout: (t: string) => void out.push(t), stderr: (t: string) => void err.push(t) },
-    out: () => out.join(""),
-    err: () => err.join(""),
-  };
-}
 
 // The main job at toy sizes: every stage runs, in seconds.
 const TINY = [

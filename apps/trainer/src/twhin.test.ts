@@ -3,19 +3,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { readMetricsLog } from "@tml/core";
 import { describe, expect, it } from "vitest";
+import { capture } from "../../evaluator/src/__fixtures__/capture-io.js";
 import { FIXTURES } from "../../evaluator/src/__fixtures__/tiny-data.js";
 import { main as evaluator } from "../../evaluator/src/cli.js";
 import { main } from "./cli.js";
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    io: { stdout: (t: string) => void out.push(t), stderr: (t: string) => void err.push(t) },
-    out: () => out.join(""),
-    err: () => err.join(""),
-  };
-}
 
 describe("trainer twhin → evaluator twhin", () => {
   it("generates a graph, trains, exports, evaluates link prediction with neighbours", async () => {
