@@ -156,6 +156,15 @@ describe("MultiTaskRankingModel (tiny)", () => {
           (0.25 * (row[1] as number)) / (1 - (row[1] as number) + 0.25 * (row[1] as number)),
           6,
         );
+        // Calibration reads the `_calibrators.<task>.ratio` buffer, so loaded weights take effect.
+        model.namedWeights().get("_calibrators.b.ratio")!.assign(tf.scalar(4));
+        const reloaded = model.apply(batch, { training: false });
+        const q = (reloaded.probabilities.arraySync() as number[][])[0]![1]!;
+        expect((reloaded.calibratedProbabilities.arraySync() as number[][])[0]![1]).toBeCloseTo(
+          (4 * q) / (1 - q + 4 * q),
+          6,
+        );
+        tf.dispose([reloaded.logits, reloaded.probabilities, reloaded.calibratedProbabilities]);
         randomizeVariables(model.trainableVariables(), 0.4);
         const rng = new Rng(3);
         const weights = fixedTensor(6, 2, 11);

@@ -47,7 +47,6 @@ export class MultiTaskRankingModel {
   private readonly inputs: ModelInputs;
   private readonly backbone?: TaskNetwork;
   private readonly towers: Tower[];
-  private readonly ratios: tf.Tensor1D;
   private readonly named: Map<string, tf.Variable>;
 
   constructor(readonly options: RankingModelOptions) {
@@ -83,7 +82,6 @@ export class MultiTaskRankingModel {
       const ratio = buffer(tf.scalar(options.calibrationRatios?.[task] ?? 1), "ratio");
       return { task, key: sanitizeTaskName(task), network, ratio, ...(affine ? { affine } : {}) };
     });
-    this.ratios = tf.tensor1d(this.taskNames.map((task) => options.calibrationRatios?.[task] ?? 1));
     this.named = new Map(this.collect().map(({ name, variable }) => [name, variable]));
   }
 
@@ -114,7 +112,9 @@ export class MultiTaskRankingModel {
       });
       const stacked = logits.length === 1 ? (logits[0] as tf.Tensor2D) : tf.concat(logits, 1); // [B, T]
       const probabilities = tf.sigmoid(stacked);
-      const calibratedProbabilities = calibrateProbabilities(probabilities, this.ratios);
+      // The `_calibrators.<task>.ratio` buffers, so loaded weights set the calibration too.
+      const ratios = tf.stack(this.towers.map((tower) => tower.ratio)) as tf.Tensor1D; // [T]
+      const calibratedProbabilities = calibrateProbabilities(probabilities, ratios);
       return {
         logits: stacked,
         probabilities,
@@ -150,7 +150,6 @@ export class MultiTaskRankingModel {
   /** Frees every tensor the model owns. */
   dispose(): void {
     for (const variable of this.named.values()) variable.dispose();
-    this.ratios.dispose();
   }
 
   private collect(): NamedTensor[] {
