@@ -137,7 +137,9 @@ if (withReference) {
 }
 for (const result of results) {
   const key = cases.find((benchCase) => benchCase.name === result.name)?.module.reference ?? result.name.split("@")[0];
-  const figure = reference.available ? reference.cases?.[key] : undefined;
+  // A variant (`name@adagrad`) has its own reference when PyTorch measures one; engine variants
+  // (`@wasm-stock`) compare with the base case's.
+  const figure = reference.available ? (reference.cases?.[result.name] ?? reference.cases?.[key]) : undefined;
   if (figure === undefined || result.value === undefined || figure.unit !== result.unit) continue;
   result.reference = figure.value;
   result.ratio = higherIsBetter(result.unit) ? result.value / figure.value : figure.value / result.value;
