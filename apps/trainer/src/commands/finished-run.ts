@@ -2,8 +2,9 @@ import { latestCheckpoint } from "@tml/core";
 
 /**
  * The step of the newest checkpoint in `checkpointsDir` when it already reaches `totalSteps`,
- * else undefined. Resuming a finished run must not train again: the training functions would
- * rebuild the model without restoring it and overwrite the exported weights with fresh ones.
+ * else undefined. The commands use it to answer `--resume` on a finished run with a message and
+ * exit 0, leaving its checkpoints and exported files untouched (training would restore the state
+ * and stop at once, but the export step would rewrite files a user may already be serving).
  */
 export async function finishedStep(
   checkpointsDir: string,
