@@ -4,8 +4,36 @@ export {
   registerFastKernels,
   restoreStockKernels,
 } from "./fast-kernels.js";
+export { setFusedOps } from "./fused/fused-kernel.js";
+export {
+  type BatchMoments,
+  batchNormTrain,
+  layerNorm,
+  type NormalizeOptions,
+  runningMoments,
+} from "./fused/normalize.js";
+export { signedLog1p } from "./fused/signed-log.js";
 export { installTfjsResolveHook, registerGradients } from "./gradients.js";
 export { type MatMulRouteCounts, matMulRouteCounts } from "./kernels/mat-mul-kernels.js";
+export {
+  encodeOnnxModel,
+  type OnnxAttribute,
+  type OnnxElementType,
+  type OnnxGraph,
+  type OnnxNode,
+  type OnnxTensor,
+  type OnnxValue,
+} from "./onnx-graph.js";
+export {
+  loadOrtRuntime,
+  type OrtBuffer,
+  type OrtData,
+  type OrtLoadResult,
+  type OrtOptimizationLevel,
+  OrtRuntime,
+  OrtSession,
+  type OrtSessionOptions,
+} from "./ort-runtime.js";
 export {
   ENGINE_CANDIDATES,
   type EngineAttempt,

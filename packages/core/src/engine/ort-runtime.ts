@@ -2,14 +2,83 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { encodeOnnxModel, type OnnxGraph } from "./onnx-graph.js";
 
-/** A float32 buffer with its shape, handed to or filled by onnxruntime without a copy. */
+/** Typed arrays onnxruntime reads and writes in place: float32, int32, int64, uint8, int8. */
+export type OrtData = Float32Array | Int32Array | BigInt64Array | Uint8Array | Int8Array;
+
+/** A buffer with its shape, handed to or filled by onnxruntime without a copy. */
 export interface OrtBuffer {
-  data: Float32Array;
+  data: OrtData;
   shape: readonly number[];
 }
 
+type OrtTensorType = "float32" | "int32" | "int64" | "uint8" | "int8";
+
 interface OrtTensorConstructor {
-  new (type: "float32", data: Float32Array, dims: readonly number[]): unknown;
+  new (type: OrtTensorType, data: OrtData, dims: readonly number[]): unknown;
+}
+
+function tensorType(data: OrtData): OrtTensorType {
+  if (data instanceof Float32Array) return "float32";
+  if (data instanceof Int32Array) return "int32";
+  if (data instanceof BigInt64Array) return "int64";
+  if (data instanceof Int8Array) return "int8";
+  return "uint8";
+}
+
+/** How much onnxruntime rewrites a graph before running it. */
+export type OrtOptimizationLevel = "disabled" | "basic" | "extended" | "all";
+
+/** Options of `OrtRuntime.load`. */
+export interface OrtSessionOptions {
+  /** Graph optimisation level (default "all": constant folding, fusions, weight prepacking). */
+  optimization?: OrtOptimizationLevel;
+}
+
+/**
+ * One model loaded into its own onnxruntime session: constant initializers (weights) are folded
+ * and prepacked once at load, then every `run` reads inputs from and writes outputs into caller
+ * buffers. Not thread-safe; `dispose` frees the native session.
+ */
+export class OrtSession {
+  private disposed = false;
+
+  constructor(
+    private readonly native: NativeSession,
+    private readonly tensor: OrtTensorConstructor,
+  ) {}
+
+  /** Runs the model once; every graph output to read needs a buffer of its exact shape. */
+  run(
+    inputs: Readonly<Record<string, OrtBuffer>>,
+    outputs: Readonly<Record<string, OrtBuffer>>,
+  ): void {
+    if (this.disposed) throw new Error("OrtSession.run after dispose");
+    runNative(this.native, this.tensor, inputs, outputs);
+  }
+
+  /** Frees the native session (idempotent). */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.native.dispose();
+  }
+}
+
+function runNative(
+  session: NativeSession,
+  tensor: OrtTensorConstructor,
+  inputs: Readonly<Record<string, OrtBuffer>>,
+  outputs: Readonly<Record<string, OrtBuffer>>,
+): void {
+  const feeds: Record<string, unknown> = {};
+  for (const [name, buffer] of Object.entries(inputs)) {
+    feeds[name] = new tensor(tensorType(buffer.data), buffer.data, buffer.shape);
+  }
+  const fetches: Record<string, unknown> = {};
+  for (const [name, buffer] of Object.entries(outputs)) {
+    fetches[name] = new tensor(tensorType(buffer.data), buffer.data, buffer.shape);
+  }
+  session.run(feeds, fetches, {});
 }
 
 interface NativeSession {
@@ -27,9 +96,10 @@ interface NativeBinding {
 const MAX_CACHED_SESSIONS = 256;
 
 /**
- * Runs small ONNX graphs synchronously on onnxruntime-node's native CPU library, with inputs read
- * from and outputs written into caller-owned Float32Arrays (views on the wasm heap): no copies.
- * One cached session per graph key; single-threaded unless `threads` says otherwise.
+ * Runs ONNX graphs synchronously on onnxruntime-node's native CPU library, with inputs read from
+ * and outputs written into caller-owned typed arrays (e.g. views on the wasm heap): no copies.
+ * Small kernel graphs get one cached session per graph key (`run`); whole models get a session of
+ * their own (`load`). Single-threaded unless `threads` says otherwise.
  *
  * It calls the package's native binding directly: the public `InferenceSession.run` is async,
  * while a tfjs kernel must return synchronously.
@@ -65,16 +135,16 @@ export class OrtRuntime {
     inputs: Readonly<Record<string, OrtBuffer>>,
     outputs: Readonly<Record<string, OrtBuffer>>,
   ): void {
-    const session = this.session(key, graph);
-    const feeds: Record<string, unknown> = {};
-    for (const [name, buffer] of Object.entries(inputs)) {
-      feeds[name] = new this.tensor("float32", buffer.data, buffer.shape);
-    }
-    const fetches: Record<string, unknown> = {};
-    for (const [name, buffer] of Object.entries(outputs)) {
-      fetches[name] = new this.tensor("float32", buffer.data, buffer.shape);
-    }
-    session.run(feeds, fetches, {});
+    runNative(this.session(key, graph), this.tensor, inputs, outputs);
+  }
+
+  /**
+   * Loads a whole model (ModelProto bytes, or a graph to encode) into a session of its own, outside
+   * the per-key cache; the caller disposes it. Throws onnxruntime's error when the model is invalid.
+   */
+  load(model: Uint8Array | OnnxGraph, options: OrtSessionOptions = {}): OrtSession {
+    const bytes = model instanceof Uint8Array ? model : encodeOnnxModel(model);
+    return new OrtSession(this.createSession(bytes, options.optimization ?? "all"), this.tensor);
   }
 
   /** Releases every cached session. */
@@ -91,15 +161,19 @@ export class OrtRuntime {
       oldest.dispose();
       this.sessions.delete(oldestKey);
     }
-    const bytes = encodeOnnxModel(graph());
+    const session = this.createSession(encodeOnnxModel(graph()), "all");
+    this.sessions.set(key, session);
+    return session;
+  }
+
+  private createSession(bytes: Uint8Array, optimization: OrtOptimizationLevel): NativeSession {
     const session = new this.native.binding.InferenceSession();
     session.loadModel(bytes.buffer, bytes.byteOffset, bytes.byteLength, {
       intraOpNumThreads: this.threads,
       interOpNumThreads: 1,
       executionMode: "sequential",
-      graphOptimizationLevel: "all",
+      graphOptimizationLevel: optimization,
     });
-    this.sessions.set(key, session);
     return session;
   }
 }
