@@ -3,6 +3,7 @@ import { normalizeRows, normalizeRowsBackward, rowSquaredNorms } from "../model/
 import type { DenseProducts } from "../model/dense-products.js";
 import type { MatrixView } from "../model/gemm.js";
 import { operatorBackward, operatorForward } from "../model/operators.js";
+import type { StepKernels } from "../model/step-kernels.js";
 import type { TwhinModel } from "../model/twhin-model.js";
 import {
   type BlockOperands,
@@ -23,6 +24,7 @@ export class GlobalNegatives {
   private readonly model: TwhinModel;
   private readonly k: number;
   private readonly products: DenseProducts;
+  private readonly kernels: StepKernels;
   private readonly ids: Int32Array[];
   private readonly raw: Float32Array[];
   private readonly used: Float32Array[];
@@ -41,10 +43,17 @@ export class GlobalNegatives {
   private readonly rowSum: Float32Array;
   private readonly colSum: Float32Array;
 
-  constructor(model: TwhinModel, k: number, batchSize: number, products: DenseProducts) {
+  constructor(
+    model: TwhinModel,
+    k: number,
+    batchSize: number,
+    products: DenseProducts,
+    kernels: StepKernels,
+  ) {
     this.model = model;
     this.k = k;
     this.products = products;
+    this.kernels = kernels;
     const dim = model.dim;
     const perTable = (size: number) => model.tables.map(() => new Float32Array(k > 0 ? size : 0));
     this.ids = model.tables.map(() => new Int32Array(k));
@@ -203,7 +212,7 @@ export class GlobalNegatives {
           offset: starts[r]! * width + column,
           stride: width,
         };
-        blockForward(this.transformed(direction, r, a, aSq, starts[r]!, n), view);
+        blockForward(this.transformed(direction, r, a, aSq, starts[r]!, n), view, this.kernels);
       }
       return;
     }
@@ -246,7 +255,17 @@ export class GlobalNegatives {
         const operands = this.transformed(direction, r, a, aSq, starts[r]!, n);
         const view: MatrixView = { data: grad, offset: starts[r]! * width + column, stride: width };
         this.dT.fill(0);
-        blockBackward(operands, view, dA, starts[r]!, this.dT, 0, this.rowSum, this.colSum);
+        blockBackward(
+          operands,
+          view,
+          dA,
+          starts[r]!,
+          this.dT,
+          0,
+          this.rowSum,
+          this.colSum,
+          this.kernels,
+        );
         if (model.comparator === "cos")
           normalizeRowsBackward(this.t, this.k, dim, this.tNorm, this.dT);
         const table = this.targetTable(direction, r);

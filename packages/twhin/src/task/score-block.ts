@@ -1,6 +1,7 @@
 import type { ComparatorKind } from "../model/comparator.js";
 import type { DenseProducts } from "../model/dense-products.js";
-import { gemmNNAccumulate, gemmNT, gemmTNAccumulate, type MatrixView } from "../model/gemm.js";
+import type { MatrixView } from "../model/gemm.js";
+import type { StepKernels } from "../model/step-kernels.js";
 
 /**
  * Score blocks: rows of queries A against shared candidates C under a comparator (cosine inputs
@@ -19,9 +20,9 @@ export interface BlockOperands {
   cSq: Float32Array;
 }
 
-/** S[i, j] (view) = comparator(A_i, C_j), computed in JS (small blocks). */
-export function blockForward(op: BlockOperands, out: MatrixView): void {
-  gemmNT(op.a, op.aRow * op.dim, op.n, op.c, op.cRow * op.dim, op.m, op.dim, out);
+/** S[i, j] (view) = comparator(A_i, C_j), computed by `kernels` (small blocks). */
+export function blockForward(op: BlockOperands, out: MatrixView, kernels: StepKernels): void {
+  kernels.gemmNT(op.a, op.aRow * op.dim, op.n, op.c, op.cRow * op.dim, op.m, op.dim, out);
   if (op.kind === "l2") adjustL2(op, out);
 }
 
@@ -99,10 +100,11 @@ export function blockBackward(
   dCRow: number,
   rowSum: Float32Array,
   colSum: Float32Array,
+  kernels: StepKernels,
 ): void {
   if (op.kind === "l2") prepareL2(op, g, rowSum, colSum);
-  gemmNNAccumulate(g, op.n, op.m, op.c, op.cRow * op.dim, op.dim, dA, dARow * op.dim);
-  gemmTNAccumulate(g, op.n, op.m, op.a, op.aRow * op.dim, op.dim, dC, dCRow * op.dim);
+  kernels.gemmNNAccumulate(g, op.n, op.m, op.c, op.cRow * op.dim, op.dim, dA, dARow * op.dim);
+  kernels.gemmTNAccumulate(g, op.n, op.m, op.a, op.aRow * op.dim, op.dim, dC, dCRow * op.dim);
   if (op.kind === "l2") finishL2(op, rowSum, colSum, dA, dARow, dC, dCRow);
 }
 

@@ -9,11 +9,12 @@ export class SparseGrads {
   readonly grads: Float32Array;
   count = 0;
 
-  constructor(rows: number, dim: number, capacity: number) {
+  /** `grads`, when given, is the gradient storage (capacity x dim floats, e.g. kernel scratch). */
+  constructor(rows: number, dim: number, capacity: number, grads?: Float32Array) {
     this.dim = dim;
     this.slotOf = new Int32Array(rows).fill(-1);
     this.rowIds = new Int32Array(capacity);
-    this.grads = new Float32Array(capacity * dim);
+    this.grads = grads ?? new Float32Array(capacity * dim);
   }
 
   /** The slot of `row`, assigning a zeroed one on first use. */

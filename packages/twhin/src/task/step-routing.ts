@@ -1,4 +1,6 @@
+import type { OperatorKind } from "../config/twhin-config.js";
 import { operatorBackward } from "../model/operators.js";
+import type { StepKernels } from "../model/step-kernels.js";
 import type { TwhinModel } from "../model/twhin-model.js";
 import type { SparseGrads } from "./sparse-grads.js";
 
@@ -12,6 +14,7 @@ const TAIL = 0;
  */
 export function routeGradients(
   model: TwhinModel,
+  kernels: StepKernels,
   direction: number,
   size: number,
   edgeRel: Int32Array,
@@ -45,9 +48,10 @@ export function routeGradients(
     if (direction === TAIL || (direction === HEAD && !model.reciprocal && !plain)) {
       // The operated side is lhs: A for TAIL, P for non-reciprocal HEAD.
       const [dOp, dOther] = direction === TAIL ? [dA, dP] : [dP, dA];
-      if (plain) addRow(dOp, k * dim, lhsGrads.grads, lhsOff, dim);
+      if (plain) kernels.axpy(1, dOp, k * dim, lhsGrads.grads, lhsOff, dim);
       else
-        operatorBackward(
+        operatorRowBackward(
+          kernels,
           relation.operator,
           params,
           opRow * dim,
@@ -61,12 +65,13 @@ export function routeGradients(
           relOff,
           dim,
         );
-      addRow(dOther, k * dim, rhsGrads.grads, rhsOff, dim);
+      kernels.axpy(1, dOther, k * dim, rhsGrads.grads, rhsOff, dim);
     } else if (plain) {
-      addRow(dA, k * dim, rhsGrads.grads, rhsOff, dim);
-      addRow(dP, k * dim, lhsGrads.grads, lhsOff, dim);
+      kernels.axpy(1, dA, k * dim, rhsGrads.grads, rhsOff, dim);
+      kernels.axpy(1, dP, k * dim, lhsGrads.grads, lhsOff, dim);
     } else {
-      operatorBackward(
+      operatorRowBackward(
+        kernels,
         relation.operator,
         params,
         opRow * dim,
@@ -80,9 +85,33 @@ export function routeGradients(
         relOff,
         dim,
       );
-      addRow(dP, k * dim, lhsGrads.grads, lhsOff, dim);
+      kernels.axpy(1, dP, k * dim, lhsGrads.grads, lhsOff, dim);
     }
   }
+}
+
+// operatorBackward with the identity-Jacobian operators (none, translation) through the kernels.
+function operatorRowBackward(
+  kernels: StepKernels,
+  kind: OperatorKind,
+  w: Float32Array,
+  wOff: number,
+  x: Float32Array,
+  xOff: number,
+  dy: Float32Array,
+  dyOff: number,
+  dx: Float32Array,
+  dxOff: number,
+  dw: Float32Array | null,
+  dwOff: number,
+  dim: number,
+): void {
+  if (kind !== "none" && kind !== "translation") {
+    operatorBackward(kind, w, wOff, x, xOff, dy, dyOff, dx, dxOff, dw, dwOff, dim);
+    return;
+  }
+  kernels.axpy(1, dy, dyOff, dx, dxOff, dim);
+  if (dw !== null && kind === "translation") kernels.axpy(1, dy, dyOff, dw, dwOff, dim);
 }
 
 /** L2 penalty weight/2 * |x|^2 on each distinct row of the batch (negatives included); returns it. */
@@ -105,14 +134,4 @@ export function addRegularization(
     }
   });
   return 0.5 * weight * penalty;
-}
-
-function addRow(
-  src: Float32Array,
-  srcOff: number,
-  dst: Float32Array,
-  dstOff: number,
-  dim: number,
-): void {
-  for (let d = 0; d < dim; d++) dst[dstOff + d]! += src[srcOff + d]!;
 }

@@ -8,12 +8,15 @@ import {
 import { type DenseProducts, jsProducts } from "../model/dense-products.js";
 import type { MatrixView } from "../model/gemm.js";
 import { operatorForward } from "../model/operators.js";
+import { createStepKernels } from "../model/simd-kernels.js";
+import type { KernelKind, StepKernels } from "../model/step-kernels.js";
 import type { TwhinModel } from "../model/twhin-model.js";
 import type { EdgeBatch } from "./edge-batch.js";
 import { GlobalNegatives } from "./global-negatives.js";
 import { type BlockOperands, blockBackward, blockForward } from "./score-block.js";
 import { bceRows, marginRows, softmaxRows } from "./score-losses.js";
-import { SparseGrads, samplePermutation } from "./sparse-grads.js";
+import { type SparseGrads, samplePermutation } from "./sparse-grads.js";
+import { StepBuffers, stepArenaFloats } from "./step-buffers.js";
 import { addRegularization, routeGradients } from "./step-routing.js";
 
 /** Negative sampling and loss settings of a step. */
@@ -26,6 +29,8 @@ export interface StepOptions {
   /** Weight of the L2 penalty on the rows of a batch. */
   regularization: number;
   products?: DenseProducts;
+  /** Hot-loop implementation: WebAssembly SIMD, the JS reference, or SIMD when available (default). */
+  kernels?: KernelKind | "auto";
 }
 
 const TAIL = 0;
@@ -35,38 +40,27 @@ const HEAD = 1;
  * Forward and hand-derived backward of one TwHIN batch over typed arrays. Two directions: TAIL
  * ranks the rhs (query A = op_r(e_lhs), positive P = e_rhs), HEAD ranks the lhs (reciprocal:
  * A = op_{R+r}(e_rhs), P = e_lhs; otherwise A = e_rhs, P = op_r(e_lhs)). Each (edge, direction)
- * row holds [positive, N in-batch negatives, K global negatives]. All scratch is preallocated.
+ * row holds [positive, N in-batch negatives, K global negatives]. All scratch is preallocated,
+ * in the kernels' memory (`StepBuffers`).
  */
 export class TwhinStep {
   readonly model: TwhinModel;
   readonly options: StepOptions;
+  /** The implementation of the dense loops ("simd" or "js"). */
+  readonly kernels: StepKernels;
   /** Gradients of the last `computeGradients`, per table. */
   readonly tableGrads: SparseGrads[];
   /** Gradients of the relation operator rows. */
   readonly relationGrads: SparseGrads;
-  private readonly products: DenseProducts;
+  private readonly buffers: StepBuffers;
   private readonly globals: GlobalNegatives;
   private readonly width: number;
-  private readonly order: Int32Array;
   private readonly groupStart: Int32Array;
   private readonly edgeRel: Int32Array;
   private readonly edgeLhs: Int32Array;
   private readonly edgeRhs: Int32Array;
-  private readonly a: Float32Array[];
-  private readonly p: Float32Array[];
-  private readonly dA: Float32Array[];
-  private readonly dP: Float32Array[];
-  private readonly aNorm: Float32Array[];
-  private readonly pNorm: Float32Array[];
-  private readonly scores: Float32Array[];
-  private readonly grad: Float32Array[];
   private readonly sampled: Int32Array[];
   private readonly perm: Int32Array;
-  private readonly cRows: Float32Array;
-  private readonly dC: Float32Array;
-  private readonly cSq: Float32Array;
-  private readonly rowSum: Float32Array;
-  private readonly colSum: Float32Array;
 
   constructor(model: TwhinModel, options: StepOptions) {
     this.model = model;
@@ -78,34 +72,19 @@ export class TwhinStep {
       );
     }
     const { batchSize: b, inBatchNegatives: n, globalNegatives: k } = options;
-    const dim = model.dim;
-    this.products = options.products ?? jsProducts;
-    this.width = 1 + n + k;
-    this.tableGrads = model.tables.map((t) => new SparseGrads(t.rows, dim, 2 * b + k));
-    this.relationGrads = new SparseGrads(model.numOperatorRows, dim, model.numOperatorRows);
-    this.globals = new GlobalNegatives(model, k, b, this.products);
-    this.order = new Int32Array(b);
+    this.kernels = createStepKernels(options.kernels ?? "auto", stepArenaFloats(model, options));
+    this.buffers = new StepBuffers(model, options, this.kernels);
+    this.width = this.buffers.width;
+    this.tableGrads = this.buffers.tableGrads;
+    this.relationGrads = this.buffers.relationGrads;
+    const products = options.products ?? jsProducts;
+    this.globals = new GlobalNegatives(model, k, b, products, this.kernels);
     this.groupStart = new Int32Array(model.relations.length + 1);
     this.edgeRel = new Int32Array(b);
     this.edgeLhs = new Int32Array(b);
     this.edgeRhs = new Int32Array(b);
-    const pair = (size: number) => [new Float32Array(size), new Float32Array(size)];
-    this.a = pair(b * dim);
-    this.p = pair(b * dim);
-    this.dA = pair(b * dim);
-    this.dP = pair(b * dim);
-    this.aNorm = pair(b);
-    this.pNorm = pair(b);
-    this.scores = pair(b * this.width);
-    this.grad = pair(b * this.width);
     this.sampled = [new Int32Array(b * n), new Int32Array(b * n)];
     this.perm = new Int32Array(Math.max(b, model.relations.length + 1));
-    const m = Math.max(n, k, 1);
-    this.cRows = new Float32Array(m * dim);
-    this.dC = new Float32Array(m * dim);
-    this.cSq = new Float32Array(m);
-    this.rowSum = new Float32Array(b);
-    this.colSum = new Float32Array(m);
   }
 
   /** Directions trained: both, except that the original's head side has no positive term. */
@@ -117,6 +96,7 @@ export class TwhinStep {
   computeGradients(batch: EdgeBatch, rng: Rng): number {
     for (const g of this.tableGrads) g.reset();
     this.relationGrads.reset();
+    this.buffers.relationParams.set(this.model.relationParams);
     this.groupEdges(batch);
     const size = batch.size;
     this.globals.sample(this.edgeRel, size, rng, this.tableGrads);
@@ -124,12 +104,12 @@ export class TwhinStep {
     const o = this.options;
     const positives = (this.hasPositive(TAIL) ? size : 0) + (this.hasPositive(HEAD) ? size : 0);
     const negatives = 2 * size * (o.inBatchNegatives + o.globalNegatives);
-    for (const direction of [TAIL, HEAD]) {
+    for (let direction = TAIL; direction <= HEAD; direction++) {
       this.buildDirection(direction, size);
       this.forwardDirection(direction, size, rng);
       const rows = {
-        scores: this.scores[direction]!,
-        grad: this.grad[direction]!,
+        scores: this.buffers.scores[direction]!,
+        grad: this.buffers.grad[direction]!,
         rows: size,
         width: this.width,
       };
@@ -162,7 +142,6 @@ export class TwhinStep {
     for (let i = 0; i < batch.size; i++) {
       const r = batch.rel[i]!;
       const k = cursor[r]!++;
-      this.order[k] = i;
       this.edgeRel[k] = r;
       this.edgeLhs[k] = batch.lhs[i]!;
       this.edgeRhs[k] = batch.rhs[i]!;
@@ -172,14 +151,16 @@ export class TwhinStep {
     }
   }
 
-  // Row k's query A and positive P for a direction (see the class comment).
+  // Row k's query A and positive P for a direction (see the class comment): the rows are copied
+  // in, then the operator is applied in place to the operated one.
   private buildDirection(direction: number, size: number): void {
     const model = this.model;
     const dim = model.dim;
-    const a = this.a[direction]!;
-    const p = this.p[direction]!;
-    const params = model.relationParams;
+    const a = this.buffers.a[direction]!;
+    const p = this.buffers.p[direction]!;
+    const params = this.buffers.relationParams;
     const numRelations = model.relations.length;
+    const reciprocalHead = direction === HEAD && model.reciprocal;
     for (let k = 0; k < size; k++) {
       const r = this.edgeRel[k]!;
       const relation = model.relations[r]!;
@@ -187,71 +168,56 @@ export class TwhinStep {
       const rhs = model.tables[relation.rhsTable]!.data;
       const lo = this.edgeLhs[k]! * dim;
       const ro = this.edgeRhs[k]! * dim;
-      if (model.parityOriginal || (direction === HEAD && !model.reciprocal)) {
-        const [x, xo, y, yo] = direction === TAIL ? [lhs, lo, rhs, ro] : [rhs, ro, lhs, lo];
-        a.set(x.subarray(xo, xo + dim), k * dim);
-        if (direction === HEAD && !model.parityOriginal) {
-          operatorForward(relation.operator, params, r * dim, y, yo, p, k * dim, dim);
-        } else {
-          p.set(y.subarray(yo, yo + dim), k * dim);
-        }
-      } else if (direction === TAIL) {
-        operatorForward(relation.operator, params, r * dim, lhs, lo, a, k * dim, dim);
-        p.set(rhs.subarray(ro, ro + dim), k * dim);
+      const row = k * dim;
+      if (direction === TAIL) {
+        a.set(lhs.subarray(lo, lo + dim), row);
+        p.set(rhs.subarray(ro, ro + dim), row);
       } else {
-        operatorForward(
-          relation.operator,
-          params,
-          (numRelations + r) * dim,
-          rhs,
-          ro,
-          a,
-          k * dim,
-          dim,
-        );
-        p.set(lhs.subarray(lo, lo + dim), k * dim);
+        a.set(rhs.subarray(ro, ro + dim), row);
+        p.set(lhs.subarray(lo, lo + dim), row);
       }
+      if (model.parityOriginal) continue;
+      // Operated side: A, except the non-reciprocal HEAD direction (P = op_r(e_lhs)).
+      const target = direction === TAIL || reciprocalHead ? a : p;
+      const opRow = reciprocalHead ? numRelations + r : r;
+      if (relation.operator === "translation")
+        this.kernels.axpy(1, params, opRow * dim, target, row, dim);
+      else operatorForward(relation.operator, params, opRow * dim, target, row, target, row, dim);
     }
     if (model.comparator === "cos") {
-      normalizeRows(a, size, dim, this.aNorm[direction]!);
-      normalizeRows(p, size, dim, this.pNorm[direction]!);
+      normalizeRows(a, size, dim, this.buffers.aNorm[direction]!);
+      normalizeRows(p, size, dim, this.buffers.pNorm[direction]!);
     } else if (model.comparator === "l2") {
-      rowSquaredNorms(a, size, dim, this.aNorm[direction]!);
-      rowSquaredNorms(p, size, dim, this.pNorm[direction]!);
+      rowSquaredNorms(a, size, dim, this.buffers.aNorm[direction]!);
+      rowSquaredNorms(p, size, dim, this.buffers.pNorm[direction]!);
     }
   }
 
-  private blockOperands(
-    direction: number,
-    start: number,
-    n: number,
-    c: Float32Array,
-    m: number,
-  ): BlockOperands {
+  private blockOperands(direction: number, start: number, n: number, m: number): BlockOperands {
     const model = this.model;
     return {
       kind: model.comparator,
       dim: model.dim,
-      a: this.a[direction]!,
+      a: this.buffers.a[direction]!,
       aRow: start,
       n,
-      aSq: this.aNorm[direction]!,
-      c,
+      aSq: this.buffers.aNorm[direction]!,
+      c: this.buffers.cRows,
       cRow: 0,
       m,
-      cSq: this.cSq,
+      cSq: this.buffers.cSq,
     };
   }
 
   // In-batch candidates of a group are the P rows of sampled edges of the same relation.
   private gatherInBatch(direction: number, start: number, offset: number): void {
     const dim = this.model.dim;
-    const p = this.p[direction]!;
+    const p = this.buffers.p[direction]!;
     const sampled = this.sampled[direction]!;
     for (let s = 0; s < this.options.inBatchNegatives; s++) {
       const row = start + sampled[offset + s]!;
-      this.cRows.set(p.subarray(row * dim, (row + 1) * dim), s * dim);
-      this.cSq[s] = this.pNorm[direction]![row]!;
+      this.buffers.cRows.set(p.subarray(row * dim, (row + 1) * dim), s * dim);
+      this.buffers.cSq[s] = this.buffers.pNorm[direction]![row]!;
     }
   }
 
@@ -259,17 +225,19 @@ export class TwhinStep {
     const model = this.model;
     const dim = model.dim;
     const width = this.width;
-    const a = this.a[direction]!;
-    const p = this.p[direction]!;
-    const scores = this.scores[direction]!;
+    const a = this.buffers.a[direction]!;
+    const p = this.buffers.p[direction]!;
+    const scores = this.buffers.scores[direction]!;
     // Cosine inputs are already unit rows, so their dot is the cosine.
-    const kind = model.comparator === "l2" ? "l2" : "dot";
-    for (let k = 0; k < size; k++) {
-      let s = compare(kind, a, k * dim, p, k * dim, dim);
-      if (model.parityOriginal && direction === TAIL) {
-        s += compare("dot", a, k * dim, model.relationParams, this.edgeRel[k]! * dim, dim);
-      }
-      scores[k * width] = s;
+    if (model.comparator === "l2") {
+      for (let k = 0; k < size; k++) scores[k * width] = compare("l2", a, k * dim, p, k * dim, dim);
+    } else {
+      this.kernels.rowDots(a, p, size, dim, scores, 0, width);
+    }
+    if (model.parityOriginal && direction === TAIL) {
+      const params = model.relationParams;
+      for (let k = 0; k < size; k++)
+        scores[k * width]! += compare("dot", a, k * dim, params, this.edgeRel[k]! * dim, dim);
     }
     const n = this.options.inBatchNegatives;
     const starts = this.groupStart;
@@ -281,30 +249,26 @@ export class TwhinStep {
       samplePermutation(count, n, this.perm, this.sampled[direction]!, offset, (m) => rng.int(m));
       this.gatherInBatch(direction, start, offset);
       const view: MatrixView = { data: scores, offset: start * width + 1, stride: width };
-      blockForward(this.blockOperands(direction, start, count, this.cRows, n), view);
+      blockForward(this.blockOperands(direction, start, count, n), view, this.kernels);
     }
-    this.globals.forward(
-      direction,
-      a,
-      this.aNorm[direction]!,
-      size,
-      this.edgeRel,
-      starts,
-      scores,
-      width,
-      1 + n,
-    );
+    const aNorm = this.buffers.aNorm[direction]!;
+    this.globals.forward(direction, a, aNorm, size, this.edgeRel, starts, scores, width, 1 + n);
   }
 
-  private backwardDirection(direction: number, size: number): void {
+  private positiveBackward(direction: number, size: number): void {
     const model = this.model;
     const dim = model.dim;
     const width = this.width;
-    const a = this.a[direction]!;
-    const p = this.p[direction]!;
-    const dA = this.dA[direction]!.fill(0, 0, size * dim);
-    const dP = this.dP[direction]!.fill(0, 0, size * dim);
-    const grad = this.grad[direction]!;
+    const a = this.buffers.a[direction]!;
+    const p = this.buffers.p[direction]!;
+    const dA = this.buffers.dA[direction]!;
+    const dP = this.buffers.dP[direction]!;
+    const grad = this.buffers.grad[direction]!;
+    const parityTail = model.parityOriginal && direction === TAIL;
+    if (model.comparator !== "l2" && !parityTail) {
+      this.kernels.pairBackward(grad, 0, width, a, p, size, dim, dA, dP);
+      return;
+    }
     const l2 = model.comparator === "l2";
     for (let k = 0; k < size; k++) {
       const g = grad[k * width]!;
@@ -314,11 +278,22 @@ export class TwhinStep {
         const y = p[k * dim + d]!;
         dA[k * dim + d]! += l2 ? -2 * g * (x - y) : g * y;
         dP[k * dim + d]! += l2 ? 2 * g * (x - y) : g * x;
-        if (model.parityOriginal && direction === TAIL) {
-          dA[k * dim + d]! += g * model.relationParams[this.edgeRel[k]! * dim + d]!;
-        }
+        if (parityTail) dA[k * dim + d]! += g * model.relationParams[this.edgeRel[k]! * dim + d]!;
       }
     }
+  }
+
+  private backwardDirection(direction: number, size: number): void {
+    const model = this.model;
+    const dim = model.dim;
+    const width = this.width;
+    const b = this.buffers;
+    const a = b.a[direction]!;
+    const p = b.p[direction]!;
+    const dA = b.dA[direction]!.fill(0, 0, size * dim);
+    const dP = b.dP[direction]!.fill(0, 0, size * dim);
+    const grad = b.grad[direction]!;
+    this.positiveBackward(direction, size);
     const n = this.options.inBatchNegatives;
     const starts = this.groupStart;
     for (let r = 0; r < model.relations.length && n > 0; r++) {
@@ -327,20 +302,21 @@ export class TwhinStep {
       if (count === 0) continue;
       const offset = start * n;
       this.gatherInBatch(direction, start, offset);
-      this.dC.fill(0, 0, n * dim);
+      b.dC.fill(0, 0, n * dim);
       const view: MatrixView = { data: grad, offset: start * width + 1, stride: width };
-      const operands = this.blockOperands(direction, start, count, this.cRows, n);
-      blockBackward(operands, view, dA, start, this.dC, 0, this.rowSum, this.colSum);
+      const operands = this.blockOperands(direction, start, count, n);
+      blockBackward(operands, view, dA, start, b.dC, 0, b.rowSum, b.colSum, this.kernels);
       const sampled = this.sampled[direction]!;
       for (let s = 0; s < n; s++) {
         const row = start + sampled[offset + s]!;
-        for (let d = 0; d < dim; d++) dP[row * dim + d]! += this.dC[s * dim + d]!;
+        this.kernels.axpy(1, b.dC, s * dim, dP, row * dim, dim);
       }
     }
+    const aNorm = b.aNorm[direction]!;
     this.globals.backward(
       direction,
       a,
-      this.aNorm[direction]!,
+      aNorm,
       size,
       this.edgeRel,
       starts,
@@ -351,18 +327,19 @@ export class TwhinStep {
       this.relationGrads,
     );
     if (model.comparator === "cos") {
-      normalizeRowsBackward(a, size, dim, this.aNorm[direction]!, dA);
-      normalizeRowsBackward(p, size, dim, this.pNorm[direction]!, dP);
+      normalizeRowsBackward(a, size, dim, aNorm, dA);
+      normalizeRowsBackward(p, size, dim, b.pNorm[direction]!, dP);
     }
     routeGradients(
       this.model,
+      this.kernels,
       direction,
       size,
       this.edgeRel,
       this.edgeLhs,
       this.edgeRhs,
-      this.dA[direction]!,
-      this.dP[direction]!,
+      dA,
+      dP,
       this.tableGrads,
       this.relationGrads,
     );

@@ -1,0 +1,127 @@
+import { axpy, dot, gemmNNAccumulate, gemmNT, gemmTNAccumulate, type MatrixView } from "./gemm.js";
+
+/** Which implementation runs a step's hot loops: plain JS (the reference) or WebAssembly SIMD. */
+export type KernelKind = "js" | "simd";
+
+/**
+ * The dense loops of a TwHIN step over float32 rows (offsets and counts in floats). A kernel set
+ * also owns the step's scratch: arrays from `float32` / `int32` are where the fast path runs (the
+ * SIMD set allocates them in its WebAssembly memory; any other array takes the JS path).
+ */
+export interface StepKernels {
+  readonly kind: KernelKind;
+  /** A zeroed scratch array of `length` floats. */
+  float32(length: number): Float32Array;
+  /** A zeroed scratch array of `length` int32s. */
+  int32(length: number): Int32Array;
+  /** `out (n x m) = A (n x k) C (m x k)^T` (as gemm.ts). */
+  gemmNT(
+    a: Float32Array,
+    aOff: number,
+    n: number,
+    c: Float32Array,
+    cOff: number,
+    m: number,
+    k: number,
+    out: MatrixView,
+  ): void;
+  /** `out (n x k) += G (n x m) C (m x k)` (as gemm.ts). */
+  gemmNNAccumulate(
+    g: MatrixView,
+    n: number,
+    m: number,
+    c: Float32Array,
+    cOff: number,
+    k: number,
+    out: Float32Array,
+    outOff: number,
+  ): void;
+  /** `out (m x k) += G (n x m)^T A (n x k)` (as gemm.ts). */
+  gemmTNAccumulate(
+    g: MatrixView,
+    n: number,
+    m: number,
+    a: Float32Array,
+    aOff: number,
+    k: number,
+    out: Float32Array,
+    outOff: number,
+  ): void;
+  /** `out[outOff + r * outStride] = <A_r, P_r>` for r < rows; A and P are rows x k from 0. */
+  rowDots(
+    a: Float32Array,
+    p: Float32Array,
+    rows: number,
+    k: number,
+    out: Float32Array,
+    outOff: number,
+    outStride: number,
+  ): void;
+  /** Dot-score backward of row pairs: `dA_r += g_r P_r`, `dP_r += g_r A_r`, g_r = g[gOff + r * gStride]. */
+  pairBackward(
+    g: Float32Array,
+    gOff: number,
+    gStride: number,
+    a: Float32Array,
+    p: Float32Array,
+    rows: number,
+    k: number,
+    dA: Float32Array,
+    dP: Float32Array,
+  ): void;
+  /** `y[yOff..yOff+k) += alpha * x[xOff..xOff+k)`. */
+  axpy(
+    alpha: number,
+    x: Float32Array,
+    xOff: number,
+    y: Float32Array,
+    yOff: number,
+    k: number,
+  ): void;
+}
+
+function rowDots(
+  a: Float32Array,
+  p: Float32Array,
+  rows: number,
+  k: number,
+  out: Float32Array,
+  outOff: number,
+  outStride: number,
+): void {
+  for (let r = 0; r < rows; r++) out[outOff + r * outStride] = dot(a, r * k, p, r * k, k);
+}
+
+function pairBackward(
+  g: Float32Array,
+  gOff: number,
+  gStride: number,
+  a: Float32Array,
+  p: Float32Array,
+  rows: number,
+  k: number,
+  dA: Float32Array,
+  dP: Float32Array,
+): void {
+  for (let r = 0; r < rows; r++) {
+    const gr = g[gOff + r * gStride]!;
+    if (gr === 0) continue;
+    axpy(gr, p, r * k, dA, r * k, k);
+    axpy(gr, a, r * k, dP, r * k, k);
+  }
+}
+
+/** The plain JS kernels: the reference every fast path is tested against. */
+export function jsKernels(): StepKernels {
+  return {
+    kind: "js",
+    float32: (length) => new Float32Array(length),
+    int32: (length) => new Int32Array(length),
+    gemmNT,
+    gemmNNAccumulate,
+    gemmTNAccumulate,
+    rowDots,
+    pairBackward,
+    axpy,
+  };
+}

@@ -1,0 +1,103 @@
+import { arenaFloats } from "../model/simd-kernels.js";
+import type { StepKernels } from "../model/step-kernels.js";
+import type { TwhinModel } from "../model/twhin-model.js";
+import { SparseGrads } from "./sparse-grads.js";
+
+/** Batch shape a step's scratch is sized for. */
+export interface StepShape {
+  batchSize: number;
+  inBatchNegatives: number;
+  globalNegatives: number;
+}
+
+// Float lengths of every kernel-owned array, in allocation order.
+function layout(model: TwhinModel, shape: StepShape) {
+  const { batchSize: b, inBatchNegatives: n, globalNegatives: k } = shape;
+  const dim = model.dim;
+  const width = 1 + n + k;
+  const m = Math.max(n, k, 1);
+  const operatorRows = model.numOperatorRows;
+  return {
+    perDirection: [b * dim, b * dim, b * dim, b * dim, b, b, b * width, b * width],
+    candidates: [m * dim, m * dim, m, m],
+    rowSum: b,
+    operators: [operatorRows * dim, operatorRows * dim],
+    tableGrads: model.tables.map(() => (2 * b + k) * dim),
+  };
+}
+
+/** Floats of kernel arena a step of this shape allocates. */
+export function stepArenaFloats(model: TwhinModel, shape: StepShape): number {
+  const l = layout(model, shape);
+  return arenaFloats([
+    ...l.perDirection,
+    ...l.perDirection,
+    ...l.candidates,
+    l.rowSum,
+    ...l.operators,
+    ...l.tableGrads,
+  ]);
+}
+
+/**
+ * The preallocated scratch of a TwhinStep, owned by its kernels (so the SIMD kernels find every
+ * operand in their memory). Per direction (TAIL = 0, HEAD = 1): queries `a`, positives `p`, their
+ * gradients, norms, and the score / dScore rows (`width` = 1 + in-batch + global negatives).
+ */
+export class StepBuffers {
+  readonly width: number;
+  readonly a: Float32Array[] = [];
+  readonly p: Float32Array[] = [];
+  readonly dA: Float32Array[] = [];
+  readonly dP: Float32Array[] = [];
+  readonly aNorm: Float32Array[] = [];
+  readonly pNorm: Float32Array[] = [];
+  readonly scores: Float32Array[] = [];
+  readonly grad: Float32Array[] = [];
+  /** In-batch candidate rows of one relation group and their gradients. */
+  readonly cRows: Float32Array;
+  readonly dC: Float32Array;
+  readonly cSq: Float32Array;
+  readonly colSum: Float32Array;
+  readonly rowSum: Float32Array;
+  /** A copy of the model's operator parameters, refreshed each step. */
+  readonly relationParams: Float32Array;
+  readonly tableGrads: SparseGrads[];
+  readonly relationGrads: SparseGrads;
+
+  constructor(model: TwhinModel, shape: StepShape, kernels: StepKernels) {
+    const l = layout(model, shape);
+    this.width = 1 + shape.inBatchNegatives + shape.globalNegatives;
+    const lists = [
+      this.a,
+      this.p,
+      this.dA,
+      this.dP,
+      this.aNorm,
+      this.pNorm,
+      this.scores,
+      this.grad,
+    ];
+    for (let direction = 0; direction < 2; direction++) {
+      l.perDirection.forEach((length, i) => lists[i]!.push(kernels.float32(length)));
+    }
+    const [cRows, dC, cSq, colSum] = l.candidates.map((length) => kernels.float32(length));
+    this.cRows = cRows!;
+    this.dC = dC!;
+    this.cSq = cSq!;
+    this.colSum = colSum!;
+    this.rowSum = kernels.float32(l.rowSum);
+    this.relationParams = kernels.float32(l.operators[0]!);
+    const operatorRows = model.numOperatorRows;
+    this.relationGrads = new SparseGrads(
+      operatorRows,
+      model.dim,
+      operatorRows,
+      kernels.float32(l.operators[1]!),
+    );
+    this.tableGrads = model.tables.map((table, t) => {
+      const length = l.tableGrads[t]!;
+      return new SparseGrads(table.rows, model.dim, length / model.dim, kernels.float32(length));
+    });
+  }
+}

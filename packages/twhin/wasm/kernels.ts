@@ -1,0 +1,236 @@
+// AssemblyScript source of the TwHIN step's WebAssembly SIMD kernels (f32x4, no FMA: Node 20
+// has no relaxed-simd without flags). Compiled by `pnpm --filter @tml/twhin build:wasm` into
+// src/model/simd-bytes.ts. Every pointer is a byte address in the imported memory, every count
+// and stride is in floats; matrices are row-major. The JS reference of each kernel is in
+// src/model/gemm.ts / src/model/step-kernels.ts, and simd-kernels.test.ts checks them against it.
+
+@inline function hsum(v: v128): f32 {
+  return (
+    f32x4.extract_lane(v, 0) +
+    f32x4.extract_lane(v, 1) +
+    (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3))
+  );
+}
+
+@inline function madd(acc: v128, x: v128, y: v128): v128 {
+  return f32x4.add(acc, f32x4.mul(x, y));
+}
+
+/** <a, b> over k floats. */
+export function dot(a: usize, b: usize, k: i32): f32 {
+  let s0 = f32x4.splat(0);
+  let s1 = f32x4.splat(0);
+  let d = 0;
+  for (; d + 8 <= k; d += 8) {
+    const o = (<usize>d) << 2;
+    s0 = madd(s0, v128.load(a + o), v128.load(b + o));
+    s1 = madd(s1, v128.load(a + o, 16), v128.load(b + o, 16));
+  }
+  for (; d + 4 <= k; d += 4) {
+    const o = (<usize>d) << 2;
+    s0 = madd(s0, v128.load(a + o), v128.load(b + o));
+  }
+  let s = hsum(f32x4.add(s0, s1));
+  for (; d < k; d++) {
+    const o = (<usize>d) << 2;
+    s += load<f32>(a + o) * load<f32>(b + o);
+  }
+  return s;
+}
+
+/** out[i * outStride + j] = <A_i, C_j>: A is n x k, C is m x k. */
+export function gemmNT(
+  a: usize,
+  n: i32,
+  c: usize,
+  m: i32,
+  k: i32,
+  out: usize,
+  outStride: i32,
+): void {
+  const rowBytes = (<usize>k) << 2;
+  const k4 = k & ~3;
+  for (let i = 0; i < n; i++) {
+    const ai = a + <usize>i * rowBytes;
+    const oi = out + ((<usize>i * <usize>outStride) << 2);
+    let j = 0;
+    for (; j + 4 <= m; j += 4) {
+      const c0 = c + <usize>j * rowBytes;
+      const c1 = c0 + rowBytes;
+      const c2 = c1 + rowBytes;
+      const c3 = c2 + rowBytes;
+      let s0 = f32x4.splat(0);
+      let s1 = f32x4.splat(0);
+      let s2 = f32x4.splat(0);
+      let s3 = f32x4.splat(0);
+      for (let d = 0; d < k4; d += 4) {
+        const o = (<usize>d) << 2;
+        const x = v128.load(ai + o);
+        s0 = madd(s0, x, v128.load(c0 + o));
+        s1 = madd(s1, x, v128.load(c1 + o));
+        s2 = madd(s2, x, v128.load(c2 + o));
+        s3 = madd(s3, x, v128.load(c3 + o));
+      }
+      let r0 = hsum(s0);
+      let r1 = hsum(s1);
+      let r2 = hsum(s2);
+      let r3 = hsum(s3);
+      for (let d = k4; d < k; d++) {
+        const o = (<usize>d) << 2;
+        const x = load<f32>(ai + o);
+        r0 += x * load<f32>(c0 + o);
+        r1 += x * load<f32>(c1 + o);
+        r2 += x * load<f32>(c2 + o);
+        r3 += x * load<f32>(c3 + o);
+      }
+      const oj = oi + ((<usize>j) << 2);
+      store<f32>(oj, r0);
+      store<f32>(oj, r1, 4);
+      store<f32>(oj, r2, 8);
+      store<f32>(oj, r3, 12);
+    }
+    for (; j < m; j++) {
+      store<f32>(oi + ((<usize>j) << 2), dot(ai, c + <usize>j * rowBytes, k));
+    }
+  }
+}
+
+// out[0..k) += sum_j g[j * gStep] * X_j for j < m (X rows of k floats, contiguous).
+@inline function combineRows(
+  g: usize,
+  gStep: usize,
+  m: i32,
+  x: usize,
+  k: i32,
+  out: usize,
+): void {
+  const rowBytes = (<usize>k) << 2;
+  let d = 0;
+  for (; d + 16 <= k; d += 16) {
+    const o = (<usize>d) << 2;
+    let t0 = v128.load(out + o);
+    let t1 = v128.load(out + o, 16);
+    let t2 = v128.load(out + o, 32);
+    let t3 = v128.load(out + o, 48);
+    let xj = x + o;
+    let gj = g;
+    for (let j = 0; j < m; j++) {
+      const s = f32x4.splat(load<f32>(gj));
+      t0 = madd(t0, s, v128.load(xj));
+      t1 = madd(t1, s, v128.load(xj, 16));
+      t2 = madd(t2, s, v128.load(xj, 32));
+      t3 = madd(t3, s, v128.load(xj, 48));
+      xj += rowBytes;
+      gj += gStep;
+    }
+    v128.store(out + o, t0);
+    v128.store(out + o, t1, 16);
+    v128.store(out + o, t2, 32);
+    v128.store(out + o, t3, 48);
+  }
+  for (; d + 4 <= k; d += 4) {
+    const o = (<usize>d) << 2;
+    let t0 = v128.load(out + o);
+    let xj = x + o;
+    let gj = g;
+    for (let j = 0; j < m; j++) {
+      t0 = madd(t0, f32x4.splat(load<f32>(gj)), v128.load(xj));
+      xj += rowBytes;
+      gj += gStep;
+    }
+    v128.store(out + o, t0);
+  }
+  for (; d < k; d++) {
+    const o = (<usize>d) << 2;
+    let t = load<f32>(out + o);
+    for (let j = 0; j < m; j++) {
+      t += load<f32>(g + <usize>j * gStep) * load<f32>(x + <usize>j * rowBytes + o);
+    }
+    store<f32>(out + o, t);
+  }
+}
+
+/** out (n x k) += G (n x m, row stride gStride) C (m x k). */
+export function gemmNNAccumulate(
+  g: usize,
+  gStride: i32,
+  n: i32,
+  m: i32,
+  c: usize,
+  k: i32,
+  out: usize,
+): void {
+  const rowBytes = (<usize>k) << 2;
+  const gRowBytes = (<usize>gStride) << 2;
+  for (let i = 0; i < n; i++) {
+    combineRows(g + <usize>i * gRowBytes, 4, m, c, k, out + <usize>i * rowBytes);
+  }
+}
+
+/** out (m x k) += G^T A: G is n x m (row stride gStride), A is n x k. */
+export function gemmTNAccumulate(
+  g: usize,
+  gStride: i32,
+  n: i32,
+  m: i32,
+  a: usize,
+  k: i32,
+  out: usize,
+): void {
+  const rowBytes = (<usize>k) << 2;
+  const gRowBytes = (<usize>gStride) << 2;
+  for (let j = 0; j < m; j++) {
+    combineRows(g + ((<usize>j) << 2), gRowBytes, n, a, k, out + <usize>j * rowBytes);
+  }
+}
+
+/** out[r * outStride] = <A_r, P_r> for r < rows (A, P: rows x k). */
+export function rowDots(a: usize, p: usize, rows: i32, k: i32, out: usize, outStride: i32): void {
+  const rowBytes = (<usize>k) << 2;
+  const outBytes = (<usize>outStride) << 2;
+  for (let r = 0; r < rows; r++) {
+    const o = <usize>r * rowBytes;
+    store<f32>(out + <usize>r * outBytes, dot(a + o, p + o, k));
+  }
+}
+
+/** y[0..k) += alpha * x[0..k). */
+export function axpy(alpha: f32, x: usize, y: usize, k: i32): void {
+  const s = f32x4.splat(alpha);
+  let d = 0;
+  for (; d + 4 <= k; d += 4) {
+    const o = (<usize>d) << 2;
+    v128.store(y + o, madd(v128.load(y + o), s, v128.load(x + o)));
+  }
+  for (; d < k; d++) {
+    const o = (<usize>d) << 2;
+    store<f32>(y + o, load<f32>(y + o) + alpha * load<f32>(x + o));
+  }
+}
+
+/** Dot-score pair backward: dA_r += g_r P_r, dP_r += g_r A_r with g_r = g[r * gStride]. */
+export function pairBackward(
+  g: usize,
+  gStride: i32,
+  a: usize,
+  p: usize,
+  rows: i32,
+  k: i32,
+  dA: usize,
+  dP: usize,
+): void {
+  const rowBytes = (<usize>k) << 2;
+  const gBytes = (<usize>gStride) << 2;
+  for (let r = 0; r < rows; r++) {
+    const gr = load<f32>(g + <usize>r * gBytes);
+    if (gr == 0) continue;
+    const o = <usize>r * rowBytes;
+    axpy(gr, p + o, dA + o, k);
+    axpy(gr, a + o, dP + o, k);
+  }
+}
+
+/** Sum of squares of x[0..k). */
+export function sumSquares(x: usize, k: i32): f32 {
+  return dot(x, x, k);
+}
