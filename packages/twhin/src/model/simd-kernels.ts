@@ -132,8 +132,10 @@ class SimdKernels implements StepKernels {
     k: number,
     out: MatrixView,
   ): void {
-    if (!(this.owns(a) && this.owns(c) && this.owns(out.data)))
-      return this.js.gemmNT(a, aOff, n, c, cOff, m, k, out);
+    if (!(this.owns(a) && this.owns(c) && this.owns(out.data))) {
+      this.js.gemmNT(a, aOff, n, c, cOff, m, k, out);
+      return;
+    }
     const o = out.data.byteOffset + out.offset * 4;
     this.exports.gemmNT(a.byteOffset + aOff * 4, n, c.byteOffset + cOff * 4, m, k, o, out.stride);
   }
@@ -148,8 +150,10 @@ class SimdKernels implements StepKernels {
     out: Float32Array,
     outOff: number,
   ): void {
-    if (!(this.owns(g.data) && this.owns(c) && this.owns(out)))
-      return this.js.gemmNNAccumulate(g, n, m, c, cOff, k, out, outOff);
+    if (!(this.owns(g.data) && this.owns(c) && this.owns(out))) {
+      this.js.gemmNNAccumulate(g, n, m, c, cOff, k, out, outOff);
+      return;
+    }
     const gp = g.data.byteOffset + g.offset * 4;
     const op = out.byteOffset + outOff * 4;
     this.exports.gemmNNAccumulate(gp, g.stride, n, m, c.byteOffset + cOff * 4, k, op);
@@ -165,8 +169,10 @@ class SimdKernels implements StepKernels {
     out: Float32Array,
     outOff: number,
   ): void {
-    if (!(this.owns(g.data) && this.owns(a) && this.owns(out)))
-      return this.js.gemmTNAccumulate(g, n, m, a, aOff, k, out, outOff);
+    if (!(this.owns(g.data) && this.owns(a) && this.owns(out))) {
+      this.js.gemmTNAccumulate(g, n, m, a, aOff, k, out, outOff);
+      return;
+    }
     const gp = g.data.byteOffset + g.offset * 4;
     const op = out.byteOffset + outOff * 4;
     this.exports.gemmTNAccumulate(gp, g.stride, n, m, a.byteOffset + aOff * 4, k, op);
@@ -181,8 +187,10 @@ class SimdKernels implements StepKernels {
     outOff: number,
     outStride: number,
   ): void {
-    if (!(this.owns(a) && this.owns(p) && this.owns(out)))
-      return this.js.rowDots(a, p, rows, k, out, outOff, outStride);
+    if (!(this.owns(a) && this.owns(p) && this.owns(out))) {
+      this.js.rowDots(a, p, rows, k, out, outOff, outStride);
+      return;
+    }
     const op = out.byteOffset + outOff * 4;
     this.exports.rowDots(a.byteOffset, p.byteOffset, rows, k, op, outStride);
   }
@@ -198,8 +206,10 @@ class SimdKernels implements StepKernels {
     dA: Float32Array,
     dP: Float32Array,
   ): void {
-    if (!(this.owns(g) && this.owns(a) && this.owns(p) && this.owns(dA) && this.owns(dP)))
-      return this.js.pairBackward(g, gOff, gStride, a, p, rows, k, dA, dP);
+    if (!(this.owns(g) && this.owns(a) && this.owns(p) && this.owns(dA) && this.owns(dP))) {
+      this.js.pairBackward(g, gOff, gStride, a, p, rows, k, dA, dP);
+      return;
+    }
     const gp = g.byteOffset + gOff * 4;
     this.exports.pairBackward(
       gp,
@@ -221,7 +231,10 @@ class SimdKernels implements StepKernels {
     yOff: number,
     k: number,
   ): void {
-    if (!(this.owns(x) && this.owns(y))) return this.js.axpy(alpha, x, xOff, y, yOff, k);
+    if (!(this.owns(x) && this.owns(y))) {
+      this.js.axpy(alpha, x, xOff, y, yOff, k);
+      return;
+    }
     if (alpha === 0) return;
     this.exports.axpy(alpha, x.byteOffset + xOff * 4, y.byteOffset + yOff * 4, k);
   }

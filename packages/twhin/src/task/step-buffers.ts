@@ -79,7 +79,9 @@ export class StepBuffers {
       this.grad,
     ];
     for (let direction = 0; direction < 2; direction++) {
-      l.perDirection.forEach((length, i) => lists[i]!.push(kernels.float32(length)));
+      l.perDirection.forEach((length, i) => {
+        lists[i]!.push(kernels.float32(length));
+      });
     }
     const [cRows, dC, cSq, colSum] = l.candidates.map((length) => kernels.float32(length));
     this.cRows = cRows!;
