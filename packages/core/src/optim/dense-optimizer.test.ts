@@ -18,7 +18,7 @@ const GRADIENTS = [
 ];
 
 let created: tf.Variable[] = [];
-let implementation: "host" | "tensor" = "tensor";
+let implementation: "fused" | "tensor" = "tensor";
 function variable(values: number[], name: string): tf.Variable {
   const unique = `${name}_${Math.random().toString(36).slice(2)}`;
   const v = tf.tidy(() => tf.variable(tf.tensor1d(values), true, unique));
@@ -65,7 +65,7 @@ afterEach(() => {
   created = [];
 });
 
-describe.each(["host", "tensor"] as const)("%s implementation", (which) => {
+describe.each(["fused", "tensor"] as const)("%s implementation", (which) => {
   beforeAll(() => {
     implementation = which;
   });
@@ -325,19 +325,19 @@ describe.each(["host", "tensor"] as const)("%s implementation", (which) => {
   });
 });
 
-it("auto picks the host implementation on the cpu backend", () => {
+it("auto picks the fused implementation on the cpu backend", () => {
   const theta = variable([1], "theta");
   const optimizer = new DenseOptimizer({
     algorithm: { kind: "sgd", momentum: 0 },
     groups: [{ name: "all", variables: [theta], learningRate: { constant: 1 } }],
   });
   expect(tf.getBackend()).toBe("cpu");
-  expect(optimizer.implementation).toBe("host");
+  expect(optimizer.implementation).toBe("fused");
   optimizer.dispose();
 });
 
-it("state moves between the host and tensor implementations, keyed by stable names", () => {
-  const make = (which: "host" | "tensor") => {
+it("state moves between the fused and tensor implementations, keyed by stable names", () => {
+  const make = (which: "fused" | "tensor") => {
     const theta = variable([1, -2], "theta");
     const optimizer = new DenseOptimizer({
       implementation: which,
@@ -349,7 +349,7 @@ it("state moves between the host and tensor implementations, keyed by stable nam
     return { theta, optimizer };
   };
   const tensor = make("tensor");
-  const host = make("host");
+  const host = make("fused");
   // Three micro-batches: one update applied, one gradient pending in the accumulator.
   for (const g of [GRADIENTS[0]!, GRADIENTS[0]!, GRADIENTS[1]!]) {
     stepTidy(tensor.optimizer, () => ({ [tensor.theta.name]: tf.tensor1d(g) }));

@@ -6,20 +6,24 @@ import {
   type TaskState,
   tensorToStateArray,
 } from "../train/task-state.js";
+import {
+  FUSED_UPDATE_BACKENDS,
+  FUSED_UPDATE_KERNEL,
+  type FusedUpdateAttrs,
+  registerFusedUpdateKernel,
+  sumOfSquares,
+} from "./fused-update-kernel.js";
 import { clipScale, globalNorm } from "./global-norm.js";
 import {
   type AccumulationParity,
   accumulationAction,
   type GradientAccumulationOptions,
 } from "./gradient-accumulation.js";
-import { type HostUpdateRule, hostUpdateRuleFor } from "./host-update-rules.js";
 import { computeLearningRate, type LearningRateConfig } from "./learning-rate.js";
 import type { OptimizerAlgorithm } from "./optimizer-config.js";
 import { type UpdateRule, updateRuleFor } from "./update-rules.js";
 
-// Backends where a fused typed-array pass beats elementwise tensor ops: the pure-JS cpu backend
-// (14× faster measured on Adam). wasm's SIMD elementwise kernels beat a scalar JS loop (~1.5×).
-const HOST_BACKENDS = new Set(["cpu"]);
+type KernelAttrs = Parameters<ReturnType<typeof tf.engine>["runKernel"]>[2];
 
 /** Variables that share one learning-rate schedule (a task tower, the backbone…). */
 export interface ParameterGroup {
@@ -38,12 +42,13 @@ export interface DenseOptimizerOptions {
   /** Accumulate N micro-batches per update; absent = update on every call. */
   gradientAccumulation?: GradientAccumulationOptions;
   /**
-   * Where the update runs. `host`: one fused pass over typed arrays per variable, slots kept on
-   * the host (fastest on the cpu backend); `tensor`: elementwise tfjs ops, slots as variables
-   * (faster on wasm, and on GPU backends where downloads are costly). `auto` (default) picks
-   * `host` on cpu, else `tensor`, when the optimizer is built.
+   * How the update runs. `fused`: one kernel call per step updates every variable, one pass per
+   * variable reading parameters, gradient and slots in place (SIMD on wasm, a typed-array loop on
+   * cpu); `tensor`: ~12 elementwise tfjs ops per variable (any backend; the reference). `auto`
+   * (default) picks `fused` on the wasm and cpu backends, else `tensor`, when the optimizer is
+   * built. Both keep the slots as tfjs variables and save the same state.
    */
-  implementation?: "auto" | "host" | "tensor";
+  implementation?: "auto" | "fused" | "tensor";
   /**
    * Name of a variable in the saved state (default: its tfjs name). tfjs names depend on creation
    * order, so pass a stable one (e.g. the state_dict key) to load checkpoints across processes.
@@ -80,10 +85,8 @@ interface Entry {
   /** Name in the saved state. */
   key: string;
   group: ParameterGroup;
-  /** Slots as tfjs variables (`tensor` implementation). */
+  /** Slots (Adam m and v…), zeros at first, same shape as the variable. */
   slots: tf.Variable[];
-  /** Slots as host arrays (`host` implementation). */
-  hostSlots: Float32Array[];
   updates: number;
 }
 
@@ -97,9 +100,8 @@ export class DenseOptimizer {
   readonly algorithm: OptimizerAlgorithm;
   readonly groups: readonly ParameterGroup[];
   /** The implementation in use (`auto` resolved). */
-  readonly implementation: "host" | "tensor";
+  readonly implementation: "fused" | "tensor";
   private readonly rule: UpdateRule;
-  private readonly hostRule: HostUpdateRule;
   private readonly entries = new Map<string, Entry>();
   private readonly accumulated = new Map<string, tf.Tensor>();
   private readonly clipGlobalNorm: number | undefined;
@@ -111,10 +113,14 @@ export class DenseOptimizer {
     this.algorithm = options.algorithm;
     this.groups = options.groups;
     this.rule = updateRuleFor(options.algorithm);
-    this.hostRule = hostUpdateRuleFor(options.algorithm);
     const requested = options.implementation ?? "auto";
     this.implementation =
-      requested !== "auto" ? requested : HOST_BACKENDS.has(tf.getBackend()) ? "host" : "tensor";
+      requested !== "auto"
+        ? requested
+        : FUSED_UPDATE_BACKENDS.includes(tf.getBackend())
+          ? "fused"
+          : "tensor";
+    if (this.implementation === "fused") registerFusedUpdateKernel();
     this.clipGlobalNorm = options.clipGlobalNorm;
     this.accumulationSteps = options.gradientAccumulation?.steps ?? 1;
     this.parity = options.gradientAccumulation
@@ -134,18 +140,12 @@ export class DenseOptimizer {
           () => `variable ${variable.name} is in two parameter groups`,
         );
         assert(variable.dtype === "float32", () => `variable ${variable.name} is not float32`);
-        const host = this.implementation === "host";
         // tidy frees the zeros tensor; variables survive it.
-        const slots = host
-          ? []
-          : this.rule.slotNames.map(() =>
-              tf.tidy(() => tf.variable(tf.zeros(variable.shape), false)),
-            );
-        const hostSlots = host
-          ? this.rule.slotNames.map(() => new Float32Array(variable.size))
-          : [];
+        const slots = this.rule.slotNames.map(() =>
+          tf.tidy(() => tf.variable(tf.zeros(variable.shape), false)),
+        );
         const key = options.stateKeyOf?.(variable) ?? variable.name;
-        this.entries.set(variable.name, { variable, key, group, slots, hostSlots, updates: 0 });
+        this.entries.set(variable.name, { variable, key, group, slots, updates: 0 });
       }
     }
   }
@@ -173,6 +173,7 @@ export class DenseOptimizer {
     for (const [name, gradient] of input) {
       const entry = this.entries.get(name);
       assert(entry, () => `gradient for unknown variable ${name}; add it to a parameter group`);
+      assert(gradient.dtype === "float32", () => `gradient of ${name} is ${gradient.dtype}`);
       assert(
         gradient.shape.length === entry.variable.shape.length &&
           gradient.shape.every((d: number, i: number) => d === entry.variable.shape[i]),
@@ -220,14 +221,22 @@ export class DenseOptimizer {
     gradients: ReadonlyMap<string, tf.Tensor>,
     learningRates: Record<string, number>,
   ): number | undefined {
-    if (this.implementation === "host") return this.applyOnHost(gradients, learningRates);
+    const fused = this.implementation === "fused";
     let scale = 1;
     let norm: number | undefined;
     if (this.clipGlobalNorm !== undefined) {
-      const normTensor = globalNorm([...gradients.values()]);
-      norm = normTensor.dataSync()[0]!;
-      normTensor.dispose();
+      if (fused) {
+        norm = Math.sqrt(sumOfSquares([...gradients.values()]));
+      } else {
+        const normTensor = globalNorm([...gradients.values()]);
+        norm = normTensor.dataSync()[0]!;
+        normTensor.dispose();
+      }
       scale = clipScale(norm, this.clipGlobalNorm);
+    }
+    if (fused) {
+      this.applyFused(gradients, learningRates, scale);
+      return norm;
     }
     tf.tidy(() => {
       for (const [name, gradient] of gradients) {
@@ -241,32 +250,36 @@ export class DenseOptimizer {
     return norm;
   }
 
-  private applyOnHost(
+  /** Every variable in one kernel call; its outputs replace the variables' and slots' data. */
+  private applyFused(
     gradients: ReadonlyMap<string, tf.Tensor>,
     learningRates: Record<string, number>,
-  ): number | undefined {
-    const host = new Map<string, Float32Array>();
-    for (const [name, gradient] of gradients) host.set(name, gradient.dataSync() as Float32Array);
-    let scale = 1;
-    let norm: number | undefined;
-    if (this.clipGlobalNorm !== undefined) {
-      let squares = 0;
-      for (const values of host.values())
-        for (let i = 0; i < values.length; i++) squares += values[i]! ** 2;
-      norm = Math.sqrt(squares);
-      scale = clipScale(norm, this.clipGlobalNorm);
-    }
-    for (const [name, gradient] of host) {
+    scale: number,
+  ): void {
+    const inputs: Record<string, tf.Tensor> = {};
+    const targets: tf.Variable[] = [];
+    const attrs: FusedUpdateAttrs = {
+      algorithm: this.algorithm,
+      learningRates: [],
+      counts: [],
+      scale,
+    };
+    let input = 0;
+    for (const [name, gradient] of gradients) {
       const entry = this.entries.get(name)!;
       entry.updates++;
-      const { variable } = entry;
-      const out = new Float32Array(variable.size);
-      const rate = learningRates[entry.group.name]!;
-      const parameters = variable.dataSync() as Float32Array;
-      this.hostRule.apply(out, parameters, gradient, entry.hostSlots, rate, entry.updates, scale);
-      tf.tidy(() => variable.assign(tf.tensor(out, variable.shape, "float32")));
+      attrs.learningRates.push(learningRates[entry.group.name]!);
+      attrs.counts.push(entry.updates);
+      for (const tensor of [entry.variable, gradient, ...entry.slots])
+        inputs[`x${input++}`] = tensor;
+      targets.push(entry.variable, ...entry.slots);
     }
-    return norm;
+    if (targets.length === 0) return;
+    const outputs = tf
+      .engine()
+      .runKernel(FUSED_UPDATE_KERNEL, inputs, attrs as unknown as KernelAttrs) as tf.Tensor[];
+    for (const [index, target] of targets.entries()) target.assign(outputs[index]!);
+    tf.dispose(outputs);
   }
 
   /**
@@ -280,14 +293,7 @@ export class DenseOptimizer {
       updates[entry.key] = entry.updates;
       this.rule.slotNames.forEach((slot, i) => {
         const key = `${prefix}${slot}/${entry.key}`;
-        arrays[key] =
-          this.implementation === "host"
-            ? {
-                dtype: "float32",
-                shape: [...entry.variable.shape],
-                data: entry.hostSlots[i]!.slice(),
-              }
-            : tensorToStateArray(entry.slots[i]!);
+        arrays[key] = tensorToStateArray(entry.slots[i]!);
       });
     }
     for (const [name, tensor] of this.accumulated) {
@@ -321,8 +327,7 @@ export class DenseOptimizer {
       byKey.set(entry.key, entry);
       this.rule.slotNames.forEach((slot, i) => {
         const data = read(`${prefix}${slot}/${entry.key}`, entry.variable);
-        if (this.implementation === "host") entry.hostSlots[i]!.set(data);
-        else tf.tidy(() => entry.slots[i]!.assign(tf.tensor(data, entry.variable.shape)));
+        tf.tidy(() => entry.slots[i]!.assign(tf.tensor(data, entry.variable.shape)));
       });
       entry.updates = json.updates?.[entry.key] ?? 0;
     }

@@ -1,4 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
+import { adamScalars } from "./host-update-rules.js";
 import type { OptimizerAlgorithm } from "./optimizer-config.js";
 
 /**
@@ -30,11 +31,9 @@ function adamRule(beta1: number, beta2: number, epsilon: number): UpdateRule {
     apply(variable, gradient, [m, v], learningRate, count) {
       const newM = tf.add(tf.mul(m!, beta1), tf.mul(gradient, 1 - beta1));
       const newV = tf.add(tf.mul(v!, beta2), tf.mul(tf.square(gradient), 1 - beta2));
-      // √v/c₂ + ε = (√v + ε·c₂)/c₂, so the c₂ folds into the scalar step: one op fewer.
-      const correction2 = Math.sqrt(1 - beta2 ** count);
-      const stepSize = (learningRate * correction2) / (1 - beta1 ** count);
-      const denominator = tf.add(tf.sqrt(newV), epsilon * correction2);
-      variable.assign(tf.sub(variable, tf.mul(tf.div(newM, denominator), stepSize)));
+      const scalars = adamScalars({ beta1, beta2, epsilon }, learningRate, count);
+      const denominator = tf.add(tf.sqrt(newV), scalars.epsilon);
+      variable.assign(tf.sub(variable, tf.mul(tf.div(newM, denominator), scalars.step)));
       m!.assign(newM);
       v!.assign(newV);
     },
