@@ -12,6 +12,15 @@ export {
   graphModelArtifacts,
 } from "./export/graph-model-export.js";
 export { modelFilesHandler, saveModelArtifacts } from "./export/graph-model-files.js";
+export { type Int8Weights, quantizePerColumn } from "./export/int8-weights.js";
+export {
+  ONNX_EMBEDDING_INPUTS,
+  ONNX_OUTPUTS,
+  type RankingModelOnnxOptions,
+  rankingModelOnnx,
+  saveRankingModelOnnx,
+} from "./export/onnx-export.js";
+export type { OnnxPrecision } from "./export/onnx-layers.js";
 export {
   float16ToNumber,
   numberToFloat16,
@@ -96,6 +105,12 @@ export {
   trainHeavyRanker,
 } from "./run/train-heavy-ranker.js";
 export type { EmbeddingTable, TwhinEmbeddings } from "./run/twhin-embeddings.js";
+export {
+  type OnnxFeatureArrays,
+  OnnxScorer,
+  type OnnxScorerOptions,
+  type OnnxScores,
+} from "./serving/onnx-scorer.js";
 export {
   type RankedCandidate,
   rankCandidates,
