@@ -5,6 +5,7 @@ export {
   restoreStockKernels,
 } from "./fast-kernels.js";
 export { setFusedOps } from "./fused/fused-kernel.js";
+export { type LinearActivation, linear } from "./fused/linear.js";
 export {
   type BatchMoments,
   batchNormTrain,

@@ -1,4 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
+import { type BatchMoments, batchNormTrain, runningMoments } from "@tml/core";
 import { buffer, type ForwardContext, type Module, type NamedTensor, parameter } from "./module.js";
 
 /**
@@ -37,38 +38,36 @@ export class BatchNorm implements Module {
    * loss's path, so gradients ignore them).
    */
   apply(x: tf.Tensor2D, context: ForwardContext): tf.Tensor2D {
+    const affine = this.weight && this.bias ? { gamma: this.weight, beta: this.bias } : {};
+    if (context.training) {
+      return batchNormTrain(x, { epsilon: this.epsilon, ...affine }, (batch) =>
+        this.updateRunningStatistics(batch, x.shape[0]),
+      );
+    }
     return tf.tidy(() => {
-      let normalized: tf.Tensor;
-      if (context.training) {
-        const { mean, variance } = tf.moments(x, 0);
-        normalized = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, this.epsilon)));
-        this.updateRunningStatistics(mean, variance, x.shape[0]);
-      } else {
-        normalized = tf.mul(
-          tf.sub(x, this.runningMean),
-          tf.rsqrt(tf.add(this.runningVar, this.epsilon)),
-        );
-      }
+      let normalized: tf.Tensor = tf.mul(
+        tf.sub(x, this.runningMean),
+        tf.rsqrt(tf.add(this.runningVar, this.epsilon)),
+      );
       if (this.weight && this.bias) normalized = tf.add(tf.mul(normalized, this.weight), this.bias);
       return normalized as tf.Tensor2D;
     });
   }
 
-  private updateRunningStatistics(mean: tf.Tensor, variance: tf.Tensor, batchSize: number): void {
-    const unbiased = batchSize > 1 ? batchSize / (batchSize - 1) : 1;
-    const keep = 1 - this.momentum;
-    this.runningMean.assign(
-      tf.add(tf.mul(this.runningMean, keep), tf.mul(mean, this.momentum)) as tf.Tensor1D,
-    );
-    this.runningVar.assign(
-      tf.add(
-        tf.mul(this.runningVar, keep),
-        tf.mul(variance, this.momentum * unbiased),
-      ) as tf.Tensor1D,
-    );
-    this.numBatchesTracked.assign(
-      tf.add(this.numBatchesTracked, tf.scalar(1, "int32")) as tf.Scalar,
-    );
+  private updateRunningStatistics(batch: BatchMoments, batchSize: number): void {
+    tf.tidy(() => {
+      const next = runningMoments(
+        { mean: this.runningMean, variance: this.runningVar },
+        batch,
+        this.momentum,
+        batchSize,
+      );
+      this.runningMean.assign(next.mean);
+      this.runningVar.assign(next.variance);
+      this.numBatchesTracked.assign(
+        tf.add(this.numBatchesTracked, tf.scalar(1, "int32")) as tf.Scalar,
+      );
+    });
   }
 
   namedTensors(): NamedTensor[] {

@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { ConfigError } from "@tml/core";
+import { ConfigError, signedLog1p as fusedSignedLog1p } from "@tml/core";
 import type { FeaturizationConfig } from "../config/model-config.js";
 import { BatchNorm } from "./batch-norm.js";
 import { LayerNorm } from "./layer-norm.js";
@@ -13,10 +13,7 @@ export interface ZScoreStatistics {
 
 /** Non-finite values (NaN, ±inf) → 0, then sign(x) · ln(1 + |x|); [B, C] → [B, C]. */
 export function signedLog1p(x: tf.Tensor2D): tf.Tensor2D {
-  return tf.tidy(() => {
-    const finite = tf.where(tf.isFinite(x), x, tf.zerosLike(x));
-    return tf.mul(tf.sign(finite), tf.log1p(tf.abs(finite))) as tf.Tensor2D;
-  });
+  return fusedSignedLog1p(x);
 }
 
 /** One stage of `_before_concat_layers` at a fixed position. */

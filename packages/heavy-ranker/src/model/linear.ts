@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
-import type { Rng } from "@tml/core";
+import { linear, type Rng } from "@tml/core";
 import { type Module, type NamedTensor, parameter, xavierUniform } from "./module.js";
 
 /**
@@ -24,13 +24,7 @@ export class Linear implements Module {
 
   /** [B, in] → [B, out]; `relu` fuses the activation into the matmul. */
   apply(x: tf.Tensor2D, activation: "linear" | "relu" = "linear"): tf.Tensor2D {
-    return tf.fused.matMul({
-      a: x,
-      b: this.weight,
-      transposeB: true,
-      bias: this.bias,
-      activation,
-    }) as tf.Tensor2D;
+    return linear(x, this.weight, this.bias, activation);
   }
 
   namedTensors(): NamedTensor[] {

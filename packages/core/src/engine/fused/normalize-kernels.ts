@@ -1,0 +1,198 @@
+import type { NamedAttrMap, TensorInfo } from "@tensorflow/tfjs-core";
+import type { FusedKernelSpec } from "./fused-kernel.js";
+
+// Normalisation of a [rows, cols] matrix along one axis, with an optional per-column scale
+// (gamma) and shift (beta): axis 1 normalises each row (layer norm), axis 0 each column (batch
+// norm in train mode). Statistics accumulate in float64 (JS numbers); variance is the biased one.
+
+interface NormalizeAttrs {
+  axis: 0 | 1;
+  epsilon: number;
+}
+
+function dims(shape: readonly number[] | undefined): [number, number] {
+  const [rows, cols] = shape as [number, number];
+  return [rows, cols];
+}
+
+function attrsOf(attrs: NamedAttrMap): NormalizeAttrs {
+  return { axis: attrs["axis"] === 0 ? 0 : 1, epsilon: attrs["epsilon"] as number };
+}
+
+/** TmlNormalize: x [R, C], gamma? [C], beta? [C] → y [R, C], mean [S], variance [S] (S = R or C). */
+export const normalizeKernel: FusedKernelSpec = {
+  kernelName: "TmlNormalize",
+  outputShapes(inputs: Readonly<Record<string, TensorInfo | undefined>>, attrs: NamedAttrMap) {
+    const [rows, cols] = dims(inputs["x"]?.shape);
+    const groups = attrsOf(attrs).axis === 1 ? rows : cols;
+    return [[rows, cols], [groups], [groups]];
+  },
+  run(inputs, outputs, shapes, attrs) {
+    const { axis, epsilon } = attrsOf(attrs);
+    const [rows, cols] = dims(shapes["x"]);
+    const x = inputs["x"] as Float32Array;
+    const gamma = inputs["gamma"];
+    const beta = inputs["beta"];
+    const [y, mean, variance] = outputs as [Float32Array, Float32Array, Float32Array];
+    if (axis === 1) {
+      for (let row = 0; row < rows; row++) {
+        const offset = row * cols;
+        let total = 0;
+        for (let col = 0; col < cols; col++) total += x[offset + col]!;
+        const mu = total / cols;
+        let squares = 0;
+        for (let col = 0; col < cols; col++) {
+          const delta = x[offset + col]! - mu;
+          squares += delta * delta;
+        }
+        const sigma2 = squares / cols;
+        const rstd = 1 / Math.sqrt(sigma2 + epsilon);
+        mean[row] = mu;
+        variance[row] = sigma2;
+        for (let col = 0; col < cols; col++) {
+          const normalized = (x[offset + col]! - mu) * rstd;
+          y[offset + col] = normalized * (gamma ? gamma[col]! : 1) + (beta ? beta[col]! : 0);
+        }
+      }
+      return;
+    }
+    const totals = new Float64Array(cols);
+    for (let row = 0; row < rows; row++) {
+      const offset = row * cols;
+      for (let col = 0; col < cols; col++) totals[col] += x[offset + col]!;
+    }
+    for (let col = 0; col < cols; col++) totals[col] = totals[col]! / rows;
+    const squares = new Float64Array(cols);
+    for (let row = 0; row < rows; row++) {
+      const offset = row * cols;
+      for (let col = 0; col < cols; col++) {
+        const delta = x[offset + col]! - totals[col]!;
+        squares[col] += delta * delta;
+      }
+    }
+    const scale = new Float64Array(cols);
+    const shift = new Float64Array(cols);
+    for (let col = 0; col < cols; col++) {
+      const sigma2 = squares[col]! / rows;
+      mean[col] = totals[col]!;
+      variance[col] = sigma2;
+      // y = (x − μ)·r·γ + β = x·scale + shift.
+      const factor = (gamma ? gamma[col]! : 1) / Math.sqrt(sigma2 + epsilon);
+      scale[col] = factor;
+      shift[col] = (beta ? beta[col]! : 0) - totals[col]! * factor;
+    }
+    for (let row = 0; row < rows; row++) {
+      const offset = row * cols;
+      for (let col = 0; col < cols; col++)
+        y[offset + col] = x[offset + col]! * scale[col]! + shift[col]!;
+    }
+  },
+};
+
+/**
+ * TmlNormalizeGrad: dy, x [R, C], mean, variance [S], gamma? [C] → dx [R, C], dgamma [C], dbeta [C].
+ * With x̂ = (x − μ)·r and g = dy·γ over a group of m entries: dx = r·(g − mean(g) − x̂·mean(g·x̂)).
+ */
+export const normalizeGradKernel: FusedKernelSpec = {
+  kernelName: "TmlNormalizeGrad",
+  outputShapes(inputs) {
+    const [rows, cols] = dims(inputs["x"]?.shape);
+    return [[rows, cols], [cols], [cols]];
+  },
+  run(inputs, outputs, shapes, attrs) {
+    const { axis, epsilon } = attrsOf(attrs);
+    const [rows, cols] = dims(shapes["x"]);
+    const dy = inputs["dy"] as Float32Array;
+    const x = inputs["x"] as Float32Array;
+    const mean = inputs["mean"] as Float32Array;
+    const variance = inputs["variance"] as Float32Array;
+    const gamma = inputs["gamma"];
+    const [dx, dgamma, dbeta] = outputs as [Float32Array, Float32Array, Float32Array];
+    const sumDyXhat = new Float64Array(cols);
+    const sumDy = new Float64Array(cols);
+    if (axis === 1) {
+      for (let row = 0; row < rows; row++) {
+        const offset = row * cols;
+        const mu = mean[row]!;
+        const rstd = 1 / Math.sqrt(variance[row]! + epsilon);
+        let sumG = 0;
+        let sumGXhat = 0;
+        for (let col = 0; col < cols; col++) {
+          const gradient = dy[offset + col]!;
+          const xhat = (x[offset + col]! - mu) * rstd;
+          const g = gradient * (gamma ? gamma[col]! : 1);
+          sumG += g;
+          sumGXhat += g * xhat;
+          sumDy[col] += gradient;
+          sumDyXhat[col] += gradient * xhat;
+        }
+        const meanG = sumG / cols;
+        const meanGXhat = sumGXhat / cols;
+        for (let col = 0; col < cols; col++) {
+          const xhat = (x[offset + col]! - mu) * rstd;
+          const g = dy[offset + col]! * (gamma ? gamma[col]! : 1);
+          dx[offset + col] = rstd * (g - meanG - xhat * meanGXhat);
+        }
+      }
+    } else {
+      const rstd = new Float64Array(cols);
+      for (let col = 0; col < cols; col++) rstd[col] = 1 / Math.sqrt(variance[col]! + epsilon);
+      for (let row = 0; row < rows; row++) {
+        const offset = row * cols;
+        for (let col = 0; col < cols; col++) {
+          const gradient = dy[offset + col]!;
+          sumDy[col] += gradient;
+          sumDyXhat[col] += gradient * (x[offset + col]! - mean[col]!) * rstd[col]!;
+        }
+      }
+      // Per column: mean(g) = γ·Σdy / R and mean(g·x̂) = γ·Σ(dy·x̂) / R.
+      const meanG = new Float64Array(cols);
+      const meanGXhat = new Float64Array(cols);
+      const gain = new Float64Array(cols);
+      for (let col = 0; col < cols; col++) {
+        const scale = gamma ? gamma[col]! : 1;
+        meanG[col] = (scale * sumDy[col]!) / rows;
+        meanGXhat[col] = (scale * sumDyXhat[col]!) / rows;
+        gain[col] = scale * rstd[col]!;
+      }
+      for (let row = 0; row < rows; row++) {
+        const offset = row * cols;
+        for (let col = 0; col < cols; col++) {
+          const r = rstd[col]!;
+          const xhat = (x[offset + col]! - mean[col]!) * r;
+          dx[offset + col] =
+            gain[col]! * dy[offset + col]! - r * (meanG[col]! + xhat * meanGXhat[col]!);
+        }
+      }
+    }
+    for (let col = 0; col < cols; col++) {
+      dgamma[col] = sumDyXhat[col]!;
+      dbeta[col] = sumDy[col]!;
+    }
+  },
+};
+
+/**
+ * TmlRunningMoments: runningMean, runningVar, mean, variance [C] → new runningMean, runningVar:
+ * running ← (1 − momentum)·running + momentum·batch, the variance times `unbiased` (R / (R − 1)).
+ */
+export const runningMomentsKernel: FusedKernelSpec = {
+  kernelName: "TmlRunningMoments",
+  outputShapes(inputs) {
+    const shape = [...(inputs["runningMean"]?.shape ?? [])];
+    return [shape, shape];
+  },
+  run(inputs, outputs, _shapes, attrs) {
+    const momentum = attrs["momentum"] as number;
+    const unbiased = attrs["unbiased"] as number;
+    const runningMean = inputs["runningMean"] as Float32Array;
+    const runningVar = inputs["runningVar"] as Float32Array;
+    const mean = inputs["mean"] as Float32Array;
+    const variance = inputs["variance"] as Float32Array;
+    const [nextMean, nextVar] = outputs as [Float32Array, Float32Array];
+    for (let index = 0; index < runningMean.length; index++) {
+      nextMean[index] = (1 - momentum) * runningMean[index]! + momentum * mean[index]!;
+      nextVar[index] = (1 - momentum) * runningVar[index]! + momentum * unbiased * variance[index]!;
+    }
+  },
+};

@@ -1,0 +1,52 @@
+import * as tf from "@tensorflow/tfjs-core";
+import { type FusedKernelSpec, fusedKernelReady } from "./fused-kernel.js";
+
+/** TmlSignedLog1p: x → sign(x)·ln(1 + |x|), non-finite entries → 0 (any shape). */
+export const signedLog1pKernel: FusedKernelSpec = {
+  kernelName: "TmlSignedLog1p",
+  outputShapes(inputs) {
+    return [[...(inputs["x"]?.shape ?? [])]];
+  },
+  run(inputs, outputs) {
+    const x = inputs["x"] as Float32Array;
+    const [y] = outputs as [Float32Array];
+    for (let index = 0; index < x.length; index++) {
+      const value = x[index]!;
+      // Math.log1p of a float32 |x|, rounded once: the same values as tfjs's Log1p kernel.
+      y[index] = Number.isFinite(value) ? (value < 0 ? -Math.log1p(-value) : Math.log1p(value)) : 0;
+    }
+  },
+};
+
+function registerSignedLogGradient(): void {
+  if (tf.getGradient(signedLog1pKernel.kernelName) !== undefined) return;
+  tf.registerGradient({
+    kernelName: signedLog1pKernel.kernelName,
+    inputsToSave: ["x"],
+    // d/dx sign(x)·ln(1 + |x|) = 1 / (1 + |x|); zero where x was not finite.
+    gradFunc: (dy, saved) => {
+      const [x] = saved as [tf.Tensor];
+      return {
+        x: () =>
+          tf.where(tf.isFinite(x), tf.div(dy as tf.Tensor, tf.add(tf.abs(x), 1)), tf.zerosLike(x)),
+      };
+    },
+  });
+}
+
+/**
+ * Signed log transform of dense features: non-finite values (NaN, ±inf) → 0, then
+ * sign(x)·ln(1 + |x|); same shape as x. One fused kernel on cpu and wasm (seven stock ops
+ * otherwise).
+ */
+export function signedLog1p<T extends tf.Tensor>(x: T): T {
+  if (x.dtype === "float32" && fusedKernelReady(signedLog1pKernel)) {
+    registerSignedLogGradient();
+    const [y] = tf.engine().runKernel(signedLog1pKernel.kernelName, { x }) as unknown as [T];
+    return y;
+  }
+  return tf.tidy(() => {
+    const finite = tf.where(tf.isFinite(x), x, tf.zerosLike(x));
+    return tf.mul(tf.sign(finite), tf.log1p(tf.abs(finite))) as T;
+  });
+}
