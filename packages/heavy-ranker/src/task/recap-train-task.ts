@@ -28,6 +28,11 @@ export interface RecapTrainTaskOptions {
   readonly config: Pick<RecapConfig, "optimizer" | "training">;
   /** Rescale the global gradient norm to at most this value (off by default, as the original). */
   readonly clipGlobalNorm?: number;
+  /**
+   * How the optimizer updates (core's `DenseOptimizer` implementation): `auto` (default) fuses
+   * the whole update into one kernel on wasm/cpu; `tensor` keeps elementwise ops (comparisons).
+   */
+  readonly optimizerImplementation?: "auto" | "fused" | "tensor";
   /** Seed of the dropout / position-drop randomness. */
   readonly seed?: number;
   /** Free each training batch's tensors after its step (when the task owns the data stream). */
@@ -74,6 +79,7 @@ export class RecapTrainTask implements TrainTask<RecapBatch> {
         epsilon: optimizer.adam.epsilon,
       },
       groups: recapParameterGroups(this.model.namedWeights(), optimizer),
+      implementation: options.optimizerImplementation ?? "auto",
       ...(options.clipGlobalNorm !== undefined ? { clipGlobalNorm: options.clipGlobalNorm } : {}),
       ...(accumulation && accumulation > 1
         ? { gradientAccumulation: { steps: accumulation } }
