@@ -234,3 +234,28 @@ export function pairBackward(
 export function sumSquares(x: usize, k: i32): f32 {
   return dot(x, x, k);
 }
+
+/**
+ * Row-wise Adagrad on gathered rows: for s < count, acc[s] += mean(g_s^2), then
+ * W_s -= lr * g_s / (sqrt(acc[s]) + eps) (rows with a zero denominator are left alone).
+ */
+export function rowwiseAdagrad(
+  w: usize,
+  g: usize,
+  acc: usize,
+  count: i32,
+  k: i32,
+  learningRate: f32,
+  eps: f32,
+): void {
+  const rowBytes = (<usize>k) << 2;
+  for (let s = 0; s < count; s++) {
+    const o = <usize>s * rowBytes;
+    const a = acc + ((<usize>s) << 2);
+    const total = load<f32>(a) + dot(g + o, g + o, k) / <f32>k;
+    store<f32>(a, total);
+    const denominator = sqrt<f32>(total) + eps;
+    if (denominator == 0) continue;
+    axpy(-learningRate / denominator, g + o, w + o, k);
+  }
+}

@@ -1,4 +1,5 @@
 import type { RowOptimizer } from "./row-optimizer.js";
+import type { StepKernels } from "./step-kernels.js";
 
 /** Options of `RowAdagrad`. */
 export interface RowAdagradOptions {
@@ -59,6 +60,24 @@ export class RowAdagrad implements RowOptimizer {
         }
       }
     }
+  }
+
+  /** Row-wise mode: the batch's accumulators are gathered per slot, updated by the kernel, put back. */
+  updateGathered(
+    rows: Float32Array,
+    slotState: Float32Array,
+    rowIds: Int32Array,
+    grads: Float32Array,
+    count: number,
+    learningRate: number,
+    kernels: StepKernels,
+  ): boolean {
+    if (!this.options.rowwise) return false;
+    const acc = this.accumulator;
+    for (let s = 0; s < count; s++) slotState[s] = acc[rowIds[s]!]!;
+    kernels.rowwiseAdagrad(rows, grads, slotState, count, this.dim, learningRate, this.options.eps);
+    for (let s = 0; s < count; s++) acc[rowIds[s]!] = slotState[s]!;
+    return true;
   }
 
   state(): Record<string, Float32Array> {

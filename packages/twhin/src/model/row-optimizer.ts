@@ -2,6 +2,7 @@ import type { OptimizerConfig } from "../config/optimizer-config.js";
 import { RowAdagrad } from "./row-adagrad.js";
 import { RowAdam } from "./row-adam.js";
 import { RowSgd } from "./row-sgd.js";
+import type { StepKernels } from "./step-kernels.js";
 
 /**
  * A row-sparse optimizer over one `rows x dim` parameter matrix: `update` changes only the listed
@@ -21,6 +22,20 @@ export interface RowOptimizer {
     learningRate: number,
     step: number,
   ): void;
+  /**
+   * Optional fast path over rows gathered in slot order (`rows[s * dim ..]` is row `rowIds[s]`),
+   * updated in place with `kernels`; `slotState` is one float of scratch per slot. Returns false
+   * (touching nothing) when this optimizer's settings need the table-wide `update`.
+   */
+  updateGathered?(
+    rows: Float32Array,
+    slotState: Float32Array,
+    rowIds: Int32Array,
+    grads: Float32Array,
+    count: number,
+    learningRate: number,
+    kernels: StepKernels,
+  ): boolean;
   /** Named state arrays (views, saved and restored in place). */
   state(): Record<string, Float32Array>;
 }

@@ -1,4 +1,5 @@
 import type { RowOptimizer } from "./row-optimizer.js";
+import type { StepKernels } from "./step-kernels.js";
 
 /**
  * Sparse SGD (the original's per-table fused optimizer): `w -= lr * g` on touched rows. With
@@ -38,6 +39,21 @@ export class RowSgd implements RowOptimizer {
         for (let d = 0; d < dim; d++) params[base + d]! -= learningRate * grads[g + d]!;
       }
     }
+  }
+
+  /** Without momentum the update is one axpy over the gathered rows. */
+  updateGathered(
+    rows: Float32Array,
+    _slotState: Float32Array,
+    _rowIds: Int32Array,
+    grads: Float32Array,
+    count: number,
+    learningRate: number,
+    kernels: StepKernels,
+  ): boolean {
+    if (this.momentum > 0) return false;
+    kernels.axpy(-learningRate, grads, 0, rows, 0, count * this.dim);
+    return true;
   }
 
   state(): Record<string, Float32Array> {

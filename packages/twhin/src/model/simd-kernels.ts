@@ -35,6 +35,15 @@ interface KernelExports {
     dP: number,
   ): void;
   axpy(alpha: number, x: number, y: number, k: number): void;
+  rowwiseAdagrad(
+    w: number,
+    g: number,
+    acc: number,
+    count: number,
+    k: number,
+    learningRate: number,
+    eps: number,
+  ): void;
 }
 
 // The slice of the WebAssembly JS API used here (@types/node 20 does not declare it).
@@ -88,6 +97,7 @@ class SimdKernels implements StepKernels {
   private readonly buffer: ArrayBuffer;
   private readonly exports: KernelExports;
   private readonly js = jsKernels();
+  private readonly heap: Float32Array;
   private next = 0;
 
   constructor(api: WasmApi, module: WasmModule, capacityFloats: number) {
@@ -96,6 +106,7 @@ class SimdKernels implements StepKernels {
     const instance = new api.Instance(module, { env: { memory } });
     this.exports = instance.exports as unknown as KernelExports;
     this.buffer = memory.buffer;
+    this.heap = new Float32Array(this.buffer);
   }
 
   private take(bytes: number): number {
@@ -237,6 +248,39 @@ class SimdKernels implements StepKernels {
     }
     if (alpha === 0) return;
     this.exports.axpy(alpha, x.byteOffset + xOff * 4, y.byteOffset + yOff * 4, k);
+  }
+
+  copyRow(src: Float32Array, srcOff: number, dst: Float32Array, dstOff: number, k: number): void {
+    if (!(this.owns(src) && this.owns(dst))) {
+      this.js.copyRow(src, srcOff, dst, dstOff, k);
+      return;
+    }
+    const from = src.byteOffset / 4 + srcOff;
+    this.heap.copyWithin(dst.byteOffset / 4 + dstOff, from, from + k);
+  }
+
+  rowwiseAdagrad(
+    w: Float32Array,
+    g: Float32Array,
+    acc: Float32Array,
+    count: number,
+    k: number,
+    learningRate: number,
+    eps: number,
+  ): void {
+    if (!(this.owns(w) && this.owns(g) && this.owns(acc))) {
+      this.js.rowwiseAdagrad(w, g, acc, count, k, learningRate, eps);
+      return;
+    }
+    this.exports.rowwiseAdagrad(
+      w.byteOffset,
+      g.byteOffset,
+      acc.byteOffset,
+      count,
+      k,
+      learningRate,
+      eps,
+    );
   }
 }
 

@@ -78,6 +78,21 @@ export interface StepKernels {
     yOff: number,
     k: number,
   ): void;
+  /** `dst[dstOff..dstOff+k) = src[srcOff..srcOff+k)`. */
+  copyRow(src: Float32Array, srcOff: number, dst: Float32Array, dstOff: number, k: number): void;
+  /**
+   * Row-wise Adagrad over `count` gathered rows (W, G: count x k; acc: count):
+   * `acc_s += mean(G_s^2)`, `W_s -= lr G_s / (sqrt(acc_s) + eps)` (skipped when that is 0/0).
+   */
+  rowwiseAdagrad(
+    w: Float32Array,
+    g: Float32Array,
+    acc: Float32Array,
+    count: number,
+    k: number,
+    learningRate: number,
+    eps: number,
+  ): void;
 }
 
 function rowDots(
@@ -111,6 +126,34 @@ function pairBackward(
   }
 }
 
+function copyRow(
+  src: Float32Array,
+  srcOff: number,
+  dst: Float32Array,
+  dstOff: number,
+  k: number,
+): void {
+  dst.set(src.subarray(srcOff, srcOff + k), dstOff);
+}
+
+function rowwiseAdagrad(
+  w: Float32Array,
+  g: Float32Array,
+  acc: Float32Array,
+  count: number,
+  k: number,
+  learningRate: number,
+  eps: number,
+): void {
+  for (let s = 0; s < count; s++) {
+    const total = acc[s]! + dot(g, s * k, g, s * k, k) / k;
+    acc[s] = total;
+    const denominator = Math.sqrt(total) + eps;
+    if (denominator === 0) continue;
+    axpy(-learningRate / denominator, g, s * k, w, s * k, k);
+  }
+}
+
 /** The plain JS kernels: the reference every fast path is tested against. */
 export function jsKernels(): StepKernels {
   return {
@@ -123,5 +166,7 @@ export function jsKernels(): StepKernels {
     rowDots,
     pairBackward,
     axpy,
+    copyRow,
+    rowwiseAdagrad,
   };
 }

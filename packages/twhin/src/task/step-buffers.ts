@@ -23,6 +23,7 @@ function layout(model: TwhinModel, shape: StepShape) {
     rowSum: b,
     operators: [operatorRows * dim, operatorRows * dim],
     tableGrads: model.tables.map(() => (2 * b + k) * dim),
+    tableSlots: model.tables.map(() => 2 * b + k),
   };
 }
 
@@ -36,6 +37,8 @@ export function stepArenaFloats(model: TwhinModel, shape: StepShape): number {
     l.rowSum,
     ...l.operators,
     ...l.tableGrads,
+    ...l.tableGrads,
+    ...l.tableSlots,
   ]);
 }
 
@@ -64,6 +67,10 @@ export class StepBuffers {
   readonly relationParams: Float32Array;
   readonly tableGrads: SparseGrads[];
   readonly relationGrads: SparseGrads;
+  /** Per table: the rows of the batch's slots, gathered in slot order (as `tableGrads[t].grads`). */
+  readonly tableRows: Float32Array[];
+  /** Per table: one float of optimizer state per slot (gathered by the optimizer). */
+  readonly slotState: Float32Array[];
 
   constructor(model: TwhinModel, shape: StepShape, kernels: StepKernels) {
     const l = layout(model, shape);
@@ -101,5 +108,7 @@ export class StepBuffers {
       const length = l.tableGrads[t]!;
       return new SparseGrads(table.rows, model.dim, length / model.dim, kernels.float32(length));
     });
+    this.tableRows = l.tableGrads.map((length) => kernels.float32(length));
+    this.slotState = l.tableSlots.map((length) => kernels.float32(length));
   }
 }

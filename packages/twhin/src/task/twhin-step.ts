@@ -52,6 +52,10 @@ export class TwhinStep {
   readonly tableGrads: SparseGrads[];
   /** Gradients of the relation operator rows. */
   readonly relationGrads: SparseGrads;
+  /** Per table: the table rows of the last batch's slots, in slot order (updated in place by a gathered optimizer). */
+  readonly tableRows: Float32Array[];
+  /** Per table: one float of scratch per slot for a gathered optimizer's state. */
+  readonly slotState: Float32Array[];
   private readonly buffers: StepBuffers;
   private readonly globals: GlobalNegatives;
   private readonly width: number;
@@ -77,6 +81,8 @@ export class TwhinStep {
     this.width = this.buffers.width;
     this.tableGrads = this.buffers.tableGrads;
     this.relationGrads = this.buffers.relationGrads;
+    this.tableRows = this.buffers.tableRows;
+    this.slotState = this.buffers.slotState;
     const products = options.products ?? jsProducts;
     this.globals = new GlobalNegatives(model, k, b, products, this.kernels);
     this.groupStart = new Int32Array(model.relations.length + 1);
@@ -100,6 +106,7 @@ export class TwhinStep {
     this.groupEdges(batch);
     const size = batch.size;
     this.globals.sample(this.edgeRel, size, rng, this.tableGrads);
+    this.gatherRows();
     let loss = 0;
     const o = this.options;
     const positives = (this.hasPositive(TAIL) ? size : 0) + (this.hasPositive(HEAD) ? size : 0);
@@ -151,6 +158,19 @@ export class TwhinStep {
     }
   }
 
+  // Copies every slot's table row into tableRows (one read of each row from the table).
+  private gatherRows(): void {
+    const dim = this.model.dim;
+    this.model.tables.forEach((table, t) => {
+      const grads = this.tableGrads[t]!;
+      const rows = this.tableRows[t]!;
+      for (let s = 0; s < grads.count; s++) {
+        const from = grads.rowIds[s]! * dim;
+        rows.set(table.data.subarray(from, from + dim), s * dim);
+      }
+    });
+  }
+
   // Row k's query A and positive P for a direction (see the class comment): the rows are copied
   // in, then the operator is applied in place to the operated one.
   private buildDirection(direction: number, size: number): void {
@@ -164,18 +184,25 @@ export class TwhinStep {
     for (let k = 0; k < size; k++) {
       const r = this.edgeRel[k]!;
       const relation = model.relations[r]!;
-      const lhs = model.tables[relation.lhsTable]!.data;
-      const rhs = model.tables[relation.rhsTable]!.data;
-      const lo = this.edgeLhs[k]! * dim;
-      const ro = this.edgeRhs[k]! * dim;
+      const lhs = this.tableRows[relation.lhsTable]!;
+      const rhs = this.tableRows[relation.rhsTable]!;
+      const lo = this.tableGrads[relation.lhsTable]!.slotOf[this.edgeLhs[k]!]! * dim;
+      const ro = this.tableGrads[relation.rhsTable]!.slotOf[this.edgeRhs[k]!]! * dim;
       const row = k * dim;
-      if (direction === TAIL) {
-        a.set(lhs.subarray(lo, lo + dim), row);
-        p.set(rhs.subarray(ro, ro + dim), row);
-      } else {
-        a.set(rhs.subarray(ro, ro + dim), row);
-        p.set(lhs.subarray(lo, lo + dim), row);
-      }
+      this.kernels.copyRow(
+        direction === TAIL ? lhs : rhs,
+        direction === TAIL ? lo : ro,
+        a,
+        row,
+        dim,
+      );
+      this.kernels.copyRow(
+        direction === TAIL ? rhs : lhs,
+        direction === TAIL ? ro : lo,
+        p,
+        row,
+        dim,
+      );
       if (model.parityOriginal) continue;
       // Operated side: A, except the non-reciprocal HEAD direction (P = op_r(e_lhs)).
       const target = direction === TAIL || reciprocalHead ? a : p;

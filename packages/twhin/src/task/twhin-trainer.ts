@@ -58,14 +58,24 @@ export class TwhinTrainer {
       const grads = this.step.tableGrads[t]!;
       if (grads.count === 0) return;
       const rate = learningRateAt(tables[t]!.optimizer, this.steps);
-      this.tableOptimizers[t]!.update(
-        table.data,
+      const optimizer = this.tableOptimizers[t]!;
+      const rows = this.step.tableRows[t]!;
+      const gathered = optimizer.updateGathered?.(
+        rows,
+        this.step.slotState[t]!,
         grads.rowIds,
         grads.grads,
         grads.count,
         rate,
-        update,
+        this.step.kernels,
       );
+      if (!gathered) {
+        optimizer.update(table.data, grads.rowIds, grads.grads, grads.count, rate, update);
+        return;
+      }
+      const dim = this.model.dim;
+      for (let s = 0; s < grads.count; s++)
+        table.data.set(rows.subarray(s * dim, (s + 1) * dim), grads.rowIds[s]! * dim);
     });
     const relationGrads = this.step.relationGrads;
     if (!this.model.parityOriginal && relationGrads.count > 0) {
