@@ -3,6 +3,7 @@ import { learningRateAt } from "../config/optimizer-config.js";
 import type { TwhinConfig } from "../config/twhin-config.js";
 import type { DenseProducts } from "../model/dense-products.js";
 import { createRowOptimizer, type RowOptimizer } from "../model/row-optimizer.js";
+import type { KernelKind } from "../model/step-kernels.js";
 import type { TwhinModel } from "../model/twhin-model.js";
 import { type EdgeBatch, validateBatch } from "./edge-batch.js";
 import { TwhinStep } from "./twhin-step.js";
@@ -21,7 +22,13 @@ export class TwhinTrainer {
   /** Updates applied so far (the global step). */
   steps = 0;
 
-  constructor(model: TwhinModel, config: TwhinConfig, products?: DenseProducts) {
+  /** `kernels` picks the step's hot-loop implementation (default: SIMD when available). */
+  constructor(
+    model: TwhinModel,
+    config: TwhinConfig,
+    products?: DenseProducts,
+    kernels: KernelKind | "auto" = "auto",
+  ) {
     this.model = model;
     this.config = config;
     const data = config.train_data;
@@ -32,6 +39,7 @@ export class TwhinTrainer {
       loss: config.model.loss,
       regularization: config.model.regularization,
       ...(products ? { products } : {}),
+      kernels,
     });
     this.tableOptimizers = config.model.embeddings.tables.map((table, t) =>
       createRowOptimizer(table.optimizer, model.tables[t]!.rows, model.dim),

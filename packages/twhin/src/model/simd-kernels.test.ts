@@ -1,0 +1,147 @@
+import { Rng } from "@tml/core";
+import { describe, expect, it } from "vitest";
+import { bytesModulePath, compileKernels } from "../../scripts/build-wasm.mjs";
+import type { MatrixView } from "./gemm.js";
+import { SIMD_KERNELS_BASE64 } from "./simd-bytes.js";
+import { createStepKernels, simdAvailable } from "./simd-kernels.js";
+import { jsKernels, type StepKernels } from "./step-kernels.js";
+
+const js = jsKernels();
+
+function filled(kernels: StepKernels, length: number, rng: Rng): Float32Array {
+  const x = kernels.float32(length);
+  for (let i = 0; i < x.length; i++) x[i] = rng.next() * 2 - 1;
+  return x;
+}
+
+function expectClose(actual: Float32Array, expected: Float32Array, label: string): void {
+  expect(actual.length).toBe(expected.length);
+  let worst = 0;
+  for (let i = 0; i < actual.length; i++) {
+    const error = Math.abs(actual[i]! - expected[i]!) / (1 + Math.abs(expected[i]!));
+    worst = Math.max(worst, error);
+  }
+  expect(worst, label).toBeLessThan(2e-6);
+}
+
+describe.skipIf(!simdAvailable())("WebAssembly SIMD kernels match the JS reference", () => {
+  it("the committed bytes are a fresh compile of wasm/kernels.ts", async () => {
+    const fresh = Buffer.from(await compileKernels()).toString("base64");
+    expect(fresh, `regenerate ${bytesModulePath}: node scripts/build-wasm.mjs`).toBe(
+      SIMD_KERNELS_BASE64,
+    );
+  }, 60_000);
+
+  // Sizes cover the SIMD main loops and every remainder (k not a multiple of 4 or 16, m not of 4).
+  for (const [n, m, k] of [
+    [5, 10, 200],
+    [3, 7, 13],
+    [4, 4, 16],
+    [2, 1, 3],
+    [6, 9, 37],
+  ] as const) {
+    it(`products n=${n} m=${m} k=${k}, strided views, offsets`, () => {
+      const simd = createStepKernels("simd", 1 << 16);
+      const rng = new Rng(n * 100 + m * 10 + k);
+      const stride = m + 3;
+      const a = filled(simd, (n + 1) * k, rng);
+      const c = filled(simd, (m + 2) * k, rng);
+      const g = filled(simd, n * stride + 2, rng);
+      const gView: MatrixView = { data: g, offset: 2, stride };
+      const outSimd: MatrixView = { data: simd.float32(n * stride + 1), offset: 1, stride };
+      const outJs: MatrixView = { data: new Float32Array(n * stride + 1), offset: 1, stride };
+      simd.gemmNT(a, k, n, c, 2 * k, m, k, outSimd);
+      js.gemmNT(a, k, n, c, 2 * k, m, k, outJs);
+      expectClose(outSimd.data, outJs.data, "gemmNT");
+      const dASimd = filled(simd, (n + 1) * k, rng);
+      const dAJs = dASimd.slice();
+      simd.gemmNNAccumulate(gView, n, m, c, 2 * k, k, dASimd, k);
+      js.gemmNNAccumulate(gView, n, m, c, 2 * k, k, dAJs, k);
+      expectClose(dASimd, dAJs, "gemmNNAccumulate");
+      const dCSimd = filled(simd, (m + 1) * k, rng);
+      const dCJs = dCSimd.slice();
+      simd.gemmTNAccumulate(gView, n, m, a, k, k, dCSimd, k);
+      js.gemmTNAccumulate(gView, n, m, a, k, k, dCJs, k);
+      expectClose(dCSimd, dCJs, "gemmTNAccumulate");
+    });
+  }
+
+  it("row dots, pair backward, axpy, copyRow and row-wise Adagrad (k = 13 and 200)", () => {
+    for (const k of [13, 200]) {
+      const simd = createStepKernels("simd", 1 << 16);
+      const rng = new Rng(k);
+      const rows = 5;
+      const width = 4;
+      const a = filled(simd, rows * k, rng);
+      const p = filled(simd, rows * k, rng);
+      const scoresSimd = simd.float32(rows * width + 1);
+      const scoresJs = new Float32Array(rows * width + 1);
+      simd.rowDots(a, p, rows, k, scoresSimd, 1, width);
+      js.rowDots(a, p, rows, k, scoresJs, 1, width);
+      expectClose(scoresSimd, scoresJs, "rowDots");
+      scoresSimd[1 + 2 * width] = 0; // a zero gradient row is skipped by both
+      const dASimd = filled(simd, rows * k, rng);
+      const dPSimd = filled(simd, rows * k, rng);
+      const [dAJs, dPJs] = [dASimd.slice(), dPSimd.slice()];
+      simd.pairBackward(scoresSimd, 1, width, a, p, rows, k, dASimd, dPSimd);
+      js.pairBackward(scoresSimd, 1, width, a, p, rows, k, dAJs, dPJs);
+      expectClose(dASimd, dAJs, "pairBackward dA");
+      expectClose(dPSimd, dPJs, "pairBackward dP");
+      const ySimd = filled(simd, 3 * k, rng);
+      const yJs = ySimd.slice();
+      simd.axpy(-0.37, a, k, ySimd, 2, k);
+      js.axpy(-0.37, a, k, yJs, 2, k);
+      expectClose(ySimd, yJs, "axpy");
+      simd.copyRow(p, 2 * k, ySimd, 1, k);
+      expect(Array.from(ySimd.subarray(1, k + 1))).toEqual(Array.from(p.subarray(2 * k, 3 * k)));
+      const wSimd = filled(simd, rows * k, rng);
+      const accSimd = simd.float32(rows);
+      accSimd.set([0.5, 0, 2, 0, 1]);
+      const grads = filled(simd, rows * k, rng);
+      grads.fill(0, 3 * k, 4 * k); // acc 0 and g 0: sqrt(0) + eps = 0 leaves the row alone
+      const [wJs, accJs] = [wSimd.slice(), accSimd.slice()];
+      simd.rowwiseAdagrad(wSimd, grads, accSimd, rows, k, 0.1, 0);
+      js.rowwiseAdagrad(wJs, grads, accJs, rows, k, 0.1, 0);
+      expectClose(wSimd, wJs, "rowwiseAdagrad rows");
+      expectClose(accSimd, accJs, "rowwiseAdagrad accumulators");
+      expect(Number.isFinite(wSimd[3 * k]!)).toBe(true);
+    }
+  });
+
+  it("hand-worked values: a 2 x 2 score block and its gradients", () => {
+    const simd = createStepKernels("simd", 1024);
+    const a = simd.float32(4);
+    a.set([1, 2, 3, 4]); // rows [1, 2], [3, 4]
+    const c = simd.float32(4);
+    c.set([5, 6, 7, 8]); // rows [5, 6], [7, 8]
+    const out: MatrixView = { data: simd.float32(4), offset: 0, stride: 2 };
+    simd.gemmNT(a, 0, 2, c, 0, 2, 2, out);
+    expect(Array.from(out.data)).toEqual([17, 23, 39, 53]);
+    const dA = simd.float32(4);
+    simd.gemmNNAccumulate({ data: a, offset: 0, stride: 2 }, 2, 2, c, 0, 2, dA, 0);
+    // [[1, 2], [3, 4]] x [[5, 6], [7, 8]]
+    expect(Array.from(dA)).toEqual([19, 22, 43, 50]);
+    const dC = simd.float32(4);
+    simd.gemmTNAccumulate({ data: a, offset: 0, stride: 2 }, 2, 2, c, 0, 2, dC, 0);
+    // [[1, 3], [2, 4]] x [[5, 6], [7, 8]]
+    expect(Array.from(dC)).toEqual([26, 30, 38, 44]);
+  });
+
+  it("arrays outside the kernel memory take the JS path with the same result", () => {
+    const simd = createStepKernels("simd", 1024);
+    const a = Float32Array.from([1, 2, 3, 4]);
+    const c = Float32Array.from([5, 6, 7, 8]);
+    const out: MatrixView = { data: new Float32Array(4), offset: 0, stride: 2 };
+    simd.gemmNT(a, 0, 2, c, 0, 2, 2, out);
+    expect(Array.from(out.data)).toEqual([17, 23, 39, 53]);
+    const y = Float32Array.from([1, 1]);
+    simd.axpy(2, a, 2, y, 0, 2);
+    expect(Array.from(y)).toEqual([7, 9]);
+  });
+
+  it("the arena is fixed: over-allocation is a BackendError, not a grown (detaching) memory", () => {
+    const simd = createStepKernels("simd", 64);
+    simd.float32(60);
+    expect(() => simd.float32(64 * 1024)).toThrow(/arena exhausted/);
+  });
+});

@@ -1,0 +1,95 @@
+import { Rng } from "@tml/core";
+import { describe, expect, it } from "vitest";
+import { simdAvailable } from "../model/simd-kernels.js";
+import { TwhinModel } from "../model/twhin-model.js";
+import { randomBatch, type TinyConfigOptions, tinyConfig } from "../testing/tiny-graph.js";
+import { TwhinTrainer } from "./twhin-trainer.js";
+
+// Trains the same model on the same batches with the JS reference kernels and the SIMD kernels:
+// losses and trained weights (tables, operators, optimizer state) agree to float tolerance.
+function compareKernelPaths(options: TinyConfigOptions, steps = 3): void {
+  const config = tinyConfig(options);
+  const run = (kind: "js" | "simd") => {
+    const model = new TwhinModel(config.model).initialize(3);
+    for (const table of model.tables)
+      for (let i = 0; i < table.data.length; i++) table.data[i]! *= 3;
+    const trainer = new TwhinTrainer(model, config, undefined, kind);
+    expect(trainer.step.kernels.kind).toBe(kind);
+    const rng = new Rng(5);
+    const losses: number[] = [];
+    for (let step = 0; step < steps; step++) {
+      const batch = randomBatch(config, config.train_data.per_replica_batch_size, 10 + step);
+      losses.push(trainer.trainBatch(batch, rng));
+    }
+    const state = trainer.tableOptimizers.flatMap((o) => Object.values(o.state()));
+    return { model, losses, state };
+  };
+  const reference = run("js");
+  const simd = run("simd");
+  simd.losses.forEach((loss, step) => {
+    expect(Math.abs(loss - reference.losses[step]!), `loss at step ${step}`).toBeLessThan(
+      1e-5 * (1 + Math.abs(reference.losses[step]!)),
+    );
+  });
+  const arrays = (r: typeof reference) => [
+    ...r.model.tables.map((t) => t.data),
+    r.model.relationParams,
+    ...r.state,
+  ];
+  const expected = arrays(reference);
+  arrays(simd).forEach((actual, index) => {
+    let worst = 0;
+    for (let i = 0; i < actual.length; i++)
+      worst = Math.max(worst, Math.abs(actual[i]! - expected[index]![i]!));
+    expect(worst, `array ${index}`).toBeLessThan(2e-5);
+  });
+  // Training moved the weights, so the comparison is not between two untouched inits.
+  const fresh = new TwhinModel(config.model).initialize(3);
+  expect(simd.model.tables[0]!.data[0]).not.toBe(3 * fresh.tables[0]!.data[0]!);
+}
+
+describe.skipIf(!simdAvailable())("SIMD and JS kernels train the same model", () => {
+  for (const operator of ["none", "translation", "diagonal", "complex_diagonal"] as const) {
+    for (const comparator of ["dot", "cos", "l2"] as const) {
+      it(`${operator} / ${comparator} / bce, in-batch + global negatives`, () => {
+        compareKernelPaths({ operator, model: { comparator }, inBatch: 3, global: 4 });
+      });
+    }
+  }
+  for (const type of ["softmax", "margin"] as const) {
+    for (const reciprocal of [false, true]) {
+      it(`translation / dot / ${type}, reciprocal ${reciprocal}`, () => {
+        compareKernelPaths({
+          model: { loss: { type, margin: 1 }, reciprocal_relations: reciprocal },
+          inBatch: 2,
+          global: 5,
+        });
+      });
+    }
+  }
+  it("parity original", () => {
+    compareKernelPaths({ model: { parity: "original" }, inBatch: 3 });
+  });
+  it("reciprocal complex_diagonal, cosine, regularization, width 40 (SIMD main loops)", () => {
+    compareKernelPaths({
+      dim: 40,
+      operator: "complex_diagonal",
+      model: { comparator: "cos", reciprocal_relations: true, regularization: 0.1 },
+      inBatch: 5,
+      global: 3,
+      batchSize: 24,
+    });
+  });
+  const optimizers = {
+    sgd: { sgd: { lr: 0.1 } },
+    "sgd momentum": { sgd: { lr: 0.1, momentum: 0.9 } },
+    "row-wise adagrad": { adagrad: { lr: 0.1, rowwise: true } },
+    "element-wise adagrad": { adagrad: { lr: 0.1 } },
+    adam: { adam: { lr: 0.01 } },
+  };
+  for (const [name, optimizer] of Object.entries(optimizers)) {
+    it(`${name}, width 200 and batch 64 (the bench shape, small tables)`, () => {
+      compareKernelPaths({ dim: 200, optimizer, inBatch: 10, batchSize: 64 }, 4);
+    });
+  }
+});
