@@ -34,52 +34,59 @@ export const normalizeKernel: FusedKernelSpec = {
     const gamma = inputs["gamma"];
     const beta = inputs["beta"];
     const [y, mean, variance] = outputs as [Float32Array, Float32Array, Float32Array];
+    // One pass gathers Σ(x − k) and Σ(x − k)² in float64 with k the group's first entry (a shift
+    // that keeps the variance free of cancellation), one writes y = x·scale + shift.
     if (axis === 1) {
       for (let row = 0; row < rows; row++) {
         const offset = row * cols;
+        const pivot = x[offset]!;
         let total = 0;
-        for (let col = 0; col < cols; col++) total += x[offset + col]!;
-        const mu = total / cols;
         let squares = 0;
         for (let col = 0; col < cols; col++) {
-          const delta = x[offset + col]! - mu;
+          const delta = x[offset + col]! - pivot;
+          total += delta;
           squares += delta * delta;
         }
-        const sigma2 = squares / cols;
+        const shifted = total / cols;
+        const mu = pivot + shifted;
+        const sigma2 = Math.max(0, squares / cols - shifted * shifted);
         const rstd = 1 / Math.sqrt(sigma2 + epsilon);
         mean[row] = mu;
         variance[row] = sigma2;
-        for (let col = 0; col < cols; col++) {
-          const normalized = (x[offset + col]! - mu) * rstd;
-          y[offset + col] = normalized * (gamma ? gamma[col]! : 1) + (beta ? beta[col]! : 0);
+        const center = -mu * rstd;
+        if (gamma || beta) {
+          for (let col = 0; col < cols; col++) {
+            const normalized = x[offset + col]! * rstd + center;
+            y[offset + col] = normalized * (gamma ? gamma[col]! : 1) + (beta ? beta[col]! : 0);
+          }
+        } else {
+          for (let col = 0; col < cols; col++) y[offset + col] = x[offset + col]! * rstd + center;
         }
       }
       return;
     }
     const totals = new Float64Array(cols);
-    for (let row = 0; row < rows; row++) {
-      const offset = row * cols;
-      for (let col = 0; col < cols; col++) totals[col] += x[offset + col]!;
-    }
-    for (let col = 0; col < cols; col++) totals[col] = totals[col]! / rows;
     const squares = new Float64Array(cols);
     for (let row = 0; row < rows; row++) {
       const offset = row * cols;
       for (let col = 0; col < cols; col++) {
-        const delta = x[offset + col]! - totals[col]!;
+        const delta = x[offset + col]! - x[col]!;
+        totals[col] += delta;
         squares[col] += delta * delta;
       }
     }
     const scale = new Float64Array(cols);
     const shift = new Float64Array(cols);
     for (let col = 0; col < cols; col++) {
-      const sigma2 = squares[col]! / rows;
-      mean[col] = totals[col]!;
+      const shifted = totals[col]! / rows;
+      const mu = x[col]! + shifted;
+      const sigma2 = Math.max(0, squares[col]! / rows - shifted * shifted);
+      mean[col] = mu;
       variance[col] = sigma2;
       // y = (x − μ)·r·γ + β = x·scale + shift.
       const factor = (gamma ? gamma[col]! : 1) / Math.sqrt(sigma2 + epsilon);
       scale[col] = factor;
-      shift[col] = (beta ? beta[col]! : 0) - totals[col]! * factor;
+      shift[col] = (beta ? beta[col]! : 0) - mu * factor;
     }
     for (let row = 0; row < rows; row++) {
       const offset = row * cols;
@@ -108,6 +115,8 @@ export const normalizeGradKernel: FusedKernelSpec = {
     const variance = inputs["variance"] as Float32Array;
     const gamma = inputs["gamma"];
     const [dx, dgamma, dbeta] = outputs as [Float32Array, Float32Array, Float32Array];
+    // dx is affine in (dy, x) within a group: dx = a·dy + b·x + c, with x̂·r·mean(g·x̂) expanded
+    // as (x − μ)·r²·mean(g·x̂); one pass gathers the sums, one writes dx.
     const sumDyXhat = new Float64Array(cols);
     const sumDy = new Float64Array(cols);
     if (axis === 1) {
@@ -116,52 +125,55 @@ export const normalizeGradKernel: FusedKernelSpec = {
         const mu = mean[row]!;
         const rstd = 1 / Math.sqrt(variance[row]! + epsilon);
         let sumG = 0;
-        let sumGXhat = 0;
+        let sumGX = 0;
         for (let col = 0; col < cols; col++) {
           const gradient = dy[offset + col]!;
-          const xhat = (x[offset + col]! - mu) * rstd;
-          const g = gradient * (gamma ? gamma[col]! : 1);
+          const value = x[offset + col]!;
+          const g = gamma ? gradient * gamma[col]! : gradient;
           sumG += g;
-          sumGXhat += g * xhat;
+          sumGX += g * value;
           sumDy[col] += gradient;
-          sumDyXhat[col] += gradient * xhat;
+          sumDyXhat[col] += gradient * (value - mu) * rstd;
         }
         const meanG = sumG / cols;
-        const meanGXhat = sumGXhat / cols;
+        const meanGXhat = (rstd * (sumGX - mu * sumG)) / cols;
+        const slope = -rstd * rstd * meanGXhat;
+        const intercept = -rstd * meanG - mu * slope;
         for (let col = 0; col < cols; col++) {
-          const xhat = (x[offset + col]! - mu) * rstd;
-          const g = dy[offset + col]! * (gamma ? gamma[col]! : 1);
-          dx[offset + col] = rstd * (g - meanG - xhat * meanGXhat);
+          const g = gamma ? dy[offset + col]! * gamma[col]! : dy[offset + col]!;
+          dx[offset + col] = rstd * g + slope * x[offset + col]! + intercept;
         }
       }
     } else {
-      const rstd = new Float64Array(cols);
-      for (let col = 0; col < cols; col++) rstd[col] = 1 / Math.sqrt(variance[col]! + epsilon);
+      const sumDyX = new Float64Array(cols);
       for (let row = 0; row < rows; row++) {
         const offset = row * cols;
         for (let col = 0; col < cols; col++) {
           const gradient = dy[offset + col]!;
           sumDy[col] += gradient;
-          sumDyXhat[col] += gradient * (x[offset + col]! - mean[col]!) * rstd[col]!;
+          sumDyX[col] += gradient * x[offset + col]!;
         }
       }
-      // Per column: mean(g) = γ·Σdy / R and mean(g·x̂) = γ·Σ(dy·x̂) / R.
-      const meanG = new Float64Array(cols);
-      const meanGXhat = new Float64Array(cols);
       const gain = new Float64Array(cols);
+      const slope = new Float64Array(cols);
+      const intercept = new Float64Array(cols);
       for (let col = 0; col < cols; col++) {
+        const rstd = 1 / Math.sqrt(variance[col]! + epsilon);
+        const mu = mean[col]!;
         const scale = gamma ? gamma[col]! : 1;
-        meanG[col] = (scale * sumDy[col]!) / rows;
-        meanGXhat[col] = (scale * sumDyXhat[col]!) / rows;
-        gain[col] = scale * rstd[col]!;
+        sumDyXhat[col] = rstd * (sumDyX[col]! - mu * sumDy[col]!);
+        // Per column: mean(g) = γ·Σdy / R and mean(g·x̂) = γ·Σ(dy·x̂) / R.
+        const meanG = (scale * sumDy[col]!) / rows;
+        const meanGXhat = (scale * sumDyXhat[col]!) / rows;
+        gain[col] = scale * rstd;
+        slope[col] = -rstd * rstd * meanGXhat;
+        intercept[col] = -rstd * meanG - mu * slope[col]!;
       }
       for (let row = 0; row < rows; row++) {
         const offset = row * cols;
         for (let col = 0; col < cols; col++) {
-          const r = rstd[col]!;
-          const xhat = (x[offset + col]! - mean[col]!) * r;
           dx[offset + col] =
-            gain[col]! * dy[offset + col]! - r * (meanG[col]! + xhat * meanGXhat[col]!);
+            gain[col]! * dy[offset + col]! + slope[col]! * x[offset + col]! + intercept[col]!;
         }
       }
     }
