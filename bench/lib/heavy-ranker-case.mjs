@@ -34,15 +34,30 @@ function randomBatch(model, shapes, batchSize) {
   return batch;
 }
 
-/** A case over `<config>.yaml`: mode "train" (ms/step) or "infer" (ms/batch). */
-export function heavyRankerCase(configName, mode, batchSize) {
+/** The batch as the ONNX scorer's row-major arrays, keyed by graph input name. */
+function featureArrays(batch) {
+  const arrays = { continuous: batch.continuous.dataSync(), binary: batch.binary.dataSync(), discrete: Int32Array.from(batch.discrete.dataSync()) };
+  for (const [name, field] of Object.entries({ user_embedding: "userEmbedding", user_eng_embedding: "userEngEmbedding", author_embedding: "authorEmbedding" })) {
+    if (batch[field]) arrays[name] = batch[field].dataSync();
+  }
+  return arrays;
+}
+
+/**
+ * A case over `<config>.yaml`: mode "train" (ms/step) or "infer" (ms/batch). `options.scorer`
+ * ("fp32" | "int8") scores through the compiled ONNX model (OnnxScorer, one onnxruntime session)
+ * instead of the tfjs forward pass; the model is still built with tfjs on the default engine.
+ */
+export function heavyRankerCase(configName, mode, batchSize, options = {}) {
   let model;
   let task;
   let batch;
   let hr;
+  let scorer;
+  let arrays;
   return {
     async setup() {
-      const engine = await selectBenchEngine();
+      let engine = await selectBenchEngine();
       await loadCore();
       hr = await import(new URL("../../packages/heavy-ranker/dist/index.js", import.meta.url).href);
       const config = hr.loadRecapConfig(`${CONFIGS}${configName}.yaml`, { env: { HOME: "/tmp" } });
@@ -62,12 +77,19 @@ export function heavyRankerCase(configName, mode, batchSize) {
       let weights2d = 0;
       for (const variable of model.trainableVariables()) if (variable.rank === 2) weights2d += variable.size;
       const gflopsPerRun = ((mode === "train" ? 3 : 1) * 2 * batchSize * weights2d) / 1e9;
+      if (options.scorer) {
+        scorer = hr.OnnxScorer.create(model, { precision: options.scorer });
+        arrays = featureArrays(batch);
+        engine = { ...engine, label: `onnxruntime-node ${options.scorer} (compiled ONNX graph, 1 thread)` };
+      }
       return { engine, gflopsPerRun };
     },
     async run() {
       const start = performance.now();
       if (mode === "train") {
         task.trainStep(batch);
+      } else if (scorer) {
+        scorer.score(arrays, batchSize);
       } else {
         const outputs = model.apply(batch, { training: false });
         outputs.probabilities.dataSync();
@@ -77,6 +99,7 @@ export function heavyRankerCase(configName, mode, batchSize) {
     },
     async teardown() {
       hr.disposeRecapBatch(batch);
+      scorer?.dispose();
       task?.dispose();
       model.dispose();
     },
