@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Compiles wasm/kernels.ts (AssemblyScript, WebAssembly SIMD) and writes the bytes as a base64
-// TypeScript module, src/model/simd-bytes.ts, so sources (vitest) and dist load the same kernels
+// TypeScript module, src/kernels/simd-bytes.ts, so sources (vitest) and dist load the same kernels
 // without a compiler at install or run time. `pnpm --filter @tml/twhin build:wasm` regenerates it;
 // simd-kernels.test.ts fails when the committed bytes differ from a fresh compile.
 import { readFileSync, renameSync, writeFileSync } from "node:fs";
@@ -9,7 +9,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 const packageDir = fileURLToPath(new URL("..", import.meta.url));
 const sourcePath = `${packageDir}wasm/kernels.ts`;
 /** Where the generated module lives. */
-export const bytesModulePath = `${packageDir}src/model/simd-bytes.ts`;
+export const bytesModulePath = `${packageDir}src/kernels/simd-bytes.ts`;
 
 const ascArgs = [
   "kernels.ts",

@@ -1,8 +1,8 @@
 // AssemblyScript source of the TwHIN step's WebAssembly SIMD kernels (f32x4, no FMA: Node 20
 // has no relaxed-simd without flags). Compiled by `pnpm --filter @tml/twhin build:wasm` into
-// src/model/simd-bytes.ts. Every pointer is a byte address in the imported memory, every count
+// src/kernels/simd-bytes.ts. Every pointer is a byte address in the imported memory, every count
 // and stride is in floats; matrices are row-major. The JS reference of each kernel is in
-// src/model/gemm.ts / src/model/step-kernels.ts, and simd-kernels.test.ts checks them against it.
+// src/kernels/gemm.ts / src/kernels/step-kernels.ts, and simd-kernels.test.ts checks them against it.
 
 @inline function hsum(v: v128): f32 {
   return (
@@ -258,4 +258,40 @@ export function rowwiseAdagrad(
     if (denominator == 0) continue;
     axpy(-learningRate / denominator, g + o, w + o, k);
   }
+}
+
+/**
+ * Weighted BCE with logits over score rows (column 0 positive, label 1, weight positiveWeight;
+ * the rest negatives, label negativeLabel, weight negativeWeight): writes
+ * grad = scale * w * (sigmoid(x) - y) and returns scale * sum w * (softplus(x) - x y).
+ */
+export function bceRows(
+  scores: usize,
+  grad: usize,
+  rows: i32,
+  width: i32,
+  negativeLabel: f32,
+  negativeWeight: f32,
+  positiveWeight: f32,
+  scale: f32,
+): f64 {
+  let total: f64 = 0;
+  const count = <usize>rows * <usize>width;
+  for (let i: usize = 0; i < count; i++) {
+    const x = load<f32>(scores + (i << 2));
+    const positive = i % <usize>width == 0;
+    const y: f32 = positive ? 1 : negativeLabel;
+    const w: f32 = positive ? positiveWeight : negativeWeight;
+    const e = Mathf.exp(-Mathf.abs(x));
+    const softplus = Mathf.max(x, 0) + Mathf.log1p(e);
+    const sigmoid: f32 = x >= 0 ? 1 / (1 + e) : e / (1 + e);
+    total += <f64>(w * (softplus - x * y));
+    store<f32>(grad + (i << 2), scale * w * (sigmoid - y));
+  }
+  return total * <f64>scale;
+}
+
+/** First byte after the module's static data (math tables): scratch arrays start at or after it. */
+export function heapBase(): usize {
+  return __heap_base;
 }

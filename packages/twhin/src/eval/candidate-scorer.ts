@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
+import { gemmNT } from "../kernels/gemm.js";
 import { hasCompiledBackend } from "../model/dense-products.js";
-import { gemmNT } from "../model/gemm.js";
 
 const CHUNK_ROWS = 1 << 18;
 

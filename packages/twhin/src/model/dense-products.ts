@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { gemmNNAccumulate, gemmNT, gemmTNAccumulate, type MatrixView } from "./gemm.js";
+import { gemmNNAccumulate, gemmNT, gemmTNAccumulate, type MatrixView } from "../kernels/gemm.js";
 
 /**
  * The three products of a shared-candidate score block: scores `S = A C^T`, and the gradients

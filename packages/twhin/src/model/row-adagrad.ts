@@ -1,5 +1,5 @@
+import type { StepKernels } from "../kernels/step-kernels.js";
 import type { RowOptimizer } from "./row-optimizer.js";
-import type { StepKernels } from "./step-kernels.js";
 
 /** Options of `RowAdagrad`. */
 export interface RowAdagradOptions {

@@ -1,8 +1,8 @@
 import type { OptimizerConfig } from "../config/optimizer-config.js";
+import type { StepKernels } from "../kernels/step-kernels.js";
 import { RowAdagrad } from "./row-adagrad.js";
 import { RowAdam } from "./row-adam.js";
 import { RowSgd } from "./row-sgd.js";
-import type { StepKernels } from "./step-kernels.js";
 
 /**
  * A row-sparse optimizer over one `rows x dim` parameter matrix: `update` changes only the listed

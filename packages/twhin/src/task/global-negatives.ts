@@ -1,9 +1,9 @@
 import type { Rng } from "@tml/core";
+import type { MatrixView } from "../kernels/gemm.js";
+import type { StepKernels } from "../kernels/step-kernels.js";
 import { normalizeRows, normalizeRowsBackward, rowSquaredNorms } from "../model/comparator.js";
 import type { DenseProducts } from "../model/dense-products.js";
-import type { MatrixView } from "../model/gemm.js";
 import { operatorBackward, operatorForward } from "../model/operators.js";
-import type { StepKernels } from "../model/step-kernels.js";
 import type { TwhinModel } from "../model/twhin-model.js";
 import {
   type BlockOperands,

@@ -1,6 +1,6 @@
 import { Rng } from "@tml/core";
 import { describe, expect, it } from "vitest";
-import { simdAvailable } from "../model/simd-kernels.js";
+import { simdAvailable } from "../kernels/simd-kernels.js";
 import { TwhinModel } from "../model/twhin-model.js";
 import { randomBatch, type TinyConfigOptions, tinyConfig } from "../testing/tiny-graph.js";
 import { TwhinTrainer } from "./twhin-trainer.js";

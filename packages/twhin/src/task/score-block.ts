@@ -1,7 +1,7 @@
+import type { MatrixView } from "../kernels/gemm.js";
+import type { StepKernels } from "../kernels/step-kernels.js";
 import type { ComparatorKind } from "../model/comparator.js";
 import type { DenseProducts } from "../model/dense-products.js";
-import type { MatrixView } from "../model/gemm.js";
-import type { StepKernels } from "../model/step-kernels.js";
 
 /**
  * Score blocks: rows of queries A against shared candidates C under a comparator (cosine inputs

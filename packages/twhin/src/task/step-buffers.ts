@@ -1,5 +1,5 @@
-import { arenaFloats } from "../model/simd-kernels.js";
-import type { StepKernels } from "../model/step-kernels.js";
+import { arenaFloats } from "../kernels/simd-kernels.js";
+import type { StepKernels } from "../kernels/step-kernels.js";
 import type { TwhinModel } from "../model/twhin-model.js";
 import { SparseGrads } from "./sparse-grads.js";
 

@@ -1,6 +1,6 @@
 import type { OperatorKind } from "../config/twhin-config.js";
+import type { StepKernels } from "../kernels/step-kernels.js";
 import { operatorBackward } from "../model/operators.js";
-import type { StepKernels } from "../model/step-kernels.js";
 import type { TwhinModel } from "../model/twhin-model.js";
 import type { SparseGrads } from "./sparse-grads.js";
 

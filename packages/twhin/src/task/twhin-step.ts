@@ -1,4 +1,8 @@
 import { ConfigError, type Rng } from "@tml/core";
+import type { MatrixView } from "../kernels/gemm.js";
+import { marginRows, softmaxRows } from "../kernels/score-losses.js";
+import { createStepKernels } from "../kernels/simd-kernels.js";
+import type { KernelKind, StepKernels } from "../kernels/step-kernels.js";
 import {
   compare,
   normalizeRows,
@@ -6,15 +10,11 @@ import {
   rowSquaredNorms,
 } from "../model/comparator.js";
 import { type DenseProducts, jsProducts } from "../model/dense-products.js";
-import type { MatrixView } from "../model/gemm.js";
 import { operatorForward } from "../model/operators.js";
-import { createStepKernels } from "../model/simd-kernels.js";
-import type { KernelKind, StepKernels } from "../model/step-kernels.js";
 import type { TwhinModel } from "../model/twhin-model.js";
 import type { EdgeBatch } from "./edge-batch.js";
 import { GlobalNegatives } from "./global-negatives.js";
 import { type BlockOperands, blockBackward, blockForward } from "./score-block.js";
-import { bceRows, marginRows, softmaxRows } from "./score-losses.js";
 import { type SparseGrads, samplePermutation } from "./sparse-grads.js";
 import { StepBuffers, stepArenaFloats } from "./step-buffers.js";
 import { addRegularization, routeGradients } from "./step-routing.js";
@@ -124,7 +124,8 @@ export class TwhinStep {
         const negativeWeight = negatives > 0 ? positives / negatives : 0;
         const label = this.model.parityOriginal ? 1 : 0;
         const positiveWeight = this.hasPositive(direction) ? 1 : 0;
-        loss += bceRows(rows, label, negativeWeight, positiveWeight, 1 / (positives + negatives));
+        const scale = 1 / (positives + negatives);
+        loss += this.kernels.bceRows(rows, label, negativeWeight, positiveWeight, scale);
       } else if (o.loss.type === "softmax") {
         loss += softmaxRows(rows, 1 / (2 * size));
       } else {

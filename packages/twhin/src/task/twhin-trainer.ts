@@ -1,9 +1,9 @@
 import { NumericError, type Rng } from "@tml/core";
 import { learningRateAt } from "../config/optimizer-config.js";
 import type { TwhinConfig } from "../config/twhin-config.js";
+import type { KernelKind } from "../kernels/step-kernels.js";
 import type { DenseProducts } from "../model/dense-products.js";
 import { createRowOptimizer, type RowOptimizer } from "../model/row-optimizer.js";
-import type { KernelKind } from "../model/step-kernels.js";
 import type { TwhinModel } from "../model/twhin-model.js";
 import { type EdgeBatch, validateBatch } from "./edge-batch.js";
 import { TwhinStep } from "./twhin-step.js";

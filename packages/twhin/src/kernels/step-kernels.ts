@@ -1,4 +1,5 @@
 import { axpy, dot, gemmNNAccumulate, gemmNT, gemmTNAccumulate, type MatrixView } from "./gemm.js";
+import { bceRows, type ScoreRows } from "./score-losses.js";
 
 /** Which implementation runs a step's hot loops: plain JS (the reference) or WebAssembly SIMD. */
 export type KernelKind = "js" | "simd";
@@ -78,6 +79,14 @@ export interface StepKernels {
     yOff: number,
     k: number,
   ): void;
+  /** Weighted BCE over score rows (as `bceRows` in score-losses.ts): writes `rows.grad`, returns the loss. */
+  bceRows(
+    rows: ScoreRows,
+    negativeLabel: number,
+    negativeWeight: number,
+    positiveWeight: number,
+    scale: number,
+  ): number;
   /** `dst[dstOff..dstOff+k) = src[srcOff..srcOff+k)`. */
   copyRow(src: Float32Array, srcOff: number, dst: Float32Array, dstOff: number, k: number): void;
   /**
@@ -168,5 +177,6 @@ export function jsKernels(): StepKernels {
     axpy,
     copyRow,
     rowwiseAdagrad,
+    bceRows,
   };
 }

@@ -1,5 +1,6 @@
 import { BackendError } from "@tml/core";
 import type { MatrixView } from "./gemm.js";
+import type { ScoreRows } from "./score-losses.js";
 import { SIMD_KERNELS_BASE64 } from "./simd-bytes.js";
 import { jsKernels, type KernelKind, type StepKernels } from "./step-kernels.js";
 
@@ -35,6 +36,17 @@ interface KernelExports {
     dP: number,
   ): void;
   axpy(alpha: number, x: number, y: number, k: number): void;
+  heapBase(): number;
+  bceRows(
+    scores: number,
+    grad: number,
+    rows: number,
+    width: number,
+    negativeLabel: number,
+    negativeWeight: number,
+    positiveWeight: number,
+    scale: number,
+  ): number;
   rowwiseAdagrad(
     w: number,
     g: number,
@@ -58,7 +70,7 @@ interface WasmApi {
 const wasm = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
 
 const PAGE_BYTES = 65536;
-// Scratch arrays start 16-byte aligned; the module itself uses no memory (no data, no stack).
+// Scratch arrays start 16-byte aligned, after the module's static data (its math tables).
 const ALIGN = 16;
 
 let compiled: WasmModule | null | undefined;
@@ -99,12 +111,23 @@ class SimdKernels implements StepKernels {
   private readonly js = jsKernels();
   private readonly heap: Float32Array;
   private next = 0;
+  private end = 0;
 
   constructor(api: WasmApi, module: WasmModule, capacityFloats: number) {
-    const pages = Math.max(1, Math.ceil((capacityFloats * 4) / PAGE_BYTES));
+    // The module's data segments need their page even before the instance reports its heap base.
+    const reserve = 4 * PAGE_BYTES;
+    const pages = Math.ceil((capacityFloats * 4 + reserve) / PAGE_BYTES);
     const memory = new api.Memory({ initial: pages, maximum: pages });
     const instance = new api.Instance(module, { env: { memory } });
     this.exports = instance.exports as unknown as KernelExports;
+    const heapBase = this.exports.heapBase();
+    if (heapBase > reserve) {
+      throw new BackendError(
+        `SIMD kernels: static data ends at ${heapBase}, past the ${reserve}-byte reserve.`,
+      );
+    }
+    this.next = Math.ceil(heapBase / ALIGN) * ALIGN;
+    this.end = this.next + capacityFloats * 4;
     this.buffer = memory.buffer;
     this.heap = new Float32Array(this.buffer);
   }
@@ -112,9 +135,9 @@ class SimdKernels implements StepKernels {
   private take(bytes: number): number {
     const offset = this.next;
     const end = offset + Math.ceil(bytes / ALIGN) * ALIGN;
-    if (end > this.buffer.byteLength) {
+    if (end > this.end) {
       throw new BackendError(
-        `SIMD kernel arena exhausted: ${end} bytes requested, ${this.buffer.byteLength} reserved; the step's arena size is wrong (a bug: report it).`,
+        `SIMD kernel arena exhausted: ${end} bytes requested, ${this.end} reserved; the step's arena size is wrong (a bug: report it).`,
       );
     }
     this.next = end;
@@ -248,6 +271,27 @@ class SimdKernels implements StepKernels {
     }
     if (alpha === 0) return;
     this.exports.axpy(alpha, x.byteOffset + xOff * 4, y.byteOffset + yOff * 4, k);
+  }
+
+  bceRows(
+    rows: ScoreRows,
+    negativeLabel: number,
+    negativeWeight: number,
+    positiveWeight: number,
+    scale: number,
+  ): number {
+    if (!(this.owns(rows.scores) && this.owns(rows.grad)))
+      return this.js.bceRows(rows, negativeLabel, negativeWeight, positiveWeight, scale);
+    return this.exports.bceRows(
+      rows.scores.byteOffset,
+      rows.grad.byteOffset,
+      rows.rows,
+      rows.width,
+      negativeLabel,
+      negativeWeight,
+      positiveWeight,
+      scale,
+    );
   }
 
   copyRow(src: Float32Array, srcOff: number, dst: Float32Array, dstOff: number, k: number): void {

@@ -108,6 +108,30 @@ describe.skipIf(!simdAvailable())("WebAssembly SIMD kernels match the JS referen
     }
   });
 
+  it("BCE rows: loss and dScore, saturated logits included", () => {
+    const simd = createStepKernels("simd", 1024);
+    const rows = 3;
+    const width = 4;
+    const scores = simd.float32(rows * width);
+    scores.set([2, -1, 0.5, 30, -30, 0, 1e-3, -4, 0.25, 12, -12, 3]);
+    for (const label of [0, 1]) {
+      const gradSimd = simd.float32(rows * width);
+      const gradJs = new Float32Array(rows * width);
+      const lossSimd = simd.bceRows({ scores, grad: gradSimd, rows, width }, label, 0.3, 1, 0.05);
+      const lossJs = js.bceRows({ scores, grad: gradJs, rows, width }, label, 0.3, 1, 0.05);
+      expect(Math.abs(lossSimd - lossJs)).toBeLessThan(1e-6 * (1 + lossJs));
+      expectClose(gradSimd, gradJs, `bce grad, negative label ${label}`);
+    }
+    // Hand-worked: one positive logit 0 -> loss log 2, dScore sigmoid(0) - 1 = -0.5.
+    const one = simd.float32(1);
+    const grad = simd.float32(1);
+    expect(simd.bceRows({ scores: one, grad, rows: 1, width: 1 }, 0, 1, 1, 1)).toBeCloseTo(
+      Math.LN2,
+      6,
+    );
+    expect(grad[0]).toBeCloseTo(-0.5, 7);
+  });
+
   it("hand-worked values: a 2 x 2 score block and its gradients", () => {
     const simd = createStepKernels("simd", 1024);
     const a = simd.float32(4);
