@@ -87,12 +87,17 @@ function train(
   return trace;
 }
 
-function expectSameTrace(actual: Trace, expected: Trace): void {
+/** `tolerance` 0: bitwise equal (same float32 roundings in the same order). */
+function expectSameTrace(actual: Trace, expected: Trace, tolerance = 0): void {
   const check = (left: Float32Array, right: Float32Array) => {
     expect(left.length).toBe(right.length);
+    if (tolerance === 0) {
+      expect([...left]).toEqual([...right]);
+      return;
+    }
     for (let index = 0; index < left.length; index++) {
       expect(Math.abs(left[index]! - right[index]!)).toBeLessThan(
-        1e-5 * (1 + Math.abs(right[index]!)),
+        tolerance * (1 + Math.abs(right[index]!)),
       );
     }
   };
@@ -132,7 +137,8 @@ describe.each(["cpu", "wasm"])("fused update on %s equals the tensor reference",
     const options = { clipGlobalNorm: 3 };
     const fused = train("fused", algorithm, options);
     expect(fused.norms.every((norm) => norm !== undefined && norm > 3)).toBe(true);
-    expectSameTrace(fused, train("tensor", algorithm, options));
+    // The norm is summed in float64 here, in float32 by the tensor path: scales differ by ~1 ulp.
+    expectSameTrace(fused, train("tensor", algorithm, options), 1e-5);
   });
 
   it("adam with gradient accumulation (original parity)", () => {

@@ -122,7 +122,7 @@ function runSimd(
       break;
     }
     case "sgd":
-      if (algorithm.momentum === 0) simd.sgd(at[0]!, at[1]!, at[2]!, quads, learningRate * scale);
+      if (algorithm.momentum === 0) simd.sgd(at[0]!, at[1]!, at[2]!, quads, learningRate, scale);
       // at: p g b outP outB
       else
         simd.momentum(

@@ -103,7 +103,7 @@ describe("SIMD update module", () => {
       read(memory, at[3]!),
       b2.map((x, i) => p[i]! - 0.1 * x),
     );
-    kernels.sgd(at[0]!, at[1]!, at[5]!, N / 4, 0.3);
+    kernels.sgd(at[0]!, at[1]!, at[5]!, N / 4, 0.1, 3);
     expectClose(
       read(memory, at[5]!),
       [...p].map((x, i) => x - 0.3 * g[i]!),

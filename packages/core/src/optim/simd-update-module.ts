@@ -5,7 +5,7 @@
 
 /** Update rules over byte offsets into the imported memory; `quads` = element count ÷ 4. */
 export interface SimdUpdateExports {
-  /** m' = b1·m + ob1·g·s; v' = b2·v + ob2·(g·s)²; p' = p − step·m' / (√v' + eps). */
+  /** m' = b1·m + ob1·g·s; v' = b2·v + ob2·(g·s)²; p' = p − (m' / (√v' + eps))·step. */
   adam(
     p: number,
     g: number,
@@ -35,9 +35,9 @@ export interface SimdUpdateExports {
     learningRate: number,
     scale: number,
   ): void;
-  /** p' = p − rate·g (rate = lr·scale). */
-  sgd(p: number, g: number, outP: number, quads: number, rate: number): void;
-  /** s' = s + (g·c)²; p' = p − lr·(g·c)/(√s' + eps), 0 where √s' + eps = 0. */
+  /** p' = p − (g·s)·lr. */
+  sgd(p: number, g: number, outP: number, quads: number, learningRate: number, scale: number): void;
+  /** s' = s + (g·c)²; p' = p − ((g·c)/(√s' + eps))·lr, no change where √s' + eps = 0. */
   adagrad(
     p: number,
     g: number,
@@ -165,56 +165,20 @@ function kernelCode(spec: KernelSpec): { type: number[]; body: number[] } {
   };
 }
 
+// Each kernel mirrors the op order of its tensor rule (update-rules.ts), so both round alike.
+// biome-ignore format: one line per stored result reads better than one instruction per line
 const KERNELS: KernelSpec[] = [
   {
-    // pointers p g m v outP outM outV; scalars b1 ob1 b2 ob2 step eps scale; temps g m v
+    // pointers p g m v outP outM outV; scalars b1 ob1 b2 ob2 step eps scale; temps g m' v'
     name: "adam",
     pointers: 7,
     scalars: 7,
     temporaries: 3,
     body: ({ at, scalar: s, temporary: t }) => [
-      at(1),
-      op.load,
-      op.get(s(6)),
-      op.mul,
-      op.set(t(0)),
-      at(5),
-      at(2),
-      op.load,
-      op.get(s(0)),
-      op.mul,
-      op.get(t(0)),
-      op.get(s(1)),
-      op.mul,
-      op.add,
-      op.tee(t(1)),
-      op.store,
-      at(6),
-      at(3),
-      op.load,
-      op.get(s(2)),
-      op.mul,
-      op.get(t(0)),
-      op.get(t(0)),
-      op.mul,
-      op.get(s(3)),
-      op.mul,
-      op.add,
-      op.tee(t(2)),
-      op.store,
-      at(4),
-      at(0),
-      op.load,
-      op.get(t(1)),
-      op.get(s(4)),
-      op.mul,
-      op.get(t(2)),
-      op.sqrt,
-      op.get(s(5)),
-      op.add,
-      op.div,
-      op.sub,
-      op.store,
+      at(1), op.load, op.get(s(6)), op.mul, op.set(t(0)),
+      at(5), at(2), op.load, op.get(s(0)), op.mul, op.get(t(0)), op.get(s(1)), op.mul, op.add, op.tee(t(1)), op.store,
+      at(6), at(3), op.load, op.get(s(2)), op.mul, op.get(t(0)), op.get(t(0)), op.mul, op.get(s(3)), op.mul, op.add, op.tee(t(2)), op.store,
+      at(4), at(0), op.load, op.get(t(1)), op.get(t(2)), op.sqrt, op.get(s(5)), op.add, op.div, op.get(s(4)), op.mul, op.sub, op.store,
     ],
   },
   {
@@ -224,44 +188,18 @@ const KERNELS: KernelSpec[] = [
     scalars: 3,
     temporaries: 1,
     body: ({ at, scalar: s, temporary: t }) => [
-      at(4),
-      at(2),
-      op.load,
-      op.get(s(0)),
-      op.mul,
-      at(1),
-      op.load,
-      op.get(s(2)),
-      op.mul,
-      op.add,
-      op.tee(t(0)),
-      op.store,
-      at(3),
-      at(0),
-      op.load,
-      op.get(t(0)),
-      op.get(s(1)),
-      op.mul,
-      op.sub,
-      op.store,
+      at(4), at(2), op.load, op.get(s(0)), op.mul, at(1), op.load, op.get(s(2)), op.mul, op.add, op.tee(t(0)), op.store,
+      at(3), at(0), op.load, op.get(t(0)), op.get(s(1)), op.mul, op.sub, op.store,
     ],
   },
   {
-    // pointers p g outP; scalars rate
+    // pointers p g outP; scalars lr scale
     name: "sgd",
     pointers: 3,
-    scalars: 1,
+    scalars: 2,
     temporaries: 0,
     body: ({ at, scalar: s }) => [
-      at(2),
-      at(0),
-      op.load,
-      at(1),
-      op.load,
-      op.get(s(0)),
-      op.mul,
-      op.sub,
-      op.store,
+      at(2), at(0), op.load, at(1), op.load, op.get(s(1)), op.mul, op.get(s(0)), op.mul, op.sub, op.store,
     ],
   },
   {
@@ -271,40 +209,11 @@ const KERNELS: KernelSpec[] = [
     scalars: 3,
     temporaries: 3,
     body: ({ at, scalar: s, temporary: t }) => [
-      at(1),
-      op.load,
-      op.get(s(2)),
-      op.mul,
-      op.set(t(0)),
-      at(4),
-      at(2),
-      op.load,
-      op.get(t(0)),
-      op.get(t(0)),
-      op.mul,
-      op.add,
-      op.tee(t(1)),
-      op.store,
-      op.get(t(1)),
-      op.sqrt,
-      op.get(s(1)),
-      op.add,
-      op.set(t(2)),
-      // (lr·g / d) with the lanes where d = 0 cleared (0/0 would be NaN there).
-      at(3),
-      at(0),
-      op.load,
-      op.get(t(0)),
-      op.get(s(0)),
-      op.mul,
-      op.get(t(2)),
-      op.div,
-      op.get(t(2)),
-      op.zero,
-      op.eq,
-      op.andNot,
-      op.sub,
-      op.store,
+      at(1), op.load, op.get(s(2)), op.mul, op.set(t(0)),
+      at(4), at(2), op.load, op.get(t(0)), op.get(t(0)), op.mul, op.add, op.tee(t(1)), op.store,
+      op.get(t(1)), op.sqrt, op.get(s(1)), op.add, op.set(t(2)),
+      // (g / d)·lr with the lanes where d = 0 cleared (0/0 would be NaN there).
+      at(3), at(0), op.load, op.get(t(0)), op.get(t(2)), op.div, op.get(t(2)), op.zero, op.eq, op.andNot, op.get(s(0)), op.mul, op.sub, op.store,
     ],
   },
 ];

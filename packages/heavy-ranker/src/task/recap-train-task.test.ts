@@ -153,6 +153,56 @@ describe("RecapTrainTask", () => {
     for (const item of [taskA, taskB, modelA, modelB]) item.dispose();
   });
 
+  it("the fused optimizer update trains like the tensor reference; a checkpoint moves between them", () => {
+    const train = (
+      implementation: "fused" | "tensor",
+      from: number,
+      to: number,
+      task?: RecapTrainTask,
+    ) => {
+      const own =
+        task ??
+        new RecapTrainTask({
+          model: newModel(),
+          config: { optimizer, training },
+          seed: 3,
+          optimizerImplementation: implementation,
+        });
+      expect(own.optimizer.implementation).toBe(implementation);
+      for (let step = from; step < to; step++) {
+        const batch = plantedBatch(16, step);
+        own.trainStep(batch);
+        tf.dispose([batch.continuous, batch.binary, batch.discrete, batch.labels, batch.weights]);
+      }
+      return own;
+    };
+    const fused = train("fused", 0, 6);
+    const tensor = train("tensor", 0, 6);
+    const resumed = new RecapTrainTask({
+      model: newModel(),
+      config: { optimizer, training },
+      seed: 8,
+      optimizerImplementation: "fused",
+    });
+    const source = train("tensor", 0, 3);
+    resumed.setState(source.getState());
+    train("fused", 3, 6, resumed);
+    // Same float32 roundings in the same order: bitwise equal weights.
+    for (const [key, variable] of tensor.model.namedWeights()) {
+      const expected = [...variable.dataSync()];
+      expect([...fused.model.namedWeights().get(key)!.dataSync()], `fused ${key}`).toEqual(
+        expected,
+      );
+      expect([...resumed.model.namedWeights().get(key)!.dataSync()], `resumed ${key}`).toEqual(
+        expected,
+      );
+    }
+    for (const task of [fused, tensor, resumed, source]) {
+      task.dispose();
+      task.model.dispose();
+    }
+  });
+
   it("accumulates gradients over micro-batches", () => {
     const model = newModel();
     const config = { optimizer, training: { gradient_accumulation: 2 } as never };
