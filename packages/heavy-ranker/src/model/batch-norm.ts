@@ -1,5 +1,10 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { type BatchMoments, batchNormTrain, runningMoments } from "@tml/core";
+import {
+  type BatchMoments,
+  batchNormTrain,
+  type NormalizeOptions,
+  runningMoments,
+} from "@tml/core";
 import { buffer, type ForwardContext, type Module, type NamedTensor, parameter } from "./module.js";
 
 /**
@@ -35,12 +40,17 @@ export class BatchNorm implements Module {
 
   /**
    * [B, n] → [B, n]; in train mode also updates the running statistics (assignments are off the
-   * loss's path, so gradients ignore them).
+   * loss's path, so gradients ignore them). `after` applies a ReLU and/or a clamp to ±clip to the
+   * result inside the same fused kernel (train mode on cpu/wasm).
    */
-  apply(x: tf.Tensor2D, context: ForwardContext): tf.Tensor2D {
+  apply(
+    x: tf.Tensor2D,
+    context: ForwardContext,
+    after: Pick<NormalizeOptions, "relu" | "clip"> = {},
+  ): tf.Tensor2D {
     const affine = this.weight && this.bias ? { gamma: this.weight, beta: this.bias } : {};
     if (context.training) {
-      return batchNormTrain(x, { epsilon: this.epsilon, ...affine }, (batch) =>
+      return batchNormTrain(x, { epsilon: this.epsilon, ...affine, ...after }, (batch) =>
         this.updateRunningStatistics(batch, x.shape[0]),
       );
     }
@@ -50,6 +60,9 @@ export class BatchNorm implements Module {
         tf.rsqrt(tf.add(this.runningVar, this.epsilon)),
       );
       if (this.weight && this.bias) normalized = tf.add(tf.mul(normalized, this.weight), this.bias);
+      if (after.relu) normalized = tf.relu(normalized);
+      if (after.clip !== undefined)
+        normalized = tf.clipByValue(normalized, -after.clip, after.clip);
       return normalized as tf.Tensor2D;
     });
   }

@@ -61,12 +61,17 @@ export class Dcn implements Module {
       let output = cross;
       if (this.parallelMlp) {
         output = this.config.use_parallel
-          ? tf.concat([cross, this.parallelMlp.apply(x0, context).output], 1)
-          : this.parallelMlp.apply(cross, context).output;
+          ? tf.concat([cross, this.parallelMlp.output(x0, context)], 1)
+          : this.parallelMlp.output(cross, context);
       }
-      if (this.outputMlp) output = this.outputMlp.apply(output, context).output;
+      if (this.outputMlp) output = this.outputMlp.output(output, context);
       return { output, sharedLayer: cross };
     });
+  }
+
+  /** `apply`'s output alone (the shared layer is freed unless it is the output). */
+  output(x: tf.Tensor2D, context: ForwardContext): tf.Tensor2D {
+    return tf.tidy(() => this.apply(x, context).output);
   }
 
   namedTensors(): NamedTensor[] {

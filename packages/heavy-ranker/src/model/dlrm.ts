@@ -50,9 +50,9 @@ export class Dlrm implements Module {
   apply(x: tf.Tensor2D, context: ForwardContext): MlpOutput {
     return tf.tidy((): MlpOutput => {
       const parts = this.segments.length === 1 ? [x] : tf.split(x, [...this.segments], 1);
-      const dense = this.bottom.apply(parts[0] as tf.Tensor2D, context).output;
+      const dense = this.bottom.output(parts[0] as tf.Tensor2D, context);
       if (!this.pairSelector)
-        return { output: this.top.apply(dense, context).output, sharedLayer: dense };
+        return { output: this.top.output(dense, context), sharedLayer: dense };
       const vectors: tf.Tensor2D[] = [
         dense,
         ...(parts.slice(1) as tf.Tensor2D[]).map(
@@ -66,10 +66,15 @@ export class Dlrm implements Module {
       const flat = tf.reshape(dots, [batch, fields * fields]) as tf.Tensor2D;
       const pairs = tf.matMul(flat, this.pairSelector); // [B, P]
       return {
-        output: this.top.apply(tf.concat([dense, pairs], 1) as tf.Tensor2D, context).output,
+        output: this.top.output(tf.concat([dense, pairs], 1) as tf.Tensor2D, context),
         sharedLayer: dense,
       };
     });
+  }
+
+  /** `apply`'s output alone (the shared layer is freed unless it is the output). */
+  output(x: tf.Tensor2D, context: ForwardContext): tf.Tensor2D {
+    return tf.tidy(() => this.apply(x, context).output);
   }
 
   namedTensors(): NamedTensor[] {

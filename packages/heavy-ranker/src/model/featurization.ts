@@ -103,10 +103,19 @@ export class Featurization implements Module {
   apply(continuous: tf.Tensor2D, binary: tf.Tensor2D, context: ForwardContext): tf.Tensor2D {
     return tf.tidy(() => {
       let net = signedLog1p(continuous);
-      for (const { stage } of this.stages) {
-        if (stage.kind === "clamp") net = tf.clipByValue(net, -stage.magnitude, stage.magnitude);
-        else if (stage.kind === "batch_norm") net = stage.norm.apply(net, context);
-        else net = tf.div(tf.sub(net, stage.mean), stage.std) as tf.Tensor2D;
+      for (let index = 0; index < this.stages.length; index++) {
+        const { stage } = this.stages[index] as { stage: Stage };
+        if (stage.kind === "clamp") {
+          net = tf.clipByValue(net, -stage.magnitude, stage.magnitude);
+        } else if (stage.kind === "batch_norm") {
+          // A clamp right after the batch norm runs inside its kernel (double_norm_log).
+          const next = this.stages[index + 1]?.stage;
+          const clip = next?.kind === "clamp" ? next.magnitude : undefined;
+          net = stage.norm.apply(net, context, clip === undefined ? {} : { clip });
+          if (clip !== undefined) index += 1;
+        } else {
+          net = tf.div(tf.sub(net, stage.mean), stage.std) as tf.Tensor2D;
+        }
       }
       if (this.concatBinary) net = tf.concat([net, binary], 1);
       return this.layerNorm ? this.layerNorm.apply(net) : net;

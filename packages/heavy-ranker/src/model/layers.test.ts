@@ -7,6 +7,7 @@ import { BatchNorm } from "./batch-norm.js";
 import {
   expectGradientsMatchFiniteDifferences,
   fixedTensor,
+  randomizeVariables,
 } from "./gradient-check.test-helper.js";
 import { LayerNorm } from "./layer-norm.js";
 import { Linear } from "./linear.js";
@@ -135,5 +136,32 @@ describe("Mlp", () => {
       params,
     );
     expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it("output() (ReLU fused into the batch norm) equals apply().output, with gradients checked", () => {
+    const config = mlpConfigSchema.parse({
+      layer_sizes: [4, 4, 2],
+      batch_norm: { affine: true, momentum: 0.1 },
+    });
+    const mlp = new Mlp(3, config, new Rng(4));
+    randomizeVariables(
+      mlp
+        .namedTensors()
+        .filter((t) => t.variable.trainable)
+        .map((t) => t.variable),
+    );
+    const x = fixedTensor(6, 3);
+    tf.tidy(() => {
+      const fused = mlp.output(x, train).dataSync();
+      const plain = mlp.apply(x, train).output.dataSync();
+      fused.forEach((value, index) => {
+        expect(value).toBeCloseTo(plain[index] as number, 5);
+      });
+    });
+    const params = mlp
+      .namedTensors()
+      .filter((t) => t.variable.trainable)
+      .map((t) => t.variable);
+    expectGradientsMatchFiniteDifferences(() => tf.tidy(() => probe(mlp.output(x, train))), params);
   });
 });

@@ -47,8 +47,13 @@ export class MaskNet implements Module {
         for (const block of this.blocks) blockOutput = block.apply(blockOutput, x);
       }
       if (!this.mlp) return { output: blockOutput, sharedLayer: blockOutput };
-      return { output: this.mlp.apply(blockOutput, context).output, sharedLayer: blockOutput };
+      return { output: this.mlp.output(blockOutput, context), sharedLayer: blockOutput };
     });
+  }
+
+  /** `apply`'s output alone (the shared layer is freed unless it is the output). */
+  output(x: tf.Tensor2D, context: ForwardContext): tf.Tensor2D {
+    return tf.tidy(() => this.apply(x, context).output);
   }
 
   namedTensors(): NamedTensor[] {

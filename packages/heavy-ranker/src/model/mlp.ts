@@ -56,26 +56,33 @@ export class Mlp implements Module {
 
   /** [B, in] → { output [B, out], sharedLayer [B, first hidden or out] }. */
   apply(x: tf.Tensor2D, context: ForwardContext): MlpOutput {
-    return tf.tidy((): MlpOutput => {
-      let net = x;
-      let sharedLayer: tf.Tensor2D | undefined;
-      for (const layer of this.hidden) {
-        if (layer.batchNorm) {
-          const linear = layer.linear.apply(net);
-          const normalized = layer.batchNorm.apply(linear, context);
-          sharedLayer ??= normalized;
-          net = tf.relu(normalized);
-        } else {
-          net = layer.linear.apply(net, "relu");
-          sharedLayer ??= net;
-        }
-        if (this.config.dropout)
-          net = dropout(net, this.config.dropout.rate, context) as tf.Tensor2D;
+    return tf.tidy(() => this.run(x, context, true));
+  }
+
+  /** [B, in] → [B, out]: `apply`'s output without the shared layer (ReLUs fuse into batch norms). */
+  output(x: tf.Tensor2D, context: ForwardContext): tf.Tensor2D {
+    return tf.tidy(() => this.run(x, context, false).output);
+  }
+
+  private run(x: tf.Tensor2D, context: ForwardContext, keepShared: boolean): MlpOutput {
+    let net = x;
+    let sharedLayer: tf.Tensor2D | undefined;
+    for (const layer of this.hidden) {
+      if (layer.batchNorm && keepShared && sharedLayer === undefined) {
+        // The shared layer is the batch norm's output before the ReLU.
+        sharedLayer = layer.batchNorm.apply(layer.linear.apply(net), context);
+        net = tf.relu(sharedLayer);
+      } else if (layer.batchNorm) {
+        net = layer.batchNorm.apply(layer.linear.apply(net), context, { relu: true });
+      } else {
+        net = layer.linear.apply(net, "relu");
+        sharedLayer ??= net;
       }
-      const activation = this.config.final_layer_activation ? "relu" : "linear";
-      const output = this.last.apply(net, activation);
-      return { output, sharedLayer: sharedLayer ?? output };
-    });
+      if (this.config.dropout) net = dropout(net, this.config.dropout.rate, context) as tf.Tensor2D;
+    }
+    const activation = this.config.final_layer_activation ? "relu" : "linear";
+    const output = this.last.apply(net, activation);
+    return { output, sharedLayer: sharedLayer ?? output };
   }
 
   namedTensors(): NamedTensor[] {

@@ -98,14 +98,14 @@ export class MultiTaskRankingModel {
       const input = this.inputs.apply(features, context);
       let net = input;
       if (this.backbone) {
-        const backboneOutput = this.backbone.apply(input, context).output;
+        const backboneOutput = this.backbone.output(input, context);
         net =
           this.options.config.multi_task_type === "share_all"
             ? backboneOutput
             : tf.concat([input, backboneOutput], 1);
       }
       const logits = this.towers.map((tower) => {
-        let logit = tower.network.apply(net, context).output; // [B, 1]
+        let logit = tower.network.output(net, context); // [B, 1]
         if (tower.affine)
           logit = tf.add(tf.matMul(logit, tower.affine.weight), tower.affine.bias) as tf.Tensor2D;
         return logit;

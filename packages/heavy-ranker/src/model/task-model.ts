@@ -11,6 +11,8 @@ import type { ForwardContext, Module } from "./module.js";
 export interface TaskNetwork extends Module {
   readonly outFeatures: number;
   apply(x: tf.Tensor2D, context: ForwardContext): MlpOutput;
+  /** `apply(x, context).output` alone, which lets fused kernels skip the shared layer. */
+  output(x: tf.Tensor2D, context: ForwardContext): tf.Tensor2D;
 }
 
 /**

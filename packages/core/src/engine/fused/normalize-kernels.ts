@@ -8,6 +8,11 @@ import type { FusedKernelSpec } from "./fused-kernel.js";
 interface NormalizeAttrs {
   axis: 0 | 1;
   epsilon: number;
+  /** The output is clamped to [lower, upper] after scale and shift (±Infinity: no bound). */
+  lower: number;
+  upper: number;
+  /** Gradient passes where ŷ > lower (a ReLU) instead of ŷ ≥ lower (a clamp). */
+  strictLower: boolean;
 }
 
 function dims(shape: readonly number[] | undefined): [number, number] {
@@ -16,10 +21,53 @@ function dims(shape: readonly number[] | undefined): [number, number] {
 }
 
 function attrsOf(attrs: NamedAttrMap): NormalizeAttrs {
-  return { axis: attrs["axis"] === 0 ? 0 : 1, epsilon: attrs["epsilon"] as number };
+  return {
+    axis: attrs["axis"] === 0 ? 0 : 1,
+    epsilon: attrs["epsilon"] as number,
+    lower: (attrs["lower"] as number | undefined) ?? Number.NEGATIVE_INFINITY,
+    upper: (attrs["upper"] as number | undefined) ?? Number.POSITIVE_INFINITY,
+    strictLower: attrs["strictLower"] === true,
+  };
 }
 
-/** TmlNormalize: x [R, C], gamma? [C], beta? [C] → y [R, C], mean [S], variance [S] (S = R or C). */
+function bounded({ lower, upper }: NormalizeAttrs): boolean {
+  return lower > Number.NEGATIVE_INFINITY || upper < Number.POSITIVE_INFINITY;
+}
+
+function clampInPlace(y: Float32Array, { lower, upper }: NormalizeAttrs): void {
+  for (let index = 0; index < y.length; index++) {
+    const value = y[index]!;
+    y[index] = value < lower ? lower : value > upper ? upper : value;
+  }
+}
+
+// Writes dy where the clamp (or ReLU) let ŷ = x̂·γ + β through and 0 elsewhere into `target`.
+function maskGradient(
+  target: Float32Array,
+  operands: { dy: Float32Array; x: Float32Array; mean: Float32Array; variance: Float32Array },
+  affine: { gamma: Float32Array | undefined; beta: Float32Array | undefined },
+  [rows, cols]: [number, number],
+  attrs: NormalizeAttrs,
+): void {
+  const { dy, x, mean, variance } = operands;
+  const { gamma, beta } = affine;
+  const { axis, epsilon, lower, upper, strictLower } = attrs;
+  for (let row = 0; row < rows; row++) {
+    const offset = row * cols;
+    for (let col = 0; col < cols; col++) {
+      const group = axis === 1 ? row : col;
+      const xhat = (x[offset + col]! - mean[group]!) / Math.sqrt(variance[group]! + epsilon);
+      const value = xhat * (gamma ? gamma[col]! : 1) + (beta ? beta[col]! : 0);
+      const passes = (strictLower ? value > lower : value >= lower) && value <= upper;
+      target[offset + col] = passes ? dy[offset + col]! : 0;
+    }
+  }
+}
+
+/**
+ * TmlNormalize: x [R, C], gamma? [C], beta? [C] → y [R, C] (optionally clamped), mean [S],
+ * variance [S] (S = R or C).
+ */
 export const normalizeKernel: FusedKernelSpec = {
   kernelName: "TmlNormalize",
   outputShapes(inputs: Readonly<Record<string, TensorInfo | undefined>>, attrs: NamedAttrMap) {
@@ -28,7 +76,8 @@ export const normalizeKernel: FusedKernelSpec = {
     return [[rows, cols], [groups], [groups]];
   },
   run(inputs, outputs, shapes, attrs) {
-    const { axis, epsilon } = attrsOf(attrs);
+    const options = attrsOf(attrs);
+    const { axis, epsilon } = options;
     const [rows, cols] = dims(shapes["x"]);
     const x = inputs["x"] as Float32Array;
     const gamma = inputs["gamma"];
@@ -63,6 +112,7 @@ export const normalizeKernel: FusedKernelSpec = {
           for (let col = 0; col < cols; col++) y[offset + col] = x[offset + col]! * rstd + center;
         }
       }
+      if (bounded(options)) clampInPlace(y, options);
       return;
     }
     const totals = new Float64Array(cols);
@@ -93,11 +143,13 @@ export const normalizeKernel: FusedKernelSpec = {
       for (let col = 0; col < cols; col++)
         y[offset + col] = x[offset + col]! * scale[col]! + shift[col]!;
     }
+    if (bounded(options)) clampInPlace(y, options);
   },
 };
 
 /**
- * TmlNormalizeGrad: dy, x [R, C], mean, variance [S], gamma? [C] → dx [R, C], dgamma [C], dbeta [C].
+ * TmlNormalizeGrad: dy, x [R, C], mean, variance [S], gamma?, beta? [C] → dx [R, C], dgamma [C],
+ * dbeta [C] (beta only matters under a clamp).
  * With x̂ = (x − μ)·r and g = dy·γ over a group of m entries: dx = r·(g − mean(g) − x̂·mean(g·x̂)).
  */
 export const normalizeGradKernel: FusedKernelSpec = {
@@ -107,14 +159,21 @@ export const normalizeGradKernel: FusedKernelSpec = {
     return [[rows, cols], [cols], [cols]];
   },
   run(inputs, outputs, shapes, attrs) {
-    const { axis, epsilon } = attrsOf(attrs);
+    const options = attrsOf(attrs);
+    const { axis, epsilon } = options;
     const [rows, cols] = dims(shapes["x"]);
-    const dy = inputs["dy"] as Float32Array;
     const x = inputs["x"] as Float32Array;
     const mean = inputs["mean"] as Float32Array;
     const variance = inputs["variance"] as Float32Array;
     const gamma = inputs["gamma"];
     const [dx, dgamma, dbeta] = outputs as [Float32Array, Float32Array, Float32Array];
+    let dy = inputs["dy"] as Float32Array;
+    if (bounded(options)) {
+      // The masked gradient goes into dx first; each entry is read before it is overwritten.
+      const operands = { dy, x, mean, variance };
+      maskGradient(dx, operands, { gamma, beta: inputs["beta"] }, [rows, cols], options);
+      dy = dx;
+    }
     // dx is affine in (dy, x) within a group: dx = a·dy + b·x + c, with x̂·r·mean(g·x̂) expanded
     // as (x − μ)·r²·mean(g·x̂); one pass gathers the sums, one writes dx.
     const sumDyXhat = new Float64Array(cols);

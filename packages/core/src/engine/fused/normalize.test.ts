@@ -28,7 +28,13 @@ function expectClose(actual: tf.Tensor, expected: tf.Tensor, tolerance: number, 
 type Norm = (x: tf.Tensor2D, options: NormalizeOptions) => tf.Tensor2D;
 
 // Value and gradients (x, gamma, beta) of Σ y ⊙ w through `norm`, fused or stock.
-function valueAndGrads(norm: Norm, fused: boolean, affine: boolean, epsilon: number) {
+function valueAndGrads(
+  norm: Norm,
+  fused: boolean,
+  affine: boolean,
+  epsilon: number,
+  bounds: Pick<NormalizeOptions, "relu" | "clip"> = {},
+) {
   const previous = setFusedOps(fused);
   try {
     return tf.tidy(() => {
@@ -38,11 +44,16 @@ function valueAndGrads(norm: Norm, fused: boolean, affine: boolean, epsilon: num
       const probe = fixed([6, 5], 4);
       const f = (...inputs: tf.Tensor[]) => {
         const [input, g, b] = inputs as [tf.Tensor2D, tf.Tensor1D?, tf.Tensor1D?];
-        const y = norm(input, { epsilon, ...(g ? { gamma: g } : {}), ...(b ? { beta: b } : {}) });
+        const y = norm(input, {
+          epsilon,
+          ...bounds,
+          ...(g ? { gamma: g } : {}),
+          ...(b ? { beta: b } : {}),
+        });
         return tf.sum(tf.mul(y, probe));
       };
       const inputs = affine ? [x, gamma, beta] : [x];
-      const y = norm(x, { epsilon, ...(affine ? { gamma, beta } : {}) });
+      const y = norm(x, { epsilon, ...bounds, ...(affine ? { gamma, beta } : {}) });
       const grads = tf.grads(f)(inputs);
       return [y, ...grads];
     });
@@ -115,6 +126,27 @@ for (const backendName of ["cpu", "wasm"]) {
           });
           tf.dispose([...fused, ...stock]);
           expect(tf.memory().numTensors).toBe(before);
+        });
+      }
+    }
+
+    for (const [name, norm] of [
+      ["layerNorm", layerNorm],
+      ["batchNormTrain", (x: tf.Tensor2D, options: NormalizeOptions) => batchNormTrain(x, options)],
+    ] as Array<[string, Norm]>) {
+      for (const bounds of [{ relu: true }, { clip: 0.8 }, { relu: true, clip: 0.8 }]) {
+        it(`${name} with ${JSON.stringify(bounds)} matches the stock ops (relu, clipByValue)`, () => {
+          const fused = valueAndGrads(norm, true, true, 1e-3, bounds);
+          const stock = valueAndGrads(norm, false, true, 1e-3, bounds);
+          // The bounds cut some entries but not all.
+          const y = fused[0]!.dataSync();
+          const cut = y.filter((value) => value === 0 || Math.abs(value) === Math.fround(0.8)).length;
+          expect(cut).toBeGreaterThan(0);
+          expect(cut).toBeLessThan(y.length);
+          fused.forEach((tensor, index) => {
+            expectClose(tensor, stock[index] as tf.Tensor, 2e-5, `${name} output ${index}`);
+          });
+          tf.dispose([...fused, ...stock]);
         });
       }
     }

@@ -11,6 +11,10 @@ export interface NormalizeOptions {
   readonly gamma?: tf.Tensor1D;
   /** Per-column shift [C]. */
   readonly beta?: tf.Tensor1D;
+  /** ReLU after scale and shift. */
+  readonly relu?: boolean;
+  /** Clamp to [−clip, clip] after scale and shift (and the ReLU). */
+  readonly clip?: number;
 }
 
 /** Batch statistics of a train-mode batch norm: per-column mean and biased variance, [C] each. */
@@ -36,7 +40,20 @@ function scaleAndShift(normalized: tf.Tensor, options: NormalizeOptions): tf.Ten
   let result = normalized;
   if (options.gamma) result = tf.mul(result, options.gamma);
   if (options.beta) result = tf.add(result, options.beta);
+  if (options.relu) result = tf.relu(result);
+  if (options.clip !== undefined) result = tf.clipByValue(result, -options.clip, options.clip);
   return result as tf.Tensor2D;
+}
+
+function boundAttrs(options: NormalizeOptions): {
+  lower: number;
+  upper: number;
+  strictLower: boolean;
+} {
+  const clip = options.clip ?? Number.POSITIVE_INFINITY;
+  return options.relu
+    ? { lower: 0, upper: clip, strictLower: true }
+    : { lower: -clip, upper: clip, strictLower: false };
 }
 
 // One fused forward kernel and one fused backward kernel: the layer costs two kernel calls per
@@ -50,7 +67,8 @@ function fusedNormalize(
   const operands: tf.Tensor[] = [x];
   if (options.gamma) operands.push(options.gamma);
   if (options.beta) operands.push(options.beta);
-  const attrs = { axis, epsilon: options.epsilon };
+  const attrs = { axis, epsilon: options.epsilon, ...boundAttrs(options) };
+  const masked = options.relu === true || options.clip !== undefined;
   const forward = tf.customGrad((...args: unknown[]) => {
     const save = args[args.length - 1] as tf.GradSaveFunc;
     const inputs: tf.NamedTensorMap = { x };
@@ -64,18 +82,22 @@ function fusedNormalize(
       tf.Tensor1D,
     ];
     onMoments?.({ mean, variance });
-    save(options.gamma ? [x, mean, variance, options.gamma] : [x, mean, variance]);
+    const saved: tf.Tensor[] = [x, mean, variance];
+    if (options.gamma) saved.push(options.gamma);
+    if (masked && options.beta) saved.push(options.beta);
+    save(saved);
     return {
       value: y,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [savedX, savedMean, savedVariance, savedGamma] = saved as tf.Tensor[];
+        const [savedX, savedMean, savedVariance, ...affine] = saved as tf.Tensor[];
         const gradInputs: tf.NamedTensorMap = {
           dy,
           x: savedX as tf.Tensor,
           mean: savedMean as tf.Tensor,
           variance: savedVariance as tf.Tensor,
         };
-        if (savedGamma) gradInputs["gamma"] = savedGamma;
+        if (options.gamma) gradInputs["gamma"] = affine.shift() as tf.Tensor;
+        if (masked && options.beta) gradInputs["beta"] = affine.shift() as tf.Tensor;
         const [dx, dgamma, dbeta] = tf
           .engine()
           .runKernel(

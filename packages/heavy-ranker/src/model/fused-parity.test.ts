@@ -1,0 +1,125 @@
+import { fileURLToPath } from "node:url";
+import * as tf from "@tensorflow/tfjs-core";
+import { multiTaskBceWithLogits, Rng, registerGradients, setFusedOps } from "@tml/core";
+import { setupTestBackend } from "@tml/core/testing";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { loadRecapConfig } from "../config/load-recap-config.js";
+import { buildRankingModel } from "./build-model.js";
+import { fixedTensor, randomizeVariables } from "./gradient-check.test-helper.js";
+import type { MultiTaskRankingModel } from "./ranking-model.js";
+
+beforeAll(async () => {
+  await setupTestBackend();
+  await registerGradients();
+});
+
+afterEach(() => {
+  setFusedOps(true);
+});
+
+const configs = fileURLToPath(new URL("../../configs/", import.meta.url));
+
+// local_small's architecture (featurization batch norm + clamp + layer norm, embedding layer
+// norms, parallel MaskNet, batch-norm towers with dropout) on 64 continuous features.
+function build(): MultiTaskRankingModel {
+  const config = loadRecapConfig(`${configs}local_small.yaml`, { env: { HOME: "/tmp" } });
+  const model = buildRankingModel(config, { continuousWidth: 64, binaryWidth: 59, seed: 3 });
+  randomizeVariables(model.trainableVariables(), 0.3);
+  return model;
+}
+
+function batch(rows: number) {
+  return {
+    continuous: fixedTensor(rows, 64, 1, 20),
+    binary: tf.tidy(() => tf.cast(tf.greater(fixedTensor(rows, 59, 2), 0.3), "float32")),
+    discrete: tf.zeros([rows, 1], "int32") as tf.Tensor2D,
+    userEmbedding: fixedTensor(rows, 200, 3),
+    userEngEmbedding: fixedTensor(rows, 200, 4),
+    authorEmbedding: fixedTensor(rows, 200, 5),
+  };
+}
+
+// One training-mode forward and backward: outputs, loss gradients and the buffers after it.
+function step(model: MultiTaskRankingModel, fused: boolean) {
+  setFusedOps(fused);
+  const features = batch(16);
+  const taskNames = model.taskNames;
+  const labels = tf.tidy(() =>
+    tf.cast(tf.greater(fixedTensor(16, taskNames.length, 6), 0), "float32"),
+  );
+  const weights = tf.onesLike(labels);
+  let logits: tf.Tensor | undefined;
+  const { value, grads } = tf.variableGrads(() => {
+    const outputs = model.apply(features, { training: true, rng: new Rng(9) });
+    logits = tf.keep(outputs.logits);
+    return multiTaskBceWithLogits(outputs.logits, labels as tf.Tensor2D, weights as tf.Tensor2D, {
+      taskNames,
+    }).loss;
+  }, model.trainableVariables());
+  const buffers = new Map<string, Float32Array>();
+  for (const [name, variable] of model.namedWeights())
+    if (!variable.trainable) buffers.set(name, variable.dataSync() as Float32Array);
+  const result = {
+    loss: value.dataSync()[0] as number,
+    logits: logits?.dataSync() as Float32Array,
+    grads: new Map(
+      Object.entries(grads).map(([name, grad]) => [name, grad.dataSync() as Float32Array]),
+    ),
+    buffers,
+  };
+  tf.dispose([value, logits as tf.Tensor, labels, weights, ...Object.values(grads)]);
+  tf.dispose(Object.values(features));
+  return result;
+}
+
+function expectClose(
+  actual: Float32Array,
+  expected: Float32Array,
+  tolerance: number,
+  label: string,
+) {
+  expect(actual.length, label).toBe(expected.length);
+  let scale = 0;
+  for (const value of expected) scale = Math.max(scale, Math.abs(value));
+  if (scale < 1e-4) {
+    // A bias in front of a batch norm has a zero gradient: both paths give rounding noise.
+    for (const value of actual) expect(Math.abs(value), label).toBeLessThan(1e-4);
+    return;
+  }
+  for (let index = 0; index < actual.length; index++)
+    expect(Math.abs(actual[index]! - expected[index]!) / scale, `${label}[${index}]`).toBeLessThan(
+      tolerance,
+    );
+}
+
+describe("fused kernels against the stock-op path (local_small architecture)", () => {
+  it("give the same logits, loss, gradients of every parameter and running statistics", () => {
+    const fusedModel = build();
+    const stockModel = build();
+    try {
+      const before = tf.memory().numTensors;
+      const fused = step(fusedModel, true);
+      const stock = step(stockModel, false);
+      expect(tf.memory().numTensors).toBe(before);
+      expect(fused.loss).toBeCloseTo(stock.loss, 5);
+      expectClose(fused.logits, stock.logits, 1e-4, "logits");
+      const names = new Map(
+        [...fusedModel.namedWeights()].map(([key, variable]) => [variable.name, key]),
+      );
+      const stockNames = new Map(
+        [...stockModel.namedWeights()].map(([key, variable]) => [key, variable.name]),
+      );
+      expect(fused.grads.size).toBe(fusedModel.trainableVariables().length);
+      for (const [variableName, gradient] of fused.grads) {
+        const key = names.get(variableName) as string;
+        const expected = stock.grads.get(stockNames.get(key) as string) as Float32Array;
+        expectClose(gradient, expected, 2e-4, `grad ${key}`);
+      }
+      for (const [key, values] of fused.buffers)
+        expectClose(values, stock.buffers.get(key) as Float32Array, 1e-5, key);
+    } finally {
+      fusedModel.dispose();
+      stockModel.dispose();
+    }
+  });
+});
