@@ -295,3 +295,32 @@ export function bceRows(
 export function heapBase(): usize {
   return __heap_base;
 }
+
+/** dst row i = src row srcRows[i] for i < count (rows of k floats; srcRows: int32). */
+export function gatherRows(src: usize, srcRows: usize, count: i32, k: i32, dst: usize): void {
+  const rowBytes = (<usize>k) << 2;
+  for (let i = 0; i < count; i++) {
+    const row = load<i32>(srcRows + ((<usize>i) << 2));
+    memory.copy(dst + <usize>i * rowBytes, src + <usize>row * rowBytes, rowBytes);
+  }
+}
+
+/** dst row rows[i] += src row i for i < count, skipping rows[i] < 0 (in order: repeats add up). */
+export function scatterAddRows(src: usize, count: i32, k: i32, dst: usize, rows: usize): void {
+  const rowBytes = (<usize>k) << 2;
+  for (let i = 0; i < count; i++) {
+    const row = load<i32>(rows + ((<usize>i) << 2));
+    if (row < 0) continue;
+    axpy(1, src + <usize>i * rowBytes, dst + <usize>row * rowBytes, k);
+  }
+}
+
+/** dst row i += src row rows[i] for i < count, skipping rows[i] < 0. */
+export function gatherAddRows(src: usize, rows: usize, count: i32, k: i32, dst: usize): void {
+  const rowBytes = (<usize>k) << 2;
+  for (let i = 0; i < count; i++) {
+    const row = load<i32>(rows + ((<usize>i) << 2));
+    if (row < 0) continue;
+    axpy(1, src + <usize>row * rowBytes, dst + <usize>i * rowBytes, k);
+  }
+}

@@ -108,6 +108,40 @@ describe.skipIf(!simdAvailable())("WebAssembly SIMD kernels match the JS referen
     }
   });
 
+  it("row gathers and scatter-adds: repeated rows add up, negative indices are skipped", () => {
+    for (const k of [7, 200]) {
+      const simd = createStepKernels("simd", 1 << 15);
+      const rng = new Rng(k + 1);
+      const src = filled(simd, 6 * k, rng);
+      const rows = simd.int32(5);
+      rows.set([4, 0, 4, -1, 2]);
+      const gatheredSimd = filled(simd, 5 * k, rng);
+      const gatheredJs = gatheredSimd.slice();
+      simd.gatherAddRows(src, rows, 5, k, gatheredSimd);
+      js.gatherAddRows(src, rows, 5, k, gatheredJs);
+      expectClose(gatheredSimd, gatheredJs, "gatherAddRows");
+      const scatteredSimd = filled(simd, 6 * k, rng);
+      const scatteredJs = scatteredSimd.slice();
+      simd.scatterAddRows(gatheredSimd, 5, k, scatteredSimd, rows);
+      js.scatterAddRows(gatheredSimd, 5, k, scatteredJs, rows);
+      expectClose(scatteredSimd, scatteredJs, "scatterAddRows");
+      const copied = simd.float32(3 * k);
+      const sources = simd.int32(3);
+      sources.set([5, 1, 5]);
+      simd.gatherRows(src, sources, 3, k, copied);
+      expect(Array.from(copied.subarray(k, 2 * k))).toEqual(Array.from(src.subarray(k, 2 * k)));
+      expect(Array.from(copied.subarray(2 * k))).toEqual(Array.from(src.subarray(5 * k)));
+    }
+    // Hand-worked: rows [1, 2] and [3, 4] both added to row 0 of a zero matrix.
+    const simd = createStepKernels("simd", 1024);
+    const src = simd.float32(4);
+    src.set([1, 2, 3, 4]);
+    const dst = simd.float32(4);
+    const rows = simd.int32(2);
+    simd.scatterAddRows(src, 2, 2, dst, rows);
+    expect(Array.from(dst)).toEqual([4, 6, 0, 0]);
+  });
+
   it("BCE rows: loss and dScore, saturated logits included", () => {
     const simd = createStepKernels("simd", 1024);
     const rows = 3;

@@ -37,6 +37,9 @@ interface KernelExports {
   ): void;
   axpy(alpha: number, x: number, y: number, k: number): void;
   heapBase(): number;
+  gatherRows(src: number, srcRows: number, count: number, k: number, dst: number): void;
+  scatterAddRows(src: number, count: number, k: number, dst: number, rows: number): void;
+  gatherAddRows(src: number, rows: number, count: number, k: number, dst: number): void;
   bceRows(
     scores: number,
     grad: number,
@@ -152,7 +155,7 @@ class SimdKernels implements StepKernels {
     return new Int32Array(this.buffer, this.take(length * 4), length);
   }
 
-  private owns(x: Float32Array): boolean {
+  private owns(x: Float32Array | Int32Array): boolean {
     return x.buffer === this.buffer;
   }
 
@@ -292,6 +295,48 @@ class SimdKernels implements StepKernels {
       positiveWeight,
       scale,
     );
+  }
+
+  gatherRows(
+    src: Float32Array,
+    srcRows: Int32Array,
+    count: number,
+    k: number,
+    dst: Float32Array,
+  ): void {
+    if (!(this.owns(src) && this.owns(srcRows) && this.owns(dst))) {
+      this.js.gatherRows(src, srcRows, count, k, dst);
+      return;
+    }
+    this.exports.gatherRows(src.byteOffset, srcRows.byteOffset, count, k, dst.byteOffset);
+  }
+
+  scatterAddRows(
+    src: Float32Array,
+    count: number,
+    k: number,
+    dst: Float32Array,
+    rows: Int32Array,
+  ): void {
+    if (!(this.owns(src) && this.owns(rows) && this.owns(dst))) {
+      this.js.scatterAddRows(src, count, k, dst, rows);
+      return;
+    }
+    this.exports.scatterAddRows(src.byteOffset, count, k, dst.byteOffset, rows.byteOffset);
+  }
+
+  gatherAddRows(
+    src: Float32Array,
+    rows: Int32Array,
+    count: number,
+    k: number,
+    dst: Float32Array,
+  ): void {
+    if (!(this.owns(src) && this.owns(rows) && this.owns(dst))) {
+      this.js.gatherAddRows(src, rows, count, k, dst);
+      return;
+    }
+    this.exports.gatherAddRows(src.byteOffset, rows.byteOffset, count, k, dst.byteOffset);
   }
 
   copyRow(src: Float32Array, srcOff: number, dst: Float32Array, dstOff: number, k: number): void {

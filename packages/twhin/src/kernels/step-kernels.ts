@@ -87,6 +87,30 @@ export interface StepKernels {
     positiveWeight: number,
     scale: number,
   ): number;
+  /** Row i of `dst` (rows of k floats, from row 0) = row `srcRows[i]` of `src`, for i < count. */
+  gatherRows(
+    src: Float32Array,
+    srcRows: Int32Array,
+    count: number,
+    k: number,
+    dst: Float32Array,
+  ): void;
+  /** Row `rows[i]` of `dst` += row i of `src` for i < count, in order; `rows[i] < 0` is skipped. */
+  scatterAddRows(
+    src: Float32Array,
+    count: number,
+    k: number,
+    dst: Float32Array,
+    rows: Int32Array,
+  ): void;
+  /** Row i of `dst` += row `rows[i]` of `src` for i < count; `rows[i] < 0` is skipped. */
+  gatherAddRows(
+    src: Float32Array,
+    rows: Int32Array,
+    count: number,
+    k: number,
+    dst: Float32Array,
+  ): void;
   /** `dst[dstOff..dstOff+k) = src[srcOff..srcOff+k)`. */
   copyRow(src: Float32Array, srcOff: number, dst: Float32Array, dstOff: number, k: number): void;
   /**
@@ -163,6 +187,36 @@ function rowwiseAdagrad(
   }
 }
 
+function gatherRows(
+  src: Float32Array,
+  srcRows: Int32Array,
+  count: number,
+  k: number,
+  dst: Float32Array,
+): void {
+  for (let i = 0; i < count; i++) copyRow(src, srcRows[i]! * k, dst, i * k, k);
+}
+
+function scatterAddRows(
+  src: Float32Array,
+  count: number,
+  k: number,
+  dst: Float32Array,
+  rows: Int32Array,
+): void {
+  for (let i = 0; i < count; i++) if (rows[i]! >= 0) axpy(1, src, i * k, dst, rows[i]! * k, k);
+}
+
+function gatherAddRows(
+  src: Float32Array,
+  rows: Int32Array,
+  count: number,
+  k: number,
+  dst: Float32Array,
+): void {
+  for (let i = 0; i < count; i++) if (rows[i]! >= 0) axpy(1, src, rows[i]! * k, dst, i * k, k);
+}
+
 /** The plain JS kernels: the reference every fast path is tested against. */
 export function jsKernels(): StepKernels {
   return {
@@ -176,6 +230,9 @@ export function jsKernels(): StepKernels {
     pairBackward,
     axpy,
     copyRow,
+    gatherRows,
+    scatterAddRows,
+    gatherAddRows,
     rowwiseAdagrad,
     bceRows,
   };

@@ -24,8 +24,11 @@ function layout(model: TwhinModel, shape: StepShape) {
     operators: [operatorRows * dim, operatorRows * dim],
     tableGrads: model.tables.map(() => (2 * b + k) * dim),
     tableSlots: model.tables.map(() => 2 * b + k),
+    rowIndices: [b, b, b, b, b],
   };
 }
+
+const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
 
 /** Floats of kernel arena a step of this shape allocates. */
 export function stepArenaFloats(model: TwhinModel, shape: StepShape): number {
@@ -36,9 +39,10 @@ export function stepArenaFloats(model: TwhinModel, shape: StepShape): number {
     ...l.candidates,
     l.rowSum,
     ...l.operators,
-    ...l.tableGrads,
-    ...l.tableGrads,
+    sum(l.tableGrads),
+    sum(l.tableGrads),
     ...l.tableSlots,
+    ...l.rowIndices,
   ]);
 }
 
@@ -69,6 +73,22 @@ export class StepBuffers {
   readonly relationGrads: SparseGrads;
   /** Per table: the rows of the batch's slots, gathered in slot order (as `tableGrads[t].grads`). */
   readonly tableRows: Float32Array[];
+  /** All tables' gathered rows, table after table (`tableRows[t]` are views of it). */
+  readonly allRows: Float32Array;
+  /** All tables' slot gradients, laid out as `allRows` (`tableGrads[t].grads` are views of it). */
+  readonly allGrads: Float32Array;
+  /** Per table: its first row in `allRows` / `allGrads`. */
+  readonly tableBase: number[];
+  /**
+   * Per (edge, direction) row, filled by the step: the `allRows` row of A and of P, the operator
+   * row added to the operated side (-1: not a translation), and the relation-gradient slot (-1: none).
+   */
+  readonly sourceA: Int32Array;
+  readonly sourceP: Int32Array;
+  readonly operatorRow: Int32Array;
+  readonly relationSlot: Int32Array;
+  /** Per row: the `allRows` row a diagonal / complex operator acted on (-1: none did). */
+  readonly operatorInput: Int32Array;
   /** Per table: one float of optimizer state per slot (gathered by the optimizer). */
   readonly slotState: Float32Array[];
 
@@ -104,11 +124,32 @@ export class StepBuffers {
       operatorRows,
       kernels.float32(l.operators[1]!),
     );
+    this.allGrads = kernels.float32(sum(l.tableGrads));
+    this.allRows = kernels.float32(sum(l.tableGrads));
+    this.tableBase = [];
+    let base = 0;
+    for (const length of l.tableGrads) {
+      this.tableBase.push(base / model.dim);
+      base += length;
+    }
+    const view = (all: Float32Array, t: number) =>
+      all.subarray(
+        this.tableBase[t]! * model.dim,
+        this.tableBase[t]! * model.dim + l.tableGrads[t]!,
+      );
     this.tableGrads = model.tables.map((table, t) => {
       const length = l.tableGrads[t]!;
-      return new SparseGrads(table.rows, model.dim, length / model.dim, kernels.float32(length));
+      return new SparseGrads(table.rows, model.dim, length / model.dim, view(this.allGrads, t));
     });
-    this.tableRows = l.tableGrads.map((length) => kernels.float32(length));
+    this.tableRows = model.tables.map((_, t) => view(this.allRows, t));
     this.slotState = l.tableSlots.map((length) => kernels.float32(length));
+    const [sourceA, sourceP, operatorRow, relationSlot, operatorInput] = l.rowIndices.map((n) =>
+      kernels.int32(n),
+    );
+    this.operatorInput = operatorInput!;
+    this.sourceA = sourceA!;
+    this.sourceP = sourceP!;
+    this.operatorRow = operatorRow!;
+    this.relationSlot = relationSlot!;
   }
 }

@@ -106,7 +106,7 @@ export class TwhinStep {
     this.groupEdges(batch);
     const size = batch.size;
     this.globals.sample(this.edgeRel, size, rng, this.tableGrads);
-    this.gatherRows();
+    this.gatherTableRows();
     let loss = 0;
     const o = this.options;
     const positives = (this.hasPositive(TAIL) ? size : 0) + (this.hasPositive(HEAD) ? size : 0);
@@ -160,7 +160,7 @@ export class TwhinStep {
   }
 
   // Copies every slot's table row into tableRows (one read of each row from the table).
-  private gatherRows(): void {
+  private gatherTableRows(): void {
     const dim = this.model.dim;
     this.model.tables.forEach((table, t) => {
       const grads = this.tableGrads[t]!;
@@ -172,45 +172,54 @@ export class TwhinStep {
     });
   }
 
-  // Row k's query A and positive P for a direction (see the class comment): the rows are copied
-  // in, then the operator is applied in place to the operated one.
+  // Row k's query A and positive P for a direction (see the class comment): the rows are
+  // gathered from the batch's rows, then the operator is applied to the operated side in place.
+  // Fills the buffers' row indices that routeGradients sends the gradients back through.
   private buildDirection(direction: number, size: number): void {
     const model = this.model;
     const dim = model.dim;
-    const a = this.buffers.a[direction]!;
-    const p = this.buffers.p[direction]!;
-    const params = this.buffers.relationParams;
+    const b = this.buffers;
+    const a = b.a[direction]!;
+    const p = b.p[direction]!;
     const numRelations = model.relations.length;
     const reciprocalHead = direction === HEAD && model.reciprocal;
+    const operated = direction === TAIL || reciprocalHead ? b.sourceA : b.sourceP;
+    let nonlinear = false;
     for (let k = 0; k < size; k++) {
       const r = this.edgeRel[k]!;
       const relation = model.relations[r]!;
-      const lhs = this.tableRows[relation.lhsTable]!;
-      const rhs = this.tableRows[relation.rhsTable]!;
-      const lo = this.tableGrads[relation.lhsTable]!.slotOf[this.edgeLhs[k]!]! * dim;
-      const ro = this.tableGrads[relation.rhsTable]!.slotOf[this.edgeRhs[k]!]! * dim;
-      const row = k * dim;
-      this.kernels.copyRow(
-        direction === TAIL ? lhs : rhs,
-        direction === TAIL ? lo : ro,
-        a,
-        row,
-        dim,
-      );
-      this.kernels.copyRow(
-        direction === TAIL ? rhs : lhs,
-        direction === TAIL ? ro : lo,
-        p,
-        row,
-        dim,
-      );
+      const lhs =
+        b.tableBase[relation.lhsTable]! + this.slotOf(relation.lhsTable, this.edgeLhs[k]!);
+      const rhs =
+        b.tableBase[relation.rhsTable]! + this.slotOf(relation.rhsTable, this.edgeRhs[k]!);
+      b.sourceA[k] = direction === TAIL ? lhs : rhs;
+      b.sourceP[k] = direction === TAIL ? rhs : lhs;
+      b.operatorRow[k] = -1;
+      b.relationSlot[k] = -1;
+      b.operatorInput[k] = -1;
       if (model.parityOriginal) continue;
-      // Operated side: A, except the non-reciprocal HEAD direction (P = op_r(e_lhs)).
-      const target = direction === TAIL || reciprocalHead ? a : p;
       const opRow = reciprocalHead ? numRelations + r : r;
-      if (relation.operator === "translation")
-        this.kernels.axpy(1, params, opRow * dim, target, row, dim);
-      else operatorForward(relation.operator, params, opRow * dim, target, row, target, row, dim);
+      const slot = this.relationGrads.slot(opRow);
+      if (relation.operator === "translation") {
+        b.operatorRow[k] = opRow;
+        b.relationSlot[k] = slot;
+      } else if (relation.operator !== "none") {
+        nonlinear = true;
+      }
+    }
+    this.kernels.gatherRows(b.allRows, b.sourceA, size, dim, a);
+    this.kernels.gatherRows(b.allRows, b.sourceP, size, dim, p);
+    const target = operated === b.sourceA ? a : p;
+    this.kernels.gatherAddRows(b.relationParams, b.operatorRow, size, dim, target);
+    for (let k = 0; k < size && nonlinear; k++) {
+      const r = this.edgeRel[k]!;
+      const kind = model.relations[r]!.operator;
+      if (kind === "translation" || kind === "none") continue;
+      const opRow = reciprocalHead ? numRelations + r : r;
+      operatorForward(kind, b.relationParams, opRow * dim, target, k * dim, target, k * dim, dim);
+      // Routed through operatorBackward instead of added straight back.
+      b.operatorInput[k] = operated[k]!;
+      operated[k] = -1;
     }
     if (model.comparator === "cos") {
       normalizeRows(a, size, dim, this.buffers.aNorm[direction]!);
@@ -219,6 +228,10 @@ export class TwhinStep {
       rowSquaredNorms(a, size, dim, this.buffers.aNorm[direction]!);
       rowSquaredNorms(p, size, dim, this.buffers.pNorm[direction]!);
     }
+  }
+
+  private slotOf(table: number, row: number): number {
+    return this.tableGrads[table]!.slotOf[row]!;
   }
 
   private blockOperands(direction: number, start: number, n: number, m: number): BlockOperands {
@@ -358,18 +371,6 @@ export class TwhinStep {
       normalizeRowsBackward(a, size, dim, aNorm, dA);
       normalizeRowsBackward(p, size, dim, b.pNorm[direction]!, dP);
     }
-    routeGradients(
-      this.model,
-      this.kernels,
-      direction,
-      size,
-      this.edgeRel,
-      this.edgeLhs,
-      this.edgeRhs,
-      dA,
-      dP,
-      this.tableGrads,
-      this.relationGrads,
-    );
+    routeGradients(this.model, this.kernels, b, direction, size, this.edgeRel, dA, dP);
   }
 }
