@@ -218,19 +218,25 @@ export function sumOfSquares(tensors: readonly tf.Tensor[]): number {
   let total = 0;
   for (const tensor of tensors) {
     const values = memory.view(tensor);
+    const quads = values.length >>> 2;
+    let start = 0;
+    if (memory.simd) {
+      total += memory.simd.sumSquares(values.byteOffset, quads);
+      start = quads * 4;
+    }
     // Four independent sums: a single running sum is bound by the add latency.
     let s0 = 0;
     let s1 = 0;
     let s2 = 0;
     let s3 = 0;
-    const quads = values.length & ~3;
-    for (let i = 0; i < quads; i += 4) {
+    const end = quads * 4;
+    for (let i = start; i < end; i += 4) {
       s0 += values[i]! * values[i]!;
       s1 += values[i + 1]! * values[i + 1]!;
       s2 += values[i + 2]! * values[i + 2]!;
       s3 += values[i + 3]! * values[i + 3]!;
     }
-    for (let i = quads; i < values.length; i++) s0 += values[i]! * values[i]!;
+    for (let i = end; i < values.length; i++) s0 += values[i]! * values[i]!;
     total += s0 + s1 + s2 + s3;
   }
   return total;

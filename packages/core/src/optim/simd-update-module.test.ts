@@ -110,6 +110,17 @@ describe("SIMD update module", () => {
     );
   });
 
+  it("sums squares in float64", () => {
+    const x = random(1e3);
+    const [at] = layout(memory, [x]);
+    const expected = [...x].reduce((sum, value) => sum + value * value, 0);
+    expect(kernels.sumSquares(at!, N / 4)).toBeCloseTo(expected, 6);
+    expect(kernels.sumSquares(at!, 1)).toBeCloseTo(
+      x[0]! ** 2 + x[1]! ** 2 + x[2]! ** 2 + x[3]! ** 2,
+      6,
+    );
+  });
+
   it("adagrad matches the formula and leaves lanes with a zero denominator unchanged", () => {
     const [p, g, s] = [random(), random(), random().map(Math.abs)];
     g[1] = 0;

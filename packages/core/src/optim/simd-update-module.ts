@@ -35,6 +35,8 @@ export interface SimdUpdateExports {
     learningRate: number,
     scale: number,
   ): void;
+  /** Σ x² over the quads, summed in float64. */
+  sumSquares(x: number, quads: number): number;
   /** p' = p − (g·s)·lr. */
   sgd(p: number, g: number, outP: number, quads: number, learningRate: number, scale: number): void;
   /** s' = s + (g·c)²; p' = p − ((g·c)/(√s' + eps))·lr, no change where √s' + eps = 0. */
@@ -53,6 +55,7 @@ export interface SimdUpdateExports {
 
 const I32 = 0x7f;
 const F32 = 0x7d;
+const F64 = 0x7c;
 const V128 = 0x7b;
 
 const op = {
@@ -80,6 +83,13 @@ const op = {
   sub: [0xfd, 0xe5, 0x01],
   mul: [0xfd, 0xe6, 0x01],
   div: [0xfd, 0xe7, 0x01],
+  // Lanes 2, 3 of an f32x4 moved to lanes 0, 1 (shuffle of the vector with itself).
+  high: [0xfd, 0x0d, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7],
+  promoteLow: [0xfd, 0x5f],
+  add64: [0xfd, 0xf0, 0x01],
+  mul64: [0xfd, 0xf2, 0x01],
+  lane64: (lane: number) => [0xfd, 0x21, lane],
+  f64Add: [0xa0],
 };
 
 function unsignedLeb(value: number): number[] {
@@ -115,9 +125,11 @@ interface KernelSpec {
   name: string;
   pointers: number;
   scalars: number;
-  /** Extra v128 temporaries. */
+  /** Extra v128 temporaries (zero at entry). */
   temporaries: number;
   body(ctx: KernelContext): number[][];
+  /** An f64 result, computed after the loop. */
+  result?(ctx: KernelContext): number[][];
 }
 
 interface KernelContext {
@@ -151,7 +163,7 @@ function kernelCode(spec: KernelSpec): { type: number[]; body: number[] } {
   code.push(op.get(counter), op.i32Const(4), op.i32Shl, op.set(offset));
   code.push(...spec.body(context));
   code.push(op.get(counter), op.i32Const(1), op.i32Add, op.set(counter), op.br(0));
-  code.push(op.end, op.end, op.end);
+  code.push(op.end, op.end, ...(spec.result?.(context) ?? []), op.end);
   const locals = vector([
     [2, I32],
     [...unsignedLeb(spec.scalars + spec.temporaries), V128],
@@ -160,7 +172,12 @@ function kernelCode(spec: KernelSpec): { type: number[]; body: number[] } {
   const paramTypes = [...new Array<number>(spec.pointers + 1).fill(I32)];
   for (let index = 0; index < spec.scalars; index++) paramTypes.push(F32);
   return {
-    type: [0x60, ...unsignedLeb(paramTypes.length), ...paramTypes, 0x00],
+    type: [
+      0x60,
+      ...unsignedLeb(paramTypes.length),
+      ...paramTypes,
+      ...(spec.result ? [1, F64] : [0]),
+    ],
     body: [...unsignedLeb(body.length), ...body],
   };
 }
@@ -214,6 +231,22 @@ const KERNELS: KernelSpec[] = [
       op.get(t(1)), op.sqrt, op.get(s(1)), op.add, op.set(t(2)),
       // (g / d)·lr with the lanes where d = 0 cleared (0/0 would be NaN there).
       at(3), at(0), op.load, op.get(t(0)), op.get(t(2)), op.div, op.get(t(2)), op.zero, op.eq, op.andNot, op.get(s(0)), op.mul, op.sub, op.store,
+    ],
+  },
+  {
+    // pointers x; temps x, Σ lanes 0-1, Σ lanes 2-3 (float64)
+    name: "sumSquares",
+    pointers: 1,
+    scalars: 0,
+    temporaries: 3,
+    body: ({ at, temporary: t }) => [
+      at(0), op.load, op.set(t(0)),
+      op.get(t(1)), op.get(t(0)), op.promoteLow, op.get(t(0)), op.promoteLow, op.mul64, op.add64, op.set(t(1)),
+      op.get(t(0)), op.get(t(0)), op.high, op.promoteLow, op.tee(t(0)), op.get(t(0)), op.mul64,
+      op.get(t(2)), op.add64, op.set(t(2)),
+    ],
+    result: ({ temporary: t }) => [
+      op.get(t(1)), op.get(t(2)), op.add64, op.tee(t(0)), op.lane64(0), op.get(t(0)), op.lane64(1), op.f64Add,
     ],
   },
 ];
