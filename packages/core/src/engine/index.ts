@@ -6,6 +6,7 @@ export {
 } from "./fast-kernels.js";
 export { setFusedOps } from "./fused/fused-kernel.js";
 export { type LinearActivation, linear } from "./fused/linear.js";
+export { multiply } from "./fused/multiply.js";
 export {
   type BatchMoments,
   batchNormTrain,

@@ -23,7 +23,7 @@ const configs = fileURLToPath(new URL("../../configs/", import.meta.url));
 // norms, parallel MaskNet, batch-norm towers with dropout) on 64 continuous features.
 function build(): MultiTaskRankingModel {
   const config = loadRecapConfig(`${configs}local_small.yaml`, { env: { HOME: "/tmp" } });
-  const model = buildRankingModel(config, { continuousWidth: 64, binaryWidth: 59, seed: 3 });
+  const model = buildRankingModel(config, { continuousWidth: 64, binaryWidth: 59 });
   randomizeVariables(model.trainableVariables(), 0.3);
   return model;
 }
@@ -31,7 +31,9 @@ function build(): MultiTaskRankingModel {
 function batch(rows: number) {
   return {
     continuous: fixedTensor(rows, 64, 1, 20),
-    binary: tf.tidy(() => tf.cast(tf.greater(fixedTensor(rows, 59, 2), 0.3), "float32")),
+    binary: tf.tidy(
+      () => tf.cast(tf.greater(fixedTensor(rows, 59, 2), 0.3), "float32") as tf.Tensor2D,
+    ),
     discrete: tf.zeros([rows, 1], "int32") as tf.Tensor2D,
     userEmbedding: fixedTensor(rows, 200, 3),
     userEngEmbedding: fixedTensor(rows, 200, 4),

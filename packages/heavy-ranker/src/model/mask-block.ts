@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
-import type { Rng } from "@tml/core";
+import { multiply, type Rng } from "@tml/core";
 import type { MaskBlockConfig } from "../config/model-config.js";
 import { LayerNorm } from "./layer-norm.js";
 import { Linear } from "./linear.js";
@@ -36,7 +36,7 @@ export class MaskBlock implements Module {
     return tf.tidy(() => {
       const normalized = this.inputLayerNorm ? this.inputLayerNorm.apply(net) : net;
       const mask = this.maskOut.apply(this.maskIn.apply(maskInput, "relu")); // [B, inputDim]
-      return this.layerNorm.apply(this.hidden.apply(tf.mul(normalized, mask) as tf.Tensor2D));
+      return this.layerNorm.apply(this.hidden.apply(multiply(normalized, mask)));
     });
   }
 

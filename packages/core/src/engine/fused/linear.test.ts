@@ -6,6 +6,7 @@ import { registerGradients } from "../gradients.js";
 import { prepareWasmBackend } from "../wasm-backend.js";
 import { setFusedOps } from "./fused-kernel.js";
 import { type LinearActivation, linear } from "./linear.js";
+import { multiply } from "./multiply.js";
 
 function fixed(shape: number[], offset: number): tf.Tensor {
   const size = shape.reduce((total, dim) => total * dim, 1);
@@ -96,6 +97,25 @@ for (const backendName of ["cpu", "wasm"]) {
       for (let index = 0; index < 3; index++) step();
       expect(tf.memory().numTensors).toBe(before);
       tf.dispose([weight, bias, x]);
+    });
+
+    it("multiply's value and gradients are the product rule (hand-worked), leak-free", () => {
+      const before = tf.memory().numTensors;
+      tf.tidy(() => {
+        const a = tf.tensor2d([[1, -2, 3]]);
+        const b = tf.tensor2d([[4, 5, -6]]);
+        expect(Array.from(multiply(a, b).dataSync())).toEqual([4, -10, -18]);
+        const probe = tf.tensor2d([[1, 2, 3]]);
+        const [da, db] = tf.grads((x: tf.Tensor, y: tf.Tensor) =>
+          tf.sum(tf.mul(multiply(x, y), probe)),
+        )([a, b]);
+        expect(Array.from(da!.dataSync())).toEqual([4, 10, -18]);
+        expect(Array.from(db!.dataSync())).toEqual([1, -4, 9]);
+      });
+      expect(tf.memory().numTensors).toBe(before);
+      expect(() => tf.tidy(() => multiply(tf.zeros([2, 3]), tf.zeros([3]) as tf.Tensor))).toThrow(
+        /no broadcasting/,
+      );
     });
   });
 }

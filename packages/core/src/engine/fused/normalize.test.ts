@@ -140,7 +140,9 @@ for (const backendName of ["cpu", "wasm"]) {
           const stock = valueAndGrads(norm, false, true, 1e-3, bounds);
           // The bounds cut some entries but not all.
           const y = fused[0]!.dataSync();
-          const cut = y.filter((value) => value === 0 || Math.abs(value) === Math.fround(0.8)).length;
+          const cut = y.filter(
+            (value) => value === 0 || Math.abs(value) === Math.fround(0.8),
+          ).length;
           expect(cut).toBeGreaterThan(0);
           expect(cut).toBeLessThan(y.length);
           fused.forEach((tensor, index) => {
