@@ -3,6 +3,7 @@ import type { MatrixView } from "../kernels/gemm.js";
 import { marginRows, softmaxRows } from "../kernels/score-losses.js";
 import { createStepKernels } from "../kernels/simd-kernels.js";
 import type { KernelKind, StepKernels } from "../kernels/step-kernels.js";
+import { gatherTableRows } from "../kernels/table-rows.js";
 import {
   compare,
   normalizeRows,
@@ -164,11 +165,7 @@ export class TwhinStep {
     const dim = this.model.dim;
     this.model.tables.forEach((table, t) => {
       const grads = this.tableGrads[t]!;
-      const rows = this.tableRows[t]!;
-      for (let s = 0; s < grads.count; s++) {
-        const from = grads.rowIds[s]! * dim;
-        rows.set(table.data.subarray(from, from + dim), s * dim);
-      }
+      gatherTableRows(table.data, grads.rowIds, grads.count, dim, this.tableRows[t]!);
     });
   }
 

@@ -2,6 +2,7 @@ import { NumericError, type Rng } from "@tml/core";
 import { learningRateAt } from "../config/optimizer-config.js";
 import type { TwhinConfig } from "../config/twhin-config.js";
 import type { KernelKind } from "../kernels/step-kernels.js";
+import { scatterTableRows } from "../kernels/table-rows.js";
 import type { DenseProducts } from "../model/dense-products.js";
 import { createRowOptimizer, type RowOptimizer } from "../model/row-optimizer.js";
 import type { TwhinModel } from "../model/twhin-model.js";
@@ -81,9 +82,7 @@ export class TwhinTrainer {
         optimizer.update(table.data, grads.rowIds, grads.grads, grads.count, rate, update);
         return;
       }
-      const dim = this.model.dim;
-      for (let s = 0; s < grads.count; s++)
-        table.data.set(rows.subarray(s * dim, (s + 1) * dim), grads.rowIds[s]! * dim);
+      scatterTableRows(rows, grads.rowIds, grads.count, this.model.dim, table.data);
     });
     const relationGrads = this.step.relationGrads;
     if (!this.model.parityOriginal && relationGrads.count > 0) {
