@@ -5,8 +5,6 @@ import { type FusedKernelSpec, fusedKernelReady, fusedOpsEnabled } from "./fused
 /** Activation fused into `linear`. */
 export type LinearActivation = "linear" | "relu";
 
-const LINEAR = "TmlLinear";
-
 /** TmlBiasReluGrad: dy, y [R, C] (relu outputs) → dz = dy where y > 0 else 0 [R, C], Σ_rows dz [C]. */
 export const biasReluGradKernel: FusedKernelSpec = {
   kernelName: "TmlBiasReluGrad",
@@ -32,59 +30,58 @@ export const biasReluGradKernel: FusedKernelSpec = {
   },
 };
 
-// TmlLinear runs the backend's own _FusedMatMul on rank-2 operands (no reshapes to rank 3, no
-// tape copies of intermediate results) and has one gradient: the bias/activation part in one
-// fused kernel, then only the products whose inputs need a gradient.
-function registerLinear(backendName: string): void {
-  if (tf.getKernel(LINEAR, backendName) !== undefined) return;
-  tf.registerKernel({
-    kernelName: LINEAR,
-    backendName,
-    kernelFunc: ({ inputs, backend, attrs }) => {
-      const { x, weight, bias } = inputs as Record<string, tf.TensorInfo>;
-      const product = tf.getKernel(tf._FusedMatMul, backendName);
-      assert(product, () => `backend ${backendName} has no _FusedMatMul kernel`);
-      // The backends' product kernels expect rank 3: a leading 1 is only a different view of the
-      // same buffer (what Reshape does), so the operands are relabelled instead of reshaped.
-      const batched = (info: tf.TensorInfo): tf.TensorInfo => ({
-        ...info,
-        shape: [1, ...info.shape],
-      });
-      const out = product.kernelFunc({
-        inputs: {
-          a: batched(x as tf.TensorInfo),
-          b: batched(weight as tf.TensorInfo),
-          bias: bias as tf.TensorInfo,
-        },
-        backend,
-        attrs: {
-          transposeA: false,
-          transposeB: true,
-          activation: attrs?.["activation"] ?? "linear",
-        },
-      }) as tf.TensorInfo;
-      return { ...out, shape: out.shape.slice(1) };
-    },
-  });
-  if (tf.getGradient(LINEAR) !== undefined) return;
-  tf.registerGradient({
-    kernelName: LINEAR,
+// TmlLinear / TmlLinearRelu run the backend's own _FusedMatMul on rank-2 operands (no reshapes
+// to rank 3, no tape copies of intermediate results) and have one gradient: the bias/activation
+// part in one fused kernel, then only the products whose inputs need a gradient. Only the ReLU
+// variant keeps its output for the backward pass.
+const KERNEL_NAMES: Record<LinearActivation, string> = {
+  linear: "TmlLinear",
+  relu: "TmlLinearRelu",
+};
+
+function linearKernel(backendName: string, activation: LinearActivation): tf.KernelFunc {
+  return ({ inputs, backend }) => {
+    const { x, weight, bias } = inputs as Record<string, tf.TensorInfo>;
+    const product = tf.getKernel(tf._FusedMatMul, backendName);
+    assert(product, () => `backend ${backendName} has no _FusedMatMul kernel`);
+    // The backends' product kernels expect rank 3: a leading 1 is only a different view of the
+    // same buffer (what Reshape does), so the operands are relabelled instead of reshaped.
+    const batched = (info: tf.TensorInfo): tf.TensorInfo => ({
+      ...info,
+      shape: [1, ...info.shape],
+    });
+    const out = product.kernelFunc({
+      inputs: {
+        a: batched(x as tf.TensorInfo),
+        b: batched(weight as tf.TensorInfo),
+        bias: bias as tf.TensorInfo,
+      },
+      backend,
+      attrs: { transposeA: false, transposeB: true, activation },
+    }) as tf.TensorInfo;
+    return { ...out, shape: out.shape.slice(1) };
+  };
+}
+
+function linearGradient(activation: LinearActivation): tf.GradConfig {
+  return {
+    kernelName: KERNEL_NAMES[activation],
     inputsToSave: ["x", "weight"],
-    outputsToSave: [true],
-    gradFunc: (dy, saved, attrs) => {
-      const [x, weight, y] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+    outputsToSave: [activation === "relu"],
+    gradFunc: (dy, saved) => {
+      const [x, weight, y] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D?];
       const gradient = dy as tf.Tensor2D;
-      let dz: tf.Tensor2D;
+      let dz = gradient;
       let db: tf.Tensor1D;
-      if (attrs["activation"] === "relu" && fusedKernelReady(biasReluGradKernel)) {
+      if (activation === "relu" && fusedKernelReady(biasReluGradKernel)) {
         [dz, db] = tf
           .engine()
-          .runKernel(biasReluGradKernel.kernelName, { dy: gradient, y }) as unknown as [
-          tf.Tensor2D,
-          tf.Tensor1D,
-        ];
+          .runKernel(biasReluGradKernel.kernelName, {
+            dy: gradient,
+            y: y as tf.Tensor2D,
+          }) as unknown as [tf.Tensor2D, tf.Tensor1D];
       } else {
-        dz = attrs["activation"] === "relu" ? tf.mul(gradient, tf.step(y)) : gradient;
+        if (activation === "relu") dz = tf.mul(gradient, tf.step(y as tf.Tensor2D));
         db = tf.sum(dz, 0);
       }
       return {
@@ -93,7 +90,20 @@ function registerLinear(backendName: string): void {
         bias: () => db,
       };
     },
-  });
+  };
+}
+
+function registerLinear(backendName: string, activation: LinearActivation): string {
+  const kernelName = KERNEL_NAMES[activation];
+  if (tf.getKernel(kernelName, backendName) === undefined) {
+    tf.registerKernel({
+      kernelName,
+      backendName,
+      kernelFunc: linearKernel(backendName, activation),
+    });
+  }
+  if (tf.getGradient(kernelName) === undefined) tf.registerGradient(linearGradient(activation));
+  return kernelName;
 }
 
 /**
@@ -125,6 +135,6 @@ export function linear(
   if (!fast) {
     return tf.fused.matMul({ a: x, b: weight, transposeB: true, bias, activation }) as tf.Tensor2D;
   }
-  registerLinear(backendName);
-  return tf.engine().runKernel(LINEAR, { x, weight, bias }, { activation }) as tf.Tensor2D;
+  const kernelName = registerLinear(backendName, activation);
+  return tf.engine().runKernel(kernelName, { x, weight, bias }) as tf.Tensor2D;
 }
