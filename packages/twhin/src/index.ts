@@ -26,6 +26,8 @@ export {
 } from "./export/embedding-files.js";
 export { type EmbeddingFeatureOptions, embeddingFeatures } from "./export/feature-lookup.js";
 export { type Neighbours, type TopKOptions, topKNeighbours } from "./export/nearest.js";
+export { simdAvailable } from "./kernels/simd-kernels.js";
+export type { KernelKind } from "./kernels/step-kernels.js";
 export type { ComparatorKind } from "./model/comparator.js";
 export { EmbeddingTable } from "./model/embedding-table.js";
 export { createRowOptimizer, type RowOptimizer } from "./model/row-optimizer.js";
