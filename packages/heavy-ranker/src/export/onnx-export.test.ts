@@ -1,81 +1,27 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import * as tf from "@tensorflow/tfjs-core";
-import { loadOrtRuntime, Rng, UsageError } from "@tml/core";
+import { loadOrtRuntime, UsageError } from "@tml/core";
 import { setupTestBackend } from "@tml/core/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadRecapConfig } from "../config/load-recap-config.js";
 import { modelConfigSchema } from "../config/model-config.js";
-import type { RecapBatch } from "../features/recap-batch.js";
-import { buildRankingModel, truncatedWidths } from "../model/build-model.js";
 import type { EmbeddingName } from "../model/model-inputs.js";
 import { MultiTaskRankingModel } from "../model/ranking-model.js";
 import { OnnxScorer } from "../serving/onnx-scorer.js";
-import { rankCandidates } from "../serving/rank-candidates.js";
+import {
+  disposeBatch,
+  randomBatch,
+  randomize,
+  recapModel,
+} from "../serving/onnx-test-models.test-helper.js";
 import { rankingModelOnnx, saveRankingModelOnnx } from "./onnx-export.js";
 
-const configs = fileURLToPath(new URL("../../configs/", import.meta.url));
 const loaded = loadOrtRuntime(1);
 const runtime = loaded.ok ? loaded.runtime : undefined;
-const FIELDS = {
-  user_embedding: "userEmbedding",
-  user_eng_embedding: "userEngEmbedding",
-  author_embedding: "authorEmbedding",
-} as const;
 
 beforeAll(setupTestBackend);
 afterAll(() => runtime?.dispose());
-
-/** Moves buffers and affine parameters off their initial values (BN statistics included). */
-function randomize(model: MultiTaskRankingModel, seed: number): void {
-  const rng = new Rng(seed);
-  for (const [name, variable] of model.namedWeights()) {
-    if (variable.dtype !== "float32" || name.includes("small_embeddings")) continue;
-    const leaf = name.split(".").at(-1);
-    const draw = (): number | undefined => {
-      if (leaf === "running_mean") return rng.normal() * 0.3;
-      if (leaf === "running_var") return 0.5 + rng.next();
-      if (leaf === "ratio") return 0.25 + rng.next();
-      if (variable.rank === 1 && leaf === "weight") return 1 + 0.2 * rng.normal();
-      if (variable.rank === 1 && leaf === "bias") return 0.1 * rng.normal();
-      return undefined;
-    };
-    if (draw() === undefined) continue;
-    const values = Float32Array.from({ length: variable.size }, () => draw() as number);
-    tf.tidy(() => variable.assign(tf.tensor(values, variable.shape)));
-  }
-}
-
-/** Features with NaN/±inf, tiny and huge magnitudes, negative and out-of-range ids. */
-function randomBatch(model: MultiTaskRankingModel, rows: number, seed: number): RecapBatch {
-  const rng = new Rng(seed);
-  const { continuousWidth, binaryWidth, embeddingNames = [] } = model.options;
-  const special = [Number.NaN, Number.POSITIVE_INFINITY, -1e-7, 3e-6, 1e6, -250];
-  const continuous = Float32Array.from({ length: rows * continuousWidth }, (_, index) =>
-    index % 97 < special.length ? (special[index % 97] as number) : rng.normal() * 20,
-  );
-  const binary = Float32Array.from({ length: rows * binaryWidth }, () =>
-    rng.next() < 0.3 ? 1 : 0,
-  );
-  const discrete = Int32Array.from({ length: rows * 12 }, () => rng.int(5000) - 100);
-  const tasks = model.taskNames.length;
-  const batch: Record<string, unknown> = {
-    size: rows,
-    continuous: tf.tensor2d(continuous, [rows, continuousWidth]),
-    binary: tf.tensor2d(binary, [rows, binaryWidth]),
-    discrete: tf.tensor2d(discrete, [rows, 12], "int32"),
-    labels: tf.zeros([rows, tasks]),
-    weights: tf.zeros([rows, tasks]),
-    taskNames: model.taskNames,
-  };
-  for (const name of embeddingNames) {
-    const values = Float32Array.from({ length: rows * 200 }, () => rng.normal());
-    batch[FIELDS[name]] = tf.tensor2d(values, [rows, 200]);
-  }
-  return batch as unknown as RecapBatch;
-}
 
 /** numpy-style allclose: |actual − expected| ≤ tolerance · (1 + |expected|) everywhere. */
 function expectClose(actual: Float32Array, expected: Float32Array, tolerance: number): void {
@@ -114,21 +60,8 @@ function expectMatchesTfjs(model: MultiTaskRankingModel, rows: number): void {
     tf.dispose([reference, scored] as unknown as tf.Tensor[]);
   } finally {
     scorer.dispose();
-    tf.dispose(Object.values(batch).filter((value) => value instanceof tf.Tensor));
+    disposeBatch(batch);
   }
-}
-
-function recapModel(file: string, seed: number): MultiTaskRankingModel {
-  const config = loadRecapConfig(`${configs}${file}`, {
-    env: { HOME: "/tmp", FRAPPE_PARQUET: "/tmp", MOVIELENS_PARQUET: "/tmp" },
-  });
-  const widths = truncatedWidths(config);
-  const model = buildRankingModel(config, {
-    continuousWidth: widths.continuousWidth ?? (file.startsWith("frappe") ? 0 : 2117),
-    binaryWidth: widths.binaryWidth ?? (file.startsWith("frappe") ? 0 : 59),
-  });
-  randomize(model, seed);
-  return model;
 }
 
 describe.skipIf(!runtime)("ONNX compilation matches the tfjs model (fp32)", () => {
@@ -237,7 +170,7 @@ describe.skipIf(!runtime)("ONNX int8, files and serving", () => {
       fp32.dispose();
       int8.dispose();
       model.dispose();
-      tf.dispose(Object.values(batch).filter((value) => value instanceof tf.Tensor));
+      disposeBatch(batch);
     }
   });
 
@@ -264,26 +197,6 @@ describe.skipIf(!runtime)("ONNX int8, files and serving", () => {
     } finally {
       rmSync(directory, { recursive: true, force: true });
       model.dispose();
-    }
-  });
-
-  it("ranks candidates like the tfjs model and checks its inputs", () => {
-    const model = recapModel("local_small.yaml", 8);
-    const batch = randomBatch(model, 16, 9);
-    const scorer = OnnxScorer.create(model, { runtime: runtime as NonNullable<typeof runtime> });
-    try {
-      const fromTfjs = rankCandidates(model, batch).map((candidate) => candidate.index);
-      const fromOnnx = rankCandidates(scorer, batch).map((candidate) => candidate.index);
-      expect(fromOnnx).toEqual(fromTfjs);
-      expect(() => scorer.score({}, 2)).toThrow(/no continuous/);
-      const continuous = new Float32Array(2 * 512);
-      expect(() => scorer.score({ continuous, binary: new Float32Array(3) }, 2)).toThrow(
-        /binary has 3 values; 2 rows of 59 columns/,
-      );
-    } finally {
-      scorer.dispose();
-      model.dispose();
-      tf.dispose(Object.values(batch).filter((value) => value instanceof tf.Tensor));
     }
   });
 
