@@ -74,12 +74,10 @@ function linearGradient(activation: LinearActivation): tf.GradConfig {
       let dz = gradient;
       let db: tf.Tensor1D;
       if (activation === "relu" && fusedKernelReady(biasReluGradKernel)) {
-        [dz, db] = tf
-          .engine()
-          .runKernel(biasReluGradKernel.kernelName, {
-            dy: gradient,
-            y: y as tf.Tensor2D,
-          }) as unknown as [tf.Tensor2D, tf.Tensor1D];
+        [dz, db] = tf.engine().runKernel(biasReluGradKernel.kernelName, {
+          dy: gradient,
+          y: y as tf.Tensor2D,
+        }) as unknown as [tf.Tensor2D, tf.Tensor1D];
       } else {
         if (activation === "relu") dz = tf.mul(gradient, tf.step(y as tf.Tensor2D));
         db = tf.sum(dz, 0);

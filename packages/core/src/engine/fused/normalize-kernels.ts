@@ -4,6 +4,8 @@ import type { FusedKernelSpec } from "./fused-kernel.js";
 // Normalisation of a [rows, cols] matrix along one axis, with an optional per-column scale
 // (gamma) and shift (beta): axis 1 normalises each row (layer norm), axis 0 each column (batch
 // norm in train mode). Statistics accumulate in float64 (JS numbers); variance is the biased one.
+// Inner loops are branch-free: a missing gamma / beta reads a shared row of ones / zeros, and
+// every per-group factor is computed once outside them.
 
 interface NormalizeAttrs {
   axis: 0 | 1;
@@ -34,33 +36,47 @@ function bounded({ lower, upper }: NormalizeAttrs): boolean {
   return lower > Number.NEGATIVE_INFINITY || upper < Number.POSITIVE_INFINITY;
 }
 
+const constantRows = new Map<string, Float32Array>();
+
+// A read-only row of `value` (1 or 0) of length `size`, shared between calls.
+function constantRow(value: number, size: number): Float32Array {
+  const key = `${value}:${size}`;
+  let row = constantRows.get(key);
+  if (row === undefined) {
+    row = new Float32Array(size).fill(value);
+    constantRows.set(key, row);
+  }
+  return row;
+}
+
+// Per-group (row for axis 1, column for axis 0) factors of ŷ = x·scale + shift, where
+// ŷ = (x − μ)·r·γ + β; for axis 1 γ and β still apply per column on top (scale = r, shift = −μ·r).
+function groupFactors(
+  mean: Float32Array,
+  variance: Float32Array,
+  epsilon: number,
+  gamma: Float32Array,
+  beta: Float32Array,
+  axis: 0 | 1,
+): { rstd: Float64Array; scale: Float64Array; shift: Float64Array } {
+  const groups = mean.length;
+  const rstd = new Float64Array(groups);
+  const scale = new Float64Array(groups);
+  const shift = new Float64Array(groups);
+  for (let group = 0; group < groups; group++) {
+    const r = 1 / Math.sqrt(variance[group]! + epsilon);
+    const factor = axis === 0 ? gamma[group]! * r : r;
+    rstd[group] = r;
+    scale[group] = factor;
+    shift[group] = (axis === 0 ? beta[group]! : 0) - mean[group]! * factor;
+  }
+  return { rstd, scale, shift };
+}
+
 function clampInPlace(y: Float32Array, { lower, upper }: NormalizeAttrs): void {
   for (let index = 0; index < y.length; index++) {
     const value = y[index]!;
     y[index] = value < lower ? lower : value > upper ? upper : value;
-  }
-}
-
-// Writes dy where the clamp (or ReLU) let ŷ = x̂·γ + β through and 0 elsewhere into `target`.
-function maskGradient(
-  target: Float32Array,
-  operands: { dy: Float32Array; x: Float32Array; mean: Float32Array; variance: Float32Array },
-  affine: { gamma: Float32Array | undefined; beta: Float32Array | undefined },
-  [rows, cols]: [number, number],
-  attrs: NormalizeAttrs,
-): void {
-  const { dy, x, mean, variance } = operands;
-  const { gamma, beta } = affine;
-  const { axis, epsilon, lower, upper, strictLower } = attrs;
-  for (let row = 0; row < rows; row++) {
-    const offset = row * cols;
-    for (let col = 0; col < cols; col++) {
-      const group = axis === 1 ? row : col;
-      const xhat = (x[offset + col]! - mean[group]!) / Math.sqrt(variance[group]! + epsilon);
-      const value = xhat * (gamma ? gamma[col]! : 1) + (beta ? beta[col]! : 0);
-      const passes = (strictLower ? value > lower : value >= lower) && value <= upper;
-      target[offset + col] = passes ? dy[offset + col]! : 0;
-    }
   }
 }
 
@@ -80,11 +96,11 @@ export const normalizeKernel: FusedKernelSpec = {
     const { axis, epsilon } = options;
     const [rows, cols] = dims(shapes["x"]);
     const x = inputs["x"] as Float32Array;
-    const gamma = inputs["gamma"];
-    const beta = inputs["beta"];
+    const gamma = inputs["gamma"] ?? constantRow(1, cols);
+    const beta = inputs["beta"] ?? constantRow(0, cols);
     const [y, mean, variance] = outputs as [Float32Array, Float32Array, Float32Array];
     // One pass gathers Σ(x − k) and Σ(x − k)² in float64 with k the group's first entry (a shift
-    // that keeps the variance free of cancellation), one writes y = x·scale + shift.
+    // that keeps the variance free of cancellation), one writes y.
     if (axis === 1) {
       for (let row = 0; row < rows; row++) {
         const offset = row * cols;
@@ -103,54 +119,72 @@ export const normalizeKernel: FusedKernelSpec = {
         mean[row] = mu;
         variance[row] = sigma2;
         const center = -mu * rstd;
-        if (gamma || beta) {
-          for (let col = 0; col < cols; col++) {
-            const normalized = x[offset + col]! * rstd + center;
-            y[offset + col] = normalized * (gamma ? gamma[col]! : 1) + (beta ? beta[col]! : 0);
-          }
-        } else {
-          for (let col = 0; col < cols; col++) y[offset + col] = x[offset + col]! * rstd + center;
+        for (let col = 0; col < cols; col++)
+          y[offset + col] = (x[offset + col]! * rstd + center) * gamma[col]! + beta[col]!;
+      }
+    } else {
+      const totals = new Float64Array(cols);
+      const squares = new Float64Array(cols);
+      for (let row = 0; row < rows; row++) {
+        const offset = row * cols;
+        for (let col = 0; col < cols; col++) {
+          const delta = x[offset + col]! - x[col]!;
+          totals[col] += delta;
+          squares[col] += delta * delta;
         }
       }
-      if (bounded(options)) clampInPlace(y, options);
-      return;
-    }
-    const totals = new Float64Array(cols);
-    const squares = new Float64Array(cols);
-    for (let row = 0; row < rows; row++) {
-      const offset = row * cols;
       for (let col = 0; col < cols; col++) {
-        const delta = x[offset + col]! - x[col]!;
-        totals[col] += delta;
-        squares[col] += delta * delta;
+        const shifted = totals[col]! / rows;
+        mean[col] = x[col]! + shifted;
+        variance[col] = Math.max(0, squares[col]! / rows - shifted * shifted);
       }
-    }
-    const scale = new Float64Array(cols);
-    const shift = new Float64Array(cols);
-    for (let col = 0; col < cols; col++) {
-      const shifted = totals[col]! / rows;
-      const mu = x[col]! + shifted;
-      const sigma2 = Math.max(0, squares[col]! / rows - shifted * shifted);
-      mean[col] = mu;
-      variance[col] = sigma2;
-      // y = (x − μ)·r·γ + β = x·scale + shift.
-      const factor = (gamma ? gamma[col]! : 1) / Math.sqrt(sigma2 + epsilon);
-      scale[col] = factor;
-      shift[col] = (beta ? beta[col]! : 0) - mu * factor;
-    }
-    for (let row = 0; row < rows; row++) {
-      const offset = row * cols;
-      for (let col = 0; col < cols; col++)
-        y[offset + col] = x[offset + col]! * scale[col]! + shift[col]!;
+      const { scale, shift } = groupFactors(mean, variance, epsilon, gamma, beta, 0);
+      for (let row = 0; row < rows; row++) {
+        const offset = row * cols;
+        for (let col = 0; col < cols; col++)
+          y[offset + col] = x[offset + col]! * scale[col]! + shift[col]!;
+      }
     }
     if (bounded(options)) clampInPlace(y, options);
   },
 };
 
+// Writes dy where the clamp (or ReLU) let ŷ through and 0 elsewhere into `target`.
+function maskGradient(
+  target: Float32Array,
+  dy: Float32Array,
+  x: Float32Array,
+  factors: { scale: Float64Array; shift: Float64Array; gamma: Float32Array; beta: Float32Array },
+  [rows, cols]: [number, number],
+  attrs: NormalizeAttrs,
+): void {
+  const { scale, shift, gamma, beta } = factors;
+  const { axis, lower, upper } = attrs;
+  // ŷ > lower is ŷ ≥ lower' with lower' the next float up: one comparison form for both.
+  const floor = attrs.strictLower ? lower + Number.MIN_VALUE : lower;
+  for (let row = 0; row < rows; row++) {
+    const offset = row * cols;
+    if (axis === 1) {
+      const rowScale = scale[row]!;
+      const rowShift = shift[row]!;
+      for (let col = 0; col < cols; col++) {
+        const value = (x[offset + col]! * rowScale + rowShift) * gamma[col]! + beta[col]!;
+        target[offset + col] = value >= floor && value <= upper ? dy[offset + col]! : 0;
+      }
+    } else {
+      for (let col = 0; col < cols; col++) {
+        const value = x[offset + col]! * scale[col]! + shift[col]!;
+        target[offset + col] = value >= floor && value <= upper ? dy[offset + col]! : 0;
+      }
+    }
+  }
+}
+
 /**
  * TmlNormalizeGrad: dy, x [R, C], mean, variance [S], gamma?, beta? [C] → dx [R, C], dgamma [C],
- * dbeta [C] (beta only matters under a clamp).
- * With x̂ = (x − μ)·r and g = dy·γ over a group of m entries: dx = r·(g − mean(g) − x̂·mean(g·x̂)).
+ * dbeta [C] (beta only matters under a clamp). With x̂ = (x − μ)·r and g = dy·γ over a group of
+ * m entries: dx = r·(g − mean(g) − x̂·mean(g·x̂)), which is affine in (dy, x) within a group:
+ * one pass gathers the sums, one writes dx.
  */
 export const normalizeGradKernel: FusedKernelSpec = {
   kernelName: "TmlNormalizeGrad",
@@ -165,42 +199,42 @@ export const normalizeGradKernel: FusedKernelSpec = {
     const x = inputs["x"] as Float32Array;
     const mean = inputs["mean"] as Float32Array;
     const variance = inputs["variance"] as Float32Array;
-    const gamma = inputs["gamma"];
+    const gamma = inputs["gamma"] ?? constantRow(1, cols);
+    const beta = inputs["beta"] ?? constantRow(0, cols);
     const [dx, dgamma, dbeta] = outputs as [Float32Array, Float32Array, Float32Array];
+    const { rstd, scale, shift } = groupFactors(mean, variance, epsilon, gamma, beta, axis);
     let dy = inputs["dy"] as Float32Array;
     if (bounded(options)) {
       // The masked gradient goes into dx first; each entry is read before it is overwritten.
-      const operands = { dy, x, mean, variance };
-      maskGradient(dx, operands, { gamma, beta: inputs["beta"] }, [rows, cols], options);
+      maskGradient(dx, dy, x, { scale, shift, gamma, beta }, [rows, cols], options);
       dy = dx;
     }
-    // dx is affine in (dy, x) within a group: dx = a·dy + b·x + c, with x̂·r·mean(g·x̂) expanded
-    // as (x − μ)·r²·mean(g·x̂); one pass gathers the sums, one writes dx.
     const sumDyXhat = new Float64Array(cols);
     const sumDy = new Float64Array(cols);
     if (axis === 1) {
       for (let row = 0; row < rows; row++) {
         const offset = row * cols;
         const mu = mean[row]!;
-        const rstd = 1 / Math.sqrt(variance[row]! + epsilon);
+        const r = rstd[row]!;
+        const center = shift[row]!;
         let sumG = 0;
         let sumGX = 0;
         for (let col = 0; col < cols; col++) {
           const gradient = dy[offset + col]!;
           const value = x[offset + col]!;
-          const g = gamma ? gradient * gamma[col]! : gradient;
+          const g = gradient * gamma[col]!;
           sumG += g;
           sumGX += g * value;
           sumDy[col] += gradient;
-          sumDyXhat[col] += gradient * (value - mu) * rstd;
+          sumDyXhat[col] += gradient * (value * r + center);
         }
         const meanG = sumG / cols;
-        const meanGXhat = (rstd * (sumGX - mu * sumG)) / cols;
-        const slope = -rstd * rstd * meanGXhat;
-        const intercept = -rstd * meanG - mu * slope;
+        const meanGXhat = (r * (sumGX - mu * sumG)) / cols;
+        const slope = -r * r * meanGXhat;
+        const intercept = -r * meanG - mu * slope;
         for (let col = 0; col < cols; col++) {
-          const g = gamma ? dy[offset + col]! * gamma[col]! : dy[offset + col]!;
-          dx[offset + col] = rstd * g + slope * x[offset + col]! + intercept;
+          dx[offset + col] =
+            r * dy[offset + col]! * gamma[col]! + slope * x[offset + col]! + intercept;
         }
       }
     } else {
@@ -217,16 +251,15 @@ export const normalizeGradKernel: FusedKernelSpec = {
       const slope = new Float64Array(cols);
       const intercept = new Float64Array(cols);
       for (let col = 0; col < cols; col++) {
-        const rstd = 1 / Math.sqrt(variance[col]! + epsilon);
+        const r = rstd[col]!;
         const mu = mean[col]!;
-        const scale = gamma ? gamma[col]! : 1;
-        sumDyXhat[col] = rstd * (sumDyX[col]! - mu * sumDy[col]!);
+        sumDyXhat[col] = r * (sumDyX[col]! - mu * sumDy[col]!);
         // Per column: mean(g) = γ·Σdy / R and mean(g·x̂) = γ·Σ(dy·x̂) / R.
-        const meanG = (scale * sumDy[col]!) / rows;
-        const meanGXhat = (scale * sumDyXhat[col]!) / rows;
-        gain[col] = scale * rstd;
-        slope[col] = -rstd * rstd * meanGXhat;
-        intercept[col] = -rstd * meanG - mu * slope[col]!;
+        const meanG = (gamma[col]! * sumDy[col]!) / rows;
+        const meanGXhat = (gamma[col]! * sumDyXhat[col]!) / rows;
+        gain[col] = gamma[col]! * r;
+        slope[col] = -r * r * meanGXhat;
+        intercept[col] = -r * meanG - mu * slope[col]!;
       }
       for (let row = 0; row < rows; row++) {
         const offset = row * cols;
