@@ -5,7 +5,9 @@
 // mean |Δp| of int8 against fp32, and scoring speed. Run against the built packages:
 //   pnpm turbo run build --filter @tml/heavy-ranker...
 //   nice -n 10 timeout 1800 node packages/heavy-ranker/scripts/onnx-int8-quality.mjs [out.json]
-// Environment: Q_TRAIN_ROWS (200000), Q_TEST_ROWS (50000), Q_EPOCHS (2), Q_BATCH (512).
+// Environment: Q_TRAIN_ROWS (200000), Q_TEST_ROWS (50000), Q_EPOCHS (2), Q_BATCH (512),
+// Q_CONTINUOUS (512 continuous columns), Q_EMBEDDING (64: width of each TwHIN-style embedding),
+// Q_BLOCK (256: MaskNet block aggregation and output size), Q_MLP (512: MaskNet MLP width).
 import { renameSync, writeFileSync } from "node:fs";
 import * as tf from "@tensorflow/tfjs-core";
 import { Rng } from "@tml/core";
@@ -27,7 +29,9 @@ const batchSize = Number(process.env.Q_BATCH ?? 512);
 const P = "recap.engagement.";
 const RATES = { [`${P}is_favorited`]: 0.2, [`${P}is_video_playback_50`]: 0.1, [`${P}is_retweeted`]: 0.05, [`${P}is_replied`]: 0.02 };
 const TASKS = Object.keys(RATES);
-const layout = { continuous: 512, binary: 64, discrete: 8, embedding: 64 };
+const layout = { continuous: Number(process.env.Q_CONTINUOUS ?? 512), binary: 64, discrete: 8, embedding: Number(process.env.Q_EMBEDDING ?? 64) };
+const blockSize = Number(process.env.Q_BLOCK ?? 256);
+const mlpWidth = Number(process.env.Q_MLP ?? 512);
 
 const engine = await setUpEngine();
 const generator = new RankerGenerator({ seed: 23, layout, rates: RATES });
@@ -100,8 +104,8 @@ const config = modelConfigSchema.parse({
   backbone: {
     mask_net_config: {
       use_parallel: true,
-      mask_blocks: [0, 1, 2, 3].map(() => ({ aggregation_size: 256, output_size: 256, input_layer_norm: false })),
-      mlp: { layer_sizes: [512], final_layer_activation: true },
+      mask_blocks: [0, 1, 2, 3].map(() => ({ aggregation_size: blockSize, output_size: blockSize, input_layer_norm: false })),
+      mlp: { layer_sizes: [mlpWidth], final_layer_activation: true },
     },
   },
   tasks: Object.fromEntries(TASKS.map((task) => [task, tower])),
@@ -167,7 +171,7 @@ for (const precision of ["fp32", "int8"]) {
 }
 
 const column = (values, t) => Float32Array.from({ length: testRows }, (_, row) => values[row * TASKS.length + t]);
-const summary = { engine, layout, trainRows, testRows, epochs, steps, parameters: model.parameterCount(), generateSeconds, trainSeconds, tasks: {}, scoring: {} };
+const summary = { engine, layout, blockSize, mlpWidth, trainRows, testRows, epochs, steps, parameters: model.parameterCount(), generateSeconds, trainSeconds, tasks: {}, scoring: {} };
 for (const [name, result] of Object.entries(results)) {
   summary.scoring[name] = { seconds: result.seconds, samplesPerSecond: testRows / result.seconds };
 }
