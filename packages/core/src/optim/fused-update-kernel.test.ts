@@ -56,6 +56,7 @@ function train(
   expect(optimizer.implementation).toBe(implementation);
   const norms: (number | undefined)[] = [];
   const before = tf.memory().numTensors;
+  const bytesBefore = tf.memory().numBytes;
   for (let step = 0; step < STEPS; step++) {
     tf.tidy(() => {
       const gradients = new Map<string, tf.Tensor>();
@@ -67,7 +68,10 @@ function train(
       norms.push(optimizer.step(gradients).gradientNorm);
     });
     // Flat, except for the gradients an accumulating optimizer holds between updates.
-    if (!extra.gradientAccumulation) expect(tf.memory().numTensors).toBe(before);
+    if (!extra.gradientAccumulation) {
+      expect(tf.memory().numTensors).toBe(before);
+      expect(tf.memory().numBytes).toBe(bytesBefore);
+    }
   }
   const state = optimizer.getState();
   const trace: Trace = {
