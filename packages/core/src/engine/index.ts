@@ -9,6 +9,7 @@ export { type LinearActivation, linear } from "./fused/linear.js";
 export { multiply } from "./fused/multiply.js";
 export {
   type BatchMoments,
+  batchNormInference,
   batchNormTrain,
   layerNorm,
   type NormalizeOptions,

@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import {
   type BatchMoments,
+  batchNormInference,
   batchNormTrain,
   type NormalizeOptions,
   runningMoments,
@@ -41,7 +42,7 @@ export class BatchNorm implements Module {
   /**
    * [B, n] → [B, n]; in train mode also updates the running statistics (assignments are off the
    * loss's path, so gradients ignore them). `after` applies a ReLU and/or a clamp to ±clip to the
-   * result inside the same fused kernel (train mode on cpu/wasm).
+   * result inside the same fused kernel (cpu/wasm).
    */
   apply(
     x: tf.Tensor2D,
@@ -54,17 +55,11 @@ export class BatchNorm implements Module {
         this.updateRunningStatistics(batch, x.shape[0]),
       );
     }
-    return tf.tidy(() => {
-      let normalized: tf.Tensor = tf.mul(
-        tf.sub(x, this.runningMean),
-        tf.rsqrt(tf.add(this.runningVar, this.epsilon)),
-      );
-      if (this.weight && this.bias) normalized = tf.add(tf.mul(normalized, this.weight), this.bias);
-      if (after.relu) normalized = tf.relu(normalized);
-      if (after.clip !== undefined)
-        normalized = tf.clipByValue(normalized, -after.clip, after.clip);
-      return normalized as tf.Tensor2D;
-    });
+    return batchNormInference(
+      x,
+      { mean: this.runningMean, variance: this.runningVar },
+      { epsilon: this.epsilon, ...affine, ...after },
+    );
   }
 
   private updateRunningStatistics(batch: BatchMoments, batchSize: number): void {

@@ -58,12 +58,14 @@ function step(model: MultiTaskRankingModel, fused: boolean) {
       taskNames,
     }).loss;
   }, model.trainableVariables());
+  const evalLogits = tf.tidy(() => model.apply(features, { training: false }).logits.dataSync());
   const buffers = new Map<string, Float32Array>();
   for (const [name, variable] of model.namedWeights())
     if (!variable.trainable) buffers.set(name, variable.dataSync() as Float32Array);
   const result = {
     loss: value.dataSync()[0] as number,
     logits: logits?.dataSync() as Float32Array,
+    evalLogits: evalLogits as Float32Array,
     grads: new Map(
       Object.entries(grads).map(([name, grad]) => [name, grad.dataSync() as Float32Array]),
     ),
@@ -95,7 +97,7 @@ function expectClose(
 }
 
 describe("fused kernels against the stock-op path (local_small architecture)", () => {
-  it("give the same logits, loss, gradients of every parameter and running statistics", () => {
+  it("give the same logits (train and eval mode), loss, gradients and running statistics", () => {
     const fusedModel = build();
     const stockModel = build();
     try {
@@ -105,6 +107,7 @@ describe("fused kernels against the stock-op path (local_small architecture)", (
       expect(tf.memory().numTensors).toBe(before);
       expect(fused.loss).toBeCloseTo(stock.loss, 5);
       expectClose(fused.logits, stock.logits, 1e-4, "logits");
+      expectClose(fused.evalLogits, stock.evalLogits, 1e-4, "eval-mode logits");
       const names = new Map(
         [...fusedModel.namedWeights()].map(([key, variable]) => [variable.name, key]),
       );

@@ -15,6 +15,8 @@ interface NormalizeAttrs {
   upper: number;
   /** Gradient passes where ŷ > lower (a ReLU) instead of ŷ ≥ lower (a clamp). */
   strictLower: boolean;
+  /** Axis 0 only: mean and variance are given inputs (eval-mode batch norm), not batch moments. */
+  frozen: boolean;
 }
 
 function dims(shape: readonly number[] | undefined): [number, number] {
@@ -29,6 +31,7 @@ function attrsOf(attrs: NamedAttrMap): NormalizeAttrs {
     lower: (attrs["lower"] as number | undefined) ?? Number.NEGATIVE_INFINITY,
     upper: (attrs["upper"] as number | undefined) ?? Number.POSITIVE_INFINITY,
     strictLower: attrs["strictLower"] === true,
+    frozen: attrs["frozen"] === true,
   };
 }
 
@@ -82,7 +85,8 @@ function clampInPlace(y: Float32Array, { lower, upper }: NormalizeAttrs): void {
 
 /**
  * TmlNormalize: x [R, C], gamma? [C], beta? [C] → y [R, C] (optionally clamped), mean [S],
- * variance [S] (S = R or C).
+ * variance [S] (S = R or C). Frozen (eval-mode batch norm): mean and variance [C] are inputs and
+ * are copied to the outputs.
  */
 export const normalizeKernel: FusedKernelSpec = {
   kernelName: "TmlNormalize",
@@ -122,6 +126,9 @@ export const normalizeKernel: FusedKernelSpec = {
         for (let col = 0; col < cols; col++)
           y[offset + col] = (x[offset + col]! * rstd + center) * gamma[col]! + beta[col]!;
       }
+    } else if (options.frozen) {
+      mean.set(inputs["mean"] as Float32Array);
+      variance.set(inputs["variance"] as Float32Array);
     } else {
       const totals = new Float64Array(cols);
       const squares = new Float64Array(cols);
@@ -138,6 +145,8 @@ export const normalizeKernel: FusedKernelSpec = {
         mean[col] = x[col]! + shifted;
         variance[col] = Math.max(0, squares[col]! / rows - shifted * shifted);
       }
+    }
+    if (axis === 0) {
       const { scale, shift } = groupFactors(mean, variance, epsilon, gamma, beta, 0);
       for (let row = 0; row < rows; row++) {
         const offset = row * cols;
@@ -235,6 +244,18 @@ export const normalizeGradKernel: FusedKernelSpec = {
         for (let col = 0; col < cols; col++) {
           dx[offset + col] =
             r * dy[offset + col]! * gamma[col]! + slope * x[offset + col]! + intercept;
+        }
+      }
+    } else if (options.frozen) {
+      // Constant statistics: dx = γ·r·dy, and only dgamma needs x̂.
+      for (let row = 0; row < rows; row++) {
+        const offset = row * cols;
+        for (let col = 0; col < cols; col++) {
+          const gradient = dy[offset + col]!;
+          const value = x[offset + col]!;
+          sumDy[col] += gradient;
+          sumDyXhat[col] += gradient * (value - mean[col]!) * rstd[col]!;
+          dx[offset + col] = gradient * gamma[col]! * rstd[col]!;
         }
       }
     } else {

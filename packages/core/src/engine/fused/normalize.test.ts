@@ -4,7 +4,13 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { registerGradients } from "../gradients.js";
 import { prepareWasmBackend } from "../wasm-backend.js";
 import { setFusedOps } from "./fused-kernel.js";
-import { batchNormTrain, layerNorm, type NormalizeOptions, runningMoments } from "./normalize.js";
+import {
+  batchNormInference,
+  batchNormTrain,
+  layerNorm,
+  type NormalizeOptions,
+  runningMoments,
+} from "./normalize.js";
 import { signedLog1p } from "./signed-log.js";
 
 function fixed(shape: number[], offset: number, scale = 1): tf.Tensor {
@@ -111,9 +117,16 @@ for (const backendName of ["cpu", "wasm"]) {
       });
     });
 
+    const inference: Norm = (x, options) =>
+      batchNormInference(
+        x,
+        { mean: fixed([5], 7) as tf.Tensor1D, variance: tf.square(fixed([5], 8)) as tf.Tensor1D },
+        options,
+      );
     for (const [name, norm] of [
       ["layerNorm", layerNorm],
       ["batchNormTrain", (x: tf.Tensor2D, options: NormalizeOptions) => batchNormTrain(x, options)],
+      ["batchNormInference", inference],
     ] as Array<[string, Norm]>) {
       for (const affine of [true, false]) {
         it(`${name} (affine ${affine}) matches the stock-op chain in value and gradients`, () => {
@@ -133,6 +146,7 @@ for (const backendName of ["cpu", "wasm"]) {
     for (const [name, norm] of [
       ["layerNorm", layerNorm],
       ["batchNormTrain", (x: tf.Tensor2D, options: NormalizeOptions) => batchNormTrain(x, options)],
+      ["batchNormInference", inference],
     ] as Array<[string, Norm]>) {
       for (const bounds of [{ relu: true }, { clip: 0.8 }, { relu: true, clip: 0.8 }]) {
         it(`${name} with ${JSON.stringify(bounds)} matches the stock ops (relu, clipByValue)`, () => {
@@ -168,6 +182,29 @@ for (const backendName of ["cpu", "wasm"]) {
       for (let index = 0; index < 3; index++) step();
       expect(tf.memory().numTensors).toBe(before);
       tf.dispose([gamma, x]);
+    });
+
+    it("batchNormInference uses the given statistics (hand-worked)", () => {
+      tf.tidy(() => {
+        const y = batchNormInference(
+          tf.tensor2d([
+            [1, 10],
+            [3, 12],
+          ]),
+          { mean: tf.tensor1d([1, 11]), variance: tf.tensor1d([3, 0]) },
+          { epsilon: 1, gamma: tf.tensor1d([2, 1]), beta: tf.tensor1d([0, 5]), clip: 1.5 },
+        );
+        // Column 0: (x − 1)/2·2 = 0, 2 → clamp 1.5; column 1: (x − 11)/1 + 5 = 4, 6 → clamp 1.5.
+        expectClose(
+          y,
+          tf.tensor2d([
+            [0, 1.5],
+            [1.5, 1.5],
+          ]),
+          1e-6,
+          "y",
+        );
+      });
     });
 
     it("runningMoments moves toward the batch with the unbiased variance", () => {

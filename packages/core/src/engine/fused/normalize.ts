@@ -58,20 +58,31 @@ function boundAttrs(options: NormalizeOptions): {
 
 // One fused forward kernel and one fused backward kernel: the layer costs two kernel calls per
 // training step instead of ~40 (moments, broadcasts, their gradients, the tape's copies).
+// `frozen` statistics (eval-mode batch norm) are constants of the op: no gradient flows to them.
 function fusedNormalize(
   x: tf.Tensor2D,
   axis: 0 | 1,
   options: NormalizeOptions,
   onMoments?: (moments: BatchMoments) => void,
+  frozen?: BatchMoments,
 ): tf.Tensor2D {
   const operands: tf.Tensor[] = [x];
   if (options.gamma) operands.push(options.gamma);
   if (options.beta) operands.push(options.beta);
-  const attrs = { axis, epsilon: options.epsilon, ...boundAttrs(options) };
+  const attrs = {
+    axis,
+    epsilon: options.epsilon,
+    ...boundAttrs(options),
+    frozen: frozen !== undefined,
+  };
   const masked = options.relu === true || options.clip !== undefined;
   const forward = tf.customGrad((...args: unknown[]) => {
     const save = args[args.length - 1] as tf.GradSaveFunc;
     const inputs: tf.NamedTensorMap = { x };
+    if (frozen) {
+      inputs["mean"] = frozen.mean;
+      inputs["variance"] = frozen.variance;
+    }
     if (options.gamma) inputs["gamma"] = options.gamma;
     if (options.beta) inputs["beta"] = options.beta;
     const [y, mean, variance] = tf
@@ -152,6 +163,28 @@ export function batchNormTrain(
     const { mean, variance } = tf.moments(x, 0);
     onMoments?.({ mean: mean as tf.Tensor1D, variance: variance as tf.Tensor1D });
     const normalized = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, options.epsilon)));
+    return scaleAndShift(normalized, options);
+  });
+}
+
+/**
+ * Eval-mode batch normalisation of x [B, C] with given per-column statistics (running mean and
+ * variance, [C] each): (x − mean) / sqrt(variance + epsilon), then scale, shift, ReLU and clamp as
+ * `options` say → [B, C]. The statistics get no gradient. One fused kernel each way on cpu and
+ * wasm.
+ */
+export function batchNormInference(
+  x: tf.Tensor2D,
+  statistics: BatchMoments,
+  options: NormalizeOptions,
+): tf.Tensor2D {
+  checkOperands(x, options, "batchNormInference");
+  if (ready() && x.dtype === "float32") return fusedNormalize(x, 0, options, undefined, statistics);
+  return tf.tidy(() => {
+    const normalized = tf.mul(
+      tf.sub(x, statistics.mean),
+      tf.rsqrt(tf.add(statistics.variance, options.epsilon)),
+    );
     return scaleAndShift(normalized, options);
   });
 }
