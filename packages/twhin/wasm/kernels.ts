@@ -95,7 +95,7 @@ export function gemmNT(
   }
 }
 
-// out[0..k) += sum_j g[j * gStep] * X_j for j < m (X rows of k floats, contiguous).
+// out[0..k) += sum_j g[j * gStep] * X_j for j < m (X rows of k floats, rowBytes apart).
 @inline function combineRows(
   g: usize,
   gStep: usize,
@@ -103,8 +103,8 @@ export function gemmNT(
   x: usize,
   k: i32,
   out: usize,
+  rowBytes: usize,
 ): void {
-  const rowBytes = (<usize>k) << 2;
   let d = 0;
   for (; d + 16 <= k; d += 16) {
     const o = (<usize>d) << 2;
@@ -163,7 +163,52 @@ export function gemmNNAccumulate(
   const rowBytes = (<usize>k) << 2;
   const gRowBytes = (<usize>gStride) << 2;
   for (let i = 0; i < n; i++) {
-    combineRows(g + <usize>i * gRowBytes, 4, m, c, k, out + <usize>i * rowBytes);
+    combineRows(g + <usize>i * gRowBytes, 4, m, c, k, out + <usize>i * rowBytes, rowBytes);
+  }
+}
+
+// Rows j and j + 1 of out (k floats each) += sum_i g[i * gStep] * X_i and sum_i g[i * gStep + 4] * X_i:
+// two output rows share each load of X (half of gemmTN's traffic over A).
+@inline function combineRowsPair(
+  g: usize,
+  gStep: usize,
+  n: i32,
+  x: usize,
+  k: i32,
+  out0: usize,
+  out1: usize,
+): void {
+  const rowBytes = (<usize>k) << 2;
+  let d = 0;
+  for (; d + 8 <= k; d += 8) {
+    const o = (<usize>d) << 2;
+    let t0 = v128.load(out0 + o);
+    let t1 = v128.load(out0 + o, 16);
+    let u0 = v128.load(out1 + o);
+    let u1 = v128.load(out1 + o, 16);
+    let xi = x + o;
+    let gi = g;
+    for (let i = 0; i < n; i++) {
+      const s0 = f32x4.splat(load<f32>(gi));
+      const s1 = f32x4.splat(load<f32>(gi, 4));
+      const x0 = v128.load(xi);
+      const x1 = v128.load(xi, 16);
+      t0 = madd(t0, s0, x0);
+      t1 = madd(t1, s0, x1);
+      u0 = madd(u0, s1, x0);
+      u1 = madd(u1, s1, x1);
+      xi += rowBytes;
+      gi += gStep;
+    }
+    v128.store(out0 + o, t0);
+    v128.store(out0 + o, t1, 16);
+    v128.store(out1 + o, u0);
+    v128.store(out1 + o, u1, 16);
+  }
+  if (d < k) {
+    const o = (<usize>d) << 2;
+    combineRows(g, gStep, n, x + o, k - d, out0 + o, rowBytes);
+    combineRows(g + 4, gStep, n, x + o, k - d, out1 + o, rowBytes);
   }
 }
 
@@ -179,8 +224,13 @@ export function gemmTNAccumulate(
 ): void {
   const rowBytes = (<usize>k) << 2;
   const gRowBytes = (<usize>gStride) << 2;
-  for (let j = 0; j < m; j++) {
-    combineRows(g + ((<usize>j) << 2), gRowBytes, n, a, k, out + <usize>j * rowBytes);
+  let j = 0;
+  for (; j + 2 <= m; j += 2) {
+    const out0 = out + <usize>j * rowBytes;
+    combineRowsPair(g + ((<usize>j) << 2), gRowBytes, n, a, k, out0, out0 + rowBytes);
+  }
+  if (j < m) {
+    combineRows(g + ((<usize>j) << 2), gRowBytes, n, a, k, out + <usize>j * rowBytes, rowBytes);
   }
 }
 

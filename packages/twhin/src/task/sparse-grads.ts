@@ -17,21 +17,21 @@ export class SparseGrads {
     this.grads = grads ?? new Float32Array(capacity * dim);
   }
 
-  /** The slot of `row`, assigning a zeroed one on first use. */
+  /** The slot of `row`, assigning one on first use (zeroed: `reset` clears the used slots). */
   slot(row: number): number {
     let slot = this.slotOf[row]!;
     if (slot < 0) {
       slot = this.count++;
       this.slotOf[row] = slot;
       this.rowIds[slot] = row;
-      this.grads.fill(0, slot * this.dim, (slot + 1) * this.dim);
     }
     return slot;
   }
 
-  /** Forgets all slots (O(slots used)). */
+  /** Forgets all slots and zeroes their gradients (O(slots used)). */
   reset(): void {
     for (let s = 0; s < this.count; s++) this.slotOf[this.rowIds[s]!] = -1;
+    this.grads.fill(0, 0, this.count * this.dim);
     this.count = 0;
   }
 }
