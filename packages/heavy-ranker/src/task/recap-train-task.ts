@@ -4,7 +4,6 @@ import {
   checkStateArray,
   DenseOptimizer,
   type EvalContext,
-  multiTaskBceWithLogits,
   NumericError,
   type RestoreContext,
   Rng,
@@ -19,6 +18,7 @@ import type { MultiTaskRankingModel } from "../model/ranking-model.js";
 import { alignedTargets } from "./aligned-targets.js";
 import { recapParameterGroups } from "./parameter-groups.js";
 import { RecapEvaluation } from "./recap-evaluation.js";
+import { recapTrainingLoss } from "./recap-loss.js";
 import { renameOptimizerState, variableNameMaps } from "./state-keys.js";
 
 /** Options of `RecapTrainTask`. */
@@ -105,10 +105,10 @@ export class RecapTrainTask implements TrainTask<RecapBatch> {
     const { value, grads } = tf.variableGrads(() => {
       const outputs = this.model.apply(batch, { training: true, rng: this.rng });
       const { labels, weights } = alignedTargets(batch, this.model.taskNames);
-      const loss = multiTaskBceWithLogits(outputs.logits, labels, weights, {
+      const loss = recapTrainingLoss(outputs.logits, labels, weights, {
         taskNames: this.model.taskNames,
         posWeights: this.posWeights,
-      }).loss;
+      });
       const penalty = this.model.regularizationLoss();
       return penalty ? (tf.add(loss, penalty) as tf.Scalar) : loss;
     }, this.variables);
