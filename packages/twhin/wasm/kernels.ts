@@ -258,7 +258,7 @@ export function axpy(alpha: f32, x: usize, y: usize, k: i32): void {
   }
 }
 
-/** Dot-score pair backward: dA_r += g_r P_r, dP_r += g_r A_r with g_r = g[r * gStride]. */
+/** Dot-score pair backward, writing: dA_r = g_r P_r, dP_r = g_r A_r with g_r = g[r * gStride]. */
 export function pairBackward(
   g: usize,
   gStride: i32,
@@ -272,11 +272,20 @@ export function pairBackward(
   const rowBytes = (<usize>k) << 2;
   const gBytes = (<usize>gStride) << 2;
   for (let r = 0; r < rows; r++) {
-    const gr = load<f32>(g + <usize>r * gBytes);
-    if (gr == 0) continue;
+    const s = f32x4.splat(load<f32>(g + <usize>r * gBytes));
     const o = <usize>r * rowBytes;
-    axpy(gr, p + o, dA + o, k);
-    axpy(gr, a + o, dP + o, k);
+    let d = 0;
+    for (; d + 4 <= k; d += 4) {
+      const q = o + ((<usize>d) << 2);
+      v128.store(dA + q, f32x4.mul(s, v128.load(p + q)));
+      v128.store(dP + q, f32x4.mul(s, v128.load(a + q)));
+    }
+    const gr = f32x4.extract_lane(s, 0);
+    for (; d < k; d++) {
+      const q = o + ((<usize>d) << 2);
+      store<f32>(dA + q, gr * load<f32>(p + q));
+      store<f32>(dP + q, gr * load<f32>(a + q));
+    }
   }
 }
 

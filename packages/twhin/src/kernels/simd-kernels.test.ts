@@ -79,7 +79,7 @@ describe.skipIf(!simdAvailable())("WebAssembly SIMD kernels match the JS referen
       simd.rowDots(a, p, rows, k, scoresSimd, 1, width);
       js.rowDots(a, p, rows, k, scoresJs, 1, width);
       expectClose(scoresSimd, scoresJs, "rowDots");
-      scoresSimd[1 + 2 * width] = 0; // a zero gradient row is skipped by both
+      scoresSimd[1 + 2 * width] = 0; // a zero gradient row is written as zeros by both
       const dASimd = filled(simd, rows * k, rng);
       const dPSimd = filled(simd, rows * k, rng);
       const [dAJs, dPJs] = [dASimd.slice(), dPSimd.slice()];

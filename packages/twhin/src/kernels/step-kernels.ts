@@ -58,7 +58,7 @@ export interface StepKernels {
     outOff: number,
     outStride: number,
   ): void;
-  /** Dot-score backward of row pairs: `dA_r += g_r P_r`, `dP_r += g_r A_r`, g_r = g[gOff + r * gStride]. */
+  /** Dot-score backward of row pairs, writing: `dA_r = g_r P_r`, `dP_r = g_r A_r`, g_r = g[gOff + r * gStride]. */
   pairBackward(
     g: Float32Array,
     gOff: number,
@@ -153,9 +153,10 @@ function pairBackward(
 ): void {
   for (let r = 0; r < rows; r++) {
     const gr = g[gOff + r * gStride]!;
-    if (gr === 0) continue;
-    axpy(gr, p, r * k, dA, r * k, k);
-    axpy(gr, a, r * k, dP, r * k, k);
+    for (let d = r * k; d < (r + 1) * k; d++) {
+      dA[d] = gr * p[d]!;
+      dP[d] = gr * a[d]!;
+    }
   }
 }
 

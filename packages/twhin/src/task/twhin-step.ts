@@ -307,6 +307,8 @@ export class TwhinStep {
       this.kernels.pairBackward(grad, 0, width, a, p, size, dim, dA, dP);
       return;
     }
+    dA.fill(0, 0, size * dim);
+    dP.fill(0, 0, size * dim);
     const l2 = model.comparator === "l2";
     for (let k = 0; k < size; k++) {
       const g = grad[k * width]!;
@@ -328,8 +330,8 @@ export class TwhinStep {
     const b = this.buffers;
     const a = b.a[direction]!;
     const p = b.p[direction]!;
-    const dA = b.dA[direction]!.fill(0, 0, size * dim);
-    const dP = b.dP[direction]!.fill(0, 0, size * dim);
+    const dA = b.dA[direction]!;
+    const dP = b.dP[direction]!;
     const grad = b.grad[direction]!;
     this.positiveBackward(direction, size);
     const n = this.options.inBatchNegatives;
