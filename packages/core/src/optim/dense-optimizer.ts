@@ -7,8 +7,10 @@ import {
   tensorToStateArray,
 } from "../train/task-state.js";
 import {
+  FUSED_ACCUMULATE_KERNEL,
   FUSED_UPDATE_BACKENDS,
   FUSED_UPDATE_KERNEL,
+  type FusedAccumulateAttrs,
   type FusedUpdateAttrs,
   registerFusedUpdateKernel,
   sumOfSquares,
@@ -201,6 +203,10 @@ export class DenseOptimizer {
   private accumulate(gradients: ReadonlyMap<string, tf.Tensor>, zero: boolean): void {
     if (zero) this.clearAccumulated();
     const scale = 1 / this.accumulationSteps;
+    if (this.implementation === "fused") {
+      this.accumulateFused(gradients, scale);
+      return;
+    }
     for (const [name, gradient] of gradients) {
       const previous = this.accumulated.get(name);
       const next = tf.tidy(() => {
@@ -209,6 +215,28 @@ export class DenseOptimizer {
       });
       previous?.dispose();
       this.accumulated.set(name, tf.keep(next));
+    }
+  }
+
+  /** All running sums in one kernel call (same roundings as the mul + add above). */
+  private accumulateFused(gradients: ReadonlyMap<string, tf.Tensor>, scale: number): void {
+    const inputs: Record<string, tf.Tensor> = {};
+    const attrs: FusedAccumulateAttrs = { scale, previous: [] };
+    let input = 0;
+    for (const [name, gradient] of gradients) {
+      const previous = this.accumulated.get(name);
+      inputs[`x${input++}`] = gradient;
+      if (previous) inputs[`x${input++}`] = previous;
+      attrs.previous.push(previous !== undefined);
+    }
+    if (attrs.previous.length === 0) return;
+    const outputs = tf
+      .engine()
+      .runKernel(FUSED_ACCUMULATE_KERNEL, inputs, attrs as unknown as KernelAttrs) as tf.Tensor[];
+    let index = 0;
+    for (const name of gradients.keys()) {
+      this.accumulated.get(name)?.dispose();
+      this.accumulated.set(name, tf.keep(outputs[index++]!));
     }
   }
 

@@ -169,4 +169,27 @@ describe.each(["cpu", "wasm"])("fused update on %s equals the tensor reference",
     optimizer.dispose();
     tf.dispose([...theta, ...gradients.values()]);
   });
+
+  it("accumulates every gradient in one kernel call, then updates in one", async () => {
+    const theta = SHAPES.map((shape) => tf.tidy(() => tf.variable(tf.ones(shape))));
+    const optimizer = new DenseOptimizer({
+      algorithm: ALGORITHMS[1]![1],
+      groups: [{ name: "all", variables: theta, learningRate: { constant: 0.5 } }],
+      gradientAccumulation: { steps: 2 },
+    });
+    const gradients = new Map(theta.map((variable) => [variable.name, tf.onesLike(variable)]));
+    // tf.profile reuses one record: take the names before profiling again.
+    const kernelsOf = async (run: () => void) => (await tf.profile(run)).kernels.map((k) => k.name);
+    expect(await kernelsOf(() => optimizer.step(gradients))).toEqual(["TmlFusedAccumulate"]);
+    expect(await kernelsOf(() => optimizer.step(gradients))).toEqual([
+      "TmlFusedAccumulate",
+      "TmlFusedOptimizerUpdate",
+    ]);
+    // Mean of two unit gradients, SGD at 0.5: 1 − 0.5.
+    for (const variable of theta) {
+      for (const value of variable.dataSync()) expect(value).toBe(0.5);
+    }
+    optimizer.dispose();
+    tf.dispose([...theta, ...gradients.values()]);
+  });
 });

@@ -204,11 +204,60 @@ const fusedUpdate: KernelFunc = ({ inputs, backend, attrs }) => {
   return outputs;
 };
 
-/** Registers the fused update kernel on the backends that support it (idempotent). */
+/** Name of the fused gradient-accumulation kernel. */
+export const FUSED_ACCUMULATE_KERNEL = "TmlFusedAccumulate";
+
+/**
+ * Attributes of one accumulation over G gradients: inputs `x0…` are, per gradient, the gradient
+ * then (when `previous[i]`) the running sum; outputs, per gradient: running sum + gradient·scale.
+ */
+export interface FusedAccumulateAttrs {
+  scale: number;
+  previous: boolean[];
+}
+
+const f32 = Math.fround;
+
+const fusedAccumulate: KernelFunc = ({ inputs, backend, attrs }) => {
+  const { scale, previous } = attrs as unknown as FusedAccumulateAttrs;
+  const memory = tensorMemory(backend as KernelBackend);
+  const named = inputs as NamedTensorInfoMap;
+  const factor = f32(scale);
+  const outputs: TensorInfo[] = [];
+  let input = 0;
+  for (const hasPrevious of previous) {
+    const gradientInfo = named[`x${input++}`]!;
+    const previousInfo = hasPrevious ? named[`x${input++}`]! : undefined;
+    const outInfo = memory.allocate(gradientInfo.shape);
+    outputs.push(outInfo);
+    const gradient = memory.view(gradientInfo);
+    const sum = previousInfo ? memory.view(previousInfo) : undefined;
+    const out = memory.view(outInfo);
+    let done = 0;
+    if (memory.simd) {
+      const quads = out.length >>> 2;
+      if (sum)
+        memory.simd.accumulate(gradient.byteOffset, sum.byteOffset, out.byteOffset, quads, factor);
+      else memory.simd.scale(gradient.byteOffset, out.byteOffset, quads, factor);
+      done = quads * 4;
+    }
+    // Rounded like tfjs's mul then add.
+    if (sum) for (let i = done; i < out.length; i++) out[i] = sum[i]! + f32(gradient[i]! * factor);
+    else for (let i = done; i < out.length; i++) out[i] = gradient[i]! * factor;
+  }
+  return outputs;
+};
+
+/** Registers the fused update and accumulation kernels where they run (idempotent). */
 export function registerFusedUpdateKernel(): void {
   for (const backendName of FUSED_UPDATE_BACKENDS) {
-    if (tf.getKernel(FUSED_UPDATE_KERNEL, backendName) !== undefined) continue;
-    tf.registerKernel({ kernelName: FUSED_UPDATE_KERNEL, backendName, kernelFunc: fusedUpdate });
+    for (const [kernelName, kernelFunc] of [
+      [FUSED_UPDATE_KERNEL, fusedUpdate],
+      [FUSED_ACCUMULATE_KERNEL, fusedAccumulate],
+    ] as const) {
+      if (tf.getKernel(kernelName, backendName) !== undefined) continue;
+      tf.registerKernel({ kernelName, backendName, kernelFunc });
+    }
   }
 }
 

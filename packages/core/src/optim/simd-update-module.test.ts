@@ -110,6 +110,21 @@ describe("SIMD update module", () => {
     );
   });
 
+  it("accumulates and scales gradients", () => {
+    const [g, previous] = [random(), random()];
+    const at = layout(memory, [g, previous, new Float32Array(N), new Float32Array(N)]);
+    kernels.accumulate(at[0]!, at[1]!, at[2]!, N / 4, 0.25);
+    expectClose(
+      read(memory, at[2]!),
+      [...g].map((x, i) => previous[i]! + 0.25 * x),
+    );
+    kernels.scale(at[0]!, at[3]!, N / 4, 0.25);
+    expectClose(
+      read(memory, at[3]!),
+      [...g].map((x) => 0.25 * x),
+    );
+  });
+
   it("sums squares in float64", () => {
     const x = random(1e3);
     const [at] = layout(memory, [x]);

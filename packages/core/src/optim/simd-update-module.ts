@@ -35,6 +35,10 @@ export interface SimdUpdateExports {
     learningRate: number,
     scale: number,
   ): void;
+  /** out = previous + g·scale (gradient accumulation). */
+  accumulate(g: number, previous: number, out: number, quads: number, scale: number): void;
+  /** out = g·scale (first micro-batch of an accumulation window). */
+  scale(g: number, out: number, quads: number, scale: number): void;
   /** Σ x² over the quads, summed in float64. */
   sumSquares(x: number, quads: number): number;
   /** p' = p − (g·s)·lr. */
@@ -232,6 +236,24 @@ const KERNELS: KernelSpec[] = [
       // (g / d)·lr with the lanes where d = 0 cleared (0/0 would be NaN there).
       at(3), at(0), op.load, op.get(t(0)), op.get(t(2)), op.div, op.get(t(2)), op.zero, op.eq, op.andNot, op.get(s(0)), op.mul, op.sub, op.store,
     ],
+  },
+  {
+    // pointers g previous out; scalars scale
+    name: "accumulate",
+    pointers: 3,
+    scalars: 1,
+    temporaries: 0,
+    body: ({ at, scalar: s }) => [
+      at(2), at(1), op.load, at(0), op.load, op.get(s(0)), op.mul, op.add, op.store,
+    ],
+  },
+  {
+    // pointers g out; scalars scale
+    name: "scale",
+    pointers: 2,
+    scalars: 1,
+    temporaries: 0,
+    body: ({ at, scalar: s }) => [at(1), at(0), op.load, op.get(s(0)), op.mul, op.store],
   },
   {
     // pointers x; temps x, Σ lanes 0-1, Σ lanes 2-3 (float64)
