@@ -24,7 +24,7 @@ function layout(model: TwhinModel, shape: StepShape) {
     operators: [operatorRows * dim, operatorRows * dim],
     tableGrads: model.tables.map(() => (2 * b + k) * dim),
     tableSlots: model.tables.map(() => 2 * b + k),
-    rowIndices: [b, b, b, b, b],
+    rowIndices: [b, b, b, b, b, m],
   };
 }
 
@@ -89,6 +89,8 @@ export class StepBuffers {
   readonly relationSlot: Int32Array;
   /** Per row: the `allRows` row a diagonal / complex operator acted on (-1: none did). */
   readonly operatorInput: Int32Array;
+  /** The direction rows the current in-batch candidates (`cRows`) were gathered from. */
+  readonly candidateRows: Int32Array;
   /** Per table: one float of optimizer state per slot (gathered by the optimizer). */
   readonly slotState: Float32Array[];
 
@@ -143,9 +145,9 @@ export class StepBuffers {
     });
     this.tableRows = model.tables.map((_, t) => view(this.allRows, t));
     this.slotState = l.tableSlots.map((length) => kernels.float32(length));
-    const [sourceA, sourceP, operatorRow, relationSlot, operatorInput] = l.rowIndices.map((n) =>
-      kernels.int32(n),
-    );
+    const [sourceA, sourceP, operatorRow, relationSlot, operatorInput, candidateRows] =
+      l.rowIndices.map((n) => kernels.int32(n));
+    this.candidateRows = candidateRows!;
     this.operatorInput = operatorInput!;
     this.sourceA = sourceA!;
     this.sourceP = sourceP!;

@@ -252,11 +252,14 @@ export class TwhinStep {
     const dim = this.model.dim;
     const p = this.buffers.p[direction]!;
     const sampled = this.sampled[direction]!;
-    for (let s = 0; s < this.options.inBatchNegatives; s++) {
+    const b = this.buffers;
+    const n = this.options.inBatchNegatives;
+    for (let s = 0; s < n; s++) {
       const row = start + sampled[offset + s]!;
-      this.buffers.cRows.set(p.subarray(row * dim, (row + 1) * dim), s * dim);
-      this.buffers.cSq[s] = this.buffers.pNorm[direction]![row]!;
+      b.candidateRows[s] = row;
+      b.cSq[s] = b.pNorm[direction]![row]!;
     }
+    this.kernels.gatherRows(p, b.candidateRows, n, dim, b.cRows);
   }
 
   private forwardDirection(direction: number, size: number, rng: Rng): void {
@@ -346,11 +349,7 @@ export class TwhinStep {
       const view: MatrixView = { data: grad, offset: start * width + 1, stride: width };
       const operands = this.blockOperands(direction, start, count, n);
       blockBackward(operands, view, dA, start, b.dC, 0, b.rowSum, b.colSum, this.kernels);
-      const sampled = this.sampled[direction]!;
-      for (let s = 0; s < n; s++) {
-        const row = start + sampled[offset + s]!;
-        this.kernels.axpy(1, b.dC, s * dim, dP, row * dim, dim);
-      }
+      this.kernels.scatterAddRows(b.dC, n, dim, dP, b.candidateRows);
     }
     const aNorm = b.aNorm[direction]!;
     this.globals.backward(
