@@ -78,13 +78,14 @@ function kernelFunc(spec: FusedKernelSpec, backendName: HostBackend): KernelFunc
   };
 }
 
-let enabled = true;
+// TML_FUSED_OPS=0 starts a process on the stock-op chains (for A/B benchmark runs).
+let enabled = typeof process === "undefined" || process.env["TML_FUSED_OPS"] !== "0";
 
 /**
  * Turns the fused layer kernels (layer norm, batch norm, signed log) on or off for this process
  * and returns the previous setting. Off, the same ops run as chains of stock tfjs ops (for
  * comparisons and tests); on, they still fall back to those chains on backends other than
- * cpu and wasm.
+ * cpu and wasm. The process starts with them on unless the environment sets TML_FUSED_OPS=0.
  */
 export function setFusedOps(on: boolean): boolean {
   const previous = enabled;
