@@ -86,7 +86,14 @@ export class OnnxScorer {
         typeof input.shape[1] === "number" ? input.shape[1] : -1,
       ]),
     );
-    return new OnnxScorer(model.taskNames, precision, inputs, runtime.load(graph), owned);
+    let session: OrtSession;
+    try {
+      session = runtime.load(graph);
+    } catch (error) {
+      owned?.dispose();
+      throw error;
+    }
+    return new OnnxScorer(model.taskNames, precision, inputs, session, owned);
   }
 
   /** Scores `rows` examples given as row-major arrays (one per graph input). */
