@@ -130,6 +130,34 @@ describe.skipIf(!runtime)("ONNX compilation matches the tfjs model (fp32)", () =
       model.dispose();
     }
   });
+
+  it("share_none: towers of their own kind (MaskNet, MLP) on the input, clip_log1p_abs", () => {
+    const config = modelConfigSchema.parse({
+      featurization_config: { clip_log1p_abs_config: { clip_magnitude: 2 } },
+      tasks: {
+        masked: {
+          mask_net_config: {
+            use_parallel: true,
+            mask_blocks: [{ output_size: 6, aggregation_size: 4, input_layer_norm: false }],
+            mlp: { layer_sizes: [5, 1] },
+          },
+        },
+        plain: { mlp_config: { layer_sizes: [3, 1] } },
+      },
+    });
+    const model = new MultiTaskRankingModel({
+      config,
+      continuousWidth: 4,
+      binaryWidth: 2,
+      seed: 1,
+    });
+    randomize(model, 2);
+    try {
+      expectMatchesTfjs(model, 5);
+    } finally {
+      model.dispose();
+    }
+  });
 });
 
 describe.skipIf(!runtime)("ONNX int8, files and serving", () => {
