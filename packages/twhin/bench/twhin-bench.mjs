@@ -7,7 +7,8 @@ export async function loadTwhin() {
 }
 
 /**
- * A trainer over one `rows x dim` table with 4 relations (entity -> entity) and `edges` random
+ * A trainer over one `rows x dim` table (step kernels `kernels`: "auto" = WebAssembly SIMD, "js" =
+ * the JS reference) with 4 relations (entity -> entity) and `edges` random
  * edges (uniform ids; the speed does not depend on the graph's structure).
  */
 export async function buildTrainer({
@@ -18,6 +19,7 @@ export async function buildTrainer({
   global = 0,
   optimizer,
   edges = 200_000,
+  kernels = "auto",
 }) {
   const twhin = await loadTwhin();
   const config = twhin.twhinConfigSchema.parse({
@@ -56,7 +58,7 @@ export async function buildTrainer({
     },
   });
   const model = new twhin.TwhinModel(config.model).initialize(0);
-  const trainer = new twhin.TwhinTrainer(model, config);
+  const trainer = new twhin.TwhinTrainer(model, config, undefined, kernels);
   const set = {
     lhs: new Int32Array(edges),
     rel: new Int32Array(edges),
