@@ -93,22 +93,27 @@ function fusedNormalize(
       tf.Tensor1D,
     ];
     onMoments?.({ mean, variance });
+    // Variables (the usual gamma / beta) outlive the backward pass and are not reassigned before
+    // it: they are read directly instead of being copied onto the tape like the other operands.
+    const affine = { gamma: options.gamma, beta: masked ? options.beta : undefined };
     const saved: tf.Tensor[] = [x, mean, variance];
-    if (options.gamma) saved.push(options.gamma);
-    if (masked && options.beta) saved.push(options.beta);
+    for (const tensor of [affine.gamma, affine.beta])
+      if (tensor && !(tensor instanceof tf.Variable)) saved.push(tensor);
     save(saved);
     return {
       value: y,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [savedX, savedMean, savedVariance, ...affine] = saved as tf.Tensor[];
+        const [savedX, savedMean, savedVariance, ...copies] = saved as tf.Tensor[];
+        const operand = (tensor: tf.Tensor) =>
+          tensor instanceof tf.Variable ? tensor : (copies.shift() as tf.Tensor);
         const gradInputs: tf.NamedTensorMap = {
           dy,
           x: savedX as tf.Tensor,
           mean: savedMean as tf.Tensor,
           variance: savedVariance as tf.Tensor,
         };
-        if (options.gamma) gradInputs["gamma"] = affine.shift() as tf.Tensor;
-        if (masked && options.beta) gradInputs["beta"] = affine.shift() as tf.Tensor;
+        if (affine.gamma) gradInputs["gamma"] = operand(affine.gamma);
+        if (affine.beta) gradInputs["beta"] = operand(affine.beta);
         const [dx, dgamma, dbeta] = tf
           .engine()
           .runKernel(
