@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { gatherTableRows, scatterTableRows, touchChecksum } from "./table-rows.js";
+import { gatherTableRows, rowViews, scatterTableRows, touchChecksum } from "./table-rows.js";
 
 describe("table row gather / scatter", () => {
   it("copies the listed rows in slot order and writes them back to their rows only", () => {
@@ -14,7 +14,7 @@ describe("table row gather / scatter", () => {
     // The touch pass read row 4's first float, ..., row 5's last one.
     expect(touchChecksum()).toBeGreaterThan(0);
     for (let i = 0; i < rows.length; i++) rows[i] = -rows[i]!;
-    scatterTableRows(rows, ids, 3, dim, table);
+    scatterTableRows(rowViews(rows, dim), ids, 3, dim, table);
     expect(table[4 * dim + 7]).toBe(-(4 * dim + 7));
     expect(table[5 * dim]).toBe(-5 * dim);
     expect(table[dim]).toBe(-dim);

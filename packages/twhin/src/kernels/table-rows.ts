@@ -34,17 +34,26 @@ export function gatherTableRows(
   }
 }
 
-/** `table[rowIds[s]] = rows[s]` for s < count (rows of `dim` floats). */
+/**
+ * `table[rowIds[s]] = rowViews[s]` for s < count; `rowViews[s]` is a preallocated view of slot s's
+ * row (`dim` floats), so the write-back allocates nothing.
+ */
 export function scatterTableRows(
-  rows: Float32Array,
+  rowViews: readonly Float32Array[],
   rowIds: Int32Array,
   count: number,
   dim: number,
   table: Float32Array,
 ): void {
   touchRows(table, rowIds, count, dim);
-  for (let s = 0; s < count; s++)
-    table.set(rows.subarray(s * dim, (s + 1) * dim), rowIds[s]! * dim);
+  for (let s = 0; s < count; s++) table.set(rowViews[s]!, rowIds[s]! * dim);
+}
+
+/** One view per row of `rows` (rows of `dim` floats), for `scatterTableRows`. */
+export function rowViews(rows: Float32Array, dim: number): Float32Array[] {
+  const views: Float32Array[] = [];
+  for (let s = 0; s + dim <= rows.length; s += dim) views.push(rows.subarray(s, s + dim));
+  return views;
 }
 
 /** The last touch pass's sum (only so that the pass cannot be optimised away). */

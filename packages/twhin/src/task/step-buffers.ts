@@ -1,5 +1,6 @@
 import { arenaFloats } from "../kernels/simd-kernels.js";
 import type { StepKernels } from "../kernels/step-kernels.js";
+import { rowViews } from "../kernels/table-rows.js";
 import type { TwhinModel } from "../model/twhin-model.js";
 import { SparseGrads } from "./sparse-grads.js";
 
@@ -91,6 +92,8 @@ export class StepBuffers {
   readonly operatorInput: Int32Array;
   /** The direction rows the current in-batch candidates (`cRows`) were gathered from. */
   readonly candidateRows: Int32Array;
+  /** Per table: a view of each slot's row in `tableRows` (write-back without allocation). */
+  readonly tableRowViews: Float32Array[][];
   /** Per table: one float of optimizer state per slot (gathered by the optimizer). */
   readonly slotState: Float32Array[];
 
@@ -144,6 +147,7 @@ export class StepBuffers {
       return new SparseGrads(table.rows, model.dim, length / model.dim, view(this.allGrads, t));
     });
     this.tableRows = model.tables.map((_, t) => view(this.allRows, t));
+    this.tableRowViews = this.tableRows.map((rows) => rowViews(rows, model.dim));
     this.slotState = l.tableSlots.map((length) => kernels.float32(length));
     const [sourceA, sourceP, operatorRow, relationSlot, operatorInput, candidateRows] =
       l.rowIndices.map((n) => kernels.int32(n));

@@ -55,6 +55,8 @@ export class TwhinStep {
   readonly relationGrads: SparseGrads;
   /** Per table: the table rows of the last batch's slots, in slot order (updated in place by a gathered optimizer). */
   readonly tableRows: Float32Array[];
+  /** Per table: a preallocated view of each slot's row in `tableRows`. */
+  readonly tableRowViews: Float32Array[][];
   /** Per table: one float of scratch per slot for a gathered optimizer's state. */
   readonly slotState: Float32Array[];
   private readonly buffers: StepBuffers;
@@ -84,6 +86,7 @@ export class TwhinStep {
     this.relationGrads = this.buffers.relationGrads;
     this.tableRows = this.buffers.tableRows;
     this.slotState = this.buffers.slotState;
+    this.tableRowViews = this.buffers.tableRowViews;
     const products = options.products ?? jsProducts;
     this.globals = new GlobalNegatives(model, k, b, products, this.kernels);
     this.groupStart = new Int32Array(model.relations.length + 1);

@@ -82,7 +82,8 @@ export class TwhinTrainer {
         optimizer.update(table.data, grads.rowIds, grads.grads, grads.count, rate, update);
         return;
       }
-      scatterTableRows(rows, grads.rowIds, grads.count, this.model.dim, table.data);
+      const views = this.step.tableRowViews[t]!;
+      scatterTableRows(views, grads.rowIds, grads.count, this.model.dim, table.data);
     });
     const relationGrads = this.step.relationGrads;
     if (!this.model.parityOriginal && relationGrads.count > 0) {
