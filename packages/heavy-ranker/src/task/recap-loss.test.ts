@@ -83,6 +83,15 @@ describe("recapTrainingLoss", () => {
         implementation: "host",
       }),
     ).toThrow(/logits must be \[B, 1\]/);
+    const short = tf.zeros([2, TASKS.length]) as tf.Tensor2D;
+    expect(() =>
+      recapTrainingLoss(logits, short, weights, {
+        taskNames: TASKS,
+        posWeights: POS_WEIGHTS,
+        implementation: "host",
+      }),
+    ).toThrow(/shaped like the logits/);
+    short.dispose();
     tf.dispose([logits, labels, weights]);
   });
 });

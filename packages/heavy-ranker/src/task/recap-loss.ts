@@ -40,21 +40,15 @@ export function recapTrainingLoss(
   }
   const taskCount = options.taskNames.length;
   assert(
-    logits.rank === 2 && logits.shape[1] === taskCount,
-    () => `logits must be [B, ${taskCount}] (one column per task), got [${logits.shape}]`,
+    logits.rank === 2 && logits.shape[1] === taskCount && options.posWeights.length === taskCount,
+    () =>
+      `logits must be [B, ${taskCount}] with ${taskCount} pos weights, got [${logits.shape}] and ${options.posWeights.length}`,
   );
-  for (const [name, tensor] of [
-    ["labels", labels],
-    ["weights", weights],
-  ] as const) {
-    assert(
-      tensor.shape[0] === logits.shape[0] && tensor.shape[1] === taskCount,
-      () => `${name} must be [${logits.shape}] like the logits, got [${tensor.shape}]`,
-    );
-  }
+  const same = (tensor: tf.Tensor) => tf.util.arraysEqual(tensor.shape, logits.shape);
   assert(
-    options.posWeights.length === taskCount,
-    () => `posWeights has ${options.posWeights.length} entries for ${taskCount} tasks`,
+    same(labels) && same(weights),
+    () =>
+      `labels [${labels.shape}] and weights [${weights.shape}] must be shaped like the logits [${logits.shape}]`,
   );
   const y = labels.dataSync();
   const w = weights.dataSync();
