@@ -203,6 +203,32 @@ describe("RecapTrainTask", () => {
     }
   });
 
+  it("the host loss trains like core's multiTaskBceWithLogits", () => {
+    const losses = (lossImplementation: "host" | "tensor") => {
+      const model = newModel();
+      const task = new RecapTrainTask({
+        model,
+        config: { optimizer, training },
+        seed: 4,
+        lossImplementation,
+      });
+      const values: number[] = [];
+      for (let step = 0; step < 8; step++) {
+        const batch = plantedBatch(32, step);
+        values.push(task.trainStep(batch).loss);
+        tf.dispose([batch.continuous, batch.binary, batch.discrete, batch.labels, batch.weights]);
+      }
+      task.dispose();
+      model.dispose();
+      return values;
+    };
+    const host = losses("host");
+    const reference = losses("tensor");
+    // Same weights at step 0; afterwards float64 vs float32 roundings may drift slightly.
+    expect(host[0]).toBeCloseTo(reference[0]!, 6);
+    for (const [step, value] of reference.entries()) expect(host[step]).toBeCloseTo(value, 3);
+  });
+
   it("accumulates gradients over micro-batches", () => {
     const model = newModel();
     const config = { optimizer, training: { gradient_accumulation: 2 } as never };

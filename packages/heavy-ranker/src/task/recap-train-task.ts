@@ -33,6 +33,11 @@ export interface RecapTrainTaskOptions {
    * the whole update into one kernel on wasm/cpu; `tensor` keeps elementwise ops (comparisons).
    */
   readonly optimizerImplementation?: "auto" | "fused" | "tensor";
+  /**
+   * How the loss runs (`recapTrainingLoss`): `auto` (default) computes the loss and its logit
+   * gradient in one host pass on cpu/wasm; `tensor` uses core's multiTaskBceWithLogits ops.
+   */
+  readonly lossImplementation?: "auto" | "host" | "tensor";
   /** Seed of the dropout / position-drop randomness. */
   readonly seed?: number;
   /** Free each training batch's tensors after its step (when the task owns the data stream). */
@@ -91,7 +96,10 @@ export class RecapTrainTask implements TrainTask<RecapBatch> {
     this.variables = this.model.trainableVariables();
     this.evalData = options.evalData;
     this.disposeBatches = options.disposeBatches ?? false;
+    this.lossImplementation = options.lossImplementation ?? "auto";
   }
+
+  private readonly lossImplementation: "auto" | "host" | "tensor";
 
   private readonly disposeBatches: boolean;
 
@@ -108,6 +116,7 @@ export class RecapTrainTask implements TrainTask<RecapBatch> {
       const loss = recapTrainingLoss(outputs.logits, labels, weights, {
         taskNames: this.model.taskNames,
         posWeights: this.posWeights,
+        implementation: this.lossImplementation,
       });
       const penalty = this.model.regularizationLoss();
       return penalty ? (tf.add(loss, penalty) as tf.Scalar) : loss;
