@@ -105,3 +105,23 @@ export function heavyRankerCase(configName, mode, batchSize, options = {}) {
     },
   };
 }
+
+/** Variants of the inference cases: the tfjs model, then the compiled ONNX graph in fp32 and int8. */
+export const INFER_ENGINES = ["auto", "onnx-fp32", "onnx-int8"];
+
+/**
+ * setup / run / teardown of an inference case over `<config>.yaml`, for the variant named by
+ * TML_BENCH_ENGINE (see INFER_ENGINES); `run` returns samples per second. The ONNX variants build
+ * the model with tfjs on the default engine, then score through OnnxScorer.
+ */
+export function heavyRankerInferCase(configName, batchSize) {
+  const variant = process.env.TML_BENCH_ENGINE ?? "auto";
+  const scorer = variant.startsWith("onnx-") ? variant.slice("onnx-".length) : undefined;
+  if (scorer) process.env.TML_BENCH_ENGINE = "auto";
+  const body = heavyRankerCase(configName, "infer", batchSize, { scorer });
+  return {
+    setup: body.setup,
+    teardown: body.teardown,
+    run: async () => batchSize / ((await body.run()) / 1000),
+  };
+}

@@ -2,6 +2,7 @@ import type * as tf from "@tensorflow/tfjs-core";
 import { UsageError } from "@tml/core";
 import type { MaskNetConfig, MlpConfig, TaskModelConfig } from "../config/model-config.js";
 import { quantizePerColumn } from "./int8-weights.js";
+import { mlpPositions } from "./mlp-positions.js";
 import type { OnnxBuilder } from "./onnx-builder.js";
 
 /**
@@ -138,23 +139,15 @@ export class RecapOnnxLayers {
 
   /** MLP (§3.7.4) with torch Sequential positions; dropout is the identity at inference. */
   mlp(x: string, prefix: string, config: MlpConfig): string {
+    const positions = mlpPositions(config);
     let net = x;
-    let position = 0;
-    for (const _ of config.layer_sizes.slice(0, -1)) {
-      const linearPrefix = `${prefix}.layers.${position}`;
-      position += 1;
-      if (config.batch_norm) {
-        net = this.dense(net, linearPrefix, {
-          relu: true,
-          batchNorm: `${prefix}.layers.${position}`,
-        });
-        position += 1;
-      } else {
-        net = this.dense(net, linearPrefix, { relu: true });
-      }
-      position += config.dropout ? 2 : 1;
+    for (const { linear, batchNorm } of positions.hidden) {
+      net = this.dense(net, `${prefix}.layers.${linear}`, {
+        relu: true,
+        ...(batchNorm === undefined ? {} : { batchNorm: `${prefix}.layers.${batchNorm}` }),
+      });
     }
-    return this.dense(net, `${prefix}.layers.${position}`, {
+    return this.dense(net, `${prefix}.layers.${positions.last}`, {
       relu: config.final_layer_activation,
     });
   }

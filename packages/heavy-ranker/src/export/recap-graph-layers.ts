@@ -2,6 +2,7 @@ import type * as tf from "@tensorflow/tfjs-core";
 import { UsageError } from "@tml/core";
 import type { MaskNetConfig, MlpConfig, TaskModelConfig } from "../config/model-config.js";
 import { attr, type GraphBuilder } from "./graph-builder.js";
+import { mlpPositions } from "./mlp-positions.js";
 
 /**
  * Emits the Heavy Ranker's layers as GraphDef nodes, reading each tensor by its state_dict name
@@ -82,21 +83,20 @@ export class RecapGraphLayers {
 
   /** MLP (§3.7.4) with torch Sequential positions; dropout is the identity at inference. */
   mlp(x: string, prefix: string, config: MlpConfig): string {
+    const positions = mlpPositions(config);
     let net = x;
-    let position = 0;
-    for (const _ of config.layer_sizes.slice(0, -1)) {
-      const linearPrefix = `${prefix}.layers.${position}`;
-      position += 1;
-      if (config.batch_norm) {
-        net = this.batchNorm(this.linear(net, linearPrefix), `${prefix}.layers.${position}`);
-        net = this.graph.op("Relu", [net]);
-        position += 1;
+    for (const { linear, batchNorm } of positions.hidden) {
+      if (batchNorm === undefined) {
+        net = this.linear(net, `${prefix}.layers.${linear}`, true);
       } else {
-        net = this.linear(net, linearPrefix, true);
+        net = this.batchNorm(
+          this.linear(net, `${prefix}.layers.${linear}`),
+          `${prefix}.layers.${batchNorm}`,
+        );
+        net = this.graph.op("Relu", [net]);
       }
-      position += config.dropout ? 2 : 1;
     }
-    return this.linear(net, `${prefix}.layers.${position}`, config.final_layer_activation);
+    return this.linear(net, `${prefix}.layers.${positions.last}`, config.final_layer_activation);
   }
 
   /** MaskNet (§3.7.5), parallel or serial, then its optional MLP. */
