@@ -148,13 +148,25 @@ export const normalizeKernel: FusedKernelSpec = {
     }
     if (axis === 0) {
       const { scale, shift } = groupFactors(mean, variance, epsilon, gamma, beta, 0);
-      for (let row = 0; row < rows; row++) {
-        const offset = row * cols;
-        for (let col = 0; col < cols; col++)
-          y[offset + col] = x[offset + col]! * scale[col]! + shift[col]!;
+      const { lower, upper } = options;
+      if (bounded(options)) {
+        for (let row = 0; row < rows; row++) {
+          const offset = row * cols;
+          for (let col = 0; col < cols; col++) {
+            const value = x[offset + col]! * scale[col]! + shift[col]!;
+            y[offset + col] = value < lower ? lower : Math.min(value, upper);
+          }
+        }
+      } else {
+        for (let row = 0; row < rows; row++) {
+          const offset = row * cols;
+          for (let col = 0; col < cols; col++)
+            y[offset + col] = x[offset + col]! * scale[col]! + shift[col]!;
+        }
       }
+    } else if (bounded(options)) {
+      clampInPlace(y, options);
     }
-    if (bounded(options)) clampInPlace(y, options);
   },
 };
 
