@@ -4,6 +4,7 @@ export {
   registerFastKernels,
   restoreStockKernels,
 } from "./fast-kernels.js";
+export { dropoutWithDraws } from "./fused/dropout.js";
 export { setFusedOps } from "./fused/fused-kernel.js";
 export { type LinearActivation, linear } from "./fused/linear.js";
 export { multiply } from "./fused/multiply.js";

@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { Rng } from "@tml/core";
+import { dropoutWithDraws, Rng } from "@tml/core";
 
 /**
  * A tensor owned by a layer under its original state_dict name (§3.15): a trainable parameter or a
@@ -73,11 +73,5 @@ export function randomSeed(context: ForwardContext): number {
 export function dropout(x: tf.Tensor, rate: number, context: ForwardContext): tf.Tensor {
   if (!context.training || rate <= 0) return x;
   const seed = randomSeed(context);
-  return tf.tidy(() => {
-    const keep = tf.cast(
-      tf.greaterEqual(tf.randomUniform(x.shape, 0, 1, "float32", seed), rate),
-      "float32",
-    );
-    return tf.mul(x, tf.mul(keep, 1 / (1 - rate)));
-  });
+  return tf.tidy(() => dropoutWithDraws(x, tf.randomUniform(x.shape, 0, 1, "float32", seed), rate));
 }

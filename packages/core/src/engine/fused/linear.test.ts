@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { registerFastKernels } from "../fast-kernels.js";
 import { registerGradients } from "../gradients.js";
 import { prepareWasmBackend } from "../wasm-backend.js";
+import { dropoutWithDraws } from "./dropout.js";
 import { setFusedOps } from "./fused-kernel.js";
 import { type LinearActivation, linear } from "./linear.js";
 import { multiply } from "./multiply.js";
@@ -116,6 +117,35 @@ for (const backendName of ["cpu", "wasm"]) {
       expect(() => tf.tidy(() => multiply(tf.zeros([2, 3]), tf.zeros([3]) as tf.Tensor))).toThrow(
         /no broadcasting/,
       );
+    });
+
+    it("dropoutWithDraws equals the cast-and-multiply chain, gradient included", () => {
+      const before = tf.memory().numTensors;
+      const run = (fused: boolean) => {
+        const previous = setFusedOps(fused);
+        try {
+          return tf.tidy(() => {
+            const x = fixed([4, 5], 8);
+            const draws = tf.randomUniform([4, 5], 0, 1, "float32", 3);
+            const probe = fixed([4, 5], 9);
+            const f = (input: tf.Tensor) =>
+              tf.sum(tf.mul(dropoutWithDraws(input, draws, 0.3), probe));
+            return [dropoutWithDraws(x, draws, 0.3), tf.grad(f)(x)].map((t) =>
+              Array.from(t.dataSync()),
+            );
+          });
+        } finally {
+          setFusedOps(previous);
+        }
+      };
+      const [fusedY, fusedGrad] = run(true);
+      const [stockY, stockGrad] = run(false);
+      expect(fusedY).toEqual(stockY);
+      expect(fusedGrad).toEqual(stockGrad);
+      const dropped = (fusedY as number[]).filter((value) => value === 0).length;
+      expect(dropped).toBeGreaterThan(0);
+      expect(dropped).toBeLessThan(20);
+      expect(tf.memory().numTensors).toBe(before);
     });
   });
 }
