@@ -150,6 +150,10 @@ def main():
             heavy_ranker_samples_per_s(torch, hr.local_prod, "infer", 512, 1, 5),
             "samples/s",
         ),
+        "heavy_ranker_infer_small_samples_per_s": lambda: (
+            heavy_ranker_samples_per_s(torch, hr.local_small, "infer", 64, 3, 20),
+            "samples/s",
+        ),
         # bench/cases/twhin-train.mjs: SGD (the original's optimizer) and the @adagrad variant
         # (torch's Adagrad is element-wise; tml-ts's is row-wise).
         "twhin_train_edges_per_s": lambda: (torch_twhin.twhin_train_edges_per_s(torch, "sgd"), "edges/s"),
