@@ -9,7 +9,7 @@ import {
   writeFileAtomic,
 } from "@tml/core";
 import { writeRankerData } from "@tml/data-io";
-import { loadRecapConfig, trainHeavyRanker } from "@tml/heavy-ranker";
+import { loadRecapConfig, type RecapConfig, trainHeavyRanker } from "@tml/heavy-ranker";
 
 /** The tiny feature layout of tiny-heavy-ranker.yaml. */
 export const TINY_LAYOUT = { continuous: 8, binary: 4, discrete: 2, embedding: 4 };
@@ -48,11 +48,17 @@ export async function writeTinyRankerData(seed = 3, layout = TINY_LAYOUT): Promi
 
 /**
  * A trained tiny Heavy Ranker in a trainer-style run directory (run.json, config.yaml,
- * metrics.jsonl, checkpoints/, model.safetensors), as `trainer heavy-ranker` leaves it.
+ * metrics.jsonl, checkpoints/, model.safetensors), as `trainer heavy-ranker` leaves it. `edit`
+ * changes the config of tiny-heavy-ranker.yaml first (another backbone, say).
  */
-export async function trainTinyRun(dataDir: string, out: string, steps = 12): Promise<string> {
+export async function trainTinyRun(
+  dataDir: string,
+  out: string,
+  steps = 12,
+  edit: (config: RecapConfig) => RecapConfig = (config) => config,
+): Promise<string> {
   process.env.TML_TINY_DATA = dataDir;
-  const config = loadRecapConfig(join(FIXTURES, "tiny-heavy-ranker.yaml"));
+  const config = edit(loadRecapConfig(join(FIXTURES, "tiny-heavy-ranker.yaml")));
   const run = prepareRunDirectory(out, { kind: "heavy-ranker", resume: false });
   writeFileAtomic(run.configFile, configToYaml(config));
   await trainHeavyRanker({

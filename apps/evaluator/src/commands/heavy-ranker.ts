@@ -8,6 +8,7 @@ import {
 } from "../cli/flags.js";
 import { formatTable } from "../cli/table.js";
 import { evaluateHeavyRankerRun } from "../pipeline/evaluate-heavy-ranker.js";
+import { SCORER_FLAG_HELP, scorerKind, scorerLabel } from "../pipeline/ranker-scorer.js";
 import { TASK_METRIC_COLUMNS, taskMetricRows } from "../reports/binary-tasks.js";
 
 /** `evaluator heavy-ranker --help`. */
@@ -25,6 +26,7 @@ reliability diagrams, score histograms; PNGs in plots/).
   --out DIR          where metrics.json and report.html go (default <run>/evaluation)
   --max-batches N    score at most N batches
   --device auto|cpu|gpu
+${SCORER_FLAG_HELP}
   -h, --help         this help`;
 
 /** `evaluator heavy-ranker`. */
@@ -38,6 +40,7 @@ export async function heavyRankerCommand(argv: readonly string[], io: CliIo): Pr
     out: { type: "string" },
     "max-batches": { type: "string" },
     device: { type: "string" },
+    scorer: { type: "string" },
   });
   if (flags.values.help === true) {
     io.stdout(`${HEAVY_RANKER_HELP}\n`);
@@ -51,12 +54,15 @@ export async function heavyRankerCommand(argv: readonly string[], io: CliIo): Pr
     checkpoint: requiredString(command, flags, "checkpoint"),
     overrides: stringList(flags, "set"),
     device: optionalString(flags, "device") ?? "auto",
+    scorer: scorerKind(command, optionalString(flags, "scorer")),
     ...(data ? { data } : {}),
     ...(config ? { config } : {}),
     ...(out ? { out } : {}),
     ...(maxBatches !== undefined ? { maxBatches } : {}),
   });
-  io.stdout(`Heavy Ranker at step ${result.step} (${result.checkpoint})\n`);
+  io.stdout(
+    `Heavy Ranker at step ${result.step} (${result.checkpoint}), scored by ${scorerLabel(result.scorer)}\n`,
+  );
   io.stdout(`${formatTable(TASK_METRIC_COLUMNS, taskMetricRows(result.metrics))}\n`);
   if (result.unscored > 0)
     io.stdout(

@@ -4,6 +4,7 @@ import type { CliIo } from "../cli/cli-io.js";
 import { optionalInteger, optionalString, parseFlags, requiredString } from "../cli/flags.js";
 import { formatTable } from "../cli/table.js";
 import { rankRun } from "../pipeline/rank-run.js";
+import { SCORER_FLAG_HELP, scorerKind, scorerLabel } from "../pipeline/ranker-scorer.js";
 import { rankingTable } from "../reports/ranking.js";
 
 /** `evaluator rank --help`. */
@@ -21,6 +22,7 @@ contributions. Writes ranking.json and report.html.
   --top N            rows shown (default 20)
   --out DIR          output directory (default <run>/ranking)
   --device auto|cpu|gpu
+${SCORER_FLAG_HELP}
   -h, --help         this help`;
 
 function readWeights(path: string): Record<string, number> {
@@ -57,6 +59,7 @@ export async function rankCommand(argv: readonly string[], io: CliIo): Promise<n
     top: { type: "string" },
     out: { type: "string" },
     device: { type: "string" },
+    scorer: { type: "string" },
   });
   if (flags.values.help === true) {
     io.stdout(`${RANK_HELP}\n`);
@@ -70,13 +73,16 @@ export async function rankCommand(argv: readonly string[], io: CliIo): Promise<n
     checkpoint: requiredString(command, flags, "checkpoint"),
     candidates: requiredString(command, flags, "candidates"),
     device: optionalString(flags, "device") ?? "auto",
+    scorer: scorerKind(command, optionalString(flags, "scorer")),
     top,
     ...(weightsFile ? { weights: readWeights(weightsFile) } : {}),
     ...(config ? { config } : {}),
     ...(out ? { out } : {}),
   });
   const table = rankingTable(result.ranked, top);
-  io.stdout(`${result.ranked.length} candidates ranked (checkpoint step ${result.step})\n`);
+  io.stdout(
+    `${result.ranked.length} candidates ranked (checkpoint step ${result.step}, scored by ${scorerLabel(result.scorer)})\n`,
+  );
   io.stdout(`${formatTable(table.columns, table.rows)}\n`);
   io.stdout(`ranking: ${result.rankingJson}\nreport:  ${result.report?.html}\n`);
   return 0;

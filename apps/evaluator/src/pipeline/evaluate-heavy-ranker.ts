@@ -14,6 +14,7 @@ import { countParquetRows } from "@tml/data-io";
 import { loadRecapConfig, type RecapConfig, selectInputFiles } from "@tml/heavy-ranker";
 import { binaryTaskSections, type TaskMetrics } from "../reports/binary-tasks.js";
 import { trainingCurvesSection } from "../reports/training-curves.js";
+import { loadScorerRuntime, type ScorerKind, scorerLabel } from "./ranker-scorer.js";
 import { checkRankerCheckpoint } from "./recap-model.js";
 import { locateRun } from "./run-location.js";
 import { scoreHeavyRanker } from "./score-heavy-ranker.js";
@@ -33,6 +34,8 @@ export interface EvaluateHeavyRankerRunOptions {
   out?: string;
   device?: string;
   maxBatches?: number;
+  /** tfjs model (default) or its ONNX graph in fp32 / int8 (onnxruntime-node). */
+  scorer?: ScorerKind;
   logger?: Logger;
 }
 
@@ -43,6 +46,8 @@ export interface HeavyRankerEvaluation {
   rows: number;
   unscored: number;
   checkpoint: string;
+  /** Which scorer computed the predictions. */
+  scorer: ScorerKind;
   metrics: TaskMetrics[];
   out: string;
   metricsJson: string;
@@ -107,10 +112,14 @@ export async function evaluateHeavyRankerRun(
   );
   const logger = options.logger ?? createLogger({ name: "evaluator", level: "warn" });
   await selectEngine({ device: options.device ?? "auto", logger });
+  const scorer = options.scorer ?? "tfjs";
+  const runtime = loadScorerRuntime("evaluator heavy-ranker", scorer);
   const scores = await scoreHeavyRanker({
     config,
     checkpoint: location.checkpoint,
     partition: "evaluation",
+    scorer,
+    ...(runtime ? { runtime } : {}),
     ...(options.maxBatches !== undefined ? { maxBatches: options.maxBatches } : {}),
   });
   const { sections: taskSections, metrics } = binaryTaskSections(scores.tasks, "heavy-ranker");
@@ -123,14 +132,14 @@ export async function evaluateHeavyRankerRun(
   const metricsJson = join(out, "metrics.json");
   writeFileAtomic(
     metricsJson,
-    `${JSON.stringify({ model: "heavy-ranker", step: scores.step, checkpoint: scores.checkpoint, data: options.data ?? null, rows, unscored, tasks: metrics }, null, 2)}\n`,
+    `${JSON.stringify({ model: "heavy-ranker", step: scores.step, checkpoint: scores.checkpoint, scorer: scores.scorer, onnxruntime: runtime?.version ?? null, data: options.data ?? null, rows, unscored, tasks: metrics }, null, 2)}\n`,
   );
   const report =
     options.report === false
       ? undefined
       : await writeReport(out, {
           title: "Heavy Ranker evaluation",
-          subtitle: `checkpoint ${scores.checkpoint} (step ${scores.step}); ${metrics[0]?.examples ?? 0} rows`,
+          subtitle: `checkpoint ${scores.checkpoint} (step ${scores.step}); ${metrics[0]?.examples ?? 0} rows scored by ${scorerLabel(scores.scorer, runtime?.version)}`,
           sections,
         });
   return {
@@ -138,6 +147,7 @@ export async function evaluateHeavyRankerRun(
     rows,
     unscored,
     checkpoint: scores.checkpoint,
+    scorer: scores.scorer,
     metrics,
     out,
     metricsJson,

@@ -14,8 +14,16 @@ import {
 import { countParquetRows } from "@tml/data-io";
 import { disposeRecapBatch, loadRecapConfig, rankCandidates } from "@tml/heavy-ranker";
 import { type RankedRow, rankingSection } from "../reports/ranking.js";
-import { checkRankerCheckpoint, restoreRanker } from "./recap-model.js";
+import {
+  loadScorerRuntime,
+  restoreScoringRanker,
+  type ScorerKind,
+  scorerLabel,
+} from "./ranker-scorer.js";
+import { checkRankerCheckpoint } from "./recap-model.js";
 import { locateRun } from "./run-location.js";
+
+const COMMAND = "evaluator rank";
 
 /** Options of `rankRun`. */
 export interface RankRunOptions {
@@ -34,12 +42,16 @@ export interface RankRunOptions {
   device?: string;
   /** Rows listed in the report table (default 20). */
   top?: number;
+  /** tfjs model (default) or its ONNX graph in fp32 / int8 (onnxruntime-node). */
+  scorer?: ScorerKind;
   logger?: Logger;
 }
 
 /** What `rankRun` ranked and wrote. */
 export interface RankRunResult {
   step: number;
+  /** Which scorer computed the scores. */
+  scorer: ScorerKind;
   ranked: RankedRow[];
   out: string;
   rankingJson: string;
@@ -77,18 +89,28 @@ export async function rankRun(options: RankRunOptions): Promise<RankRunResult> {
   const config = { ...loaded, train_data: data, validation_data: { candidates: data } };
   const logger = options.logger ?? createLogger({ name: "evaluator", level: "warn" });
   await selectEngine({ device: options.device ?? "auto", logger });
-  const ranker = await restoreRanker(config, location.checkpoint, "candidates");
+  const scorerKind = options.scorer ?? "tfjs";
+  const runtime = loadScorerRuntime(COMMAND, scorerKind);
+  const runtimeVersion = runtime?.version;
+  const { ranker, scorer, dispose } = await restoreScoringRanker({
+    command: COMMAND,
+    config,
+    checkpoint: location.checkpoint,
+    partition: "candidates",
+    kind: scorerKind,
+    runtime,
+  });
   const ranked: RankedRow[] = [];
   try {
     for await (const batch of ranker.batches("candidates")) {
       try {
-        ranked.push(...rankCandidates(ranker.model, batch, options.weights));
+        ranked.push(...rankCandidates(scorer, batch, options.weights));
       } finally {
         disposeRecapBatch(batch);
       }
     }
   } finally {
-    ranker.dispose();
+    dispose();
   }
   const step = ranker.step;
   ranked.sort((a, b) => b.score - a.score || a.index - b.index);
@@ -96,15 +118,15 @@ export async function rankRun(options: RankRunOptions): Promise<RankRunResult> {
   const rankingJson = join(out, "ranking.json");
   writeFileAtomic(
     rankingJson,
-    `${JSON.stringify({ step, candidates: options.candidates, ranked }, null, 2)}\n`,
+    `${JSON.stringify({ step, candidates: options.candidates, scorer: scorerKind, onnxruntime: runtimeVersion ?? null, ranked }, null, 2)}\n`,
   );
   const report =
     options.report === false
       ? undefined
       : await writeReport(out, {
           title: "Heavy Ranker: ranked candidates",
-          subtitle: `checkpoint step ${step}; ${ranked.length} candidates from ${options.candidates}`,
+          subtitle: `checkpoint step ${step}; ${ranked.length} candidates from ${options.candidates}, scored by ${scorerLabel(scorerKind, runtimeVersion)}`,
           sections: [rankingSection(ranked, "rank", options.top ?? 20)],
         });
-  return { step, ranked, out, rankingJson, report };
+  return { step, scorer: scorerKind, ranked, out, rankingJson, report };
 }

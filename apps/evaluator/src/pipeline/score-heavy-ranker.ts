@@ -1,11 +1,14 @@
+import type { OrtRuntime } from "@tml/core";
 import { disposeRecapBatch, type RecapConfig } from "@tml/heavy-ranker";
 import type { ScoredTask } from "../reports/binary-tasks.js";
-import { restoreRanker } from "./recap-model.js";
+import { loadScorerRuntime, restoreScoringRanker, type ScorerKind } from "./ranker-scorer.js";
 
 /** Per-task held-out predictions of a checkpoint, and which step it was. */
 export interface HeavyRankerScores {
   step: number;
   checkpoint: string;
+  /** Which scorer computed the predictions. */
+  scorer: ScorerKind;
   tasks: ScoredTask[];
 }
 
@@ -29,7 +32,9 @@ class Column {
 /**
  * Scores `config.validation_data[partition]` with the checkpoint's weights in eval mode and returns
  * every row's probability, label and weight per model task (labels picked by task name), for
- * metrics and curves. A checkpoint of another model kind is a CheckpointError.
+ * metrics and curves, through the tfjs model or its ONNX graph (`scorer`, default "tfjs"; the ONNX
+ * kinds run on `runtime`, which this call then owns and frees). A checkpoint of another model kind
+ * is a CheckpointError.
  */
 export async function scoreHeavyRanker(options: {
   config: RecapConfig;
@@ -37,15 +42,26 @@ export async function scoreHeavyRanker(options: {
   partition: string;
   /** At most this many batches (default all). */
   maxBatches?: number;
+  scorer?: ScorerKind;
+  runtime?: OrtRuntime;
 }): Promise<HeavyRankerScores> {
-  const ranker = await restoreRanker(options.config, options.checkpoint, options.partition);
+  const kind = options.scorer ?? "tfjs";
+  const command = "evaluator heavy-ranker";
+  const { ranker, scorer, dispose } = await restoreScoringRanker({
+    command,
+    config: options.config,
+    checkpoint: options.checkpoint,
+    partition: options.partition,
+    kind,
+    runtime: options.runtime ?? loadScorerRuntime(command, kind),
+  });
   try {
-    const taskNames = ranker.model.taskNames;
+    const taskNames = scorer.taskNames;
     const columns = taskNames.map(() => ({ p: new Column(), y: new Column(), w: new Column() }));
     let batches = 0;
     for await (const batch of ranker.batches(options.partition)) {
       try {
-        const outputs = ranker.model.apply(batch, { training: false });
+        const outputs = scorer.apply(batch, { training: false });
         const probabilities = outputs.probabilities.dataSync();
         for (const tensor of [
           outputs.probabilities,
@@ -74,6 +90,7 @@ export async function scoreHeavyRanker(options: {
     return {
       step: ranker.step,
       checkpoint: ranker.checkpoint,
+      scorer: scorer.kind,
       tasks: taskNames.map((task, t) => {
         const column = columns[t] as (typeof columns)[number];
         return {
@@ -85,6 +102,6 @@ export async function scoreHeavyRanker(options: {
       }),
     };
   } finally {
-    ranker.dispose();
+    dispose();
   }
 }

@@ -1,0 +1,154 @@
+import { BackendError, loadOrtRuntime, type OrtRuntime, TmlError, UsageError } from "@tml/core";
+import {
+  type MultiTaskRankingModel,
+  OnnxScorer,
+  type RecapBatch,
+  type RecapConfig,
+} from "@tml/heavy-ranker";
+import { type RestoredRanker, restoreRanker } from "./recap-model.js";
+
+/**
+ * How the evaluator scores Heavy Ranker rows: the tfjs model (the default, unchanged outputs), or
+ * the model compiled to one ONNX graph run by onnxruntime-node with fp32 or int8 dense layers.
+ */
+export const SCORER_KINDS = ["tfjs", "onnx-fp32", "onnx-int8"] as const;
+
+/** One of `SCORER_KINDS`. */
+export type ScorerKind = (typeof SCORER_KINDS)[number];
+
+/** The `--scorer` line of the heavy-ranker and rank commands' help. */
+export const SCORER_FLAG_HELP = `  --scorer KIND      tfjs (default: the tfjs model), onnx-fp32 (the model compiled to one ONNX
+                     graph run by onnxruntime-node: the same probabilities to ~1e-6, faster) or
+                     onnx-int8 (int8 dense layers: fastest; probabilities move by ~1e-3, so check
+                     the AUC change); DCN and DLRM models score with tfjs only`;
+
+/** The `--scorer` flag's value (default "tfjs"); anything else is a UsageError. */
+export function scorerKind(command: string, text: string | undefined): ScorerKind {
+  if (text === undefined) return "tfjs";
+  if ((SCORER_KINDS as readonly string[]).includes(text)) return text as ScorerKind;
+  throw new UsageError(
+    `${command}: --scorer must be one of ${SCORER_KINDS.join(", ")}, got "${text}". Run "${command} --help".`,
+  );
+}
+
+/** How reports name a scorer: "tfjs", "ONNX fp32 (onnxruntime-node 1.30.0)". */
+export function scorerLabel(kind: ScorerKind, runtimeVersion?: string): string {
+  if (kind === "tfjs") return "tfjs";
+  const runtime = runtimeVersion ? `onnxruntime-node ${runtimeVersion}` : "onnxruntime-node";
+  return `ONNX ${kind === "onnx-int8" ? "int8" : "fp32"} (${runtime})`;
+}
+
+/** A ranker's inference pass as the evaluator uses it: B x T outputs the caller disposes. */
+export interface RankerScorer {
+  readonly kind: ScorerKind;
+  readonly taskNames: readonly string[];
+  apply(batch: RecapBatch, context: { readonly training: false }): ReturnType<OnnxScorer["apply"]>;
+  /** Frees the ONNX session and runtime (the tfjs model stays with its owner). */
+  dispose(): void;
+}
+
+/**
+ * The onnxruntime an ONNX scorer runs on, loaded before the model is restored or any batch read, so
+ * a missing or broken onnxruntime-node is reported early (BackendError); undefined for tfjs.
+ * Intra-op threads: `TML_ENGINE_THREADS`, else 1 (as the engine's own onnxruntime kernels).
+ */
+export function loadScorerRuntime(command: string, kind: ScorerKind): OrtRuntime | undefined {
+  if (kind === "tfjs") return undefined;
+  const threads = Number(process.env["TML_ENGINE_THREADS"]);
+  const loaded = loadOrtRuntime(Number.isInteger(threads) && threads >= 1 ? threads : 1);
+  if (!loaded.ok) {
+    throw new BackendError(
+      `${command} --scorer ${kind}: onnxruntime-node cannot be loaded (${loaded.reason}); install it (pnpm add onnxruntime-node) or score with --scorer tfjs.`,
+    );
+  }
+  return loaded.runtime;
+}
+
+/**
+ * A scorer for a restored model. For the ONNX kinds the model is compiled onto `runtime` (from
+ * `loadScorerRuntime`; the scorer owns it and frees it, also when this throws); a layer the compiler does not cover (DCN,
+ * DLRM) is a UsageError naming it and pointing at `--scorer tfjs`.
+ */
+export function openRankerScorer(
+  command: string,
+  model: MultiTaskRankingModel,
+  kind: ScorerKind,
+  runtime: OrtRuntime | undefined,
+): RankerScorer {
+  if (kind === "tfjs") {
+    return {
+      kind,
+      taskNames: model.taskNames,
+      apply: (batch, context) => model.apply(batch, context),
+      dispose: () => runtime?.dispose(),
+    };
+  }
+  if (!runtime) throw new BackendError(`${command} --scorer ${kind}: no onnxruntime was loaded`);
+  let scorer: OnnxScorer;
+  try {
+    scorer = OnnxScorer.create(model, {
+      precision: kind === "onnx-int8" ? "int8" : "fp32",
+      runtime,
+    });
+  } catch (error) {
+    runtime.dispose();
+    if (TmlError.isInstance(error, "USAGE")) {
+      throw new UsageError(
+        `${command} --scorer ${kind}: ${(error as Error).message}; score this model with --scorer tfjs.`,
+        { cause: error },
+      );
+    }
+    throw error;
+  }
+  return {
+    kind,
+    taskNames: scorer.taskNames,
+    apply: (batch, context) => scorer.apply(batch, context),
+    dispose: () => {
+      scorer.dispose();
+      runtime.dispose();
+    },
+  };
+}
+
+/** A restored ranker and its scorer, freed together. */
+export interface ScoringRanker {
+  readonly ranker: RestoredRanker;
+  readonly scorer: RankerScorer;
+  dispose(): void;
+}
+
+/**
+ * Restores the checkpoint (`restoreRanker`) and opens its scorer; `runtime` (for the ONNX kinds) is
+ * owned from here on and freed on every path, also when restoring or compiling fails.
+ */
+export async function restoreScoringRanker(options: {
+  command: string;
+  config: RecapConfig;
+  checkpoint: string;
+  partition: string;
+  kind: ScorerKind;
+  runtime: OrtRuntime | undefined;
+}): Promise<ScoringRanker> {
+  let ranker: RestoredRanker;
+  try {
+    ranker = await restoreRanker(options.config, options.checkpoint, options.partition);
+  } catch (error) {
+    options.runtime?.dispose();
+    throw error;
+  }
+  try {
+    const scorer = openRankerScorer(options.command, ranker.model, options.kind, options.runtime);
+    return {
+      ranker,
+      scorer,
+      dispose: () => {
+        scorer.dispose();
+        ranker.dispose();
+      },
+    };
+  } catch (error) {
+    ranker.dispose();
+    throw error;
+  }
+}
