@@ -21,6 +21,7 @@ export {
   type TwhinEvaluation,
 } from "./pipeline/evaluate-twhin.js";
 export { type RankRunOptions, type RankRunResult, rankRun } from "./pipeline/rank-run.js";
+export { SCORER_KINDS, type ScorerKind } from "./pipeline/ranker-scorer.js";
 export { locateRun, type RunLocation } from "./pipeline/run-location.js";
 export {
   binaryTaskSections,
