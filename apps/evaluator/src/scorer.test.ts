@@ -1,10 +1,11 @@
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { OrtRuntime, OrtSession } from "@tml/core";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { capture } from "./__fixtures__/capture-io.js";
-import { trainTinyRun, writeTinyRankerData } from "./__fixtures__/tiny-data.js";
+import { FIXTURES, trainTinyRun, writeTinyRankerData } from "./__fixtures__/tiny-data.js";
 import { main } from "./cli.js";
 
 // `hidden.ort` makes onnxruntime-node look absent to the evaluator (as on a machine without it).
@@ -19,6 +20,12 @@ vi.mock("@tml/core", async (importOriginal) => {
         : core.loadOrtRuntime(threads),
   };
 });
+
+// tfjs's engine is one global per process: heavy-ranker's copy reports every tensor the app made.
+const tfjsCore = createRequire(join(FIXTURES, "../../../../packages/heavy-ranker/package.json"));
+const tf = (await import(tfjsCore.resolve("@tensorflow/tfjs-core"))) as {
+  memory(): { numTensors: number };
+};
 
 interface MetricsJson {
   scorer: string;
@@ -100,8 +107,10 @@ describe("evaluator --scorer", () => {
     const frees = vi.spyOn(OrtSession.prototype, "dispose");
     const tfjs = await evaluate(undefined, join(run, "eval-tfjs"));
     expect(loads).not.toHaveBeenCalled();
+    const tensors = tf.memory().numTensors;
     const fp32 = await evaluate("onnx-fp32", join(run, "eval-fp32"));
     const int8 = await evaluate("onnx-int8", join(run, "eval-int8"));
+    expect(tf.memory().numTensors).toBe(tensors);
     // One model session per ONNX run, each freed after scoring.
     expect(loads).toHaveBeenCalledTimes(2);
     expect(frees).toHaveBeenCalledTimes(2);
