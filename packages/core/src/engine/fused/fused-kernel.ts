@@ -1,4 +1,5 @@
 import {
+  backend,
   getBackend,
   getKernel,
   type KernelFunc,
@@ -7,6 +8,8 @@ import {
   type TensorInfo,
   util,
 } from "@tensorflow/tfjs-core";
+import type { WasmMemory } from "../../optim/simd-update-module.js";
+import { type SimdNormalizeExports, simdNormalizeLoops } from "./simd-normalize-module.js";
 
 /**
  * A float32 kernel written once over typed arrays and registered on the cpu and wasm backends:
@@ -25,6 +28,28 @@ export interface FusedKernelSpec {
     shapes: Readonly<Record<string, readonly number[] | undefined>>,
     attrs: NamedAttrMap,
   ): void;
+  /**
+   * A WebAssembly SIMD variant for the wasm backend (same inputs and outputs as `run`, plus heap
+   * scratch of `scratchBytes`); it returns false to leave the call to `run`.
+   */
+  readonly simd?: {
+    scratchBytes(shapes: Readonly<Record<string, readonly number[] | undefined>>): number;
+    run(
+      inputs: Readonly<Record<string, Float32Array | undefined>>,
+      outputs: Float32Array[],
+      shapes: Readonly<Record<string, readonly number[] | undefined>>,
+      attrs: NamedAttrMap,
+      context: SimdContext,
+    ): boolean;
+  };
+}
+
+/** What a SIMD variant gets: the loops and 16-byte-aligned scratch on the same heap. */
+export interface SimdContext {
+  readonly loops: SimdNormalizeExports;
+  readonly heap: ArrayBuffer;
+  /** Byte offset of the scratch (contents undefined). */
+  readonly scratch: number;
 }
 
 // The backends whose memory these kernels can read and write in place.
@@ -33,6 +58,55 @@ type HostBackend = "cpu" | "wasm";
 interface WasmLike {
   makeOutput(shape: number[], dtype: "float32"): TensorInfo;
   typedArrayFromHeap(info: TensorInfo): Float32Array;
+  wasm: {
+    HEAPU8: Uint8Array;
+    asm?: { memory?: WasmMemory };
+    _malloc(bytes: number): number;
+    _free(offset: number): void;
+  };
+}
+
+// TML_FUSED_SIMD=0 keeps the wasm backend on the JS loops (for A/B runs).
+let simdEnabled = typeof process === "undefined" || process.env["TML_FUSED_SIMD"] !== "0";
+
+/**
+ * Turns the WebAssembly SIMD loops of the fused kernels on the wasm backend on or off and returns
+ * the previous setting (off: the JS loops, as on the cpu backend). On unless TML_FUSED_SIMD=0.
+ */
+export function setFusedSimd(on: boolean): boolean {
+  const previous = simdEnabled;
+  simdEnabled = on;
+  return previous;
+}
+
+/** Whether the fused kernels run their SIMD loops on the active backend (wasm, SIMD on). */
+export function fusedSimdActive(): boolean {
+  if (!simdEnabled || getBackend() !== "wasm") return false;
+  return simdContext(backend() as unknown as WasmLike, 0) !== undefined;
+}
+
+// One growing scratch block per backend, kept between calls (freed when it grows).
+const scratchBlocks = new WeakMap<object, { offset: number; bytes: number }>();
+
+// The SIMD loops and scratch of `bytes` on this backend's heap, or undefined where unusable.
+// Allocates (and may grow the heap): call before taking views.
+function simdContext(
+  wasm: WasmLike,
+  bytes: number,
+): { loops: SimdNormalizeExports; scratch: number } | undefined {
+  const memory = wasm.wasm.asm?.memory;
+  // Only when the export really is the heap the backend's views read.
+  if (memory === undefined || memory.buffer !== wasm.wasm.HEAPU8.buffer) return undefined;
+  const loops = simdNormalizeLoops(memory);
+  if (loops === undefined) return undefined;
+  let block = scratchBlocks.get(wasm);
+  if (block === undefined || block.bytes < bytes) {
+    if (block !== undefined) wasm.wasm._free(block.offset);
+    const size = Math.max(bytes, 2 * (block?.bytes ?? 0), 4096);
+    block = { offset: wasm.wasm._malloc(size + 16) >>> 0, bytes: size };
+    scratchBlocks.set(wasm, block);
+  }
+  return { loops, scratch: (block.offset + 15) & ~15 };
 }
 
 interface CpuLike {
@@ -55,15 +129,19 @@ function kernelFunc(spec: FusedKernelSpec, backendName: HostBackend): KernelFunc
       const wasm = backend as unknown as WasmLike;
       // Views are taken after every allocation: growing the heap detaches older views.
       const infos = outShapes.map((shape) => wasm.makeOutput(shape, "float32"));
+      const context =
+        spec.simd && simdEnabled ? simdContext(wasm, spec.simd.scratchBytes(shapes)) : undefined;
       const views: Record<string, Float32Array | undefined> = {};
       for (const [name, info] of Object.entries(named))
         if (info !== undefined) views[name] = wasm.typedArrayFromHeap(info);
-      spec.run(
-        views,
-        infos.map((info) => wasm.typedArrayFromHeap(info)),
-        shapes,
-        attributes,
-      );
+      const outputs = infos.map((info) => wasm.typedArrayFromHeap(info));
+      const done =
+        context !== undefined &&
+        spec.simd!.run(views, outputs, shapes, attributes, {
+          ...context,
+          heap: wasm.wasm.HEAPU8.buffer as ArrayBuffer,
+        });
+      if (!done) spec.run(views, outputs, shapes, attributes);
       return infos;
     }
     const cpu = backend as unknown as CpuLike;

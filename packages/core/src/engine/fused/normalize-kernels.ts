@@ -1,5 +1,6 @@
 import type { NamedAttrMap, TensorInfo } from "@tensorflow/tfjs-core";
 import type { FusedKernelSpec } from "./fused-kernel.js";
+import { normalizeGradSimd, normalizeScratchBytes, normalizeSimd } from "./normalize-simd.js";
 
 // Normalisation of a [rows, cols] matrix along one axis, with an optional per-column scale
 // (gamma) and shift (beta): axis 1 normalises each row (layer norm), axis 0 each column (batch
@@ -95,6 +96,7 @@ export const normalizeKernel: FusedKernelSpec = {
     const groups = attrsOf(attrs).axis === 1 ? rows : cols;
     return [[rows, cols], [groups], [groups]];
   },
+  simd: { scratchBytes: normalizeScratchBytes, run: normalizeSimd },
   run(inputs, outputs, shapes, attrs) {
     const options = attrsOf(attrs);
     const { axis, epsilon } = options;
@@ -213,6 +215,7 @@ export const normalizeGradKernel: FusedKernelSpec = {
     const [rows, cols] = dims(inputs["x"]?.shape);
     return [[rows, cols], [cols], [cols]];
   },
+  simd: { scratchBytes: normalizeScratchBytes, run: normalizeGradSimd },
   run(inputs, outputs, shapes, attrs) {
     const options = attrsOf(attrs);
     const { axis, epsilon } = options;
