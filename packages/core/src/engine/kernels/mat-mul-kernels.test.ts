@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Rng } from "../../rng/index.js";
 import { registerFastKernels, restoreStockKernels } from "../fast-kernels.js";
 import { prepareWasmBackend } from "../wasm-backend.js";
-import { matMulRouteCounts } from "./mat-mul-kernels.js";
+import { matMulRouteCounts, TRANSPOSE_A_MIN_DIM, transposeInto } from "./mat-mul-kernels.js";
 
 type Activation = "linear" | "relu" | "sigmoid" | "elu" | "leakyrelu" | "prelu";
 
@@ -210,5 +210,55 @@ describe.each([
       for (let index = 0; index < want.length; index++)
         expect(got[index]).toBeCloseTo(want[index]!, 3);
     }
+  });
+});
+
+describe("transposeInto", () => {
+  it.each([
+    [1, 5],
+    [5, 1],
+    [4, 4],
+    [37, 53],
+    [64, 130],
+    [131, 67],
+  ])("transposes a [%i, %i] matrix exactly", (rows, columns) => {
+    const source = random([rows, columns]);
+    const target = transposeInto(source, rows, columns);
+    expect(target.length).toBe(rows * columns);
+    for (let i = 0; i < rows; i++) {
+      for (let j = 0; j < columns; j++) expect(target[j * rows + i]).toBe(source[i * columns + j]);
+    }
+  });
+});
+
+describe("onnxruntime products with transposeA around the copy threshold", () => {
+  beforeAll(async () => {
+    prepareWasmBackend();
+    const info = registerFastKernels({ onnxruntime: true, minOrtFlops: 0 });
+    expect(info.matMul).toBe("onnxruntime");
+    await tf.setBackend("wasm");
+  });
+  afterAll(() => restoreStockKernels());
+
+  const edge = TRANSPOSE_A_MIN_DIM;
+  it.each([
+    ["copies A first when the output is large", [], edge, edge, true],
+    ["copies A first for tfjs's rank-3 batch of one", [1], edge + 3, edge + 1, true],
+    ["keeps transA when the output has too few columns", [], edge + 2, edge - 1, false],
+    ["keeps transA when the output has too few rows", [], edge - 1, edge + 2, false],
+    ["keeps transA for a real batch", [2], edge, edge, false],
+  ] as const)("%s", async (_, batch, m, n, copies) => {
+    const spec: Case = {
+      ...shapesFor([...batch], m, 5, n, true, false),
+      transposeA: true,
+      transposeB: false,
+      biasShape: [n],
+      activation: "relu",
+    };
+    const before = matMulRouteCounts();
+    await compare(spec);
+    const after = matMulRouteCounts();
+    expect(after.onnxruntime).toBe(before.onnxruntime + 1);
+    expect(after.transposedA).toBe(before.transposedA + (copies ? 1 : 0));
   });
 });
