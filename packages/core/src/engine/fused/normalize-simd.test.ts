@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
+import { webAssembly } from "../../optim/simd-update-module.js";
 import { registerGradients } from "../gradients.js";
 import { prepareWasmBackend } from "../wasm-backend.js";
 import { fusedSimdActive, setFusedSimd } from "./fused-kernel.js";
@@ -9,6 +10,7 @@ import {
   layerNorm,
   type NormalizeOptions,
 } from "./normalize.js";
+import { signedLog1p } from "./signed-log.js";
 import { simdNormalizeModuleBytes } from "./simd-normalize-module.js";
 
 // Deterministic values with an offset (so the moments are not centred) and spread.
@@ -77,7 +79,7 @@ describe("SIMD loops of the fused normalisation kernels (wasm)", () => {
   });
 
   it("assembles a valid module and uses it on the wasm backend", () => {
-    expect(WebAssembly.validate(simdNormalizeModuleBytes())).toBe(true);
+    expect(webAssembly?.validate(simdNormalizeModuleBytes())).toBe(true);
     expect(fusedSimdActive()).toBe(true);
     const previous = setFusedSimd(false);
     expect(fusedSimdActive()).toBe(false);
@@ -136,7 +138,7 @@ describe("SIMD loops of the fused normalisation kernels (wasm)", () => {
     const fast = setFusedSimd(true);
     const y = tf.tidy(() => layerNorm(fixed([3, 21], 5, 1, 1000) as tf.Tensor2D, { epsilon: 0 }));
     setFusedSimd(fast);
-    const values = y.dataSync();
+    const values = y.dataSync() as Float32Array;
     for (let row = 0; row < 3; row++) {
       const slice = values.subarray(row * 21, row * 21 + 21);
       const mean = slice.reduce((total, value) => total + value, 0) / 21;
@@ -145,5 +147,54 @@ describe("SIMD loops of the fused normalisation kernels (wasm)", () => {
       expect(second).toBeCloseTo(1, 3);
     }
     y.dispose();
+  });
+
+  it("signedLog1p's SIMD loop matches Math.log1p within 3 ulps, specials exactly", () => {
+    const specials = [
+      Number.NaN,
+      Number.POSITIVE_INFINITY,
+      Number.NEGATIVE_INFINITY,
+      0,
+      -0,
+      1e-30,
+      -1e-8,
+      1e-3,
+      Math.SQRT2 - 1,
+      Math.SQRT2 - 1 + 1e-7,
+      0.5,
+      -1,
+      3,
+      1e3,
+      -3e38,
+      2 ** 24,
+      1.5e-45,
+    ];
+    const values = new Float32Array(4003);
+    values.set(specials);
+    // Magnitudes from 1e-12 to 1e12, both signs, past the specials.
+    for (let index = specials.length; index < values.length; index++) {
+      const exponent = -12 + (24 * index) / values.length;
+      values[index] = (index % 2 === 0 ? 1 : -1) * 10 ** exponent * (1 + 0.37 * Math.sin(index));
+    }
+    const x = tf.tensor1d(values);
+    const previous = setFusedSimd(true);
+    const y = signedLog1p(x);
+    setFusedSimd(previous);
+    const got = y.dataSync() as Float32Array;
+    let worst = 0;
+    for (let index = 0; index < values.length; index++) {
+      const value = values[index]!;
+      const expected = Number.isFinite(value) ? Math.sign(value) * Math.log1p(Math.abs(value)) : 0;
+      if (index < specials.length && !(Math.abs(expected) > 1e-6)) {
+        expect(got[index], `signedLog1p(${value})`).toBe(Math.fround(expected));
+        continue;
+      }
+      const ulp = 2 ** (Math.floor(Math.log2(Math.abs(expected))) - 23);
+      const error = Math.abs(got[index]! - expected) / ulp;
+      worst = Math.max(worst, error);
+    }
+    expect(worst).toBeLessThan(3);
+    expect(worst).toBeGreaterThan(0);
+    tf.dispose([x, y]);
   });
 });

@@ -104,6 +104,11 @@ export interface SimdNormalizeExports {
     c: number,
     quads: number,
   ): void;
+  /**
+   * y = sign(x)·ln(1 + |x|), 0 where x is not finite (float32 polynomial for ln, a few ulps;
+   * ln(1 + a) as ln(u)·a / (u − 1) with u = 1 + a keeps small a exact).
+   */
+  signedLog1p(x: number, y: number, quads: number): void;
   /** The second sum of `rowMoments` / `rowGradSums`. */
   second: { value: number };
 }
@@ -147,10 +152,26 @@ const op = {
   // Lanes 2, 3 of an f32x4 moved to lanes 0, 1 (shuffle of the vector with itself).
   high: [...simd(0x0d), 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7],
   promoteLow: simd(0x5f),
+  or: simd(0x50),
+  bitselect: simd(0x52),
+  eq: simd(0x41),
+  lt: simd(0x43),
+  gt: simd(0x44),
+  abs: simd(0xe0),
+  div: simd(0xe7),
+  i32ShrS: simd(0xac),
+  i32Sub: simd(0xb1),
+  convertI32: simd(0xfa),
   add64: simd(0xf0),
   sub64: simd(0xf1),
   mul64: simd(0xf2),
 };
+
+// v128.const of four equal float32 (or int32) lanes.
+function splatConst(value: number, int = false): number[] {
+  const lanes = int ? new Int32Array(4).fill(value) : new Float32Array(4).fill(value);
+  return [...simd(0x0c), ...new Uint8Array(lanes.buffer)];
+}
 
 function unsignedLeb(value: number): number[] {
   const bytes: number[] = [];
@@ -185,6 +206,8 @@ interface LoopContext {
   scalar(index: number): number;
   /** v128 temporary `index` (zero at entry). */
   temporary(index: number): number;
+  /** Code reading a v128 constant of four equal lanes, set once before the loop. */
+  constant(value: number, int?: boolean): number[];
 }
 
 /**
@@ -210,6 +233,8 @@ function loopCode(spec: LoopSpec): { type: number[]; body: number[] } {
   const offset64 = params + 2;
   const splats = params + 3;
   const temporaries = splats + spec.scalars.length;
+  const constants = new Map<string, { local: number; bytes: number[] }>();
+  const firstConstant = temporaries + spec.temporaries;
   const context: LoopContext = {
     at: (pointer) => [...op.get(pointer), ...op.get(offset), ...op.i32Add],
     at64: (pointer, half) => [
@@ -220,24 +245,37 @@ function loopCode(spec: LoopSpec): { type: number[]; body: number[] } {
     ],
     scalar: (index) => splats + index,
     temporary: (index) => temporaries + index,
+    constant(value, int = false) {
+      const key = `${int}:${value}`;
+      let entry = constants.get(key);
+      if (entry === undefined) {
+        entry = { local: firstConstant + constants.size, bytes: splatConst(value, int) };
+        constants.set(key, entry);
+      }
+      return op.get(entry.local);
+    },
   };
+  // The body first: it registers the constants the prologue sets.
+  const body = spec.body(context);
+  const result = spec.result?.(context) ?? [];
   const code: number[][] = [];
   spec.scalars.forEach((type, index) => {
     code.push(op.get(firstScalar + index), type === "f32" ? op.splat32 : op.splat64);
     code.push(op.set(splats + index));
   });
+  for (const { local, bytes } of constants.values()) code.push(bytes, op.set(local));
   code.push(op.block, op.loop);
   code.push(op.get(counter), op.get(count), op.i32GeU, op.brIf(1));
   code.push(op.get(counter), op.i32Const(4), op.i32Shl, op.tee(offset));
   code.push(op.i32Const(1), op.i32Shl, op.set(offset64));
-  code.push(...spec.body(context));
+  code.push(...body);
   code.push(op.get(counter), op.i32Const(1), op.i32Add, op.set(counter), op.br(0));
-  code.push(op.end, op.end, ...(spec.result?.(context) ?? []), op.end);
+  code.push(op.end, op.end, ...result, op.end);
   const locals = vector([
     [3, I32],
-    [...unsignedLeb(spec.scalars.length + spec.temporaries), V128],
+    [...unsignedLeb(spec.scalars.length + spec.temporaries + constants.size), V128],
   ]);
-  const body = [...locals, ...code.flat()];
+  const bytes = [...locals, ...code.flat()];
   const paramTypes = [
     ...new Array<number>(spec.pointers + 1).fill(I32),
     ...spec.scalars.map((type) => (type === "f32" ? F32 : F64)),
@@ -249,7 +287,7 @@ function loopCode(spec: LoopSpec): { type: number[]; body: number[] } {
       ...paramTypes,
       ...(spec.result ? [1, F64] : [0]),
     ],
-    body: [...unsignedLeb(body.length), ...body],
+    body: [...unsignedLeb(bytes.length), ...bytes],
   };
 }
 
@@ -431,6 +469,44 @@ const LOOPS: LoopSpec[] = [
       at(2), at(3), op.load, at(0), op.load, op.mul,
       at(1), op.load, at(5), op.load, op.sub, at(4), op.load, op.mul, op.add, at(6), op.load, op.add, op.store,
     ],
+  },
+  {
+    // pointers x y; temps x, a, u, e, m, big, f, z, p
+    name: "signedLog1p",
+    pointers: 2,
+    scalars: [],
+    temporaries: 9,
+    body: ({ at, temporary: t, constant }) => {
+      const [x, a, u, e, m, big, f, z, p] = [t(0), t(1), t(2), t(3), t(4), t(5), t(6), t(7), t(8)];
+      // Cephes logf: ln m = f − z/2 + f·z·P(f) + e·ln 2 (ln 2 split in two), m ∈ [√½, √2).
+      const coefficients = [
+        7.0376836292e-2, -1.151461031e-1, 1.167699874e-1, -1.2420140846e-1, 1.4249322787e-1,
+        -1.6668057665e-1, 2.0000714765e-1, -2.4999993993e-1, 3.3333331174e-1,
+      ];
+      const horner: number[][] = [constant(coefficients[0]!)];
+      for (const c of coefficients.slice(1)) horner.push(op.get(f), op.mul, constant(c), op.add);
+      return [
+        at(0), op.load, op.tee(x), op.abs, op.tee(a), constant(1), op.add, op.tee(u),
+        op.i32Const(23), op.i32ShrS, constant(127, true), op.i32Sub, op.set(e),
+        op.get(u), constant(0x7fffff, true), op.and, constant(0x3f800000, true), op.or, op.tee(m),
+        constant(Math.SQRT2), op.gt, op.set(big),
+        op.get(m), constant(0.5), op.mul, op.get(m), op.get(big), op.bitselect, constant(1), op.sub, op.tee(f),
+        op.get(f), op.mul, op.set(z),
+        op.get(e), op.get(big), op.i32Sub, op.convertI32, op.set(e),
+        ...horner, op.get(f), op.mul, op.get(z), op.mul,
+        op.get(e), constant(-2.12194440e-4), op.mul, op.add,
+        op.get(z), constant(0.5), op.mul, op.sub,
+        op.get(f), op.add,
+        op.get(e), constant(0.693359375), op.mul, op.add, op.set(p),
+        // ln(u)·a/(u − 1), or a itself where u rounds to 1.
+        at(1),
+        op.get(a), op.get(p), op.get(a), op.get(u), constant(1), op.sub, op.div, op.mul,
+        op.get(u), constant(1), op.eq, op.bitselect,
+        op.get(x), constant(-0x80000000, true), op.and, op.or,
+        op.get(a), constant(Number.POSITIVE_INFINITY), op.lt, op.and,
+        op.store,
+      ];
+    },
   },
 ];
 
