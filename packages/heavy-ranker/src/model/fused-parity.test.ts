@@ -1,17 +1,19 @@
 import { fileURLToPath } from "node:url";
 import * as tf from "@tensorflow/tfjs-core";
-import { multiTaskBceWithLogits, Rng, registerGradients, setFusedOps } from "@tml/core";
+import {
+  multiTaskBceWithLogits,
+  Rng,
+  registerGradients,
+  selectEngine,
+  setFusedOps,
+  silentLogger,
+} from "@tml/core";
 import { setupTestBackend } from "@tml/core/testing";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { loadRecapConfig } from "../config/load-recap-config.js";
 import { buildRankingModel } from "./build-model.js";
 import { fixedTensor, randomizeVariables } from "./gradient-check.test-helper.js";
 import type { MultiTaskRankingModel } from "./ranking-model.js";
-
-beforeAll(async () => {
-  await setupTestBackend();
-  await registerGradients();
-});
 
 afterEach(() => {
   setFusedOps(true);
@@ -96,35 +98,49 @@ function expectClose(
     );
 }
 
-describe("fused kernels against the stock-op path (local_small architecture)", () => {
-  it("give the same logits (train and eval mode), loss, gradients and running statistics", () => {
-    const fusedModel = build();
-    const stockModel = build();
-    try {
-      const before = tf.memory().numTensors;
-      const fused = step(fusedModel, true);
-      const stock = step(stockModel, false);
-      expect(tf.memory().numTensors).toBe(before);
-      expect(fused.loss).toBeCloseTo(stock.loss, 5);
-      expectClose(fused.logits, stock.logits, 1e-4, "logits");
-      expectClose(fused.evalLogits, stock.evalLogits, 1e-4, "eval-mode logits");
-      const names = new Map(
-        [...fusedModel.namedWeights()].map(([key, variable]) => [variable.name, key]),
-      );
-      const stockNames = new Map(
-        [...stockModel.namedWeights()].map(([key, variable]) => [key, variable.name]),
-      );
-      expect(fused.grads.size).toBe(fusedModel.trainableVariables().length);
-      for (const [variableName, gradient] of fused.grads) {
-        const key = names.get(variableName) as string;
-        const expected = stock.grads.get(stockNames.get(key) as string) as Float32Array;
-        expectClose(gradient, expected, 2e-4, `grad ${key}`);
+// The pure-JS cpu backend, and the default engine (wasm with onnxruntime products and SIMD loops).
+const backends: [string, () => Promise<unknown>][] = [
+  ["cpu", () => setupTestBackend()],
+  ["default engine", () => selectEngine({ device: "auto", logger: silentLogger })],
+];
+
+describe.each(backends)(
+  "fused kernels against the stock-op path (local_small architecture, %s)",
+  (_, setup) => {
+    beforeAll(async () => {
+      await setup();
+      await registerGradients();
+    });
+
+    it("give the same logits (train and eval mode), loss, gradients and running statistics", () => {
+      const fusedModel = build();
+      const stockModel = build();
+      try {
+        const before = tf.memory().numTensors;
+        const fused = step(fusedModel, true);
+        const stock = step(stockModel, false);
+        expect(tf.memory().numTensors).toBe(before);
+        expect(fused.loss).toBeCloseTo(stock.loss, 5);
+        expectClose(fused.logits, stock.logits, 1e-4, "logits");
+        expectClose(fused.evalLogits, stock.evalLogits, 1e-4, "eval-mode logits");
+        const names = new Map(
+          [...fusedModel.namedWeights()].map(([key, variable]) => [variable.name, key]),
+        );
+        const stockNames = new Map(
+          [...stockModel.namedWeights()].map(([key, variable]) => [key, variable.name]),
+        );
+        expect(fused.grads.size).toBe(fusedModel.trainableVariables().length);
+        for (const [variableName, gradient] of fused.grads) {
+          const key = names.get(variableName) as string;
+          const expected = stock.grads.get(stockNames.get(key) as string) as Float32Array;
+          expectClose(gradient, expected, 2e-4, `grad ${key}`);
+        }
+        for (const [key, values] of fused.buffers)
+          expectClose(values, stock.buffers.get(key) as Float32Array, 1e-5, key);
+      } finally {
+        fusedModel.dispose();
+        stockModel.dispose();
       }
-      for (const [key, values] of fused.buffers)
-        expectClose(values, stock.buffers.get(key) as Float32Array, 1e-5, key);
-    } finally {
-      fusedModel.dispose();
-      stockModel.dispose();
-    }
-  });
-});
+    });
+  },
+);
