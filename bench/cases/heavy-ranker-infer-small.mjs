@@ -7,7 +7,7 @@ import { heavyRankerInferCase, INFER_ENGINES } from "../lib/heavy-ranker-case.mj
 export const name = "heavy_ranker_infer_small_samples_per_s";
 export const engines = INFER_ENGINES;
 export const unit = "samples/s";
-export const repeats = 20;
-export const warmup = 3;
+export const repeats = 30;
+export const warmup = 50;
 /** Samples per second of one timed infer step. */
 export const { setup, run, teardown } = heavyRankerInferCase("local_small", 64);

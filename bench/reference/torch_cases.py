@@ -143,7 +143,7 @@ def main():
             "samples/s",
         ),
         "heavy_ranker_train_small_samples_per_s": lambda: (
-            heavy_ranker_samples_per_s(torch, hr.local_small, "train", 64, 3, 10),
+            heavy_ranker_samples_per_s(torch, hr.local_small, "train", 64, 50, 30),
             "samples/s",
         ),
         "heavy_ranker_infer_full_samples_per_s": lambda: (
@@ -151,7 +151,7 @@ def main():
             "samples/s",
         ),
         "heavy_ranker_infer_small_samples_per_s": lambda: (
-            heavy_ranker_samples_per_s(torch, hr.local_small, "infer", 64, 3, 20),
+            heavy_ranker_samples_per_s(torch, hr.local_small, "infer", 64, 50, 30),
             "samples/s",
         ),
         # bench/cases/twhin-train.mjs: SGD (the original's optimizer) and the @adagrad variant
