@@ -1,12 +1,12 @@
 // A minimal WebAssembly assembler for SIMD loops over float32 arrays in an imported memory: the
 // opcodes the fused kernels use, one loop shape (pointers, a quad count, splatted scalars,
-// hoisted constants) and the module layout. optim/simd-update-module.ts has its own copy of the
-// basic encoders (not exported there).
+// hoisted constants) and the module layout. optim/simd-update-module.ts builds its own loop
+// shape on the value types and section encoders exported here.
 
-const I32 = 0x7f;
-const F32 = 0x7d;
-const F64 = 0x7c;
-const V128 = 0x7b;
+export const I32 = 0x7f;
+export const F32 = 0x7d;
+export const F64 = 0x7c;
+export const V128 = 0x7b;
 
 const simd = (code: number) => [0xfd, ...unsignedLeb(code)];
 
@@ -63,7 +63,7 @@ export function splatConst(value: number, int = false): number[] {
   return [...simd(0x0c), ...new Uint8Array(lanes.buffer)];
 }
 
-function unsignedLeb(value: number): number[] {
+export function unsignedLeb(value: number): number[] {
   const bytes: number[] = [];
   let rest = value;
   do {
@@ -74,15 +74,15 @@ function unsignedLeb(value: number): number[] {
   return bytes;
 }
 
-function vector(items: number[][]): number[] {
+export function vector(items: number[][]): number[] {
   return [...unsignedLeb(items.length), ...items.flat()];
 }
 
-function section(id: number, content: number[]): number[] {
+export function section(id: number, content: number[]): number[] {
   return [id, ...unsignedLeb(content.length), ...content];
 }
 
-function name(text: string): number[] {
+export function name(text: string): number[] {
   const bytes = [...new TextEncoder().encode(text)];
   return [...unsignedLeb(bytes.length), ...bytes];
 }
