@@ -4,7 +4,15 @@
 // bench/results/latest.json and latest.md. Usage: node bench/run.mjs [filter…] [--no-reference]
 // Case contract: bench/README.md.
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -48,17 +56,29 @@ async function loadCases() {
 }
 
 function runCase(benchCase) {
-  const output = join(tmpdir(), `tml-bench-${process.pid}-${benchCase.name.replace(/\W/g, "_")}.json`);
+  const output = join(
+    tmpdir(),
+    `tml-bench-${process.pid}-${benchCase.name.replace(/\W/g, "_")}.json`,
+  );
   const started = performance.now();
-  const child = spawnSync(process.execPath, [join(benchDir, "lib", "run-case.mjs"), benchCase.path, output], {
-    env: { ...process.env, TML_BENCH_ENGINE: benchCase.engine, TML_LOG_LEVEL: "warn" },
-    stdio: ["ignore", "inherit", "inherit"],
-    timeout: caseTimeoutMs,
-  });
+  const child = spawnSync(
+    process.execPath,
+    [join(benchDir, "lib", "run-case.mjs"), benchCase.path, output],
+    {
+      env: { ...process.env, TML_BENCH_ENGINE: benchCase.engine, TML_LOG_LEVEL: "warn" },
+      stdio: ["ignore", "inherit", "inherit"],
+      timeout: caseTimeoutMs,
+    },
+  );
   const seconds = (performance.now() - started) / 1000;
   try {
     if (child.status !== 0) {
-      return { error: child.signal ? `killed by ${child.signal} (timeout ${caseTimeoutMs / 1000} s?)` : `exit ${child.status}`, seconds };
+      return {
+        error: child.signal
+          ? `killed by ${child.signal} (timeout ${caseTimeoutMs / 1000} s?)`
+          : `exit ${child.status}`,
+        seconds,
+      };
     }
     return { ...JSON.parse(readFileSync(output, "utf8")), seconds };
   } finally {
@@ -84,7 +104,8 @@ function runReference(cases) {
     timeout: 20 * 60 * 1000,
   });
   try {
-    if (child.status !== 0) return { available: false, reason: child.error?.message ?? `python3 exited ${child.status}` };
+    if (child.status !== 0)
+      return { available: false, reason: child.error?.message ?? `python3 exited ${child.status}` };
     return JSON.parse(readFileSync(output, "utf8"));
   } catch (error) {
     return { available: false, reason: String(error) };
@@ -103,7 +124,14 @@ function machineInfo() {
   try {
     commit = execFileSync("git", ["rev-parse", "--short", "HEAD"], { encoding: "utf8" }).trim();
   } catch {}
-  return { cpu: cpu[0]?.model ?? "unknown", cores: cpu.length, node: process.version, platform: `${process.platform} ${process.arch}`, loadAverage: load, commit };
+  return {
+    cpu: cpu[0]?.model ?? "unknown",
+    cores: cpu.length,
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+    loadAverage: load,
+    commit,
+  };
 }
 
 const cases = await loadCases();
@@ -124,28 +152,52 @@ for (const benchCase of cases) {
     continue;
   }
   const value = median(outcome.values);
-  const result = { name: benchCase.name, value, unit, engine: outcome.label, repeats: outcome.values.length, values: outcome.values };
+  const result = {
+    name: benchCase.name,
+    value,
+    unit,
+    engine: outcome.label,
+    repeats: outcome.values.length,
+    values: outcome.values,
+  };
   const gflopsPerRun = outcome.gflopsPerRun ?? benchCase.module.gflopsPerRun;
-  if (gflopsPerRun !== undefined && unit in timeToSeconds) result.gflops = gflopsPerRun / (value * timeToSeconds[unit]);
-  if (outcome.tensorsAfter !== outcome.tensorsBefore) result.tensorGrowth = outcome.tensorsAfter - outcome.tensorsBefore;
+  if (gflopsPerRun !== undefined && unit in timeToSeconds)
+    result.gflops = gflopsPerRun / (value * timeToSeconds[unit]);
+  // Throughput cases (samples/s) that know their arithmetic per run: GFLOP/s = runs/s × GFLOP per run.
+  else if (gflopsPerRun !== undefined && outcome.samplesPerRun)
+    result.gflops = (gflopsPerRun * value) / outcome.samplesPerRun;
+  if (outcome.tensorsAfter !== outcome.tensorsBefore)
+    result.tensorGrowth = outcome.tensorsAfter - outcome.tensorsBefore;
   results.push(result);
-  process.stderr.write(`${value.toPrecision(4)} ${unit} [${outcome.label}] (${outcome.seconds.toFixed(0)} s)\n`);
+  process.stderr.write(
+    `${value.toPrecision(4)} ${unit} [${outcome.label}] (${outcome.seconds.toFixed(0)} s)\n`,
+  );
 }
 
 let reference = { available: false, reason: "skipped (--no-reference)" };
 if (withReference) {
   process.stderr.write("bench: PyTorch reference … ");
   reference = runReference(cases);
-  process.stderr.write(reference.available ? `torch ${reference.torch}, ${reference.threads} thread(s)\n` : `unavailable: ${reference.reason}\n`);
+  process.stderr.write(
+    reference.available
+      ? `torch ${reference.torch}, ${reference.threads} thread(s)\n`
+      : `unavailable: ${reference.reason}\n`,
+  );
 }
 for (const result of results) {
-  const key = cases.find((benchCase) => benchCase.name === result.name)?.module.reference ?? result.name.split("@")[0];
+  const key =
+    cases.find((benchCase) => benchCase.name === result.name)?.module.reference ??
+    result.name.split("@")[0];
   // A variant (`name@adagrad`) has its own reference when PyTorch measures one; engine variants
   // (`@wasm-stock`) compare with the base case's.
-  const figure = reference.available ? (reference.cases?.[result.name] ?? reference.cases?.[key]) : undefined;
+  const figure = reference.available
+    ? (reference.cases?.[result.name] ?? reference.cases?.[key])
+    : undefined;
   if (figure === undefined || result.value === undefined || figure.unit !== result.unit) continue;
   result.reference = figure.value;
-  result.ratio = higherIsBetter(result.unit) ? result.value / figure.value : figure.value / result.value;
+  result.ratio = higherIsBetter(result.unit)
+    ? result.value / figure.value
+    : figure.value / result.value;
 }
 
 for (const result of results) result.measuredAt = started.toISOString();
@@ -157,7 +209,9 @@ if (filters.length > 0 && existsSync(latestPath)) {
   try {
     const previous = JSON.parse(readFileSync(latestPath, "utf8")).cases ?? [];
     const fresh = new Set(results.map((result) => result.name));
-    reported = [...previous.filter((old) => !fresh.has(old.name)), ...results].sort((a, b) => a.name.localeCompare(b.name));
+    reported = [...previous.filter((old) => !fresh.has(old.name)), ...results].sort((a, b) =>
+      a.name.localeCompare(b.name),
+    );
   } catch {}
 }
 
@@ -165,12 +219,20 @@ const report = {
   date: started.toISOString(),
   durationSeconds: (Date.now() - started.getTime()) / 1000,
   machine: { ...machine, loadAverageAtEnd: machineInfo().loadAverage },
-  backend: reported.find((result) => !result.name.includes("@") && result.engine)?.engine ?? "unknown",
+  backend:
+    reported.find((result) => !result.name.includes("@") && result.engine)?.engine ?? "unknown",
   reference: reference.available
-    ? { source: "bench/reference/torch_cases.py, same machine, same run", torch: reference.torch, threads: reference.threads, blas: reference.blas }
+    ? {
+        source: "bench/reference/torch_cases.py, same machine, same run",
+        torch: reference.torch,
+        threads: reference.threads,
+        blas: reference.blas,
+      }
     : { source: "none", reason: reference.reason },
-  notes: "ratio > 1 means tml-ts is faster than the reference. Figures taken on a shared machine under load are pessimistic.",
-  partial: filters.length > 0 ? `this run measured only cases matching ${filters.join(", ")}` : undefined,
+  notes:
+    "ratio > 1 means tml-ts is faster than the reference. Figures taken on a shared machine under load are pessimistic.",
+  partial:
+    filters.length > 0 ? `this run measured only cases matching ${filters.join(", ")}` : undefined,
   cases: reported,
 };
 mkdirSync(join(benchDir, "results"), { recursive: true });
@@ -179,7 +241,8 @@ writeAtomic(join(benchDir, "results", "latest.md"), markdown(report));
 console.log(markdown(report));
 
 function markdown(data) {
-  const format = (value, digits = 4) => (value === undefined ? "" : Number(value).toPrecision(digits));
+  const format = (value, digits = 4) =>
+    value === undefined ? "" : Number(value).toPrecision(digits);
   const lines = [
     `# tml-ts bench — ${data.date}`,
     "",
@@ -194,7 +257,9 @@ function markdown(data) {
         : `| ${row.name} | ${format(row.value)} | ${row.unit} | ${format(row.gflops, 3)} | ${row.engine}${row.tensorGrowth ? ` (LEAK: +${row.tensorGrowth} tensors)` : ""} | ${format(row.reference)} | ${format(row.ratio, 3)} |`,
     ),
     "",
-    data.partial ? `${data.notes} Partial run: ${data.partial}; other rows are from earlier runs (see measuredAt in latest.json).` : data.notes,
+    data.partial
+      ? `${data.notes} Partial run: ${data.partial}; other rows are from earlier runs (see measuredAt in latest.json).`
+      : data.notes,
     "",
   ];
   return lines.join("\n");

@@ -20,24 +20,49 @@ function randomBatch(model, shapes, batchSize) {
   const tasks = model.taskNames;
   const batch = {
     size: batchSize,
-    continuous: tf.tensor2d(uniform(batchSize * shapes.continuousWidth, 1, (u) => u * 10), [batchSize, shapes.continuousWidth]),
-    binary: tf.tensor2d(uniform(batchSize * shapes.binaryWidth, 2, (u) => (u > 0.7 ? 1 : 0)), [batchSize, shapes.binaryWidth]),
+    continuous: tf.tensor2d(
+      uniform(batchSize * shapes.continuousWidth, 1, (u) => u * 10),
+      [batchSize, shapes.continuousWidth],
+    ),
+    binary: tf.tensor2d(
+      uniform(batchSize * shapes.binaryWidth, 2, (u) => (u > 0.7 ? 1 : 0)),
+      [batchSize, shapes.binaryWidth],
+    ),
     discrete: tf.zeros([batchSize, 1], "int32"),
-    labels: tf.tensor2d(uniform(batchSize * tasks.length, 3, (u) => (u > 0.9 ? 1 : 0)), [batchSize, tasks.length]),
+    labels: tf.tensor2d(
+      uniform(batchSize * tasks.length, 3, (u) => (u > 0.9 ? 1 : 0)),
+      [batchSize, tasks.length],
+    ),
     weights: tf.ones([batchSize, tasks.length]),
     taskNames: tasks,
   };
-  const fields = { user_embedding: "userEmbedding", user_eng_embedding: "userEngEmbedding", author_embedding: "authorEmbedding" };
+  const fields = {
+    user_embedding: "userEmbedding",
+    user_eng_embedding: "userEngEmbedding",
+    author_embedding: "authorEmbedding",
+  };
   for (const [name, field] of Object.entries(fields)) {
-    if (shapes.embeddingNames.includes(name)) batch[field] = tf.tensor2d(uniform(batchSize * 200, 4, (u) => u - 0.5), [batchSize, 200]);
+    if (shapes.embeddingNames.includes(name))
+      batch[field] = tf.tensor2d(
+        uniform(batchSize * 200, 4, (u) => u - 0.5),
+        [batchSize, 200],
+      );
   }
   return batch;
 }
 
 /** The batch as the ONNX scorer's row-major arrays, keyed by graph input name. */
 function featureArrays(batch) {
-  const arrays = { continuous: batch.continuous.dataSync(), binary: batch.binary.dataSync(), discrete: Int32Array.from(batch.discrete.dataSync()) };
-  for (const [name, field] of Object.entries({ user_embedding: "userEmbedding", user_eng_embedding: "userEngEmbedding", author_embedding: "authorEmbedding" })) {
+  const arrays = {
+    continuous: batch.continuous.dataSync(),
+    binary: batch.binary.dataSync(),
+    discrete: Int32Array.from(batch.discrete.dataSync()),
+  };
+  for (const [name, field] of Object.entries({
+    user_embedding: "userEmbedding",
+    user_eng_embedding: "userEngEmbedding",
+    author_embedding: "authorEmbedding",
+  })) {
     if (batch[field]) arrays[name] = batch[field].dataSync();
   }
   return arrays;
@@ -68,21 +93,35 @@ export function heavyRankerCase(configName, mode, batchSize, options = {}) {
         binaryWidth: widths.binaryWidth ?? 59,
         embeddingNames: renamed.filter((name) => name.endsWith("embedding")),
       };
-      model = hr.buildRankingModel(config, { continuousWidth: shapes.continuousWidth, binaryWidth: shapes.binaryWidth });
+      model = hr.buildRankingModel(config, {
+        continuousWidth: shapes.continuousWidth,
+        binaryWidth: shapes.binaryWidth,
+      });
       if (mode === "train") {
-        task = new hr.RecapTrainTask({ model, config: { optimizer: config.optimizer, training: { ...config.training, gradient_accumulation: null } }, seed: 1 });
+        task = new hr.RecapTrainTask({
+          model,
+          config: {
+            optimizer: config.optimizer,
+            training: { ...config.training, gradient_accumulation: null },
+          },
+          seed: 1,
+        });
       }
       batch = randomBatch(model, shapes, batchSize);
       // Matrix-product work: every 2-D weight multiplies the batch once forward (twice more back).
       let weights2d = 0;
-      for (const variable of model.trainableVariables()) if (variable.rank === 2) weights2d += variable.size;
+      for (const variable of model.trainableVariables())
+        if (variable.rank === 2) weights2d += variable.size;
       const gflopsPerRun = ((mode === "train" ? 3 : 1) * 2 * batchSize * weights2d) / 1e9;
       if (options.scorer) {
         scorer = hr.OnnxScorer.create(model, { precision: options.scorer });
         arrays = featureArrays(batch);
-        engine = { ...engine, label: `onnxruntime-node ${options.scorer} (compiled ONNX graph, 1 thread)` };
+        engine = {
+          ...engine,
+          label: `onnxruntime-node ${options.scorer} (compiled ONNX graph, 1 thread)`,
+        };
       }
-      return { engine, gflopsPerRun };
+      return { engine, gflopsPerRun, samplesPerRun: batchSize };
     },
     async run() {
       const start = performance.now();

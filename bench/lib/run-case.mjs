@@ -25,5 +25,6 @@ writeFileSync(
     tensorsBefore,
     tensorsAfter,
     gflopsPerRun: setupResult.gflopsPerRun ?? benchCase.gflopsPerRun,
+    samplesPerRun: setupResult.samplesPerRun,
   }),
 );
