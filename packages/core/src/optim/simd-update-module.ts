@@ -9,6 +9,8 @@ import {
   I32,
   name,
   section,
+  op as sharedOp,
+  splatConst,
   unsignedLeb,
   V128,
   vector,
@@ -68,38 +70,13 @@ export interface SimdUpdateExports {
   ): void;
 }
 
+// The shared opcodes, plus the few only the update rules use.
 const op = {
-  block: [0x02, 0x40],
-  loop: [0x03, 0x40],
-  end: [0x0b],
-  br: (depth: number) => [0x0c, depth],
-  brIf: (depth: number) => [0x0d, depth],
-  get: (index: number) => [0x20, index],
-  set: (index: number) => [0x21, index],
-  tee: (index: number) => [0x22, index],
-  i32Const: (value: number) => [0x41, value],
-  i32Add: [0x6a],
-  i32Shl: [0x74],
-  i32GeU: [0x4f],
-  // SIMD: prefix 0xfd, then the opcode as unsigned LEB128; memarg = align log2, offset.
-  load: [0xfd, 0x00, 0x02, 0x00],
-  store: [0xfd, 0x0b, 0x02, 0x00],
-  splat: [0xfd, 0x13],
-  eq: [0xfd, 0x41],
-  zero: [0xfd, 0x0c, ...new Array<number>(16).fill(0)],
+  ...sharedOp,
+  splat: sharedOp.splat32,
+  zero: splatConst(0),
   andNot: [0xfd, 0x4f],
   sqrt: [0xfd, 0xe3, 0x01],
-  add: [0xfd, 0xe4, 0x01],
-  sub: [0xfd, 0xe5, 0x01],
-  mul: [0xfd, 0xe6, 0x01],
-  div: [0xfd, 0xe7, 0x01],
-  // Lanes 2, 3 of an f32x4 moved to lanes 0, 1 (shuffle of the vector with itself).
-  high: [0xfd, 0x0d, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7],
-  promoteLow: [0xfd, 0x5f],
-  add64: [0xfd, 0xf0, 0x01],
-  mul64: [0xfd, 0xf2, 0x01],
-  lane64: (lane: number) => [0xfd, 0x21, lane],
-  f64Add: [0xa0],
 };
 
 /**
