@@ -96,10 +96,8 @@ function runReference(cases) {
   const script = join(benchDir, "reference", "torch_cases.py");
   const names = cases.map((benchCase) => benchCase.module.reference ?? benchCase.module.name);
   const output = join(tmpdir(), `tml-bench-reference-${process.pid}.json`);
-  // One thread for every BLAS pool too (torch.set_num_threads does not reach OpenBLAS's).
-  const oneThread = { OPENBLAS_NUM_THREADS: "1", OMP_NUM_THREADS: "1", MKL_NUM_THREADS: "1" };
+  // torch_cases.py pins every BLAS pool to one thread itself, before torch loads.
   const child = spawnSync(pythonCommand(), [script, "--output", output, ...new Set(names)], {
-    env: { ...process.env, ...oneThread },
     stdio: ["ignore", "inherit", "inherit"],
     timeout: 20 * 60 * 1000,
   });
