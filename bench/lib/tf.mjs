@@ -3,7 +3,7 @@
 // built dist: benchmarks measure what users run.
 import { createRequire } from "node:module";
 
-const coreRequire = createRequire(new URL("../../packages/core/package.json", import.meta.url));
+const coreRequire = createRequire(new URL("../../packages/engine/package.json", import.meta.url));
 
 /** @type {typeof import("@tensorflow/tfjs-core")} */
 export const tf = coreRequire("@tensorflow/tfjs-core");
@@ -13,9 +13,10 @@ export const tf = coreRequire("@tensorflow/tfjs-core");
  * hook goes in first: packages that import tfjs-core's per-file modules then load under Node.
  */
 export async function loadCore() {
-  const hook = await import(new URL("../../packages/core/dist/engine/gradients.js", import.meta.url).href);
-  hook.installTfjsResolveHook();
-  return import(new URL("../../packages/core/dist/index.js", import.meta.url).href);
+  const engine = await import(new URL("../../packages/engine/dist/index.js", import.meta.url).href);
+  engine.installTfjsResolveHook();
+  const core = await import(new URL("../../packages/core/dist/index.js", import.meta.url).href);
+  return { ...core, ...engine };
 }
 
 /**

@@ -6,10 +6,11 @@
 import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { configToYaml, createLogger, prepareRunDirectory, writeFileAtomic } from "@tml/core";
+import { configToYaml, createLogger, writeFileAtomic } from "@tml/core";
 import { sharedDataDir } from "@tml/core/testing";
 import { convertFrappe } from "@tml/data-io";
 import { loadRecapConfig, trainHeavyRanker } from "@tml/heavy-ranker";
+import { prepareRunDirectory } from "@tml/reports";
 import { evaluateHeavyRankerRun } from "../dist/index.js";
 
 const steps = Number(process.argv[2] ?? 200);

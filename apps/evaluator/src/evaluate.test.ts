@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { saveCheckpoint } from "@tml/core";
+import { saveCheckpoint } from "@tml/training";
 import { beforeAll, describe, expect, it } from "vitest";
 import { capture } from "./__fixtures__/capture-io.js";
 import { FIXTURES, trainTinyRun, writeTinyRankerData } from "./__fixtures__/tiny-data.js";

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { OrtRuntime, OrtSession } from "@tml/core";
+import { OrtRuntime, OrtSession } from "@tml/engine";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { capture } from "./__fixtures__/capture-io.js";
 import { FIXTURES, trainTinyRun, writeTinyRankerData } from "./__fixtures__/tiny-data.js";
@@ -10,8 +10,8 @@ import { main } from "./cli.js";
 
 // `hidden.ort` makes onnxruntime-node look absent to the evaluator (as on a machine without it).
 const hidden = vi.hoisted(() => ({ ort: false }));
-vi.mock("@tml/core", async (importOriginal) => {
-  const core = await importOriginal<typeof import("@tml/core")>();
+vi.mock("@tml/engine", async (importOriginal) => {
+  const core = await importOriginal<typeof import("@tml/engine")>();
   return {
     ...core,
     loadOrtRuntime: (threads?: number) =>

@@ -1,8 +1,8 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { readMetricsLog } from "@tml/core";
 import { iterateTfRecords } from "@tml/data-io";
+import { readMetricsLog } from "@tml/reports";
 import { describe, expect, it } from "vitest";
 import { capture } from "../../evaluator/src/__fixtures__/capture-io.js";
 import { main } from "./cli.js";

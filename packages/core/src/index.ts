@@ -1,11 +1,8 @@
+// The foundation of tml-ts: nothing here loads tfjs or native code (a test checks it).
 export * from "./config/index.js";
-export * from "./engine/index.js";
+export * from "./contract/index.js";
 export * from "./errors/index.js";
 export * from "./io/index.js";
 export * from "./logging/index.js";
-export * from "./losses/index.js";
 export * from "./metrics/index.js";
-export * from "./optim/index.js";
-export * from "./report/index.js";
 export * from "./rng/index.js";
-export * from "./train/index.js";

@@ -69,7 +69,9 @@ for (let round = 0; round < rounds; round++) {
   const torch = child("/usr/bin/python3", ["-c", torchCode], oneThread);
   console.log(`  ${summary("pytorch", torch.cpu, torch.wall)}`);
   for (const variant of variants) {
-    const measured = child(process.execPath, [fileURLToPath(import.meta.url)], { TML_CPU_TIME_CHILD: variant });
+    const measured = child(process.execPath, [fileURLToPath(import.meta.url)], {
+      TML_CPU_TIME_CHILD: variant,
+    });
     console.log(`  ${summary(variant, measured.cpu, measured.wall)}`);
   }
 }

@@ -9,13 +9,20 @@ import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Rng } from "@tml/core";
 import { sharedDataDir } from "@tml/core/testing";
-import { MultiTaskRankingModel, modelConfigSchema, recapOptimizerConfigSchema } from "@tml/heavy-ranker";
+import {
+  MultiTaskRankingModel,
+  modelConfigSchema,
+  recapOptimizerConfigSchema,
+} from "@tml/heavy-ranker";
 import { evaluateOn, setUpEngine, trainWithEarlyStopping } from "./quality-common.mjs";
 
 const TASKS = ["liked", "loved", "disliked"];
 const FIELDS = ["user", "movie", "age", "gender", "occupation", "zip", "decade"];
 const dir = join(sharedDataDir() ?? "", "movielens-100k");
-const lines = (name, encoding = "latin1") => readFileSync(join(dir, name), encoding).split("\n").filter((l) => l.trim().length > 0);
+const lines = (name, encoding = "latin1") =>
+  readFileSync(join(dir, name), encoding)
+    .split("\n")
+    .filter((l) => l.trim().length > 0);
 
 const occupations = new Map();
 const zips = new Map();
@@ -25,7 +32,12 @@ for (const line of lines("u.user")) {
   if (!occupations.has(occupation)) occupations.set(occupation, occupations.size + 1);
   const prefix = zip.slice(0, 2);
   if (!zips.has(prefix)) zips.set(prefix, zips.size + 1);
-  users.set(Number(id), [Math.min(Math.floor(Number(age) / 10), 7) + 1, gender === "M" ? 1 : 2, occupations.get(occupation), zips.get(prefix)]);
+  users.set(Number(id), [
+    Math.min(Math.floor(Number(age) / 10), 7) + 1,
+    gender === "M" ? 1 : 2,
+    occupations.get(occupation),
+    zips.get(prefix),
+  ]);
 }
 const movies = new Map();
 for (const line of lines("u.item")) {
@@ -69,9 +81,20 @@ function encode(rows) {
     const profile = users.get(user);
     const item = movies.get(movie);
     data.discrete.set([user, movie, ...profile, item.decade], r * FIELDS.length);
-    data.continuous.set([userStats.count.get(user) ?? 0, movieStats.count.get(movie) ?? 0, mean(userStats, user), mean(movieStats, movie)], r * 4);
+    data.continuous.set(
+      [
+        userStats.count.get(user) ?? 0,
+        movieStats.count.get(movie) ?? 0,
+        mean(userStats, user),
+        mean(movieStats, movie),
+      ],
+      r * 4,
+    );
     data.binary.set(item.genres, r * 19);
-    data.labels.set([rating >= 4 ? 1 : 0, rating === 5 ? 1 : 0, rating <= 2 ? 1 : 0], r * TASKS.length);
+    data.labels.set(
+      [rating >= 4 ? 1 : 0, rating === 5 ? 1 : 0, rating <= 2 ? 1 : 0],
+      r * TASKS.length,
+    );
   });
   return data;
 }
@@ -88,21 +111,38 @@ const pick = (indices) => encode(indices.map((i) => train[i]));
 const fitData = pick(order.slice(holdout));
 const validData = pick(order.slice(0, holdout));
 const sizes = [944, 1683, 9, 3, occupations.size + 1, zips.size + 1, 10];
-const tower = { mlp_config: { layer_sizes: [64, 1], batch_norm: { affine: false, momentum: 0.1 } } };
+const tower = {
+  mlp_config: { layer_sizes: [64, 1], batch_norm: { affine: false, momentum: 0.1 } },
+};
 const config = modelConfigSchema.parse({
   tasks: Object.fromEntries(TASKS.map((task) => [task, tower])),
   multi_task_type: "share_all",
   backbone: {
     mask_net_config: {
       use_parallel: true,
-      mask_blocks: [1, 2].map(() => ({ output_size: 64, reduction_factor: 1, input_layer_norm: true })),
+      mask_blocks: [1, 2].map(() => ({
+        output_size: 64,
+        reduction_factor: 1,
+        input_layer_norm: true,
+      })),
       mlp: { layer_sizes: [128], dropout: { rate: 0.2 }, final_layer_activation: true },
     },
   },
   featurization_config: {
-    double_norm_log_config: { batch_norm_config: { affine: true, momentum: 0.1 }, clip_magnitude: 5, layer_norm_config: { epsilon: 1e-5 } },
+    double_norm_log_config: {
+      batch_norm_config: { affine: true, momentum: 0.1 },
+      clip_magnitude: 5,
+      layer_norm_config: { epsilon: 1e-5 },
+    },
   },
-  small_embeddings: { tables: FIELDS.map((name, index) => ({ name, num_embeddings: sizes[index], embedding_dim: 16, index })) },
+  small_embeddings: {
+    tables: FIELDS.map((name, index) => ({
+      name,
+      num_embeddings: sizes[index],
+      embedding_dim: 16,
+      index,
+    })),
+  },
 });
 const optimizer = recapOptimizerConfigSchema.parse({
   adam: {},
@@ -113,7 +153,9 @@ const optimizer = recapOptimizerConfigSchema.parse({
 });
 const trainingConfig = { optimizer, training: { gradient_accumulation: null } };
 const model = new MultiTaskRankingModel({ config, continuousWidth: 4, binaryWidth: 19, seed: 5 });
-console.log(`engine ${engine}; rows fit ${fitData.rows} valid ${validData.rows} test ${testData.rows}; parameters ${model.parameterCount()}`);
+console.log(
+  `engine ${engine}; rows fit ${fitData.rows} valid ${validData.rows} test ${testData.rows}; parameters ${model.parameterCount()}`,
+);
 const { best, history, trainSeconds } = await trainWithEarlyStopping({
   model,
   config: trainingConfig,
@@ -125,15 +167,41 @@ const { best, history, trainSeconds } = await trainWithEarlyStopping({
   patience: 2,
   selectMetric: "auroc/liked",
   seed: 3,
-  onEpoch: (history) => writeFileSync(`${out}.progress.json`, `${JSON.stringify(history, null, 2)}\n`),
+  onEpoch: (history) =>
+    writeFileSync(`${out}.progress.json`, `${JSON.stringify(history, null, 2)}\n`),
 });
 const testMetrics = await evaluateOn(model, trainingConfig, testData, TASKS);
 const tasks = Object.fromEntries(
-  TASKS.map((task) => [task, { auc: testMetrics[`auroc/${task}`], rce: testMetrics[`rce/${task}`], nrce: testMetrics[`nrce/${task}`], prAuc: testMetrics[`pr_auc/${task}`], positiveRate: testMetrics[`ctr/${task}`] }]),
+  TASKS.map((task) => [
+    task,
+    {
+      auc: testMetrics[`auroc/${task}`],
+      rce: testMetrics[`rce/${task}`],
+      nrce: testMetrics[`nrce/${task}`],
+      prAuc: testMetrics[`pr_auc/${task}`],
+      positiveRate: testMetrics[`ctr/${task}`],
+    },
+  ]),
 );
 for (const [task, values] of Object.entries(tasks)) {
-  console.log(`${task}: test AUC ${values.auc.toFixed(4)} RCE ${values.rce.toFixed(2)} NRCE ${values.nrce.toFixed(2)} PR-AUC ${values.prAuc.toFixed(4)} (positives ${(100 * values.positiveRate).toFixed(1)}%)`);
+  console.log(
+    `${task}: test AUC ${values.auc.toFixed(4)} RCE ${values.rce.toFixed(2)} NRCE ${values.nrce.toFixed(2)} PR-AUC ${values.prAuc.toFixed(4)} (positives ${(100 * values.positiveRate).toFixed(1)}%)`,
+  );
 }
-const result = { split: "u1.base (90% fit / 10% early stopping) / u1.test", engine, parameters: model.parameterCount(), bestEpoch: best.epoch, trainSeconds, totalSeconds: (performance.now() - started) / 1000, tasks, history: history.map(({ epoch, loss, seconds, valid }) => ({ epoch, loss, seconds, validAucLiked: valid["auroc/liked"] })) };
+const result = {
+  split: "u1.base (90% fit / 10% early stopping) / u1.test",
+  engine,
+  parameters: model.parameterCount(),
+  bestEpoch: best.epoch,
+  trainSeconds,
+  totalSeconds: (performance.now() - started) / 1000,
+  tasks,
+  history: history.map(({ epoch, loss, seconds, valid }) => ({
+    epoch,
+    loss,
+    seconds,
+    validAucLiked: valid["auroc/liked"],
+  })),
+};
 writeFileSync(`${out}.tmp`, `${JSON.stringify(result, null, 2)}\n`);
 renameSync(`${out}.tmp`, out);

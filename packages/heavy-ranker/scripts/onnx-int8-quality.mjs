@@ -27,9 +27,19 @@ const testRows = Number(process.env.Q_TEST_ROWS ?? 50_000);
 const epochs = Number(process.env.Q_EPOCHS ?? 2);
 const batchSize = Number(process.env.Q_BATCH ?? 512);
 const P = "recap.engagement.";
-const RATES = { [`${P}is_favorited`]: 0.2, [`${P}is_video_playback_50`]: 0.1, [`${P}is_retweeted`]: 0.05, [`${P}is_replied`]: 0.02 };
+const RATES = {
+  [`${P}is_favorited`]: 0.2,
+  [`${P}is_video_playback_50`]: 0.1,
+  [`${P}is_retweeted`]: 0.05,
+  [`${P}is_replied`]: 0.02,
+};
 const TASKS = Object.keys(RATES);
-const layout = { continuous: Number(process.env.Q_CONTINUOUS ?? 512), binary: 64, discrete: 8, embedding: Number(process.env.Q_EMBEDDING ?? 64) };
+const layout = {
+  continuous: Number(process.env.Q_CONTINUOUS ?? 512),
+  binary: 64,
+  discrete: 8,
+  embedding: Number(process.env.Q_EMBEDDING ?? 64),
+};
 const blockSize = Number(process.env.Q_BLOCK ?? 256);
 const mlpWidth = Number(process.env.Q_MLP ?? 512);
 
@@ -84,14 +94,17 @@ function toBatch(data, start, end) {
   };
 }
 
-const disposeBatch = (batch) => tf.dispose(Object.values(batch).filter((value) => value instanceof tf.Tensor));
+const disposeBatch = (batch) =>
+  tf.dispose(Object.values(batch).filter((value) => value instanceof tf.Tensor));
 
 const began = performance.now();
 const train = draw(trainRows);
 const test = draw(testRows);
 const generateSeconds = (performance.now() - began) / 1000;
 
-const tower = { mlp_config: { layer_sizes: [128, 64, 1], batch_norm: { affine: false, momentum: 0.1 } } };
+const tower = {
+  mlp_config: { layer_sizes: [128, 64, 1], batch_norm: { affine: false, momentum: 0.1 } },
+};
 const config = modelConfigSchema.parse({
   multi_task_type: "share_all",
   featurization_config: {
@@ -104,7 +117,11 @@ const config = modelConfigSchema.parse({
   backbone: {
     mask_net_config: {
       use_parallel: true,
-      mask_blocks: [0, 1, 2, 3].map(() => ({ aggregation_size: blockSize, output_size: blockSize, input_layer_norm: false })),
+      mask_blocks: [0, 1, 2, 3].map(() => ({
+        aggregation_size: blockSize,
+        output_size: blockSize,
+        input_layer_norm: false,
+      })),
       mlp: { layer_sizes: [mlpWidth], final_layer_activation: true },
     },
   },
@@ -122,7 +139,11 @@ const optimizer = recapOptimizerConfigSchema.parse({
   adam: { beta_1: 0.9, beta_2: 0.999, epsilon: 1e-7 },
   single_task_learning_rate: { constant: 1e-3 },
 });
-const task = new RecapTrainTask({ model, config: { optimizer, training: { gradient_accumulation: null } }, seed: 5 });
+const task = new RecapTrainTask({
+  model,
+  config: { optimizer, training: { gradient_accumulation: null } },
+  seed: 5,
+});
 const rng = new Rng(5);
 const trainBegan = performance.now();
 let steps = 0;
@@ -136,7 +157,9 @@ for (let epoch = 0; epoch < epochs; epoch++) {
     disposeBatch(batch);
     steps += 1;
   }
-  console.log(`epoch ${epoch}: loss ${(lossSum / order.length).toFixed(4)}, ${steps} steps, ${((performance.now() - trainBegan) / 1000).toFixed(0)} s`);
+  console.log(
+    `epoch ${epoch}: loss ${(lossSum / order.length).toFixed(4)}, ${steps} steps, ${((performance.now() - trainBegan) / 1000).toFixed(0)} s`,
+  );
 }
 const trainSeconds = (performance.now() - trainBegan) / 1000;
 task.dispose();
@@ -166,19 +189,37 @@ results.tfjs = scoreAll((start, end) => {
 });
 for (const precision of ["fp32", "int8"]) {
   const scorer = OnnxScorer.create(model, { precision });
-  results[precision] = scoreAll((start, end) => scorer.score(slice(test, start, end), end - start).probabilities);
+  results[precision] = scoreAll(
+    (start, end) => scorer.score(slice(test, start, end), end - start).probabilities,
+  );
   scorer.dispose();
 }
 
-const column = (values, t) => Float32Array.from({ length: testRows }, (_, row) => values[row * TASKS.length + t]);
-const summary = { engine, layout, blockSize, mlpWidth, trainRows, testRows, epochs, steps, parameters: model.parameterCount(), generateSeconds, trainSeconds, tasks: {}, scoring: {} };
+const column = (values, t) =>
+  Float32Array.from({ length: testRows }, (_, row) => values[row * TASKS.length + t]);
+const summary = {
+  engine,
+  layout,
+  blockSize,
+  mlpWidth,
+  trainRows,
+  testRows,
+  epochs,
+  steps,
+  parameters: model.parameterCount(),
+  generateSeconds,
+  trainSeconds,
+  tasks: {},
+  scoring: {},
+};
 for (const [name, result] of Object.entries(results)) {
   summary.scoring[name] = { seconds: result.seconds, samplesPerSecond: testRows / result.seconds };
 }
 TASKS.forEach((taskName, t) => {
   const labels = column(test.labels, t);
   const entry = {};
-  for (const [name, result] of Object.entries(results)) entry[`auc_${name}`] = rocAuc(column(result.probabilities, t), labels);
+  for (const [name, result] of Object.entries(results))
+    entry[`auc_${name}`] = rocAuc(column(result.probabilities, t), labels);
   let maxDelta = 0;
   let sumDelta = 0;
   let maxFp32Delta = 0;
@@ -187,15 +228,23 @@ TASKS.forEach((taskName, t) => {
     const delta = Math.abs(results.int8.probabilities[index] - results.fp32.probabilities[index]);
     maxDelta = Math.max(maxDelta, delta);
     sumDelta += delta;
-    maxFp32Delta = Math.max(maxFp32Delta, Math.abs(results.fp32.probabilities[index] - results.tfjs.probabilities[index]));
+    maxFp32Delta = Math.max(
+      maxFp32Delta,
+      Math.abs(results.fp32.probabilities[index] - results.tfjs.probabilities[index]),
+    );
   }
-  Object.assign(entry, { maxAbsDeltaInt8: maxDelta, meanAbsDeltaInt8: sumDelta / testRows, maxAbsDeltaFp32VsTfjs: maxFp32Delta });
+  Object.assign(entry, {
+    maxAbsDeltaInt8: maxDelta,
+    meanAbsDeltaInt8: sumDelta / testRows,
+    maxAbsDeltaFp32VsTfjs: maxFp32Delta,
+  });
   summary.tasks[taskName] = entry;
   console.log(
     `${taskName}: AUC tfjs ${entry.auc_tfjs.toFixed(5)} onnx-fp32 ${entry.auc_fp32.toFixed(5)} onnx-int8 ${entry.auc_int8.toFixed(5)} (Δ ${(entry.auc_int8 - entry.auc_fp32).toExponential(2)}); int8 |Δp| max ${maxDelta.toExponential(2)} mean ${(sumDelta / testRows).toExponential(2)}; fp32 vs tfjs max ${maxFp32Delta.toExponential(2)}`,
   );
 });
-for (const [name, value] of Object.entries(summary.scoring)) console.log(`scoring ${name}: ${value.samplesPerSecond.toFixed(0)} samples/s`);
+for (const [name, value] of Object.entries(summary.scoring))
+  console.log(`scoring ${name}: ${value.samplesPerSecond.toFixed(0)} samples/s`);
 model.dispose();
 writeFileSync(`${out}.tmp`, `${JSON.stringify(summary, null, 2)}\n`);
 renameSync(`${out}.tmp`, out);

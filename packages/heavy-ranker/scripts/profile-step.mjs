@@ -3,12 +3,21 @@
 //   nice -n 10 node packages/heavy-ranker/scripts/profile-step.mjs [local_prod|local_small] [batch]
 import { fileURLToPath } from "node:url";
 import * as tf from "@tensorflow/tfjs-core";
-import { createLogger, Rng, selectEngine } from "@tml/core";
-import { buildRankingModel, loadRecapConfig, RecapTrainTask, truncatedWidths } from "@tml/heavy-ranker";
+import { createLogger, Rng } from "@tml/core";
+import { selectEngine } from "@tml/engine";
+import {
+  buildRankingModel,
+  loadRecapConfig,
+  RecapTrainTask,
+  truncatedWidths,
+} from "@tml/heavy-ranker";
 
 const configName = process.argv[2] ?? "local_prod";
 const rows = Number(process.argv[3] ?? 512);
-const info = await selectEngine({ device: process.env.TML_DEVICE ?? "cpu", logger: createLogger({ name: "profile", level: "warn" }) });
+const info = await selectEngine({
+  device: process.env.TML_DEVICE ?? "cpu",
+  logger: createLogger({ name: "profile", level: "warn" }),
+});
 const path = fileURLToPath(new URL(`../configs/${configName}.yaml`, import.meta.url));
 const config = loadRecapConfig(path, { env: { HOME: "/tmp" } });
 const { continuousWidth = 2117, binaryWidth = 59 } = truncatedWidths(config);
@@ -19,13 +28,31 @@ const fill = (length, draw) => Float32Array.from({ length }, draw);
 const tasks = model.taskNames.length;
 const batch = {
   size: rows,
-  continuous: tf.tensor2d(fill(rows * continuousWidth, () => Math.exp(rng.normal() * 2)), [rows, continuousWidth]),
-  binary: tf.tensor2d(fill(rows * binaryWidth, () => (rng.next() < 0.1 ? 1 : 0)), [rows, binaryWidth]),
+  continuous: tf.tensor2d(
+    fill(rows * continuousWidth, () => Math.exp(rng.normal() * 2)),
+    [rows, continuousWidth],
+  ),
+  binary: tf.tensor2d(
+    fill(rows * binaryWidth, () => (rng.next() < 0.1 ? 1 : 0)),
+    [rows, binaryWidth],
+  ),
   discrete: tf.zeros([rows, 1], "int32"),
-  userEmbedding: tf.tensor2d(fill(rows * 200, () => rng.normal()), [rows, 200]),
-  userEngEmbedding: tf.tensor2d(fill(rows * 200, () => rng.normal()), [rows, 200]),
-  authorEmbedding: tf.tensor2d(fill(rows * 200, () => rng.normal()), [rows, 200]),
-  labels: tf.tensor2d(fill(rows * tasks, () => (rng.next() < 0.2 ? 1 : 0)), [rows, tasks]),
+  userEmbedding: tf.tensor2d(
+    fill(rows * 200, () => rng.normal()),
+    [rows, 200],
+  ),
+  userEngEmbedding: tf.tensor2d(
+    fill(rows * 200, () => rng.normal()),
+    [rows, 200],
+  ),
+  authorEmbedding: tf.tensor2d(
+    fill(rows * 200, () => rng.normal()),
+    [rows, 200],
+  ),
+  labels: tf.tensor2d(
+    fill(rows * tasks, () => (rng.next() < 0.2 ? 1 : 0)),
+    [rows, tasks],
+  ),
   weights: tf.ones([rows, tasks]),
   taskNames: model.taskNames,
 };
@@ -43,7 +70,11 @@ for (const kernel of profile.kernels) {
   byKernel.set(kernel.name, entry);
 }
 const total = [...byKernel.values()].reduce((sum, entry) => sum + entry.ms, 0);
-console.log(`${configName} batch ${rows}, ${model.parameterCount()} parameters, engine ${info.backend}: step ${wall.toFixed(0)} ms (profiled), kernels ${total.toFixed(0)} ms, ${(rows / (wall / 1000)).toFixed(0)} samples/s`);
+console.log(
+  `${configName} batch ${rows}, ${model.parameterCount()} parameters, engine ${info.backend}: step ${wall.toFixed(0)} ms (profiled), kernels ${total.toFixed(0)} ms, ${(rows / (wall / 1000)).toFixed(0)} samples/s`,
+);
 for (const [name, entry] of [...byKernel].sort((a, b) => b[1].ms - a[1].ms).slice(0, 20)) {
-  console.log(`${name.padEnd(22)} ${entry.ms.toFixed(1).padStart(9)} ms ${((100 * entry.ms) / total).toFixed(1).padStart(5)}% ${String(entry.calls).padStart(5)} calls`);
+  console.log(
+    `${name.padEnd(22)} ${entry.ms.toFixed(1).padStart(9)} ms ${((100 * entry.ms) / total).toFixed(1).padStart(5)}% ${String(entry.calls).padStart(5)} calls`,
+  );
 }

@@ -2,7 +2,8 @@
 // loop with per-epoch validation and early stopping. Scripts run against the built packages
 // (`pnpm turbo run build --filter @tml/heavy-ranker...`).
 import * as tf from "@tensorflow/tfjs-core";
-import { createLogger, Rng, selectEngine } from "@tml/core";
+import { createLogger, Rng } from "@tml/core";
+import { selectEngine } from "@tml/engine";
 import { RecapTrainTask } from "@tml/heavy-ranker";
 
 /** Picks the engine (wasm + fast kernels when available) and returns its description. */
@@ -29,8 +30,13 @@ export function makeBatch(data, indices, taskNames) {
   for (let r = 0; r < rows; r++) {
     const source = indices[r];
     discrete.set(data.discrete.subarray(source * fields, (source + 1) * fields), r * fields);
-    if (width > 0) continuous.set(data.continuous.subarray(source * width, (source + 1) * width), r * width);
-    if (binaryWidth > 0) binary.set(data.binary.subarray(source * binaryWidth, (source + 1) * binaryWidth), r * binaryWidth);
+    if (width > 0)
+      continuous.set(data.continuous.subarray(source * width, (source + 1) * width), r * width);
+    if (binaryWidth > 0)
+      binary.set(
+        data.binary.subarray(source * binaryWidth, (source + 1) * binaryWidth),
+        r * binaryWidth,
+      );
     labels.set(data.labels.subarray(source * tasks, (source + 1) * tasks), r * tasks);
   }
   return {
@@ -61,7 +67,20 @@ export function* batches(data, batchSize, taskNames, rng) {
  * `onEpoch(history)` runs after each epoch (e.g. to save progress). Returns
  * { best, history, trainSeconds }.
  */
-export async function trainWithEarlyStopping({ model, config, train, valid, taskNames, batchSize, epochs, patience, selectMetric, seed = 0, log = console.log, onEpoch }) {
+export async function trainWithEarlyStopping({
+  model,
+  config,
+  train,
+  valid,
+  taskNames,
+  batchSize,
+  epochs,
+  patience,
+  selectMetric,
+  seed = 0,
+  log = console.log,
+  onEpoch,
+}) {
   const task = new RecapTrainTask({
     model,
     config,
@@ -79,14 +98,17 @@ export async function trainWithEarlyStopping({ model, config, train, valid, task
     for (const batch of batches(train, batchSize, taskNames, rng)) {
       lossSum += task.trainStep(batch).loss;
       steps += 1;
-      for (const key of ["continuous", "binary", "discrete", "labels", "weights"]) batch[key].dispose();
+      for (const key of ["continuous", "binary", "discrete", "labels", "weights"])
+        batch[key].dispose();
     }
     const seconds = (performance.now() - began) / 1000;
     trainSeconds += seconds;
     const metrics = await task.evaluate();
     const score = metrics[selectMetric];
     history.push({ epoch, loss: lossSum / steps, seconds, valid: metrics });
-    log(`epoch ${epoch}: loss ${(lossSum / steps).toFixed(4)} ${seconds.toFixed(1)}s (${((steps * batchSize) / seconds).toFixed(0)} ex/s) valid ${selectMetric} ${score.toFixed(4)} tensors ${tf.memory().numTensors}`);
+    log(
+      `epoch ${epoch}: loss ${(lossSum / steps).toFixed(4)} ${seconds.toFixed(1)}s (${((steps * batchSize) / seconds).toFixed(0)} ex/s) valid ${selectMetric} ${score.toFixed(4)} tensors ${tf.memory().numTensors}`,
+    );
     onEpoch?.(history);
     if (score > best.score) {
       best = { score, epoch, state: task.getState(), metrics };
@@ -101,7 +123,11 @@ export async function trainWithEarlyStopping({ model, config, train, valid, task
 
 /** Metrics of `model` on `data` (eval mode). */
 export async function evaluateOn(model, config, data, taskNames) {
-  const task = new RecapTrainTask({ model, config, evalData: () => batches(data, 8192, taskNames) });
+  const task = new RecapTrainTask({
+    model,
+    config,
+    evalData: () => batches(data, 8192, taskNames),
+  });
   const metrics = await task.evaluate();
   task.dispose();
   return metrics;

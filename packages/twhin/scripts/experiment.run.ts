@@ -1,5 +1,6 @@
 import { appendFileSync } from "node:fs";
-import { Rng, selectEngine } from "@tml/core";
+import { Rng } from "@tml/core";
+import { selectEngine } from "@tml/engine";
 import { it } from "vitest";
 import { twhinConfigSchema } from "../src/config/twhin-config.js";
 import { EdgeBatches } from "../src/data/edge-batches.js";

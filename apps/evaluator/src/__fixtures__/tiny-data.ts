@@ -1,13 +1,8 @@
 import { copyFileSync, mkdirSync, mkdtempSync, renameSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  configToYaml,
-  createLogger,
-  metricsLogCallbacks,
-  prepareRunDirectory,
-  writeFileAtomic,
-} from "@tml/core";
+import { configToYaml, createLogger, writeFileAtomic } from "@tml/core";
+import { metricsLogCallbacks, prepareRunDirectory } from "@tml/reports";
 import { writeRankerData } from "@tml/data-io";
 import { loadRecapConfig, type RecapConfig, trainHeavyRanker } from "@tml/heavy-ranker";
 

@@ -1,17 +1,9 @@
 import { join } from "node:path";
-import {
-  createLogger,
-  type Logger,
-  type ReportSection,
-  readMetricsLog,
-  selectEngine,
-  UsageError,
-  type WrittenReport,
-  writeFileAtomic,
-  writeReport,
-} from "@tml/core";
+import { createLogger, type Logger, UsageError, writeFileAtomic } from "@tml/core";
 import { countParquetRows } from "@tml/data-io";
+import { selectEngine } from "@tml/engine";
 import { loadRecapConfig, type RecapConfig, selectInputFiles } from "@tml/heavy-ranker";
+import { type ReportSection, readMetricsLog, type WrittenReport, writeReport } from "@tml/reports";
 import { binaryTaskSections, type TaskMetrics } from "../reports/binary-tasks.js";
 import { trainingCurvesSection } from "../reports/training-curves.js";
 import { loadScorerRuntime, type ScorerKind, scorerLabel } from "./ranker-scorer.js";

@@ -1,14 +1,9 @@
 import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  configToYaml,
-  createLogger,
-  loadConfigFile,
-  prepareRunDirectory,
-  writeFileAtomic,
-} from "@tml/core";
+import { configToYaml, createLogger, loadConfigFile, writeFileAtomic } from "@tml/core";
 import { twitterGraphSpec, writeGraph } from "@tml/data-io";
+import { prepareRunDirectory } from "@tml/reports";
 import { trainTwhin, twhinConfigSchema } from "@tml/twhin";
 import { describe, expect, it } from "vitest";
 import { FIXTURES } from "../__fixtures__/tiny-data.js";

@@ -1,15 +1,6 @@
 import { join } from "node:path";
-import {
-  createLogger,
-  type Logger,
-  loadConfigFile,
-  type ReportSection,
-  readMetricsLog,
-  UsageError,
-  type WrittenReport,
-  writeFileAtomic,
-  writeReport,
-} from "@tml/core";
+import { createLogger, type Logger, loadConfigFile, UsageError, writeFileAtomic } from "@tml/core";
+import { type ReportSection, readMetricsLog, type WrittenReport, writeReport } from "@tml/reports";
 import { evaluateTwhin, loadTwhinModel, nearestNeighbours, twhinConfigSchema } from "@tml/twhin";
 import {
   type LinkPredictionSummary,

@@ -5,14 +5,13 @@ import {
   DataError,
   type Logger,
   NotFoundError,
-  selectEngine,
   UsageError,
-  type WrittenReport,
   writeFileAtomic,
-  writeReport,
 } from "@tml/core";
 import { countParquetRows } from "@tml/data-io";
+import { selectEngine } from "@tml/engine";
 import { disposeRecapBatch, loadRecapConfig, rankCandidates } from "@tml/heavy-ranker";
+import { type WrittenReport, writeReport } from "@tml/reports";
 import { type RankedRow, rankingSection } from "../reports/ranking.js";
 import {
   loadScorerRuntime,

@@ -1,4 +1,5 @@
-import { BackendError, loadOrtRuntime, type OrtRuntime, TmlError, UsageError } from "@tml/core";
+import { BackendError, TmlError, UsageError } from "@tml/core";
+import { loadOrtRuntime, type OrtRuntime } from "@tml/engine";
 import {
   type MultiTaskRankingModel,
   OnnxScorer,

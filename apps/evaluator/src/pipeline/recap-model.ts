@@ -1,18 +1,13 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import {
-  CHECKPOINT_FILES,
-  CheckpointError,
-  DataError,
-  loadCheckpoint,
-  resolveCheckpoint,
-} from "@tml/core";
+import { CheckpointError, DataError } from "@tml/core";
 import {
   buildRecapRun,
   type MultiTaskRankingModel,
   type RecapBatch,
   type RecapConfig,
 } from "@tml/heavy-ranker";
+import { CHECKPOINT_FILES, loadCheckpoint, resolveCheckpoint } from "@tml/training";
 
 /** A Heavy Ranker restored from a checkpoint, and one pass over a dataset in eval mode. */
 export interface RestoredRanker {

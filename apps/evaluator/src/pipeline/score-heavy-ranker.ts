@@ -1,4 +1,4 @@
-import type { OrtRuntime } from "@tml/core";
+import type { OrtRuntime } from "@tml/engine";
 import { disposeRecapBatch, type RecapConfig } from "@tml/heavy-ranker";
 import type { ScoredTask } from "../reports/binary-tasks.js";
 import { loadScorerRuntime, restoreScoringRanker, type ScorerKind } from "./ranker-scorer.js";

@@ -5,20 +5,22 @@ import {
   type BinaryBatch,
   type Calibration,
   calibration,
-  calibrationChart,
   computeCurve,
   createScoreBuffer,
   ctr,
-  histogramChart,
   type Metric,
   nrce,
   pctr,
+  rce,
+} from "@tml/core";
+import {
+  calibrationChart,
+  histogramChart,
   precisionRecallChart,
   type ReportPlot,
   type ReportSection,
-  rce,
   rocChart,
-} from "@tml/core";
+} from "@tml/reports";
 
 /** One task's held-out predictions: probabilities, 0/1 labels and example weights, all length n. */
 export interface ScoredTask {

@@ -1,4 +1,4 @@
-import { barChart, histogramChart, type ReportPlot, type ReportSection } from "@tml/core";
+import { barChart, histogramChart, type ReportPlot, type ReportSection } from "@tml/reports";
 
 /** Link-prediction results: overall and per-relation metrics, and the ranks behind them. */
 export interface LinkPredictionSummary {

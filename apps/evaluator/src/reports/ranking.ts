@@ -1,4 +1,4 @@
-import { barChart, histogramChart, type ReportSection } from "@tml/core";
+import { barChart, histogramChart, type ReportSection } from "@tml/reports";
 
 /** A ranked candidate as serving returns it (heavy-ranker `RankedCandidate`), with an optional id. */
 export interface RankedRow {

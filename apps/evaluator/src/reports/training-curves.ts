@@ -4,7 +4,7 @@ import {
   type ReportPlot,
   type ReportSection,
   type Series,
-} from "@tml/core";
+} from "@tml/reports";
 
 // Counts and rates that do not change with training are not plotted.
 const SKIPPED_FAMILIES = new Set(["eval_examples", "queries", "count", "ctr", "pctr"]);

@@ -1,5 +1,6 @@
-import { createLogger, selectEngine } from "@tml/core";
+import { createLogger } from "@tml/core";
 import { detectGpu, formatReport } from "@tml/cuda-check";
+import { selectEngine } from "@tml/engine";
 import { booleanFlag, type CliIo, optionalString, parseFlags } from "evaluator";
 import { printHelpIfAsked } from "./common.js";
 

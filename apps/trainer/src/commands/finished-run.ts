@@ -1,4 +1,4 @@
-import { latestCheckpoint } from "@tml/core";
+import { latestCheckpoint } from "@tml/training";
 
 /**
  * The step of the newest checkpoint in `checkpointsDir` when it already reaches `totalSteps`,

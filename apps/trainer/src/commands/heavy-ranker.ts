@@ -1,4 +1,5 @@
-import { createLogger, selectEngine } from "@tml/core";
+import { createLogger } from "@tml/core";
+import { selectEngine } from "@tml/engine";
 import { loadRecapConfig, trainHeavyRanker } from "@tml/heavy-ranker";
 import { type CliIo, formatTable, optionalInteger, parseFlags, requiredString } from "evaluator";
 import {

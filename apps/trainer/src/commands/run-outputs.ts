@@ -1,16 +1,14 @@
+import { configToYaml, type TrainingCallbacks, writeFileAtomic } from "@tml/core";
 import {
-  configToYaml,
-  latestCheckpoint,
   metricsLogCallbacks,
   type PreparedRun,
   prepareRunDirectory,
   progressCallbacks,
   TensorBoardWriter,
-  type TrainingCallbacks,
   tensorBoardCallbacks,
   truncateMetricsLog,
-  writeFileAtomic,
-} from "@tml/core";
+} from "@tml/reports";
+import { latestCheckpoint } from "@tml/training";
 import type { CliIo } from "evaluator";
 
 /** A prepared run directory and the callbacks that fill it while training. */

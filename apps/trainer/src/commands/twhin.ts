@@ -1,4 +1,5 @@
-import { createLogger, loadConfigFile, selectEngine } from "@tml/core";
+import { createLogger, loadConfigFile } from "@tml/core";
+import { selectEngine } from "@tml/engine";
 import { exportEmbeddings, trainTwhin, twhinConfigSchema } from "@tml/twhin";
 import { type CliIo, parseFlags, requiredString } from "evaluator";
 import {

@@ -1,17 +1,10 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import {
-  configToYaml,
-  createLogger,
-  type LogLevel,
-  prepareRunDirectory,
-  type ReportSection,
-  selectEngine,
-  writeFileAtomic,
-  writeReport,
-} from "@tml/core";
+import { configToYaml, createLogger, type LogLevel, writeFileAtomic } from "@tml/core";
 import { twitterGraphSpec, writeGraph } from "@tml/data-io";
+import { selectEngine } from "@tml/engine";
 import { trainHeavyRanker } from "@tml/heavy-ranker";
+import { prepareRunDirectory, type ReportSection, writeReport } from "@tml/reports";
 import {
   type CliIo,
   evaluateHeavyRankerRun,

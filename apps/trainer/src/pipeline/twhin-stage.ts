@@ -1,5 +1,6 @@
 import { join } from "node:path";
-import { type Logger, parseConfig, type ReportSection } from "@tml/core";
+import { type Logger, parseConfig } from "@tml/core";
+import type { ReportSection } from "@tml/reports";
 import { exportEmbeddings, loadTwhinModel, trainTwhin, twhinConfigSchema } from "@tml/twhin";
 import {
   type CliIo,

@@ -1,3 +1,2 @@
-/** Test helpers shared by tml-ts packages (imported as `@tml/core/testing`). */
+/** Test helpers shared by tml-ts packages (imported as `@tml/core/testing`); no tfjs. */
 export { sharedDataDir } from "./shared-data.js";
-export { setupTestBackend } from "./test-backend.js";

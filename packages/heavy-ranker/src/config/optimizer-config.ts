@@ -1,4 +1,5 @@
-import { learningRateSchema, oneOf } from "@tml/core";
+import { oneOf } from "@tml/core";
+import { learningRateSchema } from "@tml/training";
 import { z } from "zod";
 
 /** Adam hyper-parameters of the Heavy Ranker (spec §3.4.4); epsilon defaults to 1e-7 as in TF. */

@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import { loadGraphModel } from "@tensorflow/tfjs-converter";
 import * as tf from "@tensorflow/tfjs-core";
 import { Rng } from "@tml/core";
-import { setupTestBackend } from "@tml/core/testing";
+import { setupTestBackend } from "@tml/engine/testing";
 import { beforeAll, describe, expect, it } from "vitest";
 import { loadRecapConfig } from "../config/load-recap-config.js";
 import { modelConfigSchema } from "../config/model-config.js";

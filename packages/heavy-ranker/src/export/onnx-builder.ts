@@ -5,7 +5,7 @@ import type {
   OnnxNode,
   OnnxTensor,
   OnnxValue,
-} from "@tml/core";
+} from "@tml/engine";
 
 /**
  * Builds an ONNX graph node by node: every op gets a fresh output name, constants become

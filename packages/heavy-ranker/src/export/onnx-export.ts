@@ -1,4 +1,5 @@
-import { encodeOnnxModel, type OnnxGraph, UsageError, writeFileAtomic } from "@tml/core";
+import { UsageError, writeFileAtomic } from "@tml/core";
+import { encodeOnnxModel, type OnnxGraph } from "@tml/engine";
 import type { ModelConfig, TaskModelConfig } from "../config/model-config.js";
 import { sanitizeTaskName } from "../model/calibration.js";
 import type { ExportableRankingModel } from "./graph-model-export.js";

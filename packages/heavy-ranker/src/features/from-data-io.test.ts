@@ -1,7 +1,7 @@
 import { fileURLToPath } from "node:url";
 import * as tf from "@tensorflow/tfjs-core";
-import { setupTestBackend } from "@tml/core/testing";
 import { RankerGenerator } from "@tml/data-io";
+import { setupTestBackend } from "@tml/engine/testing";
 import { beforeAll, describe, expect, it } from "vitest";
 import { loadRecapConfig } from "../config/load-recap-config.js";
 import { featureBatchFromColumns, featureBatchFromRankerChunk } from "./from-data-io.js";

@@ -1,7 +1,7 @@
 import { fileURLToPath } from "node:url";
 import * as tf from "@tensorflow/tfjs-core";
 import { ConfigError, DataError } from "@tml/core";
-import { setupTestBackend } from "@tml/core/testing";
+import { setupTestBackend } from "@tml/engine/testing";
 import { beforeAll, describe, expect, it } from "vitest";
 import { recapDataConfigSchema } from "../config/data-config.js";
 import { loadRecapConfig } from "../config/load-recap-config.js";

@@ -5,7 +5,7 @@ import {
   batchNormTrain,
   type NormalizeOptions,
   runningMoments,
-} from "@tml/core";
+} from "@tml/engine";
 import { buffer, type ForwardContext, type Module, type NamedTensor, parameter } from "./module.js";
 
 /**

@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { ConfigError, signedLog1p as fusedSignedLog1p } from "@tml/core";
+import { ConfigError } from "@tml/core";
+import { signedLog1p as fusedSignedLog1p } from "@tml/engine";
 import type { FeaturizationConfig } from "../config/model-config.js";
 import { BatchNorm } from "./batch-norm.js";
 import { LayerNorm } from "./layer-norm.js";

@@ -1,14 +1,9 @@
 import { fileURLToPath } from "node:url";
 import * as tf from "@tensorflow/tfjs-core";
-import {
-  multiTaskBceWithLogits,
-  Rng,
-  registerGradients,
-  selectEngine,
-  setFusedOps,
-  silentLogger,
-} from "@tml/core";
-import { setupTestBackend } from "@tml/core/testing";
+import { Rng, silentLogger } from "@tml/core";
+import { registerGradients, selectEngine, setFusedOps } from "@tml/engine";
+import { setupTestBackend } from "@tml/engine/testing";
+import { multiTaskBceWithLogits } from "@tml/training";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { loadRecapConfig } from "../config/load-recap-config.js";
 import { buildRankingModel } from "./build-model.js";

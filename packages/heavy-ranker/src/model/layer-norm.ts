@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { layerNorm } from "@tml/core";
+import { layerNorm } from "@tml/engine";
 import { type Module, type NamedTensor, parameter } from "./module.js";
 
 /**

@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { linear, type Rng } from "@tml/core";
+import type { Rng } from "@tml/core";
+import { linear } from "@tml/engine";
 import { type Module, type NamedTensor, parameter, xavierUniform } from "./module.js";
 
 /**

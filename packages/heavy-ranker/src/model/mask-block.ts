@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { multiply, type Rng } from "@tml/core";
+import type { Rng } from "@tml/core";
+import { multiply } from "@tml/engine";
 import type { MaskBlockConfig } from "../config/model-config.js";
 import { LayerNorm } from "./layer-norm.js";
 import { Linear } from "./linear.js";

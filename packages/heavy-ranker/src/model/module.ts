@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { dropoutWithDraws, Rng } from "@tml/core";
+import { Rng } from "@tml/core";
+import { dropoutWithDraws } from "@tml/engine";
 
 /**
  * A tensor owned by a layer under its original state_dict name (§3.15): a trainable parameter or a

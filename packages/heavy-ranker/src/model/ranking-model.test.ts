@@ -1,7 +1,8 @@
 import { fileURLToPath } from "node:url";
 import * as tf from "@tensorflow/tfjs-core";
-import { Rng, registerGradients } from "@tml/core";
-import { setupTestBackend } from "@tml/core/testing";
+import { Rng } from "@tml/core";
+import { registerGradients } from "@tml/engine";
+import { setupTestBackend } from "@tml/engine/testing";
 import { beforeAll, describe, expect, it } from "vitest";
 import { loadRecapConfig } from "../config/load-recap-config.js";
 import { modelConfigSchema } from "../config/model-config.js";

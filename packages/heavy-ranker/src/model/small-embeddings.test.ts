@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { Rng, registerGradients } from "@tml/core";
-import { setupTestBackend } from "@tml/core/testing";
+import { Rng } from "@tml/core";
+import { registerGradients } from "@tml/engine";
+import { setupTestBackend } from "@tml/engine/testing";
 import { beforeAll, describe, expect, it } from "vitest";
 import { modelConfigSchema, smallEmbeddingsConfigSchema } from "../config/model-config.js";
 import { recapOptimizerConfigSchema } from "../config/optimizer-config.js";

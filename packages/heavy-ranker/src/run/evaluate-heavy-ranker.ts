@@ -1,13 +1,6 @@
-import {
-  createLogger,
-  evaluateCheckpoints,
-  type Logger,
-  loadCheckpoint,
-  resolveCheckpoint,
-  selectEngine,
-  type TrainTask,
-  UsageError,
-} from "@tml/core";
+import { createLogger, type Logger, type TrainTask, UsageError } from "@tml/core";
+import { selectEngine } from "@tml/engine";
+import { evaluateCheckpoints, loadCheckpoint, resolveCheckpoint } from "@tml/training";
 import type { RecapConfig } from "../config/recap-config.js";
 import type { RecapBatch } from "../features/recap-batch.js";
 import { buildRecapRun } from "./build-run.js";

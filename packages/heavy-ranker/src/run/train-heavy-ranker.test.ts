@@ -1,9 +1,10 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createLogger, listCheckpoints } from "@tml/core";
-import { setupTestBackend } from "@tml/core/testing";
+import { createLogger } from "@tml/core";
 import { writeRankerData } from "@tml/data-io";
+import { setupTestBackend } from "@tml/engine/testing";
+import { listCheckpoints } from "@tml/training";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { recapConfigSchema } from "../config/recap-config.js";
 import { evaluateHeavyRanker } from "./evaluate-heavy-ranker.js";

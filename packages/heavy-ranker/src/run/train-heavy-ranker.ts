@@ -2,14 +2,12 @@ import { join } from "node:path";
 import {
   createLogger,
   type Logger,
-  listCheckpoints,
-  runTraining,
-  selectEngine,
   type TrainingCallbacks,
-  type TrainingResult,
   trainingConfigSchema,
   UsageError,
 } from "@tml/core";
+import { selectEngine } from "@tml/engine";
+import { listCheckpoints, runTraining, type TrainingResult } from "@tml/training";
 import type { RecapConfig } from "../config/recap-config.js";
 import { saveSafetensors } from "../export/state-dict.js";
 import { recapDatasetBatches } from "../features/recap-dataset.js";

@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { DataError, loadOrtRuntime } from "@tml/core";
-import { setupTestBackend } from "@tml/core/testing";
+import { DataError } from "@tml/core";
+import { loadOrtRuntime } from "@tml/engine";
+import { setupTestBackend } from "@tml/engine/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OnnxScorer } from "./onnx-scorer.js";
 import { disposeBatch, randomBatch, recapModel } from "./onnx-test-models.test-helper.js";

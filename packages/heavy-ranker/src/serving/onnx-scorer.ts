@@ -1,12 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
-import {
-  BackendError,
-  DataError,
-  loadOrtRuntime,
-  type OrtBuffer,
-  type OrtRuntime,
-  type OrtSession,
-} from "@tml/core";
+import { BackendError, DataError } from "@tml/core";
+import { loadOrtRuntime, type OrtBuffer, type OrtRuntime, type OrtSession } from "@tml/engine";
 import type { ExportableRankingModel } from "../export/graph-model-export.js";
 import { ONNX_OUTPUTS, rankingModelOnnx } from "../export/onnx-export.js";
 import type { OnnxPrecision } from "../export/onnx-layers.js";

@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { ConfigError } from "@tml/core";
-import { setupTestBackend } from "@tml/core/testing";
+import { setupTestBackend } from "@tml/engine/testing";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { RecapBatch } from "../features/recap-batch.js";
 import { rankCandidates, type ScoringModel, scoreCandidates } from "./rank-candidates.js";

@@ -1,5 +1,6 @@
 import type * as tf from "@tensorflow/tfjs-core";
-import { ConfigError, type ParameterGroup } from "@tml/core";
+import { ConfigError } from "@tml/core";
+import type { ParameterGroup } from "@tml/training";
 import type { RecapOptimizerConfig } from "../config/optimizer-config.js";
 import { sanitizeTaskName } from "../model/calibration.js";
 

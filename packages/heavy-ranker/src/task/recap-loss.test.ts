@@ -1,6 +1,8 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { multiTaskBceWithLogits, Rng, registerGradients } from "@tml/core";
-import { setupTestBackend } from "@tml/core/testing";
+import { Rng } from "@tml/core";
+import { registerGradients } from "@tml/engine";
+import { setupTestBackend } from "@tml/engine/testing";
+import { multiTaskBceWithLogits } from "@tml/training";
 import { beforeAll, describe, expect, it } from "vitest";
 import { recapTrainingLoss } from "./recap-loss.js";
 

@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { assert, multiTaskBceWithLogits } from "@tml/core";
+import { assert } from "@tml/core";
+import { multiTaskBceWithLogits } from "@tml/training";
 
 // Backends whose reads are plain memory copies (no device sync): there the loss and its gradient
 // are computed in one host pass, instead of ~20 forward and ~16 backward tfjs ops per step.

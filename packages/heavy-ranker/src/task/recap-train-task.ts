@@ -2,7 +2,6 @@ import * as tf from "@tensorflow/tfjs-core";
 import {
   CheckpointError,
   checkStateArray,
-  DenseOptimizer,
   type EvalContext,
   NumericError,
   type RestoreContext,
@@ -10,8 +9,8 @@ import {
   type TaskState,
   type TrainStepOutput,
   type TrainTask,
-  tensorToStateArray,
 } from "@tml/core";
+import { DenseOptimizer, tensorToStateArray } from "@tml/training";
 import type { RecapConfig } from "../config/recap-config.js";
 import { disposeRecapBatch, type RecapBatch } from "../features/recap-batch.js";
 import type { MultiTaskRankingModel } from "../model/ranking-model.js";

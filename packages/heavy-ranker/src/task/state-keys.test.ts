@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { setupTestBackend } from "@tml/core/testing";
+import { setupTestBackend } from "@tml/engine/testing";
 import { beforeAll, describe, expect, it } from "vitest";
 import { alignedTargets } from "./aligned-targets.js";
 import { renameOptimizerState } from "./state-keys.js";

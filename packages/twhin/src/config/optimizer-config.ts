@@ -1,12 +1,12 @@
+import { oneOf } from "@tml/core";
 import {
   adagradConfigSchema,
   adamConfigSchema,
   computeLearningRate,
   learningRateFromConfig,
   learningRateSchema,
-  oneOf,
   sgdConfigSchema,
-} from "@tml/core";
+} from "@tml/training";
 import { z } from "zod";
 
 /**

@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { Rng } from "@tml/core";
-import { setupTestBackend } from "@tml/core/testing";
+import { setupTestBackend } from "@tml/engine/testing";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createTfProducts, jsProducts } from "../model/dense-products.js";
 import { CandidateScorer } from "./candidate-scorer.js";

@@ -1,4 +1,5 @@
-import { type Logger, selectEngine } from "@tml/core";
+import type { Logger } from "@tml/core";
+import { selectEngine } from "@tml/engine";
 import { expandGlob, readEdges } from "../data/edge-set.js";
 import { FilterIndex } from "../eval/filter-index.js";
 import { evaluateLinkPrediction, type LinkPredictionResult } from "../eval/link-prediction.js";

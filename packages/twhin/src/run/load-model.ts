@@ -1,9 +1,5 @@
-import {
-  CheckpointError,
-  checkStateArray,
-  loadCheckpointArray,
-  resolveCheckpoint,
-} from "@tml/core";
+import { CheckpointError, checkStateArray } from "@tml/core";
+import { loadCheckpointArray, resolveCheckpoint } from "@tml/training";
 import type { TwhinConfig } from "../config/twhin-config.js";
 import { TwhinModel } from "../model/twhin-model.js";
 

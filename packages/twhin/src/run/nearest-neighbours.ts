@@ -1,4 +1,5 @@
-import { DataError, type Logger, selectEngine } from "@tml/core";
+import { DataError, type Logger } from "@tml/core";
+import { selectEngine } from "@tml/engine";
 import { type Neighbours, topKNeighbours } from "../export/nearest.js";
 import type { EmbeddingTable } from "../model/embedding-table.js";
 import { loadTwhinModel } from "./load-model.js";

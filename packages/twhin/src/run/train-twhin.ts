@@ -1,12 +1,6 @@
-import {
-  type Logger,
-  latestCheckpoint,
-  runTraining,
-  selectEngine,
-  type TrainingCallbacks,
-  type TrainingResult,
-  UsageError,
-} from "@tml/core";
+import { type Logger, type TrainingCallbacks, UsageError } from "@tml/core";
+import { selectEngine } from "@tml/engine";
+import { latestCheckpoint, runTraining, type TrainingResult } from "@tml/training";
 import type { TwhinConfig } from "../config/twhin-config.js";
 import { EdgeBatches } from "../data/edge-batches.js";
 import { expandGlob, readEdges } from "../data/edge-set.js";

@@ -1,0 +1,155 @@
+import * as tf from "@tensorflow/tfjs-core";
+import { createLogger, TmlError } from "@tml/core";
+import { detectGpu, type GpuReport } from "@tml/cuda-check";
+import { beforeAll, describe, expect, it } from "vitest";
+import { restoreStockKernels } from "./fast-kernels.js";
+import { ENGINE_CANDIDATES, type EngineProbes, selectEngine } from "./select-engine.js";
+
+function capturingLogger() {
+  const lines: string[] = [];
+  const logger = createLogger({
+    name: "engine",
+    level: "info",
+    json: true,
+    sink: { write: (text) => lines.push(text) },
+  });
+  return { logger, lines };
+}
+
+let notReady: GpuReport;
+let ready: GpuReport;
+
+beforeAll(() => {
+  // This machine has no NVIDIA GPU, so its real report is "not ready"; the ready one is that report
+  // with its verdict flipped, describing a machine we do not have.
+  notReady = detectGpu({ checkLoad: false });
+  ready = { ...notReady, ready: true, problems: [] };
+});
+
+function mockedProbes(report: () => GpuReport, loadable: readonly string[]) {
+  const loaded: string[] = [];
+  const backends: string[] = [];
+  const probes: Partial<EngineProbes> = {
+    detectGpu: report,
+    loadPackage: (name) => {
+      if (!loadable.includes(name)) throw new Error(`Cannot find module '${name}'`);
+      loaded.push(name);
+    },
+    setBackend: async (name) => {
+      backends.push(name);
+    },
+  };
+  return { probes, loaded, backends };
+}
+
+describe("selectEngine with mocked probes", () => {
+  it("takes tfjs-node-gpu when the GPU is ready and the package loads", async () => {
+    const { probes, loaded, backends } = mockedProbes(() => ready, ["@tensorflow/tfjs-node-gpu"]);
+    const { logger, lines } = capturingLogger();
+    const info = await selectEngine({ device: "auto", probes, logger });
+    expect(info).toMatchObject({
+      backend: "tensorflow",
+      candidate: "tfjs-node-gpu",
+      accelerated: true,
+    });
+    expect(info.attempts).toEqual([{ candidate: "tfjs-node-gpu", ok: true, reason: info.reason }]);
+    expect(loaded).toEqual(["@tensorflow/tfjs-node-gpu"]);
+    expect(backends).toEqual(["tensorflow"]);
+    expect(lines.join("")).toContain("engine: tfjs-node-gpu");
+  });
+
+  it("falls through to wasm when the GPU is ready but tfjs-node(-gpu) fail to load", async () => {
+    const { probes, backends } = mockedProbes(() => ready, []);
+    const { logger, lines } = capturingLogger();
+    const info = await selectEngine({ device: "auto", probes, logger });
+    expect(info.candidate).toBe("wasm");
+    expect(info.accelerated).toBe(false);
+    expect(info.attempts.map((attempt) => [attempt.candidate, attempt.ok])).toEqual([
+      ["tfjs-node-gpu", false],
+      ["tfjs-node", false],
+      ["wasm", true],
+    ]);
+    expect(info.attempts[0]!.reason).toContain("@tensorflow/tfjs-node-gpu");
+    expect(backends).toEqual(["wasm"]);
+    // One line per candidate passed over, one for the choice.
+    expect(lines).toHaveLength(3);
+    restoreStockKernels();
+  });
+
+  it("takes tfjs-node when no GPU is ready but tfjs-node loads", async () => {
+    const { probes, loaded } = mockedProbes(
+      () => notReady,
+      ["@tensorflow/tfjs-node", "@tensorflow/tfjs-node-gpu"],
+    );
+    const info = await selectEngine({ device: "auto", probes, logger: capturingLogger().logger });
+    expect(info).toMatchObject({
+      backend: "tensorflow",
+      candidate: "tfjs-node",
+      accelerated: false,
+    });
+    expect(info.attempts[0]).toMatchObject({ candidate: "tfjs-node-gpu", ok: false });
+    expect(info.attempts[0]!.reason).toMatch(/^GPU not ready/);
+    expect(loaded).toEqual(["@tensorflow/tfjs-node"]);
+  });
+
+  it("device cpu never probes the GPU", async () => {
+    const { probes } = mockedProbes(() => {
+      throw new Error("detectGpu must not run for device cpu");
+    }, ["@tensorflow/tfjs-node"]);
+    const info = await selectEngine({ device: "cpu", probes, logger: capturingLogger().logger });
+    expect(info.candidate).toBe("tfjs-node");
+  });
+
+  it("device gpu throws GPU_NOT_READY with cuda-check's report when the GPU is not ready", async () => {
+    const { probes } = mockedProbes(() => notReady, ["@tensorflow/tfjs-node-gpu"]);
+    const error = await selectEngine({
+      device: "gpu",
+      probes,
+      logger: capturingLogger().logger,
+    }).catch((caught: unknown) => caught);
+    expect(TmlError.isInstance(error, "GPU_NOT_READY")).toBe(true);
+    expect((error as { report: GpuReport }).report).toBe(notReady);
+  });
+
+  it("device gpu throws BackendError when the GPU is ready but tfjs-node-gpu does not load", async () => {
+    const { probes } = mockedProbes(() => ready, []);
+    const error = await selectEngine({
+      device: "gpu",
+      probes,
+      logger: capturingLogger().logger,
+    }).catch((caught: unknown) => caught);
+    expect(TmlError.isInstance(error, "BACKEND")).toBe(true);
+    expect((error as Error).message).toContain("tfjs-node-gpu");
+  });
+
+  it("an unknown backend name is a BackendError listing the valid names", async () => {
+    const error = await selectEngine({ device: "webgpu" }).catch((caught: unknown) => caught);
+    expect(TmlError.isInstance(error, "BACKEND")).toBe(true);
+    for (const name of ["auto", "cpu", "gpu", ...ENGINE_CANDIDATES]) {
+      expect((error as Error).message).toContain(name);
+    }
+  });
+});
+
+describe("selectEngine on this machine", () => {
+  it("auto picks wasm with onnxruntime matrix products", async () => {
+    const { logger, lines } = capturingLogger();
+    const info = await selectEngine({ device: "auto", logger });
+    expect(tf.getBackend()).toBe("wasm");
+    expect(info).toMatchObject({ backend: "wasm", label: "wasm+onnxruntime", accelerated: false });
+    expect(info.kernels?.matMul).toBe("onnxruntime");
+    expect(
+      info.attempts.filter((attempt) => !attempt.ok).map((attempt) => attempt.candidate),
+    ).toEqual(["tfjs-node-gpu", "tfjs-node"]);
+    expect(lines.at(-1)).toContain("wasm+onnxruntime");
+    const product = tf.matMul(tf.tensor2d([[1, 2]]), tf.tensor2d([[3], [4]]));
+    expect(Array.from(product.dataSync())).toEqual([11]);
+    restoreStockKernels();
+  });
+
+  it("js selects the pure-JavaScript cpu backend", async () => {
+    const info = await selectEngine({ device: "js", logger: capturingLogger().logger });
+    expect(tf.getBackend()).toBe("cpu");
+    expect(info.label).toBe("js");
+  });
+});

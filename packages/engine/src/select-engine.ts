@@ -1,0 +1,260 @@
+import { createRequire } from "node:module";
+import "@tensorflow/tfjs-backend-cpu";
+import * as tf from "@tensorflow/tfjs-core";
+import { BackendError, createLogger, type Logger } from "@tml/core";
+import { assertGpuReady, detectGpu, type GpuReport } from "@tml/cuda-check";
+import {
+  type FastKernelOptions,
+  type FastKernelsInfo,
+  registerFastKernels,
+} from "./fast-kernels.js";
+import { registerGradients } from "./gradients.js";
+import { prepareWasmBackend } from "./wasm-backend.js";
+
+/** Engines selectEngine can pick, fastest first. */
+export const ENGINE_CANDIDATES = ["tfjs-node-gpu", "tfjs-node", "wasm", "js"] as const;
+
+/**
+ * An engine: `tfjs-node-gpu` (TensorFlow C library on CUDA), `tfjs-node` (TensorFlow C library on
+ * CPU), `wasm` (tfjs wasm backend with XNNPACK, matrix products on onnxruntime's sgemm), `js`
+ * (tfjs's pure-JavaScript cpu backend, ~1 GFLOP/s).
+ */
+export type EngineCandidate = (typeof ENGINE_CANDIDATES)[number];
+
+/** What to run on: `auto` (best available), `cpu` (best without GPU), `gpu` (or fail), or one engine. */
+export type EngineDevice = "auto" | "cpu" | "gpu" | EngineCandidate;
+
+const DEVICES: readonly string[] = ["auto", "cpu", "gpu", ...ENGINE_CANDIDATES];
+
+/** One engine tried during selection and why it was taken or passed over. */
+export interface EngineAttempt {
+  candidate: EngineCandidate;
+  ok: boolean;
+  reason: string;
+}
+
+/** The engine tfjs now runs on. */
+export interface EngineInfo {
+  /** tfjs backend name (`tf.getBackend()`): "tensorflow", "wasm" or "cpu". */
+  backend: string;
+  /** The engine chosen. */
+  candidate: EngineCandidate;
+  /** Human name for logs and reports: "wasm+onnxruntime", "tfjs-node-gpu", "js"… */
+  label: string;
+  /** One sentence: why this engine. */
+  reason: string;
+  /** The device that was asked for. */
+  device: EngineDevice;
+  /** True when tensors live on a GPU. */
+  accelerated: boolean;
+  /** Every engine tried, in order. */
+  attempts: EngineAttempt[];
+  /** Kernels installed on the wasm backend (wasm only). */
+  kernels?: FastKernelsInfo;
+}
+
+/** The machine-facing steps of selection; tests replace them to describe other machines. */
+export interface EngineProbes {
+  /** GPU readiness (cuda-check's detectGpu, without its child-process load check). */
+  detectGpu(): GpuReport;
+  /** Loads an optional package (tfjs-node, tfjs-node-gpu); throws when it is absent or broken. */
+  loadPackage(name: string): unknown;
+  /** Switches tfjs to a registered backend and waits for it; throws when it fails to start. */
+  setBackend(name: string): Promise<void>;
+}
+
+/** Options of selectEngine. */
+export interface SelectEngineOptions {
+  /** Default "auto". */
+  device?: EngineDevice | string;
+  logger?: Logger;
+  probes?: Partial<EngineProbes>;
+  /** Options of the wasm fast kernels, or false for the stock wasm kernels. */
+  fastKernels?: FastKernelOptions | false;
+  /** Register tfjs's gradient functions (default true; training needs them). */
+  gradients?: boolean;
+}
+
+const realProbes: EngineProbes = {
+  detectGpu: () => detectGpu({ checkLoad: false }),
+  loadPackage: (name) => createRequire(import.meta.url)(name),
+  async setBackend(name) {
+    if (!(await tf.setBackend(name)))
+      throw new Error(`tfjs could not initialise backend "${name}"`);
+    await tf.ready();
+  },
+};
+
+function message(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return text.split("\n")[0] ?? text;
+}
+
+interface Trial {
+  backend: string;
+  label: string;
+  reason: string;
+  accelerated: boolean;
+  kernels?: FastKernelsInfo;
+}
+
+async function tryCandidate(
+  candidate: EngineCandidate,
+  strict: boolean,
+  probes: EngineProbes,
+  fastKernels: FastKernelOptions | false,
+): Promise<Trial> {
+  switch (candidate) {
+    case "tfjs-node-gpu": {
+      const report = probes.detectGpu();
+      if (strict) assertGpuReady(report);
+      if (!report.ready) {
+        const first = report.problems[0];
+        throw new Error(
+          `GPU not ready: ${first ? `${first.requirement} (found: ${first.found})` : "see cuda-check"}`,
+        );
+      }
+      await loadTensorflow("@tensorflow/tfjs-node-gpu", probes);
+      return {
+        backend: "tensorflow",
+        label: "tfjs-node-gpu",
+        reason: "NVIDIA GPU ready and @tensorflow/tfjs-node-gpu loaded",
+        accelerated: true,
+      };
+    }
+    case "tfjs-node":
+      await loadTensorflow("@tensorflow/tfjs-node", probes);
+      return {
+        backend: "tensorflow",
+        label: "tfjs-node",
+        reason: "@tensorflow/tfjs-node loaded (TensorFlow C library on CPU)",
+        accelerated: false,
+      };
+    case "wasm": {
+      prepareWasmBackend();
+      const kernels = fastKernels === false ? undefined : registerFastKernels(fastKernels);
+      await probes.setBackend("wasm");
+      if (kernels === undefined) {
+        return {
+          backend: "wasm",
+          label: "wasm",
+          reason: "stock wasm kernels (XNNPACK) as asked",
+          accelerated: false,
+        };
+      }
+      const label = kernels.matMul === "onnxruntime" ? "wasm+onnxruntime" : "wasm+xnnpack";
+      return {
+        backend: "wasm",
+        label,
+        reason: `wasm backend (SIMD); ${kernels.reason}`,
+        accelerated: false,
+        kernels,
+      };
+    }
+    case "js":
+      await probes.setBackend("cpu");
+      return {
+        backend: "cpu",
+        label: "js",
+        reason: "pure-JavaScript cpu backend (slow: ~1 GFLOP/s)",
+        accelerated: false,
+      };
+  }
+}
+
+async function loadTensorflow(name: string, probes: EngineProbes): Promise<void> {
+  await probes.loadPackage(name);
+  await probes.setBackend("tensorflow");
+}
+
+function plan(device: EngineDevice): { candidates: readonly EngineCandidate[]; strict: boolean } {
+  switch (device) {
+    case "auto":
+      return { candidates: ENGINE_CANDIDATES, strict: false };
+    case "cpu":
+      return { candidates: ["tfjs-node", "wasm", "js"], strict: false };
+    case "gpu":
+      return { candidates: ["tfjs-node-gpu"], strict: true };
+    default:
+      return { candidates: [device], strict: true };
+  }
+}
+
+// TML_ENGINE_THREADS sets onnxruntime's intra-op threads when the caller did not (default 1).
+function fastKernelOptions(
+  requested: FastKernelOptions | false | undefined,
+): FastKernelOptions | false {
+  if (requested === false) return false;
+  const threads = Number(process.env["TML_ENGINE_THREADS"]);
+  if (requested?.threads !== undefined || !Number.isInteger(threads) || threads < 1) {
+    return requested ?? {};
+  }
+  return { ...requested, threads };
+}
+
+/**
+ * Picks and initialises the tfjs backend. `auto` tries tfjs-node-gpu (only when cuda-check says
+ * the GPU is ready), tfjs-node, wasm with fast kernels, then pure JS, and never fails for lack of a
+ * GPU; `cpu` skips the GPU; `gpu` throws cuda-check's GpuNotReadyError (code GPU_NOT_READY) with its
+ * report when the GPU is not ready; a named engine is used or a BackendError says why not. Any
+ * error while loading an optional package means it is absent: one log line, next candidate.
+ */
+export async function selectEngine(options: SelectEngineOptions = {}): Promise<EngineInfo> {
+  const device = options.device ?? "auto";
+  if (!DEVICES.includes(device)) {
+    throw new BackendError(
+      `Unknown device or backend "${device}"; use one of: ${DEVICES.join(", ")}.`,
+      {
+        details: { device, valid: DEVICES },
+      },
+    );
+  }
+  const logger = options.logger ?? createLogger({ name: "engine" });
+  const probes: EngineProbes = { ...realProbes, ...options.probes };
+  const { candidates, strict } = plan(device as EngineDevice);
+  if (options.gradients !== false) await registerGradients();
+  const attempts: EngineAttempt[] = [];
+  for (const candidate of candidates) {
+    try {
+      const trial = await tryCandidate(
+        candidate,
+        strict,
+        probes,
+        fastKernelOptions(options.fastKernels),
+      );
+      attempts.push({ candidate, ok: true, reason: trial.reason });
+      const info: EngineInfo = {
+        backend: trial.backend,
+        candidate,
+        label: trial.label,
+        reason: trial.reason,
+        device: device as EngineDevice,
+        accelerated: trial.accelerated,
+        attempts,
+        ...(trial.kernels === undefined ? {} : { kernels: trial.kernels }),
+      };
+      logger.info(`engine: ${info.label} (${info.reason})`, { backend: info.backend, device });
+      return info;
+    } catch (error) {
+      if (strict) {
+        if (typeof error === "object" && error !== null && "code" in error) throw error;
+        throw new BackendError(
+          `Engine "${candidate}" could not start: ${message(error)}. Use --device auto or cpu.`,
+          {
+            cause: error,
+            details: { device, candidate },
+          },
+        );
+      }
+      const reason = message(error);
+      attempts.push({ candidate, ok: false, reason });
+      logger.info(`engine: ${candidate} unavailable: ${reason}`);
+    }
+  }
+  throw new BackendError(
+    `No engine could start (${attempts.map((attempt) => `${attempt.candidate}: ${attempt.reason}`).join("; ")}).`,
+    {
+      details: { device, attempts },
+    },
+  );
+}

@@ -1,0 +1,2 @@
+/** Test helpers for code that runs tfjs kernels (imported as `@tml/engine/testing`). */
+export { setupTestBackend } from "./test-backend.js";

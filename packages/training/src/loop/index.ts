@@ -1,0 +1,39 @@
+export {
+  CHECKPOINT_FILES,
+  CHECKPOINT_FORMAT_VERSION,
+  type CheckpointContent,
+  type CheckpointManifest,
+  type ManifestArray,
+} from "./checkpoint-format.js";
+export {
+  type CheckpointRef,
+  type LoadCheckpointOptions,
+  type LoadedCheckpoint,
+  latestCheckpoint,
+  listCheckpoints,
+  loadCheckpoint,
+  loadCheckpointArray,
+  pruneCheckpoints,
+  removePartialCheckpoints,
+  resolveCheckpoint,
+  saveCheckpoint,
+} from "./checkpoint-store.js";
+export {
+  type FollowCheckpointsOptions,
+  followCheckpoints,
+  isEvaluated,
+  markEvaluated,
+  waitForEvaluators,
+} from "./checkpoint-watch.js";
+export {
+  type EvaluateCheckpointsOptions,
+  evaluateCheckpoints,
+} from "./evaluate-checkpoints.js";
+export { type RunStart, restoreRun } from "./restore-run.js";
+export { type RunTrainingOptions, runTraining, type TrainingResult } from "./run-training.js";
+export {
+  meanRowNorm,
+  WEIGHT_REDUCTIONS,
+  type WeightReduction,
+  weightsToLog,
+} from "./weight-logging.js";

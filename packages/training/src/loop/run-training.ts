@@ -1,0 +1,211 @@
+import * as tf from "@tensorflow/tfjs-core";
+import type {
+  EndEvent,
+  Logger,
+  TrainingCallbacks,
+  TrainingConfig,
+  TrainingStatus,
+  TrainTask,
+} from "@tml/core";
+import { NumericError, TmlError } from "@tml/core";
+import { pruneCheckpoints, saveCheckpoint } from "./checkpoint-store.js";
+import { evalSignal } from "./eval-signal.js";
+import { LogWindow } from "./log-window.js";
+import { restoreRun } from "./restore-run.js";
+
+/** Options of `runTraining`. */
+export interface RunTrainingOptions<Batch> {
+  task: TrainTask<Batch>;
+  /** Batches from step `startStep` on (so a resumed run continues its data where it stopped). */
+  data: (startStep: number) => AsyncIterable<Batch> | Iterable<Batch>;
+  config: TrainingConfig;
+  logger?: Logger;
+  callbacks?: TrainingCallbacks | readonly TrainingCallbacks[];
+  /** Aborting stops after the current step and writes a checkpoint. */
+  signal?: AbortSignal;
+}
+
+/** How a run ended. */
+export interface TrainingResult {
+  status: Exclude<TrainingStatus, "failed">;
+  /** Completed steps. */
+  step: number;
+  walltimeS: number;
+  lastCheckpoint: string | undefined;
+  /** Metrics of the last evaluation, if one ran. */
+  lastEval: Record<string, number> | undefined;
+}
+
+/**
+ * A NumericError raised inside the task (e.g. its own loss check) gains the step and the last
+ * checkpoint, so the message always says where to resume from.
+ */
+function withCheckpoint(error: unknown, step: number, checkpoint: string | undefined): unknown {
+  if (!TmlError.isInstance(error, "NUMERIC") || "checkpoint" in error.details) return error;
+  const where = checkpoint
+    ? `The last checkpoint is ${checkpoint}`
+    : "No checkpoint was written yet";
+  return new NumericError(`${error.message} (training step ${step}). ${where}.`, {
+    cause: error,
+    details: { ...error.details, step, checkpoint },
+  });
+}
+
+type AnyIterator<T> = Iterator<T> | AsyncIterator<T>;
+
+function iteratorOf<T>(source: AsyncIterable<T> | Iterable<T>): AnyIterator<T> {
+  return Symbol.asyncIterator in source
+    ? (source as AsyncIterable<T>)[Symbol.asyncIterator]()
+    : (source as Iterable<T>)[Symbol.iterator]();
+}
+
+/**
+ * The training loop (§2.3 done right): resumes from `save_dir` or warm-starts, runs steps
+ * `[start, num_train_steps)`, logs every `train_log_every_n` steps, evaluates every
+ * `eval_every_n`, checkpoints every `checkpoint_every_n` (independently of logging) and at the
+ * end or on abort, keeps the newest `checkpoint_max_to_keep`, and throws `NumericError` on a
+ * non-finite loss naming the step and the last checkpoint.
+ */
+export async function runTraining<Batch>(
+  options: RunTrainingOptions<Batch>,
+): Promise<TrainingResult> {
+  const { task, config, logger, signal } = options;
+  const callbacks = options.callbacks === undefined ? [] : [options.callbacks].flat();
+  const emit = async <K extends keyof TrainingCallbacks>(
+    name: K,
+    event: Parameters<NonNullable<TrainingCallbacks[K]>>[0],
+  ) => {
+    for (const callback of callbacks) {
+      // biome-ignore lint/suspicious/noExplicitAny: event type matches the hook by construction
+      await (callback[name] as ((event: any) => unknown) | undefined)?.(event);
+    }
+  };
+  const total = config.num_train_steps;
+  const start = await restoreRun(task, config, logger);
+  // A warm-start checkpoint lives elsewhere: only checkpoints of this run count as "last".
+  const resumed = start.restoredFrom !== undefined && start.startStep > 0;
+  let lastCheckpoint = resumed ? start.restoredFrom : undefined;
+  let step = start.startStep;
+  let lastEval: Record<string, number> | undefined;
+  const loopStart = performance.now();
+  const walltime = () => start.walltimeS + (performance.now() - loopStart) / 1000;
+  const end = async (status: TrainingStatus, error?: unknown): Promise<void> => {
+    const event: EndEvent = { status, step, walltimeS: walltime(), lastCheckpoint };
+    await emit("onEnd", error === undefined ? event : { ...event, error });
+  };
+
+  if (start.finished) {
+    logger?.info("training already finished", { step, checkpoint: start.restoredFrom });
+    await end("already_finished");
+    return { status: "already_finished", step, walltimeS: 0, lastCheckpoint, lastEval };
+  }
+  const parameters = task.parameterCount?.();
+  logger?.info("training", {
+    from_step: step,
+    to_step: total,
+    save_dir: config.save_dir,
+    ...(parameters === undefined ? {} : { parameters }),
+  });
+
+  let savedStep = resumed ? start.startStep : -1;
+  const window = new LogWindow(performance.now());
+  const checkpoint = async () => {
+    const began = performance.now();
+    const state = await task.getState();
+    const saved = await saveCheckpoint(config.save_dir, {
+      modelKind: task.kind,
+      step,
+      walltimeS: walltime(),
+      state,
+    });
+    lastCheckpoint = saved.path;
+    savedStep = step;
+    if (config.checkpoint_max_to_keep)
+      await pruneCheckpoints(config.save_dir, config.checkpoint_max_to_keep);
+    const seconds = (performance.now() - began) / 1000;
+    window.pause(seconds * 1000);
+    logger?.info("checkpoint", { step, path: saved.path, bytes: saved.bytes, seconds });
+    await emit("onCheckpoint", { step, path: saved.path, seconds, bytes: saved.bytes });
+  };
+  let evaluatedStep = -1;
+  const evaluate = async () => {
+    if (!task.evaluate) return;
+    const began = performance.now();
+    const budget = evalSignal(config.eval_timeout_in_s, signal);
+    try {
+      lastEval = await task.evaluate({
+        step,
+        maxSteps: config.num_eval_steps < 0 ? undefined : config.num_eval_steps,
+        signal: budget.signal,
+      });
+    } finally {
+      budget.release();
+    }
+    evaluatedStep = step;
+    const seconds = (performance.now() - began) / 1000;
+    window.pause(seconds * 1000);
+    logger?.info("evaluation", { step, seconds, ...lastEval });
+    await emit("onEval", { step, metrics: lastEval, seconds });
+  };
+
+  const iterator = iteratorOf(options.data(step));
+  let status: TrainingResult["status"] = "completed";
+  try {
+    while (step < total) {
+      if (signal?.aborted) {
+        status = "aborted";
+        break;
+      }
+      const next = await iterator.next();
+      if (next.done) {
+        status = "data_exhausted";
+        logger?.warn("data ran out before num_train_steps", { step, num_train_steps: total });
+        break;
+      }
+      const output = await task.trainStep(next.value, step);
+      if (!Number.isFinite(output.loss)) {
+        throw new NumericError(
+          `Loss is ${output.loss} at step ${step}. ${lastCheckpoint ? `The last checkpoint is ${lastCheckpoint}` : "No checkpoint was written yet"}; lower the learning rate or enable gradient clipping, then rerun to resume from it.`,
+          { details: { step, checkpoint: lastCheckpoint, loss: output.loss } },
+        );
+      }
+      step++;
+      window.add(output.loss, output.examples, output.metrics);
+      const metrics = output.metrics ?? {};
+      await emit("onStep", {
+        step,
+        loss: output.loss,
+        examples: output.examples,
+        metrics,
+        walltimeS: walltime(),
+      });
+      if (step % config.train_log_every_n === 0 || step === total) {
+        const rates = window.flush(performance.now());
+        const event = { step, walltimeS: walltime(), tensors: tf.memory().numTensors, ...rates };
+        logger?.info("train", {
+          step,
+          loss: rates.loss,
+          steps_per_s: rates.stepsPerSecond,
+          examples_per_s: rates.examplesPerSecond,
+          walltime_s: event.walltimeS,
+          tensors: event.tensors,
+          ...rates.metrics,
+        });
+        await emit("onLog", event);
+      }
+      if (config.eval_every_n && step % config.eval_every_n === 0) await evaluate();
+      if (step % config.checkpoint_every_n === 0) await checkpoint();
+    }
+    if (status === "completed" && config.eval_every_n && evaluatedStep !== step) await evaluate();
+    if (savedStep !== step && step > start.startStep) await checkpoint();
+  } catch (caught) {
+    const error = withCheckpoint(caught, step, lastCheckpoint);
+    await end("failed", error);
+    throw error;
+  } finally {
+    await iterator.return?.();
+  }
+  logger?.info(`training ${status.replace("_", " ")}`, { step, walltime_s: walltime() });
+  await end(status);
+  return { status, step, walltimeS: walltime(), lastCheckpoint, lastEval };
+}

@@ -1,0 +1,378 @@
+import * as tf from "@tensorflow/tfjs-core";
+import {
+  assert,
+  CheckpointError,
+  checkStateArray,
+  type StateArray,
+  type TaskState,
+} from "@tml/core";
+import {
+  FUSED_ACCUMULATE_KERNEL,
+  FUSED_UPDATE_BACKENDS,
+  FUSED_UPDATE_KERNEL,
+  type FusedAccumulateAttrs,
+  type FusedUpdateAttrs,
+  registerFusedUpdateKernel,
+  sumOfSquares,
+} from "@tml/engine";
+import { tensorToStateArray } from "@tml/training";
+import { clipScale, globalNorm } from "./global-norm.js";
+import {
+  type AccumulationParity,
+  accumulationAction,
+  type GradientAccumulationOptions,
+} from "./gradient-accumulation.js";
+import { computeLearningRate, type LearningRateConfig } from "./learning-rate.js";
+import type { OptimizerAlgorithm } from "./optimizer-config.js";
+import { type UpdateRule, updateRuleFor } from "./update-rules.js";
+
+type KernelAttrs = Parameters<ReturnType<typeof tf.engine>["runKernel"]>[2];
+
+/** Variables that share one learning-rate schedule (a task tower, the backbone…). */
+export interface ParameterGroup {
+  name: string;
+  variables: readonly tf.Variable[];
+  learningRate: LearningRateConfig;
+}
+
+/** Options of `DenseOptimizer`. */
+export interface DenseOptimizerOptions {
+  algorithm: OptimizerAlgorithm;
+  /** Named groups; every variable belongs to exactly one. */
+  groups: readonly ParameterGroup[];
+  /** Rescale the whole (accumulated) gradient to at most this global L2 norm before updating. */
+  clipGlobalNorm?: number;
+  /** Accumulate N micro-batches per update; absent = update on every call. */
+  gradientAccumulation?: GradientAccumulationOptions;
+  /**
+   * How the update runs. `fused`: one kernel call per step updates every variable, one pass per
+   * variable reading parameters, gradient and slots in place (SIMD on wasm, a typed-array loop on
+   * cpu); `tensor`: ~12 elementwise tfjs ops per variable (any backend; the reference). `auto`
+   * (default) picks `fused` on the wasm and cpu backends, else `tensor`, when the optimizer is
+   * built. Both keep the slots as tfjs variables and save the same state.
+   */
+  implementation?: "auto" | "fused" | "tensor";
+  /**
+   * Name of a variable in the saved state (default: its tfjs name). tfjs names depend on creation
+   * order, so pass a stable one (e.g. the state_dict key) to load checkpoints across processes.
+   */
+  stateKeyOf?: (variable: tf.Variable) => string;
+}
+
+/** What one `DenseOptimizer.step` call did. */
+export interface OptimizerStepResult {
+  /** True when the variables were updated (always, unless accumulating). */
+  applied: boolean;
+  /** Learning rate of each group at this call's schedule step. */
+  learningRates: Record<string, number>;
+  /** Global L2 norm of the applied gradient before clipping (only when clipping is on). */
+  gradientNorm?: number;
+}
+
+/** Gradients keyed by variable name: a Map, or the `grads` record of `tf.variableGrads`. */
+export type GradientMap = ReadonlyMap<string, tf.Tensor> | Readonly<Record<string, tf.Tensor>>;
+
+/** The JSON half of an optimizer's saved state. */
+export interface OptimizerStateJson {
+  algorithm: OptimizerAlgorithm["kind"];
+  /** `step` calls so far (the schedule step). */
+  calls: number;
+  /** Updates each variable received (Adam bias correction). */
+  updates: Record<string, number>;
+  /** Variables with a pending accumulated gradient. */
+  accumulated: string[];
+}
+
+interface Entry {
+  variable: tf.Variable;
+  /** Name in the saved state. */
+  key: string;
+  group: ParameterGroup;
+  /** Slots (Adam m and v…), zeros at first, same shape as the variable. */
+  slots: tf.Variable[];
+  updates: number;
+}
+
+/**
+ * Adam / SGD / Adagrad over tfjs variables in named parameter groups, each with its own learning-
+ * rate schedule, with optional global-norm clipping and gradient accumulation. The schedule step
+ * is the number of `step` calls so far and is part of the saved state. `step` never takes
+ * ownership of the gradient tensors.
+ */
+export class DenseOptimizer {
+  readonly algorithm: OptimizerAlgorithm;
+  readonly groups: readonly ParameterGroup[];
+  /** The implementation in use (`auto` resolved). */
+  readonly implementation: "fused" | "tensor";
+  private readonly rule: UpdateRule;
+  private readonly entries = new Map<string, Entry>();
+  private readonly accumulated = new Map<string, tf.Tensor>();
+  private readonly clipGlobalNorm: number | undefined;
+  private readonly accumulationSteps: number;
+  private readonly parity: AccumulationParity | undefined;
+  private calls = 0;
+
+  constructor(options: DenseOptimizerOptions) {
+    this.algorithm = options.algorithm;
+    this.groups = options.groups;
+    this.rule = updateRuleFor(options.algorithm);
+    const requested = options.implementation ?? "auto";
+    this.implementation =
+      requested !== "auto"
+        ? requested
+        : FUSED_UPDATE_BACKENDS.includes(tf.getBackend())
+          ? "fused"
+          : "tensor";
+    if (this.implementation === "fused") registerFusedUpdateKernel();
+    this.clipGlobalNorm = options.clipGlobalNorm;
+    this.accumulationSteps = options.gradientAccumulation?.steps ?? 1;
+    this.parity = options.gradientAccumulation
+      ? (options.gradientAccumulation.parity ?? "intended")
+      : undefined;
+    assert(
+      Number.isInteger(this.accumulationSteps) && this.accumulationSteps >= 1,
+      () => `gradient accumulation steps must be a positive integer, got ${this.accumulationSteps}`,
+    );
+    const groupNames = new Set<string>();
+    for (const group of options.groups) {
+      assert(!groupNames.has(group.name), () => `duplicate parameter group "${group.name}"`);
+      groupNames.add(group.name);
+      for (const variable of group.variables) {
+        assert(
+          !this.entries.has(variable.name),
+          () => `variable ${variable.name} is in two parameter groups`,
+        );
+        assert(variable.dtype === "float32", () => `variable ${variable.name} is not float32`);
+        // tidy frees the zeros tensor; variables survive it.
+        const slots = this.rule.slotNames.map(() =>
+          tf.tidy(() => tf.variable(tf.zeros(variable.shape), false)),
+        );
+        const key = options.stateKeyOf?.(variable) ?? variable.name;
+        this.entries.set(variable.name, { variable, key, group, slots, updates: 0 });
+      }
+    }
+  }
+
+  /** Number of `step` calls so far = the schedule step the next call uses. */
+  get scheduleStep(): number {
+    return this.calls;
+  }
+
+  /** Learning rate of each group at schedule step `step` (default: the next call's). */
+  learningRates(step = this.calls): Record<string, number> {
+    const rates: Record<string, number> = {};
+    for (const group of this.groups)
+      rates[group.name] = computeLearningRate(group.learningRate, step);
+    return rates;
+  }
+
+  /**
+   * Feeds one (micro-)batch gradient, keyed by variable name. Variables without a gradient are
+   * left alone (their slots and update counts too, as in PyTorch).
+   */
+  step(gradients: GradientMap): OptimizerStepResult {
+    const learningRates = this.learningRates(this.calls);
+    const input = gradients instanceof Map ? gradients : new Map(Object.entries(gradients));
+    for (const [name, gradient] of input) {
+      const entry = this.entries.get(name);
+      assert(entry, () => `gradient for unknown variable ${name}; add it to a parameter group`);
+      assert(gradient.dtype === "float32", () => `gradient of ${name} is ${gradient.dtype}`);
+      assert(
+        gradient.shape.length === entry.variable.shape.length &&
+          gradient.shape.every((d: number, i: number) => d === entry.variable.shape[i]),
+        () =>
+          `gradient of ${name} has shape [${gradient.shape}], variable [${entry.variable.shape}]`,
+      );
+    }
+    let toApply: ReadonlyMap<string, tf.Tensor> = input;
+    let applied = true;
+    if (this.parity !== undefined) {
+      const action = accumulationAction(this.calls, this.accumulationSteps, this.parity);
+      this.accumulate(input, action.zero);
+      applied = action.step;
+      toApply = this.accumulated;
+    }
+    this.calls++;
+    if (!applied) return { applied, learningRates };
+    const gradientNorm = this.apply(toApply, learningRates);
+    if (this.parity === "intended") this.clearAccumulated();
+    return gradientNorm === undefined
+      ? { applied, learningRates }
+      : { applied, learningRates, gradientNorm };
+  }
+
+  private accumulate(gradients: ReadonlyMap<string, tf.Tensor>, zero: boolean): void {
+    if (zero) this.clearAccumulated();
+    const scale = 1 / this.accumulationSteps;
+    if (this.implementation === "fused") {
+      this.accumulateFused(gradients, scale);
+      return;
+    }
+    for (const [name, gradient] of gradients) {
+      const previous = this.accumulated.get(name);
+      const next = tf.tidy(() => {
+        const scaled = tf.mul(gradient, scale);
+        return previous ? tf.add(previous, scaled) : scaled;
+      });
+      previous?.dispose();
+      this.accumulated.set(name, tf.keep(next));
+    }
+  }
+
+  /** All running sums in one kernel call (same roundings as the mul + add above). */
+  private accumulateFused(gradients: ReadonlyMap<string, tf.Tensor>, scale: number): void {
+    const inputs: Record<string, tf.Tensor> = {};
+    const attrs: FusedAccumulateAttrs = { scale, previous: [] };
+    let input = 0;
+    for (const [name, gradient] of gradients) {
+      const previous = this.accumulated.get(name);
+      inputs[`x${input++}`] = gradient;
+      if (previous) inputs[`x${input++}`] = previous;
+      attrs.previous.push(previous !== undefined);
+    }
+    if (attrs.previous.length === 0) return;
+    const outputs = tf
+      .engine()
+      .runKernel(FUSED_ACCUMULATE_KERNEL, inputs, attrs as unknown as KernelAttrs) as tf.Tensor[];
+    let index = 0;
+    for (const name of gradients.keys()) {
+      this.accumulated.get(name)?.dispose();
+      this.accumulated.set(name, tf.keep(outputs[index++]!));
+    }
+  }
+
+  private clearAccumulated(): void {
+    for (const tensor of this.accumulated.values()) tensor.dispose();
+    this.accumulated.clear();
+  }
+
+  private apply(
+    gradients: ReadonlyMap<string, tf.Tensor>,
+    learningRates: Record<string, number>,
+  ): number | undefined {
+    const fused = this.implementation === "fused";
+    let scale = 1;
+    let norm: number | undefined;
+    if (this.clipGlobalNorm !== undefined) {
+      if (fused) {
+        norm = Math.sqrt(sumOfSquares([...gradients.values()]));
+      } else {
+        const normTensor = globalNorm([...gradients.values()]);
+        norm = normTensor.dataSync()[0]!;
+        normTensor.dispose();
+      }
+      scale = clipScale(norm, this.clipGlobalNorm);
+    }
+    if (fused) {
+      this.applyFused(gradients, learningRates, scale);
+      return norm;
+    }
+    tf.tidy(() => {
+      for (const [name, gradient] of gradients) {
+        const entry = this.entries.get(name)!;
+        entry.updates++;
+        const scaled = scale === 1 ? gradient : tf.mul(gradient, scale);
+        const rate = learningRates[entry.group.name]!;
+        this.rule.apply(entry.variable, scaled, entry.slots, rate, entry.updates);
+      }
+    });
+    return norm;
+  }
+
+  /** Every variable in one kernel call; its outputs replace the variables' and slots' data. */
+  private applyFused(
+    gradients: ReadonlyMap<string, tf.Tensor>,
+    learningRates: Record<string, number>,
+    scale: number,
+  ): void {
+    const inputs: Record<string, tf.Tensor> = {};
+    const targets: tf.Variable[] = [];
+    const attrs: FusedUpdateAttrs = {
+      algorithm: this.algorithm,
+      learningRates: [],
+      counts: [],
+      scale,
+    };
+    let input = 0;
+    for (const [name, gradient] of gradients) {
+      const entry = this.entries.get(name)!;
+      entry.updates++;
+      attrs.learningRates.push(learningRates[entry.group.name]!);
+      attrs.counts.push(entry.updates);
+      for (const tensor of [entry.variable, gradient, ...entry.slots])
+        inputs[`x${input++}`] = tensor;
+      targets.push(entry.variable, ...entry.slots);
+    }
+    if (targets.length === 0) return;
+    const outputs = tf
+      .engine()
+      .runKernel(FUSED_UPDATE_KERNEL, inputs, attrs as unknown as KernelAttrs) as tf.Tensor[];
+    for (const [index, target] of targets.entries()) target.assign(outputs[index]!);
+    tf.dispose(outputs);
+  }
+
+  /**
+   * Optimizer state for a checkpoint: slot arrays keyed `<prefix><slot>/<state key>`, pending
+   * accumulated gradients keyed `<prefix>accumulated/<state key>`, and counters in `json`.
+   */
+  getState(prefix = "optimizer/"): TaskState {
+    const arrays: Record<string, StateArray> = {};
+    const updates: Record<string, number> = {};
+    for (const entry of this.entries.values()) {
+      updates[entry.key] = entry.updates;
+      this.rule.slotNames.forEach((slot, i) => {
+        const key = `${prefix}${slot}/${entry.key}`;
+        arrays[key] = tensorToStateArray(entry.slots[i]!);
+      });
+    }
+    for (const [name, tensor] of this.accumulated) {
+      arrays[`${prefix}accumulated/${this.entries.get(name)!.key}`] = tensorToStateArray(tensor);
+    }
+    const json: OptimizerStateJson = {
+      algorithm: this.algorithm.kind,
+      calls: this.calls,
+      updates,
+      accumulated: [...this.accumulated.keys()].map((name) => this.entries.get(name)!.key),
+    };
+    return { arrays, json };
+  }
+
+  /** Restores `getState` output; throws `CheckpointError` on a missing or misshapen array. */
+  setState(state: TaskState, prefix = "optimizer/"): void {
+    const json = state.json as Partial<OptimizerStateJson> | undefined;
+    if (json?.algorithm !== this.algorithm.kind) {
+      throw new CheckpointError(
+        `Optimizer state is for ${json?.algorithm ?? "an unknown algorithm"}, this optimizer is ${this.algorithm.kind}.`,
+      );
+    }
+    const read = (key: string, variable: tf.Variable): Float32Array => {
+      const array = state.arrays[key];
+      if (!array) throw new CheckpointError(`Optimizer state has no array "${key}".`);
+      checkStateArray(key, array, variable.shape, "float32");
+      return array.data as Float32Array;
+    };
+    const byKey = new Map<string, Entry>();
+    for (const entry of this.entries.values()) {
+      byKey.set(entry.key, entry);
+      this.rule.slotNames.forEach((slot, i) => {
+        const data = read(`${prefix}${slot}/${entry.key}`, entry.variable);
+        tf.tidy(() => entry.slots[i]!.assign(tf.tensor(data, entry.variable.shape)));
+      });
+      entry.updates = json.updates?.[entry.key] ?? 0;
+    }
+    this.clearAccumulated();
+    for (const key of json.accumulated ?? []) {
+      const entry = byKey.get(key);
+      if (!entry) throw new CheckpointError(`Optimizer state accumulates unknown variable ${key}.`);
+      const data = read(`${prefix}accumulated/${key}`, entry.variable);
+      this.accumulated.set(entry.variable.name, tf.keep(tf.tensor(data, entry.variable.shape)));
+    }
+    this.calls = json.calls ?? 0;
+  }
+
+  /** Frees the slot variables and any accumulated gradient (the model's variables stay). */
+  dispose(): void {
+    this.clearAccumulated();
+    for (const entry of this.entries.values()) for (const slot of entry.slots) slot.dispose();
+  }
+}
