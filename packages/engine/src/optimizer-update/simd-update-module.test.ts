@@ -1,11 +1,14 @@
+import { fileURLToPath } from "node:url";
 import { Rng } from "@tml/core";
 import { describe, expect, it } from "vitest";
+import { compileWasm } from "../../../../scripts/build-wasm.mjs";
 import {
   simdUpdateKernels,
   simdUpdateModuleBytes,
   type WasmMemory,
   webAssembly,
 } from "./simd-update-module.js";
+import { SIMD_UPDATE_MODULE_BASE64 } from "./simd-update-module-bytes.js";
 
 const N = 12; // three quads
 const rng = new Rng(3);
@@ -36,6 +39,21 @@ function expectClose(actual: number[], expected: number[]): void {
 describe("SIMD update module", () => {
   it("is a valid WebAssembly module", () => {
     expect(webAssembly!.validate(simdUpdateModuleBytes())).toBe(true);
+  });
+
+  it("the committed bytes are a fresh compile of wasm/simd-update-module.ts", async () => {
+    const source = fileURLToPath(new URL("../../wasm/simd-update-module.ts", import.meta.url));
+    const fresh = Buffer.from(await compileWasm(source)).toString("base64");
+    expect(fresh, "regenerate: pnpm --filter @tml/engine build:wasm").toBe(
+      SIMD_UPDATE_MODULE_BASE64,
+    );
+  }, 60_000);
+
+  it("binding it leaves the imported memory (the tfjs heap) untouched", () => {
+    const untouched = new webAssembly!.Memory({ initial: 1 });
+    new Uint8Array(untouched.buffer).fill(0xa5);
+    expect(simdUpdateKernels(untouched)).toBeDefined();
+    expect(new Uint8Array(untouched.buffer).every((byte) => byte === 0xa5)).toBe(true);
   });
 
   const memory = new webAssembly!.Memory({ initial: 1 });

@@ -1,20 +1,10 @@
-// A tiny WebAssembly SIMD module, assembled here byte by byte, that runs the optimizer update
-// rules over float32 arrays living in the tfjs wasm backend's own memory (it imports that memory,
-// so parameters and gradients are read where they are, without copies). One pass per variable,
-// four lanes per instruction; the scalar JS loop does 5-8 ns per Adam element, this ~1.
+// The optimizer update rules as a WebAssembly SIMD module (AssemblyScript source:
+// wasm/simd-update-module.ts) that runs over float32 arrays living in the tfjs wasm backend's own
+// memory: it imports that memory, so parameters and gradients are read where they are, without
+// copies. One pass per variable, four lanes per instruction; the scalar JS loop does 5-8 ns per
+// Adam element, this ~1.
 
-import {
-  F32,
-  F64,
-  I32,
-  name,
-  section,
-  op as sharedOp,
-  splatConst,
-  unsignedLeb,
-  V128,
-  vector,
-} from "../fused/simd-assembler.js";
+import { SIMD_UPDATE_MODULE_BASE64 } from "./simd-update-module-bytes.js";
 
 /** Update rules over byte offsets into the imported memory; `quads` = element count ÷ 4. */
 export interface SimdUpdateExports {
@@ -70,183 +60,6 @@ export interface SimdUpdateExports {
   ): void;
 }
 
-// The shared opcodes, plus the few only the update rules use.
-const op = {
-  ...sharedOp,
-  splat: sharedOp.splat32,
-  zero: splatConst(0),
-  andNot: [0xfd, 0x4f],
-  sqrt: [0xfd, 0xe3, 0x01],
-};
-
-/**
- * One kernel: `pointers` i32 byte offsets, then the i32 quad count, then `scalars` f32 values
- * (each splatted into a v128 local before the loop). `body(ctx)` emits one quad's work with the
- * byte offset of the quad in local `ctx.offset`.
- */
-interface KernelSpec {
-  name: string;
-  pointers: number;
-  scalars: number;
-  /** Extra v128 temporaries (zero at entry). */
-  temporaries: number;
-  body(ctx: KernelContext): number[][];
-  /** An f64 result, computed after the loop. */
-  result?(ctx: KernelContext): number[][];
-}
-
-interface KernelContext {
-  /** i32 local holding the pointer parameter `index` plus the current byte offset, as code. */
-  at(pointer: number): number[];
-  /** v128 local holding splatted scalar `index`. */
-  scalar(index: number): number;
-  /** v128 temporary `index`. */
-  temporary(index: number): number;
-}
-
-function kernelCode(spec: KernelSpec): { type: number[]; body: number[] } {
-  const count = spec.pointers;
-  const firstScalar = count + 1;
-  const params = spec.pointers + 1 + spec.scalars;
-  const counter = params;
-  const offset = params + 1;
-  const splats = params + 2;
-  const temporaries = splats + spec.scalars;
-  const context: KernelContext = {
-    at: (pointer) => [...op.get(pointer), ...op.get(offset), ...op.i32Add],
-    scalar: (index) => splats + index,
-    temporary: (index) => temporaries + index,
-  };
-  const code: number[][] = [];
-  for (let index = 0; index < spec.scalars; index++) {
-    code.push(op.get(firstScalar + index), op.splat, op.set(splats + index));
-  }
-  code.push(op.block, op.loop);
-  code.push(op.get(counter), op.get(count), op.i32GeU, op.brIf(1));
-  code.push(op.get(counter), op.i32Const(4), op.i32Shl, op.set(offset));
-  code.push(...spec.body(context));
-  code.push(op.get(counter), op.i32Const(1), op.i32Add, op.set(counter), op.br(0));
-  code.push(op.end, op.end, ...(spec.result?.(context) ?? []), op.end);
-  const locals = vector([
-    [2, I32],
-    [...unsignedLeb(spec.scalars + spec.temporaries), V128],
-  ]);
-  const body = [...locals, ...code.flat()];
-  const paramTypes = [...new Array<number>(spec.pointers + 1).fill(I32)];
-  for (let index = 0; index < spec.scalars; index++) paramTypes.push(F32);
-  return {
-    type: [
-      0x60,
-      ...unsignedLeb(paramTypes.length),
-      ...paramTypes,
-      ...(spec.result ? [1, F64] : [0]),
-    ],
-    body: [...unsignedLeb(body.length), ...body],
-  };
-}
-
-// Each kernel mirrors the op order of its tensor rule (update-rules.ts), so both round alike.
-// biome-ignore format: one line per stored result reads better than one instruction per line
-const KERNELS: KernelSpec[] = [
-  {
-    // pointers p g m v outP outM outV; scalars b1 ob1 b2 ob2 step eps scale; temps g m' v'
-    name: "adam",
-    pointers: 7,
-    scalars: 7,
-    temporaries: 3,
-    body: ({ at, scalar: s, temporary: t }) => [
-      at(1), op.load, op.get(s(6)), op.mul, op.set(t(0)),
-      at(5), at(2), op.load, op.get(s(0)), op.mul, op.get(t(0)), op.get(s(1)), op.mul, op.add, op.tee(t(1)), op.store,
-      at(6), at(3), op.load, op.get(s(2)), op.mul, op.get(t(0)), op.get(t(0)), op.mul, op.get(s(3)), op.mul, op.add, op.tee(t(2)), op.store,
-      at(4), at(0), op.load, op.get(t(1)), op.get(t(2)), op.sqrt, op.get(s(5)), op.add, op.div, op.get(s(4)), op.mul, op.sub, op.store,
-    ],
-  },
-  {
-    // pointers p g b outP outB; scalars momentum lr scale; temp b'
-    name: "momentum",
-    pointers: 5,
-    scalars: 3,
-    temporaries: 1,
-    body: ({ at, scalar: s, temporary: t }) => [
-      at(4), at(2), op.load, op.get(s(0)), op.mul, at(1), op.load, op.get(s(2)), op.mul, op.add, op.tee(t(0)), op.store,
-      at(3), at(0), op.load, op.get(t(0)), op.get(s(1)), op.mul, op.sub, op.store,
-    ],
-  },
-  {
-    // pointers p g outP; scalars lr scale
-    name: "sgd",
-    pointers: 3,
-    scalars: 2,
-    temporaries: 0,
-    body: ({ at, scalar: s }) => [
-      at(2), at(0), op.load, at(1), op.load, op.get(s(1)), op.mul, op.get(s(0)), op.mul, op.sub, op.store,
-    ],
-  },
-  {
-    // pointers p g s outP outS; scalars lr eps scale; temps g s' denominator
-    name: "adagrad",
-    pointers: 5,
-    scalars: 3,
-    temporaries: 3,
-    body: ({ at, scalar: s, temporary: t }) => [
-      at(1), op.load, op.get(s(2)), op.mul, op.set(t(0)),
-      at(4), at(2), op.load, op.get(t(0)), op.get(t(0)), op.mul, op.add, op.tee(t(1)), op.store,
-      op.get(t(1)), op.sqrt, op.get(s(1)), op.add, op.set(t(2)),
-      // (g / d)·lr with the lanes where d = 0 cleared (0/0 would be NaN there).
-      at(3), at(0), op.load, op.get(t(0)), op.get(t(2)), op.div, op.get(t(2)), op.zero, op.eq, op.andNot, op.get(s(0)), op.mul, op.sub, op.store,
-    ],
-  },
-  {
-    // pointers g previous out; scalars scale
-    name: "accumulate",
-    pointers: 3,
-    scalars: 1,
-    temporaries: 0,
-    body: ({ at, scalar: s }) => [
-      at(2), at(1), op.load, at(0), op.load, op.get(s(0)), op.mul, op.add, op.store,
-    ],
-  },
-  {
-    // pointers g out; scalars scale
-    name: "scale",
-    pointers: 2,
-    scalars: 1,
-    temporaries: 0,
-    body: ({ at, scalar: s }) => [at(1), at(0), op.load, op.get(s(0)), op.mul, op.store],
-  },
-  {
-    // pointers x; temps x, Σ lanes 0-1, Σ lanes 2-3 (float64)
-    name: "sumSquares",
-    pointers: 1,
-    scalars: 0,
-    temporaries: 3,
-    body: ({ at, temporary: t }) => [
-      at(0), op.load, op.set(t(0)),
-      op.get(t(1)), op.get(t(0)), op.promoteLow, op.get(t(0)), op.promoteLow, op.mul64, op.add64, op.set(t(1)),
-      op.get(t(0)), op.get(t(0)), op.high, op.promoteLow, op.tee(t(0)), op.get(t(0)), op.mul64,
-      op.get(t(2)), op.add64, op.set(t(2)),
-    ],
-    result: ({ temporary: t }) => [
-      op.get(t(1)), op.get(t(2)), op.add64, op.tee(t(0)), op.lane64(0), op.get(t(0)), op.lane64(1), op.f64Add,
-    ],
-  },
-];
-
-/** The module's bytes (exported for its validation test). */
-export function simdUpdateModuleBytes(): Uint8Array {
-  const codes = KERNELS.map(kernelCode);
-  const bytes = [
-    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
-    ...section(1, vector(codes.map((code) => code.type))),
-    // import env.memory: memory, limits flag 0, minimum 0 pages.
-    ...section(2, vector([[...name("env"), ...name("memory"), 0x02, 0x00, 0x00]])),
-    ...section(3, vector(codes.map((_, index) => unsignedLeb(index)))),
-    ...section(7, vector(KERNELS.map((kernel, index) => [...name(kernel.name), 0x00, index]))),
-    ...section(10, vector(codes.map((code) => code.body))),
-  ];
-  return Uint8Array.from(bytes);
-}
-
 /** A WebAssembly.Memory (the TypeScript libs of this repo carry no WebAssembly types). */
 export interface WasmMemory {
   readonly buffer: ArrayBuffer;
@@ -263,23 +76,42 @@ export interface WasmApi {
 /** The runtime's WebAssembly API, or undefined where there is none. */
 export const webAssembly = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
 
-const instances = new WeakMap<WasmMemory, SimdUpdateExports | null>();
+/** Decodes a base64 WebAssembly module (the generated `*-bytes.ts` modules). */
+export function decodeWasm(base64: string): Uint8Array {
+  const bytes = Buffer.from(base64, "base64");
+  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/**
+ * A function binding the module of `bytes` to a memory: its exports on that memory, instantiated
+ * once per memory, or undefined where this runtime cannot compile WebAssembly SIMD.
+ */
+export function memoryBinder<Exports>(
+  bytes: () => Uint8Array,
+): (memory: WasmMemory) => Exports | undefined {
+  const instances = new WeakMap<WasmMemory, Exports | null>();
+  return (memory) => {
+    let exports = instances.get(memory);
+    if (exports === undefined) {
+      try {
+        const module = new webAssembly!.Module(bytes());
+        exports = new webAssembly!.Instance(module, { env: { memory } }).exports as Exports;
+      } catch {
+        exports = null;
+      }
+      instances.set(memory, exports);
+    }
+    return exports ?? undefined;
+  };
+}
+
+/** The module's bytes. */
+export function simdUpdateModuleBytes(): Uint8Array {
+  return decodeWasm(SIMD_UPDATE_MODULE_BASE64);
+}
 
 /**
  * The update kernels bound to `memory` (the tfjs wasm backend's), or undefined when this runtime
  * cannot compile WebAssembly SIMD. Compiled once per memory.
  */
-export function simdUpdateKernels(memory: WasmMemory): SimdUpdateExports | undefined {
-  let exports = instances.get(memory);
-  if (exports === undefined) {
-    try {
-      const module = new webAssembly!.Module(simdUpdateModuleBytes());
-      const instance = new webAssembly!.Instance(module, { env: { memory } });
-      exports = instance.exports as SimdUpdateExports;
-    } catch {
-      exports = null;
-    }
-    instances.set(memory, exports);
-  }
-  return exports ?? undefined;
-}
+export const simdUpdateKernels = memoryBinder<SimdUpdateExports>(simdUpdateModuleBytes);
