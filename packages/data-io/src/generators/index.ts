@@ -17,7 +17,7 @@ export type { PlantedModelOptions, PlantedRankerModel } from "./planted-ranker-m
 export { type RankerChunk, type RankerLayout, SEGDENSE_LAYOUT } from "./ranker-chunk.js";
 export { rankerChunkToExamples } from "./ranker-examples.js";
 export { RankerGenerator, type RankerGeneratorOptions } from "./ranker-generator.js";
-export { rankerChunkToTable, rankerSegdenseSchema, type SegdenseEntry } from "./ranker-table.js";
+export { rankerChunkToTable, rankerSegdenseSchema } from "./ranker-table.js";
 export type { EmbeddingTable, RankerWorldOptions } from "./ranker-world.js";
 export {
   type RankerDataReport,

@@ -5,7 +5,7 @@ import { selectInputFiles } from "./input-files.js";
 import type { RecapDataMode } from "./prepare-recap-arrays.js";
 import type { RecapBatch } from "./recap-batch.js";
 import type { RecapFeaturizer } from "./recap-featurizer.js";
-import { usedFeatures } from "./segdense-schema.js";
+import { usedFeatures } from "./used-features.js";
 
 /** Reading options of `recapDatasetBatches`. */
 export interface RecapDatasetOptions {
