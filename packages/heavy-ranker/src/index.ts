@@ -98,7 +98,7 @@ export {
   type TrainHeavyRankerResult,
   trainHeavyRanker,
 } from "./run/train-heavy-ranker.js";
-export type { EmbeddingTable, TwhinEmbeddings } from "./run/twhin-embeddings.js";
+export type { TwhinEmbeddingRows, TwhinEmbeddings } from "./run/twhin-embeddings.js";
 export {
   type OnnxFeatureArrays,
   OnnxScorer,

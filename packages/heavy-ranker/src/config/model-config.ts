@@ -229,7 +229,7 @@ export const stratifierConfigSchema = z.strictObject({
 });
 
 /** The Heavy Ranker model config (§3.4.3); `tasks` keeps YAML order (= output column order). */
-export const modelConfigSchema = z
+export const recapModelConfigSchema = z
   .strictObject({
     tasks: z
       .record(z.string().min(1), taskModelConfigSchema)
@@ -261,7 +261,7 @@ export const modelConfigSchema = z
   });
 
 /** Parsed model config (defaults applied). */
-export type ModelConfig = z.output<typeof modelConfigSchema>;
+export type RecapModelConfig = z.output<typeof recapModelConfigSchema>;
 /** Parsed tower/backbone config. */
 export type TaskModelConfig = z.output<typeof taskModelConfigSchema>;
 /** Parsed MLP config. */

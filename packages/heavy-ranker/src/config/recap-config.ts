@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { recapDataConfigSchema } from "./data-config.js";
-import { modelConfigSchema } from "./model-config.js";
+import { recapModelConfigSchema } from "./model-config.js";
 import { recapOptimizerConfigSchema } from "./optimizer-config.js";
 import { recapTrainingConfigSchema } from "./training-config.js";
 
@@ -22,7 +22,7 @@ export type Parity = z.output<typeof paritySchema>;
 export const recapConfigSchema = z
   .strictObject({
     training: recapTrainingConfigSchema.default(() => recapTrainingConfigSchema.parse({})),
-    model: modelConfigSchema,
+    model: recapModelConfigSchema,
     train_data: recapDataConfigSchema,
     validation_data: z.record(z.string(), recapDataConfigSchema),
     optimizer: recapOptimizerConfigSchema,

@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { ConfigError } from "@tml/core";
-import { signedLog1p as fusedSignedLog1p } from "@tml/engine";
+import { signedLog1p } from "@tml/engine";
 import type { FeaturizationConfig } from "../config/model-config.js";
 import { BatchNorm } from "./batch-norm.js";
 import { LayerNorm } from "./layer-norm.js";
@@ -10,11 +10,6 @@ import { buffer, type ForwardContext, type Module, type NamedTensor, prefixed } 
 export interface ZScoreStatistics {
   readonly mean: ArrayLike<number>;
   readonly std: ArrayLike<number>;
-}
-
-/** Non-finite values (NaN, ±inf) → 0, then sign(x) · ln(1 + |x|); [B, C] → [B, C]. */
-export function signedLog1p(x: tf.Tensor2D): tf.Tensor2D {
-  return fusedSignedLog1p(x);
 }
 
 /** One stage of `_before_concat_layers` at a fixed position. */

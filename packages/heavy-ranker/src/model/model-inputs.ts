@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { DataError, type Rng } from "@tml/core";
-import type { ModelConfig } from "../config/model-config.js";
+import type { RecapModelConfig } from "../config/model-config.js";
 import { RECAP_EMBEDDING_FIELDS, type RecapBatch } from "../features/recap-batch.js";
 import { Featurization, type ZScoreStatistics } from "./featurization.js";
 import { LayerNorm } from "./layer-norm.js";
@@ -52,7 +52,7 @@ export class ModelInputs implements Module {
   private readonly smallEmbeddings?: SmallEmbeddings;
   private readonly positionDebias?: PositionDebias;
 
-  constructor(config: ModelConfig, shapes: ModelInputShapes, rng: Rng) {
+  constructor(config: RecapModelConfig, shapes: ModelInputShapes, rng: Rng) {
     const featurization = config.featurization_config ?? {
       double_norm_log_config: {
         batch_norm_config: null,

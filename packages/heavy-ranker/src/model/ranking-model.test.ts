@@ -5,7 +5,7 @@ import { registerGradients } from "@tml/engine";
 import { setupTestBackend } from "@tml/engine/testing";
 import { beforeAll, describe, expect, it } from "vitest";
 import { loadRecapConfig } from "../config/load-recap-config.js";
-import { modelConfigSchema } from "../config/model-config.js";
+import { recapModelConfigSchema } from "../config/model-config.js";
 import { buildRankingModel, truncatedWidths } from "./build-model.js";
 import { calibrateProbabilities } from "./calibration.js";
 import {
@@ -93,7 +93,7 @@ describe("MultiTaskRankingModel (tiny)", () => {
 
   for (const multiTaskType of ["share_all", "share_partial", "share_none"] as const) {
     it(`${multiTaskType}: outputs [B, T], calibrates, and its gradients match finite differences`, () => {
-      const config = modelConfigSchema.parse({
+      const config = recapModelConfigSchema.parse({
         tasks: {
           "a.x": tower,
           b: {

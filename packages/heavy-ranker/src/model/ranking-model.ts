@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { ConfigError, Rng } from "@tml/core";
-import type { ModelConfig } from "../config/model-config.js";
+import type { RecapModelConfig } from "../config/model-config.js";
 import { calibrateProbabilities, sanitizeTaskName } from "./calibration.js";
 import { type ModelInputShapes, ModelInputs, type RankingFeatures } from "./model-inputs.js";
 import { buffer, type ForwardContext, type NamedTensor, parameter, prefixed } from "./module.js";
@@ -20,7 +20,7 @@ export interface RankingOutputs {
 
 /** Everything needed to build a MultiTaskRankingModel. */
 export interface RankingModelOptions extends ModelInputShapes {
-  readonly config: ModelConfig;
+  readonly config: RecapModelConfig;
   /** Per task name: neg_downsampling_rate / pos_downsampling_rate of the train data (default 1). */
   readonly calibrationRatios?: Readonly<Record<string, number>>;
   /** Seed of the initialisation (Xavier, embeddings). */
@@ -65,7 +65,7 @@ export class MultiTaskRankingModel {
     }
     this.taskNames = Object.keys(config.tasks);
     this.towers = this.taskNames.map((task) => {
-      const taskConfig = config.tasks[task] as NonNullable<ModelConfig["tasks"][string]>;
+      const taskConfig = config.tasks[task] as NonNullable<RecapModelConfig["tasks"][string]>;
       const network = buildTaskNetwork(taskConfig, towerSegments, rng.fork(`tower:${task}`));
       if (network.outFeatures !== 1) {
         throw new ConfigError(
