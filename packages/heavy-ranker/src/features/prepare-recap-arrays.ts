@@ -91,7 +91,8 @@ function selectWeights(
 }
 
 /**
- * Raw segdense columns (keyed by their schema names) → typed arrays of a RecapBatch (spec §3.5):
+ * Raw segdense columns (keyed by their schema names) → typed arrays of a RecapBatch (the
+ * original's `projects/home/recap/data/dataset.py` and `data/tfe_parsing.py`):
  * check against the schema, rename, keep-rate weights, preprocessors, then labels selected for
  * the model tasks (by name, or by position with parity `original`). Inference mode needs no label
  * columns and yields zero labels and weights.

@@ -19,12 +19,13 @@ type Stage =
   | { kind: "z_score"; mean: tf.Variable; std: tf.Variable };
 
 /**
- * Input featurization (§3.7.2) of continuous [B, C] and binary [B, Bn] features into
- * [B, C (+ Bn)]. Every option starts with non-finite → 0 and signed log1p (positions 0 and 1 of
- * `_before_concat_layers`), then:
+ * Input featurization (`projects/home/recap/model/feature_transform.py`) of continuous [B, C] and
+ * binary [B, Bn] features into [B, C (+ Bn)]. Every option starts with non-finite → 0 and signed
+ * log1p (positions 0 and 1 of `_before_concat_layers`), then:
  * - double_norm_log: [BatchNorm] → clamp ±clip_magnitude → ⊕ binary → [LayerNorm];
  * - log1p_abs: ⊕ binary; clip_log1p_abs: clamp → ⊕ binary;
- * - z_score_log: (x − mean) / std with statistics computed from data → clamp → [BatchNorm] → ⊕ binary.
+ * - z_score_log: (x − mean) / std with statistics computed from data → clamp → [BatchNorm] →
+ *   ⊕ binary.
  * Binary features are concatenated iff `feature_names_to_concat` contains "binary".
  */
 export class Featurization implements Module {

@@ -8,7 +8,7 @@ import { type ForwardContext, type Module, type NamedTensor, prefixed } from "./
 import { PositionDebias } from "./position-debias.js";
 import { SmallEmbeddings } from "./small-embeddings.js";
 
-/** The renamed embedding features the model can read (§3.7.3). */
+/** The renamed embedding features the model reads (`projects/home/recap/model/entrypoint.py`). */
 export type EmbeddingName = keyof typeof RECAP_EMBEDDING_FIELDS;
 
 /** Feature tensors of a batch the model reads (a RecapBatch satisfies it). */
@@ -38,9 +38,10 @@ const EMBEDDING_ORDER: readonly EmbeddingName[] = [
 ];
 
 /**
- * The input stage (§3.7.2–3.7.3): featurized continuous ⊕ binary, then each TwHIN embedding through
- * its own LayerNorm (eps 1e-5), small embedding tables, position debiasing → [B, width]. `segments`
- * lists the widths of those blocks (for DLRM).
+ * The input stage (`projects/home/recap/model/feature_transform.py` and `model/entrypoint.py`):
+ * featurized continuous ⊕ binary, then each TwHIN embedding through its own LayerNorm (eps 1e-5),
+ * small embedding tables, position debiasing → [B, width]. `segments` lists the widths of those
+ * blocks (for DLRM).
  */
 export class ModelInputs implements Module {
   readonly width: number;
