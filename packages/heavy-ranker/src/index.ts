@@ -70,14 +70,8 @@ export {
 } from "./features/recap-dataset.js";
 export { createRecapFeaturizer, type RecapFeaturizer } from "./features/recap-featurizer.js";
 export { assembleColumns } from "./features/rename-features.js";
-export {
-  loadSegdenseSchema,
-  parseSegdenseSchema,
-  type SegdenseFeature,
-  type SegdenseSchema,
-  usedFeatures,
-} from "./features/segdense-schema.js";
 export { toRecapBatch } from "./features/to-recap-batch.js";
+export { usedFeatures } from "./features/used-features.js";
 export { buildRankingModel, truncatedWidths } from "./model/build-model.js";
 export {
   calibrateProbabilities,
@@ -104,7 +98,7 @@ export {
   type TrainHeavyRankerResult,
   trainHeavyRanker,
 } from "./run/train-heavy-ranker.js";
-export type { EmbeddingTable, TwhinEmbeddings } from "./run/twhin-embeddings.js";
+export type { TwhinEmbeddingRows, TwhinEmbeddings } from "./run/twhin-embeddings.js";
 export {
   type OnnxFeatureArrays,
   OnnxScorer,

@@ -2,7 +2,7 @@ import { DataError, TmlError } from "@tml/core";
 import * as arrow from "apache-arrow";
 import type { ColumnBatch, ColumnSpec } from "./column-batch.js";
 import { checkArrowIpcInWorker } from "./ipc-guard.js";
-import { openInput, writeFileAtomic } from "./local-files.js";
+import { openInput, streamFileAtomic } from "./local-files.js";
 import { recordBatchToColumns } from "./to-columns.js";
 
 /** Arrow IPC layouts: "file" (random access, `ARROW1` magic) or "stream" (sequential). */
@@ -25,7 +25,7 @@ export async function writeArrowFile(
   options: { format?: ArrowIpcFormat } = {},
 ): Promise<void> {
   const bytes = arrow.tableToIPC(table, options.format ?? "file");
-  await writeFileAtomic(path, async (handle) => {
+  await streamFileAtomic(path, async (handle) => {
     await handle.writeFile(bytes);
   });
 }

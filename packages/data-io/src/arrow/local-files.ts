@@ -39,7 +39,7 @@ export async function openInput(path: string, what: string): Promise<FileHandle>
  * so the rename cannot cross devices), which is renamed over `path` only when it succeeds; on any
  * error the temporary file is removed and `path` is left as it was.
  */
-export async function writeFileAtomic(
+export async function streamFileAtomic(
   path: string,
   produce: (handle: FileHandle) => Promise<void>,
 ): Promise<void> {

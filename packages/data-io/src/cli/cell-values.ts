@@ -22,9 +22,9 @@ export function toJsonValue(value: unknown): JsonValue {
 }
 
 /** Short text for a table cell: long lists show their first values and length. */
-export function formatCell(value: JsonValue, listPreview = 4): string {
+export function previewCell(value: JsonValue, listPreview = 4): string {
   if (Array.isArray(value)) {
-    const head = value.slice(0, listPreview).map((item) => formatCell(item, listPreview));
+    const head = value.slice(0, listPreview).map((item) => previewCell(item, listPreview));
     return value.length > listPreview
       ? `[${head.join(", ")}, …] (${value.length})`
       : `[${head.join(", ")}]`;
@@ -35,7 +35,7 @@ export function formatCell(value: JsonValue, listPreview = 4): string {
 }
 
 /** Left-aligned text table with a header row. */
-export function formatTable(header: string[], rows: string[][]): string {
+export function leftAlignedTable(header: string[], rows: string[][]): string {
   const widths = header.map((name, c) =>
     Math.max(name.length, ...rows.map((row) => (row[c] ?? "").length)),
   );

@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { Rng } from "@tml/core";
 import { communityPairAuc } from "../generators/community-recovery.js";
 import { type CliIo, numberFlag, type ParsedArgs, stringFlag } from "./args.js";
-import { readCommunities, readEmbeddingTable } from "./embedding-file.js";
+import { readCommunities, readEmbeddingMatrix } from "./embedding-file.js";
 
 /**
  * `tml-data community-auc --embeddings FILE --graph DIR [--table user]`: how well learned
@@ -11,7 +11,7 @@ import { readCommunities, readEmbeddingTable } from "./embedding-file.js";
 export async function communityAucCommand(args: ParsedArgs, io: CliIo): Promise<void> {
   const command = "community-auc";
   const table = stringFlag(command, args, "table", "user");
-  const embeddings = await readEmbeddingTable(
+  const embeddings = await readEmbeddingMatrix(
     stringFlag(command, args, "embeddings"),
     args.values["embedding-column"] as string | undefined,
   );

@@ -5,7 +5,7 @@ import * as arrow from "apache-arrow";
 import { describe, expect, it } from "vitest";
 import { scratchDirs } from "../generators/__fixtures__/scratch.js";
 import { writeParquetFile } from "../parquet/index.js";
-import { readEmbeddingTable } from "./embedding-file.js";
+import { readEmbeddingMatrix } from "./embedding-file.js";
 import { main } from "./main.js";
 
 const scratch = scratchDirs("tml-emb-");
@@ -27,7 +27,7 @@ async function writeEmbeddings(path: string, ids: number[], vectors: number[][])
   );
 }
 
-describe("readEmbeddingTable", () => {
+describe("readEmbeddingMatrix", () => {
   it("places rows by their id column", async () => {
     const path = join(scratch(), "e.parquet");
     await writeEmbeddings(
@@ -39,16 +39,16 @@ describe("readEmbeddingTable", () => {
         [1, 1],
       ],
     );
-    const table = await readEmbeddingTable(path);
+    const table = await readEmbeddingMatrix(path);
     expect(table).toEqual({ rows: 3, dim: 2, values: Float32Array.from([0, 0, 1, 1, 2, 2]) });
   });
 
   it("rejects repeated or out-of-range ids", async () => {
     const path = join(scratch(), "e.parquet");
     await writeEmbeddings(path, [0, 0], [[1], [2]]);
-    await expect(readEmbeddingTable(path)).rejects.toBeInstanceOf(DataError);
+    await expect(readEmbeddingMatrix(path)).rejects.toBeInstanceOf(DataError);
     await writeEmbeddings(path, [0, 5], [[1], [2]]);
-    await expect(readEmbeddingTable(path)).rejects.toThrow(/id 5 \(row 1\) is out of range/);
+    await expect(readEmbeddingMatrix(path)).rejects.toThrow(/id 5 \(row 1\) is out of range/);
   });
 
   it("feeds TwHIN-style embeddings and graph communities into the ranker generator", async () => {

@@ -1,6 +1,6 @@
 import { DataError } from "@tml/core";
 import { getColumn } from "../arrow/index.js";
-import type { EmbeddingTable } from "../generators/ranker-world.js";
+import type { EmbeddingMatrix } from "../generators/ranker-world.js";
 import { iterateParquetBatches, readParquetSchema } from "../parquet/index.js";
 
 /**
@@ -8,7 +8,7 @@ import { iterateParquetBatches, readParquetSchema } from "../parquet/index.js";
  * the first list column) and, optionally, an integer `id` column giving the row's node id (else the
  * row number is the id). Every row must have the same length; ids must cover 0..rows−1.
  */
-export async function readEmbeddingTable(path: string, column?: string): Promise<EmbeddingTable> {
+export async function readEmbeddingMatrix(path: string, column?: string): Promise<EmbeddingMatrix> {
   const schema = await readParquetSchema(path);
   const name = column ?? schema.fields.find((field) => field.type.children?.length)?.name;
   if (name === undefined)

@@ -6,7 +6,7 @@ import { twitterGraphSpec } from "../generators/graph-spec.js";
 import { writeGraph } from "../generators/graph-writer.js";
 import { writeRankerData } from "../generators/ranker-writer.js";
 import { type CliIo, numberFlag, type ParsedArgs, stringFlag } from "./args.js";
-import { readCommunities, readEmbeddingTable } from "./embedding-file.js";
+import { readCommunities, readEmbeddingMatrix } from "./embedding-file.js";
 
 /** `tml-data generate ranker`: Heavy Ranker rows with planted signal (or --parity) into --out. */
 export async function generateRankerCommand(args: ParsedArgs, io: CliIo): Promise<void> {
@@ -28,7 +28,7 @@ export async function generateRankerCommand(args: ParsedArgs, io: CliIo): Promis
   const embeddingsPath = args.values["user-embeddings"];
   const userEmbeddings =
     typeof embeddingsPath === "string"
-      ? await readEmbeddingTable(
+      ? await readEmbeddingMatrix(
           embeddingsPath,
           args.values["embedding-column"] as string | undefined,
         )

@@ -4,7 +4,7 @@ import { UsageError } from "@tml/core";
 import * as arrow from "apache-arrow";
 import { countParquetRows, type ParquetReader, withParquetReader } from "../parquet/index.js";
 import { type CliIo, columnsFlag, numberFlag, type ParsedArgs } from "./args.js";
-import { formatCell, formatTable, type JsonValue, toJsonValue } from "./cell-values.js";
+import { type JsonValue, leftAlignedTable, previewCell, toJsonValue } from "./cell-values.js";
 
 /** `head` refuses reads estimated above this many bytes, as the original's tools/pq.py does. */
 export const HEAD_BYTE_LIMIT = 500_000_000;
@@ -32,9 +32,9 @@ export async function headCommand(args: ParsedArgs, io: CliIo): Promise<void> {
     return;
   }
   io.stdout(
-    `${formatTable(
+    `${leftAlignedTable(
       rows.names,
-      rows.values.map((row) => row.map((cell) => formatCell(cell))),
+      rows.values.map((row) => row.map((cell) => previewCell(cell))),
     )}\n`,
   );
 }
@@ -58,7 +58,7 @@ export async function schemaCommand(args: ParsedArgs, io: CliIo): Promise<void> 
   }
   io.stdout(`${path}: ${rows} rows in ${rowGroups} row group(s)\n`);
   io.stdout(
-    `${formatTable(
+    `${leftAlignedTable(
       ["column", "type", "nullable"],
       fields.map((f) => [f.name, f.type, String(f.nullable)]),
     )}\n`,
@@ -87,7 +87,7 @@ export async function distinctCommand(args: ParsedArgs, io: CliIo): Promise<void
     return;
   }
   for (const [name, values] of Object.entries(distinct)) {
-    const shown = values.slice(0, 20).map((value) => formatCell(value));
+    const shown = values.slice(0, 20).map((value) => previewCell(value));
     io.stdout(
       `${name} (${values.length} distinct in ${rows.values.length} rows): ${shown.join(", ")}${values.length > 20 ? ", …" : ""}\n`,
     );

@@ -164,7 +164,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
 }
 
 /** Entry point of the `tml-data` bin: runs `main` on the process arguments and sets the exit code. */
-export async function runCli(argv: string[] = process.argv.slice(2)): Promise<void> {
+export async function runTmlDataBin(argv: string[] = process.argv.slice(2)): Promise<void> {
   process.exitCode = await main(argv, {
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),

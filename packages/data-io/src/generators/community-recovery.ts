@@ -1,6 +1,6 @@
 import { DataError, type Rng } from "@tml/core";
 import { rocAuc } from "./expected-auc.js";
-import type { EmbeddingTable } from "./ranker-world.js";
+import type { EmbeddingMatrix } from "./ranker-world.js";
 
 /**
  * How well embeddings recover planted communities: the ROC AUC of the cosine similarity of random
@@ -10,7 +10,7 @@ import type { EmbeddingTable } from "./ranker-world.js";
  * `communities/<table>.parquet`).
  */
 export function communityPairAuc(
-  table: EmbeddingTable,
+  table: EmbeddingMatrix,
   communities: Int32Array,
   rng: Rng,
   pairs = 100_000,

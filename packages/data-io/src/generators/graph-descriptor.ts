@@ -3,10 +3,10 @@ import * as arrow from "apache-arrow";
 import { lowWords } from "./ranker-chunk.js";
 
 /**
- * `graph.json`: what a folder of TwHIN edge Parquet files holds. Written by the graph generator
- * and the knowledge-graph converter; paths are relative to the folder. Edge files have int64
- * columns `lhs`, `rel`, `rhs` (ORIGINAL.md §4.3); `rel` indexes `relations`, and `lhs`/`rhs` are
- * row numbers in the relation's lhs/rhs table.
+ * `graph.json`: what a folder of TwHIN edge Parquet files holds. Written by the graph generator and
+ * the knowledge-graph converter; paths are relative to the folder. Edge files have int64 columns
+ * `lhs`, `rel`, `rhs` (as the original's `projects/twhin/data/edges.py` reads); `rel` indexes
+ * `relations`, and `lhs`/`rhs` are row numbers in the relation's lhs/rhs table.
  */
 export interface GraphDescriptor {
   format: "tml-graph/1";

@@ -43,8 +43,8 @@ export class NodeLayout {
   }
 }
 
-/** A batch of edges as typed arrays of node ids and relation indices. */
-export interface EdgeBatch {
+/** The edges one `GraphSampler.sample` call drew: node ids and relation indices, one per edge. */
+export interface SampledEdges {
   lhs: Float64Array;
   rel: Int32Array;
   rhs: Float64Array;
@@ -87,8 +87,8 @@ export class GraphSampler {
    * Draws `count` edges, taking relations in proportion to `remaining` (edges still owed per
    * relation, decremented in place) so the totals come out exact.
    */
-  sample(rng: Rng, count: number, remaining: Float64Array): EdgeBatch {
-    const batch: EdgeBatch = {
+  sample(rng: Rng, count: number, remaining: Float64Array): SampledEdges {
+    const batch: SampledEdges = {
       lhs: new Float64Array(count),
       rel: new Int32Array(count),
       rhs: new Float64Array(count),

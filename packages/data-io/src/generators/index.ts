@@ -2,7 +2,7 @@ export { AucAccumulator, type AucSummary } from "./auc-accumulator.js";
 export { communityPairAuc } from "./community-recovery.js";
 export { expectedAuc, rocAuc } from "./expected-auc.js";
 export { edgeTable, type GraphDescriptor, writeGraphDescriptor } from "./graph-descriptor.js";
-export { type EdgeBatch, GraphSampler, NodeLayout } from "./graph-sampler.js";
+export { GraphSampler, NodeLayout, type SampledEdges } from "./graph-sampler.js";
 export {
   type GraphRelationSpec,
   type GraphSpec,
@@ -17,8 +17,8 @@ export type { PlantedModelOptions, PlantedRankerModel } from "./planted-ranker-m
 export { type RankerChunk, type RankerLayout, SEGDENSE_LAYOUT } from "./ranker-chunk.js";
 export { rankerChunkToExamples } from "./ranker-examples.js";
 export { RankerGenerator, type RankerGeneratorOptions } from "./ranker-generator.js";
-export { rankerChunkToTable, rankerSegdenseSchema, type SegdenseEntry } from "./ranker-table.js";
-export type { EmbeddingTable, RankerWorldOptions } from "./ranker-world.js";
+export { rankerChunkToTable, rankerSegdenseSchema } from "./ranker-table.js";
+export type { EmbeddingMatrix, RankerWorldOptions } from "./ranker-world.js";
 export {
   type RankerDataReport,
   type WriteRankerDataOptions,

@@ -9,8 +9,8 @@ import {
 import { RECAP_TASK_DEFAULTS } from "./recap-tasks.js";
 
 /**
- * Rows the way the original `generate_random_data.py` makes them (ORIGINAL.md §3.3): every int64
- * feature (binary, discrete, ids and the labels too) uniform in [0, 10), every float feature
+ * Rows the way the original's `projects/home/recap/data/generate_random_data.py` makes them: every
+ * int64 feature (binary, discrete, ids and the labels too) uniform in [0, 10), every float feature
  * uniform in [0, 1). Labels are therefore 0–9, not 0/1, and there is no signal: it only exercises
  * the code path. The original writes a single example whatever `--n_examples` says; callers that
  * want parity pass rows = 1.

@@ -7,7 +7,10 @@ export interface RankerLayout {
   embedding: number;
 }
 
-/** The home_recap_2022 segdense widths (ORIGINAL.md §3.2.1): 6000 / 512 / 320 / 3 × 200. */
+/**
+ * The segdense widths of the original's `projects/home/recap/config/home_recap_2022/segdense.json`:
+ * 6000 / 512 / 320 / 3 × 200.
+ */
 export const SEGDENSE_LAYOUT: Readonly<RankerLayout> = {
   continuous: 6000,
   binary: 512,

@@ -7,9 +7,6 @@ import {
 } from "../tfrecord/index.js";
 import type { RankerChunk } from "./ranker-chunk.js";
 
-/** One entry of a segdense schema JSON (`{"schema": [...]}`, ORIGINAL.md §3.2.1). */
-export type SegdenseEntry = SegdenseFeature;
-
 type ChunkField =
   | "continuous"
   | "binary"
@@ -59,7 +56,7 @@ function widthOf(chunk: RankerChunk, field: ChunkField): number {
  * The segdense schema of a chunk's columns: HOME_RECAP_2022_SEGDENSE (names and file order) with
  * this chunk's widths, so it equals segdense.json for the full layout.
  */
-export function rankerSegdenseSchema(chunk: RankerChunk): SegdenseEntry[] {
+export function rankerSegdenseSchema(chunk: RankerChunk): SegdenseFeature[] {
   return HOME_RECAP_2022_SEGDENSE.schema.map((entry) => {
     const field = FIELD_OF_FEATURE.get(entry.feature_name);
     return field === undefined ? entry : { ...entry, length: widthOf(chunk, field) };

@@ -1,8 +1,8 @@
 import { ConfigError, type Rng } from "@tml/core";
 import { powerLawIndex } from "./power-law.js";
 
-/** Row-major embedding table: row `i` is `values[i·dim, (i+1)·dim)`. */
-export interface EmbeddingTable {
+/** A rows × dim float32 embedding matrix, row-major: row `i` is `values[i·dim, (i+1)·dim)`. */
+export interface EmbeddingMatrix {
   rows: number;
   dim: number;
   values: Float32Array;
@@ -21,11 +21,11 @@ export interface RankerWorldOptions {
   /** Probability that a row's author shares the user's planted community. Default 0.5. */
   inCommunityRate?: number;
   /** User follow embeddings (e.g. a TwHIN export); user ids are row numbers. */
-  userEmbeddings?: EmbeddingTable;
+  userEmbeddings?: EmbeddingMatrix;
   /** Author embeddings; row numbers are author ids. Defaults to `userEmbeddings` (authors are users). */
-  authorEmbeddings?: EmbeddingTable;
+  authorEmbeddings?: EmbeddingMatrix;
   /** User engagement embeddings. Defaults to `userEmbeddings`. */
-  userEngagementEmbeddings?: EmbeddingTable;
+  userEngagementEmbeddings?: EmbeddingMatrix;
   /**
    * Ground-truth communities of the provided users (e.g. a generated graph's
    * `communities/user.parquet`). When given, the planted affinity is "same community" (1 or 0)
@@ -39,9 +39,9 @@ export interface RankerWorldOptions {
 
 /** Sampled ids and embedding tables for the ranker generator. */
 export interface RankerWorld {
-  users: EmbeddingTable;
-  authors: EmbeddingTable;
-  userEngagement: EmbeddingTable;
+  users: EmbeddingMatrix;
+  authors: EmbeddingMatrix;
+  userEngagement: EmbeddingMatrix;
   tweets: number;
   /** Planted community per user / author, or undefined when embeddings came from outside. */
   userCommunity: Int32Array | undefined;
@@ -226,7 +226,7 @@ function groupByCommunity(authorCommunity: Int32Array): {
   return { authorsByCommunity: order, communityStart };
 }
 
-function checkTable(name: string, table: EmbeddingTable, dim: number): EmbeddingTable {
+function checkTable(name: string, table: EmbeddingMatrix, dim: number): EmbeddingMatrix {
   if (table.dim > dim || table.values.length !== table.rows * table.dim || table.rows < 1) {
     throw new ConfigError(
       `generator: ${name} must be a non-empty ${table.rows} × dim table with dim ≤ ${dim} (got dim ${table.dim}, ${table.values.length} values)`,
@@ -240,7 +240,7 @@ function checkTable(name: string, table: EmbeddingTable, dim: number): Embedding
   return { rows: table.rows, dim, values };
 }
 
-function normalTable(rng: Rng, rows: number, dim: number, std: number): EmbeddingTable {
+function normalTable(rng: Rng, rows: number, dim: number, std: number): EmbeddingMatrix {
   const values = new Float32Array(rows * dim);
   for (let i = 0; i < values.length; i++) values[i] = std * rng.normal();
   return { rows, dim, values };

@@ -12,10 +12,11 @@ export interface RecapTaskDefault {
 }
 
 /**
- * The 13 labels of the Heavy Ranker data (ORIGINAL.md §3.2.1) in segdense file order, with default
+ * The 13 labels of the Heavy Ranker data
+ * (`projects/home/recap/config/home_recap_2022/segdense.json`) in segdense file order, with default
  * positive rates chosen to look like a home timeline: likes and dwells are common, replies the
- * author engages with and reports are rare. The rates are the generator's assumption, not
- * published Twitter figures.
+ * author engages with and reports are rare. The rates are the generator's assumption, not published
+ * Twitter figures.
  */
 export const RECAP_TASK_DEFAULTS: readonly RecapTaskDefault[] = [
   { name: "recap.engagement.is_tweet_detail_dwelled_15_sec", rate: 0.03, direction: 1 },

@@ -1,7 +1,7 @@
 import { ConfigError, DataError } from "@tml/core";
 import * as arrow from "apache-arrow";
 import * as parquetWasm from "parquet-wasm";
-import { writeFileAtomic } from "../arrow/local-files.js";
+import { streamFileAtomic } from "../arrow/local-files.js";
 
 /** Options of `writeParquetFile`. */
 export interface WriteParquetOptions {
@@ -42,7 +42,7 @@ export async function writeParquetFile(
     );
   }
   const bytes = encodeParquet(path, table, { ...options, rowGroupSize });
-  await writeFileAtomic(path, async (handle) => {
+  await streamFileAtomic(path, async (handle) => {
     await handle.writeFile(bytes);
   });
 }

@@ -165,13 +165,22 @@ describe("segdense schema", () => {
   it("loads a schema file and reports bad ones with their key path", async () => {
     const good = join(dir, "segdense.json");
     await writeFile(good, JSON.stringify(HOME_RECAP_2022_SEGDENSE));
-    expect(await loadSegdenseSchema(good)).toEqual(HOME_RECAP_2022_SEGDENSE);
+    expect(loadSegdenseSchema(good)).toEqual(HOME_RECAP_2022_SEGDENSE);
     const bad = join(dir, "bad.json");
     await writeFile(
       bad,
       JSON.stringify({ schema: [{ feature_name: "a", dtype: "float_list", length: 0 }] }),
     );
-    await expect(loadSegdenseSchema(bad)).rejects.toThrow(/schema\.\[0\]\.length/);
-    await expect(loadSegdenseSchema(join(dir, "none.json"))).rejects.toThrow(/none\.json/);
+    expect(() => loadSegdenseSchema(bad)).toThrow(/schema\.\[0\]\.length/);
+    expect(() => loadSegdenseSchema(join(dir, "none.json"))).toThrow(/none\.json/);
+  });
+
+  it("accepts assembled columns only when length counts them", () => {
+    const entry = { feature_name: "dense", dtype: "float_list" } as const;
+    const parse = (length: number, columns: string[]) =>
+      segdenseSchemaSchema.safeParse({ schema: [{ ...entry, length, columns }] }).success;
+    expect(parse(2, ["a", "b"])).toBe(true);
+    expect(parse(0, [])).toBe(true);
+    expect(parse(3, ["a", "b"])).toBe(false);
   });
 });

@@ -1,19 +1,45 @@
-import { readFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
 import { ConfigError, NotFoundError, parseConfig } from "@tml/core";
 import { z } from "zod";
 
-/** One segdense entry: a named feature of `tf.train.Example` records, `length` values per record. */
-export const segdenseFeatureSchema = z.strictObject({
-  feature_name: z.string().min(1),
-  dtype: z.enum(["int64_list", "float_list", "bytes_list"]),
-  /** Values per record (≥ 1), or -1 for a variable-length feature. */
-  length: z
-    .number()
-    .int()
-    .refine((length) => length === -1 || length >= 1, "length must be ≥ 1, or -1 for variable"),
-});
+/**
+ * One segdense entry: a named feature of `tf.train.Example` records, `length` values per record.
+ * Our extension: `columns` lists scalar input columns (e.g. of converted Parquet) that a reader
+ * assembles into this vector, in order, when the batch has no column of the feature's own name;
+ * `length` then equals the number of columns (0 allowed: an empty group).
+ */
+export const segdenseFeatureSchema = z
+  .strictObject({
+    feature_name: z.string().min(1),
+    dtype: z.enum(["int64_list", "float_list", "bytes_list"]),
+    /** Values per record (≥ 1), or -1 for a variable-length feature; `columns.length` with columns. */
+    length: z.number().int(),
+    /** Scalar input columns assembled into this vector, in order. */
+    columns: z.array(z.string().min(1)).optional(),
+  })
+  .superRefine((entry, context) => {
+    if (entry.columns !== undefined) {
+      if (entry.length !== entry.columns.length) {
+        context.addIssue({
+          code: "custom",
+          path: ["length"],
+          message: `length ${entry.length} differs from the ${entry.columns.length} columns it assembles`,
+        });
+      }
+    } else if (entry.length !== -1 && entry.length < 1) {
+      context.addIssue({
+        code: "custom",
+        path: ["length"],
+        message: "length must be ≥ 1, or -1 for variable",
+      });
+    }
+  });
 
-/** zod schema of a segdense JSON file: `{"schema": [{feature_name, dtype, length}, …]}`. */
+/**
+ * zod schema of a segdense JSON file, the format of the original's
+ * `projects/home/recap/config/home_recap_2022/segdense.json`:
+ * `{"schema": [{feature_name, dtype, length}, …]}`, feature names unique.
+ */
 export const segdenseSchemaSchema = z
   .strictObject({ schema: z.array(segdenseFeatureSchema).min(1) })
   .superRefine((value, context) => {
@@ -53,9 +79,9 @@ const embedding = (name: string): SegdenseFeature => ({
 });
 
 /**
- * The original's `config/home_recap_2022/segdense.json` (22 entries, file order): 320 discrete
- * int64, 6000 continuous floats, 512 binary int64 flags, 13 engagement labels, 3 ids and three
- * 200-float TwHIN embeddings per example.
+ * The original's `projects/home/recap/config/home_recap_2022/segdense.json` (22 entries, file
+ * order): 320 discrete int64, 6000 continuous floats, 512 binary int64 flags, 13 engagement
+ * labels, 3 ids and three 200-float TwHIN embeddings per example.
  */
 export const HOME_RECAP_2022_SEGDENSE: SegdenseSchema = {
   schema: [
@@ -104,11 +130,14 @@ export const HOME_RECAP_2022_RENAMES: Readonly<Record<string, string>> = {
   meta__user_id: "meta.user_id",
 };
 
-/** Reads and validates a segdense JSON file (NotFoundError if missing, ConfigError if invalid). */
-export async function loadSegdenseSchema(path: string): Promise<SegdenseSchema> {
+/**
+ * Reads and validates a segdense JSON file (NotFoundError if missing, ConfigError naming the key
+ * path if invalid). Synchronous: featurizers read it once while they are built.
+ */
+export function loadSegdenseSchema(path: string): SegdenseSchema {
   let text: string;
   try {
-    text = await readFile(path, "utf8");
+    text = readFileSync(path, "utf8");
   } catch (cause) {
     throw new NotFoundError(`Segdense schema ${path} cannot be read; check the path.`, {
       cause,

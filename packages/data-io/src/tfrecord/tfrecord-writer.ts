@@ -1,7 +1,7 @@
 import { Readable } from "node:stream";
 import { createGzip } from "node:zlib";
 import { maskedCrc32c } from "@tml/core";
-import { writeFileAtomic } from "../arrow/local-files.js";
+import { streamFileAtomic } from "../arrow/local-files.js";
 
 /** Options of `writeTfRecordFile`. */
 export interface TfRecordWriteOptions {
@@ -48,7 +48,7 @@ export async function writeTfRecordFile(
     }
     if (size > 0) yield Buffer.concat(parts, size);
   }
-  await writeFileAtomic(path, async (handle) => {
+  await streamFileAtomic(path, async (handle) => {
     const source = Readable.from(frames(), { objectMode: false });
     const output = options.compression === "gzip" ? source.pipe(createGzip()) : source;
     if (output !== source) source.on("error", (error) => output.destroy(error));

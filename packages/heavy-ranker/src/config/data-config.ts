@@ -56,10 +56,10 @@ const datasetFields = {
 };
 
 /**
- * A Heavy Ranker dataset (spec §3.4.2): file selection (exactly one of `inputs` glob /
- * `explicit_datetime_inputs` / `explicit_date_inputs`), batching, the segdense schema, the label
- * tasks (their order is the label column order of the data), evaluation tasks (a subset of
- * `tasks`) and optional preprocessors.
+ * A Heavy Ranker dataset (`projects/home/recap/data/config.py`): file selection (exactly one of
+ * `inputs` glob / `explicit_datetime_inputs` / `explicit_date_inputs`), batching, the segdense
+ * schema, the label tasks (their order is the label column order of the data), evaluation tasks (a
+ * subset of `tasks`) and optional preprocessors.
  */
 export const recapDataConfigSchema = z
   .strictObject({

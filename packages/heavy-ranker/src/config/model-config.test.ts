@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { modelConfigSchema } from "./model-config.js";
+import { recapModelConfigSchema } from "./model-config.js";
 
 const tower = { mlp_config: { layer_sizes: [4, 1] } };
 
-describe("modelConfigSchema", () => {
+describe("recapModelConfigSchema", () => {
   it("applies defaults and keeps task order", () => {
-    const config = modelConfigSchema.parse({ tasks: { b: tower, a: tower } });
+    const config = recapModelConfigSchema.parse({ tasks: { b: tower, a: tower } });
     expect(Object.keys(config.tasks)).toEqual(["b", "a"]);
     expect(config.multi_task_type).toBe("share_none");
     expect(config.tasks.b?.pos_weight).toBe(1);
@@ -13,21 +13,21 @@ describe("modelConfigSchema", () => {
   });
 
   it("rejects unknown keys with their path", () => {
-    const result = modelConfigSchema.safeParse({ tasks: { a: { ...tower, extra: 1 } } });
+    const result = recapModelConfigSchema.safeParse({ tasks: { a: { ...tower, extra: 1 } } });
     expect(result.success).toBe(false);
     expect(JSON.stringify(result.error?.issues)).toContain("extra");
   });
 
   it("enforces one_of groups", () => {
-    const none = modelConfigSchema.safeParse({ tasks: { a: {} } });
+    const none = recapModelConfigSchema.safeParse({ tasks: { a: {} } });
     expect(none.success).toBe(false);
-    const two = modelConfigSchema.safeParse({
+    const two = recapModelConfigSchema.safeParse({
       tasks: { a: { ...tower, mask_net_config: { mask_blocks: [] } } },
     });
     expect(two.success).toBe(false);
     const block = { output_size: 4, input_layer_norm: false };
     const maskNet = (extra: object) =>
-      modelConfigSchema.safeParse({
+      recapModelConfigSchema.safeParse({
         tasks: { a: { mask_net_config: { mask_blocks: [{ ...block, ...extra }] } } },
       }).success;
     expect(maskNet({ aggregation_size: 2 })).toBe(true);
@@ -37,13 +37,14 @@ describe("modelConfigSchema", () => {
 
   it("ties backbone presence to multi_task_type", () => {
     expect(
-      modelConfigSchema.safeParse({ tasks: { a: tower }, multi_task_type: "share_all" }).success,
+      recapModelConfigSchema.safeParse({ tasks: { a: tower }, multi_task_type: "share_all" })
+        .success,
     ).toBe(false);
-    expect(modelConfigSchema.safeParse({ tasks: { a: tower }, backbone: tower }).success).toBe(
+    expect(recapModelConfigSchema.safeParse({ tasks: { a: tower }, backbone: tower }).success).toBe(
       false,
     );
     expect(
-      modelConfigSchema.safeParse({
+      recapModelConfigSchema.safeParse({
         tasks: { a: tower },
         backbone: tower,
         multi_task_type: "share_partial",
@@ -53,7 +54,7 @@ describe("modelConfigSchema", () => {
 
   it("requires layer norm center == scale", () => {
     const featurization = (layerNorm: object) =>
-      modelConfigSchema.safeParse({
+      recapModelConfigSchema.safeParse({
         tasks: { a: tower },
         featurization_config: { double_norm_log_config: { layer_norm_config: layerNorm } },
       }).success;

@@ -2,9 +2,9 @@ import { oneOf } from "@tml/core";
 import { z } from "zod";
 
 /*
- * The Heavy Ranker model config (spec §3.4.3). Keys keep the original's snake_case so its YAML
- * loads unchanged; every object is strict, and the original's one_of groups are refinements, so
- * model code receives a valid config and never re-checks it.
+ * The Heavy Ranker model config (`projects/home/recap/model/config.py`). Keys keep the original's
+ * snake_case so its YAML loads unchanged; every object is strict, and the original's one_of groups
+ * are refinements, so model code receives a valid config and never re-checks it.
  */
 
 const positiveInt = z.number().int().positive();
@@ -99,7 +99,7 @@ export const taskModelConfigSchema = z
   })
   .superRefine(oneOf(["mlp_config", "dcn_config", "dlrm_config", "mask_net_config"]));
 
-/** How towers share computation (§3.7.6). */
+/** How towers share computation (`projects/home/recap/model/entrypoint.py`). */
 export const multiTaskTypeSchema = z.enum(["share_none", "share_all", "share_partial"]);
 
 /** Signed log1p of the continuous features, then concatenation of the binary ones. */
@@ -124,7 +124,10 @@ export const zScoreLogConfigSchema = z.strictObject({
   use_bq_stats: z.boolean().default(false),
 });
 
-/** The production featurization (§3.7.2): non-finite→0, signed log, BN, clamp, ⊕ binary, LN. */
+/**
+ * The production featurization (`projects/home/recap/model/feature_transform.py`): non-finite→0,
+ * signed log, BN, clamp, ⊕ binary, LN.
+ */
 export const doubleNormLogConfigSchema = z.strictObject({
   batch_norm_config: batchNormConfigSchema.nullable().default(null),
   clip_magnitude: z.number().positive().default(5.0),
@@ -178,7 +181,10 @@ const embeddingLearningRateSchema = z
     oneOf(["constant", "linear_ramp_to_constant", "linear_ramp_to_cosine", "piecewise_constant"]),
   );
 
-/** A large (sharded, id-keyed) embedding table; the training entrypoint rejects them (§3.11). */
+/**
+ * A large (sharded, id-keyed) embedding table; the training entrypoint rejects them (as the
+ * original's `projects/home/recap/main.py`).
+ */
 export const embeddingBagConfigSchema = z.strictObject({
   name: z.string().min(1),
   num_embeddings: positiveInt,
@@ -228,8 +234,8 @@ export const stratifierConfigSchema = z.strictObject({
   value: z.number().int(),
 });
 
-/** The Heavy Ranker model config (§3.4.3); `tasks` keeps YAML order (= output column order). */
-export const modelConfigSchema = z
+/** The Heavy Ranker model config (`model/config.py`); `tasks` keeps YAML order (= output order). */
+export const recapModelConfigSchema = z
   .strictObject({
     tasks: z
       .record(z.string().min(1), taskModelConfigSchema)
@@ -261,7 +267,7 @@ export const modelConfigSchema = z
   });
 
 /** Parsed model config (defaults applied). */
-export type ModelConfig = z.output<typeof modelConfigSchema>;
+export type RecapModelConfig = z.output<typeof recapModelConfigSchema>;
 /** Parsed tower/backbone config. */
 export type TaskModelConfig = z.output<typeof taskModelConfigSchema>;
 /** Parsed MLP config. */

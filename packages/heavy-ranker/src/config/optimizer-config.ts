@@ -2,7 +2,10 @@ import { oneOf } from "@tml/core";
 import { learningRateSchema } from "@tml/training";
 import { z } from "zod";
 
-/** Adam hyper-parameters of the Heavy Ranker (spec §3.4.4); epsilon defaults to 1e-7 as in TF. */
+/**
+ * Adam hyper-parameters of the Heavy Ranker (`projects/home/recap/optimizer/config.py`); epsilon
+ * defaults to 1e-7 as in TF.
+ */
 export const recapAdamConfigSchema = z.strictObject({
   beta_1: z.number().min(0).max(1).default(0.9),
   beta_2: z.number().min(0).max(1).default(0.999),
@@ -20,8 +23,8 @@ export const multiTaskLearningRatesSchema = z.strictObject({
 });
 
 /**
- * The Heavy Ranker's `optimizer` section (spec §3.4.4): exactly one of `multi_task_learning_rates`
- * / `single_task_learning_rate` (group `lr`) and the Adam settings.
+ * The Heavy Ranker's `optimizer` section (`projects/home/recap/optimizer/config.py`): exactly one
+ * of `multi_task_learning_rates` / `single_task_learning_rate` (group `lr`) and the Adam settings.
  */
 export const recapOptimizerConfigSchema = z
   .strictObject({

@@ -2,7 +2,7 @@ import { z } from "zod";
 
 /**
  * Keep the first N continuous / binary columns, then optionally only the columns where a `.npy`
- * mask is non-zero (spec §3.6).
+ * mask is non-zero (`projects/home/recap/data/preprocessors.py`).
  */
 export const truncateAndSliceConfigSchema = z.strictObject({
   continuous_feature_truncation: z.number().int().positive().nullable().default(null),
@@ -14,14 +14,14 @@ export const truncateAndSliceConfigSchema = z.strictObject({
 /** Target dtypes of DownCast; the original only implements bfloat16 and bool. */
 export const downCastDtypeSchema = z.enum(["bfloat16", "bool", "float32", "float16", "uint8"]);
 
-/** Cast listed features to a smaller dtype (spec §3.6). */
+/** Cast listed features to a smaller dtype (`projects/home/recap/data/preprocessors.py`). */
 export const downCastConfigSchema = z.strictObject({
   features: z.record(z.string(), downCastDtypeSchema),
 });
 
 /**
- * Zero a label unless it was engaged within the window after serving (spec §3.6); timestamps in
- * milliseconds.
+ * Zero a label unless it was engaged within the window after serving
+ * (`projects/home/recap/data/preprocessors.py`); timestamps in milliseconds.
  */
 export const rectifyLabelsConfigSchema = z.strictObject({
   label_rectification_window_in_hours: z.number().positive().default(3.0),
@@ -37,14 +37,15 @@ export const extractFeatureRowSchema = z.strictObject({
   index: z.number().int().nonnegative(),
 });
 
-/** Copy single columns out of segdense tensors into named features (spec §3.6). */
+/** Copy single columns out of segdense tensors into named features (`data/preprocessors.py`). */
 export const extractFeaturesConfigSchema = z.strictObject({
   extract_feature_table: z.array(extractFeatureRowSchema).default([]),
 });
 
 /**
  * Read `batch_multiplier` × B rows, keep all positives (any label in `engagements_list`) and fill
- * up with negatives to B rows, re-weighting negatives by (m·B − P)/(B − P) (spec §3.6).
+ * up with negatives to B rows, re-weighting negatives by (m·B − P)/(B − P)
+ * (`projects/home/recap/data/preprocessors.py`).
  */
 export const downsampleNegativesConfigSchema = z.strictObject({
   batch_multiplier: z.number().int().positive().nullable().default(null),

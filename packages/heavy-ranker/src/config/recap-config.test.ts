@@ -16,7 +16,7 @@ describe("configs/local_prod.yaml", () => {
     expect(config.training.save_dir).toBe("/home/u/tmp/runs/recap_local_debug");
     expect(config.training.eval_timeout_in_s).toBe(7200);
     expect(config.training.num_eval_steps).toBe(5);
-    expect(config.training.gradient_accumulation).toBeNull();
+    expect(config.training.gradient_accumulation).toBeUndefined();
     expect(config.parity).toBe("fixed");
   });
 
@@ -129,7 +129,7 @@ describe("recapConfigSchema", () => {
     expect(errorOf(minimal("", "  bogus_key: 1")).message).toMatch(
       /train_data.*bogus_key|bogus_key/,
     );
-    expect(errorOf(minimal("training: { num_epochs: 2 }")).message).toMatch(/num_epochs/);
+    expect(errorOf(minimal("training: { num_epoch: 2 }")).message).toMatch(/training.*num_epoch/);
   });
 
   it("requires exactly one input selection", () => {

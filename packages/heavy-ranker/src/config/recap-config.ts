@@ -1,13 +1,13 @@
 import { z } from "zod";
 import { recapDataConfigSchema } from "./data-config.js";
-import { modelConfigSchema } from "./model-config.js";
+import { recapModelConfigSchema } from "./model-config.js";
 import { recapOptimizerConfigSchema } from "./optimizer-config.js";
 import { recapTrainingConfigSchema } from "./training-config.js";
 
 /**
  * How labels are matched to model tasks. `fixed` (default) selects each model task's label column
  * by name from `train_data.tasks`; `original` reproduces the original's positional alignment
- * (model task t trains on data label column t, spec §3.9).
+ * (model task t trains on data label column t, as the original's `core/losses.py` indexes them).
  */
 export const paritySchema = z.enum(["original", "fixed"]);
 
@@ -15,14 +15,15 @@ export const paritySchema = z.enum(["original", "fixed"]);
 export type Parity = z.output<typeof paritySchema>;
 
 /**
- * The whole Heavy Ranker config file (spec §3.4): training loop, model, training and validation
- * data, optimizer, plus `parity`. With parity `fixed` every model task must be a train_data task
- * (labels are looked up by name); with `original` train_data must have at least as many tasks.
+ * The whole Heavy Ranker config file (`projects/home/recap/config.py`): training loop, model,
+ * training and validation data, optimizer, plus `parity`. With parity `fixed` every model task must
+ * be a train_data task (labels are looked up by name); with `original` train_data must have at
+ * least as many tasks.
  */
 export const recapConfigSchema = z
   .strictObject({
     training: recapTrainingConfigSchema.default(() => recapTrainingConfigSchema.parse({})),
-    model: modelConfigSchema,
+    model: recapModelConfigSchema,
     train_data: recapDataConfigSchema,
     validation_data: z.record(z.string(), recapDataConfigSchema),
     optimizer: recapOptimizerConfigSchema,

@@ -8,7 +8,7 @@ import { Rng } from "@tml/core";
 import { setupTestBackend } from "@tml/engine/testing";
 import { beforeAll, describe, expect, it } from "vitest";
 import { loadRecapConfig } from "../config/load-recap-config.js";
-import { modelConfigSchema } from "../config/model-config.js";
+import { recapModelConfigSchema } from "../config/model-config.js";
 import type { RecapBatch } from "../features/recap-batch.js";
 import { buildRankingModel } from "../model/build-model.js";
 import { MultiTaskRankingModel } from "../model/ranking-model.js";
@@ -33,7 +33,12 @@ function randomize(model: MultiTaskRankingModel, seed: number): void {
   }
 }
 
-function randomBatch(rows: number, continuous: number, binary: number, seed: number): RecapBatch {
+function randomRecapBatch(
+  rows: number,
+  continuous: number,
+  binary: number,
+  seed: number,
+): RecapBatch {
   const rng = new Rng(seed);
   const values = Float32Array.from({ length: rows * continuous }, () =>
     rng.next() < 0.3 ? 0 : rng.normal() * 50,
@@ -112,7 +117,7 @@ describe("graph-model export", () => {
     const config = loadRecapConfig(`${configs}local_small.yaml`, { env: { HOME: "/h" } });
     const model = buildRankingModel(config, { continuousWidth: 512, binaryWidth: 59 }, 1);
     randomize(model, 2);
-    const batch = randomBatch(5, 512, 59, 3);
+    const batch = randomRecapBatch(5, 512, 59, 3);
     const before = tf.memory().numTensors;
     await expectSameOutputs(model, batch, [
       "continuous",
@@ -126,7 +131,7 @@ describe("graph-model export", () => {
   });
 
   it("reproduces share_partial, serial MaskNet towers, small embeddings, affine maps, calibration", async () => {
-    const config = modelConfigSchema.parse({
+    const config = recapModelConfigSchema.parse({
       multi_task_type: "share_partial",
       backbone: {
         mlp_config: { layer_sizes: [16, 8], batch_norm: { affine: true }, dropout: { rate: 0.3 } },
@@ -166,7 +171,7 @@ describe("graph-model export", () => {
       seed: 4,
     });
     randomize(model, 5);
-    await expectSameOutputs(model, randomBatch(6, 7, 3, 6), [
+    await expectSameOutputs(model, randomRecapBatch(6, 7, 3, 6), [
       "continuous",
       "binary",
       "author_embedding",
@@ -176,7 +181,7 @@ describe("graph-model export", () => {
   });
 
   it("reproduces clip_log1p_abs featurization with share_none MLP towers", async () => {
-    const config = modelConfigSchema.parse({
+    const config = recapModelConfigSchema.parse({
       featurization_config: { clip_log1p_abs_config: { clip_magnitude: 2 } },
       tasks: {
         x: { mlp_config: { layer_sizes: [5, 1], batch_norm: { affine: true } } },
@@ -190,7 +195,7 @@ describe("graph-model export", () => {
       seed: 7,
     });
     randomize(model, 8);
-    await expectSameOutputs(model, randomBatch(4, 6, 2, 9), ["continuous", "binary"]);
+    await expectSameOutputs(model, randomRecapBatch(4, 6, 2, 9), ["continuous", "binary"]);
     model.dispose();
   });
 });

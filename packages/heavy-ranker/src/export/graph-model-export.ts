@@ -1,6 +1,6 @@
 import type * as tf from "@tensorflow/tfjs-core";
 import { UsageError } from "@tml/core";
-import type { ModelConfig } from "../config/model-config.js";
+import type { RecapModelConfig } from "../config/model-config.js";
 import { GraphBuilder } from "./graph-builder.js";
 import { RecapGraphLayers } from "./recap-graph-layers.js";
 import type { StateDictModel } from "./state-dict.js";
@@ -9,7 +9,7 @@ import type { StateDictModel } from "./state-dict.js";
 export interface ExportableRankingModel extends StateDictModel {
   readonly taskNames: readonly string[];
   readonly options: {
-    readonly config: ModelConfig;
+    readonly config: RecapModelConfig;
     readonly continuousWidth: number;
     readonly binaryWidth: number;
     readonly embeddingWidth?: number;
@@ -34,7 +34,7 @@ function featurize(
   layers: RecapGraphLayers,
   continuous: string,
   binary: string,
-  config: ModelConfig,
+  config: RecapModelConfig,
 ): string {
   const graph = layers.graph;
   const clean = graph.op("SelectV2", [
@@ -151,7 +151,7 @@ export function graphModelArtifacts(model: ExportableRankingModel): tf.io.ModelA
   }
   const logits = model.taskNames.map((task) => {
     const key = sanitize(task);
-    const taskConfig = config.tasks[task] as NonNullable<ModelConfig["tasks"][string]>;
+    const taskConfig = config.tasks[task] as NonNullable<RecapModelConfig["tasks"][string]>;
     const logit = layers.taskNetwork(net, `_towers.${key}`, taskConfig);
     if (!layers.has(`_affine_maps.${key}.weight`)) return logit;
     const scaled = graph.op("MatMul", [logit, layers.tensor(`_affine_maps.${key}.weight`)]);

@@ -9,8 +9,9 @@ export interface MlpPositions {
 }
 
 /**
- * Positions of the MLP's Linear and BatchNorm layers (§3.7.4): per hidden size Linear, [BatchNorm],
- * ReLU, [Dropout], then the last Linear, so indices shift when batch norm or dropout are configured.
+ * Positions of the MLP's Linear and BatchNorm layers (`projects/home/recap/model/mlp.py`): per
+ * hidden size Linear, [BatchNorm], ReLU, [Dropout], then the last Linear, so indices shift when
+ * batch norm or dropout are configured.
  */
 export function mlpPositions(config: MlpConfig): MlpPositions {
   const hidden: Array<{ linear: number; batchNorm?: number }> = [];

@@ -6,14 +6,14 @@ import { UsageError } from "@tml/core";
 import { loadOrtRuntime } from "@tml/engine";
 import { setupTestBackend } from "@tml/engine/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { modelConfigSchema } from "../config/model-config.js";
+import { recapModelConfigSchema } from "../config/model-config.js";
 import type { EmbeddingName } from "../model/model-inputs.js";
 import { MultiTaskRankingModel } from "../model/ranking-model.js";
 import { OnnxScorer } from "../serving/onnx-scorer.js";
 import {
   disposeBatch,
-  randomBatch,
   randomize,
+  randomRecapBatch,
   recapModel,
 } from "../serving/onnx-test-models.test-helper.js";
 import { rankingModelOnnx, saveRankingModelOnnx } from "./onnx-export.js";
@@ -38,7 +38,7 @@ function expectClose(actual: Float32Array, expected: Float32Array, tolerance: nu
 
 /** Compares the ONNX scorer with the tfjs model's eval forward pass on a random batch. */
 function expectMatchesTfjs(model: MultiTaskRankingModel, rows: number): void {
-  const batch = randomBatch(model, rows, 11);
+  const batch = randomRecapBatch(model, rows, 11);
   const scorer = OnnxScorer.create(model, { runtime: runtime as NonNullable<typeof runtime> });
   try {
     const reference = model.apply(batch, { training: false });
@@ -87,7 +87,7 @@ describe.skipIf(!runtime)("ONNX compilation matches the tfjs model (fp32)", () =
   });
 
   it("z-score, serial MaskNet with input norm, share_partial, affine maps, position debias", () => {
-    const config = modelConfigSchema.parse({
+    const config = recapModelConfigSchema.parse({
       multi_task_type: "share_partial",
       featurization_config: {
         z_score_log_config: { analysis_path: "stats", clip_magnitude: 3, use_batch_norm: true },
@@ -133,7 +133,7 @@ describe.skipIf(!runtime)("ONNX compilation matches the tfjs model (fp32)", () =
   });
 
   it("share_none: towers of their own kind (MaskNet, MLP) on the input, clip_log1p_abs", () => {
-    const config = modelConfigSchema.parse({
+    const config = recapModelConfigSchema.parse({
       featurization_config: { clip_log1p_abs_config: { clip_magnitude: 2 } },
       tasks: {
         masked: {
@@ -174,7 +174,7 @@ describe.skipIf(!runtime)("ONNX int8, files and serving", () => {
     expect(graph.nodes.filter((node) => node.opType === "MatMul")).toHaveLength(
       dense.length - wide.length,
     );
-    const batch = randomBatch(model, 32, 8);
+    const batch = randomRecapBatch(model, 32, 8);
     const fp32 = OnnxScorer.create(model, { runtime: runtime as NonNullable<typeof runtime> });
     const int8 = OnnxScorer.create(model, {
       runtime: runtime as NonNullable<typeof runtime>,
@@ -230,7 +230,7 @@ describe.skipIf(!runtime)("ONNX int8, files and serving", () => {
   });
 
   it("names the unsupported layer (DCN) in a UsageError", () => {
-    const config = modelConfigSchema.parse({
+    const config = recapModelConfigSchema.parse({
       tasks: { t: { dcn_config: { poly_degree: 2, output_mlp: { layer_sizes: [1] } } } },
     });
     const model = new MultiTaskRankingModel({ config, continuousWidth: 3, binaryWidth: 2 });

@@ -1,6 +1,6 @@
 import { UsageError, writeFileAtomic } from "@tml/core";
 import { encodeOnnxModel, type OnnxGraph } from "@tml/engine";
-import type { ModelConfig, TaskModelConfig } from "../config/model-config.js";
+import type { RecapModelConfig, TaskModelConfig } from "../config/model-config.js";
 import { sanitizeTaskName } from "../model/calibration.js";
 import type { ExportableRankingModel } from "./graph-model-export.js";
 import { OnnxBuilder } from "./onnx-builder.js";
@@ -45,7 +45,7 @@ function featurize(
   layers: RecapOnnxLayers,
   continuous: string,
   binary: string | undefined,
-  config: ModelConfig,
+  config: RecapModelConfig,
   continuousWidth: number,
   outWidth: number,
 ): string {
@@ -177,7 +177,7 @@ export function rankingModelOnnx(
   }
   const logits = model.taskNames.map((task) => {
     const key = sanitizeTaskName(task);
-    const taskConfig = config.tasks[task] as NonNullable<ModelConfig["tasks"][string]>;
+    const taskConfig = config.tasks[task] as NonNullable<RecapModelConfig["tasks"][string]>;
     const logit = layers.taskNetwork(net, `_towers.${key}`, taskConfig, netWidth);
     if (!layers.has(`_affine_maps.${key}.weight`)) return logit;
     const scaled = builder.op("Mul", [logit, layers.tensor(`_affine_maps.${key}.weight`)]);

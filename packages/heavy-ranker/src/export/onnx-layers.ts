@@ -23,7 +23,7 @@ interface ColumnAffine {
 
 /**
  * Emits the Heavy Ranker's layers as ONNX nodes, reading each tensor by its state_dict name
- * (§3.15) in inference mode. Batch norms after a linear layer are folded into its weights, so a
+ * in inference mode. Batch norms after a linear layer are folded into its weights, so a
  * dense layer is one product (MatMul + Add, or DynamicQuantizeMatMul in int8) plus its ReLU.
  */
 export class RecapOnnxLayers {
@@ -137,7 +137,7 @@ export class RecapOnnxLayers {
     return this.builder.op("Add", [this.builder.op("Mul", [x, scaleName]), shiftName]);
   }
 
-  /** MLP (§3.7.4) with torch Sequential positions; dropout is the identity at inference. */
+  /** MLP (`model/mlp.py`) with torch Sequential positions; dropout is the identity at inference. */
   mlp(x: string, prefix: string, config: MlpConfig): string {
     const positions = mlpPositions(config);
     let net = x;
@@ -152,7 +152,7 @@ export class RecapOnnxLayers {
     });
   }
 
-  /** MaskNet (§3.7.5), parallel or serial, then its optional MLP. */
+  /** MaskNet (`projects/home/recap/model/mask_net.py`), parallel or serial, then its MLP. */
   maskNet(x: string, prefix: string, config: MaskNetConfig, width: number): string {
     const outputs: string[] = [];
     let net = x;

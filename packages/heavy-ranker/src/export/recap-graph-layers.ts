@@ -6,7 +6,7 @@ import { mlpPositions } from "./mlp-positions.js";
 
 /**
  * Emits the Heavy Ranker's layers as GraphDef nodes, reading each tensor by its state_dict name
- * (spec §3.15) and mirroring the tfjs model's inference-mode ops one for one, so the exported
+ * and mirroring the tfjs model's inference-mode ops one for one, so the exported
  * graph reproduces its outputs.
  */
 export class RecapGraphLayers {
@@ -81,7 +81,7 @@ export class RecapGraphLayers {
     return this.affine(normalized, prefix);
   }
 
-  /** MLP (§3.7.4) with torch Sequential positions; dropout is the identity at inference. */
+  /** MLP (`model/mlp.py`) with torch Sequential positions; dropout is the identity at inference. */
   mlp(x: string, prefix: string, config: MlpConfig): string {
     const positions = mlpPositions(config);
     let net = x;
@@ -99,7 +99,7 @@ export class RecapGraphLayers {
     return this.linear(net, `${prefix}.layers.${positions.last}`, config.final_layer_activation);
   }
 
-  /** MaskNet (§3.7.5), parallel or serial, then its optional MLP. */
+  /** MaskNet (`projects/home/recap/model/mask_net.py`), parallel or serial, then its MLP. */
   maskNet(x: string, prefix: string, config: MaskNetConfig): string {
     const outputs: string[] = [];
     let net = x;

@@ -9,7 +9,7 @@ import {
   writeSafetensors,
 } from "./safetensors.js";
 
-/** A model exposing its tensors by the original's state_dict names (spec §3.15). */
+/** A model exposing its tensors by the original's state_dict names. */
 export interface StateDictModel {
   namedWeights(): Map<string, tf.Variable>;
 }
@@ -21,7 +21,8 @@ const WRAPPER_PREFIXES = ["model.", "module.", "_dmp_wrapped_module."];
 
 /**
  * The servable key of a state_dict name: strips the training wrapper's `model.` and the
- * defensive `module.` / `_dmp_wrapped_module.` levels (spec §3.15.1).
+ * defensive `module.` / `_dmp_wrapped_module.` levels (torchrec's wrapper in the original's
+ * `model.py`).
  */
 export function servableKey(name: string): string {
   let key = name;

@@ -56,8 +56,9 @@ function cast(
 }
 
 /**
- * DownCast (spec §3.6): casts the listed features. bfloat16 / float16 keep float32 storage with
- * the values rounded to that precision (the batch up-casts to float32 anyway); bool gives 0/1.
+ * DownCast (`projects/home/recap/data/preprocessors.py`): casts the listed features. bfloat16 /
+ * float16 keep float32 storage with the values rounded to that precision (the batch up-casts to
+ * float32 anyway); bool gives 0/1.
  */
 export function downCast(batch: FeatureBatch, config: DownCastConfig): FeatureBatch {
   const replaced: [string, FeatureColumn][] = Object.entries(config.features).map(

@@ -12,10 +12,10 @@ import { selectRows } from "./select-rows.js";
 export const WEIGHTS_COLUMN = "weights";
 
 /**
- * DownsampleNegatives (spec §3.6): the batch holds m·B rows; rows where any label of
- * `engagements_list` equals 1 are positives (P of them). Negatives are re-weighted by
- * (m·B − P)/(B − P) (0 when B = P), then rows are reordered positives first and the first B kept.
- * Creates all-ones weights [m·B, num_engagements] when the batch has none.
+ * DownsampleNegatives (`projects/home/recap/data/preprocessors.py`): the batch holds m·B rows; rows
+ * where any label of `engagements_list` equals 1 are positives (P of them). Negatives are
+ * re-weighted by (m·B − P)/(B − P) (0 when B = P), then rows are reordered positives first and the
+ * first B kept. Creates all-ones weights [m·B, num_engagements] when the batch has none.
  */
 export function downsampleNegatives(
   batch: FeatureBatch,

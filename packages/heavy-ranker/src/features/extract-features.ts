@@ -8,7 +8,10 @@ import {
 } from "./feature-batch.js";
 import { selectColumns } from "./truncate-and-slice.js";
 
-/** ExtractFeatures (spec §3.6): adds `name = features[source_tensor][:, index]` for each row. */
+/**
+ * ExtractFeatures (`projects/home/recap/data/preprocessors.py`): adds
+ * `name = features[source_tensor][:, index]` for each row.
+ */
 export function extractFeatures(batch: FeatureBatch, config: ExtractFeaturesConfig): FeatureBatch {
   const added: [string, FeatureColumn][] = config.extract_feature_table.map((row) => {
     const source = requireColumn(batch, row.source_tensor, "extract_features");

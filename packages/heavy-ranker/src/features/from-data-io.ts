@@ -19,7 +19,7 @@ export function featureBatchFromColumns(batch: ColumnBatch): FeatureBatch {
   return { numRows: batch.numRows, features };
 }
 
-/** The home_recap_2022 segdense name of each RankerChunk field (spec §3.2.1). */
+/** The segdense name of each RankerChunk field (`config/home_recap_2022/segdense.json`). */
 const CHUNK_COLUMNS = {
   continuous: "home_recap_2022_cont__segdense_vals",
   binary: "home_recap_2022_binary__segdense_vals",

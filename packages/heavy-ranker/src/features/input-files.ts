@@ -95,10 +95,11 @@ export function explicitDateFiles(inputs: ExplicitDateInputs): string[] {
 }
 
 /**
- * A dataset's input files (spec §3.5.1), sorted: the `inputs` glob, or the data files (`.gz`,
- * `.parquet`, `.arrow`, `.tfrecord`) of the hourly / daily folders before the end time (a missing
- * or empty folder counts against the tolerance; this path is broken in the original and works
- * here); then the first `num_files_to_keep`. NotFoundError when nothing is found.
+ * A dataset's input files (`projects/home/recap/data/dataset.py`), sorted: the `inputs` glob, or
+ * the data files (`.gz`, `.parquet`, `.arrow`, `.tfrecord`) of the hourly / daily folders before
+ * the end time (a missing or empty folder counts against the tolerance; this path is broken in the
+ * original and works here); then the first `num_files_to_keep`. NotFoundError when nothing is
+ * found.
  */
 export async function selectInputFiles(data: RecapDataConfig): Promise<string[]> {
   let files: string[];

@@ -7,9 +7,10 @@ import {
 } from "./feature-batch.js";
 
 /**
- * Keep-rate weights (spec §3.5.4): `w[b,t] = y[b,t]/pos_rate_t + (1 − y[b,t])/neg_rate_t`, a
- * B × T column in `tasks` order, undoing the data's per-label down-sampling in the loss. Returns
- * undefined when every rate is 1 (the weights would be all ones).
+ * Keep-rate weights (`projects/home/recap/data/dataset.py`):
+ * `w[b,t] = y[b,t]/pos_rate_t + (1 − y[b,t])/neg_rate_t`, a B × T column in `tasks` order,
+ * undoing the data's per-label down-sampling in the loss. Returns undefined when every rate is 1
+ * (the weights would be all ones).
  */
 export function keepRateWeights(
   batch: FeatureBatch,

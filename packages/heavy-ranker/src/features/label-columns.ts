@@ -4,7 +4,7 @@ import type { Parity } from "../config/recap-config.js";
 /**
  * Which data label column trains each model task. `fixed`: the column whose `train_data.tasks`
  * key equals the task name. `original`: column t for model task t (the original's positional
- * alignment, spec §3.9: with local_prod, `is_favorited` trains on `is_bookmarked`).
+ * alignment in `core/losses.py`: with local_prod, `is_favorited` trains on `is_bookmarked`).
  */
 export function labelColumnIndices(
   modelTasks: readonly string[],

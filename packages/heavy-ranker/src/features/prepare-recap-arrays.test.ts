@@ -1,6 +1,7 @@
 import { fileURLToPath } from "node:url";
 import * as tf from "@tensorflow/tfjs-core";
 import { ConfigError, DataError } from "@tml/core";
+import { loadSegdenseSchema, segdenseSchemaSchema } from "@tml/data-io";
 import { setupTestBackend } from "@tml/engine/testing";
 import { beforeAll, describe, expect, it } from "vitest";
 import { recapDataConfigSchema } from "../config/data-config.js";
@@ -9,24 +10,21 @@ import type { FeatureBatch, FeatureColumn } from "./feature-batch.js";
 import { labelColumnIndices } from "./label-columns.js";
 import { prepareRecapArrays } from "./prepare-recap-arrays.js";
 import { disposeRecapBatch } from "./recap-batch.js";
-import { loadSegdenseSchema, parseSegdenseSchema, usedFeatures } from "./segdense-schema.js";
 import { toRecapBatch } from "./to-recap-batch.js";
+import { usedFeatures } from "./used-features.js";
 
-const schema = parseSegdenseSchema(
-  {
-    schema: [
-      { feature_name: "cont", dtype: "float_list", length: 4 },
-      { feature_name: "bin", dtype: "int64_list", length: 3 },
-      { feature_name: "disc", dtype: "int64_list", length: 2 },
-      { feature_name: "L1", dtype: "int64_list", length: 1 },
-      { feature_name: "L2", dtype: "int64_list", length: 1 },
-      { feature_name: "L3", dtype: "int64_list", length: 1 },
-      { feature_name: "emb", dtype: "float_list", length: 2 },
-      { feature_name: "unused", dtype: "float_list", length: 1 },
-    ],
-  },
-  "test",
-);
+const schema = segdenseSchemaSchema.parse({
+  schema: [
+    { feature_name: "cont", dtype: "float_list", length: 4 },
+    { feature_name: "bin", dtype: "int64_list", length: 3 },
+    { feature_name: "disc", dtype: "int64_list", length: 2 },
+    { feature_name: "L1", dtype: "int64_list", length: 1 },
+    { feature_name: "L2", dtype: "int64_list", length: 1 },
+    { feature_name: "L3", dtype: "int64_list", length: 1 },
+    { feature_name: "emb", dtype: "float_list", length: 2 },
+    { feature_name: "unused", dtype: "float_list", length: 1 },
+  ],
+});
 
 const data = recapDataConfigSchema.parse({
   global_batch_size: 2,

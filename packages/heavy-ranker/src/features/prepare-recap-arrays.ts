@@ -1,4 +1,5 @@
 import { DataError } from "@tml/core";
+import type { SegdenseSchema } from "@tml/data-io";
 import type { RecapDataConfig } from "../config/data-config.js";
 import type { Parity } from "../config/recap-config.js";
 import { WEIGHTS_COLUMN } from "./downsample-negatives.js";
@@ -15,9 +16,8 @@ import { labelColumnIndices } from "./label-columns.js";
 import { applyPreprocessors } from "./preprocess.js";
 import { RECAP_EMBEDDING_FIELDS } from "./recap-batch.js";
 import { renameFeatures } from "./rename-features.js";
-import type { SegdenseSchema } from "./segdense-schema.js";
-import { usedFeatures } from "./segdense-schema.js";
 import type { FeatureMasks } from "./truncate-and-slice.js";
+import { usedFeatures } from "./used-features.js";
 
 /** What the batch is for: train/eval read labels and weights; inference has neither (zeros). */
 export type RecapDataMode = "train" | "eval" | "inference";
@@ -91,7 +91,8 @@ function selectWeights(
 }
 
 /**
- * Raw segdense columns (keyed by their schema names) → typed arrays of a RecapBatch (spec §3.5):
+ * Raw segdense columns (keyed by their schema names) → typed arrays of a RecapBatch (the
+ * original's `projects/home/recap/data/dataset.py` and `data/tfe_parsing.py`):
  * check against the schema, rename, keep-rate weights, preprocessors, then labels selected for
  * the model tasks (by name, or by position with parity `original`). Inference mode needs no label
  * columns and yields zero labels and weights.

@@ -7,10 +7,11 @@ import { rectifyLabels } from "./rectify-labels.js";
 import { type FeatureMasks, truncateAndSlice } from "./truncate-and-slice.js";
 
 /**
- * Runs the configured preprocessors in the original's fixed order (spec §3.6): DownsampleNegatives
- * → TruncateAndSlice → DownCast → RectifyLabels → ExtractFeatures. With `withLabels` false
- * (inference) the label preprocessors (DownsampleNegatives, RectifyLabels) are skipped but the
- * shape-changing ones still run, so served inputs match the trained model's widths.
+ * Runs the configured preprocessors in the original's fixed order
+ * (`projects/home/recap/data/preprocessors.py`): DownsampleNegatives → TruncateAndSlice → DownCast
+ * → RectifyLabels → ExtractFeatures. With `withLabels` false (inference) the label preprocessors
+ * (DownsampleNegatives, RectifyLabels) are skipped but the shape-changing ones still run, so served
+ * inputs match the trained model's widths.
  */
 export function applyPreprocessors(
   batch: FeatureBatch,

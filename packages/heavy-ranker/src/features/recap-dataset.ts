@@ -5,7 +5,7 @@ import { selectInputFiles } from "./input-files.js";
 import type { RecapDataMode } from "./prepare-recap-arrays.js";
 import type { RecapBatch } from "./recap-batch.js";
 import type { RecapFeaturizer } from "./recap-featurizer.js";
-import { usedFeatures } from "./segdense-schema.js";
+import { usedFeatures } from "./used-features.js";
 
 /** Reading options of `recapDatasetBatches`. */
 export interface RecapDatasetOptions {
@@ -25,8 +25,9 @@ export interface RecapDatasetOptions {
 export type PositionedRecapBatch = RecapBatch & { readonly epoch: number; readonly index: number };
 
 /**
- * Streams a dataset config's Parquet / Arrow / (GZIP) TFRecord files as RecapBatches (spec §3.5.3): files from
- * `selectInputFiles`, shuffled per epoch, rows through a shuffle buffer of
+ * Streams a dataset config's Parquet / Arrow / (GZIP) TFRecord files as RecapBatches (batching
+ * order of the original's `projects/home/recap/data/dataset.py`): files from `selectInputFiles`,
+ * shuffled per epoch, rows through a shuffle buffer of
  * `examples_shuffle_buffer_size` (train only), batches of `global_batch_size` × the
  * DownsampleNegatives `batch_multiplier` with the remainder dropped, then `featurizer`. Only the
  * columns the schema uses are read. The caller disposes each batch.

@@ -1,3 +1,4 @@
+import { loadSegdenseSchema } from "@tml/data-io";
 import type { RecapDataConfig } from "../config/data-config.js";
 import type { Parity } from "../config/recap-config.js";
 import type { FeatureBatch } from "./feature-batch.js";
@@ -8,7 +9,6 @@ import {
   type RecapDataMode,
 } from "./prepare-recap-arrays.js";
 import type { RecapBatch } from "./recap-batch.js";
-import { loadSegdenseSchema } from "./segdense-schema.js";
 import { toRecapBatch } from "./to-recap-batch.js";
 
 /** A dataset's raw-columns → RecapBatch conversion, with its schema and masks read once. */

@@ -4,7 +4,12 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as tf from "@tensorflow/tfjs-core";
 import { sharedDataDir } from "@tml/core/testing";
-import { convertMovielens, FRAPPE_FIELDS, iterateParquetBatches } from "@tml/data-io";
+import {
+  convertMovielens,
+  FRAPPE_FIELDS,
+  iterateParquetBatches,
+  loadSegdenseSchema,
+} from "@tml/data-io";
 import { setupTestBackend } from "@tml/engine/testing";
 import { beforeAll, describe, expect, it } from "vitest";
 import { loadRecapConfig } from "../config/load-recap-config.js";
@@ -12,7 +17,6 @@ import { buildRankingModel } from "../model/build-model.js";
 import { featureBatchFromColumns } from "./from-data-io.js";
 import { disposeRecapBatch } from "./recap-batch.js";
 import { createRecapFeaturizer } from "./recap-featurizer.js";
-import { loadSegdenseSchema } from "./segdense-schema.js";
 
 const configs = fileURLToPath(new URL("../../configs/", import.meta.url));
 const env = { HOME: "/h", FRAPPE_PARQUET: "/data/frappe", MOVIELENS_PARQUET: "/data/ml" };

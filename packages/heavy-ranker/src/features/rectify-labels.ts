@@ -10,8 +10,9 @@ import {
 const MS_PER_HOUR = 3_600_000;
 
 /**
- * RectifyLabels (spec §3.6): with timestamps in milliseconds and window = hours × 3.6e6, keeps a
- * label only if it is > 0, impressed − served < window and engaged − served < window; else 0.
+ * RectifyLabels (`projects/home/recap/data/preprocessors.py`): with timestamps in milliseconds and
+ * window = hours × 3.6e6, keeps a label only if it is > 0, impressed − served < window and engaged
+ * − served < window; else 0.
  */
 export function rectifyLabels(batch: FeatureBatch, config: RectifyLabelsConfig): FeatureBatch {
   const window = config.label_rectification_window_in_hours * MS_PER_HOUR;

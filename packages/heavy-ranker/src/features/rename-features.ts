@@ -1,4 +1,5 @@
 import { DataError } from "@tml/core";
+import type { SegdenseFeature } from "@tml/data-io";
 import type { SegDenseSchemaConfig } from "../config/data-config.js";
 import {
   type FeatureBatch,
@@ -6,7 +7,6 @@ import {
   requireColumn,
   toFloat64,
 } from "./feature-batch.js";
-import type { SegdenseFeature } from "./segdense-schema.js";
 
 /** Zeroes the low `bits` mantissa bits of every float32 value (a new array). */
 export function maskMantissa(values: Float32Array, bits: number): Float32Array {

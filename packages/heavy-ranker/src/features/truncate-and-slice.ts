@@ -66,8 +66,9 @@ function truncateOne(
 }
 
 /**
- * TruncateAndSlice (spec §3.6): `continuous[:, :Nc]`, `binary[:, :Nb]`, then keep only the
- * columns listed by the masks (indices into the truncated columns).
+ * TruncateAndSlice (`projects/home/recap/data/preprocessors.py`): `continuous[:, :Nc]`,
+ * `binary[:, :Nb]`, then keep only the columns listed by the masks (indices into the truncated
+ * columns).
  */
 export function truncateAndSlice(
   batch: FeatureBatch,

@@ -12,8 +12,9 @@ const EMBEDDING_NAMES: readonly EmbeddingName[] = [
 /**
  * Builds the ranking model of a whole recap config: embedding inputs are those named in
  * `train_data.seg_dense_schema.renamed_features`, calibration ratios come from the train data's
- * keep rates (§3.7.6). `shapes` gives the continuous / binary widths after preprocessing
- * (2117 / 59 for local_prod; take them from a batch or from truncate_and_slice).
+ * keep rates (`projects/home/recap/model/entrypoint.py`). `shapes` gives the continuous / binary
+ * widths after preprocessing (2117 / 59 for local_prod; take them from a batch or from
+ * truncate_and_slice).
  */
 export function buildRankingModel(
   config: RecapConfig,

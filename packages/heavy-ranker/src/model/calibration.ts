@@ -1,9 +1,9 @@
 import * as tf from "@tensorflow/tfjs-core";
 
 /**
- * Numeric calibration (§3.7.6) undoing training-data down-sampling: p_cal = p·r / (1 − p + r·p)
- * with r = neg_downsampling_rate / pos_downsampling_rate per task, i.e. the odds are multiplied by r.
- * `probabilities` [B, T], `ratios` [T] → [B, T].
+ * Numeric calibration (`projects/home/recap/model/numeric_calibration.py`) undoing training-data
+ * down-sampling: p_cal = p·r / (1 − p + r·p) with r = neg_downsampling_rate / pos_downsampling_rate
+ * per task, i.e. the odds are multiplied by r. `probabilities` [B, T], `ratios` [T] → [B, T].
  */
 export function calibrateProbabilities(
   probabilities: tf.Tensor2D,
@@ -23,7 +23,7 @@ export function calibrationRatio(rates: {
   return rates.neg_downsampling_rate / rates.pos_downsampling_rate;
 }
 
-/** The module key of a task name: dots become `__` (§3.7.1). */
+/** The module key of a task name: dots become `__` (`projects/home/recap/model/entrypoint.py`). */
 export function sanitizeTaskName(name: string): string {
   return name.replaceAll(".", "__");
 }

@@ -1,10 +1,10 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { Rng } from "@tml/core";
-import { registerGradients } from "@tml/engine";
+import { registerGradients, signedLog1p } from "@tml/engine";
 import { setupTestBackend } from "@tml/engine/testing";
 import { beforeAll, describe, expect, it } from "vitest";
 import { featurizationConfigSchema } from "../config/model-config.js";
-import { computeZScoreStatistics, Featurization, signedLog1p } from "./featurization.js";
+import { computeZScoreStatistics, Featurization } from "./featurization.js";
 import {
   expectGradientsMatchFiniteDifferences,
   fixedTensor,

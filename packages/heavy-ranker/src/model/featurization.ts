@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { ConfigError } from "@tml/core";
-import { signedLog1p as fusedSignedLog1p } from "@tml/engine";
+import { signedLog1p } from "@tml/engine";
 import type { FeaturizationConfig } from "../config/model-config.js";
 import { BatchNorm } from "./batch-norm.js";
 import { LayerNorm } from "./layer-norm.js";
@@ -12,11 +12,6 @@ export interface ZScoreStatistics {
   readonly std: ArrayLike<number>;
 }
 
-/** Non-finite values (NaN, ±inf) → 0, then sign(x) · ln(1 + |x|); [B, C] → [B, C]. */
-export function signedLog1p(x: tf.Tensor2D): tf.Tensor2D {
-  return fusedSignedLog1p(x);
-}
-
 /** One stage of `_before_concat_layers` at a fixed position. */
 type Stage =
   | { kind: "clamp"; min: tf.Variable; max: tf.Variable; magnitude: number }
@@ -24,12 +19,13 @@ type Stage =
   | { kind: "z_score"; mean: tf.Variable; std: tf.Variable };
 
 /**
- * Input featurization (§3.7.2) of continuous [B, C] and binary [B, Bn] features into
- * [B, C (+ Bn)]. Every option starts with non-finite → 0 and signed log1p (positions 0 and 1 of
- * `_before_concat_layers`), then:
+ * Input featurization (`projects/home/recap/model/feature_transform.py`) of continuous [B, C] and
+ * binary [B, Bn] features into [B, C (+ Bn)]. Every option starts with non-finite → 0 and signed
+ * log1p (positions 0 and 1 of `_before_concat_layers`), then:
  * - double_norm_log: [BatchNorm] → clamp ±clip_magnitude → ⊕ binary → [LayerNorm];
  * - log1p_abs: ⊕ binary; clip_log1p_abs: clamp → ⊕ binary;
- * - z_score_log: (x − mean) / std with statistics computed from data → clamp → [BatchNorm] → ⊕ binary.
+ * - z_score_log: (x − mean) / std with statistics computed from data → clamp → [BatchNorm] →
+ *   ⊕ binary.
  * Binary features are concatenated iff `feature_names_to_concat` contains "binary".
  */
 export class Featurization implements Module {

@@ -5,7 +5,7 @@ import { type Module, type NamedTensor, parameter, xavierUniform } from "./modul
 
 /**
  * Fully connected layer y = x · Wᵀ + b with torch's layout: `weight` [out, in], `bias` [out].
- * Xavier-uniform weight and zero bias (§3.7.4).
+ * Xavier-uniform weight and zero bias (`projects/home/recap/model/mlp.py`).
  */
 export class Linear implements Module {
   readonly weight: tf.Variable<tf.Rank.R2>;

@@ -7,8 +7,8 @@ import { Linear } from "./linear.js";
 import { type Module, type NamedTensor, prefixed } from "./module.js";
 
 /**
- * MaskBlock (MaskNet, arXiv 2102.07619; §3.7.5): instance-guided mask
- * M(z) = W2 · ReLU(W1 · z + b1) + b2 of width `inputDim`, then
+ * MaskBlock (MaskNet, arXiv 2102.07619; `projects/home/recap/model/mask_net.py`): instance-guided
+ * mask M(z) = W2 · ReLU(W1 · z + b1) + b2 of width `inputDim`, then
  * LayerNorm(W_h · (net ⊙ M(maskInput)) + b_h) → [B, output_size]. No activation after the norm
  * (as the original). The aggregation width is `aggregation_size` or ⌊maskInputDim × reduction_factor⌋.
  */

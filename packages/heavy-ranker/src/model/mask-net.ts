@@ -6,10 +6,10 @@ import { Mlp, type MlpOutput } from "./mlp.js";
 import { type ForwardContext, type Module, type NamedTensor, prefixed } from "./module.js";
 
 /**
- * MaskNet (§3.7.5). Parallel: every block sees the input, outputs are concatenated
- * ([B, Σ output_size]). Serial: block k sees block k−1's output and always the input as mask input
- * ([B, last output_size]); unlike the original, serial + MLP works. An optional MLP follows;
- * `sharedLayer` is the block output before the MLP.
+ * MaskNet (the original's `projects/home/recap/model/mask_net.py`). Parallel: every block sees the
+ * input, outputs are concatenated ([B, Σ output_size]). Serial: block k sees block k−1's output and
+ * always the input as mask input ([B, last output_size]); unlike the original, serial + MLP works.
+ * An optional MLP follows; `sharedLayer` is the block output before the MLP.
  */
 export class MaskNet implements Module {
   readonly outFeatures: number;

@@ -18,9 +18,10 @@ interface HiddenLayer {
 }
 
 /**
- * MLP (§3.7.4): per hidden size Linear → [BatchNorm] → ReLU → [Dropout], then a last Linear and a
- * ReLU iff `final_layer_activation`. Tensor names follow torch's Sequential positions
- * (`layers.<i>.weight`), so indices shift when batch norm or dropout are configured.
+ * MLP (`projects/home/recap/model/mlp.py`): per hidden size Linear → [BatchNorm] → ReLU →
+ * [Dropout], then a last Linear and a ReLU iff `final_layer_activation`. Tensor names follow
+ * torch's Sequential positions (`layers.<i>.weight`), so indices shift when batch norm or dropout
+ * are configured.
  */
 export class Mlp implements Module {
   readonly outFeatures: number;

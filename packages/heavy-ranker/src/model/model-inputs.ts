@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { DataError, type Rng } from "@tml/core";
-import type { ModelConfig } from "../config/model-config.js";
+import type { RecapModelConfig } from "../config/model-config.js";
 import { RECAP_EMBEDDING_FIELDS, type RecapBatch } from "../features/recap-batch.js";
 import { Featurization, type ZScoreStatistics } from "./featurization.js";
 import { LayerNorm } from "./layer-norm.js";
@@ -8,7 +8,7 @@ import { type ForwardContext, type Module, type NamedTensor, prefixed } from "./
 import { PositionDebias } from "./position-debias.js";
 import { SmallEmbeddings } from "./small-embeddings.js";
 
-/** The renamed embedding features the model can read (§3.7.3). */
+/** The renamed embedding features the model reads (`projects/home/recap/model/entrypoint.py`). */
 export type EmbeddingName = keyof typeof RECAP_EMBEDDING_FIELDS;
 
 /** Feature tensors of a batch the model reads (a RecapBatch satisfies it). */
@@ -38,9 +38,10 @@ const EMBEDDING_ORDER: readonly EmbeddingName[] = [
 ];
 
 /**
- * The input stage (§3.7.2–3.7.3): featurized continuous ⊕ binary, then each TwHIN embedding through
- * its own LayerNorm (eps 1e-5), small embedding tables, position debiasing → [B, width]. `segments`
- * lists the widths of those blocks (for DLRM).
+ * The input stage (`projects/home/recap/model/feature_transform.py` and `model/entrypoint.py`):
+ * featurized continuous ⊕ binary, then each TwHIN embedding through its own LayerNorm (eps 1e-5),
+ * small embedding tables, position debiasing → [B, width]. `segments` lists the widths of those
+ * blocks (for DLRM).
  */
 export class ModelInputs implements Module {
   readonly width: number;
@@ -52,7 +53,7 @@ export class ModelInputs implements Module {
   private readonly smallEmbeddings?: SmallEmbeddings;
   private readonly positionDebias?: PositionDebias;
 
-  constructor(config: ModelConfig, shapes: ModelInputShapes, rng: Rng) {
+  constructor(config: RecapModelConfig, shapes: ModelInputShapes, rng: Rng) {
     const featurization = config.featurization_config ?? {
       double_norm_log_config: {
         batch_norm_config: null,

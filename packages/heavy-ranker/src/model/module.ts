@@ -3,8 +3,9 @@ import { Rng } from "@tml/core";
 import { dropoutWithDraws } from "@tml/engine";
 
 /**
- * A tensor owned by a layer under its original state_dict name (§3.15): a trainable parameter or a
- * buffer (running statistics, clamp bounds, calibration ratios; `trainable: false`).
+ * A tensor owned by a layer under its original state_dict name (the attribute nesting of
+ * `projects/home/recap/model/entrypoint.py`): a trainable parameter or a buffer (running
+ * statistics, clamp bounds, calibration ratios; `trainable: false`).
  */
 export interface NamedTensor {
   readonly name: string;

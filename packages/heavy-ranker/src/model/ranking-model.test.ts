@@ -5,7 +5,7 @@ import { registerGradients } from "@tml/engine";
 import { setupTestBackend } from "@tml/engine/testing";
 import { beforeAll, describe, expect, it } from "vitest";
 import { loadRecapConfig } from "../config/load-recap-config.js";
-import { modelConfigSchema } from "../config/model-config.js";
+import { recapModelConfigSchema } from "../config/model-config.js";
 import { buildRankingModel, truncatedWidths } from "./build-model.js";
 import { calibrateProbabilities } from "./calibration.js";
 import {
@@ -22,7 +22,7 @@ beforeAll(async () => {
 
 const configs = fileURLToPath(new URL("../../configs/", import.meta.url));
 
-describe("local_prod model (§3.7.7, §3.15)", () => {
+describe("local_prod model (projects/home/recap/model/entrypoint.py)", () => {
   it("has 48,115,108 trainable parameters and the original's state_dict keys", () => {
     const config = loadRecapConfig(`${configs}local_prod.yaml`, { env: { HOME: "/home/u" } });
     const { continuousWidth, binaryWidth } = truncatedWidths(config);
@@ -65,7 +65,7 @@ describe("local_prod model (§3.7.7, §3.15)", () => {
 });
 
 describe("calibration", () => {
-  it("multiplies the odds by neg_rate / pos_rate (§3.7.6 example)", () => {
+  it("multiplies the odds by neg_rate / pos_rate (numeric_calibration.py)", () => {
     const ratio = 0.01 / 0.8387;
     const calibrated = calibrateProbabilities(tf.tensor2d([[0.5]]), tf.tensor1d([ratio]));
     expect(calibrated.dataSync()[0]).toBeCloseTo(0.011783, 5);
@@ -93,7 +93,7 @@ describe("MultiTaskRankingModel (tiny)", () => {
 
   for (const multiTaskType of ["share_all", "share_partial", "share_none"] as const) {
     it(`${multiTaskType}: outputs [B, T], calibrates, and its gradients match finite differences`, () => {
-      const config = modelConfigSchema.parse({
+      const config = recapModelConfigSchema.parse({
         tasks: {
           "a.x": tower,
           b: {

@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { ConfigError, Rng } from "@tml/core";
-import type { ModelConfig } from "../config/model-config.js";
+import type { RecapModelConfig } from "../config/model-config.js";
 import { calibrateProbabilities, sanitizeTaskName } from "./calibration.js";
 import { type ModelInputShapes, ModelInputs, type RankingFeatures } from "./model-inputs.js";
 import { buffer, type ForwardContext, type NamedTensor, parameter, prefixed } from "./module.js";
@@ -12,7 +12,7 @@ export interface RankingOutputs {
   readonly logits: tf.Tensor2D;
   /** B x T sigmoid(logits). */
   readonly probabilities: tf.Tensor2D;
-  /** B x T probabilities with the down-sampling undone (§3.7.6). */
+  /** B x T probabilities with the down-sampling undone (`model/numeric_calibration.py`). */
   readonly calibratedProbabilities: tf.Tensor2D;
   /** B x W tower input (`return_backbone`), only when asked for. */
   readonly backbone?: tf.Tensor2D;
@@ -20,7 +20,7 @@ export interface RankingOutputs {
 
 /** Everything needed to build a MultiTaskRankingModel. */
 export interface RankingModelOptions extends ModelInputShapes {
-  readonly config: ModelConfig;
+  readonly config: RecapModelConfig;
   /** Per task name: neg_downsampling_rate / pos_downsampling_rate of the train data (default 1). */
   readonly calibrationRatios?: Readonly<Record<string, number>>;
   /** Seed of the initialisation (Xavier, embeddings). */
@@ -36,10 +36,10 @@ interface Tower {
 }
 
 /**
- * The Heavy Ranker (`MultiTaskRankingModel`, §3.7.6): input stage → optional backbone →
- * one tower per task (share_all: on the backbone output; share_partial: input ⊕ backbone;
- * share_none: input) → [B, 1] logit → optional affine map → sigmoid → calibration.
- * Tensors carry the original's state_dict names (§3.15) through `namedWeights()`.
+ * The Heavy Ranker (`MultiTaskRankingModel`, `projects/home/recap/model/entrypoint.py`): input
+ * stage → optional backbone → one tower per task (share_all: on the backbone output; share_partial:
+ * input ⊕ backbone; share_none: input) → [B, 1] logit → optional affine map → sigmoid →
+ * calibration. Tensors carry the original's state_dict names through `namedWeights()`.
  */
 export class MultiTaskRankingModel {
   readonly taskNames: readonly string[];
@@ -65,7 +65,7 @@ export class MultiTaskRankingModel {
     }
     this.taskNames = Object.keys(config.tasks);
     this.towers = this.taskNames.map((task) => {
-      const taskConfig = config.tasks[task] as NonNullable<ModelConfig["tasks"][string]>;
+      const taskConfig = config.tasks[task] as NonNullable<RecapModelConfig["tasks"][string]>;
       const network = buildTaskNetwork(taskConfig, towerSegments, rng.fork(`tower:${task}`));
       if (network.outFeatures !== 1) {
         throw new ConfigError(
@@ -132,7 +132,7 @@ export class MultiTaskRankingModel {
     return this.inputs.regularizationLoss();
   }
 
-  /** Every parameter and buffer under its state_dict key, in registration order (§3.15). */
+  /** Every parameter and buffer under its original state_dict key, in registration order. */
   namedWeights(): Map<string, tf.Variable> {
     return this.named;
   }

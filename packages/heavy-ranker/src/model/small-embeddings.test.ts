@@ -3,7 +3,7 @@ import { Rng } from "@tml/core";
 import { registerGradients } from "@tml/engine";
 import { setupTestBackend } from "@tml/engine/testing";
 import { beforeAll, describe, expect, it } from "vitest";
-import { modelConfigSchema, smallEmbeddingsConfigSchema } from "../config/model-config.js";
+import { recapModelConfigSchema, smallEmbeddingsConfigSchema } from "../config/model-config.js";
 import { recapOptimizerConfigSchema } from "../config/optimizer-config.js";
 import type { RecapBatch } from "../features/recap-batch.js";
 import { RecapTrainTask } from "../task/recap-train-task.js";
@@ -64,7 +64,7 @@ describe("SmallEmbeddings l2_regularization", () => {
       taskNames: ["click"],
     });
     const losses = [0, 0.2].map((l2) => {
-      const config = modelConfigSchema.parse({
+      const config = recapModelConfigSchema.parse({
         tasks: { click: { mlp_config: { layer_sizes: [1] } } },
         featurization_config: { log1p_abs_config: {}, feature_names_to_concat: [] },
         small_embeddings: {

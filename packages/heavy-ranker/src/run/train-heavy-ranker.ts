@@ -3,7 +3,7 @@ import {
   createLogger,
   type Logger,
   type TrainingCallbacks,
-  trainingConfigSchema,
+  type TrainingConfig,
   UsageError,
 } from "@tml/core";
 import { selectEngine } from "@tml/engine";
@@ -75,19 +75,13 @@ export async function trainHeavyRanker(
   const training = config.training;
   const totalSteps = options.maxSteps ?? training.num_train_steps;
   const hasValidation = Object.keys(config.validation_data).length > 0;
-  const loopConfig = trainingConfigSchema.parse({
+  const loopConfig: TrainingConfig = {
+    ...training,
     save_dir: saveDir,
     num_train_steps: totalSteps,
-    initial_checkpoint_dir: training.initial_checkpoint_dir,
-    checkpoint_every_n: training.checkpoint_every_n,
-    checkpoint_max_to_keep: training.checkpoint_max_to_keep,
-    train_log_every_n: training.train_log_every_n,
-    num_eval_steps: training.num_eval_steps,
-    eval_log_every_n: training.eval_log_every_n,
-    eval_every_n: options.evalEveryN ?? (hasValidation ? totalSteps : null),
-    eval_timeout_in_s: training.eval_timeout_in_s,
-    gradient_accumulation: training.gradient_accumulation,
-  });
+    eval_every_n:
+      options.evalEveryN ?? training.eval_every_n ?? (hasValidation ? totalSteps : null),
+  };
   const transform = options.embeddings ? withTwhinEmbeddings(options.embeddings) : undefined;
   try {
     const result = await runTraining({

@@ -2,8 +2,8 @@ import { DataError } from "@tml/core";
 import type { FeatureBatch, FeatureColumn } from "../features/feature-batch.js";
 import { toFloat64 } from "../features/feature-batch.js";
 
-/** A TwHIN embedding table: row i (dim floats) is entity id i. */
-export interface EmbeddingTable {
+/** The rows of an exported TwHIN embedding table: row i (`dim` floats) is entity id i. */
+export interface TwhinEmbeddingRows {
   readonly values: Float32Array;
   readonly dim: number;
 }
@@ -14,11 +14,11 @@ export interface EmbeddingTable {
  */
 export interface TwhinEmbeddings {
   /** User follow embedding (`user_embedding`) by `meta.user_id`. */
-  readonly user?: EmbeddingTable;
+  readonly user?: TwhinEmbeddingRows;
   /** User engagement embedding (`user_eng_embedding`) by `meta.user_id`. */
-  readonly userEngagement?: EmbeddingTable;
+  readonly userEngagement?: TwhinEmbeddingRows;
   /** Author follow embedding (`author_embedding`) by `meta.author_id`. */
-  readonly author?: EmbeddingTable;
+  readonly author?: TwhinEmbeddingRows;
 }
 
 const COLUMNS = {
@@ -36,7 +36,7 @@ const COLUMNS = {
   ],
 } as const;
 
-function lookup(table: EmbeddingTable, ids: Float64Array): FeatureColumn {
+function lookup(table: TwhinEmbeddingRows, ids: Float64Array): FeatureColumn {
   const out = new Float32Array(ids.length * table.dim);
   const rows = table.values.length / table.dim;
   ids.forEach((id, row) => {

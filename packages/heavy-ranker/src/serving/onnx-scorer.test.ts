@@ -4,7 +4,7 @@ import { loadOrtRuntime } from "@tml/engine";
 import { setupTestBackend } from "@tml/engine/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OnnxScorer } from "./onnx-scorer.js";
-import { disposeBatch, randomBatch, recapModel } from "./onnx-test-models.test-helper.js";
+import { disposeBatch, randomRecapBatch, recapModel } from "./onnx-test-models.test-helper.js";
 import { rankCandidates } from "./rank-candidates.js";
 
 const loaded = loadOrtRuntime(1);
@@ -18,7 +18,7 @@ describe.skipIf(!runtime)("OnnxScorer (onnxruntime-node present)", () => {
 
   it("ranks candidates like the tfjs model", () => {
     const model = recapModel("local_small.yaml", 8);
-    const batch = randomBatch(model, 16, 9);
+    const batch = randomRecapBatch(model, 16, 9);
     const scorer = OnnxScorer.create(model, { runtime: ort });
     try {
       const fromTfjs = rankCandidates(model, batch);
@@ -42,7 +42,7 @@ describe.skipIf(!runtime)("OnnxScorer (onnxruntime-node present)", () => {
   it("takes any batch size in one session and leaves no tensors behind", () => {
     const model = recapModel("movielens-multitask.yaml", 2);
     const scorer = OnnxScorer.create(model, { runtime: ort, precision: "int8" });
-    const batches = [1, 7, 64].map((rows) => randomBatch(model, rows, rows));
+    const batches = [1, 7, 64].map((rows) => randomRecapBatch(model, rows, rows));
     try {
       const before = tf.memory().numTensors;
       for (let round = 0; round < 5; round++) {
@@ -94,7 +94,7 @@ describe.skipIf(!runtime)("OnnxScorer (onnxruntime-node present)", () => {
       expect(scores.probabilities).toHaveLength(2 * 4);
       expect(Array.from(scores.probabilities).every((p) => p > 0 && p < 1)).toBe(true);
       const wide = tf.zeros([2, 600]);
-      const batch = randomBatch(model, 2, 1);
+      const batch = randomRecapBatch(model, 2, 1);
       expect(() =>
         scorer.apply({ ...batch, continuous: wide as tf.Tensor2D }, { training: false }),
       ).toThrow(/600 continuous columns; the model was built for 512/);

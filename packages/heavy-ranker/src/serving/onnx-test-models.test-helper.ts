@@ -36,7 +36,11 @@ export function randomize(model: MultiTaskRankingModel, seed: number): void {
 }
 
 /** Features with NaN/±inf, tiny and huge magnitudes, negative and out-of-range ids. */
-export function randomBatch(model: MultiTaskRankingModel, rows: number, seed: number): RecapBatch {
+export function randomRecapBatch(
+  model: MultiTaskRankingModel,
+  rows: number,
+  seed: number,
+): RecapBatch {
   const rng = new Rng(seed);
   const { continuousWidth, binaryWidth, embeddingNames = [] } = model.options;
   const special = [Number.NaN, Number.POSITIVE_INFINITY, -1e-7, 3e-6, 1e6, -250];

@@ -2,8 +2,9 @@ import { ConfigError } from "@tml/core";
 import { z } from "zod";
 
 /**
- * The published serving weights of the For You ranking score (README of the original, 2023-04-05,
- * spec §3.1): score = Σ weight × calibrated P(engagement). Keys are model task names.
+ * The published serving weights of the For You ranking score (the original's
+ * `projects/home/recap/README.md`, 2023-04-05): score = Σ weight × calibrated P(engagement). Keys
+ * are model task names.
  */
 export const PUBLISHED_SERVING_WEIGHTS: Readonly<Record<string, number>> = Object.freeze({
   "recap.engagement.is_favorited": 0.5,

@@ -5,12 +5,12 @@ import type { RecapOptimizerConfig } from "../config/optimizer-config.js";
 import { sanitizeTaskName } from "../model/calibration.js";
 
 /**
- * The Heavy Ranker's Adam parameter groups (§3.10): one group per task of
- * `tower_learning_rates` (every trainable tensor whose state_dict name contains `.<sanitized task>.`:
- * its tower and affine map), then `backbone` = all the rest (featurization and embedding norms,
- * small embeddings, backbone). With `single_task_learning_rate` there is one group `all` (the
- * original's path for it was broken). Throws ConfigError when a tensor matches two tasks, a
- * configured task has no tower, or tensors are left without a `backbone_learning_rate`.
+ * The Heavy Ranker's Adam parameter groups (`projects/home/recap/optimizer/optimizer.py`): one
+ * group per task of `tower_learning_rates` (every trainable tensor whose state_dict name contains
+ * `.<sanitized task>.`: its tower and affine map), then `backbone` = all the rest (featurization
+ * and embedding norms, small embeddings, backbone). With `single_task_learning_rate` there is one
+ * group `all` (the original's path for it was broken). Throws ConfigError when a tensor matches two
+ * tasks, a configured task has no tower, or tensors are left without a `backbone_learning_rate`.
  */
 export function recapParameterGroups(
   namedWeights: ReadonlyMap<string, tf.Variable>,

@@ -18,10 +18,10 @@ export interface RecapLossOptions {
 
 /**
  * The Heavy Ranker's training loss, a scalar: multi-task BCE with logits, per-task pos_weight and
- * per-example weights, mean over the batch then over the tasks (§3.8; core's
- * `multiTaskBceWithLogits` with the default reductions). On cpu/wasm the value and the gradient
- * w.r.t. the logits come from one float64 pass over the B × T entries (a custom gradient), so the
- * tape holds one node instead of dozens. Logits, labels and weights are [B, T].
+ * per-example weights, mean over the batch then over the tasks (the original's `core/losses.py`;
+ * core's `multiTaskBceWithLogits` with the default reductions). On cpu/wasm the value and the
+ * gradient w.r.t. the logits come from one float64 pass over the B × T entries (a custom
+ * gradient), so the tape holds one node instead of dozens. Logits, labels and weights are [B, T].
  */
 export function recapTrainingLoss(
   logits: tf.Tensor2D,

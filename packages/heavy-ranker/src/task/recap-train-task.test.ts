@@ -3,7 +3,7 @@ import { Rng } from "@tml/core";
 import { registerGradients } from "@tml/engine";
 import { setupTestBackend } from "@tml/engine/testing";
 import { beforeAll, describe, expect, it } from "vitest";
-import { modelConfigSchema } from "../config/model-config.js";
+import { recapModelConfigSchema } from "../config/model-config.js";
 import { recapOptimizerConfigSchema } from "../config/optimizer-config.js";
 import type { RecapBatch } from "../features/recap-batch.js";
 import { MultiTaskRankingModel } from "../model/ranking-model.js";
@@ -43,7 +43,7 @@ function plantedBatch(rows: number, seed: number): RecapBatch {
 }
 
 const tower = { mlp_config: { layer_sizes: [4, 1], batch_norm: { affine: false } } };
-const modelConfig = modelConfigSchema.parse({
+const modelConfig = recapModelConfigSchema.parse({
   tasks: { "t.a": tower, "t.b": { ...tower, pos_weight: 2 } },
   multi_task_type: "share_all",
   backbone: {

@@ -56,12 +56,12 @@ const OPTIMIZER_PREFIX = "optimizer/";
 
 /**
  * The Heavy Ranker training task: forward in train mode, multi-task BCE with logits (per-task
- * pos_weight, per-example weights; §3.8) plus the model's optional weight penalty (small-embedding
- * L2), one `tf.variableGrads` over every trainable variable,
- * then Adam with one parameter group per tower plus the backbone, each on its own LR schedule
- * (§3.10), with optional clipping and gradient accumulation. The only per-step device→host read
- * is the loss scalar. State for checkpoints: weights and buffers under state_dict keys, optimizer
- * slots and schedule step, RNG state.
+ * pos_weight, per-example weights; `core/losses.py`) plus the model's optional weight penalty
+ * (small-embedding L2), one `tf.variableGrads` over every trainable variable, then Adam with one
+ * parameter group per tower plus the backbone, each on its own LR schedule
+ * (`projects/home/recap/optimizer/optimizer.py`), with optional clipping and gradient accumulation.
+ * The only per-step device→host read is the loss scalar. State for checkpoints: weights and buffers
+ * under state_dict keys, optimizer slots and schedule step, RNG state.
  */
 export class RecapTrainTask implements TrainTask<RecapBatch> {
   readonly kind = "heavy-ranker";
