@@ -4,55 +4,48 @@ import type { TwhinModel } from "../model/twhin-model.js";
 import type { SparseGrads } from "./sparse-grads.js";
 import type { StepBuffers } from "./step-buffers.js";
 
-const TAIL = 0;
-const HEAD = 1;
-
 /**
- * Sends a direction's query / positive gradients (dA, dP; rows in relation-group order) back to
- * the batch's table rows and the operator parameters, along the row indices `buildDirection`
- * left in `buffers`: identity-Jacobian sides (plain rows, `none`, `translation`) are added
- * straight to their slots (and translations' to their relation slots); rows marked -1 go through
- * `operatorBackward` (diagonal, complex_diagonal). Under the original's parity translations are
- * detached and get nothing.
+ * Sends a direction's query / positive gradients (dA, dP: B x D, rows in relation-group order)
+ * back to the batch's table rows and the operator parameters, along the row indices the step's
+ * forward left in `buffers`: identity-Jacobian sides (plain rows, `none`, `translation`) are added
+ * straight to their slots (and a translation's to its relation slot); rows with an
+ * `operatorInput` go through `operatorBackward` (diagonal, complex_diagonal). Rows without an
+ * operator (-1 everywhere, e.g. under the original's parity) send nothing to the operators.
  */
 export function routeGradients(
   model: TwhinModel,
   kernels: StepKernels,
   buffers: StepBuffers,
-  direction: number,
+  operatedIsQuery: boolean,
+  operatorRowOffset: number,
   size: number,
   edgeRel: Int32Array,
-  dA: Float32Array,
-  dP: Float32Array,
+  queryGrads: Float32Array,
+  positiveGrads: Float32Array,
 ): void {
   const dim = model.dim;
-  const { allGrads, sourceA, sourceP } = buffers;
-  kernels.scatterAddRows(dA, size, dim, allGrads, sourceA);
-  kernels.scatterAddRows(dP, size, dim, allGrads, sourceP);
-  if (model.parityOriginal) return;
-  const reciprocalHead = direction === HEAD && model.reciprocal;
-  const operatedA = direction === TAIL || reciprocalHead;
-  const dOperated = operatedA ? dA : dP;
-  const relationGrads = buffers.relationGrads;
-  kernels.scatterAddRows(dOperated, size, dim, relationGrads.grads, buffers.relationSlot);
-  const numRelations = model.relations.length;
+  const { allGrads, querySource, positiveSource, relationGrads } = buffers;
+  kernels.scatterAddRows(queryGrads, size, dim, allGrads, querySource);
+  kernels.scatterAddRows(positiveGrads, size, dim, allGrads, positiveSource);
+  const operatedGrads = operatedIsQuery ? queryGrads : positiveGrads;
+  kernels.scatterAddRows(operatedGrads, size, dim, relationGrads.grads, buffers.relationSlot);
   for (let k = 0; k < size; k++) {
     const row = buffers.operatorInput[k]!;
     if (row < 0) continue;
-    const r = edgeRel[k]!;
-    const opRow = reciprocalHead ? numRelations + r : r;
+    const relation = edgeRel[k]!;
+    const operatorRow = operatorRowOffset + relation;
     operatorBackward(
-      model.relations[r]!.operator,
+      model.relations[relation]!.operator,
       model.relationParams,
-      opRow * dim,
+      operatorRow * dim,
       buffers.allRows,
       row * dim,
-      dOperated,
+      operatedGrads,
       k * dim,
       allGrads,
       row * dim,
       relationGrads.grads,
-      relationGrads.slot(opRow) * dim,
+      relationGrads.slot(operatorRow) * dim,
       dim,
     );
   }
