@@ -30,7 +30,7 @@ const FIXED: ParitySettings = {
   headPositive: true,
 };
 
-const ORIGINAL: ParitySettings = {
+const ORIGINAL_DEFECTS: ParitySettings = {
   negativeLabel: 1,
   applyOperators: false,
   translateRhs: true,
@@ -40,5 +40,5 @@ const ORIGINAL: ParitySettings = {
 
 /** The settings of a model config's `parity` option. */
 export function paritySettings(config: Pick<TwhinModelConfig, "parity">): ParitySettings {
-  return config.parity === "original" ? ORIGINAL : FIXED;
+  return config.parity === "original" ? ORIGINAL_DEFECTS : FIXED;
 }

@@ -19,7 +19,7 @@ export function routeGradients(
   operatedIsQuery: boolean,
   operatorRowOffset: number,
   size: number,
-  edgeRel: Int32Array,
+  edgeRelations: Int32Array,
   queryGrads: Float32Array,
   positiveGrads: Float32Array,
 ): void {
@@ -29,10 +29,10 @@ export function routeGradients(
   kernels.scatterAddRows(positiveGrads, size, dim, allGrads, positiveSource);
   const operatedGrads = operatedIsQuery ? queryGrads : positiveGrads;
   kernels.scatterAddRows(operatedGrads, size, dim, relationGrads.grads, buffers.relationSlot);
-  for (let k = 0; k < size; k++) {
-    const row = buffers.operatorInput[k]!;
+  for (let edge = 0; edge < size; edge++) {
+    const row = buffers.operatorInput[edge]!;
     if (row < 0) continue;
-    const relation = edgeRel[k]!;
+    const relation = edgeRelations[edge]!;
     const operatorRow = operatorRowOffset + relation;
     operatorBackward(
       model.relations[relation]!.operator,
@@ -41,7 +41,7 @@ export function routeGradients(
       buffers.allRows,
       row * dim,
       operatedGrads,
-      k * dim,
+      edge * dim,
       allGrads,
       row * dim,
       relationGrads.grads,

@@ -144,23 +144,23 @@ export class TwhinStep {
     const rowOffset = this.operatorRowOffset(direction);
     const groups = this.groups;
     let nonlinear = false;
-    for (let k = 0; k < size; k++) {
-      const relation = model.relations[groups.relation[k]!]!;
+    for (let row = 0; row < size; row++) {
+      const relation = model.relations[groups.relation[row]!]!;
       const lhs =
-        buffers.tableBase[relation.lhsTable]! + this.slotOf(relation.lhsTable, groups.lhs[k]!);
+        buffers.tableBase[relation.lhsTable]! + this.slotOf(relation.lhsTable, groups.lhs[row]!);
       const rhs =
-        buffers.tableBase[relation.rhsTable]! + this.slotOf(relation.rhsTable, groups.rhs[k]!);
-      buffers.querySource[k] = direction === TAIL ? lhs : rhs;
-      buffers.positiveSource[k] = direction === TAIL ? rhs : lhs;
-      buffers.operatorRow[k] = -1;
-      buffers.relationSlot[k] = -1;
-      buffers.operatorInput[k] = -1;
+        buffers.tableBase[relation.rhsTable]! + this.slotOf(relation.rhsTable, groups.rhs[row]!);
+      buffers.querySource[row] = direction === TAIL ? lhs : rhs;
+      buffers.positiveSource[row] = direction === TAIL ? rhs : lhs;
+      buffers.operatorRow[row] = -1;
+      buffers.relationSlot[row] = -1;
+      buffers.operatorInput[row] = -1;
       if (!model.parity.applyOperators) continue;
-      const operatorRow = rowOffset + groups.relation[k]!;
+      const operatorRow = rowOffset + groups.relation[row]!;
       const slot = this.relationGrads.slot(operatorRow);
       if (relation.operator === "translation") {
-        buffers.operatorRow[k] = operatorRow;
-        buffers.relationSlot[k] = slot;
+        buffers.operatorRow[row] = operatorRow;
+        buffers.relationSlot[row] = slot;
       } else if (relation.operator !== "none") {
         nonlinear = true;
       }
@@ -169,8 +169,8 @@ export class TwhinStep {
     this.kernels.gatherRows(buffers.allRows, buffers.positiveSource, size, dim, positives);
     const target = onQuery ? queries : positives;
     this.kernels.gatherAddRows(buffers.relationParams, buffers.operatorRow, size, dim, target);
-    for (let k = 0; k < size && nonlinear; k++) {
-      const relation = groups.relation[k]!;
+    for (let row = 0; row < size && nonlinear; row++) {
+      const relation = groups.relation[row]!;
       const kind = model.relations[relation]!.operator;
       if (kind === "translation" || kind === "none") continue;
       const params = buffers.relationParams;
@@ -179,14 +179,14 @@ export class TwhinStep {
         params,
         (rowOffset + relation) * dim,
         target,
-        k * dim,
+        row * dim,
         target,
-        k * dim,
+        row * dim,
         dim,
       );
       // Routed through operatorBackward instead of added straight back.
-      buffers.operatorInput[k] = operated[k]!;
-      operated[k] = -1;
+      buffers.operatorInput[row] = operated[row]!;
+      operated[row] = -1;
     }
     if (model.comparator === "cos") {
       normalizeRows(queries, size, dim, buffers.queryNorms[direction]!);
@@ -215,8 +215,8 @@ export class TwhinStep {
     const positives = buffers.positives[direction]!;
     const scores = buffers.scores[direction]!;
     if (model.comparator === "l2") {
-      for (let k = 0; k < size; k++) {
-        scores[k * width] = compare("l2", queries, k * dim, positives, k * dim, dim);
+      for (let row = 0; row < size; row++) {
+        scores[row * width] = compare("l2", queries, row * dim, positives, row * dim, dim);
       }
     } else {
       this.kernels.rowDots(queries, positives, size, dim, scores, 0, width);
@@ -224,8 +224,15 @@ export class TwhinStep {
     if (model.parity.translateRhs && direction === TAIL) {
       const params = model.relationParams;
       const relations = this.groups.relation;
-      for (let k = 0; k < size; k++) {
-        scores[k * width]! += compare("dot", queries, k * dim, params, relations[k]! * dim, dim);
+      for (let row = 0; row < size; row++) {
+        scores[row * width]! += compare(
+          "dot",
+          queries,
+          row * dim,
+          params,
+          relations[row]! * dim,
+          dim,
+        );
       }
     }
     this.inBatch.forward(direction, rng);
@@ -349,17 +356,17 @@ export class TwhinStep {
     queryGrads.fill(0, 0, size * dim);
     positiveGrads.fill(0, 0, size * dim);
     const l2 = model.comparator === "l2";
-    for (let k = 0; k < size; k++) {
-      const grad = scoreGrads[k * width]!;
+    for (let row = 0; row < size; row++) {
+      const grad = scoreGrads[row * width]!;
       if (grad === 0) continue;
       for (let d = 0; d < dim; d++) {
-        const query = queries[k * dim + d]!;
-        const positive = positives[k * dim + d]!;
-        queryGrads[k * dim + d]! += l2 ? -2 * grad * (query - positive) : grad * positive;
-        positiveGrads[k * dim + d]! += l2 ? 2 * grad * (query - positive) : grad * query;
+        const query = queries[row * dim + d]!;
+        const positive = positives[row * dim + d]!;
+        queryGrads[row * dim + d]! += l2 ? -2 * grad * (query - positive) : grad * positive;
+        positiveGrads[row * dim + d]! += l2 ? 2 * grad * (query - positive) : grad * query;
         if (translated) {
-          queryGrads[k * dim + d]! +=
-            grad * model.relationParams[this.groups.relation[k]! * dim + d]!;
+          queryGrads[row * dim + d]! +=
+            grad * model.relationParams[this.groups.relation[row]! * dim + d]!;
         }
       }
     }
