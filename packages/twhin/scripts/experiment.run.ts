@@ -7,9 +7,8 @@ import { EdgeBatches } from "../src/data/edge-batches.js";
 import { readKnowledgeGraph } from "../src/data/kg-tsv.js";
 import { FilterIndex } from "../src/eval/filter-index.js";
 import { evaluateLinkPrediction } from "../src/eval/link-prediction.js";
-import { selectProducts } from "../src/model/dense-products.js";
 import { TwhinModel } from "../src/model/twhin-model.js";
-import { TwhinTrainer } from "../src/task/twhin-trainer.js";
+import { TwhinTask } from "../src/task/twhin-task.js";
 
 const env = process.env;
 const log = (line: string) => appendFileSync(env.LOG ?? "/tmp/twhin-experiment.log", `${line}\n`);
@@ -62,8 +61,8 @@ it("experiment", async () => {
     },
   });
   const model = new TwhinModel(config.model).initialize(1);
-  const trainer = new TwhinTrainer(model, config, selectProducts());
   const batches = new EdgeBatches(kg.train, config.train_data.per_replica_batch_size, 1);
+  const trainer = new TwhinTask({ model, config, batches });
   const rng = new Rng(2);
   const filter = new FilterIndex(kg.relations.length, [kg.train, kg.valid, kg.test]);
   const epochs = Number(env.EPOCHS ?? 10);

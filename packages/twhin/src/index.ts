@@ -1,4 +1,7 @@
-export { type OptimizerConfig, optimizerConfigSchema } from "./config/optimizer-config.js";
+export {
+  type TableOptimizerConfig,
+  tableOptimizerConfigSchema,
+} from "./config/table-optimizer-config.js";
 export {
   type OperatorKind,
   type TableConfig,
@@ -7,6 +10,7 @@ export {
   type TwhinModelConfig,
   twhinConfigSchema,
 } from "./config/twhin-config.js";
+export type { EdgeBatch } from "./data/edge-batch.js";
 export { EdgeBatches, type EdgeCursor } from "./data/edge-batches.js";
 export { type EdgeSet, readEdges } from "./data/edge-set.js";
 export { type KnowledgeGraph, readKnowledgeGraph } from "./data/kg-tsv.js";
@@ -26,12 +30,11 @@ export {
 } from "./export/embedding-files.js";
 export { type EmbeddingFeatureOptions, embeddingFeatures } from "./export/feature-lookup.js";
 export { type Neighbours, type TopKOptions, topKNeighbours } from "./export/nearest.js";
-export { simdAvailable } from "./kernels/simd-kernels.js";
-export type { KernelKind } from "./kernels/step-kernels.js";
 export type { ComparatorKind } from "./model/comparator.js";
 export { EmbeddingTable } from "./model/embedding-table.js";
-export { createRowOptimizer, type RowOptimizer } from "./model/row-optimizer.js";
 export { TwhinModel } from "./model/twhin-model.js";
+export { createRowOptimizer } from "./optim/create-row-optimizer.js";
+export type { RowOptimizer } from "./optim/row-optimizer.js";
 export {
   type EvaluateTwhinOptions,
   type EvaluateTwhinResult,
@@ -42,7 +45,4 @@ export { loadTwhinModel } from "./run/load-model.js";
 export { type NearestNeighboursOptions, nearestNeighbours } from "./run/nearest-neighbours.js";
 export { type ConfigSource, resolveConfig } from "./run/resolve-config.js";
 export { type TrainTwhinOptions, type TrainTwhinResult, trainTwhin } from "./run/train-twhin.js";
-export type { EdgeBatch } from "./task/edge-batch.js";
-export { type StepOptions, TwhinStep } from "./task/twhin-step.js";
 export { TwhinTask, type TwhinTaskOptions } from "./task/twhin-task.js";
-export { TwhinTrainer } from "./task/twhin-trainer.js";

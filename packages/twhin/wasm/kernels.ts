@@ -2,7 +2,7 @@
 // has no relaxed-simd without flags). Compiled by `pnpm --filter @tml/twhin build:wasm` into
 // src/kernels/simd-bytes.ts. Every pointer is a byte address in the imported memory, every count
 // and stride is in floats; matrices are row-major. The JS reference of each kernel is in
-// src/kernels/gemm.ts / src/kernels/step-kernels.ts, and simd-kernels.test.ts checks them against it.
+// src/testing/reference-kernels.ts, and simd-kernels.test.ts checks them against it.
 
 @inline function hsum(v: v128): f32 {
   return (

@@ -1,6 +1,6 @@
 import { trainingConfigSchema } from "@tml/core";
 import { z } from "zod";
-import { optimizerConfigSchema } from "./optimizer-config.js";
+import { tableOptimizerConfigSchema } from "./table-optimizer-config.js";
 
 /** One embedding table (the original's `EmbeddingBagConfig`): one entity type. */
 export const tableConfigSchema = z.strictObject({
@@ -11,7 +11,7 @@ export const tableConfigSchema = z.strictObject({
     .strictObject({ emb_name: z.string(), embedding_snapshot_uri: z.string() })
     .nullish(),
   vocab: z.string().nullish(),
-  optimizer: optimizerConfigSchema,
+  optimizer: tableOptimizerConfigSchema,
   data_type: z.enum(["fp32", "fp16"]),
 });
 
@@ -28,13 +28,13 @@ export const relationConfigSchema = z.strictObject({
   operator: operatorSchema.default("translation"),
 });
 
-/** Edge data: Parquet files with int columns `lhs`, `rel`, `rhs` (§4.3). */
+/** Edge data: Parquet files with int columns `lhs`, `rel`, `rhs` (`projects/twhin/data/edges.py`). */
 export const dataConfigSchema = z.strictObject({
   data_root: z.string().min(1),
   per_replica_batch_size: z.number().int().positive(),
   /** Uniform negatives per side drawn from the target entity type's table, shared by the batch. */
   global_negatives: z.number().int().nonnegative(),
-  /** In-batch negatives per side per edge, drawn within the edge's relation (§4.5). */
+  /** In-batch negatives per side per edge, drawn within the edge's relation (`projects/twhin/models/models.py`). */
   in_batch_negatives: z.number().int().nonnegative(),
   /** Edges to read (at most). */
   limit: z.number().int().positive(),
@@ -56,11 +56,12 @@ export const modelConfigSchema = z
       tables_to_log: z.array(z.string()).nullish(),
     }),
     relations: z.array(relationConfigSchema).min(1),
-    translation_optimizer: optimizerConfigSchema,
+    translation_optimizer: tableOptimizerConfigSchema,
     /** Score comparator between the operated lhs and the rhs: dot, cosine or negated squared L2. */
     comparator: z.enum(["dot", "cos", "l2"]).default("dot"),
     loss: lossConfigSchema.default({ type: "bce", margin: 1 }),
-    /** `fixed` (default) or `original`: reproduce the original's three defects (§4.10). */
+    /** `fixed` (default) or `original`: reproduce the defects of the original's
+     * `projects/twhin/models/models.py` (model/parity.ts says which). */
     parity: z.enum(["fixed", "original"]).default("fixed"),
     /** Give every relation a second operator for predicting the lhs (PBG dynamic relations). */
     reciprocal_relations: z.boolean().default(false),
@@ -72,6 +73,13 @@ export const modelConfigSchema = z
     init_scale: z.number().positive().nullish(),
   })
   .superRefine((model, context) => {
+    if (model.parity === "original" && (model.loss.type !== "bce" || model.comparator !== "dot")) {
+      context.addIssue({
+        code: "custom",
+        path: ["parity"],
+        message: `parity: original reproduces the BCE loss with dot scores only; got loss.type ${model.loss.type}, comparator ${model.comparator}.`,
+      });
+    }
     const tables = model.embeddings.tables;
     const names = new Set(tables.map((t) => t.name));
     if (names.size !== tables.length) {
@@ -113,7 +121,7 @@ export const modelConfigSchema = z
     });
   });
 
-/** Filtered link-prediction evaluation (an extension; the original has none, §4.9). */
+/** Filtered link-prediction evaluation (an extension; the original has only a sampled AUC, `projects/twhin/metrics.py`). */
 export const evaluationConfigSchema = z.strictObject({
   /** Edges to rank (Parquet glob); default `validation_data.data_root`. */
   data_root: z.string().nullish(),
@@ -123,7 +131,7 @@ export const evaluationConfigSchema = z.strictObject({
   max_edges: z.number().int().nonnegative().default(0),
 });
 
-/** The whole TwHIN config (`TwhinConfig`, §4.2). */
+/** The whole TwHIN config (`TwhinConfig`, `projects/twhin/config.py`; model and data sections in `projects/twhin/models/config.py`, `projects/twhin/data/config.py`). */
 export const twhinConfigSchema = z.strictObject({
   runtime: z
     .strictObject({

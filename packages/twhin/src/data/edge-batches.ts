@@ -1,5 +1,5 @@
 import { Rng, type RngState } from "@tml/core";
-import type { EdgeBatch } from "../task/edge-batch.js";
+import type { EdgeBatch } from "./edge-batch.js";
 import type { EdgeSet } from "./edge-set.js";
 
 /** Where a shuffled pass over the edges stands (saved in checkpoints). */

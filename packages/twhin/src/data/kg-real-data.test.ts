@@ -6,7 +6,7 @@ import { twhinConfigSchema } from "../config/twhin-config.js";
 import { FilterIndex } from "../eval/filter-index.js";
 import { evaluateLinkPrediction } from "../eval/link-prediction.js";
 import { TwhinModel } from "../model/twhin-model.js";
-import { TwhinTrainer } from "../task/twhin-trainer.js";
+import { TwhinTask } from "../task/twhin-task.js";
 import { EdgeBatches } from "./edge-batches.js";
 import { readKnowledgeGraph } from "./kg-tsv.js";
 
@@ -52,10 +52,10 @@ describe("real knowledge graph (UMLS)", () => {
       },
     });
     const model = new TwhinModel(config.model).initialize(0);
-    const trainer = new TwhinTrainer(model, config);
     const batches = new EdgeBatches(kg.train, 256, 0);
+    const task = new TwhinTask({ model, config, batches });
     const rng = new Rng(1);
-    for (let step = 0; step < 250; step++) trainer.trainBatch(batches.next(), rng);
+    for (let step = 0; step < 250; step++) task.trainBatch(batches.next(), rng);
     const filter = new FilterIndex(kg.relations.length, [kg.train, kg.valid, kg.test]);
     const result = evaluateLinkPrediction(model, kg.test, { filter });
     console.info("umls", result.both);

@@ -2,7 +2,8 @@ import * as tf from "@tensorflow/tfjs-core";
 import { Rng } from "@tml/core";
 import { setupTestBackend } from "@tml/engine/testing";
 import { beforeAll, describe, expect, it } from "vitest";
-import { createTfProducts, jsProducts } from "../model/dense-products.js";
+import { kernelProducts, tfjsProducts } from "../kernels/dense-products.js";
+import { referenceKernels } from "../testing/reference-kernels.js";
 import { CandidateScorer } from "./candidate-scorer.js";
 
 beforeAll(async () => {
@@ -32,8 +33,8 @@ describe("tfjs-routed products equal the JS loops", () => {
     const a = random(n * k, 3);
     const c = random(m * k, 4);
     const g = random(n * m, 5);
-    const tfp = createTfProducts(0);
-    const results = [jsProducts, tfp].map((p) => {
+    const loops = kernelProducts(referenceKernels());
+    const results = [loops, tfjsProducts(loops, 0)].map((p) => {
       const s = new Float32Array(n * m);
       const dA = new Float32Array(n * k);
       const dC = new Float32Array(m * k);

@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
+import { hasCompiledBackend } from "../kernels/dense-products.js";
 import { gemmNT } from "../kernels/gemm.js";
-import { hasCompiledBackend } from "../model/dense-products.js";
 
 const CHUNK_ROWS = 1 << 18;
 

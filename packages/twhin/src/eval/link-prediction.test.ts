@@ -13,7 +13,8 @@ function bruteScore(
   t: number,
   side: "tail" | "head",
 ): number {
-  if (side === "tail" || !model.reciprocal || model.parityOriginal) return model.score(h, r, t);
+  if (side === "tail" || !model.reciprocal || !model.parity.applyOperators)
+    return model.score(h, r, t);
   const dim = model.dim;
   const relation = model.relations[r]!;
   const query = new Float32Array(dim);

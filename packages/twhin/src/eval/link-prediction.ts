@@ -46,7 +46,7 @@ export function evaluateLinkPrediction(
 ): LinkPredictionResult {
   const size = options.maxEdges ? Math.min(options.maxEdges, edges.size) : edges.size;
   const dim = model.dim;
-  const comparator = model.parityOriginal ? "dot" : model.comparator;
+  const comparator = model.comparator;
   const accumulators = { tail: new RankAccumulator(), head: new RankAccumulator() };
   const rng = new Rng(options.seed ?? 0).fork("eval-auc");
   const groups = new Map<string, Query[]>();
@@ -126,7 +126,7 @@ function writeQuery(
   if (query.side === "tail" || !model.transformsCandidates("head") || query.transform >= 0) {
     const entity = query.side === "tail" ? edges.lhs[e]! : edges.rhs[e]!;
     model.queryVector(r, query.side, entity, out, offset);
-    if (model.parityOriginal && query.side === "head") {
+    if (model.parity.translateRhs && query.side === "head") {
       for (let d = 0; d < dim; d++) out[offset + d]! += model.relationParams[r * dim + d]!;
     }
     return;

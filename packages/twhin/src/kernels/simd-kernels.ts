@@ -1,8 +1,7 @@
 import { BackendError } from "@tml/core";
 import type { MatrixView } from "./gemm.js";
-import type { ScoreRows } from "./score-losses.js";
 import { SIMD_KERNELS_BASE64 } from "./simd-bytes.js";
-import { jsKernels, type KernelKind, type StepKernels } from "./step-kernels.js";
+import type { ScoreRows, StepKernels } from "./step-kernels.js";
 
 interface KernelExports {
   gemmNT(a: number, n: number, c: number, m: number, k: number, out: number, stride: number): void;
@@ -90,11 +89,6 @@ function kernelModule(): WasmModule | null {
   return compiled;
 }
 
-/** True when this JS engine runs WebAssembly SIMD (Node >= 16.4). */
-export function simdAvailable(): boolean {
-  return kernelModule() !== null;
-}
-
 /** Floats of arena needed for arrays of these lengths (each rounded up to the alignment). */
 export function arenaFloats(lengths: number[]): number {
   let total = 0;
@@ -103,16 +97,13 @@ export function arenaFloats(lengths: number[]): number {
 }
 
 /**
- * WebAssembly SIMD kernels over one fixed-size memory (never grown, so views stay valid).
- * Arrays allocated here run in wasm; any other array (a table, a caller's buffer) falls back to
- * the JS kernel, so results never depend on where an array lives.
+ * WebAssembly SIMD kernels over one fixed-size memory (never grown, so views stay valid). Every
+ * operand must be an array allocated here (`float32` / `int32`); another array (a table, a
+ * caller's buffer) is a BackendError, not a silent read of the wrong memory.
  */
 class SimdKernels implements StepKernels {
-  readonly kind = "simd";
   private readonly buffer: ArrayBuffer;
   private readonly exports: KernelExports;
-  private readonly js = jsKernels();
-  private readonly heap: Float32Array;
   private next = 0;
   private end = 0;
 
@@ -132,7 +123,6 @@ class SimdKernels implements StepKernels {
     this.next = Math.ceil(heapBase / ALIGN) * ALIGN;
     this.end = this.next + capacityFloats * 4;
     this.buffer = memory.buffer;
-    this.heap = new Float32Array(this.buffer);
   }
 
   private take(bytes: number): number {
@@ -155,8 +145,23 @@ class SimdKernels implements StepKernels {
     return new Int32Array(this.buffer, this.take(length * 4), length);
   }
 
-  private owns(x: Float32Array | Int32Array): boolean {
-    return x.buffer === this.buffer;
+  // One comparison per operand per call (not per element): a misplaced array is a bug to report.
+  // (Fixed arity: a rest parameter would allocate an array per call.)
+  private check(
+    name: string,
+    a: Float32Array | Int32Array,
+    b: Float32Array | Int32Array = a,
+    c: Float32Array | Int32Array = a,
+    d: Float32Array | Int32Array = a,
+    e: Float32Array | Int32Array = a,
+  ): void {
+    const buffer = this.buffer;
+    if (a.buffer === buffer && b.buffer === buffer && c.buffer === buffer) {
+      if (d.buffer === buffer && e.buffer === buffer) return;
+    }
+    throw new BackendError(
+      `SIMD kernel ${name}: an operand is not in the kernels' memory (allocate it with float32 / int32); a bug: report it.`,
+    );
   }
 
   gemmNT(
@@ -169,10 +174,7 @@ class SimdKernels implements StepKernels {
     k: number,
     out: MatrixView,
   ): void {
-    if (!(this.owns(a) && this.owns(c) && this.owns(out.data))) {
-      this.js.gemmNT(a, aOff, n, c, cOff, m, k, out);
-      return;
-    }
+    this.check("gemmNT", a, c, out.data);
     const o = out.data.byteOffset + out.offset * 4;
     this.exports.gemmNT(a.byteOffset + aOff * 4, n, c.byteOffset + cOff * 4, m, k, o, out.stride);
   }
@@ -187,10 +189,7 @@ class SimdKernels implements StepKernels {
     out: Float32Array,
     outOff: number,
   ): void {
-    if (!(this.owns(g.data) && this.owns(c) && this.owns(out))) {
-      this.js.gemmNNAccumulate(g, n, m, c, cOff, k, out, outOff);
-      return;
-    }
+    this.check("gemmNNAccumulate", g.data, c, out);
     const gp = g.data.byteOffset + g.offset * 4;
     const op = out.byteOffset + outOff * 4;
     this.exports.gemmNNAccumulate(gp, g.stride, n, m, c.byteOffset + cOff * 4, k, op);
@@ -206,10 +205,7 @@ class SimdKernels implements StepKernels {
     out: Float32Array,
     outOff: number,
   ): void {
-    if (!(this.owns(g.data) && this.owns(a) && this.owns(out))) {
-      this.js.gemmTNAccumulate(g, n, m, a, aOff, k, out, outOff);
-      return;
-    }
+    this.check("gemmTNAccumulate", g.data, a, out);
     const gp = g.data.byteOffset + g.offset * 4;
     const op = out.byteOffset + outOff * 4;
     this.exports.gemmTNAccumulate(gp, g.stride, n, m, a.byteOffset + aOff * 4, k, op);
@@ -224,10 +220,7 @@ class SimdKernels implements StepKernels {
     outOff: number,
     outStride: number,
   ): void {
-    if (!(this.owns(a) && this.owns(p) && this.owns(out))) {
-      this.js.rowDots(a, p, rows, k, out, outOff, outStride);
-      return;
-    }
+    this.check("rowDots", a, p, out);
     const op = out.byteOffset + outOff * 4;
     this.exports.rowDots(a.byteOffset, p.byteOffset, rows, k, op, outStride);
   }
@@ -243,10 +236,7 @@ class SimdKernels implements StepKernels {
     dA: Float32Array,
     dP: Float32Array,
   ): void {
-    if (!(this.owns(g) && this.owns(a) && this.owns(p) && this.owns(dA) && this.owns(dP))) {
-      this.js.pairBackward(g, gOff, gStride, a, p, rows, k, dA, dP);
-      return;
-    }
+    this.check("pairBackward", g, a, p, dA, dP);
     const gp = g.byteOffset + gOff * 4;
     this.exports.pairBackward(
       gp,
@@ -268,10 +258,7 @@ class SimdKernels implements StepKernels {
     yOff: number,
     k: number,
   ): void {
-    if (!(this.owns(x) && this.owns(y))) {
-      this.js.axpy(alpha, x, xOff, y, yOff, k);
-      return;
-    }
+    this.check("axpy", x, y);
     if (alpha === 0) return;
     this.exports.axpy(alpha, x.byteOffset + xOff * 4, y.byteOffset + yOff * 4, k);
   }
@@ -283,8 +270,7 @@ class SimdKernels implements StepKernels {
     positiveWeight: number,
     scale: number,
   ): number {
-    if (!(this.owns(rows.scores) && this.owns(rows.grad)))
-      return this.js.bceRows(rows, negativeLabel, negativeWeight, positiveWeight, scale);
+    this.check("bceRows", rows.scores, rows.grad);
     return this.exports.bceRows(
       rows.scores.byteOffset,
       rows.grad.byteOffset,
@@ -304,10 +290,7 @@ class SimdKernels implements StepKernels {
     k: number,
     dst: Float32Array,
   ): void {
-    if (!(this.owns(src) && this.owns(srcRows) && this.owns(dst))) {
-      this.js.gatherRows(src, srcRows, count, k, dst);
-      return;
-    }
+    this.check("gatherRows", src, srcRows, dst);
     this.exports.gatherRows(src.byteOffset, srcRows.byteOffset, count, k, dst.byteOffset);
   }
 
@@ -318,10 +301,7 @@ class SimdKernels implements StepKernels {
     dst: Float32Array,
     rows: Int32Array,
   ): void {
-    if (!(this.owns(src) && this.owns(rows) && this.owns(dst))) {
-      this.js.scatterAddRows(src, count, k, dst, rows);
-      return;
-    }
+    this.check("scatterAddRows", src, rows, dst);
     this.exports.scatterAddRows(src.byteOffset, count, k, dst.byteOffset, rows.byteOffset);
   }
 
@@ -332,20 +312,8 @@ class SimdKernels implements StepKernels {
     k: number,
     dst: Float32Array,
   ): void {
-    if (!(this.owns(src) && this.owns(rows) && this.owns(dst))) {
-      this.js.gatherAddRows(src, rows, count, k, dst);
-      return;
-    }
+    this.check("gatherAddRows", src, rows, dst);
     this.exports.gatherAddRows(src.byteOffset, rows.byteOffset, count, k, dst.byteOffset);
-  }
-
-  copyRow(src: Float32Array, srcOff: number, dst: Float32Array, dstOff: number, k: number): void {
-    if (!(this.owns(src) && this.owns(dst))) {
-      this.js.copyRow(src, srcOff, dst, dstOff, k);
-      return;
-    }
-    const from = src.byteOffset / 4 + srcOff;
-    this.heap.copyWithin(dst.byteOffset / 4 + dstOff, from, from + k);
   }
 
   rowwiseAdagrad(
@@ -357,10 +325,7 @@ class SimdKernels implements StepKernels {
     learningRate: number,
     eps: number,
   ): void {
-    if (!(this.owns(w) && this.owns(g) && this.owns(acc))) {
-      this.js.rowwiseAdagrad(w, g, acc, count, k, learningRate, eps);
-      return;
-    }
+    this.check("rowwiseAdagrad", w, g, acc);
     this.exports.rowwiseAdagrad(
       w.byteOffset,
       g.byteOffset,
@@ -374,18 +339,13 @@ class SimdKernels implements StepKernels {
 }
 
 /**
- * Kernels of `kind` with an arena of `capacityFloats` (SIMD only; JS arrays are separate
- * allocations). "simd" where WebAssembly SIMD is missing is a BackendError; "auto" picks SIMD
- * when available.
+ * The WebAssembly SIMD step kernels with an arena of `capacityFloats` (sized by the step). Node 20
+ * always has WebAssembly SIMD; an engine without it is a BackendError.
  */
-export function createStepKernels(kind: KernelKind | "auto", capacityFloats: number): StepKernels {
-  if (kind === "js") return jsKernels();
+export function createStepKernels(capacityFloats: number): StepKernels {
   const module = kernelModule();
   if (module === null || !wasm) {
-    if (kind === "auto") return jsKernels();
-    throw new BackendError(
-      "kernels: simd needs WebAssembly SIMD (Node >= 16.4); use kernels: js or auto.",
-    );
+    throw new BackendError("The TwHIN step needs WebAssembly SIMD (Node >= 20).");
   }
   return new SimdKernels(wasm, module, capacityFloats);
 }

@@ -1,21 +1,29 @@
-import { axpy, dot, gemmNNAccumulate, gemmNT, gemmTNAccumulate, type MatrixView } from "./gemm.js";
-import { bceRows, type ScoreRows } from "./score-losses.js";
+import type { MatrixView } from "./gemm.js";
 
-/** Which implementation runs a step's hot loops: plain JS (the reference) or WebAssembly SIMD. */
-export type KernelKind = "js" | "simd";
+/**
+ * Score rows of a loss: each row is one (edge, direction), column 0 the positive score, then the
+ * negatives (`rows x width`). A loss writes dLoss/dScore into `grad` (same layout).
+ */
+export interface ScoreRows {
+  scores: Float32Array;
+  grad: Float32Array;
+  rows: number;
+  width: number;
+}
 
 /**
  * The dense loops of a TwHIN step over float32 rows (offsets and counts in floats). A kernel set
- * also owns the step's scratch: arrays from `float32` / `int32` are where the fast path runs (the
- * SIMD set allocates them in its WebAssembly memory; any other array takes the JS path).
+ * also owns the step's scratch: every array passed to a kernel comes from its `float32` / `int32`
+ * (the WebAssembly SIMD set allocates them in its memory). Production runs the SIMD set
+ * (`simd-kernels.ts`); `src/testing/reference-kernels.ts` is the plain JS reference it is tested
+ * against.
  */
 export interface StepKernels {
-  readonly kind: KernelKind;
   /** A zeroed scratch array of `length` floats. */
   float32(length: number): Float32Array;
   /** A zeroed scratch array of `length` int32s. */
   int32(length: number): Int32Array;
-  /** `out (n x m) = A (n x k) C (m x k)^T` (as gemm.ts). */
+  /** `out (n x m) = A (n x k) C (m x k)^T` */
   gemmNT(
     a: Float32Array,
     aOff: number,
@@ -26,7 +34,7 @@ export interface StepKernels {
     k: number,
     out: MatrixView,
   ): void;
-  /** `out (n x k) += G (n x m) C (m x k)` (as gemm.ts). */
+  /** `out (n x k) += G (n x m) C (m x k)` */
   gemmNNAccumulate(
     g: MatrixView,
     n: number,
@@ -37,7 +45,7 @@ export interface StepKernels {
     out: Float32Array,
     outOff: number,
   ): void;
-  /** `out (m x k) += G (n x m)^T A (n x k)` (as gemm.ts). */
+  /** `out (m x k) += G (n x m)^T A (n x k)` */
   gemmTNAccumulate(
     g: MatrixView,
     n: number,
@@ -79,7 +87,7 @@ export interface StepKernels {
     yOff: number,
     k: number,
   ): void;
-  /** Weighted BCE over score rows (as `bceRows` in score-losses.ts): writes `rows.grad`, returns the loss. */
+  /** Weighted BCE over score rows (labels 1 for column 0, `negativeLabel` for the rest): writes `rows.grad`, returns the loss. */
   bceRows(
     rows: ScoreRows,
     negativeLabel: number,
@@ -111,8 +119,6 @@ export interface StepKernels {
     k: number,
     dst: Float32Array,
   ): void;
-  /** `dst[dstOff..dstOff+k) = src[srcOff..srcOff+k)`. */
-  copyRow(src: Float32Array, srcOff: number, dst: Float32Array, dstOff: number, k: number): void;
   /**
    * Row-wise Adagrad over `count` gathered rows (W, G: count x k; acc: count):
    * `acc_s += mean(G_s^2)`, `W_s -= lr G_s / (sqrt(acc_s) + eps)` (skipped when that is 0/0).
@@ -126,115 +132,4 @@ export interface StepKernels {
     learningRate: number,
     eps: number,
   ): void;
-}
-
-function rowDots(
-  a: Float32Array,
-  p: Float32Array,
-  rows: number,
-  k: number,
-  out: Float32Array,
-  outOff: number,
-  outStride: number,
-): void {
-  for (let r = 0; r < rows; r++) out[outOff + r * outStride] = dot(a, r * k, p, r * k, k);
-}
-
-function pairBackward(
-  g: Float32Array,
-  gOff: number,
-  gStride: number,
-  a: Float32Array,
-  p: Float32Array,
-  rows: number,
-  k: number,
-  dA: Float32Array,
-  dP: Float32Array,
-): void {
-  for (let r = 0; r < rows; r++) {
-    const gr = g[gOff + r * gStride]!;
-    for (let d = r * k; d < (r + 1) * k; d++) {
-      dA[d] = gr * p[d]!;
-      dP[d] = gr * a[d]!;
-    }
-  }
-}
-
-function copyRow(
-  src: Float32Array,
-  srcOff: number,
-  dst: Float32Array,
-  dstOff: number,
-  k: number,
-): void {
-  dst.set(src.subarray(srcOff, srcOff + k), dstOff);
-}
-
-function rowwiseAdagrad(
-  w: Float32Array,
-  g: Float32Array,
-  acc: Float32Array,
-  count: number,
-  k: number,
-  learningRate: number,
-  eps: number,
-): void {
-  for (let s = 0; s < count; s++) {
-    const total = acc[s]! + dot(g, s * k, g, s * k, k) / k;
-    acc[s] = total;
-    const denominator = Math.sqrt(total) + eps;
-    if (denominator === 0) continue;
-    axpy(-learningRate / denominator, g, s * k, w, s * k, k);
-  }
-}
-
-function gatherRows(
-  src: Float32Array,
-  srcRows: Int32Array,
-  count: number,
-  k: number,
-  dst: Float32Array,
-): void {
-  for (let i = 0; i < count; i++) copyRow(src, srcRows[i]! * k, dst, i * k, k);
-}
-
-function scatterAddRows(
-  src: Float32Array,
-  count: number,
-  k: number,
-  dst: Float32Array,
-  rows: Int32Array,
-): void {
-  for (let i = 0; i < count; i++) if (rows[i]! >= 0) axpy(1, src, i * k, dst, rows[i]! * k, k);
-}
-
-function gatherAddRows(
-  src: Float32Array,
-  rows: Int32Array,
-  count: number,
-  k: number,
-  dst: Float32Array,
-): void {
-  for (let i = 0; i < count; i++) if (rows[i]! >= 0) axpy(1, src, rows[i]! * k, dst, i * k, k);
-}
-
-/** The plain JS kernels: the reference every fast path is tested against. */
-export function jsKernels(): StepKernels {
-  return {
-    kind: "js",
-    float32: (length) => new Float32Array(length),
-    int32: (length) => new Int32Array(length),
-    gemmNT,
-    gemmNNAccumulate,
-    gemmTNAccumulate,
-    rowDots,
-    pairBackward,
-    axpy,
-    copyRow,
-    gatherRows,
-    scatterAddRows,
-    gatherAddRows,
-    rowwiseAdagrad,
-    bceRows,
-  };
 }

@@ -4,6 +4,7 @@ import type { ComparatorKind } from "./comparator.js";
 import { compare } from "./comparator.js";
 import { EmbeddingTable } from "./embedding-table.js";
 import { initOperator, operatorForward } from "./operators.js";
+import { type ParitySettings, paritySettings } from "./parity.js";
 
 /** A relation with its tables resolved to indices. */
 export interface ResolvedRelation {
@@ -17,7 +18,7 @@ export interface ResolvedRelation {
  * The TwHIN model: one embedding table per entity type and one operator parameter vector per
  * relation (`relationParams`, R x dim; with reciprocal relations 2R x dim, row R + r predicting
  * the lhs of relation r). Scoring: `score(h, r, t) = comparator(op_r(e_h), e_t)`; under the
- * original's parity, `<e_h, e_t + w_r>`.
+ * original's parity (`parity.translateRhs`), `<e_h, e_t + w_r>`.
  */
 export class TwhinModel {
   readonly config: TwhinModelConfig;
@@ -27,7 +28,8 @@ export class TwhinModel {
   readonly dim: number;
   readonly comparator: ComparatorKind;
   readonly reciprocal: boolean;
-  readonly parityOriginal: boolean;
+  /** What `model.parity` means for scoring and training (see parity.ts). */
+  readonly parity: ParitySettings;
 
   constructor(config: TwhinModelConfig, tables?: EmbeddingTable[]) {
     this.config = config;
@@ -46,7 +48,7 @@ export class TwhinModel {
     }));
     this.comparator = config.comparator;
     this.reciprocal = config.reciprocal_relations;
-    this.parityOriginal = config.parity === "original";
+    this.parity = paritySettings(config);
     this.relationParams = new Float32Array(this.numOperatorRows * this.dim);
   }
 
@@ -114,7 +116,7 @@ export class TwhinModel {
     const dim = this.dim;
     if (side === "tail") {
       const table = this.tables[r.lhsTable]!;
-      if (this.parityOriginal) out.set(table.row(entity), outOff);
+      if (!this.parity.applyOperators) out.set(table.row(entity), outOff);
       else
         operatorForward(
           r.operator,
@@ -129,7 +131,7 @@ export class TwhinModel {
       return;
     }
     const table = this.tables[r.rhsTable]!;
-    if (this.reciprocal && !this.parityOriginal) {
+    if (this.reciprocal && this.parity.applyOperators) {
       const row = (this.relations.length + relation) * dim;
       operatorForward(
         r.operator,
@@ -148,7 +150,7 @@ export class TwhinModel {
 
   /** True when ranking heads needs `op_r` applied to each candidate (non-reciprocal fixed mode). */
   transformsCandidates(side: "tail" | "head"): boolean {
-    return side === "head" && !this.reciprocal && !this.parityOriginal;
+    return side === "head" && !this.reciprocal && this.parity.applyOperators;
   }
 
   /** Score of one edge (the tail-ranking score; the original's form under parity). */
@@ -158,7 +160,7 @@ export class TwhinModel {
     const query = new Float32Array(dim);
     this.queryVector(relation, "tail", lhs, query);
     const target = this.tables[r.rhsTable]!;
-    if (this.parityOriginal) {
+    if (this.parity.translateRhs) {
       const shifted = new Float32Array(dim);
       for (let d = 0; d < dim; d++)
         shifted[d] = target.data[rhs * dim + d]! + this.relationParams[relation * dim + d]!;

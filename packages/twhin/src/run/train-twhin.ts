@@ -2,12 +2,11 @@ import { type Logger, type TrainingCallbacks, UsageError } from "@tml/core";
 import { selectEngine } from "@tml/engine";
 import { latestCheckpoint, runTraining, type TrainingResult } from "@tml/training";
 import type { TwhinConfig } from "../config/twhin-config.js";
+import type { EdgeBatch } from "../data/edge-batch.js";
 import { EdgeBatches } from "../data/edge-batches.js";
 import { expandGlob, readEdges } from "../data/edge-set.js";
 import { FilterIndex } from "../eval/filter-index.js";
-import { selectProducts } from "../model/dense-products.js";
 import { TwhinModel } from "../model/twhin-model.js";
-import type { EdgeBatch } from "../task/edge-batch.js";
 import { TwhinTask } from "../task/twhin-task.js";
 import { type ConfigSource, resolveConfig } from "./resolve-config.js";
 
@@ -91,7 +90,6 @@ export async function trainTwhin(options: TrainTwhinOptions): Promise<TrainTwhin
     model,
     config,
     batches,
-    products: selectProducts(),
     ...(validation ? { validation } : {}),
   });
   options.logger?.info("twhin data", {

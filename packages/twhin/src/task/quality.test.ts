@@ -12,7 +12,7 @@ import { evaluateLinkPrediction } from "../eval/link-prediction.js";
 import { TwhinModel } from "../model/twhin-model.js";
 import { writeEngagementGraph } from "../testing/generated-graph.js";
 import { tinyConfig } from "../testing/tiny-graph.js";
-import { TwhinTrainer } from "./twhin-trainer.js";
+import { TwhinTask } from "./twhin-task.js";
 
 let dir: string;
 let train: EdgeSet;
@@ -58,10 +58,10 @@ function trainAndScore(
     model: { parity, loss: { type: loss, margin: 1 } },
   });
   const model = new TwhinModel(config.model).initialize(1);
-  const trainer = new TwhinTrainer(model, config);
   const batches = new EdgeBatches(train, 200, 1);
+  const task = new TwhinTask({ model, config, batches });
   const rng = new Rng(2);
-  for (let step = 0; step < 300; step++) trainer.trainBatch(batches.next(), rng);
+  for (let step = 0; step < 300; step++) task.trainBatch(batches.next(), rng);
   const filter = new FilterIndex(4, [train, test]);
   const metrics = evaluateLinkPrediction(model, test, { filter }).both;
   const users = model.tables[0]!;

@@ -2,6 +2,7 @@ import {
   CheckpointError,
   checkStateArray,
   type EvalContext,
+  NumericError,
   type RestoreContext,
   Rng,
   type RngState,
@@ -11,14 +12,15 @@ import {
   type TrainTask,
 } from "@tml/core";
 import type { TwhinConfig } from "../config/twhin-config.js";
+import type { EdgeBatch } from "../data/edge-batch.js";
 import type { EdgeBatches, EdgeCursor } from "../data/edge-batches.js";
 import type { EdgeSet } from "../data/edge-set.js";
 import type { FilterIndex } from "../eval/filter-index.js";
 import { evaluateLinkPrediction } from "../eval/link-prediction.js";
-import type { DenseProducts } from "../model/dense-products.js";
 import type { TwhinModel } from "../model/twhin-model.js";
-import type { EdgeBatch } from "./edge-batch.js";
-import { TwhinTrainer } from "./twhin-trainer.js";
+import { ModelOptimizers } from "../optim/model-optimizers.js";
+import { TwhinStep } from "../step/twhin-step.js";
+import { validateBatch } from "./validate-batch.js";
 
 /** Options of `TwhinTask`. */
 export interface TwhinTaskOptions {
@@ -28,29 +30,51 @@ export interface TwhinTaskOptions {
   batches: EdgeBatches;
   /** Held-out edges for `evaluate`, with the filter of known true edges. */
   validation?: { edges: EdgeSet; filter: FilterIndex };
-  products?: DenseProducts;
 }
 
 /**
- * TwHIN as a core `TrainTask`: one row-sparse update per batch, filtered link-prediction metrics
- * on validation edges, and state = tables, relation operators, optimizer state (raw float32
- * arrays), the step, the data cursor and the RNG.
+ * TwHIN as a core `TrainTask`: one row-sparse update per batch (the step's loss and gradients,
+ * then the table and operator optimizers), filtered link-prediction metrics on validation edges,
+ * and state = tables, relation operators, optimizer state (raw float32 arrays), the update count,
+ * the data cursor and the RNG.
  */
 export class TwhinTask implements TrainTask<EdgeBatch> {
   readonly kind = "twhin";
-  readonly trainer: TwhinTrainer;
+  /** Forward, loss and backward of one batch. */
+  readonly step: TwhinStep;
+  readonly optimizers: ModelOptimizers;
+  /** Updates applied so far (the global step). */
+  updates = 0;
   private readonly options: TwhinTaskOptions;
   private rng: Rng;
 
   constructor(options: TwhinTaskOptions) {
     this.options = options;
-    this.trainer = new TwhinTrainer(options.model, options.config, options.products);
+    this.step = TwhinStep.create(options.model, options.config);
+    this.optimizers = new ModelOptimizers(options.model, options.config);
     this.rng = new Rng(options.config.seed).fork("negatives");
   }
 
+  /** Trains on one batch with the task's negative-sampling RNG (saved in checkpoints). */
   trainStep(batch: EdgeBatch): TrainStepOutput {
-    const loss = this.trainer.trainBatch(batch, this.rng, this.options.config.train_data.data_root);
-    return { loss, examples: batch.size };
+    return { loss: this.trainBatch(batch, this.rng), examples: batch.size };
+  }
+
+  /**
+   * One update with negatives drawn from `rng`; returns the loss. DataError for an edge outside
+   * the model, NumericError (naming the step, no update applied) on a non-finite loss.
+   */
+  trainBatch(batch: EdgeBatch, rng: Rng): number {
+    validateBatch(this.options.model, batch, this.options.config.train_data.data_root);
+    const loss = this.step.computeGradients(batch, rng);
+    if (!Number.isFinite(loss)) {
+      throw new NumericError(`Loss is ${loss} at step ${this.updates}; no update was applied.`, {
+        details: { step: this.updates },
+      });
+    }
+    this.updates++;
+    this.optimizers.apply(this.step.buffers, this.step.kernels, this.updates);
+    return loss;
   }
 
   evaluate(context: EvalContext): Record<string, number> {
@@ -80,12 +104,12 @@ export class TwhinTask implements TrainTask<EdgeBatch> {
     const out: Record<string, { data: Float32Array; shape: number[] }> = {};
     model.tables.forEach((table, t) => {
       out[`table/${table.name}`] = { data: table.data, shape: [table.rows, table.dim] };
-      for (const [slot, data] of Object.entries(this.trainer.tableOptimizers[t]!.state())) {
+      for (const [slot, data] of Object.entries(this.optimizers.tableOptimizers[t]!.state())) {
         out[`optimizer/${table.name}/${slot}`] = { data, shape: [data.length] };
       }
     });
     out["relations"] = { data: model.relationParams, shape: [model.numOperatorRows, model.dim] };
-    for (const [slot, data] of Object.entries(this.trainer.relationOptimizer.state())) {
+    for (const [slot, data] of Object.entries(this.optimizers.relationOptimizer.state())) {
       out[`optimizer/relations/${slot}`] = { data, shape: [data.length] };
     }
     return out;
@@ -98,7 +122,7 @@ export class TwhinTask implements TrainTask<EdgeBatch> {
     return {
       arrays,
       json: {
-        steps: this.trainer.steps,
+        steps: this.updates,
         cursor: this.options.batches.cursor(),
         rng: this.rng.getState(),
       },
@@ -121,7 +145,7 @@ export class TwhinTask implements TrainTask<EdgeBatch> {
     }
     if (context.reason === "resume") {
       const json = state.json as { steps: number; cursor: EdgeCursor; rng: RngState };
-      this.trainer.steps = json.steps;
+      this.updates = json.steps;
       this.options.batches.restore(json.cursor);
       this.rng = Rng.fromState(json.rng);
     }

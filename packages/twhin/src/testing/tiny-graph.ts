@@ -4,7 +4,7 @@ import {
   type TwhinModelConfig,
   twhinConfigSchema,
 } from "../config/twhin-config.js";
-import type { EdgeBatch } from "../task/edge-batch.js";
+import type { EdgeBatch } from "../data/edge-batch.js";
 
 /** Options of `tinyConfig` (test helper). */
 export interface TinyConfigOptions {

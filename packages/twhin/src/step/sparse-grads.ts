@@ -35,24 +35,3 @@ export class SparseGrads {
     this.count = 0;
   }
 }
-
-/** Fills `out[0..count)` with the first `count` entries of a uniform random permutation of 0..n-1,
- * cycling when count > n (the original's in-batch sampling, §4.5). `perm` is scratch of size >= n. */
-export function samplePermutation(
-  n: number,
-  count: number,
-  perm: Int32Array,
-  out: Int32Array,
-  outOff: number,
-  randomInt: (maxExclusive: number) => number,
-): void {
-  for (let i = 0; i < n; i++) perm[i] = i;
-  const draws = Math.min(n, count);
-  for (let i = 0; i < draws; i++) {
-    const j = i + randomInt(n - i);
-    const swap = perm[i]!;
-    perm[i] = perm[j]!;
-    perm[j] = swap;
-  }
-  for (let s = 0; s < count; s++) out[outOff + s] = perm[s % n]!;
-}

@@ -1,14 +1,6 @@
 import { DataError } from "@tml/core";
+import type { EdgeBatch } from "../data/edge-batch.js";
 import type { TwhinModel } from "../model/twhin-model.js";
-
-/** B edges of one batch: relation index and lhs/rhs row ids in the relation's tables. */
-export interface EdgeBatch {
-  lhs: Int32Array;
-  rel: Int32Array;
-  rhs: Int32Array;
-  /** Number of edges used (arrays may be longer). */
-  size: number;
-}
 
 /**
  * Checks a batch against the model: relation indices in range, ids within their tables' rows.

@@ -10,11 +10,11 @@ import {
 import { z } from "zod";
 
 /**
- * Optimizer of an embedding table or of the relation operators: core's `OptimizerConfig` (the
+ * Optimizer of an embedding table or of the relation operators: training's `OptimizerConfig` (the
  * original's keys load unchanged) with two row-sparse extensions on `adagrad`: `rowwise` (one
  * accumulator per row, the large-table choice) and `initial_accumulator_value`.
  */
-export const optimizerConfigSchema = z
+export const tableOptimizerConfigSchema = z
   .strictObject({
     learning_rate: learningRateSchema.nullish(),
     sgd: sgdConfigSchema.nullish(),
@@ -29,9 +29,9 @@ export const optimizerConfigSchema = z
   .superRefine(oneOf(["sgd", "adagrad", "adam"]));
 
 /** A validated table/operator optimizer config. */
-export type OptimizerConfig = z.output<typeof optimizerConfigSchema>;
+export type TableOptimizerConfig = z.output<typeof tableOptimizerConfigSchema>;
 
 /** The learning rate of an optimizer config at `step` (its schedule, else its constant `lr`). */
-export function learningRateAt(config: OptimizerConfig, step: number): number {
+export function learningRateAt(config: TableOptimizerConfig, step: number): number {
   return computeLearningRate(learningRateFromConfig(config), step);
 }

@@ -2,10 +2,14 @@ import * as tf from "@tensorflow/tfjs-core";
 import { Rng } from "@tml/core";
 import { setupTestBackend } from "@tml/engine/testing";
 import { beforeAll, describe, expect, it } from "vitest";
-import { createTfProducts } from "../model/dense-products.js";
+import { kernelProducts, tfjsProducts } from "../kernels/dense-products.js";
+import { createStepKernels } from "../kernels/simd-kernels.js";
 import { TwhinModel } from "../model/twhin-model.js";
+import { ModelOptimizers } from "../optim/model-optimizers.js";
 import { randomBatch, tinyConfig } from "../testing/tiny-graph.js";
-import { TwhinTrainer } from "./twhin-trainer.js";
+import { stepArenaFloats } from "./step-buffers.js";
+import { stepSettings } from "./step-settings.js";
+import { TwhinStep } from "./twhin-step.js";
 
 beforeAll(async () => {
   await setupTestBackend();
@@ -15,17 +19,24 @@ describe("training memory is flat over many steps", () => {
   it("no tfjs tensors left behind (shared negatives through tfjs), scratch views stay attached", () => {
     const config = tinyConfig({ dim: 16, inBatch: 4, global: 8, batchSize: 32 });
     const model = new TwhinModel(config.model).initialize(1);
+    const settings = stepSettings(config);
+    const kernels = createStepKernels(stepArenaFloats(model, settings));
     // minWork 0: every shared-negative block goes through tfjs.
-    const trainer = new TwhinTrainer(model, config, createTfProducts(0));
+    const step = new TwhinStep(model, settings, kernels, tfjsProducts(kernelProducts(kernels), 0));
+    const optimizers = new ModelOptimizers(model, config);
     const rng = new Rng(2);
     const batch = randomBatch(config, 32, 3);
-    trainer.trainBatch(batch, rng);
+    const train = (update: number) => {
+      step.computeGradients(batch, rng);
+      optimizers.apply(step.buffers, kernels, update);
+    };
+    train(1);
     const tensors = tf.memory().numTensors;
-    const firstRows = trainer.step.tableRows[0]!;
-    for (let step = 0; step < 200; step++) trainer.trainBatch(batch, rng);
+    const firstRows = step.buffers.tableRows[0]!;
+    for (let update = 2; update <= 201; update++) train(update);
     expect(tf.memory().numTensors).toBe(tensors);
     // A grown wasm memory would have detached every view (byteLength 0): it never grows.
     expect(firstRows.byteLength).toBeGreaterThan(0);
-    expect(trainer.step.tableRows[0]).toBe(firstRows);
+    expect(step.buffers.tableRows[0]).toBe(firstRows);
   });
 });

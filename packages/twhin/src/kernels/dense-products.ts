@@ -1,10 +1,12 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { gemmNNAccumulate, gemmNT, gemmTNAccumulate, type MatrixView } from "../kernels/gemm.js";
+import type { MatrixView } from "./gemm.js";
+import type { StepKernels } from "./step-kernels.js";
 
 /**
  * The three products of a shared-candidate score block: scores `S = A C^T`, and the gradients
- * `dA += dS C`, `dC += dS^T A`. Large blocks go to the active tfjs backend when it is a compiled
- * one (wasm/XNNPACK, tensorflow), which is about 10x faster than JS loops; small ones stay in JS.
+ * `dA += dS C`, `dC += dS^T A`. Operands are contiguous from row 0 and live in the step kernels'
+ * memory. `createDenseProducts` sends large blocks to the active tfjs backend when it is a
+ * compiled one (wasm/XNNPACK, tensorflow: multi-threaded sgemm), the rest to the SIMD kernels.
  */
 export interface DenseProducts {
   /** `out (n x m) = A (n x k) C (m x k)^T`. */
@@ -29,16 +31,18 @@ export interface DenseProducts {
   ): void;
 }
 
-/** Pure JS products (exact reference; used for small blocks and in tests). */
-export const jsProducts: DenseProducts = {
-  scores: (a, n, c, m, k, out) => gemmNT(a, 0, n, c, 0, m, k, out),
-  gradQueries: (g, n, m, c, k, dA) => gemmNNAccumulate(g, n, m, c, 0, k, dA, 0),
-  gradCandidates: (g, n, m, a, k, dC) => gemmTNAccumulate(g, n, m, a, 0, k, dC, 0),
-};
+/** The products computed by `kernels` (the step's SIMD kernels; the reference kernels in tests). */
+export function kernelProducts(kernels: StepKernels): DenseProducts {
+  return {
+    scores: (a, n, c, m, k, out) => kernels.gemmNT(a, 0, n, c, 0, m, k, out),
+    gradQueries: (g, n, m, c, k, dA) => kernels.gemmNNAccumulate(g, n, m, c, 0, k, dA, 0),
+    gradCandidates: (g, n, m, a, k, dC) => kernels.gemmTNAccumulate(g, n, m, a, 0, k, dC, 0),
+  };
+}
 
 const COMPILED_BACKENDS = new Set(["wasm", "tensorflow", "webgpu", "webgl"]);
 
-/** True when the active tfjs backend multiplies faster than JS loops. */
+/** True when the active tfjs backend multiplies large blocks faster than our kernels (the one place that asks). */
 export function hasCompiledBackend(): boolean {
   try {
     return COMPILED_BACKENDS.has(tf.getBackend());
@@ -88,9 +92,10 @@ function matMul(
 
 /**
  * Products routed to tfjs for blocks of at least `minWork` multiply-adds (pre-transposing in JS,
- * because tfjs's transposed matMul bypasses XNNPACK). `scratch` grows to the largest block seen.
+ * because tfjs's transposed matMul bypasses XNNPACK), to `small` below. `scratch` grows to the
+ * largest block seen.
  */
-export function createTfProducts(minWork = 1 << 18): DenseProducts {
+export function tfjsProducts(small: DenseProducts, minWork: number): DenseProducts {
   let scratch = new Float32Array(0);
   let scratch2 = new Float32Array(0);
   const ensure = (size: number): Float32Array => {
@@ -103,20 +108,20 @@ export function createTfProducts(minWork = 1 << 18): DenseProducts {
   };
   return {
     scores(a, n, c, m, k, out) {
-      if (n * m * k < minWork) return jsProducts.scores(a, n, c, m, k, out);
+      if (n * m * k < minWork) return small.scores(a, n, c, m, k, out);
       const ct = transpose(c.subarray(0, m * k), m, k, ensure(m * k));
       const s = matMul(a.subarray(0, n * k), n, k, ct, m);
       for (let i = 0; i < n; i++)
         out.data.set(s.subarray(i * m, (i + 1) * m), out.offset + i * out.stride);
     },
     gradQueries(g, n, m, c, k, dA) {
-      if (n * m * k < minWork) return jsProducts.gradQueries(g, n, m, c, k, dA);
+      if (n * m * k < minWork) return small.gradQueries(g, n, m, c, k, dA);
       const packed = packRows(g, n, m, ensure(n * m));
       const r = matMul(packed, n, m, c.subarray(0, m * k), k);
       for (let i = 0; i < n * k; i++) dA[i]! += r[i]!;
     },
     gradCandidates(g, n, m, a, k, dC) {
-      if (n * m * k < minWork) return jsProducts.gradCandidates(g, n, m, a, k, dC);
+      if (n * m * k < minWork) return small.gradCandidates(g, n, m, a, k, dC);
       const packed = packRows(g, n, m, ensure(n * m));
       const gt = transpose(packed, n, m, ensure2(n * m));
       const r = matMul(gt, m, n, a.subarray(0, n * k), k);
@@ -125,7 +130,8 @@ export function createTfProducts(minWork = 1 << 18): DenseProducts {
   };
 }
 
-/** The products to use now: tfjs-routed on a compiled backend, JS otherwise. */
-export function selectProducts(): DenseProducts {
-  return hasCompiledBackend() ? createTfProducts() : jsProducts;
+/** The step's products: large blocks through tfjs on a compiled backend, the rest in `kernels`. */
+export function createDenseProducts(kernels: StepKernels): DenseProducts {
+  const small = kernelProducts(kernels);
+  return hasCompiledBackend() ? tfjsProducts(small, 1 << 18) : small;
 }

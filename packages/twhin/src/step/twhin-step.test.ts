@@ -11,13 +11,7 @@ function setup(options: TinyConfigOptions) {
   for (const table of model.tables) for (let i = 0; i < table.data.length; i++) table.data[i]! *= 2;
   for (let i = 0; i < model.relationParams.length; i++)
     model.relationParams[i] = 0.8 * model.relationParams[i]! - 0.3;
-  const step = new TwhinStep(model, {
-    batchSize: config.train_data.per_replica_batch_size,
-    inBatchNegatives: config.train_data.in_batch_negatives,
-    globalNegatives: config.train_data.global_negatives,
-    loss: config.model.loss,
-    regularization: config.model.regularization,
-  });
+  const step = TwhinStep.create(model, config);
   const batch = randomBatch(config, config.train_data.per_replica_batch_size, 11);
   return { model, step, batch };
 }
@@ -56,7 +50,7 @@ function checkGradients(options: TinyConfigOptions): void {
   model.tables.forEach((table, t) => {
     for (let i = 0; i < table.data.length; i += 3) check(table.data, i, `${t}:${i}`);
   });
-  if (!model.parityOriginal)
+  if (model.parity.trainOperators)
     for (let i = 0; i < model.relationParams.length; i += 2)
       check(model.relationParams, i, `r:${i}`);
 }

@@ -1,8 +1,4 @@
-import type { OptimizerConfig } from "../config/optimizer-config.js";
 import type { StepKernels } from "../kernels/step-kernels.js";
-import { RowAdagrad } from "./row-adagrad.js";
-import { RowAdam } from "./row-adam.js";
-import { RowSgd } from "./row-sgd.js";
 
 /**
  * A row-sparse optimizer over one `rows x dim` parameter matrix: `update` changes only the listed
@@ -38,25 +34,4 @@ export interface RowOptimizer {
   ): boolean;
   /** Named state arrays (views, saved and restored in place). */
   state(): Record<string, Float32Array>;
-}
-
-/** Builds the row optimizer a config names, for a `rows x dim` matrix. */
-export function createRowOptimizer(
-  config: OptimizerConfig,
-  rows: number,
-  dim: number,
-): RowOptimizer {
-  if (config.adagrad) {
-    const { eps, rowwise, initial_accumulator_value } = config.adagrad;
-    return new RowAdagrad(rows, dim, {
-      eps,
-      rowwise,
-      initialAccumulator: initial_accumulator_value,
-    });
-  }
-  if (config.adam) {
-    const { betas, eps } = config.adam;
-    return new RowAdam(rows, dim, { beta1: betas[0], beta2: betas[1], eps });
-  }
-  return new RowSgd(rows, dim, config.sgd?.momentum ?? 0);
 }

@@ -1,0 +1,50 @@
+import type { ScoreRows } from "../kernels/step-kernels.js";
+
+// The losses over score rows (`ScoreRows`: column 0 the positive, then the negatives). Each writes
+// dLoss/dScore into `grad` and returns the loss, both already multiplied by `scale` (the caller's
+// normaliser). BCE, the original's loss, runs in the SIMD kernels (`StepKernels.bceRows`).
+
+/** Softmax cross-entropy of the positive (column 0) against the row's negatives. */
+export function softmaxRows(rows: ScoreRows, scale: number): number {
+  let total = 0;
+  const { scores, grad, width } = rows;
+  for (let row = 0; row < rows.rows; row++) {
+    const base = row * width;
+    let max = Number.NEGATIVE_INFINITY;
+    for (let column = 0; column < width; column++) max = Math.max(max, scores[base + column]!);
+    let sum = 0;
+    for (let column = 0; column < width; column++) {
+      const exponential = Math.exp(scores[base + column]! - max);
+      grad[base + column] = exponential;
+      sum += exponential;
+    }
+    total += max + Math.log(sum) - scores[base]!;
+    const normalizer = scale / sum;
+    for (let column = 0; column < width; column++) grad[base + column]! *= normalizer;
+    grad[base]! -= scale;
+  }
+  return total * scale;
+}
+
+/** Margin ranking: mean over negatives of max(0, margin - positive + negative). */
+export function marginRows(rows: ScoreRows, margin: number, scale: number): number {
+  let total = 0;
+  const { scores, grad, width } = rows;
+  const perNegative = 1 / Math.max(1, width - 1);
+  for (let row = 0; row < rows.rows; row++) {
+    const base = row * width;
+    const positive = scores[base]!;
+    grad[base] = 0;
+    for (let column = 1; column < width; column++) {
+      const violation = margin - positive + scores[base + column]!;
+      if (violation > 0) {
+        total += violation * perNegative;
+        grad[base + column] = scale * perNegative;
+        grad[base]! -= scale * perNegative;
+      } else {
+        grad[base + column] = 0;
+      }
+    }
+  }
+  return total * scale;
+}
