@@ -1,6 +1,7 @@
 import { Rng } from "@tml/core";
 import { describe, expect, it } from "vitest";
-import { bytesModulePath, compileKernels } from "../../scripts/build-wasm.mjs";
+import { fileURLToPath } from "node:url";
+import { compileWasm } from "../../../../scripts/build-wasm.mjs";
 import { referenceKernels } from "../testing/reference-kernels.js";
 import type { MatrixView } from "./gemm.js";
 import { SIMD_KERNELS_BASE64 } from "./simd-bytes.js";
@@ -27,8 +28,9 @@ function expectClose(actual: Float32Array, expected: Float32Array, label: string
 
 describe("WebAssembly SIMD kernels match the JS reference", () => {
   it("the committed bytes are a fresh compile of wasm/kernels.ts", async () => {
-    const fresh = Buffer.from(await compileKernels()).toString("base64");
-    expect(fresh, `regenerate ${bytesModulePath}: node scripts/build-wasm.mjs`).toBe(
+    const source = fileURLToPath(new URL("../../wasm/kernels.ts", import.meta.url));
+    const fresh = Buffer.from(await compileWasm(source)).toString("base64");
+    expect(fresh, "regenerate src/kernels/simd-bytes.ts: pnpm --filter @tml/twhin build:wasm").toBe(
       SIMD_KERNELS_BASE64,
     );
   }, 60_000);
