@@ -1,2 +1,6 @@
 #!/usr/bin/env node
-import "../dist/main.js";
+// Node's ESM loader needs this hook to import tfjs-core's gradient modules (see @tml/engine).
+import { installTfjsResolveHook } from "@tml/engine";
+
+installTfjsResolveHook();
+await import("../dist/main.js");
