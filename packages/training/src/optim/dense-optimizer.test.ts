@@ -190,7 +190,7 @@ describe.each(["fused", "tensor"] as const)("%s implementation", (which) => {
   });
 
   describe("gradient accumulation", () => {
-    it("original rule for N = 2 and N = 3 matches §2.4", () => {
+    it("original rule for N = 2 and N = 3 matches the original's `core/train_pipeline.py`", () => {
       const table = (n: number) =>
         Array.from({ length: 6 }, (_, c) => accumulationAction(c, n, "original"));
       expect(table(2).map((a) => `${+a.zero}${+a.step}`)).toEqual([
