@@ -1,6 +1,11 @@
 #!/usr/bin/env node
+import { installTfjsResolveHook } from "@tml/engine";
 import { processIo } from "evaluator";
 import { main } from "./cli.js";
+
+// Node needs this resolve hook to load tfjs-core's gradient modules (see @tml/engine); the app
+// installs it once, libraries never do.
+installTfjsResolveHook();
 
 // The whole program is `main`; this file connects it to the process. The first Ctrl-C (or
 // SIGTERM) asks training to stop after the current step and write a checkpoint; a second one

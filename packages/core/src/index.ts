@@ -2,6 +2,7 @@
 export * from "./config/index.js";
 export * from "./contract/index.js";
 export * from "./errors/index.js";
+export * from "./flags/index.js";
 export * from "./io/index.js";
 export * from "./logging/index.js";
 export * from "./metrics/index.js";

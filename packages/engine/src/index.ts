@@ -1,11 +1,12 @@
+export { registerEngineKernels } from "./engine-kernels.js";
 export {
   type FastKernelOptions,
   type FastKernelsInfo,
   registerFastKernels,
   restoreStockKernels,
 } from "./fast-kernels.js";
+export { MEAN_BCE_KERNEL, meanBceWithLogits } from "./fused/bce-with-logits-mean.js";
 export { dropoutWithDraws } from "./fused/dropout.js";
-export { setFusedOps } from "./fused/fused-kernel.js";
 export { type LinearActivation, linear } from "./fused/linear.js";
 export { multiply } from "./fused/multiply.js";
 export {

@@ -1,8 +1,8 @@
 import { createRequire } from "node:module";
-import "@tensorflow/tfjs-backend-cpu";
 import * as tf from "@tensorflow/tfjs-core";
-import { BackendError, createLogger, type Logger } from "@tml/core";
+import { BackendError, createLogger, getFlag, type Logger, unknownFlagVariables } from "@tml/core";
 import { assertGpuReady, detectGpu, type GpuReport } from "@tml/cuda-check";
+import { registerEngineKernels } from "./engine-kernels.js";
 import {
   type FastKernelOptions,
   type FastKernelsInfo,
@@ -131,7 +131,7 @@ async function tryCandidate(
         accelerated: false,
       };
     case "wasm": {
-      prepareWasmBackend();
+      await prepareWasmBackend();
       const kernels = fastKernels === false ? undefined : registerFastKernels(fastKernels);
       await probes.setBackend("wasm");
       if (kernels === undefined) {
@@ -185,11 +185,7 @@ function fastKernelOptions(
   requested: FastKernelOptions | false | undefined,
 ): FastKernelOptions | false {
   if (requested === false) return false;
-  const threads = Number(process.env["TML_ENGINE_THREADS"]);
-  if (requested?.threads !== undefined || !Number.isInteger(threads) || threads < 1) {
-    return requested ?? {};
-  }
-  return { ...requested, threads };
+  return { ...requested, threads: requested?.threads ?? getFlag("TML_ENGINE_THREADS") };
 }
 
 /**
@@ -198,6 +194,8 @@ function fastKernelOptions(
  * GPU; `cpu` skips the GPU; `gpu` throws cuda-check's GpuNotReadyError (code GPU_NOT_READY) with its
  * report when the GPU is not ready; a named engine is used or a BackendError says why not. Any
  * error while loading an optional package means it is absent: one log line, next candidate.
+ * Registers tfjs's cpu backend (the fallback every engine keeps), the engine's own kernels and,
+ * unless `gradients: false`, tfjs's gradients; logs `TML_*` variables no flag declares.
  */
 export async function selectEngine(options: SelectEngineOptions = {}): Promise<EngineInfo> {
   const device = options.device ?? "auto";
@@ -212,6 +210,12 @@ export async function selectEngine(options: SelectEngineOptions = {}): Promise<E
   const logger = options.logger ?? createLogger({ name: "engine" });
   const probes: EngineProbes = { ...realProbes, ...options.probes };
   const { candidates, strict } = plan(device as EngineDevice);
+  const unknown = unknownFlagVariables();
+  if (unknown.length > 0) {
+    logger.info(`engine: TML_ variables that no flag declares (ignored): ${unknown.join(", ")}`);
+  }
+  await import("@tensorflow/tfjs-backend-cpu");
+  registerEngineKernels();
   if (options.gradients !== false) await registerGradients();
   const attempts: EngineAttempt[] = [];
   for (const candidate of candidates) {

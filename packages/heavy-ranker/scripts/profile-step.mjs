@@ -4,13 +4,15 @@
 import { fileURLToPath } from "node:url";
 import * as tf from "@tensorflow/tfjs-core";
 import { createLogger, Rng } from "@tml/core";
-import { selectEngine } from "@tml/engine";
+import { installTfjsResolveHook, selectEngine } from "@tml/engine";
 import {
   buildRankingModel,
   loadRecapConfig,
   RecapTrainTask,
   truncatedWidths,
 } from "@tml/heavy-ranker";
+
+installTfjsResolveHook();
 
 const configName = process.argv[2] ?? "local_prod";
 const rows = Number(process.argv[3] ?? 512);

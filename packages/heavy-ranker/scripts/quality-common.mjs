@@ -3,8 +3,10 @@
 // (`pnpm turbo run build --filter @tml/heavy-ranker...`).
 import * as tf from "@tensorflow/tfjs-core";
 import { createLogger, Rng } from "@tml/core";
-import { selectEngine } from "@tml/engine";
+import { installTfjsResolveHook, selectEngine } from "@tml/engine";
 import { RecapTrainTask } from "@tml/heavy-ranker";
+
+installTfjsResolveHook();
 
 /** Picks the engine (wasm + fast kernels when available) and returns its description. */
 export async function setUpEngine(device = process.env.TML_DEVICE ?? "cpu") {

@@ -1,4 +1,4 @@
-import { BackendError, TmlError, UsageError } from "@tml/core";
+import { BackendError, getFlag, TmlError, UsageError } from "@tml/core";
 import { loadOrtRuntime, type OrtRuntime } from "@tml/engine";
 import {
   type MultiTaskRankingModel,
@@ -51,12 +51,12 @@ export interface RankerScorer {
 /**
  * The onnxruntime an ONNX scorer runs on, loaded before the model is restored or any batch read, so
  * a missing or broken onnxruntime-node is reported early (BackendError); undefined for tfjs.
- * Intra-op threads: `TML_ENGINE_THREADS`, else 1 (as the engine's own onnxruntime kernels).
+ * Intra-op threads: the `TML_ENGINE_THREADS` flag (default 1, as the engine's own onnxruntime
+ * kernels).
  */
 export function loadScorerRuntime(command: string, kind: ScorerKind): OrtRuntime | undefined {
   if (kind === "tfjs") return undefined;
-  const threads = Number(process.env["TML_ENGINE_THREADS"]);
-  const loaded = loadOrtRuntime(Number.isInteger(threads) && threads >= 1 ? threads : 1);
+  const loaded = loadOrtRuntime(getFlag("TML_ENGINE_THREADS"));
   if (!loaded.ok) {
     throw new BackendError(
       `${command} --scorer ${kind}: onnxruntime-node cannot be loaded (${loaded.reason}); install it (pnpm add onnxruntime-node) or score with --scorer tfjs.`,

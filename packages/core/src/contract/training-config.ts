@@ -3,7 +3,7 @@ import { z } from "zod";
 const positiveInt = z.number().int().positive();
 
 /**
- * The original's `TrainingConfig` (§2.1), strict and snake_case, plus tml-ts additions:
+ * The original's `TrainingConfig` (`core/config/training.py`), strict and snake_case, plus tml-ts additions:
  * `eval_every_n` (run the task's evaluation every n steps during training) and
  * `gradient_accumulation_parity` (`original` reproduces the original's accumulation rule).
  * Steps count (micro-)batches; checkpoints are named by the number of completed steps.

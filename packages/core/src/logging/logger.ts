@@ -1,3 +1,5 @@
+import { getFlag } from "../flags/flags.js";
+
 /** Log levels, most verbose first; `silent` disables output. */
 export type LogLevel = "debug" | "info" | "warn" | "error" | "silent";
 
@@ -46,11 +48,6 @@ function formatValue(value: unknown): string {
   return JSON.stringify(value);
 }
 
-function envLevel(): LogLevel | undefined {
-  const value = process.env["TML_LOG_LEVEL"];
-  return value !== undefined && value in LEVEL_ORDER ? (value as LogLevel) : undefined;
-}
-
 /**
  * Creates a logger: human lines (`12:00:01 INFO  [trainer] message key=value`) on a terminal, JSON
  * lines otherwise (CI, files). A warning identical to the one just before it is dropped, as the
@@ -59,7 +56,7 @@ function envLevel(): LogLevel | undefined {
 export function createLogger(options: LoggerOptions = {}): Logger {
   const sink = options.sink ?? process.stderr;
   const json = options.json ?? !sink.isTTY;
-  const level = options.level ?? envLevel() ?? "info";
+  const level = options.level ?? getFlag("TML_LOG_LEVEL");
   const state = { lastWarning: "" };
   return makeLogger(options.name ?? "tml", level, json, sink, state);
 }

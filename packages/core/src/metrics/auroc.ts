@@ -43,7 +43,7 @@ export function computeAuroc(buffer: ScoreBuffer, options: AurocOptions = {}): n
   return concordant / (positiveTotal * negativeBelow);
 }
 
-/** AUROC (Mann-Whitney U, weighted, ties ½) over every batch seen (§2.8.3 `AUROCWithMWU`). */
+/** AUROC (Mann-Whitney U, weighted, ties ½) over every batch seen (the original's `metrics/auroc.py` `AUROCWithMWU`). */
 export function aurocMwu(options: AurocOptions = {}): Metric<ScoreBuffer, BinaryBatch> {
   return {
     init: () => createScoreBuffer(),

@@ -2,7 +2,7 @@ import type { BinaryBatch, Metric } from "./metric.js";
 import { checkBatch } from "./metric.js";
 import { addToMean, mergeMeans, type StableMeanState } from "./stable-mean.js";
 
-/** `Count` of §2.8.2: the sum of the label values (the number of positives for 0/1 labels). */
+/** `Count` of the original's `core/metrics.py`: the sum of the label values (the number of positives for 0/1 labels). */
 export function count(): Metric<{ sum: number }, BinaryBatch> {
   return {
     init: () => ({ sum: 0 }),

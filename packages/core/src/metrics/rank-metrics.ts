@@ -37,7 +37,7 @@ function meanOverPositives(
   };
 }
 
-/** `PosRanks`: mean 1-based rank of the positives within their batch (§2.8.2). */
+/** `PosRanks`: mean 1-based rank of the positives within their batch (the original's `core/metrics.py`). */
 export function posRanks(): Metric<StableMeanState, BinaryBatch> {
   return meanOverPositives((rank) => rank);
 }

@@ -12,7 +12,7 @@ const evaluate = computeMetric;
 
 const labels = [0, 0, 1, 1, 1];
 
-describe("PosRanks, ReciprocalRank, HitAtK (§2.8.2 worked examples)", () => {
+describe("PosRanks, ReciprocalRank, HitAtK (the original's `core/metrics.py` worked examples)", () => {
   it("ranks 1, 2, 3 → mean 2, MRR 0.6111", () => {
     const batch = { predictions: [-1, -1, 0.5, 1, 1.5], labels };
     expect([...positiveRanks(batch)].sort()).toEqual([1, 2, 3]);

@@ -63,7 +63,7 @@ function smoothedLabels(batch: BinaryBatch, smoothing: number): Float64Array {
 }
 
 /**
- * Relative cross entropy in percent (§2.8.3): 0 = no better than predicting the base rate,
+ * Relative cross entropy in percent (the original's `metrics/rce.py`): 0 = no better than predicting the base rate,
  * 100 = perfect, negative = worse. Weighted; NaN until both classes have been seen.
  */
 export function rce(options: RceOptions = {}): Metric<RceState, BinaryBatch> {
@@ -90,7 +90,7 @@ export function rce(options: RceOptions = {}): Metric<RceState, BinaryBatch> {
 }
 
 /**
- * Normalized RCE (§2.8.3): predictions are first rescaled by (mean label ÷ mean prediction), both
+ * Normalized RCE (the original's `metrics/rce.py`): predictions are first rescaled by (mean label ÷ mean prediction), both
  * running weighted means including the current batch, so only ranking and not calibration counts.
  */
 export function nrce(options: RceOptions = {}): Metric<RceState, BinaryBatch> {

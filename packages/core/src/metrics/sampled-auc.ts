@@ -12,7 +12,7 @@ export interface SampledAucOptions {
 }
 
 /**
- * Sampled pairwise AUC (§2.8.2 `Auc`): per batch, draw `numSamples` positives and negatives
+ * Sampled pairwise AUC (the original's `core/metrics.py` `Auc`): per batch, draw `numSamples` positives and negatives
  * uniformly with replacement and score the pairs [pos > neg] (ties count 0); the value is the
  * mean over all pairs drawn. Batches lacking a class are skipped. Any monotone score works.
  */

@@ -38,7 +38,7 @@ export function mergeMeans(a: StableMeanState, b: StableMeanState): StableMeanSt
   return { mean: a.mean + (b.weightSum / weightSum) * (b.mean - a.mean), weightSum };
 }
 
-/** The weighted, numerically stable mean of §2.8.3 (NaN before any weight is seen). */
+/** The weighted, numerically stable mean of the original's `metrics/aggregation.py` (NaN before any weight is seen). */
 export function stableMean(): Metric<StableMeanState, StableMeanInput> {
   return {
     init: () => ({ mean: 0, weightSum: 0 }),

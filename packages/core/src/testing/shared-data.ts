@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { getFlag } from "../flags/flags.js";
 
 /**
  * The folder of public datasets (../shared/data beside the repository), or undefined when it is
@@ -8,7 +9,7 @@ import { fileURLToPath } from "node:url";
  * overrides the location.
  */
 export function sharedDataDir(): string | undefined {
-  const fromEnv = process.env["TML_DATA_DIR"];
+  const fromEnv = getFlag("TML_DATA_DIR");
   if (fromEnv) return existsSync(fromEnv) ? fromEnv : undefined;
   let dir = dirname(fileURLToPath(import.meta.url));
   for (let depth = 0; depth < 8; depth++) {

@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { assert } from "@tml/core";
-import { type FusedKernelSpec, fusedKernelReady } from "./fused-kernel.js";
+import { type FusedKernelSpec, fusedKernelReady, registerFusedKernel } from "./fused-kernel.js";
 
 /** TmlDropout: x, uniform (same shape, U[0, 1)) → x / (1 − rate) where uniform ≥ rate, else 0. */
 export const dropoutKernel: FusedKernelSpec = {
@@ -20,7 +20,9 @@ export const dropoutKernel: FusedKernelSpec = {
   },
 };
 
-function registerDropoutGradient(): void {
+/** Registers TmlDropout on cpu and wasm and its gradient (idempotent). */
+export function registerDropoutKernel(): void {
+  registerFusedKernel(dropoutKernel);
   if (tf.getGradient(dropoutKernel.kernelName) !== undefined) return;
   tf.registerGradient({
     kernelName: dropoutKernel.kernelName,
@@ -56,8 +58,11 @@ export function dropoutWithDraws<T extends tf.Tensor>(x: T, uniform: T, rate: nu
     () => `dropout: draws [${uniform.shape}] must have x's shape [${x.shape}]`,
   );
   assert(rate >= 0 && rate < 1, () => `dropout: rate ${rate} must be in [0, 1)`);
-  if (x.dtype === "float32" && uniform.dtype === "float32" && fusedKernelReady(dropoutKernel)) {
-    registerDropoutGradient();
+  if (
+    x.dtype === "float32" &&
+    uniform.dtype === "float32" &&
+    fusedKernelReady(dropoutKernel.kernelName)
+  ) {
     const [y] = tf
       .engine()
       .runKernel(dropoutKernel.kernelName, { x, uniform }, { rate }) as unknown as [T];

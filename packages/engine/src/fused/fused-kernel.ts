@@ -8,6 +8,7 @@ import {
   type TensorInfo,
   util,
 } from "@tensorflow/tfjs-core";
+import { getFlag } from "@tml/core";
 import type { WasmMemory } from "../optimizer-update/simd-update-module.js";
 import { type SimdNormalizeExports, simdNormalizeLoops } from "./simd-normalize-module.js";
 
@@ -66,22 +67,9 @@ interface WasmLike {
   };
 }
 
-// TML_FUSED_SIMD=0 keeps the wasm backend on the JS loops (for A/B runs).
-let simdEnabled = typeof process === "undefined" || process.env["TML_FUSED_SIMD"] !== "0";
-
-/**
- * Turns the WebAssembly SIMD loops of the fused kernels on the wasm backend on or off and returns
- * the previous setting (off: the JS loops, as on the cpu backend). On unless TML_FUSED_SIMD=0.
- */
-export function setFusedSimd(on: boolean): boolean {
-  const previous = simdEnabled;
-  simdEnabled = on;
-  return previous;
-}
-
-/** Whether the fused kernels run their SIMD loops on the active backend (wasm, SIMD on). */
+/** Whether the fused kernels run their SIMD loops on the active backend (wasm, TML_FUSED_SIMD on). */
 export function fusedSimdActive(): boolean {
-  if (!simdEnabled || getBackend() !== "wasm") return false;
+  if (!getFlag("TML_FUSED_SIMD") || getBackend() !== "wasm") return false;
   return simdContext(backend() as unknown as WasmLike, 0) !== undefined;
 }
 
@@ -130,7 +118,9 @@ function kernelFunc(spec: FusedKernelSpec, backendName: HostBackend): KernelFunc
       // Views are taken after every allocation: growing the heap detaches older views.
       const infos = outShapes.map((shape) => wasm.makeOutput(shape, "float32"));
       const context =
-        spec.simd && simdEnabled ? simdContext(wasm, spec.simd.scratchBytes(shapes)) : undefined;
+        spec.simd && getFlag("TML_FUSED_SIMD")
+          ? simdContext(wasm, spec.simd.scratchBytes(shapes))
+          : undefined;
       const views: Record<string, Float32Array | undefined> = {};
       for (const [name, info] of Object.entries(named))
         if (info !== undefined) views[name] = wasm.typedArrayFromHeap(info);
@@ -156,40 +146,30 @@ function kernelFunc(spec: FusedKernelSpec, backendName: HostBackend): KernelFunc
   };
 }
 
-// TML_FUSED_OPS=0 starts a process on the stock-op chains (for A/B benchmark runs).
-let enabled = typeof process === "undefined" || process.env["TML_FUSED_OPS"] !== "0";
+/** The backends whose tensors the fused kernels read and write in place. */
+export const HOST_BACKENDS: readonly HostBackend[] = ["cpu", "wasm"];
 
-/**
- * Turns the fused layer kernels (layer norm, batch norm, signed log) on or off for this process
- * and returns the previous setting. Off, the same ops run as chains of stock tfjs ops (for
- * comparisons and tests); on, they still fall back to those chains on backends other than
- * cpu and wasm. The process starts with them on unless the environment sets TML_FUSED_OPS=0.
- */
-export function setFusedOps(on: boolean): boolean {
-  const previous = enabled;
-  enabled = on;
-  return previous;
-}
-
-/** Whether the fused ops are on (see `setFusedOps`). */
-export function fusedOpsEnabled(): boolean {
-  return enabled;
-}
-
-/**
- * Whether `spec`'s kernel can run on the active backend; registers it there on first use.
- * False when fused ops are off or the backend is not cpu or wasm.
- */
-export function fusedKernelReady(spec: FusedKernelSpec): boolean {
-  if (!enabled) return false;
-  const backendName = getBackend();
-  if (backendName !== "cpu" && backendName !== "wasm") return false;
-  if (getKernel(spec.kernelName, backendName) === undefined) {
+/** Registers `spec`'s kernel on the cpu and wasm backends (idempotent). */
+export function registerFusedKernel(spec: FusedKernelSpec): void {
+  for (const backendName of HOST_BACKENDS) {
+    if (getKernel(spec.kernelName, backendName) !== undefined) continue;
     registerKernel({
       kernelName: spec.kernelName,
       backendName,
       kernelFunc: kernelFunc(spec, backendName),
     });
   }
-  return true;
+}
+
+/** Whether the active backend has a kernel named `kernelName` (see `registerEngineKernels`). */
+export function hasKernel(kernelName: string): boolean {
+  return getKernel(kernelName, getBackend()) !== undefined;
+}
+
+/**
+ * Whether a fused layer op runs its kernel: the active backend has one and TML_FUSED_OPS is on
+ * (off, every layer op runs its composite of stock tfjs ops, for A/B runs and tests).
+ */
+export function fusedKernelReady(kernelName: string): boolean {
+  return getFlag("TML_FUSED_OPS") && hasKernel(kernelName);
 }

@@ -1,11 +1,12 @@
 import "@tensorflow/tfjs-backend-cpu";
 import * as tf from "@tensorflow/tfjs-core";
+import { setFlag } from "@tml/core";
 import { beforeAll, describe, expect, it } from "vitest";
+import { registerEngineKernels } from "../engine-kernels.js";
 import { registerFastKernels } from "../fast-kernels.js";
 import { registerGradients } from "../gradients.js";
 import { prepareWasmBackend } from "../wasm-backend.js";
 import { dropoutWithDraws } from "./dropout.js";
-import { setFusedOps } from "./fused-kernel.js";
 import { type LinearActivation, linear } from "./linear.js";
 import { multiply } from "./multiply.js";
 
@@ -18,7 +19,7 @@ function fixed(shape: number[], offset: number): tf.Tensor {
 
 // y and the gradients of Σ y ⊙ probe with respect to x, weight and bias.
 function valueAndGrads(activation: LinearActivation, fused: boolean): tf.Tensor[] {
-  const previous = setFusedOps(fused);
+  const previous = setFlag("TML_FUSED_OPS", fused);
   try {
     return tf.tidy(() => {
       const x = fixed([5, 4], 1) as tf.Tensor2D;
@@ -32,7 +33,7 @@ function valueAndGrads(activation: LinearActivation, fused: boolean): tf.Tensor[
       return [linear(x, weight, bias, activation), ...tf.grads(f)([x, weight, bias])];
     });
   } finally {
-    setFusedOps(previous);
+    setFlag("TML_FUSED_OPS", previous);
   }
 }
 
@@ -40,9 +41,10 @@ for (const backendName of ["cpu", "wasm"]) {
   describe(`linear on ${backendName}`, () => {
     beforeAll(async () => {
       if (backendName === "wasm") {
-        prepareWasmBackend();
+        await prepareWasmBackend();
         registerFastKernels();
       }
+      registerEngineKernels();
       await tf.setBackend(backendName);
       await registerGradients();
     });
@@ -122,7 +124,7 @@ for (const backendName of ["cpu", "wasm"]) {
     it("dropoutWithDraws equals the cast-and-multiply chain, gradient included", () => {
       const before = tf.memory().numTensors;
       const run = (fused: boolean) => {
-        const previous = setFusedOps(fused);
+        const previous = setFlag("TML_FUSED_OPS", fused);
         try {
           return tf.tidy(() => {
             const x = fixed([4, 5], 8);
@@ -135,7 +137,7 @@ for (const backendName of ["cpu", "wasm"]) {
             );
           });
         } finally {
-          setFusedOps(previous);
+          setFlag("TML_FUSED_OPS", previous);
         }
       };
       const [fusedY, fusedGrad] = run(true);

@@ -1,6 +1,11 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { assert } from "@tml/core";
-import { type FusedKernelSpec, fusedKernelReady, fusedOpsEnabled } from "./fused-kernel.js";
+import {
+  type FusedKernelSpec,
+  fusedKernelReady,
+  HOST_BACKENDS,
+  registerFusedKernel,
+} from "./fused-kernel.js";
 
 /** Activation fused into `linear`. */
 export type LinearActivation = "linear" | "relu";
@@ -73,7 +78,7 @@ function linearGradient(activation: LinearActivation): tf.GradConfig {
       const gradient = dy as tf.Tensor2D;
       let dz = gradient;
       let db: tf.Tensor1D;
-      if (activation === "relu" && fusedKernelReady(biasReluGradKernel)) {
+      if (activation === "relu" && fusedKernelReady(biasReluGradKernel.kernelName)) {
         [dz, db] = tf.engine().runKernel(biasReluGradKernel.kernelName, {
           dy: gradient,
           y: y as tf.Tensor2D,
@@ -91,23 +96,28 @@ function linearGradient(activation: LinearActivation): tf.GradConfig {
   };
 }
 
-function registerLinear(backendName: string, activation: LinearActivation): string {
-  const kernelName = KERNEL_NAMES[activation];
-  if (tf.getKernel(kernelName, backendName) === undefined) {
-    tf.registerKernel({
-      kernelName,
-      backendName,
-      kernelFunc: linearKernel(backendName, activation),
-    });
+/** Registers TmlLinear, TmlLinearRelu and TmlBiasReluGrad on cpu and wasm, with gradients. */
+export function registerLinearKernels(): void {
+  registerFusedKernel(biasReluGradKernel);
+  for (const activation of ["linear", "relu"] as const) {
+    const kernelName = KERNEL_NAMES[activation];
+    for (const backendName of HOST_BACKENDS) {
+      if (tf.getKernel(kernelName, backendName) !== undefined) continue;
+      tf.registerKernel({
+        kernelName,
+        backendName,
+        kernelFunc: linearKernel(backendName, activation),
+      });
+    }
+    if (tf.getGradient(kernelName) === undefined) tf.registerGradient(linearGradient(activation));
   }
-  if (tf.getGradient(kernelName) === undefined) tf.registerGradient(linearGradient(activation));
-  return kernelName;
 }
 
 /**
  * Fully connected layer in torch's layout: x [B, in] · weightᵀ ([out, in]) + bias [out], then
- * the activation → [B, out]. One kernel forward and one to three backward on cpu and wasm
- * (tfjs's fused matMul costs ~10 with reshapes and tape copies); tfjs's fused matMul elsewhere.
+ * the activation → [B, out]. One kernel forward and one to three backward where the backend has
+ * one (cpu, wasm: tfjs's fused matMul costs ~10 with reshapes and tape copies); tfjs's fused
+ * matMul elsewhere.
  */
 export function linear(
   x: tf.Tensor2D,
@@ -124,15 +134,9 @@ export function linear(
     bias.rank === 1 && bias.shape[0] === weight.shape[0],
     () => `linear: bias must be [${weight.shape[0]}], got [${bias.shape}]`,
   );
-  const backendName = tf.getBackend();
-  const fast =
-    fusedOpsEnabled() &&
-    (backendName === "cpu" || backendName === "wasm") &&
-    x.dtype === "float32" &&
-    weight.dtype === "float32";
-  if (!fast) {
-    return tf.fused.matMul({ a: x, b: weight, transposeB: true, bias, activation }) as tf.Tensor2D;
+  const kernelName = KERNEL_NAMES[activation];
+  if (x.dtype === "float32" && weight.dtype === "float32" && fusedKernelReady(kernelName)) {
+    return tf.engine().runKernel(kernelName, { x, weight, bias }) as tf.Tensor2D;
   }
-  const kernelName = registerLinear(backendName, activation);
-  return tf.engine().runKernel(kernelName, { x, weight, bias }) as tf.Tensor2D;
+  return tf.fused.matMul({ a: x, b: weight, transposeB: true, bias, activation }) as tf.Tensor2D;
 }

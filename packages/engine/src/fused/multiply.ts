@@ -1,13 +1,16 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { assert } from "@tml/core";
-import { fusedOpsEnabled } from "./fused-kernel.js";
+import { fusedKernelReady, HOST_BACKENDS } from "./fused-kernel.js";
 
 const MULTIPLY = "TmlMultiply";
 
-// TmlMultiply runs the backend's own Multiply; its gradient is one product per operand that needs
-// one (tfjs's Mul gradient adds a Cast copy and a broadcast reduction for each operand).
-function registerMultiply(backendName: string): void {
-  if (tf.getKernel(MULTIPLY, backendName) === undefined) {
+/**
+ * Registers TmlMultiply on cpu and wasm: the backend's own Multiply, with a gradient of one product
+ * per operand that needs one (tfjs's Mul gradient adds a Cast copy and a broadcast reduction each).
+ */
+export function registerMultiplyKernel(): void {
+  for (const backendName of HOST_BACKENDS) {
+    if (tf.getKernel(MULTIPLY, backendName) !== undefined) continue;
     tf.registerKernel({
       kernelName: MULTIPLY,
       backendName,
@@ -34,20 +37,15 @@ function registerMultiply(backendName: string): void {
 
 /**
  * Element-wise product of two float32 tensors of the same shape (no broadcasting), with a lean
- * gradient on cpu and wasm; `tf.mul` elsewhere.
+ * gradient where the backend has its kernel (cpu, wasm); `tf.mul` elsewhere.
  */
 export function multiply<T extends tf.Tensor>(a: T, b: T): T {
   assert(
     tf.util.arraysEqual(a.shape, b.shape),
     () => `multiply: shapes [${a.shape}] and [${b.shape}] differ (no broadcasting)`,
   );
-  const backendName = tf.getBackend();
-  const fast =
-    fusedOpsEnabled() &&
-    (backendName === "cpu" || backendName === "wasm") &&
-    a.dtype === "float32" &&
-    b.dtype === "float32";
-  if (!fast) return tf.mul(a, b);
-  registerMultiply(backendName);
-  return tf.engine().runKernel(MULTIPLY, { a, b }) as T;
+  if (a.dtype === "float32" && b.dtype === "float32" && fusedKernelReady(MULTIPLY)) {
+    return tf.engine().runKernel(MULTIPLY, { a, b }) as T;
+  }
+  return tf.mul(a, b);
 }

@@ -1,9 +1,11 @@
 import * as tf from "@tensorflow/tfjs-core";
+import { setFlag } from "@tml/core";
 import { beforeAll, describe, expect, it } from "vitest";
+import { registerEngineKernels } from "../engine-kernels.js";
 import { registerGradients } from "../gradients.js";
 import { webAssembly } from "../optimizer-update/simd-update-module.js";
 import { prepareWasmBackend } from "../wasm-backend.js";
-import { fusedSimdActive, setFusedSimd } from "./fused-kernel.js";
+import { fusedSimdActive } from "./fused-kernel.js";
 import {
   batchNormInference,
   batchNormTrain,
@@ -32,7 +34,7 @@ function run(
   affine: boolean,
   bounds: Pick<NormalizeOptions, "relu" | "clip">,
 ): Float32Array[] {
-  const previous = setFusedSimd(simd);
+  const previous = setFlag("TML_FUSED_SIMD", simd);
   try {
     const tensors = tf.tidy(() => {
       const x = fixed(shape, 1, 2, 0.5) as tf.Tensor2D;
@@ -57,7 +59,7 @@ function run(
     tf.dispose(tensors);
     return values;
   } finally {
-    setFusedSimd(previous);
+    setFlag("TML_FUSED_SIMD", previous);
   }
 }
 
@@ -73,7 +75,8 @@ function expectClose(actual: Float32Array, expected: Float32Array, label: string
 
 describe("SIMD loops of the fused normalisation kernels (wasm)", () => {
   beforeAll(async () => {
-    prepareWasmBackend();
+    await prepareWasmBackend();
+    registerEngineKernels();
     await tf.setBackend("wasm");
     await registerGradients();
   });
@@ -81,9 +84,9 @@ describe("SIMD loops of the fused normalisation kernels (wasm)", () => {
   it("assembles a valid module and uses it on the wasm backend", () => {
     expect(webAssembly?.validate(simdNormalizeModuleBytes())).toBe(true);
     expect(fusedSimdActive()).toBe(true);
-    const previous = setFusedSimd(false);
+    const previous = setFlag("TML_FUSED_SIMD", false);
     expect(fusedSimdActive()).toBe(false);
-    setFusedSimd(previous);
+    setFlag("TML_FUSED_SIMD", previous);
   });
 
   const inference: Norm = (x, options) =>
@@ -135,9 +138,9 @@ describe("SIMD loops of the fused normalisation kernels (wasm)", () => {
 
   it("layerNorm's SIMD moments stay exact for an offset far from zero", () => {
     // Rows around 1000 with unit spread: the pivot shift keeps the variance free of cancellation.
-    const fast = setFusedSimd(true);
+    const fast = setFlag("TML_FUSED_SIMD", true);
     const y = tf.tidy(() => layerNorm(fixed([3, 21], 5, 1, 1000) as tf.Tensor2D, { epsilon: 0 }));
-    setFusedSimd(fast);
+    setFlag("TML_FUSED_SIMD", fast);
     const values = y.dataSync() as Float32Array;
     for (let row = 0; row < 3; row++) {
       const slice = values.subarray(row * 21, row * 21 + 21);
@@ -177,9 +180,9 @@ describe("SIMD loops of the fused normalisation kernels (wasm)", () => {
       values[index] = (index % 2 === 0 ? 1 : -1) * 10 ** exponent * (1 + 0.37 * Math.sin(index));
     }
     const x = tf.tensor1d(values);
-    const previous = setFusedSimd(true);
+    const previous = setFlag("TML_FUSED_SIMD", true);
     const y = signedLog1p(x);
-    setFusedSimd(previous);
+    setFlag("TML_FUSED_SIMD", previous);
     const got = y.dataSync() as Float32Array;
     let worst = 0;
     for (let index = 0; index < values.length; index++) {

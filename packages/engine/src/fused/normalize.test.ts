@@ -1,9 +1,10 @@
 import "@tensorflow/tfjs-backend-cpu";
 import * as tf from "@tensorflow/tfjs-core";
+import { setFlag } from "@tml/core";
 import { beforeAll, describe, expect, it } from "vitest";
+import { registerEngineKernels } from "../engine-kernels.js";
 import { registerGradients } from "../gradients.js";
 import { prepareWasmBackend } from "../wasm-backend.js";
-import { setFusedOps } from "./fused-kernel.js";
 import {
   batchNormInference,
   batchNormTrain,
@@ -41,7 +42,7 @@ function valueAndGrads(
   epsilon: number,
   bounds: Pick<NormalizeOptions, "relu" | "clip"> = {},
 ) {
-  const previous = setFusedOps(fused);
+  const previous = setFlag("TML_FUSED_OPS", fused);
   try {
     return tf.tidy(() => {
       const x = fixed([6, 5], 1, 2) as tf.Tensor2D;
@@ -64,14 +65,15 @@ function valueAndGrads(
       return [y, ...grads];
     });
   } finally {
-    setFusedOps(previous);
+    setFlag("TML_FUSED_OPS", previous);
   }
 }
 
 for (const backendName of ["cpu", "wasm"]) {
   describe(`fused normalisation kernels on ${backendName}`, () => {
     beforeAll(async () => {
-      if (backendName === "wasm") prepareWasmBackend();
+      if (backendName === "wasm") await prepareWasmBackend();
+      registerEngineKernels();
       await tf.setBackend(backendName);
       await registerGradients();
     });

@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { assert } from "@tml/core";
-import { fusedKernelReady } from "./fused-kernel.js";
+import { fusedKernelReady, registerFusedKernel } from "./fused-kernel.js";
 import { normalizeGradKernel, normalizeKernel, runningMomentsKernel } from "./normalize-kernels.js";
 
 /** Scale and shift of a normalisation: `gamma` ⊙ x̂ + `beta`, both [C] (absent: 1 and 0). */
@@ -134,7 +134,13 @@ function fusedNormalize(
 }
 
 function ready(): boolean {
-  return fusedKernelReady(normalizeKernel) && fusedKernelReady(normalizeGradKernel);
+  return fusedKernelReady(normalizeKernel.kernelName);
+}
+
+/** Registers the normalisation kernels (forward, backward, running moments) on cpu and wasm. */
+export function registerNormalizeKernels(): void {
+  for (const spec of [normalizeKernel, normalizeGradKernel, runningMomentsKernel])
+    registerFusedKernel(spec);
 }
 
 /**
@@ -206,7 +212,7 @@ export function runningMoments(
   batchSize: number,
 ): BatchMoments {
   const unbiased = batchSize > 1 ? batchSize / (batchSize - 1) : 1;
-  if (fusedKernelReady(runningMomentsKernel)) {
+  if (fusedKernelReady(runningMomentsKernel.kernelName)) {
     const [mean, variance] = tf.engine().runKernel(
       runningMomentsKernel.kernelName,
       {

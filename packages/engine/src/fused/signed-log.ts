@@ -1,5 +1,10 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { type FusedKernelSpec, fusedKernelReady, fusedSimdActive } from "./fused-kernel.js";
+import {
+  type FusedKernelSpec,
+  fusedKernelReady,
+  fusedSimdActive,
+  registerFusedKernel,
+} from "./fused-kernel.js";
 
 /** TmlSignedLog1p: x → sign(x)·ln(1 + |x|), non-finite entries → 0 (any shape). */
 export const signedLog1pKernel: FusedKernelSpec = {
@@ -33,7 +38,9 @@ export const signedLog1pKernel: FusedKernelSpec = {
   },
 };
 
-function registerSignedLogGradient(): void {
+/** Registers TmlSignedLog1p on cpu and wasm and its gradient (idempotent). */
+export function registerSignedLogKernel(): void {
+  registerFusedKernel(signedLog1pKernel);
   if (tf.getGradient(signedLog1pKernel.kernelName) !== undefined) return;
   tf.registerGradient({
     kernelName: signedLog1pKernel.kernelName,
@@ -63,9 +70,8 @@ export function signedLog1p<T extends tf.Tensor>(x: T): T {
   if (
     x.dtype === "float32" &&
     (x.size <= MAX_FUSED_SIZE || fusedSimdActive()) &&
-    fusedKernelReady(signedLog1pKernel)
+    fusedKernelReady(signedLog1pKernel.kernelName)
   ) {
-    registerSignedLogGradient();
     const [y] = tf.engine().runKernel(signedLog1pKernel.kernelName, { x }) as unknown as [T];
     return y;
   }

@@ -5,7 +5,7 @@ import { prepareWasmBackend } from "../wasm-backend.js";
 
 describe("wasm Identity shares buffers", () => {
   beforeAll(async () => {
-    prepareWasmBackend();
+    await prepareWasmBackend();
     registerFastKernels();
     await tf.setBackend("wasm");
   });

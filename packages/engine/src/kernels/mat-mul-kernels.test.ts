@@ -160,7 +160,7 @@ describe.each([
   ["xnnpack", false],
 ] as const)("wasm matrix products on %s", (route, onnxruntime) => {
   beforeAll(async () => {
-    prepareWasmBackend();
+    await prepareWasmBackend();
     const info = registerFastKernels({ onnxruntime, minOrtFlops: 0 });
     expect(info.matMul).toBe(route);
     await tf.setBackend("wasm");
@@ -233,7 +233,7 @@ describe("transposeInto", () => {
 
 describe("onnxruntime products with transposeA around the copy threshold", () => {
   beforeAll(async () => {
-    prepareWasmBackend();
+    await prepareWasmBackend();
     const info = registerFastKernels({ onnxruntime: true, minOrtFlops: 0 });
     expect(info.matMul).toBe("onnxruntime");
     await tf.setBackend("wasm");

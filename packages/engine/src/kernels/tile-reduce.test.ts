@@ -24,7 +24,7 @@ async function both(
 
 describe("wasm Tile, leading-axis Sum/Mean and SplitV", () => {
   beforeAll(async () => {
-    prepareWasmBackend();
+    await prepareWasmBackend();
     registerFastKernels();
     await tf.setBackend("wasm");
   });

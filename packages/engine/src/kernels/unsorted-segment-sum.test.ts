@@ -7,7 +7,7 @@ import { prepareWasmBackend } from "../wasm-backend.js";
 
 describe("UnsortedSegmentSum on wasm", () => {
   beforeAll(async () => {
-    prepareWasmBackend();
+    await prepareWasmBackend();
     registerFastKernels();
     await tf.setBackend("wasm");
   });

@@ -5,23 +5,24 @@ import type {
   TensorInfo,
 } from "@tensorflow/tfjs-core";
 import * as tf from "@tensorflow/tfjs-core";
-import {
-  adamScalars,
-  type HostUpdateRule,
-  hostUpdateRuleFor,
-  type OptimizerAlgorithm,
-} from "./host-update-rules.js";
+import { type HostUpdateRule, hostUpdateRuleFor } from "./host-update-rules.js";
 import {
   type SimdUpdateExports,
   simdUpdateKernels,
   type WasmMemory,
 } from "./simd-update-module.js";
+import {
+  adamCoefficients,
+  adamScalars,
+  type OptimizerAlgorithm,
+  slotNamesOf,
+} from "./update-algorithm.js";
 
 /** Name of the fused optimizer-update kernel (registered for the `wasm` and `cpu` backends). */
 export const FUSED_UPDATE_KERNEL = "TmlFusedOptimizerUpdate";
 
-/** Backends the fused kernel runs on: their tensors are typed arrays the kernel can read. */
-export const FUSED_UPDATE_BACKENDS: readonly string[] = ["wasm", "cpu"];
+// Backends the fused kernels run on: their tensors are typed arrays the kernels can read.
+const FUSED_UPDATE_BACKENDS: readonly string[] = ["wasm", "cpu"];
 
 /**
  * Attributes of one fused update over V variables. Inputs are named `x0…`, per variable in order:
@@ -104,7 +105,7 @@ function runSimd(
   switch (algorithm.kind) {
     case "adam": {
       const { step, epsilon } = adamScalars(algorithm, learningRate, count);
-      const { beta1, beta2 } = algorithm;
+      const { beta1, oneMinusBeta1, beta2, oneMinusBeta2 } = adamCoefficients(algorithm);
       // at: p g m v outP outM outV
       simd.adam(
         at[0]!,
@@ -116,9 +117,9 @@ function runSimd(
         at[6]!,
         quads,
         beta1,
-        1 - beta1,
+        oneMinusBeta1,
         beta2,
-        1 - beta2,
+        oneMinusBeta2,
         step,
         epsilon,
         scale,
@@ -168,7 +169,7 @@ const fusedUpdate: KernelFunc = ({ inputs, backend, attrs }) => {
     rule = hostUpdateRuleFor(algorithm);
     rules.set(algorithm, rule);
   }
-  const slotCount = rule.slotNames.length;
+  const slotCount = slotNamesOf(algorithm).length;
   const memory = tensorMemory(backend as KernelBackend);
   const named = inputs as NamedTensorInfoMap;
   const outputs: TensorInfo[] = [];
@@ -252,8 +253,8 @@ const fusedAccumulate: KernelFunc = ({ inputs, backend, attrs }) => {
   return outputs;
 };
 
-/** Registers the fused update and accumulation kernels where they run (idempotent). */
-export function registerFusedUpdateKernel(): void {
+/** Registers the fused update and accumulation kernels on cpu and wasm (idempotent). */
+export function registerOptimizerUpdateKernels(): void {
   for (const backendName of FUSED_UPDATE_BACKENDS) {
     for (const [kernelName, kernelFunc] of [
       [FUSED_UPDATE_KERNEL, fusedUpdate],

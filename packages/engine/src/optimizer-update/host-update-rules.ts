@@ -1,17 +1,13 @@
-/** An update rule with its hyper-parameters (everything but the learning rate). */
-export type OptimizerAlgorithm =
-  | { kind: "adam"; beta1: number; beta2: number; epsilon: number }
-  | { kind: "sgd"; momentum: number }
-  | { kind: "adagrad"; epsilon: number };
+import { adamCoefficients, adamScalars, type OptimizerAlgorithm } from "./update-algorithm.js";
 
 /**
  * A fused update rule over typed arrays: one pass per variable reads the parameters, gradient and
- * slots and writes the new parameters and slots (`slotsOut` may be `slotsIn`, for in-place).
- * Same formulas as the tensor rules in `update-rules.ts` (PyTorch semantics, with Adam's bias
- * corrections folded into two scalars the same way).
+ * slots (`slotNamesOf(algorithm)`) and writes the new parameters and slots (`slotsOut` may be
+ * `slotsIn`, for in-place).
+ * Same formulas, constants and op order as `tensor-update-rules.ts` (both take them from
+ * `update-algorithm.ts`).
  */
 export interface HostUpdateRule {
-  readonly slotNames: readonly string[];
   /**
    * `scale` multiplies the gradient (clipping); `count` is the 1-based update count of the
    * variable including this one (Adam bias correction).
@@ -28,20 +24,6 @@ export interface HostUpdateRule {
   ): void;
 }
 
-/** Adam's per-step scalars: p' = p − step·m' / (√v' + epsilon). */
-export function adamScalars(
-  algorithm: { beta1: number; beta2: number; epsilon: number },
-  learningRate: number,
-  count: number,
-): { step: number; epsilon: number } {
-  // √v/c₂ + ε = (√v + ε·c₂)/c₂, so c₂ = √(1−β2ᵗ) folds into the step and ε.
-  const correction2 = Math.sqrt(1 - algorithm.beta2 ** count);
-  return {
-    step: (learningRate * correction2) / (1 - algorithm.beta1 ** count),
-    epsilon: algorithm.epsilon * correction2,
-  };
-}
-
 const f32 = Math.fround;
 
 /**
@@ -52,12 +34,12 @@ const f32 = Math.fround;
 export function hostUpdateRuleFor(algorithm: OptimizerAlgorithm): HostUpdateRule {
   switch (algorithm.kind) {
     case "adam": {
-      const beta1 = f32(algorithm.beta1);
-      const beta2 = f32(algorithm.beta2);
-      const oneMinusBeta1 = f32(1 - algorithm.beta1);
-      const oneMinusBeta2 = f32(1 - algorithm.beta2);
+      const coefficients = adamCoefficients(algorithm);
+      const beta1 = f32(coefficients.beta1);
+      const beta2 = f32(coefficients.beta2);
+      const oneMinusBeta1 = f32(coefficients.oneMinusBeta1);
+      const oneMinusBeta2 = f32(coefficients.oneMinusBeta2);
       return {
-        slotNames: ["m", "v"],
         apply(out, parameters, gradient, [m, v], [mOut, vOut], learningRate, count, scale) {
           const scalars = adamScalars(algorithm, learningRate, count);
           const step = f32(scalars.step);
@@ -83,7 +65,6 @@ export function hostUpdateRuleFor(algorithm: OptimizerAlgorithm): HostUpdateRule
       const momentum = f32(algorithm.momentum);
       if (momentum === 0) {
         return {
-          slotNames: [],
           apply(out, parameters, gradient, _in, _out, learningRate, _count, scale) {
             const rate = f32(learningRate);
             const gradientScale = f32(scale);
@@ -94,7 +75,6 @@ export function hostUpdateRuleFor(algorithm: OptimizerAlgorithm): HostUpdateRule
         };
       }
       return {
-        slotNames: ["momentum"],
         apply(out, parameters, gradient, [buffer], [bufferOut], learningRate, _count, scale) {
           const rate = f32(learningRate);
           const gradientScale = f32(scale);
@@ -111,7 +91,6 @@ export function hostUpdateRuleFor(algorithm: OptimizerAlgorithm): HostUpdateRule
     case "adagrad": {
       const epsilon = f32(algorithm.epsilon);
       return {
-        slotNames: ["sum"],
         apply(out, parameters, gradient, [sum], [sumOut], learningRate, _count, scale) {
           const rate = f32(learningRate);
           const gradientScale = f32(scale);

@@ -1,16 +1,14 @@
 export {
   FUSED_ACCUMULATE_KERNEL,
-  FUSED_UPDATE_BACKENDS,
   FUSED_UPDATE_KERNEL,
-  type FusedAccumulateAttrs,
-  type FusedUpdateAttrs,
   fusedUpdateUsesSimd,
-  registerFusedUpdateKernel,
-  sumOfSquares,
 } from "./fused-update-kernel.js";
 export {
-  adamScalars,
-  type HostUpdateRule,
-  hostUpdateRuleFor,
-  type OptimizerAlgorithm,
-} from "./host-update-rules.js";
+  type AccumulationTerm,
+  accumulateGradients,
+  applyOptimizerUpdate,
+  globalNorm,
+  gradientNorm,
+  type VariableUpdate,
+} from "./optimizer-update.js";
+export { type OptimizerAlgorithm, slotNamesOf } from "./update-algorithm.js";

@@ -1,7 +1,7 @@
 import { fileURLToPath } from "node:url";
 import * as tf from "@tensorflow/tfjs-core";
-import { Rng, silentLogger } from "@tml/core";
-import { registerGradients, selectEngine, setFusedOps } from "@tml/engine";
+import { Rng, setFlag, silentLogger } from "@tml/core";
+import { registerGradients, selectEngine } from "@tml/engine";
 import { setupTestBackend } from "@tml/engine/testing";
 import { multiTaskBceWithLogits } from "@tml/training";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -11,7 +11,7 @@ import { fixedTensor, randomizeVariables } from "./gradient-check.test-helper.js
 import type { MultiTaskRankingModel } from "./ranking-model.js";
 
 afterEach(() => {
-  setFusedOps(true);
+  setFlag("TML_FUSED_OPS", true);
 });
 
 const configs = fileURLToPath(new URL("../../configs/", import.meta.url));
@@ -40,7 +40,7 @@ function batch(rows: number) {
 
 // One training-mode forward and backward: outputs, loss gradients and the buffers after it.
 function step(model: MultiTaskRankingModel, fused: boolean) {
-  setFusedOps(fused);
+  setFlag("TML_FUSED_OPS", fused);
   const features = batch(16);
   const taskNames = model.taskNames;
   const labels = tf.tidy(() =>

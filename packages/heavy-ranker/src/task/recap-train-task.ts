@@ -27,16 +27,6 @@ export interface RecapTrainTaskOptions {
   readonly config: Pick<RecapConfig, "optimizer" | "training">;
   /** Rescale the global gradient norm to at most this value (off by default, as the original). */
   readonly clipGlobalNorm?: number;
-  /**
-   * How the optimizer updates (core's `DenseOptimizer` implementation): `auto` (default) fuses
-   * the whole update into one kernel on wasm/cpu; `tensor` keeps elementwise ops (comparisons).
-   */
-  readonly optimizerImplementation?: "auto" | "fused" | "tensor";
-  /**
-   * How the loss runs (`recapTrainingLoss`): `auto` (default) computes the loss and its logit
-   * gradient in one host pass on cpu/wasm; `tensor` uses core's multiTaskBceWithLogits ops.
-   */
-  readonly lossImplementation?: "auto" | "host" | "tensor";
   /** Seed of the dropout / position-drop randomness. */
   readonly seed?: number;
   /** Free each training batch's tensors after its step (when the task owns the data stream). */
@@ -83,7 +73,6 @@ export class RecapTrainTask implements TrainTask<RecapBatch> {
         epsilon: optimizer.adam.epsilon,
       },
       groups: recapParameterGroups(this.model.namedWeights(), optimizer),
-      implementation: options.optimizerImplementation ?? "auto",
       ...(options.clipGlobalNorm !== undefined ? { clipGlobalNorm: options.clipGlobalNorm } : {}),
       ...(accumulation && accumulation > 1
         ? { gradientAccumulation: { steps: accumulation } }
@@ -95,10 +84,7 @@ export class RecapTrainTask implements TrainTask<RecapBatch> {
     this.variables = this.model.trainableVariables();
     this.evalData = options.evalData;
     this.disposeBatches = options.disposeBatches ?? false;
-    this.lossImplementation = options.lossImplementation ?? "auto";
   }
-
-  private readonly lossImplementation: "auto" | "host" | "tensor";
 
   private readonly disposeBatches: boolean;
 
@@ -115,7 +101,6 @@ export class RecapTrainTask implements TrainTask<RecapBatch> {
       const loss = recapTrainingLoss(outputs.logits, labels, weights, {
         taskNames: this.model.taskNames,
         posWeights: this.posWeights,
-        implementation: this.lossImplementation,
       });
       const penalty = this.model.regularizationLoss();
       return penalty ? (tf.add(loss, penalty) as tf.Scalar) : loss;

@@ -60,7 +60,7 @@ function iteratorOf<T>(source: AsyncIterable<T> | Iterable<T>): AnyIterator<T> {
 }
 
 /**
- * The training loop (§2.3 done right): resumes from `save_dir` or warm-starts, runs steps
+ * The training loop (the original's `core/custom_training_loop.py` done right): resumes from `save_dir` or warm-starts, runs steps
  * `[start, num_train_steps)`, logs every `train_log_every_n` steps, evaluates every
  * `eval_every_n`, checkpoints every `checkpoint_every_n` (independently of logging) and at the
  * end or on abort, keeps the newest `checkpoint_max_to_keep`, and throws `NumericError` on a

@@ -36,7 +36,7 @@ function compute(reduction: GlobalReduction, posWeights?: number[], logits = LOG
   });
 }
 
-/** Independent float64 reference of the §2.7 formula. */
+/** Independent float64 reference of the original's `core/losses.py` formula. */
 function reference(logits: number[][], reduction: GlobalReduction, posWeights = [1, 1]): number {
   const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
   const perTask = [0, 1].map((t) => {

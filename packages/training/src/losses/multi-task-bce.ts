@@ -28,7 +28,7 @@ export interface MultiTaskLoss {
 }
 
 /**
- * The original's multi-task BCE (§2.7): for each task t,
+ * The original's multi-task BCE (`core/losses.py`): for each task t,
  * loss_t = (1/B) Σ_b w[b,t]·ℓ(logits[b,t], labels[b,t]; posWeight_t); loss = reduce_t loss_t.
  * `logits`, `labels`, `weights` are B×T. Inside `tf.variableGrads` only `loss` survives: keep
  * `perTaskLoss` with `tf.keep` there to log it.

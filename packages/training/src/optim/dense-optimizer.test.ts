@@ -1,7 +1,8 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { CheckpointError, TmlError } from "@tml/core";
-import { setupTestBackend } from "@tml/engine/testing";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { FUSED_ACCUMULATE_KERNEL, FUSED_UPDATE_KERNEL, registerEngineKernels } from "@tml/engine";
+import { setupTestBackend, withoutKernels } from "@tml/engine/testing";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
   DenseOptimizer,
   type DenseOptimizerOptions,
@@ -11,6 +12,9 @@ import {
 import { accumulationAction } from "./gradient-accumulation.js";
 import type { OptimizerAlgorithm } from "./optimizer-config.js";
 
+// The engine's optimizer-update kernels; without them the update runs as tfjs ops.
+const UPDATE_KERNELS = [FUSED_UPDATE_KERNEL, FUSED_ACCUMULATE_KERNEL];
+
 const GRADIENTS = [
   [0.5, 0.1],
   [-1.0, 0.2],
@@ -18,7 +22,6 @@ const GRADIENTS = [
 ];
 
 let created: tf.Variable[] = [];
-let implementation: "fused" | "tensor" = "tensor";
 function variable(values: number[], name: string): tf.Variable {
   const unique = `${name}_${Math.random().toString(36).slice(2)}`;
   const v = tf.tidy(() => tf.variable(tf.tensor1d(values), true, unique));
@@ -29,7 +32,6 @@ function variable(values: number[], name: string): tf.Variable {
 function run(algorithm: OptimizerAlgorithm, learningRate = 0.1): number[][] {
   const theta = variable([1.0, -2.0], "theta");
   const optimizer = new DenseOptimizer({
-    implementation,
     algorithm,
     groups: [{ name: "all", variables: [theta], learningRate: { constant: learningRate } }],
   });
@@ -67,8 +69,11 @@ afterEach(() => {
 
 describe.each(["fused", "tensor"] as const)("%s implementation", (which) => {
   beforeAll(() => {
-    implementation = which;
+    if (which === "tensor") {
+      for (const kernelName of UPDATE_KERNELS) tf.unregisterKernel(kernelName, tf.getBackend());
+    }
   });
+  afterAll(registerEngineKernels);
 
   describe("DenseOptimizer update rules (hand-computed, θ0 = [1, -2], lr 0.1)", () => {
     it("Adam with PyTorch bias correction, ε after the square root", () => {
@@ -108,7 +113,6 @@ describe.each(["fused", "tensor"] as const)("%s implementation", (which) => {
     it("Adagrad with ε = 0 leaves never-updated entries finite", () => {
       const theta = variable([1, 2], "theta");
       const optimizer = new DenseOptimizer({
-        implementation,
         algorithm: { kind: "adagrad", epsilon: 0 },
         groups: [{ name: "all", variables: [theta], learningRate: { constant: 0.1 } }],
       });
@@ -123,7 +127,6 @@ describe.each(["fused", "tensor"] as const)("%s implementation", (which) => {
       const tower = variable([0], "tower");
       const backbone = variable([0], "backbone");
       const optimizer = new DenseOptimizer({
-        implementation,
         algorithm: { kind: "sgd", momentum: 0 },
         groups: [
           { name: "tower", variables: [tower], learningRate: { constant: 2 } },
@@ -158,7 +161,6 @@ describe.each(["fused", "tensor"] as const)("%s implementation", (which) => {
       const a = variable([0], "a");
       const b = variable([0], "b");
       const optimizer = new DenseOptimizer({
-        implementation,
         algorithm: { kind: "sgd", momentum: 0 },
         groups: [{ name: "all", variables: [a, b], learningRate: { constant: 1 } }],
         clipGlobalNorm: 1,
@@ -176,7 +178,6 @@ describe.each(["fused", "tensor"] as const)("%s implementation", (which) => {
     it("rejects gradients of unknown variables and wrong shapes", () => {
       const a = variable([0, 0], "a");
       const optimizer = new DenseOptimizer({
-        implementation,
         algorithm: { kind: "sgd", momentum: 0 },
         groups: [{ name: "all", variables: [a], learningRate: { constant: 1 } }],
       });
@@ -189,7 +190,7 @@ describe.each(["fused", "tensor"] as const)("%s implementation", (which) => {
   });
 
   describe("gradient accumulation", () => {
-    it("original rule for N = 2 and N = 3 matches §2.4", () => {
+    it("original rule for N = 2 and N = 3 matches the original's `core/train_pipeline.py`", () => {
       const table = (n: number) =>
         Array.from({ length: 6 }, (_, c) => accumulationAction(c, n, "original"));
       expect(table(2).map((a) => `${+a.zero}${+a.step}`)).toEqual([
@@ -213,7 +214,6 @@ describe.each(["fused", "tensor"] as const)("%s implementation", (which) => {
     function accumulate(options: DenseOptimizerOptions["gradientAccumulation"]): number[] {
       const theta = variable([0], "theta");
       const optimizer = new DenseOptimizer({
-        implementation,
         algorithm: { kind: "sgd", momentum: 0 },
         groups: [{ name: "all", variables: [theta], learningRate: { constant: 1 } }],
         ...(options ? { gradientAccumulation: options } : {}),
@@ -248,7 +248,6 @@ describe.each(["fused", "tensor"] as const)("%s implementation", (which) => {
       const make = () => {
         const theta = variable([1, -2], "theta");
         const optimizer = new DenseOptimizer({
-          implementation,
           algorithm: { kind: "adam", beta1: 0.9, beta2: 0.999, epsilon: 1e-8 },
           groups: [
             {
@@ -310,12 +309,10 @@ describe.each(["fused", "tensor"] as const)("%s implementation", (which) => {
       const start = tf.memory().numTensors;
       const theta = variable([1, 2, 3], "theta");
       const optimizer = new DenseOptimizer({
-        implementation,
         algorithm: { kind: "adam", beta1: 0.9, beta2: 0.999, epsilon: 1e-7 },
         groups: [{ name: "all", variables: [theta], learningRate: { constant: 0.1 } }],
         clipGlobalNorm: 1,
       });
-      expect(optimizer.implementation).toBe(implementation);
       const afterCreate = tf.memory().numTensors;
       for (let i = 0; i < 5; i++) stepTidy(optimizer, () => ({ [theta.name]: tf.ones([3]) }));
       expect(tf.memory().numTensors).toBe(afterCreate);
@@ -325,22 +322,10 @@ describe.each(["fused", "tensor"] as const)("%s implementation", (which) => {
   });
 });
 
-it("auto picks the fused implementation on the cpu backend", () => {
-  const theta = variable([1], "theta");
-  const optimizer = new DenseOptimizer({
-    algorithm: { kind: "sgd", momentum: 0 },
-    groups: [{ name: "all", variables: [theta], learningRate: { constant: 1 } }],
-  });
-  expect(tf.getBackend()).toBe("cpu");
-  expect(optimizer.implementation).toBe("fused");
-  optimizer.dispose();
-});
-
 it("state moves between the fused and tensor implementations, keyed by stable names", () => {
-  const make = (which: "fused" | "tensor") => {
+  const make = () => {
     const theta = variable([1, -2], "theta");
     const optimizer = new DenseOptimizer({
-      implementation: which,
       algorithm: { kind: "adam", beta1: 0.9, beta2: 0.999, epsilon: 1e-8 },
       groups: [{ name: "all", variables: [theta], learningRate: { constant: 0.1 } }],
       gradientAccumulation: { steps: 2 },
@@ -348,12 +333,14 @@ it("state moves between the fused and tensor implementations, keyed by stable na
     });
     return { theta, optimizer };
   };
-  const tensor = make("tensor");
-  const host = make("fused");
-  // Three micro-batches: one update applied, one gradient pending in the accumulator.
-  for (const g of [GRADIENTS[0]!, GRADIENTS[0]!, GRADIENTS[1]!]) {
-    stepTidy(tensor.optimizer, () => ({ [tensor.theta.name]: tf.tensor1d(g) }));
-  }
+  const tensor = make();
+  const host = make();
+  // Three micro-batches on the tfjs-op path: one update applied, one gradient pending.
+  withoutKernels(UPDATE_KERNELS, () => {
+    for (const g of [GRADIENTS[0]!, GRADIENTS[0]!, GRADIENTS[1]!]) {
+      stepTidy(tensor.optimizer, () => ({ [tensor.theta.name]: tf.tensor1d(g) }));
+    }
+  });
   const state = tensor.optimizer.getState();
   expect(Object.keys(state.arrays).sort()).toEqual([
     "optimizer/accumulated/model.theta",
@@ -363,7 +350,9 @@ it("state moves between the fused and tensor implementations, keyed by stable na
   expect(state.json).toMatchObject({ updates: { "model.theta": 1 }, accumulated: ["model.theta"] });
   host.theta.assign(tensor.theta);
   host.optimizer.setState(state);
-  stepTidy(tensor.optimizer, () => ({ [tensor.theta.name]: tf.tensor1d(GRADIENTS[1]!) }));
+  withoutKernels(UPDATE_KERNELS, () =>
+    stepTidy(tensor.optimizer, () => ({ [tensor.theta.name]: tf.tensor1d(GRADIENTS[1]!) })),
+  );
   stepTidy(host.optimizer, () => ({ [host.theta.name]: tf.tensor1d(GRADIENTS[1]!) }));
   // Equivalent to plain Adam on GRADIENTS[0], GRADIENTS[1] (each window averages a repeat).
   expectClose([[...host.theta.dataSync()]], [[0.93661035, -2.19651819]]);

@@ -7,16 +7,14 @@ import {
   type TaskState,
 } from "@tml/core";
 import {
-  FUSED_ACCUMULATE_KERNEL,
-  FUSED_UPDATE_BACKENDS,
-  FUSED_UPDATE_KERNEL,
-  type FusedAccumulateAttrs,
-  type FusedUpdateAttrs,
-  registerFusedUpdateKernel,
-  sumOfSquares,
+  accumulateGradients,
+  applyOptimizerUpdate,
+  gradientNorm,
+  slotNamesOf,
+  type VariableUpdate,
 } from "@tml/engine";
 import { tensorToStateArray } from "@tml/training";
-import { clipScale, globalNorm } from "./global-norm.js";
+import { clipScale } from "./clip-scale.js";
 import {
   type AccumulationParity,
   accumulationAction,
@@ -24,9 +22,6 @@ import {
 } from "./gradient-accumulation.js";
 import { computeLearningRate, type LearningRateConfig } from "./learning-rate.js";
 import type { OptimizerAlgorithm } from "./optimizer-config.js";
-import { type UpdateRule, updateRuleFor } from "./update-rules.js";
-
-type KernelAttrs = Parameters<ReturnType<typeof tf.engine>["runKernel"]>[2];
 
 /** Variables that share one learning-rate schedule (a task tower, the backbone…). */
 export interface ParameterGroup {
@@ -44,14 +39,6 @@ export interface DenseOptimizerOptions {
   clipGlobalNorm?: number;
   /** Accumulate N micro-batches per update; absent = update on every call. */
   gradientAccumulation?: GradientAccumulationOptions;
-  /**
-   * How the update runs. `fused`: one kernel call per step updates every variable, one pass per
-   * variable reading parameters, gradient and slots in place (SIMD on wasm, a typed-array loop on
-   * cpu); `tensor`: ~12 elementwise tfjs ops per variable (any backend; the reference). `auto`
-   * (default) picks `fused` on the wasm and cpu backends, else `tensor`, when the optimizer is
-   * built. Both keep the slots as tfjs variables and save the same state.
-   */
-  implementation?: "auto" | "fused" | "tensor";
   /**
    * Name of a variable in the saved state (default: its tfjs name). tfjs names depend on creation
    * order, so pass a stable one (e.g. the state_dict key) to load checkpoints across processes.
@@ -97,14 +84,13 @@ interface Entry {
  * Adam / SGD / Adagrad over tfjs variables in named parameter groups, each with its own learning-
  * rate schedule, with optional global-norm clipping and gradient accumulation. The schedule step
  * is the number of `step` calls so far and is part of the saved state. `step` never takes
- * ownership of the gradient tensors.
+ * ownership of the gradient tensors. Each update is one engine op (`applyOptimizerUpdate`: one
+ * fused kernel call for every variable on cpu and wasm, tfjs ops elsewhere).
  */
 export class DenseOptimizer {
   readonly algorithm: OptimizerAlgorithm;
   readonly groups: readonly ParameterGroup[];
-  /** The implementation in use (`auto` resolved). */
-  readonly implementation: "fused" | "tensor";
-  private readonly rule: UpdateRule;
+  private readonly slotNames: readonly string[];
   private readonly entries = new Map<string, Entry>();
   private readonly accumulated = new Map<string, tf.Tensor>();
   private readonly clipGlobalNorm: number | undefined;
@@ -115,15 +101,7 @@ export class DenseOptimizer {
   constructor(options: DenseOptimizerOptions) {
     this.algorithm = options.algorithm;
     this.groups = options.groups;
-    this.rule = updateRuleFor(options.algorithm);
-    const requested = options.implementation ?? "auto";
-    this.implementation =
-      requested !== "auto"
-        ? requested
-        : FUSED_UPDATE_BACKENDS.includes(tf.getBackend())
-          ? "fused"
-          : "tensor";
-    if (this.implementation === "fused") registerFusedUpdateKernel();
+    this.slotNames = slotNamesOf(options.algorithm);
     this.clipGlobalNorm = options.clipGlobalNorm;
     this.accumulationSteps = options.gradientAccumulation?.steps ?? 1;
     this.parity = options.gradientAccumulation
@@ -144,7 +122,7 @@ export class DenseOptimizer {
         );
         assert(variable.dtype === "float32", () => `variable ${variable.name} is not float32`);
         // tidy frees the zeros tensor; variables survive it.
-        const slots = this.rule.slotNames.map(() =>
+        const slots = this.slotNames.map(() =>
           tf.tidy(() => tf.variable(tf.zeros(variable.shape), false)),
         );
         const key = options.stateKeyOf?.(variable) ?? variable.name;
@@ -203,41 +181,15 @@ export class DenseOptimizer {
 
   private accumulate(gradients: ReadonlyMap<string, tf.Tensor>, zero: boolean): void {
     if (zero) this.clearAccumulated();
-    const scale = 1 / this.accumulationSteps;
-    if (this.implementation === "fused") {
-      this.accumulateFused(gradients, scale);
-      return;
-    }
-    for (const [name, gradient] of gradients) {
+    const terms = [...gradients].map(([name, gradient]) => {
       const previous = this.accumulated.get(name);
-      const next = tf.tidy(() => {
-        const scaled = tf.mul(gradient, scale);
-        return previous ? tf.add(previous, scaled) : scaled;
-      });
-      previous?.dispose();
-      this.accumulated.set(name, tf.keep(next));
-    }
-  }
-
-  /** All running sums in one kernel call (same roundings as the mul + add above). */
-  private accumulateFused(gradients: ReadonlyMap<string, tf.Tensor>, scale: number): void {
-    const inputs: Record<string, tf.Tensor> = {};
-    const attrs: FusedAccumulateAttrs = { scale, previous: [] };
-    let input = 0;
-    for (const [name, gradient] of gradients) {
-      const previous = this.accumulated.get(name);
-      inputs[`x${input++}`] = gradient;
-      if (previous) inputs[`x${input++}`] = previous;
-      attrs.previous.push(previous !== undefined);
-    }
-    if (attrs.previous.length === 0) return;
-    const outputs = tf
-      .engine()
-      .runKernel(FUSED_ACCUMULATE_KERNEL, inputs, attrs as unknown as KernelAttrs) as tf.Tensor[];
+      return previous === undefined ? { gradient } : { gradient, previous };
+    });
+    const sums = accumulateGradients(terms, 1 / this.accumulationSteps);
     let index = 0;
     for (const name of gradients.keys()) {
       this.accumulated.get(name)?.dispose();
-      this.accumulated.set(name, tf.keep(outputs[index++]!));
+      this.accumulated.set(name, tf.keep(sums[index++]!));
     }
   }
 
@@ -250,65 +202,26 @@ export class DenseOptimizer {
     gradients: ReadonlyMap<string, tf.Tensor>,
     learningRates: Record<string, number>,
   ): number | undefined {
-    const fused = this.implementation === "fused";
     let scale = 1;
     let norm: number | undefined;
     if (this.clipGlobalNorm !== undefined) {
-      if (fused) {
-        norm = Math.sqrt(sumOfSquares([...gradients.values()]));
-      } else {
-        const normTensor = globalNorm([...gradients.values()]);
-        norm = normTensor.dataSync()[0]!;
-        normTensor.dispose();
-      }
+      norm = gradientNorm([...gradients.values()]);
       scale = clipScale(norm, this.clipGlobalNorm);
     }
-    if (fused) {
-      this.applyFused(gradients, learningRates, scale);
-      return norm;
-    }
-    tf.tidy(() => {
-      for (const [name, gradient] of gradients) {
-        const entry = this.entries.get(name)!;
-        entry.updates++;
-        const scaled = scale === 1 ? gradient : tf.mul(gradient, scale);
-        const rate = learningRates[entry.group.name]!;
-        this.rule.apply(entry.variable, scaled, entry.slots, rate, entry.updates);
-      }
-    });
-    return norm;
-  }
-
-  /** Every variable in one kernel call; its outputs replace the variables' and slots' data. */
-  private applyFused(
-    gradients: ReadonlyMap<string, tf.Tensor>,
-    learningRates: Record<string, number>,
-    scale: number,
-  ): void {
-    const inputs: Record<string, tf.Tensor> = {};
-    const targets: tf.Variable[] = [];
-    const attrs: FusedUpdateAttrs = {
-      algorithm: this.algorithm,
-      learningRates: [],
-      counts: [],
-      scale,
-    };
-    let input = 0;
+    const updates: VariableUpdate[] = [];
     for (const [name, gradient] of gradients) {
       const entry = this.entries.get(name)!;
       entry.updates++;
-      attrs.learningRates.push(learningRates[entry.group.name]!);
-      attrs.counts.push(entry.updates);
-      for (const tensor of [entry.variable, gradient, ...entry.slots])
-        inputs[`x${input++}`] = tensor;
-      targets.push(entry.variable, ...entry.slots);
+      updates.push({
+        variable: entry.variable,
+        gradient,
+        slots: entry.slots,
+        learningRate: learningRates[entry.group.name]!,
+        count: entry.updates,
+      });
     }
-    if (targets.length === 0) return;
-    const outputs = tf
-      .engine()
-      .runKernel(FUSED_UPDATE_KERNEL, inputs, attrs as unknown as KernelAttrs) as tf.Tensor[];
-    for (const [index, target] of targets.entries()) target.assign(outputs[index]!);
-    tf.dispose(outputs);
+    applyOptimizerUpdate(this.algorithm, updates, scale);
+    return norm;
   }
 
   /**
@@ -320,7 +233,7 @@ export class DenseOptimizer {
     const updates: Record<string, number> = {};
     for (const entry of this.entries.values()) {
       updates[entry.key] = entry.updates;
-      this.rule.slotNames.forEach((slot, i) => {
+      this.slotNames.forEach((slot, i) => {
         const key = `${prefix}${slot}/${entry.key}`;
         arrays[key] = tensorToStateArray(entry.slots[i]!);
       });
@@ -354,7 +267,7 @@ export class DenseOptimizer {
     const byKey = new Map<string, Entry>();
     for (const entry of this.entries.values()) {
       byKey.set(entry.key, entry);
-      this.rule.slotNames.forEach((slot, i) => {
+      this.slotNames.forEach((slot, i) => {
         const data = read(`${prefix}${slot}/${entry.key}`, entry.variable);
         tf.tidy(() => entry.slots[i]!.assign(tf.tensor(data, entry.variable.shape)));
       });

@@ -1,7 +1,12 @@
-import "@tensorflow/tfjs-backend-cpu";
 import * as tf from "@tensorflow/tfjs-core";
 import { Rng } from "@tml/core";
-import { fusedUpdateUsesSimd, prepareWasmBackend } from "@tml/engine";
+import {
+  FUSED_ACCUMULATE_KERNEL,
+  FUSED_UPDATE_KERNEL,
+  fusedUpdateUsesSimd,
+  prepareWasmBackend,
+} from "@tml/engine";
+import { setupTestBackend, withoutKernels } from "@tml/engine/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DenseOptimizer, type DenseOptimizerOptions } from "./dense-optimizer.js";
 import type { OptimizerAlgorithm } from "./optimizer-config.js";
@@ -25,11 +30,23 @@ interface Trace {
 }
 
 // Trains SHAPES variables for STEPS steps on seeded gradients (one variable skipped on odd steps,
-// as variables without a gradient are) and returns the final parameters and optimizer state.
+// as variables without a gradient are) and returns the final parameters and optimizer state:
+// `fused` on the engine's update kernels, `tensor` on the op's tfjs-op path (kernels removed).
 function train(
   implementation: "fused" | "tensor",
   algorithm: OptimizerAlgorithm,
   extra: Partial<DenseOptimizerOptions> = {},
+): Trace {
+  if (implementation === "fused") return trainSteps(implementation, algorithm, extra);
+  return withoutKernels([FUSED_UPDATE_KERNEL, FUSED_ACCUMULATE_KERNEL], () =>
+    trainSteps(implementation, algorithm, extra),
+  );
+}
+
+function trainSteps(
+  implementation: "fused" | "tensor",
+  algorithm: OptimizerAlgorithm,
+  extra: Partial<DenseOptimizerOptions>,
 ): Trace {
   const rng = new Rng(11);
   const start = tf.memory().numTensors;
@@ -39,7 +56,6 @@ function train(
     return tf.tidy(() => tf.variable(tf.tensor(values, shape), true, name));
   });
   const optimizer = new DenseOptimizer({
-    implementation,
     algorithm,
     groups: [
       { name: "a", variables: variables.slice(0, 2), learningRate: { constant: 0.05 } },
@@ -52,7 +68,6 @@ function train(
     stateKeyOf: (variable) => `v${variables.indexOf(variable)}`,
     ...extra,
   });
-  expect(optimizer.implementation).toBe(implementation);
   const norms: (number | undefined)[] = [];
   const before = tf.memory().numTensors;
   const bytesBefore = tf.memory().numBytes;
@@ -119,8 +134,8 @@ function expectSameTrace(actual: Trace, expected: Trace, tolerance = 0): void {
 
 describe.each(["cpu", "wasm"])("fused update on %s equals the tensor reference", (backend) => {
   beforeAll(async () => {
-    prepareWasmBackend();
-    await import("@tensorflow/tfjs-backend-wasm");
+    await setupTestBackend();
+    await prepareWasmBackend();
     await tf.setBackend(backend);
     await tf.ready();
   });

@@ -1,6 +1,6 @@
 /**
  * How micro-batch gradients are accumulated. `intended`: zero at the first micro-batch of every
- * window of N, step at the last. `original`: the rule of the original's train pipeline (§2.4),
+ * window of N, step at the last. `original`: the rule of the original's train pipeline (`core/train_pipeline.py`),
  * which for N > 2 keeps only the last two micro-batches of each window.
  */
 export type AccumulationParity = "intended" | "original";

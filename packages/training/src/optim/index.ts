@@ -1,3 +1,4 @@
+export { clipScale } from "./clip-scale.js";
 export { createDenseOptimizer } from "./create-optimizer.js";
 export {
   DenseOptimizer,
@@ -7,7 +8,6 @@ export {
   type OptimizerStepResult,
   type ParameterGroup,
 } from "./dense-optimizer.js";
-export { clipScale, globalNorm } from "./global-norm.js";
 export {
   type AccumulationAction,
   type AccumulationParity,

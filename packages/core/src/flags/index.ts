@@ -1,0 +1,10 @@
+export {
+  FLAGS,
+  type FlagDeclaration,
+  type FlagName,
+  type FlagValues,
+  getFlag,
+  resetFlag,
+  setFlag,
+  unknownFlagVariables,
+} from "./flags.js";
