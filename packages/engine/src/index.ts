@@ -1,3 +1,4 @@
+export { hasCompiledProducts } from "./compiled-products.js";
 export { registerEngineKernels } from "./engine-kernels.js";
 export {
   type FastKernelOptions,

@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { hasCompiledBackend } from "../kernels/dense-products.js";
+import { hasCompiledProducts } from "@tml/engine";
 import { gemmNT } from "../kernels/gemm.js";
 
 const CHUNK_ROWS = 1 << 18;
@@ -15,7 +15,7 @@ export class CandidateScorer {
   private readonly data: Float32Array;
   private readonly chunks: tf.Tensor2D[] = [];
 
-  constructor(data: Float32Array, rows: number, dim: number, useTf = hasCompiledBackend()) {
+  constructor(data: Float32Array, rows: number, dim: number, useTf = hasCompiledProducts()) {
     this.data = data;
     this.rows = rows;
     this.dim = dim;

@@ -1,12 +1,13 @@
 import * as tf from "@tensorflow/tfjs-core";
+import { hasCompiledProducts } from "@tml/engine";
 import type { MatrixView } from "./gemm.js";
 import type { StepKernels } from "./step-kernels.js";
 
 /**
  * The three products of a shared-candidate score block: scores `S = A C^T`, and the gradients
  * `dA += dS C`, `dC += dS^T A`. Operands are contiguous from row 0 and live in the step kernels'
- * memory. `createDenseProducts` sends large blocks to the active tfjs backend when it is a
- * compiled one (wasm/XNNPACK, tensorflow: multi-threaded sgemm), the rest to the SIMD kernels.
+ * memory. `createDenseProducts` sends large blocks to the active tfjs backend when the engine
+ * says its products are compiled (wasm/XNNPACK, tensorflow: multi-threaded sgemm), the rest to the SIMD kernels.
  */
 export interface DenseProducts {
   /** `out (n x m) = A (n x k) C (m x k)^T`. */
@@ -38,17 +39,6 @@ export function kernelProducts(kernels: StepKernels): DenseProducts {
     gradQueries: (g, n, m, c, k, dA) => kernels.gemmNNAccumulate(g, n, m, c, 0, k, dA, 0),
     gradCandidates: (g, n, m, a, k, dC) => kernels.gemmTNAccumulate(g, n, m, a, 0, k, dC, 0),
   };
-}
-
-const COMPILED_BACKENDS = new Set(["wasm", "tensorflow", "webgpu", "webgl"]);
-
-/** True when the active tfjs backend multiplies large blocks faster than our kernels (the one place that asks). */
-export function hasCompiledBackend(): boolean {
-  try {
-    return COMPILED_BACKENDS.has(tf.getBackend());
-  } catch {
-    return false;
-  }
 }
 
 function packRows(view: MatrixView, n: number, m: number, scratch: Float32Array): Float32Array {
@@ -133,5 +123,5 @@ export function tfjsProducts(small: DenseProducts, minWork: number): DenseProduc
 /** The step's products: large blocks through tfjs on a compiled backend, the rest in `kernels`. */
 export function createDenseProducts(kernels: StepKernels): DenseProducts {
   const small = kernelProducts(kernels);
-  return hasCompiledBackend() ? tfjsProducts(small, 1 << 18) : small;
+  return hasCompiledProducts() ? tfjsProducts(small, 1 << 18) : small;
 }
