@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { processIo } from "./cli/cli-io.js";
+import { processIo } from "@tml/cli-kit";
 import { main } from "./cli.js";
 
 // The whole program is `main`; this file only connects it to the process.

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { processIo } from "evaluator";
+import { processIo } from "@tml/cli-kit";
 import { main } from "./cli.js";
 
 // The whole program is `main`; this file connects it to the process. The first Ctrl-C (or
