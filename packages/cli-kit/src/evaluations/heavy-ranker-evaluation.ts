@@ -1,10 +1,10 @@
 import { join } from "node:path";
-import { createLogger, type Logger, UsageError, writeFileAtomic } from "@tml/core";
+import { createLogger, type Logger, writeFileAtomic } from "@tml/core";
 import { evaluateRankerCheckpoint, type ScorerKind, type TaskMetrics } from "@tml/heavy-ranker";
 import { type ReportSection, readMetricsLog, type WrittenReport, writeReport } from "@tml/reports";
 import { binaryTaskSections } from "../reports/binary-tasks.js";
 import { trainingCurvesSection } from "../reports/training-curves.js";
-import { locateRun } from "../run-location.js";
+import { locateRun, runConfigFile } from "../run-location.js";
 import { scorerLabel } from "./scorer-label.js";
 
 /** Options of `evaluateHeavyRankerRun`. */
@@ -55,12 +55,12 @@ export async function evaluateHeavyRankerRun(
   options: EvaluateHeavyRankerRunOptions,
 ): Promise<HeavyRankerEvaluation> {
   const location = locateRun(options.checkpoint);
-  const configFile = options.config ?? location.configFile;
-  if (!configFile) {
-    throw new UsageError(
-      `evaluator heavy-ranker: ${options.checkpoint} is not inside a trainer run directory (no config.yaml); pass --config.`,
-    );
-  }
+  const configFile = runConfigFile(
+    "evaluator heavy-ranker",
+    location,
+    options.checkpoint,
+    options.config,
+  );
   const evaluation = await evaluateRankerCheckpoint({
     command: "evaluator heavy-ranker",
     configFile,

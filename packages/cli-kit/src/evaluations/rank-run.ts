@@ -1,9 +1,9 @@
 import { join } from "node:path";
-import { createLogger, type Logger, UsageError, writeFileAtomic } from "@tml/core";
+import { createLogger, type Logger, writeFileAtomic } from "@tml/core";
 import { rankWithCheckpoint, type ScorerKind } from "@tml/heavy-ranker";
 import { type WrittenReport, writeReport } from "@tml/reports";
 import { type RankedRow, rankingSection } from "../reports/ranking.js";
-import { locateRun } from "../run-location.js";
+import { locateRun, runConfigFile } from "../run-location.js";
 import { scorerLabel } from "./scorer-label.js";
 
 const COMMAND = "evaluator rank";
@@ -49,12 +49,7 @@ export interface RankRunResult {
  */
 export async function rankRun(options: RankRunOptions): Promise<RankRunResult> {
   const location = locateRun(options.checkpoint);
-  const configFile = options.config ?? location.configFile;
-  if (!configFile) {
-    throw new UsageError(
-      `evaluator rank: ${options.checkpoint} is not inside a trainer run directory (no config.yaml); pass --config.`,
-    );
-  }
+  const configFile = runConfigFile(COMMAND, location, options.checkpoint, options.config);
   const { step, ranked, runtimeVersion, scorer } = await rankWithCheckpoint({
     command: COMMAND,
     configFile,

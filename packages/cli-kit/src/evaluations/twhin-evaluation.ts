@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { createLogger, type Logger, loadConfigFile, UsageError, writeFileAtomic } from "@tml/core";
+import { createLogger, type Logger, loadConfigFile, writeFileAtomic } from "@tml/core";
 import { type ReportSection, readMetricsLog, type WrittenReport, writeReport } from "@tml/reports";
 import {
   type EntityNeighbours,
@@ -9,7 +9,7 @@ import {
 } from "@tml/twhin";
 import { type LinkPredictionSummary, linkPredictionSections } from "../reports/link-prediction.js";
 import { trainingCurvesSection } from "../reports/training-curves.js";
-import { locateRun } from "../run-location.js";
+import { locateRun, runConfigFile } from "../run-location.js";
 
 /** Options of `evaluateTwhinRun`. */
 export interface EvaluateTwhinRunOptions {
@@ -70,12 +70,7 @@ function named(metrics: {
  */
 export async function evaluateTwhinRun(options: EvaluateTwhinRunOptions): Promise<TwhinEvaluation> {
   const location = locateRun(options.checkpoint);
-  const configFile = options.config ?? location.configFile;
-  if (!configFile) {
-    throw new UsageError(
-      `evaluator twhin: ${options.checkpoint} is not inside a trainer run directory (no config.yaml); pass --config.`,
-    );
-  }
+  const configFile = runConfigFile("evaluator twhin", location, options.checkpoint, options.config);
   const config = loadConfigFile(twhinConfigSchema, configFile, {
     overrides: options.overrides ?? [],
   });
