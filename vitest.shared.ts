@@ -20,6 +20,8 @@ export const sharedTestConfig: ViteUserConfig = {
       { find: /^@tml\/data-io$/, replacement: `${root}packages/data-io/src/index.ts` },
       { find: /^@tml\/twhin$/, replacement: `${root}packages/twhin/src/index.ts` },
       { find: /^@tml\/heavy-ranker$/, replacement: `${root}packages/heavy-ranker/src/index.ts` },
+      { find: /^@tml\/cli-kit\/testing$/, replacement: `${root}packages/cli-kit/src/testing/index.ts` },
+      { find: /^@tml\/cli-kit$/, replacement: `${root}packages/cli-kit/src/index.ts` },
     ],
   },
   test: {

@@ -17,10 +17,11 @@ const run = (cmd, args, cwd) =>
   execFileSync(cmd, args, { cwd, env, stdio: ["ignore", "pipe", "inherit"], encoding: "utf8" });
 
 try {
-  const packages = readdirSync(packagesDir).map((dir) => {
+  const packages = readdirSync(packagesDir).flatMap((dir) => {
     const manifest = JSON.parse(readFileSync(join(packagesDir, dir, "package.json"), "utf8"));
+    if (manifest.private === true) return []; // workspace-only (@tml/cli-kit): never published
     run("pnpm", ["pack", "--pack-destination", scratch], join(packagesDir, dir));
-    return manifest;
+    return [manifest];
   });
   const tarballs = readdirSync(scratch).filter((name) => name.endsWith(".tgz"));
   writeFileSync(join(scratch, "package.json"), JSON.stringify({ name: "scratch", private: true, type: "module" }));

@@ -6,12 +6,12 @@
 import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { evaluateHeavyRankerRun } from "@tml/cli-kit";
 import { configToYaml, createLogger, writeFileAtomic } from "@tml/core";
 import { sharedDataDir } from "@tml/core/testing";
 import { convertFrappe } from "@tml/data-io";
 import { loadRecapConfig, trainHeavyRanker } from "@tml/heavy-ranker";
 import { prepareRunDirectory } from "@tml/reports";
-import { evaluateHeavyRankerRun } from "../dist/index.js";
 
 const steps = Number(process.argv[2] ?? 200);
 const repeats = Number(process.argv[3] ?? 3);

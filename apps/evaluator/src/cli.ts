@@ -1,5 +1,5 @@
+import { type CliIo, runCli } from "@tml/cli-kit";
 import { UsageError } from "@tml/core";
-import { type CliIo, runCli } from "./cli/cli-io.js";
 import { HEAVY_RANKER_HELP, heavyRankerCommand } from "./commands/heavy-ranker.js";
 import { RANK_HELP, rankCommand } from "./commands/rank.js";
 import { TWHIN_HELP, twhinCommand } from "./commands/twhin.js";

@@ -2,10 +2,9 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { capture, FIXTURES, trainTinyRun, writeTinyRankerData } from "@tml/cli-kit/testing";
 import { saveCheckpoint } from "@tml/training";
 import { beforeAll, describe, expect, it } from "vitest";
-import { capture } from "./__fixtures__/capture-io.js";
-import { FIXTURES, trainTinyRun, writeTinyRankerData } from "./__fixtures__/tiny-data.js";
 import { main } from "./cli.js";
 
 const CHROMIUM = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"].find(

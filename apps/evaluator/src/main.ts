@@ -1,6 +1,6 @@
 #!/usr/bin/env node
+import { processIo } from "@tml/cli-kit";
 import { installTfjsResolveHook } from "@tml/engine";
-import { processIo } from "./cli/cli-io.js";
 import { main } from "./cli.js";
 
 // Node needs this resolve hook to load tfjs-core's gradient modules (see @tml/engine); the app

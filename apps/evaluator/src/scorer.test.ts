@@ -2,10 +2,9 @@ import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { capture, FIXTURES, trainTinyRun, writeTinyRankerData } from "@tml/cli-kit/testing";
 import { OrtRuntime, OrtSession } from "@tml/engine";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { capture } from "./__fixtures__/capture-io.js";
-import { FIXTURES, trainTinyRun, writeTinyRankerData } from "./__fixtures__/tiny-data.js";
 import { main } from "./cli.js";
 
 // `hidden.ort` makes onnxruntime-node look absent to the evaluator (as on a machine without it).
@@ -22,7 +21,7 @@ vi.mock("@tml/engine", async (importOriginal) => {
 });
 
 // tfjs's engine is one global per process: heavy-ranker's copy reports every tensor the app made.
-const tfjsCore = createRequire(join(FIXTURES, "../../../../packages/heavy-ranker/package.json"));
+const tfjsCore = createRequire(join(FIXTURES, "../../heavy-ranker/package.json"));
 const tf = (await import(tfjsCore.resolve("@tensorflow/tfjs-core"))) as {
   memory(): { numTensors: number };
 };

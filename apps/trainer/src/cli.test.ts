@@ -10,10 +10,9 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { capture, FIXTURES, writeTinyRankerData } from "@tml/cli-kit/testing";
 import { detectGpu } from "@tml/cuda-check";
 import { beforeAll, describe, expect, it } from "vitest";
-import { capture } from "../../evaluator/src/__fixtures__/capture-io.js";
-import { FIXTURES, writeTinyRankerData } from "../../evaluator/src/__fixtures__/tiny-data.js";
 import { main } from "./cli.js";
 
 const config = join(FIXTURES, "tiny-heavy-ranker.yaml");

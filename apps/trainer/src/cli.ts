@@ -1,5 +1,5 @@
+import { type CliIo, runCli } from "@tml/cli-kit";
 import { UsageError } from "@tml/core";
-import { type CliIo, runCli } from "evaluator";
 import { DOCTOR_HELP, doctorCommand } from "./commands/doctor.js";
 import { GENERATE_HELP, generateCommand } from "./commands/generate.js";
 import { HEAVY_RANKER_HELP, heavyRankerCommand } from "./commands/heavy-ranker.js";

@@ -1,10 +1,9 @@
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { capture, FIXTURES, writeTinyRankerData } from "@tml/cli-kit/testing";
 import { readMetricsLog } from "@tml/reports";
 import { beforeAll, describe, expect, it } from "vitest";
-import { capture } from "../../evaluator/src/__fixtures__/capture-io.js";
-import { FIXTURES, writeTinyRankerData } from "../../evaluator/src/__fixtures__/tiny-data.js";
 import { main } from "./cli.js";
 
 const config = join(FIXTURES, "tiny-heavy-ranker.yaml");

@@ -1,10 +1,10 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { capture } from "@tml/cli-kit/testing";
 import { iterateTfRecords } from "@tml/data-io";
 import { readMetricsLog } from "@tml/reports";
 import { describe, expect, it } from "vitest";
-import { capture } from "../../evaluator/src/__fixtures__/capture-io.js";
 import { main } from "./cli.js";
 
 // The main job at toy sizes: every stage runs, in seconds.

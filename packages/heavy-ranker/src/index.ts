@@ -94,6 +94,18 @@ export {
   evaluateHeavyRanker,
 } from "./run/evaluate-heavy-ranker.js";
 export {
+  type EvaluateRankerCheckpointOptions,
+  evaluateRankerCheckpoint,
+  type RankerCheckpointEvaluation,
+} from "./run/evaluate-ranker-checkpoint.js";
+export {
+  type RankedWithCheckpoint,
+  type RankWithCheckpointOptions,
+  rankWithCheckpoint,
+} from "./run/rank-with-checkpoint.js";
+export { SCORER_KINDS, type ScorerKind } from "./run/ranker-scorer.js";
+export { type ScoredTask, type TaskMetrics, taskMetrics } from "./run/task-metrics.js";
+export {
   type TrainHeavyRankerOptions,
   type TrainHeavyRankerResult,
   trainHeavyRanker,

@@ -44,5 +44,10 @@ export { type ExportEmbeddingsOptions, exportEmbeddings } from "./run/export-emb
 export { loadTwhinModel } from "./run/load-model.js";
 export { type NearestNeighboursOptions, nearestNeighbours } from "./run/nearest-neighbours.js";
 export { type ConfigSource, resolveConfig } from "./run/resolve-config.js";
+export {
+  type EntityNeighbours,
+  type SampleNeighboursOptions,
+  sampleNeighbours,
+} from "./run/sample-neighbours.js";
 export { type TrainTwhinOptions, type TrainTwhinResult, trainTwhin } from "./run/train-twhin.js";
 export { TwhinTask, type TwhinTaskOptions } from "./task/twhin-task.js";

@@ -1,15 +1,17 @@
-import type { CliIo } from "../cli/cli-io.js";
 import {
+  type CliIo,
+  evaluateHeavyRankerRun,
+  formatTable,
   optionalInteger,
   optionalString,
   parseFlags,
   requiredString,
+  scorerLabel,
   stringList,
-} from "../cli/flags.js";
-import { formatTable } from "../cli/table.js";
-import { evaluateHeavyRankerRun } from "../pipeline/evaluate-heavy-ranker.js";
-import { SCORER_FLAG_HELP, scorerKind, scorerLabel } from "../pipeline/ranker-scorer.js";
-import { TASK_METRIC_COLUMNS, taskMetricRows } from "../reports/binary-tasks.js";
+  TASK_METRIC_COLUMNS,
+  taskMetricRows,
+} from "@tml/cli-kit";
+import { SCORER_FLAG_HELP, scorerKind } from "./scorer-flag.js";
 
 /** `evaluator heavy-ranker --help`. */
 export const HEAVY_RANKER_HELP = `evaluator heavy-ranker --checkpoint DIR [--data GLOB] [options]

@@ -1,11 +1,17 @@
 import { readFileSync } from "node:fs";
+import {
+  type CliIo,
+  formatTable,
+  optionalInteger,
+  optionalString,
+  parseFlags,
+  rankingTable,
+  rankRun,
+  requiredString,
+  scorerLabel,
+} from "@tml/cli-kit";
 import { ConfigError } from "@tml/core";
-import type { CliIo } from "../cli/cli-io.js";
-import { optionalInteger, optionalString, parseFlags, requiredString } from "../cli/flags.js";
-import { formatTable } from "../cli/table.js";
-import { rankRun } from "../pipeline/rank-run.js";
-import { SCORER_FLAG_HELP, scorerKind, scorerLabel } from "../pipeline/ranker-scorer.js";
-import { rankingTable } from "../reports/ranking.js";
+import { SCORER_FLAG_HELP, scorerKind } from "./scorer-flag.js";
 
 /** `evaluator rank --help`. */
 export const RANK_HELP = `evaluator rank --checkpoint DIR --candidates FILE [options]

@@ -1,14 +1,15 @@
-import type { CliIo } from "../cli/cli-io.js";
 import {
+  type CliIo,
+  evaluateTwhinRun,
+  formatTable,
+  linkMetricColumns,
+  linkMetricRows,
   optionalInteger,
   optionalString,
   parseFlags,
   requiredString,
   stringList,
-} from "../cli/flags.js";
-import { formatTable } from "../cli/table.js";
-import { evaluateTwhinRun } from "../pipeline/evaluate-twhin.js";
-import { linkMetricColumns, linkMetricRows } from "../reports/link-prediction.js";
+} from "@tml/cli-kit";
 
 /** `evaluator twhin --help`. */
 export const TWHIN_HELP = `evaluator twhin --checkpoint DIR [--data GLOB] [options]

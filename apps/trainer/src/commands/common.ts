@@ -1,4 +1,3 @@
-import { type LogLevel, UsageError } from "@tml/core";
 import {
   booleanFlag,
   type CliIo,
@@ -7,7 +6,8 @@ import {
   optionalString,
   type ParsedFlags,
   stringList,
-} from "evaluator";
+} from "@tml/cli-kit";
+import { type LogLevel, UsageError } from "@tml/core";
 
 /** Flags every training command takes. */
 export const COMMON_FLAGS: FlagSpec = {

@@ -1,7 +1,7 @@
+import { booleanFlag, type CliIo, optionalString, parseFlags } from "@tml/cli-kit";
 import { createLogger } from "@tml/core";
 import { detectGpu, formatReport } from "@tml/cuda-check";
 import { selectEngine } from "@tml/engine";
-import { booleanFlag, type CliIo, optionalString, parseFlags } from "evaluator";
 import { printHelpIfAsked } from "./common.js";
 
 /** `trainer doctor --help`. */

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from "node:fs";
+import { type CliIo, optionalInteger, parseFlags, requiredString } from "@tml/cli-kit";
 import { UsageError } from "@tml/core";
 import { twitterGraphSpec, writeGraph, writeRankerData } from "@tml/data-io";
-import { type CliIo, optionalInteger, parseFlags, requiredString } from "evaluator";
 import { printHelpIfAsked } from "./common.js";
 
 /** `trainer generate --help`. */

@@ -1,7 +1,9 @@
+import { type CliIo, formatTable, optionalInteger, parseFlags, requiredString } from "@tml/cli-kit";
 import { createLogger } from "@tml/core";
 import { selectEngine } from "@tml/engine";
 import { loadRecapConfig, trainHeavyRanker } from "@tml/heavy-ranker";
-import { type CliIo, formatTable, optionalInteger, parseFlags, requiredString } from "evaluator";
+import { finishedStep } from "../pipeline/finished-run.js";
+import { startRunOutputs } from "../pipeline/run-outputs.js";
 import {
   COMMON_FLAGS,
   COMMON_HELP,
@@ -9,8 +11,6 @@ import {
   libraryLogLevel,
   printHelpIfAsked,
 } from "./common.js";
-import { finishedStep } from "./finished-run.js";
-import { startRunOutputs } from "./run-outputs.js";
 
 /** `trainer heavy-ranker --help`. */
 export const HEAVY_RANKER_HELP = `trainer heavy-ranker --config FILE [options]

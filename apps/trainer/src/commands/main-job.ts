@@ -1,4 +1,4 @@
-import { type CliIo, optionalString, parseFlags } from "evaluator";
+import { type CliIo, optionalString, parseFlags } from "@tml/cli-kit";
 import { runMainJob } from "../pipeline/main-job.js";
 import { COMMON_FLAGS, COMMON_HELP, commonOptions, libraryLogLevel } from "./common.js";
 

@@ -1,7 +1,9 @@
+import { type CliIo, parseFlags, requiredString } from "@tml/cli-kit";
 import { createLogger, loadConfigFile } from "@tml/core";
 import { selectEngine } from "@tml/engine";
 import { exportEmbeddings, trainTwhin, twhinConfigSchema } from "@tml/twhin";
-import { type CliIo, parseFlags, requiredString } from "evaluator";
+import { finishedStep } from "../pipeline/finished-run.js";
+import { startRunOutputs } from "../pipeline/run-outputs.js";
 import {
   COMMON_FLAGS,
   COMMON_HELP,
@@ -9,8 +11,6 @@ import {
   libraryLogLevel,
   printHelpIfAsked,
 } from "./common.js";
-import { finishedStep } from "./finished-run.js";
-import { startRunOutputs } from "./run-outputs.js";
 
 /** `trainer twhin --help`. */
 export const TWHIN_HELP = `trainer twhin --config FILE [options]

@@ -1,10 +1,5 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { configToYaml, createLogger, type LogLevel, writeFileAtomic } from "@tml/core";
-import { twitterGraphSpec, writeGraph } from "@tml/data-io";
-import { selectEngine } from "@tml/engine";
-import { trainHeavyRanker } from "@tml/heavy-ranker";
-import { prepareRunDirectory, type ReportSection, writeReport } from "@tml/reports";
 import {
   type CliIo,
   evaluateHeavyRankerRun,
@@ -15,13 +10,17 @@ import {
   rankingSection,
   rankRun,
   TASK_METRIC_COLUMNS,
-  type TaskMetrics,
   taskMetricRows,
-} from "evaluator";
-import { finishedStep } from "../commands/finished-run.js";
-import { startRunOutputs } from "../commands/run-outputs.js";
+} from "@tml/cli-kit";
+import { configToYaml, createLogger, type LogLevel, writeFileAtomic } from "@tml/core";
+import { twitterGraphSpec, writeGraph } from "@tml/data-io";
+import { selectEngine } from "@tml/engine";
+import { type TaskMetrics, trainHeavyRanker } from "@tml/heavy-ranker";
+import { prepareRunDirectory, type ReportSection, writeReport } from "@tml/reports";
+import { finishedStep } from "./finished-run.js";
 import { loadMainJobConfig } from "./main-job-config.js";
 import { generateRankerData } from "./ranker-data-stage.js";
+import { startRunOutputs } from "./run-outputs.js";
 import { runTwhinStage } from "./twhin-stage.js";
 
 /** Options of `runMainJob`. */

@@ -1,16 +1,17 @@
 import { join } from "node:path";
+import { type CliIo, evaluateTwhinRun, type LinkPredictionSummary } from "@tml/cli-kit";
 import { type Logger, parseConfig } from "@tml/core";
 import type { ReportSection } from "@tml/reports";
-import { exportEmbeddings, loadTwhinModel, trainTwhin, twhinConfigSchema } from "@tml/twhin";
 import {
-  type CliIo,
-  evaluateTwhinRun,
-  type LinkPredictionSummary,
-  type NeighbourList,
-} from "evaluator";
-import { finishedStep } from "../commands/finished-run.js";
-import { startRunOutputs } from "../commands/run-outputs.js";
+  type EntityNeighbours,
+  exportEmbeddings,
+  loadTwhinModel,
+  trainTwhin,
+  twhinConfigSchema,
+} from "@tml/twhin";
+import { finishedStep } from "./finished-run.js";
 import type { UserEmbeddings } from "./ranker-data-stage.js";
+import { startRunOutputs } from "./run-outputs.js";
 
 /** What the TwHIN stage of the main job produced. */
 export interface TwhinStageResult {
@@ -24,7 +25,7 @@ export interface TwhinStageResult {
   /** The `user` table (row i = user i). */
   userEmbeddings: UserEmbeddings;
   linkPrediction: LinkPredictionSummary;
-  neighbours: NeighbourList[];
+  neighbours: EntityNeighbours[];
   /** Report sections: link prediction, nearest neighbours, training curves. */
   sections: ReportSection[];
 }

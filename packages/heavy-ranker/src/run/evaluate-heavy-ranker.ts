@@ -31,9 +31,10 @@ export interface EvaluateHeavyRankerResult {
 }
 
 /**
- * Evaluates a trained Heavy Ranker (what `apps/evaluator` calls): restores a checkpoint and, for
- * each validation partition, runs the model in eval mode and reports per-task AUROC, RCE, NRCE,
- * PR-AUC and calibration. With `follow`, evaluates each new checkpoint of the save dir as it
+ * Evaluates a trained Heavy Ranker as the training loop does (`RecapEvaluation`): restores a
+ * checkpoint and, for each validation partition, runs the model in eval mode and reports per-task
+ * `<metric>/<task>` values (AUROC, RCE, NRCE, PR-AUC, calibration). `evaluateRankerCheckpoint`
+ * computes the same metrics and keeps every row's score for plots. With `follow`, evaluates each new checkpoint of the save dir as it
  * appears (core's `evaluateCheckpoints`, with done markers) and returns the last.
  */
 export async function evaluateHeavyRanker(

@@ -4,14 +4,45 @@ import type { RecapBatch } from "../features/recap-batch.js";
 import type { MultiTaskRankingModel } from "../model/ranking-model.js";
 import { alignedTargets } from "./aligned-targets.js";
 
+/**
+ * The per-task metrics of every Heavy Ranker evaluation (during training and of a checkpoint), by
+ * report key: weighted AUROC via the Mann-Whitney U statistic (`metrics/auroc.py`), RCE and NRCE in
+ * percent (`metrics/rce.py`), PR-AUC (average precision), and the label and prediction means `Ctr`
+ * and `Pctr` of `core/metrics.py`.
+ */
+export const RECAP_TASK_METRICS = {
+  auroc: aurocMwu,
+  rce,
+  nrce,
+  pr_auc: averagePrecision,
+  ctr,
+  pctr,
+} as const;
+
+/**
+ * Adds `calibration/<task>` = `pctr/<task>` ÷ `ctr/<task>` to `values` (and returns it): mean
+ * prediction over label rate, 1 when calibrated on average, > 1 when the model over-predicts. The
+ * one calibration metric of tml-ts: the ratio of the `Pctr` and `Ctr` means of `core/metrics.py`
+ * (core's stable means, weighted by the example weights like every metric here).
+ */
+export function addCalibration(
+  values: Record<string, number>,
+  taskNames: readonly string[],
+): Record<string, number> {
+  for (const task of taskNames) {
+    values[`calibration/${task}`] =
+      (values[`pctr/${task}`] as number) / (values[`ctr/${task}`] as number);
+  }
+  return values;
+}
+
 /** Which model probability the metrics score. */
 export type EvaluatedProbability = "probabilities" | "calibratedProbabilities";
 
 /**
  * Per-task evaluation of a ranking model in eval mode (running batch-norm statistics, no dropout):
- * weighted AUROC (Mann-Whitney), RCE and NRCE (percent), PR-AUC (average precision), label rate
- * (`ctr`), mean prediction (`pctr`) and `calibration` = pctr / ctr (1 = calibrated). Keys are
- * `<metric>/<task>`; `loss` is not included (see the train task).
+ * `RECAP_TASK_METRICS` and `calibration` (`addCalibration`) per task. Keys are `<metric>/<task>`;
+ * `loss` is not included (see the train task).
  */
 export class RecapEvaluation {
   private readonly metrics: MultiTaskMetrics;
@@ -23,7 +54,7 @@ export class RecapEvaluation {
   ) {
     this.metrics = new MultiTaskMetrics({
       taskNames: model.taskNames,
-      metrics: { auroc: aurocMwu, rce, nrce, pr_auc: averagePrecision, ctr, pctr },
+      metrics: RECAP_TASK_METRICS,
     });
   }
 
@@ -55,12 +86,7 @@ export class RecapEvaluation {
 
   /** Every metric, keyed `<metric>/<task>`, plus `calibration/<task>`. */
   compute(): Record<string, number> {
-    const values = this.metrics.compute();
-    for (const task of this.model.taskNames) {
-      values[`calibration/${task}`] =
-        (values[`pctr/${task}`] as number) / (values[`ctr/${task}`] as number);
-    }
-    return values;
+    return addCalibration(this.metrics.compute(), this.model.taskNames);
   }
 
   /** Clears the metric states. */

@@ -1,14 +1,15 @@
 import { join } from "node:path";
-import { createLogger, type Logger, loadConfigFile, UsageError, writeFileAtomic } from "@tml/core";
+import { createLogger, type Logger, loadConfigFile, writeFileAtomic } from "@tml/core";
 import { type ReportSection, readMetricsLog, type WrittenReport, writeReport } from "@tml/reports";
-import { evaluateTwhin, loadTwhinModel, nearestNeighbours, twhinConfigSchema } from "@tml/twhin";
 import {
-  type LinkPredictionSummary,
-  linkPredictionSections,
-  type NeighbourList,
-} from "../reports/link-prediction.js";
+  type EntityNeighbours,
+  evaluateTwhin,
+  sampleNeighbours,
+  twhinConfigSchema,
+} from "@tml/twhin";
+import { type LinkPredictionSummary, linkPredictionSections } from "../reports/link-prediction.js";
 import { trainingCurvesSection } from "../reports/training-curves.js";
-import { locateRun } from "./run-location.js";
+import { locateRun, runConfigFile } from "../run-location.js";
 
 /** Options of `evaluateTwhinRun`. */
 export interface EvaluateTwhinRunOptions {
@@ -36,7 +37,7 @@ export interface TwhinEvaluation {
   checkpoint: string;
   edges: number;
   summary: LinkPredictionSummary;
-  neighbours: NeighbourList[];
+  neighbours: EntityNeighbours[];
   sections: ReportSection[];
   out: string;
   metricsJson: string;
@@ -63,18 +64,13 @@ function named(metrics: {
 }
 
 /**
- * Filtered link prediction of a TwHIN checkpoint (@tml/twhin's `evaluateTwhin`: MRR, MR, Hits@k,
- * sampled AUC, both directions and each alone), nearest neighbours of sample entities, and the
- * run's training curves: printed by the CLI, written as `metrics.json` and `report.html`.
+ * `evaluator twhin` on a run: @tml/twhin's `evaluateTwhin` (filtered link prediction: MRR, MR,
+ * Hits@k, sampled AUC, both directions and each alone) and `sampleNeighbours`, with the run's
+ * training curves, written as `metrics.json` and `report.html`.
  */
 export async function evaluateTwhinRun(options: EvaluateTwhinRunOptions): Promise<TwhinEvaluation> {
   const location = locateRun(options.checkpoint);
-  const configFile = options.config ?? location.configFile;
-  if (!configFile) {
-    throw new UsageError(
-      `evaluator twhin: ${options.checkpoint} is not inside a trainer run directory (no config.yaml); pass --config.`,
-    );
-  }
+  const configFile = runConfigFile("evaluator twhin", location, options.checkpoint, options.config);
   const config = loadConfigFile(twhinConfigSchema, configFile, {
     overrides: options.overrides ?? [],
   });
@@ -91,29 +87,13 @@ export async function evaluateTwhinRun(options: EvaluateTwhinRunOptions): Promis
     overall: named(result.both),
     perRelation: { "tail (rank rhs)": named(result.tail), "head (rank lhs)": named(result.head) },
   };
-  const { model } = await loadTwhinModel(config, result.checkpoint);
-  const samples = options.neighbours ?? 5;
-  const neighbours: NeighbourList[] = [];
-  for (const table of model.tables) {
-    const ids = Array.from({ length: Math.min(samples, table.rows) }, (_, i) => i);
-    const found = await nearestNeighbours({
-      table,
-      ids,
-      k: samples,
-      metric: "cos",
-      device: options.device ?? "auto",
-      logger,
-    });
-    ids.forEach((id, q) => {
-      const list: NeighbourList["neighbours"][number][] = [];
-      for (let r = 0; r < found.k; r++) {
-        const neighbour = found.ids[q * found.k + r] as number;
-        if (neighbour >= 0)
-          list.push({ id: neighbour, score: found.scores[q * found.k + r] as number });
-      }
-      neighbours.push({ table: table.name, id, neighbours: list });
-    });
-  }
+  const neighbours = await sampleNeighbours({
+    config,
+    checkpoint: result.checkpoint,
+    samples: options.neighbours ?? 5,
+    device: options.device ?? "auto",
+    logger,
+  });
   const curves = location.metricsFile
     ? trainingCurvesSection(readMetricsLog(location.metricsFile), "twhin")
     : undefined;

@@ -1,43 +1,21 @@
-import { existsSync, mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { configToYaml, createLogger, loadConfigFile, writeFileAtomic } from "@tml/core";
-import { twitterGraphSpec, writeGraph } from "@tml/data-io";
-import { prepareRunDirectory } from "@tml/reports";
-import { trainTwhin, twhinConfigSchema } from "@tml/twhin";
 import { describe, expect, it } from "vitest";
-import { FIXTURES } from "../__fixtures__/tiny-data.js";
-import { evaluateTwhinRun } from "./evaluate-twhin.js";
+import { trainTinyTwhinRun } from "../testing/tiny-twhin.js";
+import { evaluateTwhinRun } from "./twhin-evaluation.js";
 
 describe("evaluateTwhinRun", () => {
   it("ranks held-out edges of a trained run and finds neighbours, writing metrics only when asked", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "tml-eval-twhin-"));
-    process.env.TML_TINY_GRAPH = join(dir, "graph");
-    await writeGraph(
-      join(dir, "graph"),
-      twitterGraphSpec({ users: 64, tweets: 32, edges: 2000, communities: 4 }),
-      {
-        seed: 1,
-      },
-    );
-    const config = loadConfigFile(twhinConfigSchema, join(FIXTURES, "tiny-twhin.yaml"));
-    const run = prepareRunDirectory(join(dir, "run"), { kind: "twhin", resume: false });
-    writeFileAtomic(run.configFile, configToYaml(config));
-    await trainTwhin({
-      config,
-      outDir: run.checkpointsDir,
-      device: "cpu",
-      logger: createLogger({ level: "silent" }),
-    });
+    const root = await trainTinyTwhinRun();
 
     const result = await evaluateTwhinRun({
-      checkpoint: run.root,
+      checkpoint: root,
       report: false,
       neighbours: 2,
       device: "cpu",
     });
     expect(result.report).toBeUndefined();
-    expect(existsSync(join(run.root, "evaluation", "report.html"))).toBe(false);
+    expect(existsSync(join(root, "evaluation", "report.html"))).toBe(false);
     expect(existsSync(result.metricsJson)).toBe(true);
     expect(result.edges).toBeGreaterThan(0);
     const { mrr, mr, auc } = result.summary.overall as Record<string, number>;

@@ -1,5 +1,7 @@
+import type { CliIo } from "../cli-io.js";
+
 /** A CLI `io` that records what the command writes, for tests of `main(argv, io)`. */
-export function capture() {
+export function capture(): { io: CliIo; out(): string; err(): string } {
   const out: string[] = [];
   const err: string[] = [];
   return {

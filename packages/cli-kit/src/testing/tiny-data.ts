@@ -1,16 +1,17 @@
 import { copyFileSync, mkdirSync, mkdtempSync, renameSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { configToYaml, createLogger, writeFileAtomic } from "@tml/core";
-import { metricsLogCallbacks, prepareRunDirectory } from "@tml/reports";
 import { writeRankerData } from "@tml/data-io";
 import { loadRecapConfig, type RecapConfig, trainHeavyRanker } from "@tml/heavy-ranker";
+import { metricsLogCallbacks, prepareRunDirectory } from "@tml/reports";
 
 /** The tiny feature layout of tiny-heavy-ranker.yaml. */
 export const TINY_LAYOUT = { continuous: 8, binary: 4, discrete: 2, embedding: 4 };
 
-/** Test fixtures directory. */
-export const FIXTURES = new URL(".", import.meta.url).pathname;
+/** The fixtures directory: tiny-heavy-ranker.yaml and tiny-twhin.yaml. */
+export const FIXTURES = fileURLToPath(new URL("../../fixtures/", import.meta.url));
 
 /**
  * Writes 512 planted ranker rows with the tiny layout: `train/` (256 rows, segdense.json) and

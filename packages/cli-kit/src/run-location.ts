@@ -1,6 +1,6 @@
 import { existsSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
-import { NotFoundError } from "@tml/core";
+import { NotFoundError, UsageError } from "@tml/core";
 
 /** Where a `--checkpoint` argument points: the run directory it belongs to (if any) and the checkpoint. */
 export interface RunLocation {
@@ -44,4 +44,23 @@ export function locateRun(path: string): RunLocation {
   const file = (name: string) =>
     root !== undefined && existsSync(join(root, name)) ? join(root, name) : undefined;
   return { root, checkpoint, configFile: file("config.yaml"), metricsFile: file("metrics.jsonl") };
+}
+
+/**
+ * The config file of a command on a run: `--config` when given, else the run's `config.yaml`; a
+ * UsageError naming `command` when the checkpoint lies outside a run and no `--config` was given.
+ */
+export function runConfigFile(
+  command: string,
+  location: RunLocation,
+  checkpoint: string,
+  config: string | undefined,
+): string {
+  const file = config ?? location.configFile;
+  if (!file) {
+    throw new UsageError(
+      `${command}: ${checkpoint} is not inside a trainer run directory (no config.yaml); pass --config.`,
+    );
+  }
+  return file;
 }

@@ -1,7 +1,8 @@
 import type { OrtRuntime } from "@tml/engine";
-import { disposeRecapBatch, type RecapConfig } from "@tml/heavy-ranker";
-import type { ScoredTask } from "../reports/binary-tasks.js";
+import type { RecapConfig } from "../config/recap-config.js";
+import { disposeRecapBatch } from "../features/recap-batch.js";
 import { loadScorerRuntime, restoreScoringRanker, type ScorerKind } from "./ranker-scorer.js";
+import type { ScoredTask } from "./task-metrics.js";
 
 /** Per-task held-out predictions of a checkpoint, and which step it was. */
 export interface HeavyRankerScores {
@@ -37,6 +38,8 @@ class Column {
  * is a CheckpointError.
  */
 export async function scoreHeavyRanker(options: {
+  /** Names the caller in error messages (`evaluator heavy-ranker`). */
+  command: string;
   config: RecapConfig;
   checkpoint: string;
   partition: string;
@@ -46,7 +49,7 @@ export async function scoreHeavyRanker(options: {
   runtime?: OrtRuntime;
 }): Promise<HeavyRankerScores> {
   const kind = options.scorer ?? "tfjs";
-  const command = "evaluator heavy-ranker";
+  const { command } = options;
   const { ranker, scorer, dispose } = await restoreScoringRanker({
     command,
     config: options.config,

@@ -1,4 +1,5 @@
 import { barChart, histogramChart, type ReportPlot, type ReportSection } from "@tml/reports";
+import type { EntityNeighbours } from "@tml/twhin";
 
 /** Link-prediction results: overall and per-relation metrics, and the ranks behind them. */
 export interface LinkPredictionSummary {
@@ -8,13 +9,6 @@ export interface LinkPredictionSummary {
   perRelation?: Readonly<Record<string, Readonly<Record<string, number>>>>;
   /** Filtered rank (1 = best) of each evaluated true entity, for the histogram. */
   ranks?: ArrayLike<number>;
-}
-
-/** Nearest neighbours of one entity in embedding space. */
-export interface NeighbourList {
-  table: string;
-  id: number;
-  neighbours: readonly { id: number; score: number; table?: string }[];
 }
 
 /** Metric columns in display order: MRR, MR, Hits@k ascending, AUC, then anything else. */
@@ -43,7 +37,7 @@ export function linkMetricRows(summary: LinkPredictionSummary): (string | number
 /** Report sections: metric table, Hits@k bars (overall and per relation), rank histogram, neighbours. */
 export function linkPredictionSections(
   summary: LinkPredictionSummary,
-  neighbours: readonly NeighbourList[],
+  neighbours: readonly EntityNeighbours[],
   prefix: string,
 ): ReportSection[] {
   const columns = linkMetricColumns(summary.overall);
@@ -90,12 +84,7 @@ export function linkPredictionSections(
         columns: ["entity", "neighbours (id: similarity)"],
         rows: neighbours.map((list) => [
           `${list.table} ${list.id}`,
-          list.neighbours
-            .map(
-              (n) =>
-                `${n.table && n.table !== list.table ? `${n.table} ` : ""}${n.id}: ${n.score.toFixed(3)}`,
-            )
-            .join(", "),
+          list.neighbours.map((n) => `${n.id}: ${n.score.toFixed(3)}`).join(", "),
         ]),
       },
     });

@@ -1,3 +1,4 @@
+import type { CliIo } from "@tml/cli-kit";
 import { configToYaml, type TrainingCallbacks, writeFileAtomic } from "@tml/core";
 import {
   metricsLogCallbacks,
@@ -9,7 +10,6 @@ import {
   truncateMetricsLog,
 } from "@tml/reports";
 import { latestCheckpoint } from "@tml/training";
-import type { CliIo } from "evaluator";
 
 /** A prepared run directory and the callbacks that fill it while training. */
 export interface RunOutputs {

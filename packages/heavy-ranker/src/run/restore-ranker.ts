@@ -1,13 +1,11 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { CheckpointError, DataError } from "@tml/core";
-import {
-  buildRecapRun,
-  type MultiTaskRankingModel,
-  type RecapBatch,
-  type RecapConfig,
-} from "@tml/heavy-ranker";
 import { CHECKPOINT_FILES, loadCheckpoint, resolveCheckpoint } from "@tml/training";
+import type { RecapConfig } from "../config/recap-config.js";
+import type { RecapBatch } from "../features/recap-batch.js";
+import type { MultiTaskRankingModel } from "../model/ranking-model.js";
+import { buildRecapRun } from "./build-run.js";
 
 /** A Heavy Ranker restored from a checkpoint, and one pass over a dataset in eval mode. */
 export interface RestoredRanker {

@@ -1,40 +1,19 @@
+import { taskMetrics } from "@tml/heavy-ranker";
 import { describe, expect, it } from "vitest";
-import { formatTable } from "../cli/table.js";
-import { binaryTaskSections, taskMetrics } from "./binary-tasks.js";
+import { formatTable } from "../table.js";
+import { binaryTaskSections } from "./binary-tasks.js";
 import { linkMetricColumns, linkMetricRows, linkPredictionSections } from "./link-prediction.js";
 import { explainCandidate, rankingSection, rankingTable } from "./ranking.js";
 import { trainingCurvesSection } from "./training-curves.js";
 
-describe("task metrics", () => {
-  it("match hand-computed AUROC, rates and calibration", () => {
-    // Positives at 0.8 and 0.4, negatives at 0.6 and 0.2: 3 of 4 pairs ordered → AUROC 0.75.
-    const metrics = taskMetrics({
-      task: "recap.engagement.is_favorited",
-      predictions: [0.8, 0.6, 0.4, 0.2],
-      labels: [1, 0, 1, 0],
-    });
-    expect(metrics.auroc).toBeCloseTo(0.75, 12);
-    expect(metrics.ctr).toBeCloseTo(0.5, 12);
-    expect(metrics.pctr).toBeCloseTo(0.5, 12);
-    expect(metrics.calibration).toBeCloseTo(1, 12);
-    // Average precision: ranks 1 (P=1) and 3 (P=2/3) → (1 + 2/3) / 2.
-    expect(metrics.pr_auc).toBeCloseTo(5 / 6, 12);
-    // Bins [0.2,0.3) [0.4,0.5) [0.6,0.7) [0.8,0.9): |0.2−0| + |0.4−1| + |0.6−0| + |0.8−1| over 4.
-    expect(metrics.ece).toBeCloseTo((0.2 + 0.6 + 0.6 + 0.2) / 4, 12);
-    // RCE of a model against the 0.5 baseline: 100·(1 − CE/CE0), CE0 = ln 2.
-    const ce = -(Math.log(0.8) + Math.log(0.4) + Math.log(0.4) + Math.log(0.8)) / 4;
-    // core clips probabilities at 1e-7 and averages in float64: agreement to 1e-4 percent.
-    expect(metrics.rce).toBeCloseTo(100 * (1 - ce / Math.LN2), 4);
-  });
-
+describe("binary task sections", () => {
   it("build ROC, PR, calibration and histogram plots per task", () => {
-    const { sections, metrics } = binaryTaskSections(
-      [
-        { task: "a", predictions: [0.9, 0.1, 0.7, 0.3], labels: [1, 0, 1, 0] },
-        { task: "b", predictions: [0.2, 0.8, 0.4, 0.6], labels: [1, 0, 1, 0] },
-      ],
-      "hr",
-    );
+    const scored = [
+      { task: "a", predictions: [0.9, 0.1, 0.7, 0.3], labels: [1, 0, 1, 0] },
+      { task: "b", predictions: [0.2, 0.8, 0.4, 0.6], labels: [1, 0, 1, 0] },
+    ];
+    const metrics = scored.map(taskMetrics);
+    const sections = binaryTaskSections(scored, metrics, "hr");
     expect(metrics.map((m) => m.auroc)).toEqual([1, 0]);
     const names = sections.flatMap((s) => s.plots ?? []).map((p) => p.name);
     expect(names).toEqual(["hr-roc", "hr-pr", "hr-calibration", "hr-scores-a", "hr-scores-b"]);

@@ -1,45 +1,21 @@
 import { BackendError, getFlag, TmlError, UsageError } from "@tml/core";
 import { loadOrtRuntime, type OrtRuntime } from "@tml/engine";
-import {
-  type MultiTaskRankingModel,
-  OnnxScorer,
-  type RecapBatch,
-  type RecapConfig,
-} from "@tml/heavy-ranker";
-import { type RestoredRanker, restoreRanker } from "./recap-model.js";
+import type { RecapConfig } from "../config/recap-config.js";
+import type { RecapBatch } from "../features/recap-batch.js";
+import type { MultiTaskRankingModel } from "../model/ranking-model.js";
+import { OnnxScorer } from "../serving/onnx-scorer.js";
+import { type RestoredRanker, restoreRanker } from "./restore-ranker.js";
 
 /**
- * How the evaluator scores Heavy Ranker rows: the tfjs model (the default, unchanged outputs), or
- * the model compiled to one ONNX graph run by onnxruntime-node with fp32 or int8 dense layers.
+ * How a checkpoint's rows are scored: the tfjs model (the default, unchanged outputs), or the model
+ * compiled to one ONNX graph run by onnxruntime-node with fp32 or int8 dense layers.
  */
 export const SCORER_KINDS = ["tfjs", "onnx-fp32", "onnx-int8"] as const;
 
 /** One of `SCORER_KINDS`. */
 export type ScorerKind = (typeof SCORER_KINDS)[number];
 
-/** The `--scorer` line of the heavy-ranker and rank commands' help. */
-export const SCORER_FLAG_HELP = `  --scorer KIND      tfjs (default: the tfjs model), onnx-fp32 (the model compiled to one ONNX
-                     graph run by onnxruntime-node: the same probabilities to ~1e-6, faster) or
-                     onnx-int8 (int8 dense layers: fastest; probabilities move by ~1e-3, so check
-                     the AUC change); DCN and DLRM models score with tfjs only`;
-
-/** The `--scorer` flag's value (default "tfjs"); anything else is a UsageError. */
-export function scorerKind(command: string, text: string | undefined): ScorerKind {
-  if (text === undefined) return "tfjs";
-  if ((SCORER_KINDS as readonly string[]).includes(text)) return text as ScorerKind;
-  throw new UsageError(
-    `${command}: --scorer must be one of ${SCORER_KINDS.join(", ")}, got "${text}". Run "${command} --help".`,
-  );
-}
-
-/** How reports name a scorer: "tfjs", "ONNX fp32 (onnxruntime-node 1.30.0)". */
-export function scorerLabel(kind: ScorerKind, runtimeVersion?: string): string {
-  if (kind === "tfjs") return "tfjs";
-  const runtime = runtimeVersion ? `onnxruntime-node ${runtimeVersion}` : "onnxruntime-node";
-  return `ONNX ${kind === "onnx-int8" ? "int8" : "fp32"} (${runtime})`;
-}
-
-/** A ranker's inference pass as the evaluator uses it: B x T outputs the caller disposes. */
+/** A ranker's inference pass for evaluation and ranking: B x T outputs the caller disposes. */
 export interface RankerScorer {
   readonly kind: ScorerKind;
   readonly taskNames: readonly string[];
@@ -49,7 +25,7 @@ export interface RankerScorer {
 }
 
 /**
- * The onnxruntime an ONNX scorer runs on, loaded before the model is restored or any batch read, so
+ * The onnxruntime an ONNX scorer runs on (`command` names the caller in error messages), loaded before the model is restored or any batch read, so
  * a missing or broken onnxruntime-node is reported early (BackendError); undefined for tfjs.
  * Intra-op threads: the `TML_ENGINE_THREADS` flag (default 1, as the engine's own onnxruntime
  * kernels).

@@ -1,18 +1,13 @@
 import {
   appendBatch,
-  aurocMwu,
-  averagePrecision,
   type BinaryBatch,
   type Calibration,
   calibration,
   computeCurve,
+  computeMetric,
   createScoreBuffer,
-  ctr,
-  type Metric,
-  nrce,
-  pctr,
-  rce,
 } from "@tml/core";
+import type { ScoredTask, TaskMetrics } from "@tml/heavy-ranker";
 import {
   calibrationChart,
   histogramChart,
@@ -22,57 +17,11 @@ import {
   rocChart,
 } from "@tml/reports";
 
-/** One task's held-out predictions: probabilities, 0/1 labels and example weights, all length n. */
-export interface ScoredTask {
-  task: string;
-  predictions: ArrayLike<number>;
-  labels: ArrayLike<number>;
-  weights?: ArrayLike<number>;
-}
-
-/** Per-task metric values (AUROC, RCE and NRCE in percent, PR-AUC, rates, calibration). */
-export interface TaskMetrics {
-  task: string;
-  examples: number;
-  auroc: number;
-  rce: number;
-  nrce: number;
-  pr_auc: number;
-  ctr: number;
-  pctr: number;
-  /** pctr ÷ ctr (1 = calibrated on average). */
-  calibration: number;
-  /** Expected calibration error over 10 equal-width bins. */
-  ece: number;
-}
-
-function run<State, Value>(metric: Metric<State, BinaryBatch, Value>, batch: BinaryBatch): Value {
-  return metric.compute(metric.update(metric.init(), batch));
-}
-
 function batchOf(scored: ScoredTask): BinaryBatch {
   return {
     predictions: scored.predictions,
     labels: scored.labels,
     ...(scored.weights ? { weights: scored.weights } : {}),
-  };
-}
-
-/** Computes every task metric with core's metrics (the same code the training loop logs). */
-export function taskMetrics(scored: ScoredTask): TaskMetrics {
-  const batch = batchOf(scored);
-  const bins = run(calibration(10), batch);
-  return {
-    task: scored.task,
-    examples: scored.predictions.length,
-    auroc: run(aurocMwu(), batch),
-    rce: run(rce(), batch),
-    nrce: run(nrce(), batch),
-    pr_auc: run(averagePrecision(), batch),
-    ctr: run(ctr(), batch),
-    pctr: run(pctr(), batch),
-    calibration: bins.ratio,
-    ece: bins.expectedCalibrationError,
   };
 }
 
@@ -104,14 +53,15 @@ function plotName(text: string): string {
 }
 
 /**
- * Report sections for per-task binary predictions: the metric table, then ROC and
- * precision–recall curves of all tasks, one reliability diagram and one score histogram per task.
+ * Report sections for per-task binary predictions and their metrics (heavy-ranker's
+ * `taskMetrics`): the metric table, then ROC and precision–recall curves of all tasks, one
+ * reliability diagram and one score histogram per task.
  */
 export function binaryTaskSections(
   scored: readonly ScoredTask[],
+  metrics: readonly TaskMetrics[],
   prefix: string,
-): { sections: ReportSection[]; metrics: TaskMetrics[] } {
-  const metrics = scored.map(taskMetrics);
+): ReportSection[] {
   const roc = [];
   const pr = [];
   const reliability = [];
@@ -126,7 +76,7 @@ export function binaryTaskSections(
       y: points.map((p) => p.truePositiveRate),
     });
     pr.push({ name, x: points.map((p) => p.recall), y: points.map((p) => p.precision) });
-    const bins: Calibration = run(calibration(10), batchOf(task));
+    const bins: Calibration = computeMetric(calibration(10), batchOf(task));
     const used = bins.bins.filter((bin) => bin.weight > 0);
     reliability.push({
       name,
@@ -162,5 +112,5 @@ export function binaryTaskSections(
       ],
     },
   ];
-  return { sections, metrics };
+  return sections;
 }

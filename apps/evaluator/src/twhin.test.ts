@@ -1,0 +1,29 @@
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { capture, FIXTURES, trainTinyTwhinRun } from "@tml/cli-kit/testing";
+import { describe, expect, it } from "vitest";
+import { main } from "./cli.js";
+
+describe("evaluator twhin", () => {
+  it("prints link prediction with neighbours; a TwHIN run is no Heavy Ranker checkpoint", async () => {
+    const run = await trainTinyTwhinRun();
+    const evaluated = capture();
+    expect(await main(["twhin", "--checkpoint", run, "--neighbours", "3"], evaluated.io)).toBe(0);
+    expect(evaluated.out()).toMatch(/^all\s+0\.\d{4}\s+\d+\.\d{4}/m);
+    expect(evaluated.out()).toMatch(/^ {2}user 0: \d+ \(/m);
+    const metrics = JSON.parse(readFileSync(join(run, "evaluation", "metrics.json"), "utf8"));
+    expect(metrics.overall.mrr).toBeGreaterThan(0);
+    expect(metrics.overall.mrr).toBeLessThanOrEqual(1);
+    expect(metrics.overall["hits@1"]).toBeLessThanOrEqual(metrics.overall["hits@10"]);
+    expect(metrics.neighbours[0].neighbours).toHaveLength(3);
+    expect(existsSync(join(run, "evaluation", "plots", "twhin-hits.png"))).toBe(true);
+
+    const wrong = capture();
+    expect(
+      await main(
+        ["heavy-ranker", "--checkpoint", run, "--config", join(FIXTURES, "tiny-heavy-ranker.yaml")],
+        wrong.io,
+      ),
+    ).toBe(6);
+  });
+});

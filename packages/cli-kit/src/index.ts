@@ -1,0 +1,44 @@
+export { type CliIo, processIo, reportError, runCli } from "./cli-io.js";
+export {
+  type EvaluateHeavyRankerRunOptions,
+  evaluateHeavyRankerRun,
+  type HeavyRankerEvaluation,
+} from "./evaluations/heavy-ranker-evaluation.js";
+export { type RankRunOptions, type RankRunResult, rankRun } from "./evaluations/rank-run.js";
+export { scorerLabel } from "./evaluations/scorer-label.js";
+export {
+  type EvaluateTwhinRunOptions,
+  evaluateTwhinRun,
+  type TwhinEvaluation,
+} from "./evaluations/twhin-evaluation.js";
+export {
+  booleanFlag,
+  type FlagSpec,
+  optionalInteger,
+  optionalString,
+  type ParsedFlags,
+  parseFlags,
+  requiredString,
+  stringList,
+} from "./flags.js";
+export {
+  binaryTaskSections,
+  TASK_METRIC_COLUMNS,
+  taskMetricRows,
+} from "./reports/binary-tasks.js";
+export {
+  type LinkPredictionSummary,
+  linkMetricColumns,
+  linkMetricRows,
+  linkPredictionSections,
+} from "./reports/link-prediction.js";
+export {
+  contributionTasks,
+  explainCandidate,
+  type RankedRow,
+  rankingSection,
+  rankingTable,
+} from "./reports/ranking.js";
+export { trainingCurvesSection } from "./reports/training-curves.js";
+export { locateRun, type RunLocation } from "./run-location.js";
+export { type Cell, formatCell, formatTable } from "./table.js";
