@@ -15,7 +15,7 @@ import {
   registerFusedUpdateKernel,
   sumOfSquares,
 } from "@tml/engine";
-import { tensorToStateArray } from "@tml/training";
+import { tensorToStateArray } from "../loop/state-tensors.js";
 import { clipScale, globalNorm } from "./global-norm.js";
 import {
   type AccumulationParity,
