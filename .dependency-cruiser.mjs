@@ -33,7 +33,7 @@ const anyOf = (names) => `^packages/(${names.join("|")})/`;
 const npm = (names) => `(^|/node_modules/)(${names.join("|")})(/|$)`;
 
 const TFJS_AND_NATIVE = ["@tensorflow/[^/]+", "onnxruntime-node", "onnxruntime-web"];
-const CHART_RENDERERS = ["vega", "vega-lite", "@resvg/resvg-js"];
+const CHART_RENDERERS = ["vega[a-z-]*", "@resvg/[^/]+"];
 
 // One rule per stage: everything its packages must not import among the other packages.
 const stageRules = STAGES.map(({ stage, packages }, index) => {
