@@ -22,10 +22,9 @@ let path;
 export async function setup() {
   // The harness reads tf.memory() around the runs, which needs an initialised backend; data-io
   // itself never touches tfjs.
-  const { loadCore } = await import("../lib/tf.mjs");
-  const { selectEngine, silentLogger } = await loadCore();
-  await selectEngine({ device: "cpu", logger: silentLogger });
-  dataIo = await import(new URL("../../packages/data-io/dist/index.js", import.meta.url).href);
+  const { selectBenchEngine } = await import("../lib/tf.mjs");
+  await selectBenchEngine("cpu");
+  dataIo = await import("@tml/data-io");
   dir = mkdtempSync(join(tmpdir(), "tml-bench-parquet-"));
   path = join(dir, "table.parquet");
   const columns = {};

@@ -10,7 +10,7 @@ let state;
 export async function setup() {
   const { selectBenchEngine } = await import("../lib/tf.mjs");
   const engine = await selectBenchEngine();
-  const { buildTrainer } = await import("../../packages/twhin/bench/twhin-bench.mjs");
+  const { buildTrainer } = await import("../lib/twhin-case.mjs");
   const built = await buildTrainer({
     rows: 1_000_000,
     optimizer: { sgd: { lr: 0.01 } },

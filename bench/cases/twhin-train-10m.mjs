@@ -11,7 +11,7 @@ let state;
 export async function setup() {
   const { selectBenchEngine } = await import("../lib/tf.mjs");
   const engine = await selectBenchEngine();
-  const { buildTrainer } = await import("../../packages/twhin/bench/twhin-bench.mjs");
+  const { buildTrainer } = await import("../lib/twhin-case.mjs");
   state = await buildTrainer({
     rows: 10_000_000,
     optimizer: { adagrad: { lr: 0.1, rowwise: true } },
@@ -20,6 +20,6 @@ export async function setup() {
 }
 
 export async function run() {
-  const { trainEdgesPerSecond } = await import("../../packages/twhin/bench/twhin-bench.mjs");
+  const { trainEdgesPerSecond } = await import("../lib/twhin-case.mjs");
   return trainEdgesPerSecond(state, STEPS);
 }

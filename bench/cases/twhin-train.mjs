@@ -13,10 +13,9 @@ let state;
 
 export async function setup() {
   // The variants are an optimizer and a kernel choice, not engines: all run on the default engine.
-  const { loadCore } = await import("../lib/tf.mjs");
-  const { selectEngine, silentLogger } = await loadCore();
-  const engine = await selectEngine({ device: "auto", logger: silentLogger });
-  const { buildTrainer } = await import("../../packages/twhin/bench/twhin-bench.mjs");
+  const { selectBenchEngine } = await import("../lib/tf.mjs");
+  const engine = await selectBenchEngine("auto");
+  const { buildTrainer } = await import("../lib/twhin-case.mjs");
   const optimizer =
     process.env.TML_BENCH_ENGINE === "adagrad"
       ? { adagrad: { lr: 0.1, rowwise: true } }
@@ -27,6 +26,6 @@ export async function setup() {
 }
 
 export async function run() {
-  const { trainEdgesPerSecond } = await import("../../packages/twhin/bench/twhin-bench.mjs");
+  const { trainEdgesPerSecond } = await import("../lib/twhin-case.mjs");
   return trainEdgesPerSecond(state, STEPS);
 }

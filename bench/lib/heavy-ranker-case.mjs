@@ -2,9 +2,10 @@
 // of its configs, trained with RecapTrainTask (multi-task BCE, per-tower Adam) or scored, on a
 // fixed random batch shaped like the config's inputs.
 import { fileURLToPath } from "node:url";
-import { loadCore, selectBenchEngine, tf } from "./tf.mjs";
+import { selectBenchEngine, tf } from "./tf.mjs";
 
-const CONFIGS = fileURLToPath(new URL("../../packages/heavy-ranker/configs/", import.meta.url));
+// The YAML configs @tml/heavy-ranker ships beside its dist (package.json "files").
+const CONFIGS = fileURLToPath(new URL("../configs/", import.meta.resolve("@tml/heavy-ranker")));
 
 function uniform(size, seed, transform = (value) => value) {
   const values = new Float32Array(size);
@@ -83,8 +84,7 @@ export function heavyRankerCase(configName, mode, batchSize, options = {}) {
   return {
     async setup() {
       let engine = await selectBenchEngine();
-      await loadCore();
-      hr = await import(new URL("../../packages/heavy-ranker/dist/index.js", import.meta.url).href);
+      hr = await import("@tml/heavy-ranker");
       const config = hr.loadRecapConfig(`${CONFIGS}${configName}.yaml`, { env: { HOME: "/tmp" } });
       const widths = hr.truncatedWidths(config);
       const renamed = Object.keys(config.train_data.seg_dense_schema.renamed_features ?? {});

@@ -1,36 +1,37 @@
-// The tfjs-core copy @tml/core uses (one tfjs engine per process), resolved from core's folder so
-// that bench cases need no dependencies of their own. Cases import engine selection from core's
-// built dist: benchmarks measure what users run.
-import { createRequire } from "node:module";
+// tfjs and the engine for bench cases. @tml/bench depends on the catalog's @tensorflow/tfjs-core,
+// so pnpm links the one copy @tml/engine uses (tfjs keeps one engine per process). Cases import the
+// packages by name: they resolve through their `exports` to the built dist, what users run.
+import * as tf from "@tensorflow/tfjs-core";
+import { silentLogger } from "@tml/core";
 
-const coreRequire = createRequire(new URL("../../packages/engine/package.json", import.meta.url));
-
-/** @type {typeof import("@tensorflow/tfjs-core")} */
-export const tf = coreRequire("@tensorflow/tfjs-core");
+export { tf };
 
 /**
- * @tml/core's built entry point (run `turbo run build` first; `pnpm bench` does). The tfjs resolve
+ * @tml/engine's built entry point (run `turbo run build` first; `pnpm bench` does). The tfjs resolve
  * hook goes in first: packages that import tfjs-core's per-file modules then load under Node.
  */
-export async function loadCore() {
-  const engine = await import(new URL("../../packages/engine/dist/index.js", import.meta.url).href);
+export async function loadEngine() {
+  const engine = await import("@tml/engine");
   engine.installTfjsResolveHook();
-  const core = await import(new URL("../../packages/core/dist/index.js", import.meta.url).href);
-  return { ...core, ...engine };
+  return engine;
 }
 
 /**
- * Selects the engine for a case from TML_BENCH_ENGINE: "auto" (default), "wasm-stock" (wasm with
- * its own kernels), "wasm-xnnpack" (fast kernels without onnxruntime), or any selectEngine device.
+ * Selects the engine for a case from `choice` (default TML_BENCH_ENGINE): "auto", "wasm-stock"
+ * (wasm with its own kernels), "wasm-xnnpack" (fast kernels without onnxruntime), or any
+ * selectEngine device.
  */
-export async function selectBenchEngine() {
-  const { selectEngine, silentLogger } = await loadCore();
-  const choice = process.env.TML_BENCH_ENGINE ?? "auto";
+export async function selectBenchEngine(choice = process.env.TML_BENCH_ENGINE ?? "auto") {
+  const { selectEngine } = await loadEngine();
   if (choice === "wasm-stock") {
     return selectEngine({ device: "wasm", fastKernels: false, logger: silentLogger });
   }
   if (choice === "wasm-xnnpack") {
-    return selectEngine({ device: "wasm", fastKernels: { onnxruntime: false }, logger: silentLogger });
+    return selectEngine({
+      device: "wasm",
+      fastKernels: { onnxruntime: false },
+      logger: silentLogger,
+    });
   }
   return selectEngine({ device: choice, logger: silentLogger });
 }

@@ -1,5 +1,6 @@
 """The Heavy Ranker (MultiTaskRankingModel, share_all, parallel MaskNet, MLP towers) in PyTorch,
-written from the spec (ORIGINAL.md §3.7) for the bench reference: same shapes, same layer order,
+written after the original's projects/home/recap/model/ (entrypoint.py, mask_net.py, mlp.py,
+feature_transform.py) for the bench reference: same shapes, same layer order,
 same parameter count (local_prod: 48,115,108). Used only to time the original's framework on
 this machine; tml-ts does not import it."""
 import torch

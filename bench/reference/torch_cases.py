@@ -126,9 +126,8 @@ def main():
         return 0
     here = os.path.dirname(os.path.abspath(__file__))
     sys.path.insert(0, here)
-    sys.path.insert(0, os.path.join(here, "..", "..", "packages", "twhin", "bench"))
     import heavy_ranker_torch as hr
-    import torch_twhin
+    import twhin_torch
 
     torch.set_num_threads(1)
     torch.manual_seed(0)
@@ -156,9 +155,9 @@ def main():
         ),
         # bench/cases/twhin-train.mjs: SGD (the original's optimizer) and the @adagrad variant
         # (torch's Adagrad is element-wise; tml-ts's is row-wise).
-        "twhin_train_edges_per_s": lambda: (torch_twhin.twhin_train_edges_per_s(torch, "sgd"), "edges/s"),
+        "twhin_train_edges_per_s": lambda: (twhin_torch.twhin_train_edges_per_s(torch, "sgd"), "edges/s"),
         "twhin_train_edges_per_s@adagrad": lambda: (
-            torch_twhin.twhin_train_edges_per_s(torch, "adagrad"),
+            twhin_torch.twhin_train_edges_per_s(torch, "adagrad"),
             "edges/s",
         ),
     }

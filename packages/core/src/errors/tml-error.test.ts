@@ -29,6 +29,12 @@ describe("TmlError", () => {
   it("maps codes to distinct exit codes", () => {
     expect(exitCodeFor(new DataError("x"))).toBe(5);
     expect(exitCodeFor(new Error("x"))).toBe(EXIT_CODES.INTERNAL);
+    // @tml/cuda-check's GpuNotReadyError carries the brand without importing core (exit code 8).
+    const gpuNotReady = Object.assign(new Error("gpu"), {
+      code: "GPU_NOT_READY",
+      [Symbol.for("@tml/core/TmlError")]: true,
+    });
+    expect(exitCodeFor(gpuNotReady)).toBe(8);
     const codes = Object.values(EXIT_CODES);
     expect(new Set(codes).size).toBe(codes.length);
     expect(codes).not.toContain(0);

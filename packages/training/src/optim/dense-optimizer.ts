@@ -13,7 +13,7 @@ import {
   slotNamesOf,
   type VariableUpdate,
 } from "@tml/engine";
-import { tensorToStateArray } from "@tml/training";
+import { tensorToStateArray } from "../loop/state-tensors.js";
 import { clipScale } from "./clip-scale.js";
 import {
   type AccumulationParity,

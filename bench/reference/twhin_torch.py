@@ -1,6 +1,7 @@
 """PyTorch reference for the TwHIN bench cases (for bench/reference/torch_cases.py to import).
 
-twhin_train_edges_per_s(torch, optimizer): the original's model and loss (§4.4-4.6) on one thread:
+twhin_train_edges_per_s(torch, optimizer): the original's model, in-batch negatives and loss
+(projects/twhin/models/models.py: TwhinModel, TwhinModelAndLoss) on one thread:
 a 1,000,000 x 200 nn.Embedding with sparse gradients (the row-sparse path torchrec's fused
 optimizer takes), 4 relations with translation vectors, batch 500, 10 in-batch negatives per side
 per relation, BCE with the original's weighting (negatives labelled 0). optimizer: "sgd" (torch

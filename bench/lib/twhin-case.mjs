@@ -1,10 +1,5 @@
-// Shared setup of the TwHIN bench cases (bench/cases/twhin-*.mjs). Imports the built package.
-const twhinUrl = new URL("../dist/index.js", import.meta.url).href;
-
-/** Loads @tml/twhin's built dist (after the case selected its engine through core). */
-export async function loadTwhin() {
-  return import(twhinUrl);
-}
+// Shared setup of the TwHIN bench cases (bench/cases/twhin-*.mjs) and bench/profile-twhin.mjs.
+import { Rng } from "@tml/core";
 
 /**
  * A trainer over one `rows x dim` table (step kernels `kernels`: "auto" = WebAssembly SIMD, "js" =
@@ -21,7 +16,8 @@ export async function buildTrainer({
   edges = 200_000,
   kernels = "auto",
 }) {
-  const twhin = await loadTwhin();
+  // Loaded after the case selected its engine (bench/lib/tf.mjs installs the tfjs resolve hook).
+  const twhin = await import("@tml/twhin");
   const config = twhin.twhinConfigSchema.parse({
     model: {
       embeddings: {
@@ -73,8 +69,6 @@ export async function buildTrainer({
     set.rel[i] = next() % 4;
   }
   const batches = new twhin.EdgeBatches(set, batch, 1);
-  const { loadCore } = await import("../../../bench/lib/tf.mjs");
-  const { Rng } = await loadCore();
   return { twhin, model, trainer, batches, rng: new Rng(3), config };
 }
 
