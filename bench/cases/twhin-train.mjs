@@ -1,10 +1,9 @@
 // TwHIN training throughput as the original's local.yaml shape at scale: one 1,000,000 x 200
 // table, 4 relations, batch 500, 10 in-batch negatives per side (10,000 negatives per step), BCE.
-// Variants: "auto" = row-sparse SGD (the original's optimizer); "adagrad" = row-wise Adagrad;
-// "js-kernels" = SGD with the step's JS reference loops instead of the WebAssembly SIMD kernels.
+// Variants: "auto" = row-sparse SGD (the original's optimizer); "adagrad" = row-wise Adagrad.
 export const name = "twhin_train_edges_per_s";
 export const unit = "edges/s";
-export const engines = ["auto", "adagrad", "js-kernels"];
+export const engines = ["auto", "adagrad"];
 export const warmup = 1;
 export const repeats = 5;
 
@@ -12,7 +11,7 @@ const STEPS = 40;
 let state;
 
 export async function setup() {
-  // The variants are an optimizer and a kernel choice, not engines: all run on the default engine.
+  // The variants are optimizers, not engines: all run on the default engine.
   const { selectBenchEngine } = await import("../lib/tf.mjs");
   const engine = await selectBenchEngine("auto");
   const { buildTrainer } = await import("../lib/twhin-case.mjs");
@@ -20,8 +19,7 @@ export async function setup() {
     process.env.TML_BENCH_ENGINE === "adagrad"
       ? { adagrad: { lr: 0.1, rowwise: true } }
       : { sgd: { lr: 0.01 } };
-  const kernels = process.env.TML_BENCH_ENGINE === "js-kernels" ? "js" : "auto";
-  state = await buildTrainer({ rows: 1_000_000, optimizer, kernels });
+  state = await buildTrainer({ rows: 1_000_000, optimizer });
   return { engine: engine.label };
 }
 

@@ -2,8 +2,7 @@
 import { Rng } from "@tml/core";
 
 /**
- * A trainer over one `rows x dim` table (step kernels `kernels`: "auto" = WebAssembly SIMD, "js" =
- * the JS reference) with 4 relations (entity -> entity) and `edges` random
+ * A TwHIN task over one `rows x dim` table with 4 relations (entity -> entity) and `edges` random
  * edges (uniform ids; the speed does not depend on the graph's structure).
  */
 export async function buildTrainer({
@@ -14,7 +13,6 @@ export async function buildTrainer({
   global = 0,
   optimizer,
   edges = 200_000,
-  kernels = "auto",
 }) {
   // Loaded after the case selected its engine (bench/lib/tf.mjs installs the tfjs resolve hook).
   const twhin = await import("@tml/twhin");
@@ -54,7 +52,6 @@ export async function buildTrainer({
     },
   });
   const model = new twhin.TwhinModel(config.model).initialize(0);
-  const trainer = new twhin.TwhinTrainer(model, config, undefined, kernels);
   const set = {
     lhs: new Int32Array(edges),
     rel: new Int32Array(edges),
@@ -69,6 +66,7 @@ export async function buildTrainer({
     set.rel[i] = next() % 4;
   }
   const batches = new twhin.EdgeBatches(set, batch, 1);
+  const trainer = new twhin.TwhinTask({ model, config, batches });
   return { twhin, model, trainer, batches, rng: new Rng(3), config };
 }
 

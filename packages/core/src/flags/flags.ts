@@ -1,5 +1,5 @@
 import { ConfigError } from "../errors/errors.js";
-import type { LogLevel } from "../logging/logger.js";
+import type { LogLevel } from "../logging/log-level.js";
 
 /** The value type of each flag, by environment variable name. */
 export interface FlagValues {

@@ -1,7 +1,7 @@
 import { getFlag } from "../flags/flags.js";
+import type { LogLevel } from "./log-level.js";
 
-/** Log levels, most verbose first; `silent` disables output. */
-export type LogLevel = "debug" | "info" | "warn" | "error" | "silent";
+export type { LogLevel };
 
 const LEVEL_ORDER: Record<LogLevel, number> = {
   debug: 10,

@@ -1,6 +1,6 @@
+import { fileURLToPath } from "node:url";
 import { Rng } from "@tml/core";
 import { describe, expect, it } from "vitest";
-import { fileURLToPath } from "node:url";
 import { compileWasm } from "../../../../scripts/build-wasm.mjs";
 import { referenceKernels } from "../testing/reference-kernels.js";
 import type { MatrixView } from "./gemm.js";
