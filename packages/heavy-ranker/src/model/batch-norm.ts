@@ -28,15 +28,12 @@ export class BatchNorm implements Module {
     readonly epsilon = 1e-5,
   ) {
     if (affine) {
-      this.weight = parameter(tf.ones([size]), "batch_norm_weight") as tf.Variable<tf.Rank.R1>;
-      this.bias = parameter(tf.zeros([size]), "batch_norm_bias") as tf.Variable<tf.Rank.R1>;
+      this.weight = parameter(tf.ones([size])) as tf.Variable<tf.Rank.R1>;
+      this.bias = parameter(tf.zeros([size])) as tf.Variable<tf.Rank.R1>;
     }
-    this.runningMean = buffer(tf.zeros([size]), "running_mean") as tf.Variable<tf.Rank.R1>;
-    this.runningVar = buffer(tf.ones([size]), "running_var") as tf.Variable<tf.Rank.R1>;
-    this.numBatchesTracked = buffer(
-      tf.scalar(0, "int32"),
-      "num_batches_tracked",
-    ) as tf.Variable<tf.Rank.R0>;
+    this.runningMean = buffer(tf.zeros([size])) as tf.Variable<tf.Rank.R1>;
+    this.runningVar = buffer(tf.ones([size])) as tf.Variable<tf.Rank.R1>;
+    this.numBatchesTracked = buffer(tf.scalar(0, "int32")) as tf.Variable<tf.Rank.R0>;
   }
 
   /**

@@ -15,8 +15,8 @@ beforeAll(async () => {
   await registerGradients();
 });
 
-const train = { training: true, rng: new Rng(1) };
-const evaluate = { training: false };
+const train = { training: true, rng: new Rng(1) } as const;
+const evaluate = { training: false } as const;
 
 describe("signedLog1p", () => {
   it("zeroes non-finite values and takes the signed log", () => {

@@ -49,8 +49,8 @@ export class Featurization implements Module {
     };
     const clamp = (magnitude: number): Stage => ({
       kind: "clamp",
-      min: buffer(tf.scalar(-magnitude), "min_value"),
-      max: buffer(tf.scalar(magnitude), "max_value"),
+      min: buffer(tf.scalar(-magnitude)),
+      max: buffer(tf.scalar(magnitude)),
       magnitude,
     });
     const batchNorm = (momentum: number, affine: boolean): Stage => ({
@@ -88,8 +88,8 @@ export class Featurization implements Module {
       const std = Float32Array.from(statistics.std, (value) => (value > 1e-12 ? value : 1));
       add({
         kind: "z_score",
-        mean: buffer(tf.tensor1d(Float32Array.from(statistics.mean)), "mean"),
-        std: buffer(tf.tensor1d(std), "std"),
+        mean: buffer(tf.tensor1d(Float32Array.from(statistics.mean))),
+        std: buffer(tf.tensor1d(std)),
       });
       add(clamp(options.clip_magnitude));
       if (options.use_batch_norm) add(batchNorm(0.1, true));

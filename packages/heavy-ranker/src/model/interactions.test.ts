@@ -23,7 +23,7 @@ beforeAll(async () => {
   await registerGradients();
 });
 
-const train = { training: true, rng: new Rng(1) };
+const train = { training: true, rng: new Rng(1) } as const;
 const trainable = (module: { namedTensors(): Array<{ variable: tf.Variable }> }) =>
   module
     .namedTensors()

@@ -16,8 +16,8 @@ export class LayerNorm implements Module {
     affine = true,
   ) {
     if (affine) {
-      this.weight = parameter(tf.ones([size]), "layer_norm_weight") as tf.Variable<tf.Rank.R1>;
-      this.bias = parameter(tf.zeros([size]), "layer_norm_bias") as tf.Variable<tf.Rank.R1>;
+      this.weight = parameter(tf.ones([size])) as tf.Variable<tf.Rank.R1>;
+      this.bias = parameter(tf.zeros([size])) as tf.Variable<tf.Rank.R1>;
     }
   }
 

@@ -19,8 +19,8 @@ beforeAll(async () => {
   await registerGradients();
 });
 
-const train = { training: true, rng: new Rng(1) };
-const evaluate = { training: false };
+const train = { training: true, rng: new Rng(1) } as const;
+const evaluate = { training: false } as const;
 
 /** Weighted sum of an output so the loss depends on every entry differently. */
 function probe(output: tf.Tensor): tf.Scalar {

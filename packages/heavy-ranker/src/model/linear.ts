@@ -16,11 +16,8 @@ export class Linear implements Module {
     readonly outFeatures: number,
     rng: Rng,
   ) {
-    this.weight = parameter(
-      xavierUniform(outFeatures, inFeatures, rng),
-      "linear_weight",
-    ) as tf.Variable<tf.Rank.R2>;
-    this.bias = parameter(tf.zeros([outFeatures]), "linear_bias") as tf.Variable<tf.Rank.R1>;
+    this.weight = parameter(xavierUniform(outFeatures, inFeatures, rng)) as tf.Variable<tf.Rank.R2>;
+    this.bias = parameter(tf.zeros([outFeatures])) as tf.Variable<tf.Rank.R1>;
   }
 
   /** [B, in] → [B, out]; `relu` fuses the activation into the matmul. */

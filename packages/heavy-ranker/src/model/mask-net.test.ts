@@ -17,7 +17,7 @@ beforeAll(async () => {
   await registerGradients();
 });
 
-const train = { training: true, rng: new Rng(1) };
+const train = { training: true, rng: new Rng(1) } as const;
 const probe = (output: tf.Tensor2D) =>
   tf.sum(tf.mul(output, fixedTensor(output.shape[0], output.shape[1], 5)));
 const trainable = (module: { namedTensors(): Array<{ variable: tf.Variable }> }) =>

@@ -12,13 +12,14 @@ export interface NamedTensor {
   readonly variable: tf.Variable;
 }
 
-/** Per-forward options shared by every layer. */
-export interface ForwardContext {
-  /** Train mode: batch norm uses batch statistics and updates its running ones; dropout is active. */
-  readonly training: boolean;
-  /** Source of dropout / position-drop seeds (a fixed-seed stream when absent). */
-  readonly rng?: Rng;
-}
+/**
+ * Per-forward options shared by every layer. Train mode (batch norm on batch statistics, updating
+ * its running ones; dropout active) needs the `rng` that seeds dropout and position drops, so a
+ * training run's randomness always comes from its own seeded stream.
+ */
+export type ForwardContext =
+  | { readonly training: false; readonly rng?: Rng }
+  | { readonly training: true; readonly rng: Rng };
 
 /** A layer that owns named tensors; names are relative to the layer (no leading dot). */
 export interface Module {
@@ -33,24 +34,21 @@ export function prefixed(prefix: string, module: Module): NamedTensor[] {
     .map(({ name, variable }) => ({ name: `${prefix}.${name}`, variable }));
 }
 
-/** A trainable float32 variable initialised from `values`; the name is only a tfjs debug label. */
-export function parameter(values: tf.Tensor, label: string): tf.Variable {
-  const variable = tf.variable(values, true, uniqueLabel(label));
+/**
+ * A trainable float32 variable initialised from `values`. tfjs names it (a process-unique id); the
+ * layer's state_dict name is what `namedTensors` reports and what checkpoints and exports use.
+ */
+export function parameter(values: tf.Tensor): tf.Variable {
+  const variable = tf.variable(values, true);
   values.dispose();
   return variable;
 }
 
 /** A non-trainable variable (a buffer) initialised from `values`. */
-export function buffer(values: tf.Tensor, label: string): tf.Variable {
-  const variable = tf.variable(values, false, uniqueLabel(label));
+export function buffer(values: tf.Tensor): tf.Variable {
+  const variable = tf.variable(values, false);
   values.dispose();
   return variable;
-}
-
-let labelCounter = 0;
-function uniqueLabel(label: string): string {
-  labelCounter += 1;
-  return `${label}_${labelCounter}`;
 }
 
 /**
@@ -64,11 +62,9 @@ export function xavierUniform(rows: number, cols: number, rng: Rng): tf.Tensor2D
   return tf.tensor2d(values, [rows, cols]);
 }
 
-const fallbackRng = new Rng(0);
-
-/** A seed for a tfjs random op: from the context's Rng, else from a fixed-seed module Rng. */
-export function randomSeed(context: ForwardContext): number {
-  return (context.rng ?? fallbackRng).nextUint32();
+/** A seed for a tfjs random op of a train-mode forward, drawn from the context's Rng. */
+export function randomSeed(context: ForwardContext & { training: true }): number {
+  return context.rng.nextUint32();
 }
 
 /** Inverted dropout of `x` in train mode (scale kept by 1 / (1 − rate)); identity otherwise. */

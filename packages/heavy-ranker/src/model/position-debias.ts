@@ -30,7 +30,6 @@ export class PositionDebias implements Module {
     for (let index = 0; index < values.length; index++) values[index] = rng.normal() * scale;
     this.weight = parameter(
       tf.tensor2d(values, [config.max_position, config.num_dims]),
-      "position",
     ) as tf.Variable<tf.Rank.R2>;
     this.outFeatures = config.num_dims;
   }

@@ -75,11 +75,11 @@ export class MultiTaskRankingModel {
       const map = taskConfig.affine_map;
       const affine = map
         ? {
-            weight: parameter(tf.fill([1, 1], map.scale), "affine_weight"),
-            bias: parameter(tf.fill([1], map.bias), "affine_bias"),
+            weight: parameter(tf.fill([1, 1], map.scale)),
+            bias: parameter(tf.fill([1], map.bias)),
           }
         : undefined;
-      const ratio = buffer(tf.scalar(options.calibrationRatios?.[task] ?? 1), "ratio");
+      const ratio = buffer(tf.scalar(options.calibrationRatios?.[task] ?? 1));
       return { task, key: sanitizeTaskName(task), network, ratio, ...(affine ? { affine } : {}) };
     });
     this.named = new Map(this.collect().map(({ name, variable }) => [name, variable]));

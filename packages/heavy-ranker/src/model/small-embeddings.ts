@@ -36,7 +36,7 @@ export class SmallEmbeddings implements Module {
       return {
         name: table.name,
         index: table.index,
-        weight: parameter(initial, "small_embedding") as tf.Variable<tf.Rank.R2>,
+        weight: parameter(initial) as tf.Variable<tf.Rank.R2>,
       };
     });
     this.outFeatures = config.tables.reduce((total, table) => total + table.embedding_dim, 0);
