@@ -18,12 +18,13 @@ export interface CalibrationBin {
   labelRate: number;
 }
 
-/** Calibration summary: overall rates, their ratio, expected calibration error, and the bins. */
+/**
+ * Binned calibration: overall rates, expected calibration error, and the reliability bins. The
+ * calibration ratio itself is `pctr ÷ ctr` (the `pctr` and `ctr` metrics), defined once there.
+ */
 export interface Calibration {
   meanPrediction: number;
   labelRate: number;
-  /** meanPrediction ÷ labelRate (1 = calibrated on average). */
-  ratio: number;
   /** Σ_bins (weight / total) · |meanPrediction − labelRate|. */
   expectedCalibrationError: number;
   bins: CalibrationBin[];
@@ -84,7 +85,6 @@ export function calibration(numBins = 10): Metric<CalibrationState, BinaryBatch,
       return {
         meanPrediction,
         labelRate,
-        ratio: meanPrediction / labelRate,
         expectedCalibrationError: total > 0 ? error : Number.NaN,
         bins,
       };

@@ -183,14 +183,14 @@ describe("average precision, curves, calibration", () => {
     expect(evaluate(curvePoints(3), batch).map((p) => p.threshold)).toEqual([Infinity, 0.4, 0.1]);
   });
 
-  it("calibration: rates, ratio, ECE and reliability bins", () => {
+  it("calibration: rates, ECE and reliability bins", () => {
     const result = evaluate(calibration(10), {
       predictions: [0.05, 0.15, 0.15, 0.95],
       labels: [0, 0, 1, 1],
     });
     expect(result.meanPrediction).toBeCloseTo(0.325, 12);
     expect(result.labelRate).toBe(0.5);
-    expect(result.ratio).toBeCloseTo(0.65, 12);
+    expect(result.meanPrediction / result.labelRate).toBeCloseTo(0.65, 12);
     // ¼·|0.05 − 0| + ½·|0.15 − 0.5| + ¼·|0.95 − 1| = 0.2
     expect(result.expectedCalibrationError).toBeCloseTo(0.2, 12);
     expect(result.bins[1]).toMatchObject({ weight: 2, labelRate: 0.5 });
