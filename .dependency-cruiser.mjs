@@ -13,6 +13,7 @@ const STAGES = [
   { stage: "reports", packages: ["reports"] },
   { stage: "data-io", packages: ["data-io"] },
   { stage: "models", packages: ["twhin", "heavy-ranker"] },
+  { stage: "cli-kit", packages: ["cli-kit"] },
 ];
 
 /** Packages a stage may import although they come earlier: reports and data-io stand apart. */
@@ -24,7 +25,7 @@ const ALLOWED_EARLIER = {
 
 const ORDER =
   "cuda-check → core (foundation) → engine → training → reports → data-io → " +
-  "models (twhin, heavy-ranker) → apps (trainer, evaluator)";
+  "models (twhin, heavy-ranker) → cli-kit (private, shared by the apps) → apps (trainer, evaluator)";
 /** The apps by package name: an import of an unbuilt app does not resolve to a path. */
 const APPS = readdirSync(new URL("apps", import.meta.url));
 const app = `(^apps/[^/]+/|^(${APPS.join("|")})$)`;

@@ -11,4 +11,4 @@ export {
   gradientNorm,
   type VariableUpdate,
 } from "./optimizer-update.js";
-export { type OptimizerAlgorithm, slotNamesOf } from "./update-algorithm.js";
+export { adamScalars, type OptimizerAlgorithm, slotNamesOf } from "./update-algorithm.js";

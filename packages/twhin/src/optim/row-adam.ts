@@ -1,3 +1,4 @@
+import { adamScalars } from "@tml/engine";
 import type { RowOptimizer } from "./row-optimizer.js";
 
 /** Options of `RowAdam`. */
@@ -9,7 +10,8 @@ export interface RowAdamOptions {
 
 /**
  * Lazy Adam: moments of a row are updated only when the row is in the batch (as TF LazyAdam and
- * torch SparseAdam); bias correction uses the global step.
+ * torch SparseAdam); bias correction uses the global step, folded into two scalars by the engine's
+ * `adamScalars` (the dense optimizers' Adam uses the same function).
  */
 export class RowAdam implements RowOptimizer {
   private readonly dim: number;
@@ -36,10 +38,9 @@ export class RowAdam implements RowOptimizer {
     const dim = this.dim;
     const m = this.m;
     const v = this.v;
-    const correction1 = 1 - beta1 ** step;
-    const correction2 = 1 - beta2 ** step;
-    const stepSize = (learningRate * Math.sqrt(correction2)) / correction1;
-    const epsHat = eps * Math.sqrt(correction2);
+    const scalars = adamScalars({ beta1, beta2, epsilon: eps }, learningRate, step);
+    const stepSize = scalars.step;
+    const epsHat = scalars.epsilon;
     for (let s = 0; s < count; s++) {
       const base = rowIds[s]! * dim;
       const g = s * dim;
