@@ -5,6 +5,7 @@ export {
   type HeavyRankerEvaluation,
 } from "./evaluations/heavy-ranker-evaluation.js";
 export { type RankRunOptions, type RankRunResult, rankRun } from "./evaluations/rank-run.js";
+export type { RunEvaluationOptions } from "./evaluations/run-evaluation-options.js";
 export { scorerLabel } from "./evaluations/scorer-label.js";
 export {
   type EvaluateTwhinRunOptions,

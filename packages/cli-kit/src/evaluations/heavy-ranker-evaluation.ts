@@ -5,21 +5,13 @@ import { type ReportSection, readMetricsLog, type WrittenReport, writeReport } f
 import { binaryTaskSections } from "../reports/binary-tasks.js";
 import { trainingCurvesSection } from "../reports/training-curves.js";
 import { locateRun, runConfigFile } from "../run-location.js";
+import type { RunEvaluationOptions } from "./run-evaluation-options.js";
 import { scorerLabel } from "./scorer-label.js";
 
 /** Options of `evaluateHeavyRankerRun`. */
-export interface EvaluateHeavyRankerRunOptions {
-  /** Write report.html and its PNGs (default true; false when a caller assembles its own). */
-  report?: boolean;
-  /** A trainer run directory, its `checkpoints/`, or one checkpoint. */
-  checkpoint: string;
+export interface EvaluateHeavyRankerRunOptions extends RunEvaluationOptions {
   /** Parquet glob of the rows to evaluate (default: the config's first validation partition). */
   data?: string;
-  /** Recap config (default: the run's resolved `config.yaml`). */
-  config?: string;
-  overrides?: readonly string[];
-  /** Output directory (default `<run>/evaluation`, or `./evaluation` outside a run). */
-  out?: string;
   device?: string;
   maxBatches?: number;
   /** tfjs model (default) or its ONNX graph in fp32 / int8 (onnxruntime-node). */

@@ -10,20 +10,12 @@ import {
 import { type LinkPredictionSummary, linkPredictionSections } from "../reports/link-prediction.js";
 import { trainingCurvesSection } from "../reports/training-curves.js";
 import { locateRun, runConfigFile } from "../run-location.js";
+import type { RunEvaluationOptions } from "./run-evaluation-options.js";
 
 /** Options of `evaluateTwhinRun`. */
-export interface EvaluateTwhinRunOptions {
-  /** Write report.html and its PNGs (default true; false when a caller assembles its own). */
-  report?: boolean;
-  /** A trainer run directory, its `checkpoints/`, or one checkpoint. */
-  checkpoint: string;
+export interface EvaluateTwhinRunOptions extends RunEvaluationOptions {
   /** Edges to rank (Parquet glob or folder; default the config's evaluation / validation data). */
   data?: string;
-  /** TwHIN config (default: the run's `config.yaml`). */
-  config?: string;
-  overrides?: readonly string[];
-  /** Output directory (default `<run>/evaluation`). */
-  out?: string;
   /** Rank at most this many edges (default all). */
   maxEdges?: number;
   /** Sample entities per table for the nearest-neighbour table (default 5), and k (default 5). */

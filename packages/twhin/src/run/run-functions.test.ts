@@ -9,6 +9,7 @@ import { tinyConfig } from "../testing/tiny-graph.js";
 import { evaluateTwhin } from "./evaluate-twhin.js";
 import { exportEmbeddings } from "./export-embeddings.js";
 import { nearestNeighbours } from "./nearest-neighbours.js";
+import { sampleNeighbours } from "./sample-neighbours.js";
 import { trainTwhin } from "./train-twhin.js";
 
 let dir: string;
@@ -79,6 +80,28 @@ describe("run functions", () => {
     expect(found.entityType).toBe("tweet");
     expect(found.ids.length).toBe(6);
     expect(found.ids[0]).not.toBe(0);
+  });
+
+  it("sampleNeighbours lists each table's first entities with their nearest neighbours, closest first", async () => {
+    const lists = await sampleNeighbours({
+      config,
+      checkpoint: join(dir, "ckpt"),
+      samples: 2,
+      device: "cpu",
+    });
+    expect(lists.map((list) => `${list.table} ${list.id}`)).toEqual([
+      "user 0",
+      "user 1",
+      "tweet 0",
+      "tweet 1",
+    ]);
+    for (const list of lists) {
+      expect(list.neighbours).toHaveLength(2);
+      expect(list.neighbours.some((n) => n.id === list.id)).toBe(false);
+      const [first, second] = list.neighbours;
+      expect(first?.score).toBeGreaterThanOrEqual(second?.score as number);
+      expect(Math.abs(first?.score as number)).toBeLessThanOrEqual(1 + 1e-6);
+    }
   });
 
   it("unknown entity types and out-of-range query ids are typed errors", async () => {
