@@ -12,7 +12,7 @@ import { join, resolve } from "node:path";
 const root = resolve(import.meta.dirname, "..");
 const packagesDir = join(root, "packages");
 const scratch = mkdtempSync(join(tmpdir(), "tml-pack-check-"));
-// onnxruntime-node (an optional dependency of @tml/core) downloads CUDA binaries in its install
+// onnxruntime-node (an optional dependency of @tml/engine) downloads CUDA binaries in its install
 // script unless told to skip; users offline do the same (README).
 const env = { ...process.env, ONNXRUNTIME_NODE_INSTALL: "skip" };
 const run = (cmd, args, cwd) =>

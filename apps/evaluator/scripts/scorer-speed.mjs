@@ -10,8 +10,12 @@ import { evaluateHeavyRankerRun } from "@tml/cli-kit";
 import { configToYaml, createLogger, writeFileAtomic } from "@tml/core";
 import { sharedDataDir } from "@tml/core/testing";
 import { convertFrappe } from "@tml/data-io";
+import { installTfjsResolveHook } from "@tml/engine";
 import { loadRecapConfig, trainHeavyRanker } from "@tml/heavy-ranker";
 import { prepareRunDirectory } from "@tml/reports";
+
+// Training needs tfjs's gradient modules, which plain Node loads only with this hook (see @tml/engine).
+installTfjsResolveHook();
 
 const steps = Number(process.argv[2] ?? 200);
 const repeats = Number(process.argv[3] ?? 3);

@@ -3,20 +3,24 @@ import * as tf from "@tensorflow/tfjs-core";
 /**
  * Runs `run` with the named kernels unregistered on the active backend, so the engine ops that
  * use them take their composite (stock tfjs op) path, then registers them again. For tests that
- * compare an op's kernel with its composite.
+ * compare an op's kernel with its composite. Throws when a kernel is not registered on the
+ * backend, since the comparison would then set the composite against itself and prove nothing.
  */
 export function withoutKernels<T>(kernelNames: readonly string[], run: () => T): T {
   const backendName = tf.getBackend();
-  const removed: tf.KernelConfig[] = [];
-  for (const kernelName of kernelNames) {
+  const configs = kernelNames.map((kernelName) => {
     const config = tf.getKernel(kernelName, backendName);
-    if (config === undefined) continue;
-    tf.unregisterKernel(kernelName, backendName);
-    removed.push(config);
-  }
+    if (config === undefined) {
+      throw new Error(
+        `withoutKernels: ${kernelName} is not registered on the ${backendName} backend (call registerEngineKernels first).`,
+      );
+    }
+    return config;
+  });
+  for (const config of configs) tf.unregisterKernel(config.kernelName, backendName);
   try {
     return run();
   } finally {
-    for (const config of removed) tf.registerKernel(config);
+    for (const config of configs) tf.registerKernel(config);
   }
 }

@@ -42,7 +42,8 @@ export async function evaluateHeavyRanker(
 ): Promise<EvaluateHeavyRankerResult> {
   const { config } = options;
   const logger = options.logger ?? createLogger({ name: "heavy-ranker-eval" });
-  await selectEngine({ device: options.device ?? "auto", logger });
+  // Scoring only: no gradients, so callers need no resolve hook (see @tml/engine's gradients).
+  await selectEngine({ device: options.device ?? "auto", logger, gradients: false });
   const partitions = options.partitions ?? Object.keys(config.validation_data);
   const run = await buildRecapRun(config, {
     allowMissingTrainData: true,

@@ -90,7 +90,8 @@ export async function evaluateRankerCheckpoint(
     options.data,
   );
   const logger = options.logger ?? createLogger({ name: "heavy-ranker-eval", level: "warn" });
-  await selectEngine({ device: options.device ?? "auto", logger });
+  // Scoring only: no gradients, so callers need no resolve hook (see @tml/engine's gradients).
+  await selectEngine({ device: options.device ?? "auto", logger, gradients: false });
   const scorer = options.scorer ?? "tfjs";
   const runtime = loadScorerRuntime(options.command, scorer);
   const runtimeVersion = runtime?.version;

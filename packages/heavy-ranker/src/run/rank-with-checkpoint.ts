@@ -60,7 +60,8 @@ export async function rankWithCheckpoint(
   const data = { ...loaded.train_data, inputs: options.candidates, global_batch_size: rows };
   const config = { ...loaded, train_data: data, validation_data: { candidates: data } };
   const logger = options.logger ?? createLogger({ name: "heavy-ranker-eval", level: "warn" });
-  await selectEngine({ device: options.device ?? "auto", logger });
+  // Scoring only: no gradients, so callers need no resolve hook (see @tml/engine's gradients).
+  await selectEngine({ device: options.device ?? "auto", logger, gradients: false });
   const kind = options.scorer ?? "tfjs";
   const runtime = loadScorerRuntime(command, kind);
   const runtimeVersion = runtime?.version;

@@ -4,6 +4,7 @@ import {
   type Logger,
   type TrainingCallbacks,
   type TrainingConfig,
+  trainingConfigSchema,
   UsageError,
 } from "@tml/core";
 import { selectEngine } from "@tml/engine";
@@ -50,7 +51,7 @@ export interface TrainHeavyRankerResult extends TrainingResult {
 /**
  * Trains the Heavy Ranker of a recap config (what `apps/trainer` calls): selects the engine,
  * streams `train_data` Parquet files in `global_batch_size` batches, builds the model from the
- * data's widths, runs core's `runTraining` (checkpoints with weights, Adam state, LR-schedule step
+ * data's widths, runs `@tml/training`'s `runTraining` (checkpoints with weights, Adam state, LR-schedule step
  * and data position; resume; warm start from `training.initial_checkpoint_dir`; evaluation with
  * per-task AUROC / RCE / NRCE / PR-AUC), then writes `model.safetensors`.
  */
@@ -75,7 +76,9 @@ export async function trainHeavyRanker(
   const training = config.training;
   const totalSteps = options.maxSteps ?? training.num_train_steps;
   const hasValidation = Object.keys(config.validation_data).length > 0;
+  // The loop's config: the recap section over core's defaults (for num_epochs, which it omits).
   const loopConfig: TrainingConfig = {
+    ...trainingConfigSchema.parse({}),
     ...training,
     save_dir: saveDir,
     num_train_steps: totalSteps,

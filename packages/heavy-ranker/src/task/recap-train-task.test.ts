@@ -240,4 +240,27 @@ describe("RecapTrainTask", () => {
     task.dispose();
     model.dispose();
   });
+
+  it("follows training.gradient_accumulation_parity (the original's rule zeroes mid-window)", () => {
+    // N = 3: both rules apply after calls 2 and 5, but `original` (core/train_pipeline.py) zeroes
+    // the accumulator at calls 1 and 4, so the first update holds only call 1's and 2's gradients.
+    const weightsAfter = (parity: "intended" | "original") => {
+      const model = newModel();
+      const config = {
+        optimizer,
+        training: { gradient_accumulation: 3, gradient_accumulation_parity: parity } as never,
+      };
+      const task = new RecapTrainTask({ model, config, seed: 1 });
+      const applied = [0, 1, 2].map((call) => task.trainStep(plantedBatch(16, call)).applied);
+      expect(applied).toEqual([false, false, true]);
+      const weights = [...model.namedWeights().values()].map((v) => Array.from(v.dataSync()));
+      task.dispose();
+      model.dispose();
+      return weights.flat();
+    };
+    const intended = weightsAfter("intended");
+    const original = weightsAfter("original");
+    expect(original).toHaveLength(intended.length);
+    expect(original.some((value, index) => value !== intended[index])).toBe(true);
+  });
 });

@@ -75,7 +75,12 @@ export class RecapTrainTask implements TrainTask<RecapBatch> {
       groups: recapParameterGroups(this.model.namedWeights(), optimizer),
       ...(options.clipGlobalNorm !== undefined ? { clipGlobalNorm: options.clipGlobalNorm } : {}),
       ...(accumulation && accumulation > 1
-        ? { gradientAccumulation: { steps: accumulation } }
+        ? {
+            gradientAccumulation: {
+              steps: accumulation,
+              parity: training.gradient_accumulation_parity,
+            },
+          }
         : {}),
     });
     this.rng = new Rng(options.seed ?? 0);

@@ -38,7 +38,7 @@ export interface TrainTwhinResult extends TrainingResult {
 
 /**
  * Trains TwHIN embeddings: reads `train_data` edges, initialises (seeded) or resumes from the save
- * dir / warm-starts from `initial_checkpoint_dir`, and runs core's `runTraining` with checkpoints,
+ * dir / warm-starts from `initial_checkpoint_dir`, and runs `@tml/training`'s `runTraining` with checkpoints,
  * logging (loss, edges/s) and filtered link-prediction evaluation of `validation_data` every
  * `eval_every_n` steps.
  */
