@@ -155,6 +155,8 @@ describe("evaluator", () => {
       [["bogus"], 2, /unknown command "bogus"/],
       [["heavy-ranker", "--checkpoint", run, "--frobnicate"], 2, /Unknown option '--frobnicate'/],
       [["heavy-ranker"], 2, /--checkpoint is required/],
+      [["heavy-ranker", "--checkpoint", run, "--device", "tpu"], 2, /--device must be one of/],
+      [["twhin", "--checkpoint", run, "--device", "tpu"], 2, /--device must be one of/],
       [["heavy-ranker", "--checkpoint", "/nonexistent/run"], 4, /does not exist/],
       [
         [

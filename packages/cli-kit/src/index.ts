@@ -1,4 +1,5 @@
 export { type CliIo, processIo, reportError, runCli } from "./cli-io.js";
+export { deviceFlag } from "./device.js";
 export {
   type EvaluateHeavyRankerRunOptions,
   evaluateHeavyRankerRun,

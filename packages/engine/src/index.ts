@@ -43,6 +43,7 @@ export {
 } from "./ort-runtime.js";
 export {
   ENGINE_CANDIDATES,
+  ENGINE_DEVICES,
   type EngineAttempt,
   type EngineCandidate,
   type EngineDevice,

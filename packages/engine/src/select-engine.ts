@@ -24,7 +24,8 @@ export type EngineCandidate = (typeof ENGINE_CANDIDATES)[number];
 /** What to run on: `auto` (best available), `cpu` (best without GPU), `gpu` (or fail), or one engine. */
 export type EngineDevice = "auto" | "cpu" | "gpu" | EngineCandidate;
 
-const DEVICES: readonly string[] = ["auto", "cpu", "gpu", ...ENGINE_CANDIDATES];
+/** Every value `selectEngine`'s `device` accepts (what a CLI's `--device` may say). */
+export const ENGINE_DEVICES: readonly string[] = ["auto", "cpu", "gpu", ...ENGINE_CANDIDATES];
 
 /** One engine tried during selection and why it was taken or passed over. */
 export interface EngineAttempt {
@@ -199,11 +200,11 @@ function fastKernelOptions(
  */
 export async function selectEngine(options: SelectEngineOptions = {}): Promise<EngineInfo> {
   const device = options.device ?? "auto";
-  if (!DEVICES.includes(device)) {
+  if (!ENGINE_DEVICES.includes(device)) {
     throw new BackendError(
-      `Unknown device or backend "${device}"; use one of: ${DEVICES.join(", ")}.`,
+      `Unknown device or backend "${device}"; use one of: ${ENGINE_DEVICES.join(", ")}.`,
       {
-        details: { device, valid: DEVICES },
+        details: { device, valid: ENGINE_DEVICES },
       },
     );
   }

@@ -1,5 +1,6 @@
 import {
   type CliIo,
+  deviceFlag,
   evaluateHeavyRankerRun,
   formatTable,
   optionalInteger,
@@ -55,7 +56,7 @@ export async function heavyRankerCommand(argv: readonly string[], io: CliIo): Pr
   const result = await evaluateHeavyRankerRun({
     checkpoint: requiredString(command, flags, "checkpoint"),
     overrides: stringList(flags, "set"),
-    device: optionalString(flags, "device") ?? "auto",
+    device: deviceFlag(command, flags),
     scorer: scorerKind(command, optionalString(flags, "scorer")),
     ...(data ? { data } : {}),
     ...(config ? { config } : {}),

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import {
   type CliIo,
+  deviceFlag,
   formatTable,
   optionalInteger,
   optionalString,
@@ -78,7 +79,7 @@ export async function rankCommand(argv: readonly string[], io: CliIo): Promise<n
   const result = await rankRun({
     checkpoint: requiredString(command, flags, "checkpoint"),
     candidates: requiredString(command, flags, "candidates"),
-    device: optionalString(flags, "device") ?? "auto",
+    device: deviceFlag(command, flags),
     scorer: scorerKind(command, optionalString(flags, "scorer")),
     top,
     ...(weightsFile ? { weights: readWeights(weightsFile) } : {}),

@@ -1,5 +1,6 @@
 import {
   type CliIo,
+  deviceFlag,
   evaluateTwhinRun,
   formatTable,
   linkMetricColumns,
@@ -54,7 +55,7 @@ export async function twhinCommand(argv: readonly string[], io: CliIo): Promise<
   const result = await evaluateTwhinRun({
     checkpoint: requiredString(command, flags, "checkpoint"),
     overrides: stringList(flags, "set"),
-    device: optionalString(flags, "device") ?? "auto",
+    device: deviceFlag(command, flags),
     ...(data ? { data } : {}),
     ...(config ? { config } : {}),
     ...(out ? { out } : {}),

@@ -1,6 +1,7 @@
 import {
   booleanFlag,
   type CliIo,
+  deviceFlag,
   type FlagSpec,
   optionalInteger,
   optionalString,
@@ -31,8 +32,6 @@ export const COMMON_HELP = `  --device auto|cpu|gpu  engine: auto picks the fast
   -v, --verbose          library log lines as well as the progress display
   -h, --help             this help`;
 
-const DEVICES = ["auto", "cpu", "gpu", "tfjs-node-gpu", "tfjs-node", "wasm", "js"];
-
 /** The common flags, validated. */
 export interface CommonOptions {
   device: string;
@@ -46,12 +45,7 @@ export interface CommonOptions {
 
 /** Reads and checks the common flags. */
 export function commonOptions(command: string, flags: ParsedFlags): CommonOptions {
-  const device = optionalString(flags, "device") ?? "auto";
-  if (!DEVICES.includes(device)) {
-    throw new UsageError(
-      `${command}: --device must be one of ${DEVICES.join(", ")}, got "${device}".`,
-    );
-  }
+  const device = deviceFlag(command, flags);
   for (const entry of stringList(flags, "set")) {
     if (!/^[^=\s]+=/.test(entry))
       throw new UsageError(`${command}: --set takes key.path=value, got "${entry}".`);

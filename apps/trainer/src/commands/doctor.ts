@@ -1,4 +1,4 @@
-import { booleanFlag, type CliIo, optionalString, parseFlags } from "@tml/cli-kit";
+import { booleanFlag, type CliIo, deviceFlag, parseFlags } from "@tml/cli-kit";
 import { createLogger } from "@tml/core";
 import { detectGpu, formatReport } from "@tml/cuda-check";
 import { selectEngine } from "@tml/engine";
@@ -24,7 +24,7 @@ export async function doctorCommand(argv: readonly string[], io: CliIo): Promise
   if (printHelpIfAsked(flags, DOCTOR_HELP, io)) return 0;
   const report = detectGpu({ checkLoad: !booleanFlag(flags, "no-load-check") });
   io.stdout(`${formatReport(report)}\n\n`);
-  const device = optionalString(flags, "device") ?? "auto";
+  const device = deviceFlag("trainer doctor", flags);
   const engine = await selectEngine({
     device,
     logger: createLogger({ name: "engine", level: "silent" }),
