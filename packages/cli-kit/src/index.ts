@@ -1,4 +1,4 @@
-export { type CliIo, processIo, reportError, runCli } from "./cli-io.js";
+export { type CliIo, processIo, runCli } from "./cli-io.js";
 export { deviceFlag } from "./device.js";
 export {
   type EvaluateHeavyRankerRunOptions,
@@ -23,24 +23,17 @@ export {
   requiredString,
   stringList,
 } from "./flags.js";
-export {
-  binaryTaskSections,
-  TASK_METRIC_COLUMNS,
-  taskMetricRows,
-} from "./reports/binary-tasks.js";
+export { TASK_METRIC_COLUMNS, taskMetricRows } from "./reports/binary-tasks.js";
 export {
   type LinkPredictionSummary,
   linkMetricColumns,
   linkMetricRows,
-  linkPredictionSections,
 } from "./reports/link-prediction.js";
 export {
-  contributionTasks,
   explainCandidate,
   type RankedRow,
   rankingSection,
   rankingTable,
 } from "./reports/ranking.js";
-export { trainingCurvesSection } from "./reports/training-curves.js";
-export { locateRun, type RunLocation } from "./run-location.js";
-export { type Cell, formatCell, formatTable } from "./table.js";
+export type { RunLocation } from "./run-location.js";
+export { type Cell, formatTable } from "./table.js";
