@@ -139,10 +139,13 @@ export function loadSegdenseSchema(path: string): SegdenseSchema {
   try {
     text = readFileSync(path, "utf8");
   } catch (cause) {
-    throw new NotFoundError(`Segdense schema ${path} cannot be read; check the path.`, {
-      cause,
-      details: { file: path },
-    });
+    throw new NotFoundError(
+      `Segdense schema ${path} cannot be read; check the path (in a Heavy Ranker config: seg_dense_schema.schema_path).`,
+      {
+        cause,
+        details: { file: path },
+      },
+    );
   }
   let value: unknown;
   try {
