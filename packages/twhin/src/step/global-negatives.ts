@@ -36,8 +36,8 @@ export function globalNegativesLayout(
   count: number,
   batchSize: number,
 ): number[] {
-  const l = lengths(model, count, batchSize);
-  return [...model.tables.flatMap(() => l.perTable), ...l.shared, ...l.shared2];
+  const sizes = lengths(model, count, batchSize);
+  return [...model.tables.flatMap(() => sizes.perTable), ...sizes.shared, ...sizes.shared2];
 }
 
 /**
@@ -86,10 +86,10 @@ export class GlobalNegatives {
     this.count = count;
     this.products = products;
     this.kernels = kernels;
-    const l = lengths(model, count, batchSize);
+    const sizes = lengths(model, count, batchSize);
     const cosine = model.comparator === "cos";
     for (const _ of model.tables) {
-      const [ids, raw, scored, norms, scoredGrads, rawGrads] = l.perTable;
+      const [ids, raw, scored, norms, scoredGrads, rawGrads] = sizes.perTable;
       this.ids.push(kernels.int32(ids!));
       const rawRows = kernels.float32(raw!);
       this.raw.push(rawRows);
@@ -100,13 +100,13 @@ export class GlobalNegatives {
       this.rawGrads.push(kernels.float32(rawGrads!));
     }
     this.active = model.tables.map(() => false);
-    const [rows, queries, queryNorms, queryGrads, scores] = l.shared;
+    const [rows, queries, queryNorms, queryGrads, scores] = sizes.shared;
     this.rows = kernels.int32(rows!);
     this.queries = kernels.float32(queries!);
     this.queryNorms = kernels.float32(queryNorms!);
     this.queryGrads = kernels.float32(queryGrads!);
     this.scores = kernels.float32(scores!);
-    const [transformed, transformedNorms, transformedGrads, rowSums, columnSums] = l.shared2;
+    const [transformed, transformedNorms, transformedGrads, rowSums, columnSums] = sizes.shared2;
     this.transformed = kernels.float32(transformed!);
     this.transformedNorms = kernels.float32(transformedNorms!);
     this.transformedGrads = kernels.float32(transformedGrads!);

@@ -43,18 +43,18 @@ const sum = (values: number[]) => values.reduce((total, value) => total + value,
 
 /** Floats of kernel arena a step with these settings allocates (its buffers and global negatives). */
 export function stepArenaFloats(model: TwhinModel, settings: StepSettings): number {
-  const l = layout(model, settings);
-  const slotFloats = sum(l.tableSlots) * model.dim;
+  const sizes = layout(model, settings);
+  const slotFloats = sum(sizes.tableSlots) * model.dim;
   return arenaFloats([
-    ...l.perDirection,
-    ...l.perDirection,
-    ...l.candidates,
-    l.rowSums,
-    ...l.operators,
+    ...sizes.perDirection,
+    ...sizes.perDirection,
+    ...sizes.candidates,
+    sizes.rowSums,
+    ...sizes.operators,
     slotFloats,
     slotFloats,
-    ...l.tableSlots,
-    ...l.rowIndices,
+    ...sizes.tableSlots,
+    ...sizes.rowIndices,
     ...globalNegativesLayout(model, settings.globalNegatives, settings.batchSize),
   ]);
 }
@@ -121,7 +121,7 @@ export class StepBuffers {
   readonly slotState: Float32Array[];
 
   constructor(model: TwhinModel, settings: StepSettings, kernels: StepKernels) {
-    const l = layout(model, settings);
+    const sizes = layout(model, settings);
     const dim = model.dim;
     this.width = 1 + settings.inBatchNegatives + settings.globalNegatives;
     const lists = [
@@ -135,41 +135,41 @@ export class StepBuffers {
       this.scoreGrads,
     ];
     for (let direction = 0; direction < 2; direction++) {
-      l.perDirection.forEach((length, i) => {
+      sizes.perDirection.forEach((length, i) => {
         lists[i]!.push(kernels.float32(length));
       });
     }
-    const [candidates, candidateGrads, candidateNorms, columnSums] = l.candidates.map((length) =>
-      kernels.float32(length),
+    const [candidates, candidateGrads, candidateNorms, columnSums] = sizes.candidates.map(
+      (length) => kernels.float32(length),
     );
     this.candidates = candidates!;
     this.candidateGrads = candidateGrads!;
     this.candidateNorms = candidateNorms!;
     this.columnSums = columnSums!;
-    this.rowSums = kernels.float32(l.rowSums);
-    this.relationParams = kernels.float32(l.operators[0]!);
+    this.rowSums = kernels.float32(sizes.rowSums);
+    this.relationParams = kernels.float32(sizes.operators[0]!);
     const operatorRows = model.numOperatorRows;
-    const relationGradStore = kernels.float32(l.operators[1]!);
+    const relationGradStore = kernels.float32(sizes.operators[1]!);
     this.relationGrads = new SparseGrads(operatorRows, dim, operatorRows, relationGradStore);
-    const slotFloats = sum(l.tableSlots) * dim;
+    const slotFloats = sum(sizes.tableSlots) * dim;
     this.allGrads = kernels.float32(slotFloats);
     this.allRows = kernels.float32(slotFloats);
     this.tableBase = [];
     let base = 0;
-    for (const slots of l.tableSlots) {
+    for (const slots of sizes.tableSlots) {
       this.tableBase.push(base);
       base += slots;
     }
     const view = (all: Float32Array, t: number) =>
-      all.subarray(this.tableBase[t]! * dim, (this.tableBase[t]! + l.tableSlots[t]!) * dim);
+      all.subarray(this.tableBase[t]! * dim, (this.tableBase[t]! + sizes.tableSlots[t]!) * dim);
     this.tableGrads = model.tables.map(
-      (table, t) => new SparseGrads(table.rows, dim, l.tableSlots[t]!, view(this.allGrads, t)),
+      (table, t) => new SparseGrads(table.rows, dim, sizes.tableSlots[t]!, view(this.allGrads, t)),
     );
     this.tableRows = model.tables.map((_, t) => view(this.allRows, t));
     this.tableRowViews = this.tableRows.map((rows) => rowViews(rows, dim));
-    this.slotState = l.tableSlots.map((length) => kernels.float32(length));
+    this.slotState = sizes.tableSlots.map((length) => kernels.float32(length));
     const [querySource, positiveSource, operatorRow, relationSlot, operatorInput, candidateSource] =
-      l.rowIndices.map((length) => kernels.int32(length));
+      sizes.rowIndices.map((length) => kernels.int32(length));
     this.querySource = querySource!;
     this.positiveSource = positiveSource!;
     this.operatorRow = operatorRow!;
