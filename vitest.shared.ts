@@ -15,6 +15,10 @@ export const sharedTestConfig: ViteUserConfig = {
       { find: /^@tml\/cuda-check$/, replacement: `${root}packages/cuda-check/src/index.ts` },
       { find: /^@tml\/engine\/testing$/, replacement: `${root}packages/engine/src/testing/index.ts` },
       { find: /^@tml\/engine$/, replacement: `${root}packages/engine/src/index.ts` },
+      {
+        find: /^@tml\/training\/parallel$/,
+        replacement: `${root}packages/training/src/parallel/index.ts`,
+      },
       { find: /^@tml\/training$/, replacement: `${root}packages/training/src/index.ts` },
       { find: /^@tml\/reports$/, replacement: `${root}packages/reports/src/index.ts` },
       { find: /^@tml\/data-io$/, replacement: `${root}packages/data-io/src/index.ts` },
@@ -29,5 +33,8 @@ export const sharedTestConfig: ViteUserConfig = {
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: "forks",
+    // Test files already run side by side on every core; tests that exercise several threads
+    // (onnxruntime pools, Hogwild workers) ask for them explicitly.
+    env: { TML_ENGINE_THREADS: "1" },
   },
 };

@@ -8,5 +8,5 @@ const state = await buildTrainer({
   rows: Number(process.env.ROWS ?? 1_000_000),
   optimizer: { sgd: { lr: 0.01 } },
 });
-trainEdgesPerSecond(state, 5);
-console.log("edges/s", trainEdgesPerSecond(state, Number(process.env.STEPS ?? 40)).toFixed(0));
+await trainEdgesPerSecond(state, 5);
+console.log("edges/s", (await trainEdgesPerSecond(state, Number(process.env.STEPS ?? 40))).toFixed(0));

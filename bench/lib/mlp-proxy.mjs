@@ -10,7 +10,8 @@ export const SMALL_LAYERS = [512, 256, 128, 1];
 /** Flops of one forward pass (2·B·Σ in·out) for a batch. */
 export function forwardFlops(layers, batch) {
   let flops = 0;
-  for (let index = 0; index + 1 < layers.length; index++) flops += 2 * batch * layers[index] * layers[index + 1];
+  for (let index = 0; index + 1 < layers.length; index++)
+    flops += 2 * batch * layers[index] * layers[index + 1];
   return flops;
 }
 
@@ -33,7 +34,12 @@ export function buildMlp(layers, { learningRate = 1e-3, seed = 1 } = {}) {
     const fanOut = layers[index + 1];
     const hidden = index + 2 < layers.length;
     params.push({
-      kernel: tf.variable(tf.tensor2d(uniformArray(fanIn * fanOut, Math.sqrt(6 / fanIn), seed + index), [fanIn, fanOut])),
+      kernel: tf.variable(
+        tf.tensor2d(uniformArray(fanIn * fanOut, Math.sqrt(6 / fanIn), seed + index), [
+          fanIn,
+          fanOut,
+        ]),
+      ),
       bias: tf.variable(tf.zeros([fanOut])),
       gamma: hidden ? tf.variable(tf.ones([fanOut])) : undefined,
       beta: hidden ? tf.variable(tf.zeros([fanOut])) : undefined,

@@ -1,9 +1,11 @@
 // Shared setup of the TwHIN bench cases (bench/cases/twhin-*.mjs) and bench/profile-twhin.mjs.
-import { Rng } from "@tml/core";
+import { getFlag, Rng } from "@tml/core";
 
 /**
  * A TwHIN task over one `rows x dim` table with 4 relations (entity -> entity) and `edges` random
- * edges (uniform ids; the speed does not depend on the graph's structure).
+ * edges (uniform ids; the speed does not depend on the graph's structure). Trains on `workers`
+ * Hogwild threads (default: the TML_ENGINE_THREADS flag, as `trainer twhin` does), each step one
+ * batch of `batch` edges per worker.
  */
 export async function buildTrainer({
   rows,
@@ -13,6 +15,7 @@ export async function buildTrainer({
   global = 0,
   optimizer,
   edges = 200_000,
+  workers = getFlag("TML_ENGINE_THREADS"),
 }) {
   // Loaded after the case selected its engine (bench/lib/tf.mjs installs the tfjs resolve hook).
   const twhin = await import("@tml/twhin");
@@ -51,7 +54,9 @@ export async function buildTrainer({
       limit: 1e9,
     },
   });
-  const model = new twhin.TwhinModel(config.model).initialize(0);
+  const { SharedFloat32Arrays } = await import("@tml/training/parallel");
+  const arrays = workers > 1 ? SharedFloat32Arrays.create() : undefined;
+  const model = new twhin.TwhinModel(config.model, undefined, arrays?.allocate).initialize(0);
   const set = {
     lhs: new Int32Array(edges),
     rel: new Int32Array(edges),
@@ -65,18 +70,24 @@ export async function buildTrainer({
     set.rhs[i] = next() % rows;
     set.rel[i] = next() % 4;
   }
-  const batches = new twhin.EdgeBatches(set, batch, 1);
-  const trainer = new twhin.TwhinTask({ model, config, batches });
-  return { twhin, model, trainer, batches, rng: new Rng(3), config };
+  const batches = new twhin.EdgeBatches(set, batch * workers, 1);
+  const trainer = new twhin.TwhinTask({
+    model,
+    config,
+    batches,
+    ...(arrays ? { parallel: { workers, arrays } } : {}),
+  });
+  return { twhin, model, trainer, batches, rng: new Rng(3), config, workers };
 }
 
-/** Edges per second of `steps` training steps. */
-export function trainEdgesPerSecond({ trainer, batches, rng }, steps) {
+/** Edges per second of `steps` training steps (each trains one batch per worker). */
+export async function trainEdgesPerSecond({ trainer, batches, rng, workers }, steps) {
   let edges = 0;
   const start = performance.now();
   for (let s = 0; s < steps; s++) {
     const batch = batches.next();
-    trainer.trainBatch(batch, rng);
+    if (workers > 1) await trainer.trainStep(batch);
+    else trainer.trainBatch(batch, rng);
     edges += batch.size;
   }
   return edges / ((performance.now() - start) / 1000);

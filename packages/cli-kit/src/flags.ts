@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { UsageError } from "@tml/core";
+import { setFlag, UsageError } from "@tml/core";
 
 /** Flag declarations in `node:util` parseArgs form. */
 export type FlagSpec = Record<
@@ -13,25 +13,36 @@ export interface ParsedFlags {
   positionals: string[];
 }
 
+/** The help line of `--threads`, which every command accepts. */
+export const THREADS_HELP =
+  "  --threads N            threads to compute on (default: the cores this process may use)";
+
 /**
  * Parses `argv` strictly (`node:util` parseArgs): an unknown flag, a missing value or an
  * unexpected positional is a UsageError naming the command and pointing at its `--help`.
+ * Every command that computes accepts `--threads N` (N ≥ 1; `threads: false` for one that does
+ * not), which sets the engine's `TML_ENGINE_THREADS` flag for this process before anything computes.
  */
 export function parseFlags(
   command: string,
   argv: readonly string[],
   flags: FlagSpec,
-  options: { positionals?: boolean } = {},
+  options: { positionals?: boolean; threads?: boolean } = {},
 ): ParsedFlags {
+  const threadsFlag: FlagSpec = options.threads === false ? {} : { threads: { type: "string" } };
   try {
     const { values, positionals } = parseArgs({
       args: [...argv],
-      options: { ...flags, help: { type: "boolean", short: "h" } },
+      options: { ...flags, help: { type: "boolean", short: "h" }, ...threadsFlag },
       allowPositionals: options.positionals ?? false,
       strict: true,
     });
-    return { values: values as ParsedFlags["values"], positionals };
+    const parsed = { values: values as ParsedFlags["values"], positionals };
+    const threads = optionalInteger(command, parsed, "threads", 1);
+    if (threads !== undefined) setFlag("TML_ENGINE_THREADS", threads);
+    return parsed;
   } catch (error) {
+    if (error instanceof UsageError) throw error;
     const reason = (error as Error).message.replace(/\.$/, "");
     throw new UsageError(`${command}: ${reason}. Run "${command} --help".`, { cause: error });
   }

@@ -22,6 +22,7 @@ export {
   parseFlags,
   requiredString,
   stringList,
+  THREADS_HELP,
 } from "./flags.js";
 export { TASK_METRIC_COLUMNS, taskMetricRows } from "./reports/binary-tasks.js";
 export {

@@ -1,4 +1,5 @@
 import { getKernel, registerKernel, unregisterKernel } from "@tensorflow/tfjs-core";
+import { getFlag } from "@tml/core";
 import { identityConfig } from "./kernels/identity.js";
 import { leadingReduceConfigs } from "./kernels/leading-reduce.js";
 import { matMulKernelConfigs } from "./kernels/mat-mul-kernels.js";
@@ -12,7 +13,7 @@ import { loadOrtRuntime, type OrtRuntime } from "./ort-runtime.js";
 export interface FastKernelOptions {
   /** Route large matrix products through onnxruntime-node (default true). */
   onnxruntime?: boolean;
-  /** onnxruntime intra-op threads (default 1, matching the one-core reference). */
+  /** onnxruntime intra-op threads (default: the `TML_ENGINE_THREADS` flag, all usable cores). */
   threads?: number;
   /** Products under this many flops stay on XNNPACK (default 65 536: ORT's call costs ~20 µs). */
   minOrtFlops?: number;
@@ -45,7 +46,7 @@ let activeRuntime: OrtRuntime | undefined;
  * `reason` say what happened.
  */
 export function registerFastKernels(options: FastKernelOptions = {}): FastKernelsInfo {
-  const threads = options.threads ?? 1;
+  const threads = options.threads ?? getFlag("TML_ENGINE_THREADS");
   let reason: string;
   activeRuntime?.dispose();
   activeRuntime = undefined;

@@ -52,6 +52,11 @@ export interface EngineInfo {
   attempts: EngineAttempt[];
   /** Kernels installed on the wasm backend (wasm only). */
   kernels?: FastKernelsInfo;
+  /**
+   * Threads this process computes on: the `TML_ENGINE_THREADS` flag (`--threads`; default the
+   * cores it may use). onnxruntime's intra-op pools and TwHIN's Hogwild workers use this many.
+   */
+  threads: number;
 }
 
 /** The machine-facing steps of selection; tests replace them to describe other machines. */
@@ -237,8 +242,13 @@ export async function selectEngine(options: SelectEngineOptions = {}): Promise<E
         accelerated: trial.accelerated,
         attempts,
         ...(trial.kernels === undefined ? {} : { kernels: trial.kernels }),
+        threads: getFlag("TML_ENGINE_THREADS"),
       };
-      logger.info(`engine: ${info.label} (${info.reason})`, { backend: info.backend, device });
+      logger.info(`engine: ${info.label} (${info.reason}); ${info.threads} threads`, {
+        backend: info.backend,
+        device,
+        threads: info.threads,
+      });
       return info;
     } catch (error) {
       if (strict) {

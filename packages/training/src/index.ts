@@ -7,3 +7,4 @@ export {
 } from "./loop/state-tensors.js";
 export * from "./losses/index.js";
 export * from "./optim/index.js";
+export * from "./parallel/index.js";

@@ -10,6 +10,7 @@ import {
   scorerLabel,
   stringList,
   TASK_METRIC_COLUMNS,
+  THREADS_HELP,
   taskMetricRows,
 } from "@tml/cli-kit";
 import { SCORER_FLAG_HELP, scorerKind } from "./scorer-flag.js";
@@ -29,6 +30,7 @@ reliability diagrams, score histograms; PNGs in plots/).
   --out DIR          where metrics.json and report.html go (default <run>/evaluation)
   --max-batches N    score at most N batches
   --device auto|cpu|gpu
+${THREADS_HELP}
 ${SCORER_FLAG_HELP}
   -h, --help         this help`;
 

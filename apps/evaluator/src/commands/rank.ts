@@ -10,6 +10,7 @@ import {
   rankRun,
   requiredString,
   scorerLabel,
+  THREADS_HELP,
 } from "@tml/cli-kit";
 import { ConfigError } from "@tml/core";
 import { SCORER_FLAG_HELP, scorerKind } from "./scorer-flag.js";
@@ -29,6 +30,7 @@ contributions. Writes ranking.json and report.html.
   --top N            rows shown (default 20)
   --out DIR          output directory (default <run>/ranking)
   --device auto|cpu|gpu
+${THREADS_HELP}
 ${SCORER_FLAG_HELP}
   -h, --help         this help`;
 

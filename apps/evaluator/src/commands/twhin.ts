@@ -10,6 +10,7 @@ import {
   parseFlags,
   requiredString,
   stringList,
+  THREADS_HELP,
 } from "@tml/cli-kit";
 
 /** `evaluator twhin --help`. */
@@ -28,6 +29,7 @@ and sampled AUC, with nearest neighbours of sample entities. Writes metrics.json
   --neighbours N     sample entities per table and neighbours each (default 5)
   --out DIR          output directory (default <run>/evaluation)
   --device auto|cpu|gpu
+${THREADS_HELP}
   -h, --help         this help`;
 
 /** `evaluator twhin`. */

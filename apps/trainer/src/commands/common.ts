@@ -7,6 +7,7 @@ import {
   optionalString,
   type ParsedFlags,
   stringList,
+  THREADS_HELP,
 } from "@tml/cli-kit";
 import { type LogLevel, UsageError } from "@tml/core";
 
@@ -27,6 +28,7 @@ export const COMMON_HELP = `  --device auto|cpu|gpu  engine: auto picks the fast
   --set key.path=value   override a config value (repeatable), e.g. --set training.num_train_steps=50
   --max-steps N          stop after N training steps (overrides training.num_train_steps)
   --seed N               seed of every random choice (default 0)
+${THREADS_HELP}
   --out DIR              run directory (config.yaml, metrics.jsonl, events/, checkpoints/, export, report)
   --resume               continue the run in --out from its last checkpoint (default: start fresh)
   -v, --verbose          library log lines as well as the progress display

@@ -1,4 +1,4 @@
-import { booleanFlag, type CliIo, deviceFlag, parseFlags } from "@tml/cli-kit";
+import { booleanFlag, type CliIo, deviceFlag, parseFlags, THREADS_HELP } from "@tml/cli-kit";
 import { createLogger } from "@tml/core";
 import { detectGpu, formatReport } from "@tml/cuda-check";
 import { selectEngine } from "@tml/engine";
@@ -13,6 +13,7 @@ not ready.
 
   --device auto|cpu|gpu  the device to resolve (default auto)
   --no-load-check        skip loading tfjs-node-gpu in a child process (faster)
+${THREADS_HELP}
   -h, --help             this help`;
 
 /** Prints the GPU report and the engine `selectEngine` picks for `--device`. */

@@ -47,7 +47,7 @@ export async function generateCommand(argv: readonly string[], io: CliIo): Promi
     );
   }
   const command = `trainer generate ${kind}`;
-  const flags = parseFlags(command, rest, FLAGS);
+  const flags = parseFlags(command, rest, FLAGS, { threads: false });
   if (printHelpIfAsked(flags, GENERATE_HELP, io)) return 0;
   const out = requiredString(command, flags, "out");
   if (existsSync(out) && readdirSync(out).length > 0) {

@@ -42,7 +42,7 @@ export async function heavyRankerCommand(argv: readonly string[], io: CliIo): Pr
   const config = loadRecapConfig(configPath, { overrides: options.overrides });
   const logger = createLogger({ name: "heavy-ranker", level: libraryLogLevel(options) });
   const engine = await selectEngine({ device: options.device, logger });
-  io.stderr(`engine: ${engine.label} (${engine.reason})\n`);
+  io.stderr(`engine: ${engine.label} (${engine.reason}); ${engine.threads} threads\n`);
   const out = options.out ?? config.training.save_dir;
   const totalSteps = options.maxSteps ?? config.training.num_train_steps;
   const { run, callbacks } = await startRunOutputs({

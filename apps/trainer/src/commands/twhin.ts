@@ -1,4 +1,4 @@
-import { type CliIo, parseFlags, requiredString } from "@tml/cli-kit";
+import { booleanFlag, type CliIo, parseFlags, requiredString } from "@tml/cli-kit";
 import { createLogger, loadConfigFile } from "@tml/core";
 import { selectEngine } from "@tml/engine";
 import { exportEmbeddings, trainTwhin, twhinConfigSchema } from "@tml/twhin";
@@ -20,6 +20,8 @@ relation, negatives sampled in-batch and from the tables) from a YAML config, ch
 training.checkpoint_every_n steps, and exports every table as Parquet (id, embedding).
 
   --config FILE          TwHIN YAML config (strict keys; model, train_data, validation_data, training)
+  --deterministic        train TwHIN on one thread: bit-identical reruns (default: Hogwild
+                         workers on every thread, as --threads says)
 ${COMMON_HELP}
 
 Outputs (in --out, default training.save_dir): config.yaml, metrics.jsonl, events/twhin (TensorBoard),
@@ -28,7 +30,11 @@ checkpoints/<step>, export/<table>.parquet.`;
 /** `trainer twhin`: loads the config, trains through @tml/twhin's `trainTwhin`, exports the tables. */
 export async function twhinCommand(argv: readonly string[], io: CliIo): Promise<number> {
   const command = "trainer twhin";
-  const flags = parseFlags(command, argv, { ...COMMON_FLAGS, config: { type: "string" } });
+  const flags = parseFlags(command, argv, {
+    ...COMMON_FLAGS,
+    config: { type: "string" },
+    deterministic: { type: "boolean" },
+  });
   if (printHelpIfAsked(flags, TWHIN_HELP, io)) return 0;
   const options = commonOptions(command, flags);
   const overrides = [...options.overrides];
@@ -38,7 +44,10 @@ export async function twhinCommand(argv: readonly string[], io: CliIo): Promise<
   });
   const logger = createLogger({ name: "twhin", level: libraryLogLevel(options) });
   const engine = await selectEngine({ device: options.device, logger, gradients: false });
-  io.stderr(`engine: ${engine.label} (${engine.reason})\n`);
+  const workers = booleanFlag(flags, "deterministic") ? 1 : engine.threads;
+  io.stderr(
+    `engine: ${engine.label} (${engine.reason}); ${engine.threads} threads, ${workers} Hogwild worker${workers === 1 ? "" : "s"}\n`,
+  );
   const totalSteps = options.maxSteps ?? config.training.num_train_steps;
   const { run, callbacks } = await startRunOutputs({
     kind: "twhin",
@@ -61,6 +70,7 @@ export async function twhinCommand(argv: readonly string[], io: CliIo): Promise<
     outDir: run.checkpointsDir,
     device: options.device,
     maxSteps: totalSteps,
+    workers,
     resume: true,
     logger,
     callbacks,

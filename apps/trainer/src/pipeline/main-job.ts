@@ -35,6 +35,8 @@ export interface MainJobOptions {
   resume: boolean;
   /** Caps both training stages' steps (quick runs and tests). */
   maxSteps?: number;
+  /** TwHIN on one thread (bit-identical reruns) instead of Hogwild workers on every thread. */
+  deterministic?: boolean;
   logLevel: LogLevel;
   io: CliIo;
 }
@@ -72,7 +74,10 @@ export async function runMainJob(options: MainJobOptions): Promise<MainJobResult
   });
   const logger = createLogger({ name: "trainer", level: options.logLevel });
   const engine = await selectEngine({ device: options.device, logger });
-  say(`engine: ${engine.label} (${engine.reason})`);
+  const workers = options.deterministic ? 1 : engine.threads;
+  say(
+    `engine: ${engine.label} (${engine.reason}); ${engine.threads} threads, TwHIN on ${workers} Hogwild worker${workers === 1 ? "" : "s"}`,
+  );
   const run = prepareRunDirectory(root, { kind: "main", resume: options.resume });
   say(run.resumed ? `resuming the main job in ${root}` : `main job in ${root}`);
   writeFileAtomic(run.configFile, configToYaml(config));
@@ -104,6 +109,7 @@ export async function runMainJob(options: MainJobOptions): Promise<MainJobResult
     root: join(root, "twhin"),
     resume: run.resumed,
     device: options.device,
+    workers,
     logger,
     io,
   });

@@ -38,6 +38,8 @@ export interface TwhinStageOptions {
   root: string;
   resume: boolean;
   device: string;
+  /** Hogwild workers (1: one thread, deterministic). */
+  workers: number;
   logger: Logger;
   io: CliIo;
 }
@@ -71,6 +73,7 @@ export async function runTwhinStage(options: TwhinStageOptions): Promise<TwhinSt
           config,
           outDir: run.checkpointsDir,
           device: options.device,
+          workers: options.workers,
           resume: true,
           logger: options.logger,
           callbacks,

@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { afterEach, describe, expect, it } from "vitest";
 import { TmlError } from "../errors/tml-error.js";
 import { FLAGS, getFlag, resetFlag, setFlag, unknownFlagVariables } from "./flags.js";
@@ -10,7 +11,8 @@ describe("flags", () => {
 
   it("reads the environment once, on first use, and falls back to the default", () => {
     delete process.env["TML_ENGINE_THREADS"];
-    expect(getFlag("TML_ENGINE_THREADS")).toBe(1);
+    // The default is the cores this process may use (CPU affinity respected).
+    expect(getFlag("TML_ENGINE_THREADS")).toBe(availableParallelism());
     resetFlag("TML_ENGINE_THREADS");
     process.env["TML_ENGINE_THREADS"] = "4";
     expect(getFlag("TML_ENGINE_THREADS")).toBe(4);

@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { ConfigError } from "../errors/errors.js";
 import type { LogLevel } from "../logging/log-level.js";
 
@@ -68,8 +69,9 @@ export const FLAGS: { readonly [N in FlagName]: FlagDeclaration<FlagValues[N]> }
   TML_ENGINE_THREADS: {
     name: "TML_ENGINE_THREADS",
     type: "positive integer",
-    defaultValue: 1,
-    doc: "onnxruntime intra-op threads of the engine's matrix products and ONNX sessions, unless the caller passes its own.",
+    // The cores this process may use (respects CPU affinity, e.g. `taskset`); `--threads` sets it.
+    defaultValue: availableParallelism(),
+    doc: "Threads of the engine: onnxruntime's intra-op pool (matrix products, ONNX sessions) and TwHIN's Hogwild workers; default: the cores this process may use (os.availableParallelism()).",
     parse(text) {
       const value = Number(text);
       if (!Number.isInteger(value) || value < 1) {

@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { Rng } from "@tml/core";
+import type { Rng } from "@tml/core";
 import { dropoutWithDraws } from "@tml/engine";
 
 /**

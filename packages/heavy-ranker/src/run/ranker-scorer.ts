@@ -27,8 +27,8 @@ export interface RankerScorer {
 /**
  * The onnxruntime an ONNX scorer runs on (`command` names the caller in error messages), loaded before the model is restored or any batch read, so
  * a missing or broken onnxruntime-node is reported early (BackendError); undefined for tfjs.
- * Intra-op threads: the `TML_ENGINE_THREADS` flag (default 1, as the engine's own onnxruntime
- * kernels).
+ * Intra-op threads: the `TML_ENGINE_THREADS` flag (`--threads`; default the cores this process may
+ * use, as the engine's own onnxruntime kernels).
  */
 export function loadScorerRuntime(command: string, kind: ScorerKind): OrtRuntime | undefined {
   if (kind === "tfjs") return undefined;

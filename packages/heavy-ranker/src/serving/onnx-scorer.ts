@@ -23,7 +23,7 @@ export interface OnnxScorerOptions {
   readonly precision?: OnnxPrecision;
   /** An onnxruntime to load into (default: `loadOrtRuntime(threads)`, owned by the scorer). */
   readonly runtime?: OrtRuntime;
-  /** onnxruntime intra-op threads when the scorer loads its own runtime (default 1). */
+  /** onnxruntime intra-op threads when the scorer loads its own runtime (default: `TML_ENGINE_THREADS`, all usable cores). */
   readonly threads?: number;
 }
 
@@ -65,7 +65,7 @@ export class OnnxScorer {
     let runtime = options.runtime;
     let owned: OrtRuntime | undefined;
     if (!runtime) {
-      const loaded = loadOrtRuntime(options.threads ?? 1);
+      const loaded = loadOrtRuntime(options.threads);
       if (!loaded.ok) {
         throw new BackendError(
           `ONNX scoring needs onnxruntime-node (${loaded.reason}); install it or score with the tfjs model`,

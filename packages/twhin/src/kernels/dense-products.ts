@@ -121,7 +121,10 @@ export function tfjsProducts(small: DenseProducts, minWork: number): DenseProduc
 }
 
 /** The step's products: large blocks through tfjs on a compiled backend, the rest in `kernels`. */
-export function createDenseProducts(kernels: StepKernels): DenseProducts {
+export function createDenseProducts(
+  kernels: StepKernels,
+  compiled = hasCompiledProducts(),
+): DenseProducts {
   const small = kernelProducts(kernels);
-  return hasCompiledProducts() ? tfjsProducts(small, 1 << 18) : small;
+  return compiled ? tfjsProducts(small, 1 << 18) : small;
 }

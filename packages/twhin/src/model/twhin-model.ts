@@ -1,4 +1,5 @@
 import { NotFoundError, Rng } from "@tml/core";
+import { type Float32Allocator, heapFloat32 } from "@tml/training/parallel";
 import type { OperatorKind, TwhinModelConfig } from "../config/twhin-config.js";
 import type { ComparatorKind } from "./comparator.js";
 import { compare } from "./comparator.js";
@@ -31,13 +32,27 @@ export class TwhinModel {
   /** What `model.parity` means for scoring and training (see parity.ts). */
   readonly parity: ParitySettings;
 
-  constructor(config: TwhinModelConfig, tables?: EmbeddingTable[]) {
+  /**
+   * `tables` (default: new zero tables) and `allocate` (the relation operators, and the tables it
+   * creates; shared memory for Hogwild workers).
+   */
+  constructor(
+    config: TwhinModelConfig,
+    tables?: EmbeddingTable[],
+    allocate: Float32Allocator = heapFloat32,
+  ) {
     this.config = config;
     this.dim = config.embeddings.tables[0]!.embedding_dim;
     this.tables =
       tables ??
       config.embeddings.tables.map(
-        (t) => new EmbeddingTable(t.name, t.num_embeddings, t.embedding_dim),
+        (t) =>
+          new EmbeddingTable(
+            t.name,
+            t.num_embeddings,
+            t.embedding_dim,
+            allocate(t.num_embeddings * t.embedding_dim),
+          ),
       );
     const names = this.tables.map((t) => t.name);
     this.relations = config.relations.map((relation) => ({
@@ -49,7 +64,7 @@ export class TwhinModel {
     this.comparator = config.comparator;
     this.reciprocal = config.reciprocal_relations;
     this.parity = paritySettings(config);
-    this.relationParams = new Float32Array(this.numOperatorRows * this.dim);
+    this.relationParams = allocate(this.numOperatorRows * this.dim);
   }
 
   /** Operator parameter rows: R, or 2R with reciprocal relations. */

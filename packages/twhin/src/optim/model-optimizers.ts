@@ -1,3 +1,4 @@
+import { type Float32Allocator, heapFloat32 } from "@tml/training/parallel";
 import { learningRateAt } from "../config/table-optimizer-config.js";
 import type { TwhinConfig } from "../config/twhin-config.js";
 import type { StepKernels } from "../kernels/step-kernels.js";
@@ -18,16 +19,18 @@ export class ModelOptimizers {
   private readonly model: TwhinModel;
   private readonly config: TwhinConfig;
 
-  constructor(model: TwhinModel, config: TwhinConfig) {
+  /** `allocate` makes the optimizer state (shared memory for Hogwild workers). */
+  constructor(model: TwhinModel, config: TwhinConfig, allocate: Float32Allocator = heapFloat32) {
     this.model = model;
     this.config = config;
     this.tableOptimizers = config.model.embeddings.tables.map((table, t) =>
-      createRowOptimizer(table.optimizer, model.tables[t]!.rows, model.dim),
+      createRowOptimizer(table.optimizer, model.tables[t]!.rows, model.dim, allocate),
     );
     this.relationOptimizer = createRowOptimizer(
       config.model.translation_optimizer,
       model.numOperatorRows,
       model.dim,
+      allocate,
     );
   }
 

@@ -1,3 +1,4 @@
+import { type Float32Allocator, heapFloat32 } from "@tml/training/parallel";
 import type { StepKernels } from "../kernels/step-kernels.js";
 import type { RowOptimizer } from "./row-optimizer.js";
 
@@ -20,11 +21,15 @@ export class RowAdagrad implements RowOptimizer {
   private readonly options: RowAdagradOptions;
   private readonly accumulator: Float32Array;
 
-  constructor(rows: number, dim: number, options: RowAdagradOptions) {
+  constructor(
+    rows: number,
+    dim: number,
+    options: RowAdagradOptions,
+    allocate: Float32Allocator = heapFloat32,
+  ) {
     this.dim = dim;
     this.options = options;
-    this.accumulator = new Float32Array(options.rowwise ? rows : rows * dim);
-    if (options.initialAccumulator !== 0) this.accumulator.fill(options.initialAccumulator);
+    this.accumulator = allocate(options.rowwise ? rows : rows * dim, options.initialAccumulator);
   }
 
   update(

@@ -1,4 +1,5 @@
 import { adamScalars } from "@tml/engine";
+import { type Float32Allocator, heapFloat32 } from "@tml/training/parallel";
 import type { RowOptimizer } from "./row-optimizer.js";
 
 /** Options of `RowAdam`. */
@@ -19,11 +20,16 @@ export class RowAdam implements RowOptimizer {
   private readonly m: Float32Array;
   private readonly v: Float32Array;
 
-  constructor(rows: number, dim: number, options: RowAdamOptions) {
+  constructor(
+    rows: number,
+    dim: number,
+    options: RowAdamOptions,
+    allocate: Float32Allocator = heapFloat32,
+  ) {
     this.dim = dim;
     this.options = options;
-    this.m = new Float32Array(rows * dim);
-    this.v = new Float32Array(rows * dim);
+    this.m = allocate(rows * dim);
+    this.v = allocate(rows * dim);
   }
 
   update(

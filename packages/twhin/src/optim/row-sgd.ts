@@ -1,3 +1,4 @@
+import { type Float32Allocator, heapFloat32 } from "@tml/training/parallel";
 import type { StepKernels } from "../kernels/step-kernels.js";
 import type { RowOptimizer } from "./row-optimizer.js";
 
@@ -10,10 +11,10 @@ export class RowSgd implements RowOptimizer {
   private readonly momentum: number;
   private readonly velocity: Float32Array;
 
-  constructor(rows: number, dim: number, momentum = 0) {
+  constructor(rows: number, dim: number, momentum = 0, allocate: Float32Allocator = heapFloat32) {
     this.dim = dim;
     this.momentum = momentum;
-    this.velocity = new Float32Array(momentum > 0 ? rows * dim : 0);
+    this.velocity = allocate(momentum > 0 ? rows * dim : 0);
   }
 
   update(

@@ -1,6 +1,7 @@
-import { type Logger, type TrainingCallbacks, UsageError } from "@tml/core";
+import { getFlag, type Logger, type TrainingCallbacks, UsageError } from "@tml/core";
 import { selectEngine } from "@tml/engine";
 import { latestCheckpoint, runTraining, type TrainingResult } from "@tml/training";
+import { SharedFloat32Arrays } from "@tml/training/parallel";
 import type { TwhinConfig } from "../config/twhin-config.js";
 import type { EdgeBatch } from "../data/edge-batch.js";
 import { EdgeBatches } from "../data/edge-batches.js";
@@ -22,6 +23,12 @@ export interface TrainTwhinOptions {
   device?: string;
   /** Overrides `training.num_train_steps`. */
   maxSteps?: number;
+  /**
+   * Hogwild worker threads (default: the `TML_ENGINE_THREADS` flag, i.e. `--threads`, all usable
+   * cores); 1 trains on one thread with bit-identical reruns (`--deterministic`). Each step trains
+   * one batch of `per_replica_batch_size` edges per worker, as the original's replicas do.
+   */
+  workers?: number;
   /** Continue from the newest checkpoint in the save dir (default true); false refuses a non-empty one. */
   resume?: boolean;
   logger?: Logger;
@@ -34,6 +41,8 @@ export interface TrainTwhinResult extends TrainingResult {
   model: TwhinModel;
   config: TwhinConfig;
   engine: string;
+  /** Hogwild workers that trained it (1: one thread, deterministic). */
+  workers: number;
 }
 
 /**
@@ -67,8 +76,13 @@ export async function trainTwhin(options: TrainTwhinOptions): Promise<TrainTwhin
     limit: data.limit,
     ...(data.offset ? { offset: data.offset } : {}),
   });
-  const model = new TwhinModel(config.model).initialize(config.seed);
-  const batches = new EdgeBatches(edges, data.per_replica_batch_size, config.seed);
+  const workers = options.workers ?? getFlag("TML_ENGINE_THREADS");
+  if (!Number.isInteger(workers) || workers < 1) {
+    throw new UsageError(`Hogwild workers must be a positive integer, got ${workers}.`);
+  }
+  const arrays = workers > 1 ? SharedFloat32Arrays.create() : undefined;
+  const model = new TwhinModel(config.model, undefined, arrays?.allocate).initialize(config.seed);
+  const batches = new EdgeBatches(edges, data.per_replica_batch_size * workers, config.seed);
   let validation: { edges: typeof edges; filter: FilterIndex } | undefined;
   if (training.eval_every_n) {
     const held = config.validation_data;
@@ -91,20 +105,26 @@ export async function trainTwhin(options: TrainTwhinOptions): Promise<TrainTwhin
     config,
     batches,
     ...(validation ? { validation } : {}),
+    ...(arrays ? { parallel: { workers, arrays } } : {}),
   });
   options.logger?.info("twhin data", {
     edges: edges.size,
     tables: model.tables.map((t) => `${t.name}:${t.rows}x${t.dim}`).join(", "),
+    workers,
   });
-  const result = await runTraining<EdgeBatch>({
-    task,
-    config: training,
-    data: function* () {
-      while (true) yield batches.next();
-    },
-    ...(options.logger ? { logger: options.logger } : {}),
-    ...(options.callbacks ? { callbacks: options.callbacks } : {}),
-    ...(options.signal ? { signal: options.signal } : {}),
-  });
-  return { ...result, model, config: { ...config, training }, engine: engine.label };
+  try {
+    const result = await runTraining<EdgeBatch>({
+      task,
+      config: training,
+      data: function* () {
+        while (true) yield batches.next();
+      },
+      ...(options.logger ? { logger: options.logger } : {}),
+      ...(options.callbacks ? { callbacks: options.callbacks } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    return { ...result, model, config: { ...config, training }, engine: engine.label, workers };
+  } finally {
+    await task.close();
+  }
 }

@@ -50,10 +50,23 @@ export class TwhinStep {
   private readonly groups: EdgeGroups;
   private readonly inBatch: InBatchNegatives;
 
-  /** The step of a config, on the WebAssembly SIMD kernels. */
-  static create(model: TwhinModel, config: TwhinConfig): TwhinStep {
+  /**
+   * The step of a config, on the WebAssembly SIMD kernels; large products go to the tfjs backend
+   * when it has compiled ones, unless `compiledProducts` is false (Hogwild ranks, one core each).
+   */
+  static create(
+    model: TwhinModel,
+    config: TwhinConfig,
+    options: { compiledProducts?: boolean } = {},
+  ): TwhinStep {
     const settings = stepSettings(config);
-    return new TwhinStep(model, settings, createStepKernels(stepArenaFloats(model, settings)));
+    const kernels = createStepKernels(stepArenaFloats(model, settings));
+    return new TwhinStep(
+      model,
+      settings,
+      kernels,
+      createDenseProducts(kernels, options.compiledProducts),
+    );
   }
 
   /** `kernels` own the scratch (an arena of `stepArenaFloats(model, settings)`). */

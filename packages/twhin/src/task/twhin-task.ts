@@ -11,6 +11,7 @@ import {
   type TrainStepOutput,
   type TrainTask,
 } from "@tml/core";
+import type { SharedFloat32Arrays } from "@tml/training/parallel";
 import type { TwhinConfig } from "../config/twhin-config.js";
 import type { EdgeBatch } from "../data/edge-batch.js";
 import type { EdgeBatches, EdgeCursor } from "../data/edge-batches.js";
@@ -19,6 +20,7 @@ import type { FilterIndex } from "../eval/filter-index.js";
 import { evaluateLinkPrediction } from "../eval/link-prediction.js";
 import type { TwhinModel } from "../model/twhin-model.js";
 import { ModelOptimizers } from "../optim/model-optimizers.js";
+import { HogwildGroup } from "../parallel/hogwild.js";
 import { TwhinStep } from "../step/twhin-step.js";
 import { validateBatch } from "./validate-batch.js";
 
@@ -30,6 +32,12 @@ export interface TwhinTaskOptions {
   batches: EdgeBatches;
   /** Held-out edges for `evaluate`, with the filter of known true edges. */
   validation?: { edges: EdgeSet; filter: FilterIndex };
+  /**
+   * Hogwild training on `workers` threads (default 1: one thread, bit-identical reruns). The model
+   * must have been built with `arrays.allocate`; the optimizers are built with it too, and the
+   * batches must hold `workers x per_replica_batch_size` edges (one slice per worker).
+   */
+  parallel?: { workers: number; arrays: SharedFloat32Arrays };
 }
 
 /**
@@ -45,19 +53,68 @@ export class TwhinTask implements TrainTask<EdgeBatch> {
   readonly optimizers: ModelOptimizers;
   /** Updates applied so far (the global step). */
   updates = 0;
+  /** Threads training together (Hogwild workers, this one included). */
+  readonly workers: number;
   private readonly options: TwhinTaskOptions;
+  private readonly hogwild: HogwildGroup | undefined;
   private rng: Rng;
 
   constructor(options: TwhinTaskOptions) {
     this.options = options;
-    this.step = TwhinStep.create(options.model, options.config);
-    this.optimizers = new ModelOptimizers(options.model, options.config);
+    this.workers = options.parallel?.workers ?? 1;
+    const parallel = this.workers > 1 ? options.parallel : undefined;
+    this.step = TwhinStep.create(
+      options.model,
+      options.config,
+      parallel ? { compiledProducts: false } : {},
+    );
+    this.optimizers = new ModelOptimizers(
+      options.model,
+      options.config,
+      ...(parallel ? [parallel.arrays.allocate] : []),
+    );
     this.rng = new Rng(options.config.seed).fork("negatives");
+    this.hogwild = parallel
+      ? HogwildGroup.start(options.config, parallel.arrays, parallel.workers)
+      : undefined;
   }
 
-  /** Trains on one batch with the task's negative-sampling RNG (saved in checkpoints). */
-  trainStep(batch: EdgeBatch): TrainStepOutput {
-    return { loss: this.trainBatch(batch, this.rng), examples: batch.size };
+  /**
+   * Trains on one batch with the task's negative-sampling RNG (saved in checkpoints); with Hogwild
+   * workers, each trains its slice of the batch and the loss is their edge-weighted mean.
+   */
+  trainStep(batch: EdgeBatch): TrainStepOutput | Promise<TrainStepOutput> {
+    if (this.hogwild === undefined) {
+      return { loss: this.trainBatch(batch, this.rng), examples: batch.size };
+    }
+    return this.trainParallel(this.hogwild, batch);
+  }
+
+  private async trainParallel(hogwild: HogwildGroup, batch: EdgeBatch): Promise<TrainStepOutput> {
+    validateBatch(this.options.model, batch, this.options.config.train_data.data_root);
+    const update = this.updates + 1;
+    const { losses, sizes } = await hogwild.step(batch, this.rng, update, (slice) => {
+      const loss = this.step.computeGradients(slice, this.rng);
+      if (Number.isFinite(loss))
+        this.optimizers.apply(this.step.buffers, this.step.kernels, update);
+      return loss;
+    });
+    const bad = losses.findIndex((loss) => !Number.isFinite(loss));
+    if (bad >= 0) {
+      throw new NumericError(
+        `Loss is ${losses[bad]} at step ${this.updates} on Hogwild worker ${bad}; that worker applied no update (the other workers' updates of this step were applied).`,
+        { details: { step: this.updates, worker: bad } },
+      );
+    }
+    this.updates = update;
+    let loss = 0;
+    for (let rank = 0; rank < losses.length; rank++) loss += losses[rank]! * sizes[rank]!;
+    return { loss: loss / batch.size, examples: batch.size };
+  }
+
+  /** Stops the Hogwild workers (idempotent; the task cannot train afterwards). */
+  async close(): Promise<void> {
+    await this.hogwild?.close();
   }
 
   /**

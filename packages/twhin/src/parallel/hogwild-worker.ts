@@ -1,0 +1,29 @@
+// A Hogwild worker thread (started by `HogwildGroup`): builds the model and optimizers over the
+// leader's shared tables and optimizer state, then per round trains its slice of the step's
+// batch and updates the shared rows without locks.
+import { workerData } from "node:worker_threads";
+import { Rng } from "@tml/core";
+import { type GroupWorkerData, SharedFloat32Arrays, serveRounds } from "@tml/training/parallel";
+import { TwhinModel } from "../model/twhin-model.js";
+import { ModelOptimizers } from "../optim/model-optimizers.js";
+import { TwhinStep } from "../step/twhin-step.js";
+import type { HogwildWorkerData } from "./hogwild.js";
+import { HogwildSlots } from "./hogwild-slots.js";
+
+const { group, rank, data } = workerData as GroupWorkerData<HogwildWorkerData>;
+const arrays = SharedFloat32Arrays.attach(data.buffers);
+const model = new TwhinModel(data.config.model, undefined, arrays.allocate);
+const optimizers = new ModelOptimizers(model, data.config, arrays.allocate);
+const step = TwhinStep.create(model, data.config, { compiledProducts: false });
+const slots = HogwildSlots.attach(data.slots);
+
+serveRounds(group, rank, () => {
+  const { batch, seed, update } = slots.read(rank);
+  if (batch.size === 0) {
+    slots.setLoss(rank, 0);
+    return;
+  }
+  const loss = step.computeGradients(batch, new Rng(seed));
+  slots.setLoss(rank, loss);
+  if (Number.isFinite(loss)) optimizers.apply(step.buffers, step.kernels, update);
+});
