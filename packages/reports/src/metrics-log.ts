@@ -12,6 +12,8 @@ export type MetricsRecord =
       /** Mean batch loss since the previous record. */
       loss: number;
       examples_per_second: number;
+      /** Share of the time the loop waited for its next batch (data loading on the critical path). */
+      data_wait_fraction?: number;
       /** Active training seconds since the run began (across resumes). */
       walltime_s: number;
       /** Means of the steps' extra metrics (learning rates, per-task losses). */
@@ -76,6 +78,9 @@ export function metricsLogCallbacks(path: string): TrainingCallbacks {
         step: event.step,
         loss: event.loss,
         examples_per_second: event.examplesPerSecond,
+        ...(event.dataWaitFraction === undefined
+          ? {}
+          : { data_wait_fraction: event.dataWaitFraction }),
         walltime_s: event.walltimeS,
         metrics: event.metrics,
       });

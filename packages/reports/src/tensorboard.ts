@@ -142,6 +142,8 @@ export function tensorBoardCallbacks(writer: TensorBoardWriter): TrainingCallbac
         "train/loss": event.loss,
         "train/examples_per_second": event.examplesPerSecond,
       };
+      if (event.dataWaitFraction !== undefined)
+        scalars["train/data_wait_fraction"] = event.dataWaitFraction;
       for (const [name, value] of Object.entries(event.metrics)) scalars[`train/${name}`] = value;
       writer.addScalars(event.step, scalars);
     },

@@ -21,6 +21,11 @@ export interface LogEvent {
   metrics: Record<string, number>;
   /** Live tfjs tensors (`tf.memory().numTensors`): growth between log lines means a leak. */
   tensors?: number;
+  /**
+   * Share of the window's training time the loop spent waiting for its next batch (0 when the
+   * data is always ready: loading is off the critical path).
+   */
+  dataWaitFraction?: number;
 }
 
 /** After an evaluation. */

@@ -6,6 +6,7 @@ export class LogWindow {
   private readonly metricSums = new Map<string, { sum: number; count: number }>();
   private startMs: number;
   private pausedMs = 0;
+  private dataWaitMs = 0;
 
   constructor(nowMs: number) {
     this.startMs = nowMs;
@@ -26,6 +27,11 @@ export class LogWindow {
     }
   }
 
+  /** Adds time the loop waited for a batch. */
+  addDataWait(milliseconds: number): void {
+    this.dataWaitMs += milliseconds;
+  }
+
   /** Excludes time spent outside training steps (checkpoints, evaluation) from the rates. */
   pause(milliseconds: number): void {
     this.pausedMs += milliseconds;
@@ -36,6 +42,8 @@ export class LogWindow {
     loss: number;
     stepsPerSecond: number;
     examplesPerSecond: number;
+    /** Share of the window's (unpaused) time spent waiting for batches. */
+    dataWaitFraction: number;
     metrics: Record<string, number>;
   } {
     const seconds = Math.max(nowMs - this.startMs - this.pausedMs, 1e-3) / 1000;
@@ -45,6 +53,7 @@ export class LogWindow {
       loss: this.lossSum / this.steps,
       stepsPerSecond: this.steps / seconds,
       examplesPerSecond: this.examples / seconds,
+      dataWaitFraction: Math.min(1, this.dataWaitMs / 1000 / seconds),
       metrics,
     };
     this.steps = 0;
@@ -53,6 +62,7 @@ export class LogWindow {
     this.metricSums.clear();
     this.startMs = nowMs;
     this.pausedMs = 0;
+    this.dataWaitMs = 0;
     return result;
   }
 }

@@ -241,6 +241,28 @@ describe("runTraining", () => {
     expect((await readdir(dir)).filter((name) => name.startsWith("."))).toEqual([]);
   });
 
+  it("reports the share of time spent waiting for batches", async () => {
+    const fractions = async (delayMs: number) => {
+      const seen: number[] = [];
+      async function* slow(startStep: number) {
+        for (let step = startStep; ; step++) {
+          if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
+          yield makeBatch(step);
+        }
+      }
+      await runTraining({
+        task: newTask(),
+        data: slow,
+        config: config({ num_train_steps: 6, train_log_every_n: 3, checkpoint_every_n: 100 }),
+        callbacks: { onLog: (event) => void seen.push(event.dataWaitFraction!) },
+      });
+      return seen;
+    };
+    // A 40 ms wait per batch dominates a toy step of well under a millisecond.
+    for (const fraction of await fractions(40)) expect(fraction).toBeGreaterThan(0.5);
+    for (const fraction of await fractions(0)) expect(fraction).toBeLessThan(0.5);
+  });
+
   it("checkpoints on its own cadence, logs on another, evaluates, keeps the newest N", async () => {
     const task = newTask();
     const logs: number[] = [];

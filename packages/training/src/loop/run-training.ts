@@ -156,7 +156,9 @@ export async function runTraining<Batch>(
         status = "aborted";
         break;
       }
+      const asked = performance.now();
       const next = await iterator.next();
+      window.addDataWait(performance.now() - asked);
       if (next.done) {
         status = "data_exhausted";
         logger?.warn("data ran out before num_train_steps", { step, num_train_steps: total });
@@ -187,6 +189,7 @@ export async function runTraining<Batch>(
           loss: rates.loss,
           steps_per_s: rates.stepsPerSecond,
           examples_per_s: rates.examplesPerSecond,
+          data_wait_fraction: rates.dataWaitFraction,
           walltime_s: event.walltimeS,
           tensors: event.tensors,
           ...rates.metrics,
