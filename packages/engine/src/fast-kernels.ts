@@ -8,11 +8,17 @@ import { capturedStockKernels, captureStockKernel } from "./kernels/stock-kernel
 import { tileConfig } from "./kernels/tile.js";
 import { unsortedSegmentSumConfig } from "./kernels/unsorted-segment-sum.js";
 import { loadOrtRuntime, type OrtRuntime } from "./ort-runtime.js";
+import { loadPlatformBlas, type PlatformBlas } from "./platform-blas.js";
 
 /** Options of `registerFastKernels`. */
 export interface FastKernelOptions {
   /** Route large matrix products through onnxruntime-node (default true). */
   onnxruntime?: boolean;
+  /**
+   * Route products without a fused activation through the platform BLAS when it loads (default:
+   * the `TML_PLATFORM_BLAS` flag, on).
+   */
+  platformBlas?: boolean;
   /** onnxruntime intra-op threads (default: the `TML_ENGINE_THREADS` flag, all usable cores). */
   threads?: number;
   /** Products under this many flops stay on XNNPACK (default 65 536: ORT's call costs ~20 µs). */
@@ -31,6 +37,8 @@ export interface FastKernelsInfo {
   onnxruntimeVersion?: string;
   /** onnxruntime intra-op threads when it is used. */
   threads?: number;
+  /** The platform BLAS library that runs products without a fused activation, when one loaded. */
+  blas?: string;
 }
 
 const DEFAULT_MIN_ORT_FLOPS = 65_536;
@@ -61,9 +69,20 @@ export function registerFastKernels(options: FastKernelOptions = {}): FastKernel
       reason = `onnxruntime-node unavailable (${loaded.reason}); matrix products use XNNPACK with explicit transposes`;
     }
   }
+  let blas: PlatformBlas | undefined;
+  if (options.platformBlas !== false && options.onnxruntime !== false) {
+    const loaded = loadPlatformBlas(threads);
+    if (loaded.ok) {
+      blas = loaded.blas;
+      reason += `; products without a fused activation on ${blas.library} (${threads} thread${threads === 1 ? "" : "s"})`;
+    } else {
+      reason += `; no platform BLAS (${loaded.reason})`;
+    }
+  }
   const configs = [
     ...matMulKernelConfigs({
       runtime: activeRuntime,
+      blas,
       minOrtFlops: options.minOrtFlops ?? DEFAULT_MIN_ORT_FLOPS,
     }),
     unsortedSegmentSumConfig,
@@ -94,6 +113,7 @@ export function registerFastKernels(options: FastKernelOptions = {}): FastKernel
     info.onnxruntimeVersion = activeRuntime.version;
     info.threads = threads;
   }
+  if (blas !== undefined) info.blas = blas.library;
   return info;
 }
 

@@ -42,6 +42,12 @@ export {
   type OrtSessionOptions,
 } from "./ort-runtime.js";
 export {
+  blasCandidates,
+  loadPlatformBlas,
+  type PlatformBlas,
+  type PlatformBlasResult,
+} from "./platform-blas.js";
+export {
   ENGINE_CANDIDATES,
   ENGINE_DEVICES,
   type EngineAttempt,

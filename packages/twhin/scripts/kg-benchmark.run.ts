@@ -1,6 +1,8 @@
 // Trains and evaluates the KG recipes (configs/fb15k-237.yaml, configs/wn18rr.yaml) from sources:
 //   KG=fb15k-237 nice -n 10 pnpm --filter @tml/twhin kg-benchmark
-// Env: KG (fb15k-237 | wn18rr), TWHIN_KG_WORK (default /tmp/twhin-kg), MAX_STEPS (optional).
+// Env: KG (fb15k-237 | wn18rr), TWHIN_KG_WORK (default /tmp/twhin-kg), MAX_STEPS (optional),
+// WORKERS (Hogwild threads, default 1; each step then trains WORKERS batches, so pass
+// MAX_STEPS = num_train_steps / WORKERS for the same epochs).
 // Converts the TSVs of ../shared/data/<KG> once, trains (resuming a killed run), evaluates the test
 // split (filtered with train + valid + test, both directions) and writes <work>/<KG>-results.json.
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
@@ -40,9 +42,11 @@ it.skipIf(!sharedDataDir())(`kg benchmark ${kg}`, async () => {
   const logger = createLogger({ name: `twhin-${kg}`, level: "info", json: true });
   const load = loadavg()[0];
   const began = performance.now();
+  const workers = Number(process.env.WORKERS ?? 1);
   const trained = await trainTwhin({
     config,
     logger,
+    workers,
     ...(process.env.MAX_STEPS ? { maxSteps: Number(process.env.MAX_STEPS) } : {}),
     callbacks: {
       onLog: (e) =>
@@ -54,6 +58,7 @@ it.skipIf(!sharedDataDir())(`kg benchmark ${kg}`, async () => {
   const summary = {
     kg,
     engine: trained.engine,
+    workers,
     steps: trained.step,
     train_seconds_this_session: trainSeconds,
     train_walltime_s: trained.walltimeS,

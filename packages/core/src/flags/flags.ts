@@ -6,6 +6,7 @@ import type { LogLevel } from "../logging/log-level.js";
 export interface FlagValues {
   TML_FUSED_OPS: boolean;
   TML_FUSED_SIMD: boolean;
+  TML_PLATFORM_BLAS: boolean;
   TML_ENGINE_THREADS: number;
   TML_LOG_LEVEL: LogLevel;
   TML_DATA_DIR: string | undefined;
@@ -65,6 +66,10 @@ export const FLAGS: { readonly [N in FlagName]: FlagDeclaration<FlagValues[N]> }
   TML_FUSED_SIMD: booleanFlag(
     "TML_FUSED_SIMD",
     "Fused kernels use their WebAssembly SIMD loops on the wasm backend; 0 keeps them on the JS loops (A/B runs).",
+  ),
+  TML_PLATFORM_BLAS: booleanFlag(
+    "TML_PLATFORM_BLAS",
+    "Matrix products without a fused activation run on the platform's BLAS (OpenBLAS, Accelerate) when it loads; 0 keeps them on onnxruntime (A/B runs).",
   ),
   TML_ENGINE_THREADS: {
     name: "TML_ENGINE_THREADS",

@@ -4,6 +4,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { Rng } from "@tml/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { registerFastKernels, restoreStockKernels } from "../fast-kernels.js";
+import { loadPlatformBlas } from "../platform-blas.js";
 import { prepareWasmBackend } from "../wasm-backend.js";
 import { matMulRouteCounts, TRANSPOSE_A_MIN_DIM, transposeInto } from "./mat-mul-kernels.js";
 
@@ -149,68 +150,123 @@ const fusedCases: Case[] = [
   },
 ];
 
-const allCases = [...plainCases, ...broadcastCases, ...fusedCases];
+// Linear products with a bias (the BLAS route writes the broadcast bias into C first).
+const biasCases: Case[] = [
+  {
+    ...shapesFor([], 13, 10, 9, false, false),
+    transposeA: false,
+    transposeB: false,
+    biasShape: [9],
+  },
+  {
+    ...shapesFor([], 13, 10, 9, true, true),
+    transposeA: true,
+    transposeB: true,
+    biasShape: [13, 9],
+  },
+  {
+    ...shapesFor([], 13, 10, 9, false, true),
+    transposeA: false,
+    transposeB: true,
+    biasShape: [13, 1],
+  },
+  {
+    ...shapesFor([1], 13, 10, 9, true, false),
+    transposeA: true,
+    transposeB: false,
+    biasShape: [1, 1, 9],
+  },
+  {
+    ...shapesFor([], 13, 10, 9, false, false),
+    transposeA: false,
+    transposeB: false,
+    biasShape: [1],
+  },
+];
+
+const allCases = [...plainCases, ...broadcastCases, ...fusedCases, ...biasCases];
 const label = (spec: Case) =>
   `${spec.aShape}${spec.transposeA ? "ᵀ" : ""} × ${spec.bShape}${spec.transposeB ? "ᵀ" : ""}` +
   (spec.biasShape ? ` + bias[${spec.biasShape}]` : "") +
   (spec.activation ? ` ${spec.activation}` : "");
 
+// The BLAS route takes products without an activation: a bias only on plain matrices.
+function blasTakes(spec: Case): boolean {
+  if ((spec.activation ?? "linear") !== "linear") return false;
+  const batched = spec.aShape.length > 2 && spec.aShape.slice(0, -2).some((dim) => dim > 1);
+  return !(batched && spec.biasShape !== undefined);
+}
+
+const blasLoads = loadPlatformBlas(2).ok;
+
 describe.each([
-  ["onnxruntime", true],
-  ["xnnpack", false],
-] as const)("wasm matrix products on %s", (route, onnxruntime) => {
+  ["onnxruntime", true, false],
+  ["xnnpack", false, false],
+  ["platform BLAS and onnxruntime", true, true],
+] as const)("wasm matrix products on %s", (name, onnxruntime, platformBlas) => {
+  const skip = platformBlas && !blasLoads;
   beforeAll(async () => {
+    if (skip) return;
     await prepareWasmBackend();
-    const info = registerFastKernels({ onnxruntime, minOrtFlops: 0 });
-    expect(info.matMul).toBe(route);
+    const info = registerFastKernels({ onnxruntime, platformBlas, minOrtFlops: 0, threads: 2 });
+    expect(info.matMul).toBe(onnxruntime ? "onnxruntime" : "xnnpack");
+    expect(info.blas !== undefined).toBe(platformBlas);
     await tf.setBackend("wasm");
   });
   afterAll(() => restoreStockKernels());
 
-  it.each(allCases.map((spec) => [label(spec), spec] as const))(
+  it.skipIf(skip).each(allCases.map((spec) => [label(spec), spec] as const))(
     "%s matches the cpu backend",
     async (_, spec) => {
+      const route = !onnxruntime
+        ? "xnnpack"
+        : platformBlas && blasTakes(spec)
+          ? "blas"
+          : "onnxruntime";
       const before = matMulRouteCounts()[route];
       await compare(spec);
-      expect(matMulRouteCounts()[route]).toBe(before + 1);
+      expect(matMulRouteCounts()[route], `${name}: ${route}`).toBe(before + 1);
     },
   );
 
-  it("gradients of a fused dense layer match the cpu backend and leak no tensors", async () => {
-    const x = random([12, 10]);
-    const w = random([10, 6]);
-    const bias = random([6]);
-    const gradients = () =>
-      tf.tidy(() => {
-        const loss = (wTensor: tf.Tensor, xTensor: tf.Tensor) =>
-          tf.sum(
-            tf.square(
-              tf.fused.matMul({
-                a: xTensor as tf.Tensor2D,
-                b: wTensor as tf.Tensor2D,
-                bias: tf.tensor(bias),
-                activation: "relu",
-              }),
-            ),
-          );
-        const [dw, dx] = tf.grads(loss)([tf.tensor(w, [10, 6]), tf.tensor(x, [12, 10])]);
-        return [dw!.dataSync(), dx!.dataSync()] as const;
-      });
-    await tf.setBackend("cpu");
-    const [expectedW, expectedX] = gradients();
-    await tf.setBackend("wasm");
-    const tensorsBefore = tf.memory().numTensors;
-    let actual = gradients();
-    for (let step = 0; step < 20; step++) actual = gradients();
-    expect(tf.memory().numTensors).toBe(tensorsBefore);
-    for (const [got, want] of [
-      [actual[0], expectedW],
-      [actual[1], expectedX],
-    ] as const) {
-      for (let index = 0; index < want.length; index++)
-        expect(got[index]).toBeCloseTo(want[index]!, 3);
-    }
-  });
+  it.skipIf(skip)(
+    "gradients of a fused dense layer match the cpu backend and leak no tensors",
+    async () => {
+      const x = random([12, 10]);
+      const w = random([10, 6]);
+      const bias = random([6]);
+      const gradients = () =>
+        tf.tidy(() => {
+          const loss = (wTensor: tf.Tensor, xTensor: tf.Tensor) =>
+            tf.sum(
+              tf.square(
+                tf.fused.matMul({
+                  a: xTensor as tf.Tensor2D,
+                  b: wTensor as tf.Tensor2D,
+                  bias: tf.tensor(bias),
+                  activation: "relu",
+                }),
+              ),
+            );
+          const [dw, dx] = tf.grads(loss)([tf.tensor(w, [10, 6]), tf.tensor(x, [12, 10])]);
+          return [dw!.dataSync(), dx!.dataSync()] as const;
+        });
+      await tf.setBackend("cpu");
+      const [expectedW, expectedX] = gradients();
+      await tf.setBackend("wasm");
+      const tensorsBefore = tf.memory().numTensors;
+      let actual = gradients();
+      for (let step = 0; step < 20; step++) actual = gradients();
+      expect(tf.memory().numTensors).toBe(tensorsBefore);
+      for (const [got, want] of [
+        [actual[0], expectedW],
+        [actual[1], expectedX],
+      ] as const) {
+        for (let index = 0; index < want.length; index++)
+          expect(got[index]).toBeCloseTo(want[index]!, 3);
+      }
+    },
+  );
 });
 
 describe("transposeInto", () => {

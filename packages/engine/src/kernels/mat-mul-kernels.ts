@@ -18,11 +18,15 @@ import {
   util,
 } from "@tensorflow/tfjs-core";
 import type { OrtRuntime } from "../ort-runtime.js";
+import type { PlatformBlas } from "../platform-blas.js";
+import { blasCan, runOnBlas } from "./mat-mul-blas.js";
 import { type MatMulSpec, matMulGraph, matMulKey, type OrtActivation } from "./mat-mul-graph.js";
 import { stockKernel } from "./stock-kernels.js";
 
 /** How many products each route took since the kernels were registered (for tests and logs). */
 export interface MatMulRouteCounts {
+  /** Ran on the platform BLAS's sgemm, reading and writing the wasm heap in place. */
+  blas: number;
   /** Ran on onnxruntime's sgemm, reading and writing the wasm heap in place. */
   onnxruntime: number;
   /** Ran on the stock wasm kernel (XNNPACK) after transposing inputs that needed it. */
@@ -35,11 +39,16 @@ export interface MatMulRouteCounts {
 export interface MatMulKernelOptions {
   /** The onnxruntime route, or undefined to use XNNPACK only. */
   runtime: OrtRuntime | undefined;
+  /**
+   * The platform BLAS route for products without a fused activation (bias allowed on plain
+   * matrices), or undefined; the others go to onnxruntime.
+   */
+  blas?: PlatformBlas | undefined;
   /** Products under this many flops (2·M·N·K·batch) skip onnxruntime's call overhead. */
   minOrtFlops: number;
 }
 
-const counts: MatMulRouteCounts = { onnxruntime: 0, xnnpack: 0, transposedA: 0 };
+const counts: MatMulRouteCounts = { blas: 0, onnxruntime: 0, xnnpack: 0, transposedA: 0 };
 
 /** A snapshot of how many products each route has taken in this process. */
 export function matMulRouteCounts(): MatMulRouteCounts {
@@ -79,9 +88,9 @@ function outputShape(args: ProductArgs): number[] {
   return [...batch, rows, columns];
 }
 
-function ortSpec(args: ProductArgs, outShape: number[], options: MatMulKernelOptions) {
+function nativeSpec(args: ProductArgs, outShape: number[], options: MatMulKernelOptions) {
   const { a, b, bias, prelu } = args;
-  if (options.runtime === undefined) return undefined;
+  if (options.runtime === undefined && options.blas === undefined) return undefined;
   if (a.dtype !== "float32" || b.dtype !== "float32") return undefined;
   if (bias !== undefined && (bias.dtype !== "float32" || bias.shape.length > outShape.length)) {
     return undefined;
@@ -318,7 +327,12 @@ function productKernel(kernelName: string, options: MatMulKernelOptions): Kernel
         : { prelu: named["preluActivationWeights"] }),
     };
     const outShape = outputShape(args);
-    const plan = ortSpec(args, outShape, options);
+    const plan = nativeSpec(args, outShape, options);
+    if (plan !== undefined && options.blas !== undefined && blasCan(plan.spec)) {
+      const out = runOnBlas(wasmBackend, options.blas, args, plan);
+      counts.blas++;
+      return out;
+    }
     if (plan !== undefined && options.runtime !== undefined) {
       return runOnOrt(wasmBackend, options.runtime, args, plan);
     }
