@@ -79,13 +79,17 @@ export default {
       severity: "error",
       comment:
         "Import another package by its name and an entry point of its `exports` map " +
-        '("@tml/core", "@tml/engine/testing"), never a file inside it (no "../../core/src/…", ' +
+        '("@tml/core", "@tml/engine/testing", "@tml/training/parallel"), never a file inside it (no "../../core/src/…", ' +
         'no "@tml/core/dist/…"). Export what you need from the package\'s index instead.',
       from: { path: "^(packages/[^/]+|apps/[^/]+|bench|scripts)/" },
       to: {
         // A file of another package, or an @tml specifier that is not an entry point.
-        path: ["^packages/[^/]+/", "^@tml/[^/]+/(?!testing$)"],
-        pathNot: ["^$1/", "^packages/[^/]+/(src|dist)/(testing/)?index\\.(ts|js|d\\.ts)$"],
+        path: ["^packages/[^/]+/", "^@tml/[^/]+/(?!(testing|parallel)$)"],
+        pathNot: [
+          "^$1/",
+          "^packages/[^/]+/(src|dist)/(testing/)?index\\.(ts|js|d\\.ts)$",
+          "^packages/training/(src|dist)/parallel/index\\.(ts|js|d\\.ts)$",
+        ],
       },
     },
     {

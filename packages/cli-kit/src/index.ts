@@ -1,5 +1,5 @@
 export { type CliIo, processIo, runCli } from "./cli-io.js";
-export { deviceFlag } from "./device.js";
+export { deviceFlag, engineLine, selectCommandEngine } from "./device.js";
 export {
   type EvaluateHeavyRankerRunOptions,
   evaluateHeavyRankerRun,

@@ -8,6 +8,7 @@ import {
   parseFlags,
   requiredString,
   scorerLabel,
+  selectCommandEngine,
   stringList,
   TASK_METRIC_COLUMNS,
   THREADS_HELP,
@@ -55,10 +56,12 @@ export async function heavyRankerCommand(argv: readonly string[], io: CliIo): Pr
   const config = optionalString(flags, "config");
   const out = optionalString(flags, "out");
   const maxBatches = optionalInteger(command, flags, "max-batches", 1);
+  const device = deviceFlag(command, flags);
+  const printEngine = await selectCommandEngine(device, io);
   const result = await evaluateHeavyRankerRun({
     checkpoint: requiredString(command, flags, "checkpoint"),
     overrides: stringList(flags, "set"),
-    device: deviceFlag(command, flags),
+    device,
     scorer: scorerKind(command, optionalString(flags, "scorer")),
     ...(data ? { data } : {}),
     ...(config ? { config } : {}),
@@ -74,5 +77,6 @@ export async function heavyRankerCommand(argv: readonly string[], io: CliIo): Pr
       `note: ${result.unscored} of ${result.rows} rows were not scored (a short last batch)\n`,
     );
   io.stdout(`metrics: ${result.metricsJson}\nreport:  ${result.report?.html}\n`);
+  printEngine();
   return 0;
 }

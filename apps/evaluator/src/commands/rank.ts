@@ -10,6 +10,7 @@ import {
   rankRun,
   requiredString,
   scorerLabel,
+  selectCommandEngine,
   THREADS_HELP,
 } from "@tml/cli-kit";
 import { ConfigError } from "@tml/core";
@@ -78,10 +79,12 @@ export async function rankCommand(argv: readonly string[], io: CliIo): Promise<n
   const config = optionalString(flags, "config");
   const out = optionalString(flags, "out");
   const top = optionalInteger(command, flags, "top", 1) ?? 20;
+  const device = deviceFlag(command, flags);
+  const printEngine = await selectCommandEngine(device, io);
   const result = await rankRun({
     checkpoint: requiredString(command, flags, "checkpoint"),
     candidates: requiredString(command, flags, "candidates"),
-    device: deviceFlag(command, flags),
+    device,
     scorer: scorerKind(command, optionalString(flags, "scorer")),
     top,
     ...(weightsFile ? { weights: readWeights(weightsFile) } : {}),
@@ -94,5 +97,6 @@ export async function rankCommand(argv: readonly string[], io: CliIo): Promise<n
   );
   io.stdout(`${formatTable(table.columns, table.rows)}\n`);
   io.stdout(`ranking: ${result.rankingJson}\nreport:  ${result.report?.html}\n`);
+  printEngine();
   return 0;
 }

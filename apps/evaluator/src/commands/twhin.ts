@@ -9,6 +9,7 @@ import {
   optionalString,
   parseFlags,
   requiredString,
+  selectCommandEngine,
   stringList,
   THREADS_HELP,
 } from "@tml/cli-kit";
@@ -54,10 +55,12 @@ export async function twhinCommand(argv: readonly string[], io: CliIo): Promise<
   const out = optionalString(flags, "out");
   const maxEdges = optionalInteger(command, flags, "max-edges", 1);
   const neighbours = optionalInteger(command, flags, "neighbours", 1);
+  const device = deviceFlag(command, flags);
+  const printEngine = await selectCommandEngine(device, io);
   const result = await evaluateTwhinRun({
     checkpoint: requiredString(command, flags, "checkpoint"),
     overrides: stringList(flags, "set"),
-    device: deviceFlag(command, flags),
+    device,
     ...(data ? { data } : {}),
     ...(config ? { config } : {}),
     ...(out ? { out } : {}),
@@ -74,5 +77,6 @@ export async function twhinCommand(argv: readonly string[], io: CliIo): Promise<
     io.stdout(`  ${list.table} ${list.id}: ${near}\n`);
   }
   io.stdout(`metrics: ${result.metricsJson}\nreport:  ${result.report?.html}\n`);
+  printEngine();
   return 0;
 }
