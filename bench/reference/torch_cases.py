@@ -169,6 +169,7 @@ def main():
         return 0
     here = os.path.dirname(os.path.abspath(__file__))
     sys.path.insert(0, here)
+    import frappe_masknet_torch
     import heavy_ranker_torch as hr
     import twhin_torch
 
@@ -205,6 +206,9 @@ def main():
             "edges/s",
         ),
     }
+    frappe_dir = os.path.join(args.data_dir, "frappe") if args.data_dir else None
+    if frappe_dir and os.path.isdir(frappe_dir):
+        cases["frappe_masknet_epoch_s"] = lambda: (frappe_masknet_torch.frappe_epoch_seconds(torch, frappe_dir), "s")
     # A case's variants (name@variant) are measured when the case itself is asked for.
     asked = args.cases or list(cases)
     asked += [name for name in cases if "@" in name and name.split("@")[0] in asked]
