@@ -251,9 +251,11 @@ async function main() {
   const machine = machineInfo();
   const results = entries.map((entry) => measure(entry, timeoutMs));
 
-  let reference = { available: false, reason: "skipped (--no-reference)" };
   const measured = entries.filter((_, index) => results[index].value !== undefined);
-  if (options.withReference && measured.length > 0) {
+  let reference = { available: false, reason: "skipped (--no-reference)" };
+  if (options.withReference && measured.length === 0)
+    reference = { available: false, reason: "not run: no case was measured" };
+  else if (options.withReference) {
     const names = [
       ...new Set(measured.map((entry) => entry.module.reference ?? entry.module.name)),
     ];

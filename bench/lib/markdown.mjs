@@ -50,10 +50,8 @@ function caseRow(row, single) {
 function settingsRow(row) {
   const figures = row.referenceSettings ?? {};
   const cells = REFERENCE_SETTINGS.map((setting) => format(figures[setting]));
-  const gflops =
-    row.referenceGflops === undefined
-      ? ""
-      : `${format(row.referenceGflops, 3)} (${percent(row.referencePeakPercent)})`;
+  let gflops = format(row.referenceGflops, 3);
+  if (row.referencePeakPercent !== undefined) gflops += ` (${percent(row.referencePeakPercent)})`;
   return `| ${row.name} | ${row.unit} | ${cells.join(" | ")} | ${row.referenceSetting ?? ""} | ${gflops} |`;
 }
 
