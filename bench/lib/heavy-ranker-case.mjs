@@ -2,7 +2,6 @@
 // of its configs, trained with RecapTrainTask (multi-task BCE, per-tower Adam) or scored, on a
 // fixed random batch shaped like the config's inputs.
 import { fileURLToPath } from "node:url";
-import { getFlag } from "@tml/core";
 import { forwardFlopsPerSample, trainFlopsPerSample } from "./model-flops.mjs";
 import { selectBenchEngine, tf } from "./tf.mjs";
 
@@ -119,9 +118,9 @@ export function heavyRankerCase(configName, mode, batchSize, options = {}) {
             ? trainFlopsPerSample(model)
             : forwardFlopsPerSample(model);
       if (options.scorer) {
-        // What the evaluator's --scorer onnx-* does: intra-op threads from TML_ENGINE_THREADS.
-        const threads = getFlag("TML_ENGINE_THREADS");
-        scorer = hr.OnnxScorer.create(model, { precision: options.scorer, threads });
+        // Intra-op threads from TML_ENGINE_THREADS (OnnxScorer's default), as the evaluator's
+        // --scorer onnx-* runs.
+        scorer = hr.OnnxScorer.create(model, { precision: options.scorer });
         arrays = featureArrays(batch);
         engine = {
           ...engine,
