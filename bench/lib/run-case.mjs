@@ -5,6 +5,7 @@
 import { writeFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { getFlag, UsageError } from "@tml/core";
+import { SINGLE_THREAD_ENGINES } from "./thread-settings.mjs";
 
 const [, , casePath, outputPath] = process.argv;
 const benchCase = await import(pathToFileURL(casePath).href);
@@ -22,15 +23,20 @@ const values = [];
 for (let index = 0; index < repeats; index++) values.push(Number(await benchCase.run()));
 const tensorsAfter = tf.memory().numTensors;
 await benchCase.teardown?.();
+// The engine's onnxruntime threads (TML_ENGINE_THREADS or its default), unless the case sized its
+// own pool; engines that never reach onnxruntime run on one.
+const engineThreads =
+  setupResult.engineThreads ??
+  (SINGLE_THREAD_ENGINES.includes(process.env.TML_BENCH_ENGINE)
+    ? 1
+    : getFlag("TML_ENGINE_THREADS"));
 writeFileSync(
   outputPath,
   JSON.stringify({
     values,
     label: setupResult.engine?.label ?? setupResult.label ?? tf.getBackend() ?? "none",
     backend: tf.getBackend() ?? "none",
-    // The engine's onnxruntime threads (TML_ENGINE_THREADS or its default), unless the case sized
-    // its own pool.
-    engineThreads: setupResult.engineThreads ?? getFlag("TML_ENGINE_THREADS"),
+    engineThreads,
     tensorsBefore,
     tensorsAfter,
     gflopsPerRun: setupResult.gflopsPerRun ?? benchCase.gflopsPerRun,
