@@ -154,10 +154,13 @@ function attachReference(result, entry, reference) {
   if (result.value === undefined) return;
   const key = entry.module.reference ?? entry.module.name;
   const exact = referenceFigures(reference, entry.base, result.unit);
+  const source = Object.keys(exact).length > 0 ? entry.base : key;
   const figures =
     Object.keys(exact).length > 0 ? exact : referenceFigures(reference, key, result.unit);
   if (Object.keys(figures).length === 0) return;
   result.referenceSettings = figures;
+  const best = referenceFigures(reference, source, result.unit, "best");
+  if (Object.keys(best).length > 0) result.referenceBestSettings = best;
   const chosen =
     entry.threads === "1"
       ? figures.threads1 === undefined

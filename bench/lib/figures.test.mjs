@@ -95,6 +95,21 @@ describe("measuredPeaks", () => {
     assert.deepEqual(peaks.oneThread, { gflops: 100, source: "onnxruntime sgemm, 1 thread" });
   });
 
+  it("takes the best repeat of each roofline figure, not its median", () => {
+    const peaks = measuredPeaks(
+      {
+        value: 104,
+        values: [98, 104, 131],
+        engineThreads: 2,
+        referenceSettings: { nproc: 95 },
+        referenceBestSettings: { nproc: 125 },
+      },
+      { value: 120, values: [120, 126], engineThreads: 1, referenceSettings: { threads1: 90 } },
+    );
+    assert.deepEqual(peaks.machine, { gflops: 131, source: "onnxruntime sgemm, 2 threads" });
+    assert.deepEqual(peaks.oneThread, { gflops: 126, source: "onnxruntime sgemm, 1 thread" });
+  });
+
   it("works without the reference or without the roofline rows", () => {
     const alone = measuredPeaks({ value: 110, engineThreads: 2 }, undefined);
     assert.deepEqual(alone.machine, { gflops: 110, source: "onnxruntime sgemm, 2 threads" });

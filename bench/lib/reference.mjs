@@ -83,14 +83,16 @@ export function runReference(names, { threads, dataDir, log = () => {} }) {
 
 /**
  * A case's reference figures by setting (`{ threads1: v, default: v, … }`), under `key` in the
- * settings that measured it in `unit` (a setting `sameAs` another is not repeated).
+ * settings that measured it in `unit` (a setting `sameAs` another is not repeated): the medians,
+ * or with `field: "best"` the best repeats of the cases that report one (the sgemm peak's).
  */
-export function referenceFigures(reference, key, unit) {
+export function referenceFigures(reference, key, unit, field = "value") {
   const figures = {};
   if (!reference.available) return figures;
   for (const setting of reference.settings) {
     const figure = setting.cases?.[key];
-    if (figure && figure.unit === unit) figures[setting.name] = figure.value;
+    if (figure && figure.unit === unit && Number.isFinite(figure[field]))
+      figures[setting.name] = figure[field];
   }
   return figures;
 }
