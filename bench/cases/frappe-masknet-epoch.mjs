@@ -16,7 +16,7 @@ import { trainFlopsPerSample } from "../lib/model-flops.mjs";
 export const name = "frappe_masknet_epoch_s";
 export const unit = "s";
 export const warmup = 0; // a user's first epoch starts cold too
-export const repeats = 3;
+export const repeats = 2;
 
 /** The Frappe folder of the shared datasets, or undefined when it is absent. */
 export function frappeDataDir() {

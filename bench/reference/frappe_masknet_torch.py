@@ -12,7 +12,8 @@ frappe_epoch_seconds(torch, data_dir): setup (untimed, like the tml-ts case's co
 parses the train CSV once and saves the encoded split as .npy; each timed run then loads that file,
 builds the model, trains one epoch of shuffled batches of 2048 (remainder dropped) through a
 DataLoader, reads every step's loss (the tml-ts loop checks it for NaN) and saves a checkpoint
-(model + Adam state) and the final weights. Returns the median of `repeats` runs, in seconds.
+(model + Adam state) and the final weights. Returns the median of `repeats` runs, in seconds (one
+run only when it took over SLOW_EPOCH_S).
 """
 import gzip
 import os
@@ -26,6 +27,7 @@ FIELDS = 10
 EMBEDDING_DIM = 10
 BATCH = 2048
 EMBEDDING_L2 = 0.05
+SLOW_EPOCH_S = 30
 
 
 def encode_train_split(data_dir):
@@ -107,7 +109,7 @@ def train_epoch(torch, split_path, sizes, out_dir):
     return steps
 
 
-def frappe_epoch_seconds(torch, data_dir, repeats=3):
+def frappe_epoch_seconds(torch, data_dir, repeats=2):
     torch.manual_seed(0)
     encoded, sizes = encode_train_split(data_dir)
     with tempfile.TemporaryDirectory(prefix="tml-bench-frappe-torch-") as scratch:
@@ -123,4 +125,9 @@ def frappe_epoch_seconds(torch, data_dir, repeats=3):
                 raise RuntimeError(f"frappe epoch: trained {steps} steps, expected {expected}")
             return seconds
 
-        return statistics.median(timed_run() for _ in range(repeats))
+        # A setting that needs over 30 s for the epoch (torch's OpenMP pool on two busy cores can)
+        # is not timed again: one run shows it is not the fastest, and the bench keeps its budget.
+        values = [timed_run()]
+        while len(values) < repeats and values[0] < SLOW_EPOCH_S:
+            values.append(timed_run())
+        return statistics.median(values)
