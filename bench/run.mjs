@@ -48,12 +48,16 @@ function positiveNumber(variable, fallback) {
   return value;
 }
 
-/** Every (case, engine, thread setting) the filters select, in run order. */
+/**
+ * Every (case, engine, thread setting) the filters select, in run order, and the names of every
+ * row the case files define (filters aside).
+ */
 async function loadEntries({ filters, withThreads1 }) {
   const files = readdirSync(join(benchDir, "cases"))
     .filter((file) => file.endsWith(".mjs") && !file.startsWith("_"))
     .sort();
   const entries = [];
+  const defined = new Set();
   for (const file of files) {
     const path = join(benchDir, "cases", file);
     const module = await import(pathToFileURL(path).href);
@@ -68,12 +72,13 @@ async function loadEntries({ filters, withThreads1 }) {
         settings.push("1");
       for (const threads of settings) {
         const name = threads === "1" ? `${base}${THREADS1}` : base;
+        defined.add(name);
         if (filters.length > 0 && !filters.some((filter) => name.includes(filter))) continue;
         entries.push({ file, path, engine, base, name, threads, module });
       }
     }
   }
-  return entries;
+  return { entries, defined };
 }
 
 /** The child's environment: the default setting leaves TML_ENGINE_THREADS to the engine. */
@@ -214,15 +219,17 @@ function machineInfo() {
   };
 }
 
-/** A filtered run keeps the other rows of latest.json (each with its own measuredAt). */
-function mergeWithPrevious(results, latestPath, filtered) {
+/**
+ * A filtered run keeps the other rows of latest.json (each with its own measuredAt), except rows
+ * no case file defines any more.
+ */
+function mergeWithPrevious(results, latestPath, filtered, defined) {
   if (!filtered || !existsSync(latestPath)) return results;
   try {
     const previous = JSON.parse(readFileSync(latestPath, "utf8")).cases ?? [];
     const fresh = new Set(results.map((result) => result.name));
-    return [...previous.filter((old) => !fresh.has(old.name)), ...results].sort((a, b) =>
-      a.name.localeCompare(b.name),
-    );
+    const kept = previous.filter((old) => !fresh.has(old.name) && defined.has(old.name));
+    return [...kept, ...results].sort((a, b) => a.name.localeCompare(b.name));
   } catch {
     return results;
   }
@@ -247,7 +254,7 @@ async function main() {
     process.stderr.write(
       `bench: TML_ENGINE_THREADS=${process.env.TML_ENGINE_THREADS} is ignored: cases run at the engine's default and at 1 (@threads1)\n`,
     );
-  const entries = await loadEntries(options);
+  const { entries, defined } = await loadEntries(options);
   if (entries.length === 0)
     throw new UsageError(`no bench case matches ${options.filters.join(", ")}; see bench/cases/`);
   const started = new Date();
@@ -275,7 +282,7 @@ async function main() {
 
   const latestPath = join(benchDir, "results", "latest.json");
   const filtered = options.filters.length > 0 || !options.withThreads1;
-  const reported = mergeWithPrevious(results, latestPath, filtered);
+  const reported = mergeWithPrevious(results, latestPath, filtered, defined);
   const peaks = deriveAcrossRows(reported);
   const report = {
     date: started.toISOString(),

@@ -59,7 +59,15 @@ function settingsRow(row) {
 export function markdown(data) {
   const byName = new Map(data.cases.map((row) => [row.name, row]));
   const main = data.cases.filter((row) => !row.name.endsWith(THREADS1));
-  const withReference = main.filter((row) => row.referenceSettings);
+  // A variant measured against its base case's reference (`@wasm-stock`, `@onnx-fp32`) would
+  // repeat the base's row; one with a reference of its own (`@adagrad`) keeps its row.
+  const sameFigures = (row, base) =>
+    JSON.stringify(row.referenceSettings) === JSON.stringify(base?.referenceSettings);
+  const withReference = main.filter(
+    (row) =>
+      row.referenceSettings &&
+      (!row.name.includes("@") || !sameFigures(row, byName.get(row.name.split("@")[0]))),
+  );
   const lines = [
     `# tml-ts bench — ${data.date}`,
     "",
