@@ -47,9 +47,14 @@ function caseRow(row, single) {
   ].join(" | ");
 }
 
-function settingsRow(row) {
+function settingsRow(row, reference) {
   const figures = row.referenceSettings ?? {};
-  const cells = REFERENCE_SETTINGS.map((setting) => format(figures[setting]));
+  const aliases = new Map(
+    (reference.settings ?? []).filter((s) => s.sameAs).map((s) => [s.name, s.sameAs]),
+  );
+  const cells = REFERENCE_SETTINGS.map((setting) =>
+    aliases.has(setting) ? `= ${aliases.get(setting)}` : format(figures[setting]),
+  );
   let gflops = format(row.referenceGflops, 3);
   if (row.referencePeakPercent !== undefined) gflops += ` (${percent(row.referencePeakPercent)})`;
   return `| ${row.name} | ${row.unit} | ${cells.join(" | ")} | ${row.referenceSetting ?? ""} | ${gflops} |`;
@@ -87,7 +92,7 @@ export function markdown(data) {
       "",
       `| case | unit | ${REFERENCE_SETTINGS.join(" | ")} | fastest | PyTorch GFLOP/s (% of peak) |`,
       `|---|---|${REFERENCE_SETTINGS.map(() => "---:").join("|")}|---|---:|`,
-      ...withReference.map(settingsRow),
+      ...withReference.map((row) => settingsRow(row, data.reference)),
       "",
     );
   }
