@@ -183,7 +183,9 @@ function attachReference(result, entry, reference) {
 /** Scaling (default over @threads1) and % of peak, over the merged rows of this and earlier runs. */
 function deriveAcrossRows(rows) {
   const byName = new Map(rows.map((row) => [row.name, row]));
-  const peaks = measuredPeaks(byName.get(ROOFLINE), byName.get(`${ROOFLINE}${THREADS1}`));
+  const peaks = measuredPeaks(
+    rows.filter((row) => row.value !== undefined && row.name.split("@")[0] === ROOFLINE),
+  );
   for (const row of rows) {
     for (const derived of ["peakPercent", "referencePeakPercent", "scaling"]) delete row[derived];
     // A one-thread row divides by the one-thread peak, a default row by the machine's.

@@ -55,35 +55,35 @@ export function fastestSetting(figures, unit) {
 }
 
 /**
- * The measured sgemm peaks from the roofline rows: `machine` is the fastest 2048³ product seen in
- * any setting (onnxruntime at all threads or at one, OpenBLAS through PyTorch in every reference
- * setting), `oneThread` the fastest on one thread (onnxruntime @threads1, PyTorch's "threads1").
- * A peak is the best repeat seen, not a median: on a shared machine the median of a roofline run
- * under load would make other cases look above 100%. Each is `{ gflops, source }` or undefined.
- * `sgemm` and `sgemmOneThread` are the result rows of the roofline case (either may be missing):
- * their `values` (else `value`) and `referenceBestSettings` (else `referenceSettings`) count.
+ * The measured sgemm peaks from the roofline rows (every variant of the sgemm case, default and
+ * `@threads1`): `machine` is the fastest 2048³ product seen in any of them or in any PyTorch
+ * setting of their reference (OpenBLAS), `oneThread` the fastest on one thread (rows that ran on
+ * one, PyTorch's "threads1"). A peak is the best repeat seen, not a median: on a shared machine
+ * the median of a roofline run under load would put other cases above 100%. A row counts its
+ * `values` (else `value`) and `referenceBestSettings` (else `referenceSettings`). Each peak is
+ * `{ gflops, source }` or undefined.
  */
-export function measuredPeaks(sgemm, sgemmOneThread) {
+export function measuredPeaks(rooflineRows) {
   const candidates = [];
   const add = (gflops, source, oneThread) => {
     if (Number.isFinite(gflops)) candidates.push({ gflops, source, oneThread });
   };
-  const bestOf = (row) => (row.values?.length ? Math.max(...row.values) : row.value);
-  if (sgemm) add(bestOf(sgemm), `onnxruntime sgemm, ${sgemm.engineThreads} threads`, false);
-  if (sgemmOneThread) add(bestOf(sgemmOneThread), "onnxruntime sgemm, 1 thread", true);
-  for (const row of [sgemm, sgemmOneThread]) {
-    const figures = row?.referenceBestSettings ?? row?.referenceSettings ?? {};
+  for (const row of rooflineRows) {
+    const best = row.values?.length ? Math.max(...row.values) : row.value;
+    const threads = row.engineThreads;
+    add(best, `${row.engine}, ${threads} thread${threads === 1 ? "" : "s"}`, threads === 1);
+    const figures = row.referenceBestSettings ?? row.referenceSettings ?? {};
     for (const [setting, gflops] of Object.entries(figures))
       add(gflops, `OpenBLAS through PyTorch (${setting})`, setting === "threads1");
   }
-  const best = (list) =>
+  const fastest = (list) =>
     list.reduce(
       (top, next) => (top === undefined || next.gflops > top.gflops ? next : top),
       undefined,
     );
   const strip = (peak) => (peak ? { gflops: peak.gflops, source: peak.source } : undefined);
   return {
-    machine: strip(best(candidates)),
-    oneThread: strip(best(candidates.filter((candidate) => candidate.oneThread))),
+    machine: strip(fastest(candidates)),
+    oneThread: strip(fastest(candidates.filter((candidate) => candidate.oneThread))),
   };
 }

@@ -78,46 +78,35 @@ describe("fastestSetting", () => {
 });
 
 describe("measuredPeaks", () => {
-  const sgemm = {
-    value: 110,
-    engineThreads: 2,
-    referenceSettings: { threads1: 95, default: 120, nproc: 118 },
-  };
+  const reference = { threads1: 95, default: 120, nproc: 118 };
+  const sgemm = { value: 110, engine: "ort", engineThreads: 2, referenceSettings: reference };
   const sgemmOneThread = {
     value: 100,
+    engine: "ort",
     engineThreads: 1,
-    referenceSettings: sgemm.referenceSettings,
+    referenceSettings: reference,
   };
 
   it("the machine peak is the fastest sgemm in any setting, the one-thread peak on one thread", () => {
-    const peaks = measuredPeaks(sgemm, sgemmOneThread);
+    const peaks = measuredPeaks([sgemm, sgemmOneThread]);
     assert.deepEqual(peaks.machine, { gflops: 120, source: "OpenBLAS through PyTorch (default)" });
-    assert.deepEqual(peaks.oneThread, { gflops: 100, source: "onnxruntime sgemm, 1 thread" });
+    assert.deepEqual(peaks.oneThread, { gflops: 100, source: "ort, 1 thread" });
   });
 
-  it("takes the best repeat of each roofline figure, not its median", () => {
-    const peaks = measuredPeaks(
-      {
-        value: 104,
-        values: [98, 104, 131],
-        engineThreads: 2,
-        referenceSettings: { nproc: 95 },
-        referenceBestSettings: { nproc: 125 },
-      },
-      { value: 120, values: [120, 126], engineThreads: 1, referenceSettings: { threads1: 90 } },
-    );
-    assert.deepEqual(peaks.machine, { gflops: 131, source: "onnxruntime sgemm, 2 threads" });
-    assert.deepEqual(peaks.oneThread, { gflops: 126, source: "onnxruntime sgemm, 1 thread" });
+  it("takes the best repeat of each roofline figure, not its median, over every variant", () => {
+    const peaks = measuredPeaks([
+      { ...sgemm, value: 104, values: [98, 104, 131], referenceBestSettings: { nproc: 125 } },
+      { value: 120, values: [120, 126], engine: "openblas", engineThreads: 1 },
+    ]);
+    assert.deepEqual(peaks.machine, { gflops: 131, source: "ort, 2 threads" });
+    assert.deepEqual(peaks.oneThread, { gflops: 126, source: "openblas, 1 thread" });
   });
 
   it("works without the reference or without the roofline rows", () => {
-    const alone = measuredPeaks({ value: 110, engineThreads: 2 }, undefined);
-    assert.deepEqual(alone.machine, { gflops: 110, source: "onnxruntime sgemm, 2 threads" });
+    const alone = measuredPeaks([{ value: 110, engine: "ort", engineThreads: 2 }]);
+    assert.deepEqual(alone.machine, { gflops: 110, source: "ort, 2 threads" });
     assert.equal(alone.oneThread, undefined);
-    assert.deepEqual(measuredPeaks(undefined, undefined), {
-      machine: undefined,
-      oneThread: undefined,
-    });
+    assert.deepEqual(measuredPeaks([]), { machine: undefined, oneThread: undefined });
   });
 });
 
