@@ -19,7 +19,7 @@ export const warmup = 0; // a user's first epoch starts cold too
 export const repeats = 2;
 
 /** The Frappe folder of the shared datasets, or undefined when it is absent. */
-export function frappeDataDir() {
+function frappeDataDir() {
   const root = sharedDataDir();
   const dir = root ? join(root, "frappe") : undefined;
   return dir && existsSync(dir) ? dir : undefined;
