@@ -1,84 +1,114 @@
 #!/usr/bin/env node
 // `pnpm bench`: runs every bench/cases/*.mjs in its own Node process (warm-up, repeats, median),
-// runs the PyTorch reference on the same machine when available, and writes
-// bench/results/latest.json and latest.md. Usage: node bench/run.mjs [filter…] [--no-reference]
+// at the engine's defaults and again with TML_ENGINE_THREADS=1 (`<case>@threads1`); runs the
+// PyTorch reference on the same machine under every thread setting; writes
+// bench/results/latest.json and latest.md. Usage:
+//   node bench/run.mjs [filter…] [--no-reference] [--no-threads1]
 // Case contract: bench/README.md.
 import { execFileSync, spawnSync } from "node:child_process";
-import {
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
-import { cpus, tmpdir } from "node:os";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { availableParallelism, cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
+import { ConfigError, exitCodeFor, UsageError, writeFileAtomic } from "@tml/core";
+import { sharedDataDir } from "@tml/core/testing";
+import {
+  achievedGflops,
+  fastestSetting,
+  isKnownUnit,
+  measuredPeaks,
+  median,
+  timesFaster,
+} from "./lib/figures.mjs";
+import { markdown } from "./lib/markdown.mjs";
+import { referenceFigures, runReference } from "./lib/reference.mjs";
+import { SINGLE_THREAD_ENGINES } from "./lib/thread-settings.mjs";
 
 const benchDir = import.meta.dirname;
-const args = process.argv.slice(2);
-const filters = args.filter((arg) => !arg.startsWith("--"));
-const withReference = !args.includes("--no-reference");
-const caseTimeoutMs = Number(process.env.TML_BENCH_CASE_TIMEOUT_S ?? 300) * 1000;
+const THREADS1 = "@threads1";
+const ROOFLINE = "sgemm_2048_gflops";
 
-const median = (values) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-};
-// Throughput units ("…/s") are better higher; time units are better lower.
-const higherIsBetter = (unit) => unit.endsWith("/s");
-const timeToSeconds = { ms: 1e-3, "ms/step": 1e-3, "ms/batch": 1e-3, s: 1 };
-
-function writeAtomic(path, text) {
-  const temporary = `${path}.${process.pid}.tmp`;
-  writeFileSync(temporary, text);
-  renameSync(temporary, path);
+function parseArguments(argv) {
+  const known = new Set(["--no-reference", "--no-threads1"]);
+  const unknown = argv.filter((arg) => arg.startsWith("--") && !known.has(arg));
+  if (unknown.length > 0)
+    throw new UsageError(`unknown option ${unknown.join(", ")}; options: ${[...known].join(", ")}`);
+  return {
+    filters: argv.filter((arg) => !arg.startsWith("--")),
+    withReference: !argv.includes("--no-reference"),
+    withThreads1: !argv.includes("--no-threads1"),
+  };
 }
 
-async function loadCases() {
+function positiveNumber(variable, fallback) {
+  const text = process.env[variable];
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (!(value > 0)) throw new UsageError(`${variable}=${text}: expected a positive number`);
+  return value;
+}
+
+/**
+ * Every (case, engine, thread setting) the filters select, in run order, and the names of every
+ * row the case files define (filters aside).
+ */
+async function loadEntries({ filters, withThreads1 }) {
   const files = readdirSync(join(benchDir, "cases"))
     .filter((file) => file.endsWith(".mjs") && !file.startsWith("_"))
     .sort();
-  const cases = [];
+  const entries = [];
+  const defined = new Set();
   for (const file of files) {
     const path = join(benchDir, "cases", file);
     const module = await import(pathToFileURL(path).href);
+    if (typeof module.name !== "string" || !isKnownUnit(module.unit) || !module.run)
+      throw new ConfigError(
+        `bench/cases/${file}: a case exports name, unit (a "…/s" throughput or ms, ms/step, ms/batch, s) and run(); see bench/README.md`,
+      );
     for (const engine of module.engines ?? ["auto"]) {
-      const name = engine === "auto" ? module.name : `${module.name}@${engine}`;
-      if (filters.length > 0 && !filters.some((filter) => name.includes(filter))) continue;
-      cases.push({ file, path, engine, name, module });
+      const base = engine === "auto" ? module.name : `${module.name}@${engine}`;
+      const settings = ["default"];
+      if (withThreads1 && module.threads1Row !== false && !SINGLE_THREAD_ENGINES.includes(engine))
+        settings.push("1");
+      for (const threads of settings) {
+        const name = threads === "1" ? `${base}${THREADS1}` : base;
+        defined.add(name);
+        if (filters.length > 0 && !filters.some((filter) => name.includes(filter))) continue;
+        entries.push({ file, path, engine, base, name, threads, module });
+      }
     }
   }
-  return cases;
+  return { entries, defined };
 }
 
-function runCase(benchCase) {
-  const output = join(
-    tmpdir(),
-    `tml-bench-${process.pid}-${benchCase.name.replace(/\W/g, "_")}.json`,
-  );
+/** The child's environment: the default setting leaves TML_ENGINE_THREADS to the engine. */
+function caseEnvironment(entry) {
+  const env = { ...process.env, TML_BENCH_ENGINE: entry.engine, TML_LOG_LEVEL: "warn" };
+  env.TML_BENCH_THREADS = entry.threads;
+  if (entry.threads === "1") env.TML_ENGINE_THREADS = "1";
+  else delete env.TML_ENGINE_THREADS;
+  return env;
+}
+
+function runCase(entry, timeoutMs) {
+  const output = join(tmpdir(), `tml-bench-${process.pid}-${entry.name.replace(/\W/g, "_")}.json`);
   const started = performance.now();
   const child = spawnSync(
     process.execPath,
-    [join(benchDir, "lib", "run-case.mjs"), benchCase.path, output],
+    [join(benchDir, "lib", "run-case.mjs"), entry.path, output],
     {
-      env: { ...process.env, TML_BENCH_ENGINE: benchCase.engine, TML_LOG_LEVEL: "warn" },
+      env: caseEnvironment(entry),
       stdio: ["ignore", "inherit", "inherit"],
-      timeout: caseTimeoutMs,
+      timeout: timeoutMs,
     },
   );
   const seconds = (performance.now() - started) / 1000;
   try {
     if (child.status !== 0) {
-      return {
-        error: child.signal
-          ? `killed by ${child.signal} (timeout ${caseTimeoutMs / 1000} s?)`
-          : `exit ${child.status}`,
-        seconds,
-      };
+      const why = child.signal
+        ? `killed by ${child.signal} (timeout ${timeoutMs / 1000} s?)`
+        : `exit ${child.status}`;
+      return { error: why, seconds };
     }
     return { ...JSON.parse(readFileSync(output, "utf8")), seconds };
   } finally {
@@ -86,30 +116,88 @@ function runCase(benchCase) {
   }
 }
 
-// Debian's python3-torch installs into the system Python, which a pyenv shim may hide.
-function pythonCommand() {
-  if (process.env.TML_BENCH_PYTHON) return process.env.TML_BENCH_PYTHON;
-  return existsSync("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
+function measure(entry, timeoutMs) {
+  const unit = entry.module.unit;
+  const skipped = entry.module.skipReason?.();
+  if (skipped) {
+    process.stderr.write(`bench: ${entry.name} skipped: ${skipped}\n`);
+    return { name: entry.name, unit, skipped };
+  }
+  process.stderr.write(`bench: ${entry.name} … `);
+  const outcome = runCase(entry, timeoutMs);
+  if (outcome.error) {
+    process.stderr.write(`FAILED (${outcome.error})\n`);
+    return { name: entry.name, unit, error: outcome.error };
+  }
+  const value = median(outcome.values);
+  const result = {
+    name: entry.name,
+    value,
+    unit,
+    engine: outcome.label,
+    engineThreads: outcome.engineThreads,
+    repeats: outcome.values.length,
+    values: outcome.values,
+  };
+  // The arithmetic of one unit (FLOP per sample/query, or GFLOP per timed run), when known.
+  const flopsPerItem = outcome.flopsPerItem ?? entry.module.flopsPerItem;
+  const gflopsPerRun = outcome.gflopsPerRun ?? entry.module.gflopsPerRun;
+  if (flopsPerItem !== undefined) result.flopsPerItem = flopsPerItem;
+  if (gflopsPerRun !== undefined) result.gflopsPerRun = gflopsPerRun;
+  const gflops = achievedGflops(value, unit, result);
+  if (gflops !== undefined) result.gflops = gflops;
+  if (outcome.tensorsAfter !== outcome.tensorsBefore)
+    result.tensorGrowth = outcome.tensorsAfter - outcome.tensorsBefore;
+  process.stderr.write(
+    `${value.toPrecision(4)} ${unit} [${outcome.label}, ${outcome.engineThreads} thread(s)] (${outcome.seconds.toFixed(0)} s)\n`,
+  );
+  return result;
 }
 
-function runReference(cases) {
-  const script = join(benchDir, "reference", "torch_cases.py");
-  const names = cases.map((benchCase) => benchCase.module.reference ?? benchCase.module.name);
-  const output = join(tmpdir(), `tml-bench-reference-${process.pid}.json`);
-  // torch_cases.py pins every BLAS pool to one thread itself, before torch loads.
-  const child = spawnSync(pythonCommand(), [script, "--output", output, ...new Set(names)], {
-    stdio: ["ignore", "inherit", "inherit"],
-    timeout: 20 * 60 * 1000,
-  });
-  try {
-    if (child.status !== 0)
-      return { available: false, reason: child.error?.message ?? `python3 exited ${child.status}` };
-    return JSON.parse(readFileSync(output, "utf8"));
-  } catch (error) {
-    return { available: false, reason: String(error) };
-  } finally {
-    rmSync(output, { force: true });
+/** Attaches the reference figures: defaults against the fastest setting, @threads1 against threads1. */
+function attachReference(result, entry, reference) {
+  if (result.value === undefined) return;
+  const key = entry.module.reference ?? entry.module.name;
+  const exact = referenceFigures(reference, entry.base, result.unit);
+  const source = Object.keys(exact).length > 0 ? entry.base : key;
+  const figures =
+    Object.keys(exact).length > 0 ? exact : referenceFigures(reference, key, result.unit);
+  if (Object.keys(figures).length === 0) return;
+  result.referenceSettings = figures;
+  const best = referenceFigures(reference, source, result.unit, "best");
+  if (Object.keys(best).length > 0) result.referenceBestSettings = best;
+  const chosen =
+    entry.threads === "1"
+      ? figures.threads1 === undefined
+        ? undefined
+        : { setting: "threads1", value: figures.threads1 }
+      : fastestSetting(figures, result.unit);
+  if (!chosen) return;
+  result.reference = chosen.value;
+  result.referenceSetting = chosen.setting;
+  result.ratio = timesFaster(result.value, chosen.value, result.unit);
+  const referenceGflops = achievedGflops(chosen.value, result.unit, result);
+  if (referenceGflops !== undefined) result.referenceGflops = referenceGflops;
+}
+
+/** Scaling (default over @threads1) and % of peak, over the merged rows of this and earlier runs. */
+function deriveAcrossRows(rows) {
+  const byName = new Map(rows.map((row) => [row.name, row]));
+  const peaks = measuredPeaks(
+    rows.filter((row) => row.value !== undefined && row.name.split("@")[0] === ROOFLINE),
+  );
+  for (const row of rows) {
+    for (const derived of ["peakPercent", "referencePeakPercent", "scaling"]) delete row[derived];
+    // A one-thread row divides by the one-thread peak, a default row by the machine's.
+    const peak = row.name.endsWith(THREADS1) ? peaks.oneThread : peaks.machine;
+    if (peak && row.gflops !== undefined) row.peakPercent = (100 * row.gflops) / peak.gflops;
+    if (peak && row.referenceGflops !== undefined)
+      row.referencePeakPercent = (100 * row.referenceGflops) / peak.gflops;
+    const single = byName.get(`${row.name}${THREADS1}`);
+    if (single?.value !== undefined && row.value !== undefined)
+      row.scaling = timesFaster(row.value, single.value, row.unit);
   }
+  return peaks;
 }
 
 function machineInfo() {
@@ -125,6 +213,7 @@ function machineInfo() {
   return {
     cpu: cpu[0]?.model ?? "unknown",
     cores: cpu.length,
+    nproc: availableParallelism(),
     node: process.version,
     platform: `${process.platform} ${process.arch}`,
     loadAverage: load,
@@ -132,133 +221,94 @@ function machineInfo() {
   };
 }
 
-const cases = await loadCases();
-if (cases.length === 0) {
-  console.error(`no bench case matches ${filters.join(", ")}`);
-  process.exit(1);
-}
-const started = new Date();
-const machine = machineInfo();
-const results = [];
-for (const benchCase of cases) {
-  process.stderr.write(`bench: ${benchCase.name} … `);
-  const outcome = runCase(benchCase);
-  const unit = benchCase.module.unit;
-  if (outcome.error) {
-    process.stderr.write(`FAILED (${outcome.error})\n`);
-    results.push({ name: benchCase.name, unit, error: outcome.error });
-    continue;
-  }
-  const value = median(outcome.values);
-  const result = {
-    name: benchCase.name,
-    value,
-    unit,
-    engine: outcome.label,
-    repeats: outcome.values.length,
-    values: outcome.values,
-  };
-  const gflopsPerRun = outcome.gflopsPerRun ?? benchCase.module.gflopsPerRun;
-  if (gflopsPerRun !== undefined && unit in timeToSeconds)
-    result.gflops = gflopsPerRun / (value * timeToSeconds[unit]);
-  // Throughput cases (samples/s) that know their arithmetic per run: GFLOP/s = runs/s × GFLOP per run.
-  else if (gflopsPerRun !== undefined && outcome.samplesPerRun)
-    result.gflops = (gflopsPerRun * value) / outcome.samplesPerRun;
-  if (outcome.tensorsAfter !== outcome.tensorsBefore)
-    result.tensorGrowth = outcome.tensorsAfter - outcome.tensorsBefore;
-  results.push(result);
-  process.stderr.write(
-    `${value.toPrecision(4)} ${unit} [${outcome.label}] (${outcome.seconds.toFixed(0)} s)\n`,
-  );
-}
-
-let reference = { available: false, reason: "skipped (--no-reference)" };
-if (withReference) {
-  process.stderr.write("bench: PyTorch reference … ");
-  reference = runReference(cases);
-  process.stderr.write(
-    reference.available
-      ? `torch ${reference.torch}, ${reference.threads} thread(s)\n`
-      : `unavailable: ${reference.reason}\n`,
-  );
-}
-for (const result of results) {
-  const key =
-    cases.find((benchCase) => benchCase.name === result.name)?.module.reference ??
-    result.name.split("@")[0];
-  // A variant (`name@adagrad`) has its own reference when PyTorch measures one; engine variants
-  // (`@wasm-stock`) compare with the base case's.
-  const figure = reference.available
-    ? (reference.cases?.[result.name] ?? reference.cases?.[key])
-    : undefined;
-  if (figure === undefined || result.value === undefined || figure.unit !== result.unit) continue;
-  result.reference = figure.value;
-  result.ratio = higherIsBetter(result.unit)
-    ? result.value / figure.value
-    : figure.value / result.value;
-}
-
-for (const result of results) result.measuredAt = started.toISOString();
-// A filtered run (`node bench/run.mjs matmul`) updates its cases in latest.json and keeps the
-// others from earlier runs, each with its own measuredAt; a full run replaces everything.
-const latestPath = join(benchDir, "results", "latest.json");
-let reported = results;
-if (filters.length > 0 && existsSync(latestPath)) {
+/**
+ * A filtered run keeps the other rows of latest.json (each with its own measuredAt), except rows
+ * no case file defines any more.
+ */
+function mergeWithPrevious(results, latestPath, filtered, defined) {
+  if (!filtered || !existsSync(latestPath)) return results;
   try {
     const previous = JSON.parse(readFileSync(latestPath, "utf8")).cases ?? [];
     const fresh = new Set(results.map((result) => result.name));
-    reported = [...previous.filter((old) => !fresh.has(old.name)), ...results].sort((a, b) =>
-      a.name.localeCompare(b.name),
-    );
-  } catch {}
+    const kept = previous.filter((old) => !fresh.has(old.name) && defined.has(old.name));
+    return [...kept, ...results].sort((a, b) => a.name.localeCompare(b.name));
+  } catch {
+    return results;
+  }
 }
 
-const report = {
-  date: started.toISOString(),
-  durationSeconds: (Date.now() - started.getTime()) / 1000,
-  machine: { ...machine, loadAverageAtEnd: machineInfo().loadAverage },
-  backend:
-    reported.find((result) => !result.name.includes("@") && result.engine)?.engine ?? "unknown",
-  reference: reference.available
-    ? {
-        source: "bench/reference/torch_cases.py, same machine, same run",
-        torch: reference.torch,
-        threads: reference.threads,
-        blas: reference.blas,
-      }
-    : { source: "none", reason: reference.reason },
-  notes:
-    "ratio > 1 means tml-ts is faster than the reference. Figures taken on a shared machine under load are pessimistic.",
-  partial:
-    filters.length > 0 ? `this run measured only cases matching ${filters.join(", ")}` : undefined,
-  cases: reported,
-};
-mkdirSync(join(benchDir, "results"), { recursive: true });
-writeAtomic(latestPath, `${JSON.stringify(report, null, 2)}\n`);
-writeAtomic(join(benchDir, "results", "latest.md"), markdown(report));
-console.log(markdown(report));
+function summarizeReference(reference) {
+  if (!reference.available) return { source: "none", reason: reference.reason };
+  return {
+    source: "bench/reference/torch_cases.py, same machine, same run, one process per setting",
+    python: reference.python,
+    torch: reference.torch,
+    blas: reference.blas,
+    available: true,
+    settings: reference.settings.map(({ cases: _, ...setting }) => setting),
+  };
+}
 
-function markdown(data) {
-  const format = (value, digits = 4) =>
-    value === undefined ? "" : Number(value).toPrecision(digits);
-  const lines = [
-    `# tml-ts bench — ${data.date}`,
-    "",
-    `${data.machine.cpu}, ${data.machine.cores} cores, Node ${data.machine.node}, ${data.machine.platform}; load average ${data.machine.loadAverage} → ${data.machine.loadAverageAtEnd}; commit ${data.machine.commit}`,
-    `Engine: ${data.backend}. Reference: ${data.reference.source === "none" ? `none (${data.reference.reason})` : `PyTorch ${data.reference.torch}, ${data.reference.threads} thread, ${data.reference.blas}`}.`,
-    "",
-    "| case | value | unit | GFLOP/s | engine | reference | ratio |",
-    "|---|---:|---|---:|---|---:|---:|",
-    ...data.cases.map((row) =>
-      row.error
-        ? `| ${row.name} | failed: ${row.error} | ${row.unit} | | | | |`
-        : `| ${row.name} | ${format(row.value)} | ${row.unit} | ${format(row.gflops, 3)} | ${row.engine}${row.tensorGrowth ? ` (LEAK: +${row.tensorGrowth} tensors)` : ""} | ${format(row.reference)} | ${format(row.ratio, 3)} |`,
-    ),
-    "",
-    data.partial
-      ? `${data.notes} Partial run: ${data.partial}; other rows are from earlier runs (see measuredAt in latest.json).`
-      : data.notes,
-    "",
-  ];
-  return lines.join("\n");
+async function main() {
+  const options = parseArguments(process.argv.slice(2));
+  const timeoutMs = positiveNumber("TML_BENCH_CASE_TIMEOUT_S", 300) * 1000;
+  if (process.env.TML_ENGINE_THREADS !== undefined)
+    process.stderr.write(
+      `bench: TML_ENGINE_THREADS=${process.env.TML_ENGINE_THREADS} is ignored: cases run at the engine's default and at 1 (@threads1)\n`,
+    );
+  const { entries, defined } = await loadEntries(options);
+  if (entries.length === 0)
+    throw new UsageError(`no bench case matches ${options.filters.join(", ")}; see bench/cases/`);
+  const started = new Date();
+  const machine = machineInfo();
+  const results = entries.map((entry) => measure(entry, timeoutMs));
+
+  const measured = entries.filter((_, index) => results[index].value !== undefined);
+  let reference = { available: false, reason: "skipped (--no-reference)" };
+  if (options.withReference && measured.length === 0)
+    reference = { available: false, reason: "not run: no case was measured" };
+  else if (options.withReference) {
+    const names = [
+      ...new Set(measured.map((entry) => entry.module.reference ?? entry.module.name)),
+    ];
+    reference = runReference(names, {
+      threads: machine.nproc,
+      dataDir: sharedDataDir(),
+      log: (text) => process.stderr.write(text),
+    });
+    if (!reference.available)
+      process.stderr.write(`bench: no PyTorch reference: ${reference.reason}\n`);
+  }
+  for (const [index, entry] of entries.entries()) attachReference(results[index], entry, reference);
+  for (const result of results) result.measuredAt = started.toISOString();
+
+  const latestPath = join(benchDir, "results", "latest.json");
+  const filtered = options.filters.length > 0 || !options.withThreads1;
+  const reported = mergeWithPrevious(results, latestPath, filtered, defined);
+  const peaks = deriveAcrossRows(reported);
+  const report = {
+    date: started.toISOString(),
+    durationSeconds: (Date.now() - started.getTime()) / 1000,
+    machine: { ...machine, loadAverageAtEnd: machineInfo().loadAverage },
+    backend: reported.find((row) => !row.name.includes("@") && row.engine)?.engine ?? "unknown",
+    peaks,
+    reference: summarizeReference(reference),
+    notes:
+      "ratio > 1 means tml-ts is faster than the reference: the default row against PyTorch's fastest setting, the 1-thread ratio against PyTorch's threads1 setting. scaling = default over @threads1. Figures taken on a shared machine under load are pessimistic.",
+    partial: filtered
+      ? `this run measured only ${options.filters.length > 0 ? `cases matching ${options.filters.join(", ")}` : "the default rows (--no-threads1)"}`
+      : undefined,
+    cases: reported,
+  };
+  mkdirSync(join(benchDir, "results"), { recursive: true });
+  writeFileAtomic(latestPath, `${JSON.stringify(report, null, 2)}\n`);
+  writeFileAtomic(join(benchDir, "results", "latest.md"), markdown(report));
+  console.log(markdown(report));
+}
+
+try {
+  await main();
+} catch (error) {
+  console.error(`bench: ${error instanceof Error ? error.message : String(error)}`);
+  process.exitCode = exitCodeFor(error);
 }

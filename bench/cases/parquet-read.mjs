@@ -12,6 +12,7 @@ export const unit = "rows/s";
 export const engines = ["auto", "dataset"];
 export const warmup = 2;
 export const repeats = 5;
+export const threads1Row = false; // data-io never reaches the engine's thread pool
 
 const ROWS = 1_000_000;
 const BATCH = 1024;

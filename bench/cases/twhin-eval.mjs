@@ -5,6 +5,11 @@ export const unit = "queries/s";
 export const warmup = 1;
 export const repeats = 3;
 
+const ROWS = 1_000_000;
+const DIM = 200;
+/** FLOP per query: one score (a DIM-long dot product) per table row. */
+export const flopsPerItem = 2 * ROWS * DIM;
+
 let state;
 
 export async function setup() {
@@ -12,7 +17,8 @@ export async function setup() {
   const engine = await selectBenchEngine();
   const { buildTrainer } = await import("../lib/twhin-case.mjs");
   const built = await buildTrainer({
-    rows: 1_000_000,
+    rows: ROWS,
+    dim: DIM,
     optimizer: { sgd: { lr: 0.01 } },
     edges: 100,
   });

@@ -85,3 +85,28 @@ def random_batch(model, batch):
     embeddings = [torch.rand(batch, EMBEDDING_WIDTH) - 0.5 for _ in range(3)]
     labels = (torch.rand(batch, len(model.towers)) > 0.9).float()
     return continuous, binary, embeddings, labels
+
+
+def linear_flops_per_sample(model):
+    """FLOP of one forward pass per sample through the model's nn.Linear products (2 · in · out
+    per layer), counted with forward hooks on a batch of 2 (BatchNorm needs more than one row)."""
+    counted = []
+
+    def hook(module, inputs, output):
+        counted.append(2 * inputs[0].shape[0] * module.in_features * module.out_features)
+
+    handles = [module.register_forward_hook(hook) for module in model.modules() if isinstance(module, nn.Linear)]
+    continuous, binary, embeddings, _ = random_batch(model, 2)
+    with torch.no_grad():
+        model(continuous, binary, embeddings)
+    for handle in handles:
+        handle.remove()
+    return sum(counted) // 2
+
+
+if __name__ == "__main__":
+    # Cross-checks the bench's FLOP counts (bench/lib/model-flops.mjs) against the products the
+    # PyTorch model actually runs: prints forward and training (3x) FLOP per sample.
+    for name, build in (("local_prod", local_prod), ("local_small", local_small)):
+        forward = linear_flops_per_sample(build())
+        print(f"{name}: {forward:,} FLOP/sample forward, {3 * forward:,} training")

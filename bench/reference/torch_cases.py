@@ -1,24 +1,63 @@
 #!/usr/bin/env python3
-"""PyTorch CPU reference for `pnpm bench`: the same cases as bench/cases, one thread.
+"""PyTorch CPU reference for `pnpm bench`: the same cases as bench/cases, under one thread setting.
 
-Run by bench/run.mjs on the same machine in the same run, so the ratios compare like with like.
-Usage: torch_cases.py --output results.json [case names...]
-Writes {"available": true, "torch": ..., "threads": 1, "blas": ..., "cases": {name: {value, unit}}}.
+Run by bench/run.mjs on the same machine in the same run, once per setting (a fresh process each:
+the thread pools read their variables when the libraries load), so the ratios compare like with
+like. Usage: torch_cases.py --output results.json --setting NAME --threads N [--data-dir DIR] [case...]
+Writes {"available": true, "setting", "description", "torch", "torchThreads", "blasThreads",
+"blas", "environment", "cases": {name: {value, unit}}}.
 Debian: apt-get install python3-torch libopenblas0-pthread (PyTorch 1.13).
 """
+import argparse
+import json
 import os
+import statistics
+import sys
+import time
 
-# torch.set_num_threads(1) does not reach OpenBLAS's own thread pool (libopenblas0-pthread starts
-# one thread per core): on two cores a 2048 matmul then runs at ~187 GFLOP/s instead of ~90. The
-# pools read these variables when the library loads, so they are set before torch is imported.
-for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[_variable] = "1"
+# The thread pools torch's CPU path uses: its own (OpenMP, torch.set_num_threads) and OpenBLAS's
+# (libopenblas0-pthread starts one thread per core; torch.set_num_threads does not reach it, and
+# OpenBLAS falls back to OMP_NUM_THREADS when OPENBLAS_NUM_THREADS is unset). MKL is not in
+# Debian's build but is pinned with the others for builds that have it.
+POOL_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
-import argparse  # noqa: E402
-import json  # noqa: E402
-import statistics  # noqa: E402
-import sys  # noqa: E402
-import time  # noqa: E402
+# name -> (description, value of every pool variable or None to unset them, torch threads or None
+# to keep torch's default; "nproc" stands for --threads).
+SETTINGS = {
+    "threads1": ("every pool pinned to 1 thread: torch.set_num_threads(1), OMP/OPENBLAS/MKL_NUM_THREADS=1", "1", 1),
+    "default": ("PyTorch as installed: no variables, torch's default thread count, OpenBLAS's default pool", None, None),
+    "nproc": ("every pool at nproc: torch.set_num_threads(nproc), OMP/OPENBLAS/MKL_NUM_THREADS=nproc", "nproc", "nproc"),
+    "torch1-blas-default": ("torch.set_num_threads(1), OpenBLAS at its default pool (no variables)", None, 1),
+}
+
+
+def apply_setting(name, nproc):
+    """Sets or clears the pool variables (before torch loads); returns the torch thread count to
+    set, or None for torch's default."""
+    _, variables, torch_threads = SETTINGS[name]
+    for variable in POOL_VARIABLES:
+        if variables is None:
+            os.environ.pop(variable, None)
+        else:
+            os.environ[variable] = str(nproc) if variables == "nproc" else variables
+    return nproc if torch_threads == "nproc" else torch_threads
+
+
+def openblas_threads():
+    """Threads of the OpenBLAS pool torch loaded (read from the library itself), or None."""
+    try:
+        import ctypes
+
+        with open("/proc/self/maps") as maps:
+            paths = {line.split()[-1] for line in maps if "openblas" in line and "/" in line}
+        for path in sorted(paths):
+            library = ctypes.CDLL(path)
+            if hasattr(library, "openblas_get_num_threads"):
+                return int(library.openblas_get_num_threads())
+    except OSError:
+        pass
+    return None
+
 
 FULL_LAYERS = [2776, 4096, 2048, 256, 128, 1]
 SMALL_LAYERS = [512, 256, 128, 1]
@@ -39,6 +78,15 @@ def median_of(fn, warmup, repeats):
     return statistics.median(fn() for _ in range(repeats))
 
 
+class Figure(float):
+    """A median that also carries the best repeat (the sgemm peak is the best one seen)."""
+
+    def __new__(cls, values):
+        figure = super().__new__(cls, statistics.median(values))
+        figure.best = max(values)
+        return figure
+
+
 def matmul_gflops(torch, size, transpose_a, repeats):
     a = torch.randn(size, size)
     b = torch.randn(size, size)
@@ -48,7 +96,8 @@ def matmul_gflops(torch, size, transpose_a, repeats):
         (a.t() @ b) if transpose_a else (a @ b)
         return 2 * size**3 / (time.perf_counter() - start) / 1e9
 
-    return median_of(once, 1, repeats)
+    once()  # warm-up
+    return Figure([once() for _ in range(repeats)])
 
 
 def mlp(torch, layers):
@@ -117,19 +166,25 @@ def heavy_ranker_samples_per_s(torch, build, mode, batch, warmup, repeats):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--output", required=True)
+    parser.add_argument("--setting", choices=list(SETTINGS), default="threads1")
+    parser.add_argument("--threads", type=int, default=len(os.sched_getaffinity(0)), help="nproc")
+    parser.add_argument("--data-dir", help="the shared data folder (for the Frappe case)")
     parser.add_argument("cases", nargs="*")
     args = parser.parse_args()
+    torch_threads = apply_setting(args.setting, args.threads)
     try:
         import torch
     except ImportError as error:
-        json.dump({"available": False, "reason": f"PyTorch not importable ({error})"}, open(args.output, "w"))
+        write_atomic(args.output, {"available": False, "reason": f"PyTorch not importable ({error})"})
         return 0
     here = os.path.dirname(os.path.abspath(__file__))
     sys.path.insert(0, here)
+    import frappe_masknet_torch
     import heavy_ranker_torch as hr
     import twhin_torch
 
-    torch.set_num_threads(1)
+    if torch_threads is not None:
+        torch.set_num_threads(torch_threads)
     torch.manual_seed(0)
     cases = {
         "matmul_2048_gflops": lambda: (matmul_gflops(torch, 2048, False, 5), "GFLOP/s"),
@@ -161,27 +216,42 @@ def main():
             "edges/s",
         ),
     }
-    # A case's variants (name@engine) are measured when the case itself is asked for.
+    frappe_dir = os.path.join(args.data_dir, "frappe") if args.data_dir else None
+    if frappe_dir and os.path.isdir(frappe_dir):
+        cases["frappe_masknet_epoch_s"] = lambda: (frappe_masknet_torch.frappe_epoch_seconds(torch, frappe_dir), "s")
+    # A case's variants (name@variant) are measured when the case itself is asked for.
     asked = args.cases or list(cases)
     asked += [name for name in cases if "@" in name and name.split("@")[0] in asked]
     wanted = list(dict.fromkeys(name for name in asked if name in cases))
     results = {}
     for name in wanted:
         value, unit = cases[name]()
-        results[name] = {"value": value, "unit": unit}
-        print(f"reference: {name} {value:.4g} {unit}", file=sys.stderr)
-    report = {
-        "available": True,
-        "torch": torch.__version__,
-        "threads": torch.get_num_threads(),
-        "blas": blas_name(),
-        "cases": results,
-    }
-    temporary = f"{args.output}.tmp"
+        results[name] = {"value": float(value), "unit": unit}
+        if isinstance(value, Figure):
+            results[name]["best"] = value.best
+        print(f"reference [{args.setting}]: {name} {value:.4g} {unit}", file=sys.stderr)
+    write_atomic(
+        args.output,
+        {
+            "available": True,
+            "setting": args.setting,
+            "description": SETTINGS[args.setting][0],
+            "torch": torch.__version__,
+            "torchThreads": torch.get_num_threads(),
+            "blasThreads": openblas_threads(),
+            "blas": blas_name(),
+            "environment": {variable: os.environ.get(variable) for variable in POOL_VARIABLES},
+            "cases": results,
+        },
+    )
+    return 0
+
+
+def write_atomic(path, report):
+    temporary = f"{path}.tmp"
     with open(temporary, "w") as handle:
         json.dump(report, handle)
-    os.replace(temporary, args.output)
-    return 0
+    os.replace(temporary, path)
 
 
 if __name__ == "__main__":
