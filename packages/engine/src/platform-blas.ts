@@ -5,8 +5,13 @@ import { getFlag } from "@tml/core";
 export interface PlatformBlas {
   /** The library file that was loaded. */
   readonly library: string;
-  /** Threads of its pool (OpenBLAS; Accelerate manages its own). */
+  /** Threads of its pool as last set (OpenBLAS; 0 for Accelerate, which manages its own). */
   readonly threads: number;
+  /**
+   * Sets the pool's threads for the whole process (OpenBLAS; a no-op for Accelerate). 1 makes
+   * every call run on its caller's thread, so several threads can call at once (Hogwild).
+   */
+  setThreads(threads: number): void;
   /**
    * Row-major `C = op(A) op(B) + beta C` (C is M x N), reading and writing the arrays in place
    * (views on the wasm heap included).
@@ -51,21 +56,21 @@ export function blasCandidates(platform: string = process.platform): string[] {
   }
 }
 
-let cached: { threads: number; result: PlatformBlasResult } | undefined;
+let cached: PlatformBlasResult | undefined;
 
 /**
  * Loads the platform's BLAS through koffi (an FFI package with prebuilt binaries; a call costs
  * well under a microsecond) and sets its pool to `threads`. Never throws: no koffi, no library, or
- * the `TML_PLATFORM_BLAS=0` flag come back as `{ ok: false, reason }`. Loaded once per process.
+ * the `TML_PLATFORM_BLAS=0` flag come back as `{ ok: false, reason }`. Loaded once per thread.
  */
 export function loadPlatformBlas(threads = getFlag("TML_ENGINE_THREADS")): PlatformBlasResult {
   if (!getFlag("TML_PLATFORM_BLAS")) return { ok: false, reason: "TML_PLATFORM_BLAS=0" };
-  if (cached !== undefined && cached.threads === threads) return cached.result;
-  cached = { threads, result: load(threads) };
-  return cached.result;
+  cached ??= load();
+  if (cached.ok) cached.blas.setThreads(threads);
+  return cached;
 }
 
-function load(threads: number): PlatformBlasResult {
+function load(): PlatformBlasResult {
   let koffi: Koffi;
   try {
     koffi = createRequire(import.meta.url)("koffi") as Koffi;
@@ -85,15 +90,23 @@ function load(threads: number): PlatformBlasResult {
       const sgemm = handle.func(
         "void cblas_sgemm(int order, int transA, int transB, int m, int n, int k, float alpha, void *a, int lda, void *b, int ldb, float beta, void *c, int ldc)",
       );
-      let poolThreads = threads;
+      let setNumThreads: ((threads: number) => unknown) | undefined;
       try {
-        handle.func("void openblas_set_num_threads(int)")(threads);
+        setNumThreads = handle.func("void openblas_set_num_threads(int)");
       } catch {
-        poolThreads = 0;
+        setNumThreads = undefined;
       }
+      let poolThreads = 0;
       const blas: PlatformBlas = {
         library,
-        threads: poolThreads,
+        get threads() {
+          return poolThreads;
+        },
+        setThreads(threads) {
+          if (setNumThreads === undefined) return;
+          setNumThreads(threads);
+          poolThreads = threads;
+        },
         sgemm(transposeA, transposeB, m, n, k, a, lda, b, ldb, beta, c, ldc) {
           sgemm(
             ROW_MAJOR,

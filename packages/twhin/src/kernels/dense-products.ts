@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { hasCompiledProducts } from "@tml/engine";
+import { hasCompiledProducts, loadPlatformBlas, type PlatformBlas } from "@tml/engine";
 import type { MatrixView } from "./gemm.js";
 import type { StepKernels } from "./step-kernels.js";
 
@@ -120,11 +120,59 @@ export function tfjsProducts(small: DenseProducts, minWork: number): DenseProduc
   };
 }
 
-/** The step's products: large blocks through tfjs on a compiled backend, the rest in `kernels`. */
+/**
+ * Products on the platform BLAS for blocks of at least `minWork` multiply-adds, in place (strides
+ * and accumulation are sgemm's own `ld` and `beta`: no packing, no copies), to `small` below.
+ */
+export function blasProducts(
+  blas: PlatformBlas,
+  small: DenseProducts,
+  minWork: number,
+): DenseProducts {
+  return {
+    scores(a, n, c, m, k, out) {
+      if (n * m * k < minWork) return small.scores(a, n, c, m, k, out);
+      const s = out.data.subarray(out.offset);
+      blas.sgemm(false, true, n, m, k, a, k, c, k, 0, s, out.stride);
+    },
+    gradQueries(g, n, m, c, k, dA) {
+      if (n * m * k < minWork) return small.gradQueries(g, n, m, c, k, dA);
+      blas.sgemm(false, false, n, k, m, g.data.subarray(g.offset), g.stride, c, k, 1, dA, k);
+    },
+    gradCandidates(g, n, m, a, k, dC) {
+      if (n * m * k < minWork) return small.gradCandidates(g, n, m, a, k, dC);
+      blas.sgemm(true, false, m, k, n, g.data.subarray(g.offset), g.stride, a, k, 1, dC, k);
+    },
+  };
+}
+
+/** Where a step's large products run (`createDenseProducts`). */
+export interface DenseProductOptions {
+  /** Large blocks through tfjs (default: when the engine's products are compiled). */
+  compiled?: boolean;
+  /** Large blocks on this BLAS instead (default: the platform BLAS when `compiled` and it loads). */
+  blas?: PlatformBlas | undefined;
+}
+
+// Blocks of at least this many multiply-adds leave the SIMD kernels.
+const MIN_BLAS_WORK = 1 << 15;
+const MIN_TFJS_WORK = 1 << 18;
+
+/**
+ * The step's products: large blocks on the platform BLAS (in place) or, without one, through tfjs
+ * on a compiled backend; the rest, and everything on the pure-JS backend, in `kernels`.
+ */
 export function createDenseProducts(
   kernels: StepKernels,
-  compiled = hasCompiledProducts(),
+  options: DenseProductOptions = {},
 ): DenseProducts {
   const small = kernelProducts(kernels);
-  return compiled ? tfjsProducts(small, 1 << 18) : small;
+  const compiled = options.compiled ?? hasCompiledProducts();
+  let blas = options.blas;
+  if (blas === undefined && compiled && !("blas" in options)) {
+    const loaded = loadPlatformBlas();
+    if (loaded.ok) blas = loaded.blas;
+  }
+  if (blas !== undefined) return blasProducts(blas, small, MIN_BLAS_WORK);
+  return compiled ? tfjsProducts(small, MIN_TFJS_WORK) : small;
 }

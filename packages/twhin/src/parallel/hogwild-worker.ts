@@ -3,6 +3,7 @@
 // batch and updates the shared rows without locks.
 import { workerData } from "node:worker_threads";
 import { Rng } from "@tml/core";
+import { loadPlatformBlas } from "@tml/engine";
 import { type GroupWorkerData, SharedFloat32Arrays, serveRounds } from "@tml/training/parallel";
 import { TwhinModel } from "../model/twhin-model.js";
 import { ModelOptimizers } from "../optim/model-optimizers.js";
@@ -14,7 +15,13 @@ const { group, rank, data } = workerData as GroupWorkerData<HogwildWorkerData>;
 const arrays = SharedFloat32Arrays.attach(data.buffers);
 const model = new TwhinModel(data.config.model, undefined, arrays.allocate);
 const optimizers = new ModelOptimizers(model, data.config, arrays.allocate);
-const step = TwhinStep.create(model, data.config, { compiledProducts: false });
+// Products on the platform BLAS in this thread (its pool is set to one thread while Hogwild
+// runs), or on the SIMD kernels.
+const blas = loadPlatformBlas(1);
+const step = TwhinStep.create(model, data.config, {
+  compiled: false,
+  blas: blas.ok ? blas.blas : undefined,
+});
 const slots = HogwildSlots.attach(data.slots);
 
 serveRounds(group, rank, () => {

@@ -1,7 +1,11 @@
 import type { Rng } from "@tml/core";
 import type { TwhinConfig } from "../config/twhin-config.js";
 import type { EdgeBatch } from "../data/edge-batch.js";
-import { createDenseProducts, type DenseProducts } from "../kernels/dense-products.js";
+import {
+  createDenseProducts,
+  type DenseProductOptions,
+  type DenseProducts,
+} from "../kernels/dense-products.js";
 import { createStepKernels } from "../kernels/simd-kernels.js";
 import type { ScoreRows, StepKernels } from "../kernels/step-kernels.js";
 import { gatherTableRows } from "../kernels/table-rows.js";
@@ -51,22 +55,18 @@ export class TwhinStep {
   private readonly inBatch: InBatchNegatives;
 
   /**
-   * The step of a config, on the WebAssembly SIMD kernels; large products go to the tfjs backend
-   * when it has compiled ones, unless `compiledProducts` is false (Hogwild ranks, one core each).
+   * The step of a config, on the WebAssembly SIMD kernels; large products on the platform BLAS or
+   * through tfjs when the engine has compiled ones (`createDenseProducts`), unless `products`
+   * says otherwise (Hogwild ranks: `{ compiled: false, blas }` with a one-thread BLAS).
    */
   static create(
     model: TwhinModel,
     config: TwhinConfig,
-    options: { compiledProducts?: boolean } = {},
+    products: DenseProductOptions = {},
   ): TwhinStep {
     const settings = stepSettings(config);
     const kernels = createStepKernels(stepArenaFloats(model, settings));
-    return new TwhinStep(
-      model,
-      settings,
-      kernels,
-      createDenseProducts(kernels, options.compiledProducts),
-    );
+    return new TwhinStep(model, settings, kernels, createDenseProducts(kernels, products));
   }
 
   /** `kernels` own the scratch (an arena of `stepArenaFloats(model, settings)`). */

@@ -11,6 +11,7 @@ import {
   type TrainStepOutput,
   type TrainTask,
 } from "@tml/core";
+import { loadPlatformBlas } from "@tml/engine";
 import type { SharedFloat32Arrays } from "@tml/training/parallel";
 import type { TwhinConfig } from "../config/twhin-config.js";
 import type { EdgeBatch } from "../data/edge-batch.js";
@@ -57,16 +58,21 @@ export class TwhinTask implements TrainTask<EdgeBatch> {
   readonly workers: number;
   private readonly options: TwhinTaskOptions;
   private readonly hogwild: HogwildGroup | undefined;
+  private readonly hogwildBlas: boolean;
   private rng: Rng;
 
   constructor(options: TwhinTaskOptions) {
     this.options = options;
     this.workers = options.parallel?.workers ?? 1;
     const parallel = this.workers > 1 ? options.parallel : undefined;
+    // Hogwild ranks run their products on their own thread: on the platform BLAS with its pool
+    // at one thread (every call then runs on its caller) until `close`, or on the SIMD kernels.
+    const blas = parallel ? loadPlatformBlas(1) : undefined;
+    this.hogwildBlas = blas?.ok === true;
     this.step = TwhinStep.create(
       options.model,
       options.config,
-      parallel ? { compiledProducts: false } : {},
+      parallel ? { compiled: false, blas: blas?.ok ? blas.blas : undefined } : {},
     );
     this.optimizers = new ModelOptimizers(
       options.model,
@@ -115,6 +121,8 @@ export class TwhinTask implements TrainTask<EdgeBatch> {
   /** Stops the Hogwild workers (idempotent; the task cannot train afterwards). */
   async close(): Promise<void> {
     await this.hogwild?.close();
+    // The platform BLAS's pool back to the engine's threads.
+    if (this.hogwildBlas) loadPlatformBlas();
   }
 
   /**
