@@ -30,25 +30,27 @@ describe.skipIf(!runtime)("BlockRanker", () => {
   }
 
   it("first truths from a product of the sweep's shape: no block is swept twice", () => {
-    const ranker = BlockRanker.create(runtime!, candidates, rows, dim, null, { chunkRows: 128 })!;
+    const ranker = BlockRanker.create(runtime!, candidates, rows, dim, null, q, {
+      chunkRows: 128,
+    })!;
     expectPlausible(ranker.rank(vectors, queries));
     expect(ranker.resweeps).toBe(0);
   });
 
   it("a wrong first truth costs a second sweep, not a wrong count", () => {
     const sizes = { chunkRows: 128, skipTruthGuess: true };
-    const ranker = BlockRanker.create(runtime!, candidates, rows, dim, null, sizes)!;
+    const ranker = BlockRanker.create(runtime!, candidates, rows, dim, null, q, sizes)!;
     const counts = ranker.rank(vectors, queries);
     expect(ranker.resweeps).toBe(1);
     expectPlausible(counts);
-    const again = BlockRanker.create(runtime!, candidates, rows, dim, null, { chunkRows: 128 })!;
+    const again = BlockRanker.create(runtime!, candidates, rows, dim, null, q, { chunkRows: 128 })!;
     expect(again.rank(vectors, queries).map(({ value, ...rest }) => rest)).toEqual(
       counts.map(({ value, ...rest }) => rest),
     );
   });
 
   it("rejects a block larger than its size", () => {
-    const ranker = BlockRanker.create(runtime!, candidates, rows, dim, null, { maxQueries: 8 })!;
+    const ranker = BlockRanker.create(runtime!, candidates, rows, dim, null, q, { maxQueries: 8 })!;
     expect(() => ranker.rank(vectors, queries)).toThrow(RangeError);
   });
 });

@@ -102,17 +102,21 @@ export class BlockRanker {
     this.skipTruthGuess = sizes.skipTruthGuess;
   }
 
-  /** A ranker over `rows x dim` candidates, or null without WebAssembly SIMD. */
+  /**
+   * A ranker over `rows x dim` candidates for `queries` queries in all (blocks hold at most that
+   * many), or null without WebAssembly SIMD.
+   */
   static create(
     runtime: OrtRuntime,
     candidates: Float32Array,
     rows: number,
     dim: number,
     adjust: CandidateAdjustment | null,
+    queries: number,
     sizes: BlockRankerSizes = {},
   ): BlockRanker | null {
     const chunkRows = Math.min(sizes.chunkRows ?? 4096, rows);
-    const maxQueries = sizes.maxQueries ?? 512;
+    const maxQueries = Math.max(1, Math.min(sizes.maxQueries ?? 512, queries));
     const counter = RankCounter.create(maxQueries, chunkRows);
     if (counter === null) return null;
     const all = { chunkRows, maxQueries, skipTruthGuess: sizes.skipTruthGuess ?? false };

@@ -90,7 +90,8 @@ export function rankLinks(
       transform < 0 ? table.data : transformTable(model, transform, table.data, table.rows);
     const adjust = candidateAdjustments(comparator, candidates, table.rows, dim);
     const ranker =
-      runtime && BlockRanker.create(runtime, candidates, table.rows, dim, adjust, sizes);
+      runtime &&
+      BlockRanker.create(runtime, candidates, table.rows, dim, adjust, queries.length, sizes);
     const rankBlock = ranker
       ? rankerBlocks(ranker, accumulators)
       : scorerBlocks(new CandidateScorer(candidates, table.rows, dim), adjust, accumulators);
