@@ -1,10 +1,16 @@
 import { Rng } from "@tml/core";
+import type { OrtRuntime } from "@tml/engine";
 import type { EdgeSet } from "../data/edge-set.js";
 import { operatorBackward, operatorForward } from "../model/operators.js";
 import type { TwhinModel } from "../model/twhin-model.js";
+import { BlockRanker, type BlockRankerSizes, evaluationRuntime } from "./block-ranker.js";
 import { CandidateScorer } from "./candidate-scorer.js";
 import type { FilterIndex } from "./filter-index.js";
-import { RankAccumulator, type RankingMetrics } from "./rank-accumulator.js";
+import {
+  type CandidateAdjustment,
+  RankAccumulator,
+  type RankingMetrics,
+} from "./rank-accumulator.js";
 
 /** Filtered link-prediction metrics: both directions together, and each alone. */
 export interface LinkPredictionResult {
@@ -35,14 +41,30 @@ interface Query {
 /**
  * Ranks every evaluated edge's true tail among all entities of the tail's type (and its head among
  * the head's type), filtered, ties at their mean rank. Query vectors are scored in blocks by dense
- * products (`CandidateScorer`). Linear operators under the dot comparator (and translations under
- * squared L2) are moved onto the query; other non-reciprocal head rankings score a transformed copy
- * of the candidate table per relation.
+ * products: onnxruntime's sgemm on `TML_ENGINE_THREADS` threads with SIMD rank counts
+ * (`BlockRanker`), or, where onnxruntime cannot load, `CandidateScorer` (tfjs or JS loops).
+ * Linear operators under the dot comparator (and translations under squared L2) are moved onto
+ * the query; other non-reciprocal head rankings score a transformed copy of the candidate table
+ * per relation.
  */
 export function evaluateLinkPrediction(
   model: TwhinModel,
   edges: EdgeSet,
   options: LinkPredictionOptions = {},
+): LinkPredictionResult {
+  return rankLinks(model, edges, options, evaluationRuntime());
+}
+
+/**
+ * `evaluateLinkPrediction` on a given onnxruntime (null: the `CandidateScorer` path), with the
+ * block ranker's sizes; for tests that compare the paths.
+ */
+export function rankLinks(
+  model: TwhinModel,
+  edges: EdgeSet,
+  options: LinkPredictionOptions,
+  runtime: OrtRuntime | null,
+  sizes: BlockRankerSizes = {},
 ): LinkPredictionResult {
   const size = options.maxEdges ? Math.min(options.maxEdges, edges.size) : edges.size;
   const dim = model.dim;
@@ -67,39 +89,95 @@ export function evaluateLinkPrediction(
     const candidates =
       transform < 0 ? table.data : transformTable(model, transform, table.data, table.rows);
     const adjust = candidateAdjustments(comparator, candidates, table.rows, dim);
-    const scorer = new CandidateScorer(candidates, table.rows, dim);
-    const block = Math.max(1, Math.min(256, Math.floor((1 << 26) / table.rows)));
-    const vectors = new Float32Array(block * dim);
-    const scores = new Float32Array(block * table.rows);
-    for (let start = 0; start < queries.length; start += block) {
-      const q = Math.min(block, queries.length - start);
-      for (let i = 0; i < q; i++) writeQuery(model, edges, queries[start + i]!, vectors, i * dim);
-      if (comparator === "cos") normalize(vectors, q, dim);
-      scorer.score(vectors, q, scores);
+    const ranker =
+      runtime &&
+      BlockRanker.create(runtime, candidates, table.rows, dim, adjust, queries.length, sizes);
+    const rankBlock = ranker
+      ? rankerBlocks(ranker, accumulators)
+      : scorerBlocks(new CandidateScorer(candidates, table.rows, dim), adjust, accumulators);
+    const vectors = new Float32Array(rankBlock.size * dim);
+    for (let start = 0; start < queries.length; start += rankBlock.size) {
+      const q = Math.min(rankBlock.size, queries.length - start);
+      const jobs: RankJob[] = [];
       for (let i = 0; i < q; i++) {
         const query = queries[start + i]!;
+        writeQuery(model, edges, query, vectors, i * dim);
         const e = query.edge;
-        const r = edges.rel[e]!;
-        const target = query.side === "tail" ? edges.rhs[e]! : edges.lhs[e]!;
         const anchor = query.side === "tail" ? edges.lhs[e]! : edges.rhs[e]!;
-        const answers = options.filter?.answers(query.side, anchor, r) ?? NO_ANSWERS;
-        accumulators[query.side].addQuery(
-          scores,
-          i * table.rows,
-          table.rows,
-          target,
-          answers,
-          adjust,
-          rng.int(table.rows),
-        );
+        jobs.push({
+          side: query.side,
+          target: query.side === "tail" ? edges.rhs[e]! : edges.lhs[e]!,
+          answers: options.filter?.answers(query.side, anchor, edges.rel[e]!) ?? NO_ANSWERS,
+          negative: rng.int(table.rows),
+        });
       }
+      if (comparator === "cos") normalize(vectors, q, dim);
+      rankBlock.rank(vectors, jobs);
     }
-    scorer.dispose();
+    rankBlock.dispose();
   }
   return {
     both: RankAccumulator.merge([accumulators.tail, accumulators.head]),
     tail: accumulators.tail.compute(),
     head: accumulators.head.compute(),
+  };
+}
+
+/** One query of a block: its side, answer, filtered known answers and the AUC's negative. */
+interface RankJob {
+  side: "tail" | "head";
+  target: number;
+  answers: ReadonlySet<number>;
+  negative: number;
+}
+
+type Accumulators = Record<"tail" | "head", RankAccumulator>;
+
+/** Ranks blocks of up to `size` query vectors, adding each query to its side's accumulator. */
+interface RankBlocks {
+  size: number;
+  rank(vectors: Float32Array, jobs: readonly RankJob[]): void;
+  dispose(): void;
+}
+
+function rankerBlocks(ranker: BlockRanker, accumulators: Accumulators): RankBlocks {
+  return {
+    size: ranker.blockSize,
+    rank(vectors, jobs) {
+      const blockQueries = jobs.map((job) => ({
+        target: job.target,
+        others: [job.negative, ...job.answers],
+      }));
+      const counts = ranker.rank(vectors, blockQueries);
+      jobs.forEach((job, i) => {
+        const { truth, greater, equal, value } = counts[i]!;
+        const { target, answers, negative } = job;
+        accumulators[job.side].addCounts(truth, greater, equal, target, answers, value, negative);
+      });
+    },
+    dispose() {},
+  };
+}
+
+// Full score rows per query (block x rows floats), ranked by RankAccumulator's JS scan.
+function scorerBlocks(
+  scorer: CandidateScorer,
+  adjust: CandidateAdjustment | null,
+  accumulators: Accumulators,
+): RankBlocks {
+  const rows = scorer.rows;
+  const size = Math.max(1, Math.min(256, Math.floor((1 << 26) / rows)));
+  const scores = new Float32Array(size * rows);
+  return {
+    size,
+    rank(vectors, jobs) {
+      scorer.score(vectors, jobs.length, scores);
+      jobs.forEach((job, i) => {
+        const { target, answers, negative } = job;
+        accumulators[job.side].addQuery(scores, i * rows, rows, target, answers, adjust, negative);
+      });
+    },
+    dispose: () => scorer.dispose(),
   };
 }
 

@@ -19,6 +19,12 @@ export interface CandidateAdjustment {
   values: Float32Array;
 }
 
+/** Candidate j's score from its raw product (float64 arithmetic, as every ranking path uses). */
+export function adjustedScore(raw: number, adjust: CandidateAdjustment | null, j: number): number {
+  if (adjust === null) return raw;
+  return adjust.kind === "cos" ? raw * adjust.values[j]! : 2 * raw - adjust.values[j]!;
+}
+
 /** Accumulates ranks of queries whose candidate scores are `scores[offset + j]`. */
 export class RankAccumulator {
   private count = 0;
@@ -40,11 +46,7 @@ export class RankAccumulator {
     adjust: CandidateAdjustment | null,
     negative: number,
   ): number {
-    const value = (j: number): number => {
-      const raw = scores[offset + j]!;
-      if (adjust === null) return raw;
-      return adjust.kind === "cos" ? raw * adjust.values[j]! : 2 * raw - adjust.values[j]!;
-    };
+    const value = (j: number): number => adjustedScore(scores[offset + j]!, adjust, j);
     const truth = value(target);
     let greater = 0;
     let equal = 0;
@@ -61,6 +63,23 @@ export class RankAccumulator {
         else if (s === truth) equal++;
       }
     }
+    return this.addCounts(truth, greater, equal, target, filter, value, negative);
+  }
+
+  /**
+   * Records one query from its counts over all candidates: `greater` / `equal` candidates score
+   * above / equal to `truth` (the target among the equal ones). `value(j)` is candidate j's score;
+   * it is asked only for the known answers in `filter` and for the AUC's `negative`.
+   */
+  addCounts(
+    truth: number,
+    greater: number,
+    equal: number,
+    target: number,
+    filter: Iterable<number>,
+    value: (candidate: number) => number,
+    negative: number,
+  ): number {
     equal--; // the target itself
     for (const other of filter) {
       if (other === target) continue;

@@ -2,6 +2,7 @@ import { BackendError } from "@tml/core";
 import type { MatrixView } from "./gemm.js";
 import { SIMD_KERNELS_BASE64 } from "./simd-bytes.js";
 import type { ScoreRows, StepKernels } from "./step-kernels.js";
+import { instantiateWasm, WASM_ALIGN, type WasmInstance } from "./wasm-instance.js";
 
 interface KernelExports {
   gemmNT(a: number, n: number, c: number, m: number, k: number, out: number, stride: number): void;
@@ -60,34 +61,8 @@ interface KernelExports {
   ): void;
 }
 
-// The slice of the WebAssembly JS API used here (@types/node 20 does not declare it).
-interface WasmModule {
-  readonly wasmModule: unique symbol;
-}
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => WasmModule;
-  Instance: new (module: WasmModule, imports: object) => { exports: unknown };
-  Memory: new (descriptor: { initial: number; maximum: number }) => { buffer: ArrayBuffer };
-}
-const wasm = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
-
-const PAGE_BYTES = 65536;
 // Scratch arrays start 16-byte aligned, after the module's static data (its math tables).
-const ALIGN = 16;
-
-let compiled: WasmModule | null | undefined;
-
-/** The compiled kernel module, or null where this engine lacks WebAssembly SIMD. */
-function kernelModule(): WasmModule | null {
-  if (compiled === undefined) {
-    try {
-      compiled = wasm ? new wasm.Module(Buffer.from(SIMD_KERNELS_BASE64, "base64")) : null;
-    } catch {
-      compiled = null;
-    }
-  }
-  return compiled;
-}
+const ALIGN = WASM_ALIGN;
 
 /** Floats of arena needed for arrays of these lengths (each rounded up to the alignment). */
 export function arenaFloats(lengths: number[]): number {
@@ -107,22 +82,11 @@ class SimdKernels implements StepKernels {
   private next = 0;
   private end = 0;
 
-  constructor(api: WasmApi, module: WasmModule, capacityFloats: number) {
-    // The module's data segments need their page even before the instance reports its heap base.
-    const reserve = 4 * PAGE_BYTES;
-    const pages = Math.ceil((capacityFloats * 4 + reserve) / PAGE_BYTES);
-    const memory = new api.Memory({ initial: pages, maximum: pages });
-    const instance = new api.Instance(module, { env: { memory } });
-    this.exports = instance.exports as unknown as KernelExports;
-    const heapBase = this.exports.heapBase();
-    if (heapBase > reserve) {
-      throw new BackendError(
-        `SIMD kernels: static data ends at ${heapBase}, past the ${reserve}-byte reserve.`,
-      );
-    }
-    this.next = Math.ceil(heapBase / ALIGN) * ALIGN;
-    this.end = this.next + capacityFloats * 4;
-    this.buffer = memory.buffer;
+  constructor(instance: WasmInstance) {
+    this.exports = instance.exports as KernelExports;
+    this.next = instance.heapStart;
+    this.end = instance.heapStart + instance.heapBytes;
+    this.buffer = instance.buffer;
   }
 
   private take(bytes: number): number {
@@ -343,9 +307,9 @@ class SimdKernels implements StepKernels {
  * always has WebAssembly SIMD; an engine without it is a BackendError.
  */
 export function createStepKernels(capacityFloats: number): StepKernels {
-  const module = kernelModule();
-  if (module === null || !wasm) {
+  const instance = instantiateWasm(SIMD_KERNELS_BASE64, capacityFloats * 4);
+  if (instance === null) {
     throw new BackendError("The TwHIN step needs WebAssembly SIMD (Node >= 20).");
   }
-  return new SimdKernels(wasm, module, capacityFloats);
+  return new SimdKernels(instance);
 }
