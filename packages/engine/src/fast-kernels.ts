@@ -23,6 +23,11 @@ export interface FastKernelOptions {
   threads?: number;
   /** Products under this many flops stay on XNNPACK (default 65 536: ORT's call costs ~20 µs). */
   minOrtFlops?: number;
+  /**
+   * Products under this many flops run on one thread when `threads` > 1 (default 2^23, ~8 MFLOP:
+   * below it waking the pool costs more than it saves).
+   */
+  minParallelFlops?: number;
 }
 
 /** What `registerFastKernels` installed on the wasm backend. */
@@ -42,8 +47,10 @@ export interface FastKernelsInfo {
 }
 
 const DEFAULT_MIN_ORT_FLOPS = 65_536;
+const DEFAULT_MIN_PARALLEL_FLOPS = 1 << 23;
 
 let activeRuntime: OrtRuntime | undefined;
+let serialRuntime: OrtRuntime | undefined;
 
 /**
  * Replaces the wasm backend's BatchMatMul and _FusedMatMul with kernels that run on
@@ -58,12 +65,18 @@ export function registerFastKernels(options: FastKernelOptions = {}): FastKernel
   let reason: string;
   activeRuntime?.dispose();
   activeRuntime = undefined;
+  serialRuntime?.dispose();
+  serialRuntime = undefined;
   if (options.onnxruntime === false) {
     reason = "onnxruntime disabled by option; matrix products use XNNPACK with explicit transposes";
   } else {
     const loaded = loadOrtRuntime(threads);
     if (loaded.ok) {
       activeRuntime = loaded.runtime;
+      if (threads > 1) {
+        const serial = loadOrtRuntime(1);
+        if (serial.ok) serialRuntime = serial.runtime;
+      }
       reason = `onnxruntime-node ${loaded.runtime.version} loaded (native sgemm, ${threads} thread${threads === 1 ? "" : "s"})`;
     } else {
       reason = `onnxruntime-node unavailable (${loaded.reason}); matrix products use XNNPACK with explicit transposes`;
@@ -83,6 +96,9 @@ export function registerFastKernels(options: FastKernelOptions = {}): FastKernel
     ...matMulKernelConfigs({
       runtime: activeRuntime,
       blas,
+      serialRuntime,
+      blasThreads: threads,
+      minParallelFlops: options.minParallelFlops ?? DEFAULT_MIN_PARALLEL_FLOPS,
       minOrtFlops: options.minOrtFlops ?? DEFAULT_MIN_ORT_FLOPS,
     }),
     unsortedSegmentSumConfig,
@@ -125,4 +141,6 @@ export function restoreStockKernels(): void {
   }
   activeRuntime?.dispose();
   activeRuntime = undefined;
+  serialRuntime?.dispose();
+  serialRuntime = undefined;
 }

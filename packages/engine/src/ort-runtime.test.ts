@@ -39,6 +39,33 @@ describe.skipIf(!runtime)("OrtRuntime.load (onnxruntime-node present)", () => {
     expect(() => session.run({}, {})).toThrow(/after dispose/);
   });
 
+  it("reads and writes arrays over a SharedArrayBuffer (tables of Hogwild workers)", () => {
+    const graph = {
+      inputs: [
+        { name: "a", shape: ["n", 2] },
+        { name: "b", shape: [2, 2] },
+      ],
+      nodes: [{ opType: "MatMul", inputs: ["a", "b"], outputs: ["y"] }],
+      outputs: [{ name: "y", shape: ["n", 2] }],
+    };
+    const shared = (values: number[]) => {
+      const array = new Float32Array(new SharedArrayBuffer(values.length * 4));
+      array.set(values);
+      return array;
+    };
+    const y = shared([0, 0, 0, 0, 9]);
+    ort.run(
+      "shared-matmul",
+      () => graph,
+      {
+        a: { data: shared([1, 2, 3, 4]), shape: [2, 2] },
+        b: { data: shared([1, 0, 0, 2]), shape: [2, 2] },
+      },
+      { y: { data: y.subarray(0, 4), shape: [2, 2] } },
+    );
+    expect(Array.from(y)).toEqual([1, 4, 3, 8, 9]);
+  });
+
   it("reads int32 inputs (row lookup with Gather)", () => {
     const session = ort.load({
       inputs: [{ name: "ids", shape: ["batch"], type: "int32" }],

@@ -65,6 +65,12 @@ export class OrtSession {
   }
 }
 
+// onnxruntime-node's binding refuses typed arrays over a SharedArrayBuffer ("Invalid argument"):
+// such inputs (tables shared by Hogwild workers) are copied, such outputs written through a copy.
+function isShared(data: OrtData): boolean {
+  return typeof SharedArrayBuffer !== "undefined" && data.buffer instanceof SharedArrayBuffer;
+}
+
 function runNative(
   session: NativeSession,
   tensor: OrtTensorConstructor,
@@ -73,13 +79,21 @@ function runNative(
 ): void {
   const feeds: Record<string, unknown> = {};
   for (const [name, buffer] of Object.entries(inputs)) {
-    feeds[name] = new tensor(tensorType(buffer.data), buffer.data, buffer.shape);
+    const data = isShared(buffer.data) ? buffer.data.slice() : buffer.data;
+    feeds[name] = new tensor(tensorType(data), data, buffer.shape);
   }
   const fetches: Record<string, unknown> = {};
+  const copyBack: [OrtData, OrtData][] = [];
   for (const [name, buffer] of Object.entries(outputs)) {
-    fetches[name] = new tensor(tensorType(buffer.data), buffer.data, buffer.shape);
+    let data = buffer.data;
+    if (isShared(data)) {
+      data = data.slice();
+      copyBack.push([buffer.data, data]);
+    }
+    fetches[name] = new tensor(tensorType(data), data, buffer.shape);
   }
   session.run(feeds, fetches, {});
+  for (const [target, written] of copyBack) (target as Float32Array).set(written as Float32Array);
 }
 
 interface NativeSession {

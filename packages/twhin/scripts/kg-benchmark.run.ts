@@ -2,7 +2,7 @@
 //   KG=fb15k-237 nice -n 10 pnpm --filter @tml/twhin kg-benchmark
 // Env: KG (fb15k-237 | wn18rr), TWHIN_KG_WORK (default /tmp/twhin-kg), MAX_STEPS (optional),
 // WORKERS (Hogwild threads, default 1; each step then trains WORKERS batches, so pass
-// MAX_STEPS = num_train_steps / WORKERS for the same epochs).
+// MAX_STEPS = num_train_steps / WORKERS for the same epochs), SEED (overrides the config's seed).
 // Converts the TSVs of ../shared/data/<KG> once, trains (resuming a killed run), evaluates the test
 // split (filtered with train + valid + test, both directions) and writes <work>/<KG>-results.json.
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
@@ -32,7 +32,10 @@ it.skipIf(!sharedDataDir())(`kg benchmark ${kg}`, async () => {
   process.env.TWHIN_KG_DIR = work;
   process.env.TWHIN_KG_OUT = join(work, "runs");
   const configPath = fileURLToPath(new URL(`../configs/${kg}.yaml`, import.meta.url));
-  const config = resolveConfig(configPath);
+  const config = resolveConfig(
+    configPath,
+    process.env.SEED === undefined ? [] : [`seed=${process.env.SEED}`],
+  );
   const names = JSON.parse(readFileSync(join(graphDir, "relations.json"), "utf8")) as string[];
   if (names.join("\n") !== config.model.relations.map((r) => r.name).join("\n")) {
     throw new ConfigError(
@@ -59,6 +62,7 @@ it.skipIf(!sharedDataDir())(`kg benchmark ${kg}`, async () => {
     kg,
     engine: trained.engine,
     workers,
+    seed: config.seed,
     steps: trained.step,
     train_seconds_this_session: trainSeconds,
     train_walltime_s: trained.walltimeS,

@@ -269,6 +269,37 @@ describe.each([
   );
 });
 
+describe("small products on one thread", () => {
+  afterAll(() => restoreStockKernels());
+
+  it.each([
+    ["onnxruntime", false],
+    ["platform BLAS", true],
+  ] as const)(
+    "%s: under minParallelFlops a product runs serially, above it on the pool",
+    async (_, platformBlas) => {
+      if (platformBlas && !blasLoads) return;
+      await prepareWasmBackend();
+      const spec: Case = {
+        ...shapesFor([], 40, 30, 20, false, false),
+        transposeA: false,
+        transposeB: false,
+      };
+      const flops = 2 * 40 * 30 * 20;
+      for (const [minParallelFlops, serial] of [
+        [flops + 1, 1],
+        [flops, 0],
+      ] as const) {
+        registerFastKernels({ platformBlas, minOrtFlops: 0, threads: 2, minParallelFlops });
+        await tf.setBackend("wasm");
+        const before = matMulRouteCounts().serial;
+        await compare(spec);
+        expect(matMulRouteCounts().serial).toBe(before + serial);
+      }
+    },
+  );
+});
+
 describe("transposeInto", () => {
   it.each([
     [1, 5],

@@ -33,6 +33,8 @@ export interface MatMulRouteCounts {
   xnnpack: number;
   /** Of the onnxruntime products, those whose A was transposed into scratch first. */
   transposedA: number;
+  /** Of the BLAS and onnxruntime products, those run on one thread (under `minParallelFlops`). */
+  serial: number;
 }
 
 /** Options of the re-registered matrix-product kernels. */
@@ -46,9 +48,25 @@ export interface MatMulKernelOptions {
   blas?: PlatformBlas | undefined;
   /** Products under this many flops (2·M·N·K·batch) skip onnxruntime's call overhead. */
   minOrtFlops: number;
+  /**
+   * Products under this many flops run on one thread (waking a pool costs more than it saves):
+   * on `serialRuntime` (a one-thread onnxruntime) and on the BLAS with its pool at one thread.
+   * Undefined: every product on `runtime`'s and the BLAS's threads.
+   */
+  minParallelFlops?: number;
+  /** The one-thread onnxruntime for products under `minParallelFlops`. */
+  serialRuntime?: OrtRuntime | undefined;
+  /** The BLAS pool's threads for products of at least `minParallelFlops`. */
+  blasThreads?: number;
 }
 
-const counts: MatMulRouteCounts = { blas: 0, onnxruntime: 0, xnnpack: 0, transposedA: 0 };
+const counts: MatMulRouteCounts = {
+  blas: 0,
+  onnxruntime: 0,
+  xnnpack: 0,
+  transposedA: 0,
+  serial: 0,
+};
 
 /** A snapshot of how many products each route has taken in this process. */
 export function matMulRouteCounts(): MatMulRouteCounts {
@@ -126,7 +144,7 @@ function nativeSpec(args: ProductArgs, outShape: number[], options: MatMulKernel
     ...(biasShape === undefined ? {} : { biasShape }),
     ...(preluShape === undefined ? {} : { preluShape }),
   };
-  return { spec, outShape };
+  return { spec, outShape, flops };
 }
 
 function runOnOrt(
@@ -328,13 +346,18 @@ function productKernel(kernelName: string, options: MatMulKernelOptions): Kernel
     };
     const outShape = outputShape(args);
     const plan = nativeSpec(args, outShape, options);
+    const serial = plan !== undefined && plan.flops < (options.minParallelFlops ?? 0);
+    if (serial) counts.serial++;
     if (plan !== undefined && options.blas !== undefined && blasCan(plan.spec)) {
+      const threads = serial ? 1 : (options.blasThreads ?? options.blas.threads);
+      if (options.blas.threads !== threads) options.blas.setThreads(threads);
       const out = runOnBlas(wasmBackend, options.blas, args, plan);
       counts.blas++;
       return out;
     }
     if (plan !== undefined && options.runtime !== undefined) {
-      return runOnOrt(wasmBackend, options.runtime, args, plan);
+      const runtime = serial ? (options.serialRuntime ?? options.runtime) : options.runtime;
+      return runOnOrt(wasmBackend, runtime, args, plan);
     }
     const result = runOnXnnpack(wasmBackend, kernelName, named, attributes);
     return { ...result, shape: outShape };
