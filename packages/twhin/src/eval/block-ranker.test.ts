@@ -49,6 +49,23 @@ describe.skipIf(!runtime)("BlockRanker", () => {
     );
   });
 
+  it("ranks a table in shared memory (Hogwild's) as it ranks a private one", () => {
+    const shared = new Float32Array(new SharedArrayBuffer(candidates.byteLength));
+    shared.set(candidates);
+    const sizes = { chunkRows: 128 };
+    const privateCounts = BlockRanker.create(runtime!, candidates, rows, dim, null, q, sizes)!.rank(
+      vectors,
+      queries,
+    );
+    const sharedRanker = BlockRanker.create(runtime!, shared, rows, dim, null, q, sizes)!;
+    const sharedCounts = sharedRanker.rank(vectors, queries);
+    expectPlausible(sharedCounts);
+    sharedCounts.forEach((count, i) => {
+      expect(count.value(queries[i]!.target)).toBeCloseTo(privateCounts[i]!.truth, 5);
+      expect(Math.abs(count.greater - privateCounts[i]!.greater)).toBeLessThanOrEqual(1);
+    });
+  });
+
   it("rejects a block larger than its size", () => {
     const ranker = BlockRanker.create(runtime!, candidates, rows, dim, null, q, { maxQueries: 8 })!;
     expect(() => ranker.rank(vectors, queries)).toThrow(RangeError);
