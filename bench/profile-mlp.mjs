@@ -6,7 +6,9 @@ import { buildMlp, FULL_LAYERS, randomBatch } from "./lib/mlp-proxy.mjs";
 import { selectBenchEngine, tf } from "./lib/tf.mjs";
 
 const engine = await selectBenchEngine();
-const layers = process.env.TML_PROFILE_LAYERS ? JSON.parse(process.env.TML_PROFILE_LAYERS) : FULL_LAYERS;
+const layers = process.env.TML_PROFILE_LAYERS
+  ? JSON.parse(process.env.TML_PROFILE_LAYERS)
+  : FULL_LAYERS;
 const batch = Number(process.env.TML_PROFILE_BATCH ?? 512);
 const mlp = buildMlp(layers);
 const { x, y } = randomBatch(layers[0], batch);
@@ -31,9 +33,13 @@ for (let step = 0; step < steps; step++) {
 const rows = [...totals.entries()].sort((a, b) => b[1].ms - a[1].ms);
 const kernelMs = rows.reduce((sum, [, entry]) => sum + entry.ms, 0);
 console.log(`engine ${engine.label}; layers ${layers.join("→")}; batch ${batch}`);
-console.log(`step wall ${(wall / steps).toFixed(1)} ms (profiled), kernels ${kernelMs.toFixed(1)} ms`);
+console.log(
+  `step wall ${(wall / steps).toFixed(1)} ms (profiled), kernels ${kernelMs.toFixed(1)} ms`,
+);
 for (const [name, entry] of rows.slice(0, 25)) {
-  console.log(`${name.padEnd(24)} ${entry.ms.toFixed(1).padStart(8)} ms  ${entry.calls.toFixed(0).padStart(4)} calls  ${((100 * entry.ms) / kernelMs).toFixed(1).padStart(5)}%`);
+  console.log(
+    `${name.padEnd(24)} ${entry.ms.toFixed(1).padStart(8)} ms  ${entry.calls.toFixed(0).padStart(4)} calls  ${((100 * entry.ms) / kernelMs).toFixed(1).padStart(5)}%`,
+  );
 }
 mlp.dispose();
 tf.dispose([x, y]);

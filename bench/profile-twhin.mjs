@@ -9,4 +9,7 @@ const state = await buildTrainer({
   optimizer: { sgd: { lr: 0.01 } },
 });
 await trainEdgesPerSecond(state, 5);
-console.log("edges/s", (await trainEdgesPerSecond(state, Number(process.env.STEPS ?? 40))).toFixed(0));
+console.log(
+  "edges/s",
+  (await trainEdgesPerSecond(state, Number(process.env.STEPS ?? 40))).toFixed(0),
+);

@@ -21,6 +21,9 @@ export async function setup() {
     dim: DIM,
     optimizer: { sgd: { lr: 0.01 } },
     edges: 100,
+    // A table of its own, as `evaluator twhin` loads from a checkpoint (Hogwild's shared tables
+    // reach onnxruntime through a copy).
+    workers: 1,
   });
   const edges = built.batches.next();
   state = {

@@ -1,11 +1,5 @@
 import { BackendError, getFlag } from "@tml/core";
-import {
-  loadOrtRuntime,
-  loadPlatformBlas,
-  type OnnxGraph,
-  type OrtRuntime,
-  type PlatformBlas,
-} from "@tml/engine";
+import { loadOrtRuntime, type OnnxGraph, type OrtRuntime } from "@tml/engine";
 import { adjustedScore, type CandidateAdjustment } from "./rank-accumulator.js";
 import { RankCounter } from "./rank-counter.js";
 
@@ -86,9 +80,6 @@ export class BlockRanker {
   private readonly gathered: Float32Array;
   private readonly guesses: Float32Array;
   private readonly skipTruthGuess: boolean;
-  // Tables shared by Hogwild workers live in a SharedArrayBuffer, which onnxruntime's binding
-  // only takes through a copy: their products run on the platform BLAS, which reads them in place.
-  private readonly blas: PlatformBlas | undefined;
   /** How many blocks needed a second sweep (their first truths differed from the sweep's). */
   resweeps = 0;
 
@@ -109,10 +100,6 @@ export class BlockRanker {
     this.gathered = new Float32Array(this.chunkRows * dim);
     this.guesses = new Float32Array(this.maxQueries);
     this.skipTruthGuess = sizes.skipTruthGuess;
-    const shared =
-      typeof SharedArrayBuffer !== "undefined" && candidates.buffer instanceof SharedArrayBuffer;
-    const blas = shared ? loadPlatformBlas() : undefined;
-    this.blas = blas?.ok ? blas.blas : undefined;
   }
 
   /**
@@ -213,11 +200,6 @@ export class BlockRanker {
 
   private product(block: Float32Array, q: number, chunk: Float32Array): void {
     const n = this.chunkRows;
-    if (this.blas !== undefined) {
-      const scores = this.counter.scores;
-      this.blas.sgemm(false, true, q, n, this.dim, block, this.dim, chunk, this.dim, 0, scores, n);
-      return;
-    }
     this.runtime.run(
       SCORES_KEY,
       scoresGraph,
