@@ -1,6 +1,8 @@
 // Data-parallel ceiling: one local_prod training process at BATCH (argv[2]) samples per step,
 // timed over STEPS steps after warm-up; prints samples/s. Two of these at 1 thread side by side
-// bound what 2 data-parallel workers could reach (no gradient exchange counted).
+// bound what 2 data-parallel workers could reach (no gradient exchange counted):
+//   TML_ENGINE_THREADS=2 node bench/dp-ceiling.mjs 512
+//   TML_ENGINE_THREADS=1 node bench/dp-ceiling.mjs 256 & TML_ENGINE_THREADS=1 node bench/dp-ceiling.mjs 256
 import { heavyRankerCase } from "./lib/heavy-ranker-case.mjs";
 
 const batch = Number(process.argv[2] ?? 256);
