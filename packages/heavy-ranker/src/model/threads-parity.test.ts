@@ -1,26 +1,15 @@
-import { fileURLToPath } from "node:url";
 import * as tf from "@tensorflow/tfjs-core";
 import { Rng, setFlag, silentLogger } from "@tml/core";
 import { matMulRouteCounts, registerGradients, selectEngine } from "@tml/engine";
 import { multiTaskBceWithLogits } from "@tml/training";
 import { afterAll, describe, expect, it } from "vitest";
-import { loadRecapConfig } from "../config/load-recap-config.js";
-import { buildRankingModel } from "./build-model.js";
-import { fixedTensor, randomizeVariables } from "./gradient-check.test-helper.js";
+import { fixedTensor } from "./gradient-check.test-helper.js";
+import { buildLocalSmall } from "./local-small.test-helper.js";
 import type { MultiTaskRankingModel } from "./ranking-model.js";
 
 // The one-core result equality check: a training step of local_small's architecture on the default
 // engine gives the same logits, loss and gradients on 2 threads as on 1, up to float summation
 // order (onnxruntime splits each product's rows across threads; no result depends on timing).
-
-const configs = fileURLToPath(new URL("../../configs/", import.meta.url));
-
-function build(): MultiTaskRankingModel {
-  const config = loadRecapConfig(`${configs}local_small.yaml`, { env: { HOME: "/tmp" } });
-  const model = buildRankingModel(config, { continuousWidth: 64, binaryWidth: 59 });
-  randomizeVariables(model.trainableVariables(), 0.3);
-  return model;
-}
 
 function trainStep(model: MultiTaskRankingModel, rows: number) {
   return tf.tidy(() => {
@@ -62,7 +51,7 @@ async function stepOn(threads: number, rows: number) {
   expect(engine.threads).toBe(threads);
   expect(engine.kernels?.threads).toBe(threads);
   const before = matMulRouteCounts().onnxruntime;
-  const model = build();
+  const model = buildLocalSmall();
   try {
     const result = trainStep(model, rows);
     return { ...result, ortProducts: matMulRouteCounts().onnxruntime - before };

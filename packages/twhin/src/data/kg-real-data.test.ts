@@ -2,11 +2,11 @@ import { join } from "node:path";
 import { Rng } from "@tml/core";
 import { sharedDataDir } from "@tml/core/testing";
 import { describe, expect, it } from "vitest";
-import { twhinConfigSchema } from "../config/twhin-config.js";
 import { FilterIndex } from "../eval/filter-index.js";
 import { evaluateLinkPrediction } from "../eval/link-prediction.js";
 import { TwhinModel } from "../model/twhin-model.js";
 import { TwhinTask } from "../task/twhin-task.js";
+import { kgTestConfig } from "../testing/kg-test-config.js";
 import { EdgeBatches } from "./edge-batches.js";
 import { readKnowledgeGraph } from "./kg-tsv.js";
 
@@ -17,40 +17,7 @@ describe("real knowledge graph (UMLS)", () => {
     const kg = readKnowledgeGraph(join(dataDir!, "umls"));
     expect([kg.entities.length, kg.relations.length, kg.train.size]).toEqual([135, 46, 5216]);
     const optimizer = { adagrad: { lr: 0.2 } };
-    const config = twhinConfigSchema.parse({
-      model: {
-        embeddings: {
-          tables: [
-            {
-              name: "entity",
-              num_embeddings: 135,
-              embedding_dim: 32,
-              data_type: "fp32",
-              optimizer,
-            },
-          ],
-        },
-        relations: kg.relations.map((name) => ({ name, lhs: "entity", rhs: "entity" })),
-        translation_optimizer: optimizer,
-        loss: { type: "softmax" },
-        reciprocal_relations: true,
-        relation_init: "identity",
-      },
-      train_data: {
-        data_root: "-",
-        per_replica_batch_size: 256,
-        global_negatives: 64,
-        in_batch_negatives: 0,
-        limit: 1e9,
-      },
-      validation_data: {
-        data_root: "-",
-        per_replica_batch_size: 256,
-        global_negatives: 0,
-        in_batch_negatives: 0,
-        limit: 1e9,
-      },
-    });
+    const config = kgTestConfig(135, kg.relations, optimizer);
     const model = new TwhinModel(config.model).initialize(0);
     const batches = new EdgeBatches(kg.train, 256, 0);
     const task = new TwhinTask({ model, config, batches });

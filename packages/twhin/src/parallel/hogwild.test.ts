@@ -3,7 +3,7 @@ import { Rng } from "@tml/core";
 import { sharedDataDir } from "@tml/core/testing";
 import { SharedFloat32Arrays } from "@tml/training/parallel";
 import { describe, expect, it } from "vitest";
-import { type TwhinConfig, twhinConfigSchema } from "../config/twhin-config.js";
+import type { TwhinConfig } from "../config/twhin-config.js";
 import { EdgeBatches } from "../data/edge-batches.js";
 import type { EdgeSet } from "../data/edge-set.js";
 import { readKnowledgeGraph } from "../data/kg-tsv.js";
@@ -11,45 +11,9 @@ import { FilterIndex } from "../eval/filter-index.js";
 import { evaluateLinkPrediction } from "../eval/link-prediction.js";
 import { TwhinModel } from "../model/twhin-model.js";
 import { TwhinTask } from "../task/twhin-task.js";
+import { kgTestConfig } from "../testing/kg-test-config.js";
 
 // Hogwild workers run the built package (dist/parallel/hogwild-worker.js): turbo builds it first.
-
-function kgConfig(entities: number, relations: string[], optimizer: object): TwhinConfig {
-  return twhinConfigSchema.parse({
-    model: {
-      embeddings: {
-        tables: [
-          {
-            name: "entity",
-            num_embeddings: entities,
-            embedding_dim: 32,
-            data_type: "fp32",
-            optimizer,
-          },
-        ],
-      },
-      relations: relations.map((name) => ({ name, lhs: "entity", rhs: "entity" })),
-      translation_optimizer: optimizer,
-      loss: { type: "softmax" },
-      reciprocal_relations: true,
-      relation_init: "identity",
-    },
-    train_data: {
-      data_root: "-",
-      per_replica_batch_size: 256,
-      global_negatives: 64,
-      in_batch_negatives: 0,
-      limit: 1e9,
-    },
-    validation_data: {
-      data_root: "-",
-      per_replica_batch_size: 256,
-      global_negatives: 0,
-      in_batch_negatives: 0,
-      limit: 1e9,
-    },
-  });
-}
 
 /** Trains `epochs` passes over `train` on `workers` threads; returns the trained model. */
 async function train(config: TwhinConfig, train: EdgeSet, workers: number, epochs: number) {
@@ -91,7 +55,7 @@ function syntheticGraph(entities: number, relations: number, edges: number, seed
 describe("Hogwild training (TwHIN on several threads)", () => {
   it("trains every worker's slice into the shared tables", async () => {
     const graph = syntheticGraph(200, 3, 4096, 1);
-    const config = kgConfig(200, ["a", "b", "c"], { adagrad: { lr: 0.2 } });
+    const config = kgTestConfig(200, ["a", "b", "c"], { adagrad: { lr: 0.2 } });
     const { model, losses, updates } = await train(config, graph, 2, 6);
     expect(updates).toBe(48);
     expect(losses.every(Number.isFinite)).toBe(true);
@@ -105,7 +69,7 @@ describe("Hogwild training (TwHIN on several threads)", () => {
 
   it("one worker reruns bit-identically (the --deterministic mode)", async () => {
     const graph = syntheticGraph(120, 2, 2048, 2);
-    const config = kgConfig(120, ["a", "b"], { adam: { lr: 0.01 } });
+    const config = kgTestConfig(120, ["a", "b"], { adam: { lr: 0.01 } });
     const first = await train(config, graph, 1, 2);
     const second = await train(config, graph, 1, 2);
     expect(second.losses).toEqual(first.losses);
@@ -122,7 +86,7 @@ describe("Hogwild training (TwHIN on several threads)", () => {
     "on UMLS, 2 workers reach the filtered test MRR of one worker (within 0.01) in the same epochs",
     async () => {
       const kg = readKnowledgeGraph(join(dataDir!, "umls"));
-      const config = kgConfig(kg.entities.length, kg.relations, { adagrad: { lr: 0.2 } });
+      const config = kgTestConfig(kg.entities.length, kg.relations, { adagrad: { lr: 0.2 } });
       const filter = new FilterIndex(kg.relations.length, [kg.train, kg.valid, kg.test]);
       const mrr = async (workers: number) => {
         const { model } = await train(config, kg.train, workers, 12);
