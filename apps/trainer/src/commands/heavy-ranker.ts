@@ -1,4 +1,11 @@
-import { type CliIo, formatTable, optionalInteger, parseFlags, requiredString } from "@tml/cli-kit";
+import {
+  type CliIo,
+  engineLine,
+  formatTable,
+  optionalInteger,
+  parseFlags,
+  requiredString,
+} from "@tml/cli-kit";
 import { createLogger } from "@tml/core";
 import { selectEngine } from "@tml/engine";
 import { loadRecapConfig, trainHeavyRanker } from "@tml/heavy-ranker";
@@ -42,7 +49,7 @@ export async function heavyRankerCommand(argv: readonly string[], io: CliIo): Pr
   const config = loadRecapConfig(configPath, { overrides: options.overrides });
   const logger = createLogger({ name: "heavy-ranker", level: libraryLogLevel(options) });
   const engine = await selectEngine({ device: options.device, logger });
-  io.stderr(`engine: ${engine.label} (${engine.reason}); ${engine.threads} threads\n`);
+  io.stderr(`${engineLine(engine)}\n`);
   const out = options.out ?? config.training.save_dir;
   const totalSteps = options.maxSteps ?? config.training.num_train_steps;
   const { run, callbacks } = await startRunOutputs({

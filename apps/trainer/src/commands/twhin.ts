@@ -1,4 +1,4 @@
-import { booleanFlag, type CliIo, parseFlags, requiredString } from "@tml/cli-kit";
+import { booleanFlag, type CliIo, engineLine, parseFlags, requiredString } from "@tml/cli-kit";
 import { createLogger, loadConfigFile } from "@tml/core";
 import { selectEngine } from "@tml/engine";
 import { exportEmbeddings, trainTwhin, twhinConfigSchema } from "@tml/twhin";
@@ -45,9 +45,7 @@ export async function twhinCommand(argv: readonly string[], io: CliIo): Promise<
   const logger = createLogger({ name: "twhin", level: libraryLogLevel(options) });
   const engine = await selectEngine({ device: options.device, logger, gradients: false });
   const workers = booleanFlag(flags, "deterministic") ? 1 : engine.threads;
-  io.stderr(
-    `engine: ${engine.label} (${engine.reason}); ${engine.threads} threads, ${workers} Hogwild worker${workers === 1 ? "" : "s"}\n`,
-  );
+  io.stderr(`${engineLine(engine)}, ${workers} Hogwild worker${workers === 1 ? "" : "s"}\n`);
   const totalSteps = options.maxSteps ?? config.training.num_train_steps;
   const { run, callbacks } = await startRunOutputs({
     kind: "twhin",

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import {
   type CliIo,
+  engineLine,
   evaluateHeavyRankerRun,
   explainCandidate,
   formatTable,
@@ -75,9 +76,7 @@ export async function runMainJob(options: MainJobOptions): Promise<MainJobResult
   const logger = createLogger({ name: "trainer", level: options.logLevel });
   const engine = await selectEngine({ device: options.device, logger });
   const workers = options.deterministic ? 1 : engine.threads;
-  say(
-    `engine: ${engine.label} (${engine.reason}); ${engine.threads} threads, TwHIN on ${workers} Hogwild worker${workers === 1 ? "" : "s"}`,
-  );
+  say(`${engineLine(engine)}, TwHIN on ${workers} Hogwild worker${workers === 1 ? "" : "s"}`);
   const run = prepareRunDirectory(root, { kind: "main", resume: options.resume });
   say(run.resumed ? `resuming the main job in ${root}` : `main job in ${root}`);
   writeFileAtomic(run.configFile, configToYaml(config));
