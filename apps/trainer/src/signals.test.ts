@@ -37,10 +37,13 @@ describe.skipIf(!cliIsBuilt())("training commands stop on SIGTERM", () => {
     );
   });
 
-  it("trainer twhin (two Hogwild workers): exit 130 at once, a checkpoint, resume finishes", async () => {
+  it.each([
+    ["one thread", "--deterministic"],
+    ["two Hogwild workers", "--threads=2"],
+  ])("trainer twhin (%s): exit 130 at once, a checkpoint, resume finishes", async (_, workers) => {
     const out = join(scratch(), "run");
     const args = ["twhin", "--config", join(FIXTURES, "tiny-twhin.yaml"), "--out", out];
-    const common = ["--device", "cpu", "--threads", "2", "--set", "training.eval_every_n=null"];
+    const common = ["--device", "cpu", workers, "--set", "training.eval_every_n=null"];
     const stopped = await stopTrainer(
       [
         ...args,
@@ -119,8 +122,7 @@ describe.skipIf(!cliIsBuilt())("training commands stop on SIGTERM", () => {
       out,
       "--device",
       "cpu",
-      "--threads",
-      "2",
+      "--deterministic",
       ...["data.users=200", "data.tweets=100", "data.edges=3000", "data.communities=4"],
       ...["data.ranker_rows=1000", "data.validation_rows=1000", "data.timeline_candidates=20"],
       ...["twhin.training.eval_every_n=null", "heavy_ranker.training.num_train_steps=4"],
