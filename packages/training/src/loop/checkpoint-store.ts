@@ -70,9 +70,9 @@ export async function saveCheckpoint(
 
 /**
  * Deletes what a crashed run left in `saveDir`: half-written checkpoints and checkpoints being
- * pruned (`.tmp-*` directories), and step directories without the completion marker (a prune
- * interrupted before this layout renamed them first). Returns their paths. Call only when no other
- * process writes to `saveDir`.
+ * pruned (`.tmp-*` directories), and step directories without the completion marker (what a
+ * delete killed half-way leaves; `saveCheckpoint` never makes one). Returns their paths. Call only
+ * when no other process writes to `saveDir`.
  */
 export async function removePartialCheckpoints(saveDir: string): Promise<string[]> {
   const names = await readdir(saveDir).catch(() => [] as string[]);
