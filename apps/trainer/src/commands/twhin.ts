@@ -1,8 +1,10 @@
+import { basename, join } from "node:path";
 import { booleanFlag, type CliIo, engineLine, parseFlags, requiredString } from "@tml/cli-kit";
 import { createLogger, loadConfigFile } from "@tml/core";
 import { selectEngine } from "@tml/engine";
 import { exportEmbeddings, trainTwhin, twhinConfigSchema } from "@tml/twhin";
 import { finishedStep } from "../pipeline/finished-run.js";
+import { publishDirectory } from "../pipeline/publish-directory.js";
 import { startRunOutputs } from "../pipeline/run-outputs.js";
 import {
   COMMON_FLAGS,
@@ -56,7 +58,9 @@ export async function twhinCommand(argv: readonly string[], io: CliIo): Promise<
     totalSteps,
     io,
   });
-  const done = run.resumed ? await finishedStep(run.checkpointsDir, totalSteps) : undefined;
+  const done = run.resumed
+    ? await finishedStep(run.checkpointsDir, totalSteps, [run.exportDir])
+    : undefined;
   if (done !== undefined) {
     io.stdout(
       `twhin already trained to step ${done} in ${run.root}; raise --max-steps to continue\n`,
@@ -78,18 +82,17 @@ export async function twhinCommand(argv: readonly string[], io: CliIo): Promise<
     io.stderr(`stopped at step ${result.step}; continue with --resume --out ${run.root}\n`);
     return 130;
   }
-  const exported = await exportEmbeddings({
-    config,
-    checkpoint: run.checkpointsDir,
-    outDir: run.exportDir,
-  });
+  const exported = await publishDirectory(run.exportDir, (temporary) =>
+    exportEmbeddings({ config, checkpoint: run.checkpointsDir, outDir: temporary }),
+  );
+  const files = exported.files.map((file) => join(run.exportDir, basename(file)));
   io.stdout(`twhin ${result.status.replace("_", " ")} at step ${result.step}\n`);
   io.stdout(`run directory:   ${run.root}\n`);
   io.stdout(`resolved config: ${run.configFile}\n`);
   io.stdout(`metrics:         ${run.metricsFile}\n`);
   io.stdout(`tensorboard:     tensorboard --logdir ${run.eventsDir}\n`);
   io.stdout(`checkpoint:      ${result.lastCheckpoint ?? "(none)"}\n`);
-  io.stdout(`embeddings:      ${exported.files.join(", ")}\n`);
+  io.stdout(`embeddings:      ${files.join(", ")}\n`);
   io.stdout(`evaluate:        evaluator twhin --checkpoint ${run.root}\n`);
   return 0;
 }

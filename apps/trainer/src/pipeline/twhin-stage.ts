@@ -10,6 +10,7 @@ import {
   twhinConfigSchema,
 } from "@tml/twhin";
 import { finishedStep } from "./finished-run.js";
+import { publishDirectory } from "./publish-directory.js";
 import type { UserEmbeddings } from "./ranker-data-stage.js";
 import { startRunOutputs } from "./run-outputs.js";
 
@@ -64,7 +65,8 @@ export async function runTwhinStage(options: TwhinStageOptions): Promise<TwhinSt
     totalSteps,
     io: options.io,
   });
-  const done = await finishedStep(run.checkpointsDir, totalSteps);
+  // The stage exports and evaluates every time, so only the checkpoint is owed here.
+  const done = await finishedStep(run.checkpointsDir, totalSteps, []);
   if (done !== undefined) options.io.stderr(`twhin: already trained to step ${done}; reusing it\n`);
   const trained =
     done !== undefined
@@ -96,7 +98,9 @@ export async function runTwhinStage(options: TwhinStageOptions): Promise<TwhinSt
   const user = model.tables.find((table) => table.name === "user") ?? model.tables[0];
   if (!user) throw new Error("TwHIN model has no tables");
   const userEmbeddings = { values: user.data, dim: user.dim, rows: user.rows };
-  await exportEmbeddings({ config, checkpoint: run.checkpointsDir, outDir: run.exportDir });
+  await publishDirectory(run.exportDir, (temporary) =>
+    exportEmbeddings({ config, checkpoint: run.checkpointsDir, outDir: temporary }),
+  );
   const evaluation = await evaluateTwhinRun({
     checkpoint: run.root,
     out: join(run.root, "evaluation"),

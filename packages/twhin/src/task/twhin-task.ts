@@ -23,6 +23,7 @@ import type { TwhinModel } from "../model/twhin-model.js";
 import { ModelOptimizers } from "../optim/model-optimizers.js";
 import { HogwildGroup } from "../parallel/hogwild.js";
 import { TwhinStep } from "../step/twhin-step.js";
+import { checkSameOptimizers, optimizerNames } from "./optimizer-names.js";
 import { validateBatch } from "./validate-batch.js";
 
 /** Options of `TwhinTask`. */
@@ -190,11 +191,16 @@ export class TwhinTask implements TrainTask<EdgeBatch> {
         steps: this.updates,
         cursor: this.options.batches.cursor(),
         rng: this.rng.getState(),
+        optimizers: optimizerNames(this.options.config),
       },
     };
   }
 
   setState(state: TaskState, context: RestoreContext): void {
+    if (context.reason === "resume") {
+      const json = state.json as { optimizers?: unknown } | null;
+      checkSameOptimizers(json?.optimizers, this.options.config, context.step);
+    }
     for (const [name, { data, shape }] of Object.entries(this.arrays())) {
       const saved = state.arrays[name];
       if (!saved) {
