@@ -1,5 +1,6 @@
 import { Rng } from "@tml/core";
 import type { OrtRuntime } from "@tml/engine";
+import { checkEdges } from "../data/edge-check.js";
 import type { EdgeSet } from "../data/edge-set.js";
 import { operatorBackward, operatorForward } from "../model/operators.js";
 import type { TwhinModel } from "../model/twhin-model.js";
@@ -45,7 +46,8 @@ interface Query {
  * (`BlockRanker`), or, where onnxruntime cannot load, `CandidateScorer` (tfjs or JS loops).
  * Linear operators under the dot comparator (and translations under squared L2) are moved onto
  * the query; other non-reciprocal head rankings score a transformed copy of the candidate table
- * per relation.
+ * per relation. Every edge is checked against the model first (`checkEdges`: DataError naming
+ * the file and row of an unknown relation or an id beyond its table).
  */
 export function evaluateLinkPrediction(
   model: TwhinModel,
@@ -66,6 +68,7 @@ export function rankLinks(
   runtime: OrtRuntime | null,
   sizes: BlockRankerSizes = {},
 ): LinkPredictionResult {
+  checkEdges(model, edges, "evaluation");
   const size = options.maxEdges ? Math.min(options.maxEdges, edges.size) : edges.size;
   const dim = model.dim;
   const comparator = model.comparator;

@@ -1,5 +1,6 @@
 import type { Logger } from "@tml/core";
 import { selectEngine } from "@tml/engine";
+import { checkEdges } from "../data/edge-check.js";
 import { expandGlob, readEdges } from "../data/edge-set.js";
 import { FilterIndex } from "../eval/filter-index.js";
 import { evaluateLinkPrediction, type LinkPredictionResult } from "../eval/link-prediction.js";
@@ -46,12 +47,16 @@ export async function evaluateTwhin(options: EvaluateTwhinOptions): Promise<Eval
     options.checkpoint ?? config.training.save_dir,
   );
   const root = options.dataRoot ?? config.evaluation?.data_root ?? config.validation_data.data_root;
+  // Every edge is checked against the model before any ranking (DataError naming file and row).
   const edges = await readEdges(root);
+  checkEdges(model, edges, "evaluation");
   const train = await readEdges(config.train_data.data_root);
+  checkEdges(model, train, "training");
   const roots = options.filterRoots ?? config.evaluation?.filter_roots ?? [];
   const extra = await Promise.all(
     roots.flatMap((r) => expandGlob(r)).map((file) => readEdges(file)),
   );
+  for (const set of extra) checkEdges(model, set, "filter");
   const filter = new FilterIndex(model.relations.length, [train, edges, ...extra]);
   const began = performance.now();
   const maxEdges = options.maxEdges ?? config.evaluation?.max_edges ?? 0;
