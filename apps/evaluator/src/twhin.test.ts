@@ -25,5 +25,9 @@ describe("evaluator twhin", () => {
         wrong.io,
       ),
     ).toBe(6);
+    expect(wrong.err()).toContain("is a twhin run, not a heavy-ranker run");
+    const ranked = capture();
+    expect(await main(["rank", "--checkpoint", run, "--candidates", run], ranked.io)).toBe(6);
+    expect(ranked.err()).toContain("evaluate it with `evaluator twhin`");
   });
 });

@@ -61,7 +61,7 @@ function named(metrics: {
  * training curves, written as `metrics.json` and `report.html`.
  */
 export async function evaluateTwhinRun(options: EvaluateTwhinRunOptions): Promise<TwhinEvaluation> {
-  const location = locateRun(options.checkpoint);
+  const location = locateRun(options.checkpoint, "twhin");
   const configFile = runConfigFile("evaluator twhin", location, options.checkpoint, options.config);
   const config = loadConfigFile(twhinConfigSchema, configFile, {
     overrides: options.overrides ?? [],
