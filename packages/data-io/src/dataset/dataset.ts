@@ -1,4 +1,4 @@
-import { ConfigError, Rng } from "@tml/core";
+import { ConfigError, DataError, Rng } from "@tml/core";
 import type { ColumnBatch } from "../arrow/column-batch.js";
 import { sliceRows } from "../arrow/slice-rows.js";
 import { readParquetSchema } from "../parquet/read-parquet.js";
@@ -83,10 +83,10 @@ export class Dataset {
       const names = new Set((await readParquetSchema(files[0]!)).fields.map((field) => field.name));
       const missing = options.columns.filter((column) => !names.has(column));
       if (missing.length > 0) {
-        throw new ConfigError(
+        throw new DataError(
           `Columns ${missing.join(", ")} are not in ${files[0]}; it has ${[...names].join(", ")}.`,
           {
-            details: { key: "columns", file: files[0] },
+            details: { columns: missing, file: files[0] },
           },
         );
       }
