@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { capture, FIXTURES, trainTinyTwhinRun } from "@tml/cli-kit/testing";
+import { edgeTable, writeParquetFile } from "@tml/data-io";
 import { describe, expect, it } from "vitest";
 import { main } from "./cli.js";
 
@@ -17,6 +18,18 @@ describe("evaluator twhin", () => {
     expect(metrics.overall["hits@1"]).toBeLessThanOrEqual(metrics.overall["hits@10"]);
     expect(metrics.neighbours[0].neighbours).toHaveLength(3);
     expect(existsSync(join(run, "evaluation", "plots", "twhin-hits.png"))).toBe(true);
+
+    // Evaluation edges outside the model's tables or relations: exit 5 naming file and row.
+    const bad = join(run, "bad-edges.parquet");
+    await writeParquetFile(bad, edgeTable([0, 1, 2], [1, 1, 1], [1, 2, 32]));
+    const badEdges = capture();
+    expect(await main(["twhin", "--checkpoint", run, "--data", bad], badEdges.io)).toBe(5);
+    expect(badEdges.err()).toContain(`${bad} row 2: rhs id 32`);
+    await writeParquetFile(bad, edgeTable([0, 1], [0, 99], [1, 2]));
+    const badRelation = capture();
+    expect(await main(["twhin", "--checkpoint", run, "--data", bad], badRelation.io)).toBe(5);
+    expect(badRelation.err()).toContain(`${bad} row 1: relation 99 is not one of`);
+    expect(badRelation.err()).not.toMatch(/\n\s+at /);
 
     const wrong = capture();
     expect(

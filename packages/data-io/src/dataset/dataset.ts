@@ -4,6 +4,7 @@ import { sliceRows } from "../arrow/slice-rows.js";
 import { readParquetSchema } from "../parquet/read-parquet.js";
 import { orderedBatches, shuffledBatches } from "./batching.js";
 import { cheapRowCount, type FileReadOptions, fileChunks, fileFormat } from "./file-chunks.js";
+import { checkFiniteColumns } from "./finite-columns.js";
 import { prefetch } from "./prefetch.js";
 import { resolveDatasetFiles } from "./resolve-files.js";
 
@@ -31,6 +32,8 @@ export interface DatasetOptions extends FileReadOptions {
   skipBatches?: number;
   /** Read the next chunk (row group) while the consumer works on the current batch (default true). */
   prefetch?: boolean;
+  /** Float columns whose values must be finite, checked as read (DataError naming file and row). */
+  finiteColumns?: readonly string[];
 }
 
 /** A batch with its position: epoch and index of the batch since the start (skipped ones counted). */
@@ -189,6 +192,7 @@ export class Dataset {
         toSkip = 0;
         if (chunk.numRows > remaining) chunk = sliceRows(chunk, 0, remaining);
         remaining -= chunk.numRows;
+        checkFiniteColumns(chunk, this.settings.finiteColumns);
         yield chunk;
         if (remaining <= 0) return;
       }
@@ -231,5 +235,6 @@ function checkOptions(options: DatasetOptions): Resolved {
     limit: integer("limit", options.limit, Number.POSITIVE_INFINITY, 0),
     skipBatches: integer("skipBatches", options.skipBatches, 0, 0),
     prefetch: options.prefetch ?? true,
+    finiteColumns: options.finiteColumns ?? [],
   };
 }
