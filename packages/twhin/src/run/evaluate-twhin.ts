@@ -3,7 +3,9 @@ import { selectEngine } from "@tml/engine";
 import { checkEdges } from "../data/edge-check.js";
 import { expandGlob, readEdges } from "../data/edge-set.js";
 import { FilterIndex } from "../eval/filter-index.js";
-import { evaluateLinkPrediction, type LinkPredictionResult } from "../eval/link-prediction.js";
+import { type LinkPredictionResult, trainingEntities } from "../eval/link-metrics.js";
+import { evaluateLinkPrediction } from "../eval/link-prediction.js";
+import type { TwhinModel } from "../model/twhin-model.js";
 import { loadTwhinModel } from "./load-model.js";
 import { type ConfigSource, resolveConfig } from "./resolve-config.js";
 
@@ -21,19 +23,24 @@ export interface EvaluateTwhinOptions {
   maxEdges?: number;
   device?: string;
   logger?: Logger;
+  /** Called after each block of ranked queries: queries done and the total (2 per edge). */
+  onProgress?: (done: number, total: number) => void;
 }
 
-/** The metrics plus what was evaluated. */
+/** The metrics (with `warm` and `cold`: endpoints seen in the training edges or not), and what was evaluated. */
 export interface EvaluateTwhinResult extends LinkPredictionResult {
   checkpoint: string;
   edges: number;
   seconds: number;
+  /** The checkpoint's model (for `sampleNeighbours`, without loading it again). */
+  model: TwhinModel;
 }
 
 /**
  * Filtered link prediction of a checkpoint: every edge's tail ranked among all entities of its
  * type and its head likewise (MRR, MR, Hits@1/3/10, sampled AUC), filtering the train edges,
- * the evaluated edges and `filterRoots`.
+ * the evaluated edges and `filterRoots`; in all, per relation, and warm / cold apart (an edge is
+ * cold when an endpoint never occurs in the training edges).
  */
 export async function evaluateTwhin(options: EvaluateTwhinOptions): Promise<EvaluateTwhinResult> {
   const config = resolveConfig(options.config, options.overrides);
@@ -60,11 +67,18 @@ export async function evaluateTwhin(options: EvaluateTwhinOptions): Promise<Eval
   const filter = new FilterIndex(model.relations.length, [train, edges, ...extra]);
   const began = performance.now();
   const maxEdges = options.maxEdges ?? config.evaluation?.max_edges ?? 0;
-  const result = evaluateLinkPrediction(model, edges, { filter, maxEdges, seed: config.seed });
+  const result = evaluateLinkPrediction(model, edges, {
+    filter,
+    maxEdges,
+    seed: config.seed,
+    trainingEntities: trainingEntities(model, train),
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+  });
   const seconds = (performance.now() - began) / 1000;
   options.logger?.info("twhin evaluation", { checkpoint: path, seconds, ...result.both });
   return {
     ...result,
+    model,
     checkpoint: path,
     edges: maxEdges ? Math.min(maxEdges, edges.size) : edges.size,
     seconds,

@@ -10,6 +10,7 @@ import { writeEngagementGraph } from "../testing/generated-graph.js";
 import { tinyConfig } from "../testing/tiny-graph.js";
 import { evaluateTwhin } from "./evaluate-twhin.js";
 import { exportEmbeddings } from "./export-embeddings.js";
+import { loadTwhinModel } from "./load-model.js";
 import { nearestNeighbours } from "./nearest-neighbours.js";
 import { sampleNeighbours } from "./sample-neighbours.js";
 import { trainTwhin } from "./train-twhin.js";
@@ -85,12 +86,8 @@ describe("run functions", () => {
   });
 
   it("sampleNeighbours lists each table's first entities with their nearest neighbours, closest first", async () => {
-    const lists = await sampleNeighbours({
-      config,
-      checkpoint: join(dir, "ckpt"),
-      samples: 2,
-      device: "cpu",
-    });
+    const { model } = await loadTwhinModel(config, join(dir, "ckpt"));
+    const lists = await sampleNeighbours({ model, samples: 2, device: "cpu" });
     expect(lists.map((list) => `${list.table} ${list.id}`)).toEqual([
       "user 0",
       "user 1",
