@@ -64,7 +64,7 @@ export async function evaluateTwhin(options: EvaluateTwhinOptions): Promise<Eval
     roots.flatMap((r) => expandGlob(r)).map((file) => readEdges(file)),
   );
   for (const set of extra) checkEdges(model, set, "filter");
-  const filter = new FilterIndex(model.relations.length, [train, edges, ...extra]);
+  const filter = new FilterIndex(model.relations.length, [train, edges, ...extra], edges);
   const began = performance.now();
   const maxEdges = options.maxEdges ?? config.evaluation?.max_edges ?? 0;
   const result = evaluateLinkPrediction(model, edges, {
