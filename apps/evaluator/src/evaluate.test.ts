@@ -20,6 +20,15 @@ describe("evaluator", () => {
     run = await trainTinyRun(data, join(mkdtempSync(join(tmpdir(), "tml-eval-")), "run"));
   });
 
+  it("twhin on a Heavy Ranker run names the run's kind and its command (exit 6)", async () => {
+    const cli = capture();
+    expect(await main(["twhin", "--checkpoint", run, "--device", "cpu"], cli.io)).toBe(6);
+    expect(cli.err()).toContain(
+      "is a heavy-ranker run, not a twhin run; evaluate it with `evaluator heavy-ranker`",
+    );
+    expect(cli.err().trim().split("\n")).toHaveLength(1);
+  });
+
   it("heavy-ranker: table, metrics.json and a report with every plot", async () => {
     const cli = capture();
     const code = await main(

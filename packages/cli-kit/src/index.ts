@@ -26,6 +26,9 @@ export {
 } from "./flags.js";
 export { TASK_METRIC_COLUMNS, taskMetricRows } from "./reports/binary-tasks.js";
 export {
+  entityLabel,
+  type LinkMetricSlice,
+  type LinkMetrics,
   type LinkPredictionSummary,
   linkMetricColumns,
   linkMetricRows,
@@ -38,3 +41,4 @@ export {
 } from "./reports/ranking.js";
 export type { RunLocation } from "./run-location.js";
 export { type Cell, formatTable } from "./table.js";
+export { type WorkProgressOptions, workProgress } from "./work-progress.js";

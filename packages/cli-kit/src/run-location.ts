@@ -1,6 +1,14 @@
-import { existsSync, statSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
-import { NotFoundError, UsageError } from "@tml/core";
+import { CheckpointError, NotFoundError, UsageError } from "@tml/core";
+
+/** The kinds of run a command can be pointed at (`run.json`'s `kind`). */
+export type RunKind = "twhin" | "heavy-ranker";
+
+const COMMAND_OF_KIND: Readonly<Record<string, string>> = {
+  twhin: "evaluator twhin",
+  "heavy-ranker": "evaluator heavy-ranker",
+};
 
 /** Where a `--checkpoint` argument points: the run directory it belongs to (if any) and the checkpoint. */
 export interface RunLocation {
@@ -16,12 +24,23 @@ export interface RunLocation {
 
 const isRun = (dir: string) => existsSync(join(dir, "run.json"));
 
+function markerKind(root: string): string | undefined {
+  try {
+    const kind = (JSON.parse(readFileSync(join(root, "run.json"), "utf8")) as { kind?: unknown })
+      .kind;
+    return typeof kind === "string" ? kind : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
- * Resolves `--checkpoint DIR`: a trainer run directory (its `checkpoints/`), its `checkpoints/`
- * folder, or one `checkpoints/<step>` inside it; any other checkpoint path is used as is.
- * A missing path is a NotFoundError.
+ * Resolves `--checkpoint DIR` of a command on `kind` runs: a trainer run directory (its
+ * `checkpoints/`), its `checkpoints/` folder, or one `checkpoints/<step>` inside it; any other
+ * checkpoint path is used as is. A missing path is a NotFoundError; a run of another kind (its
+ * `run.json`) a CheckpointError naming the command for it, before any config is read.
  */
-export function locateRun(path: string): RunLocation {
+export function locateRun(path: string, kind: RunKind): RunLocation {
   const absolute = resolve(path);
   if (!existsSync(absolute) || !statSync(absolute).isDirectory()) {
     throw new NotFoundError(
@@ -40,6 +59,18 @@ export function locateRun(path: string): RunLocation {
     root = dirname(absolute);
   } else if (basename(dirname(absolute)) === "checkpoints" && isRun(dirname(dirname(absolute)))) {
     root = dirname(dirname(absolute));
+  }
+  const found = root === undefined ? undefined : markerKind(root);
+  if (found !== undefined && found !== kind) {
+    const hint =
+      found === "main"
+        ? `its stages are runs of their own: ${join(root!, kind)}`
+        : COMMAND_OF_KIND[found]
+          ? `evaluate it with \`${COMMAND_OF_KIND[found]}\``
+          : "point to another run";
+    throw new CheckpointError(`${path} is a ${found} run, not a ${kind} run; ${hint}.`, {
+      details: { path, kind: found, expected: kind },
+    });
   }
   const file = (name: string) =>
     root !== undefined && existsSync(join(root, name)) ? join(root, name) : undefined;

@@ -1,3 +1,5 @@
+/** The engine choice the ranker runs on (re-exported from @tml/engine): call it once before scoring. */
+export { type EngineInfo, type SelectEngineOptions, selectEngine } from "@tml/engine";
 export * from "./config/data-config.js";
 export * from "./config/load-recap-config.js";
 export * from "./config/model-config.js";
@@ -117,6 +119,7 @@ export {
   type OnnxScorerOptions,
   type OnnxScores,
 } from "./serving/onnx-scorer.js";
+export { type CandidateArrays, rankArrays } from "./serving/rank-arrays.js";
 export {
   type RankedCandidate,
   rankCandidates,

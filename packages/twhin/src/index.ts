@@ -13,13 +13,15 @@ export {
 export type { EdgeBatch } from "./data/edge-batch.js";
 export { EdgeBatches, type EdgeCursor } from "./data/edge-batches.js";
 export { type EdgeSet, readEdges } from "./data/edge-set.js";
+export { type EntityNames, readEntityNames } from "./data/entity-names.js";
 export { type KnowledgeGraph, readKnowledgeGraph } from "./data/kg-tsv.js";
 export { FilterIndex } from "./eval/filter-index.js";
 export {
-  evaluateLinkPrediction,
-  type LinkPredictionOptions,
+  type DirectionMetrics,
   type LinkPredictionResult,
-} from "./eval/link-prediction.js";
+  trainingEntities,
+} from "./eval/link-metrics.js";
+export { evaluateLinkPrediction, type LinkPredictionOptions } from "./eval/link-prediction.js";
 export type { RankingMetrics } from "./eval/rank-accumulator.js";
 export {
   type EmbeddingRows,

@@ -1,6 +1,7 @@
 import {
   type CliIo,
   deviceFlag,
+  entityLabel,
   evaluateTwhinRun,
   formatTable,
   linkMetricColumns,
@@ -12,6 +13,7 @@ import {
   selectCommandEngine,
   stringList,
   THREADS_HELP,
+  workProgress,
 } from "@tml/cli-kit";
 
 /** `evaluator twhin --help`. */
@@ -19,8 +21,10 @@ export const TWHIN_HELP = `evaluator twhin --checkpoint DIR [--data GLOB] [optio
 
 Filtered link prediction of a TwHIN checkpoint: each held-out edge's tail is ranked among all
 entities of its type (and its head likewise), known true edges removed: MRR, mean rank, Hits@1/3/10
-and sampled AUC, with nearest neighbours of sample entities. Writes metrics.json and report.html
-(Hits@k bars, training curves; PNGs in plots/).
+and sampled AUC for all edges, tail and head queries, warm and cold edges (cold: an endpoint never
+occurs in the training edges) and each relation, with nearest neighbours of sample entities (named
+when the graph has a name dictionary, e.g. entities.json). Progress goes to stderr. Writes
+metrics.json and report.html (Hits@k bars, training curves; PNGs in plots/).
 
   --checkpoint DIR   trainer run directory, its checkpoints/, or one checkpoints/<step>
   --data GLOB        edges to rank (Parquet lhs/rel/rhs; default the config's validation data)
@@ -66,15 +70,16 @@ export async function twhinCommand(argv: readonly string[], io: CliIo): Promise<
     ...(out ? { out } : {}),
     ...(maxEdges !== undefined ? { maxEdges } : {}),
     ...(neighbours !== undefined ? { neighbours } : {}),
+    onProgress: workProgress(io, { label: "twhin evaluation", unit: "queries" }),
   });
   io.stdout(`TwHIN ${result.checkpoint}: ${result.edges} edges ranked (filtered)\n`);
   io.stdout(
-    `${formatTable(["direction", ...linkMetricColumns(result.summary.overall)], linkMetricRows(result.summary))}\n`,
+    `${formatTable(["edges", ...linkMetricColumns(result.summary.overall)], linkMetricRows(result.summary))}\n`,
   );
   io.stdout("\nNearest neighbours (cosine):\n");
   for (const list of result.neighbours) {
-    const near = list.neighbours.map((n) => `${n.id} (${n.score.toFixed(3)})`).join(", ");
-    io.stdout(`  ${list.table} ${list.id}: ${near}\n`);
+    const near = list.neighbours.map((n) => `${entityLabel(n)} (${n.score.toFixed(3)})`).join(", ");
+    io.stdout(`  ${list.table} ${entityLabel(list)}: ${near}\n`);
   }
   io.stdout(`metrics: ${result.metricsJson}\nreport:  ${result.report?.html}\n`);
   printEngine();

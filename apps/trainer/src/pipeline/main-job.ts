@@ -208,7 +208,7 @@ export async function runMainJob(options: MainJobOptions): Promise<MainJobResult
   // 7. What happened and where everything went.
   io.stdout(`\nTwHIN link prediction (filtered, held-out edges):\n`);
   io.stdout(
-    `${formatTable(["relation", ...linkMetricColumns(twhin.linkPrediction.overall)], linkMetricRows(twhin.linkPrediction))}\n`,
+    `${formatTable(["edges", ...linkMetricColumns(twhin.linkPrediction.overall)], linkMetricRows(twhin.linkPrediction))}\n`,
   );
   io.stdout(
     `\nHeavy Ranker (validation):\n${formatTable(TASK_METRIC_COLUMNS, taskMetricRows(evaluation.metrics))}\n`,

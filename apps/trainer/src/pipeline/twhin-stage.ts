@@ -1,5 +1,10 @@
 import { join } from "node:path";
-import { type CliIo, evaluateTwhinRun, type LinkPredictionSummary } from "@tml/cli-kit";
+import {
+  type CliIo,
+  evaluateTwhinRun,
+  type LinkPredictionSummary,
+  workProgress,
+} from "@tml/cli-kit";
 import { type Logger, parseConfig } from "@tml/core";
 import type { ReportSection } from "@tml/reports";
 import {
@@ -108,6 +113,7 @@ export async function runTwhinStage(options: TwhinStageOptions): Promise<TwhinSt
     device: options.device,
     logger: options.logger,
     neighbours: 5,
+    onProgress: workProgress(options.io, { label: "twhin evaluation", unit: "queries" }),
   });
   return {
     status: "completed",

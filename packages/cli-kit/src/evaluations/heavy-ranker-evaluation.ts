@@ -46,7 +46,7 @@ export interface HeavyRankerEvaluation {
 export async function evaluateHeavyRankerRun(
   options: EvaluateHeavyRankerRunOptions,
 ): Promise<HeavyRankerEvaluation> {
-  const location = locateRun(options.checkpoint);
+  const location = locateRun(options.checkpoint, "heavy-ranker");
   const configFile = runConfigFile(
     "evaluator heavy-ranker",
     location,

@@ -48,7 +48,7 @@ export interface RankRunResult {
  * and `report.html`.
  */
 export async function rankRun(options: RankRunOptions): Promise<RankRunResult> {
-  const location = locateRun(options.checkpoint);
+  const location = locateRun(options.checkpoint, "heavy-ranker");
   const configFile = runConfigFile(COMMAND, location, options.checkpoint, options.config);
   const { step, ranked, runtimeVersion, scorer } = await rankWithCheckpoint({
     command: COMMAND,

@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { trainTinyTwhinRun } from "../testing/tiny-twhin.js";
@@ -24,10 +24,22 @@ describe("evaluateTwhinRun", () => {
     expect(mrr).toBeLessThanOrEqual(1);
     expect(mrr).toBeGreaterThanOrEqual(1 / (mr as number) - 1e-12);
     expect(auc).toBeGreaterThan(0);
-    expect(Object.keys(result.summary.perRelation ?? {})).toEqual([
-      "tail (rank rhs)",
-      "head (rank lhs)",
-    ]);
+    // perRelation holds relations (as the config names them), each with both directions.
+    const relations = Object.keys(result.summary.perRelation ?? {});
+    expect(relations.length).toBeGreaterThan(1);
+    for (const name of relations)
+      expect(["follow", "fav", "reply", "retweet", "magic_recs"]).toContain(name);
+    const queries = (slice: { overall: Record<string, number> } | undefined) =>
+      slice?.overall["queries"] ?? 0;
+    const perRelationQueries = Object.values(result.summary.perRelation ?? {}).map(queries);
+    expect(perRelationQueries.reduce((sum, n) => sum + n, 0)).toBe(2 * result.edges);
+    expect(result.summary.tail?.["queries"]).toBe(result.edges);
+    expect(queries(result.summary.warm) + queries(result.summary.cold)).toBe(2 * result.edges);
+    const written = JSON.parse(readFileSync(result.metricsJson, "utf8"));
+    expect(Object.keys(written)).toEqual(
+      expect.arrayContaining(["overall", "tail", "head", "warm", "cold", "perRelation"]),
+    );
+    expect(Object.keys(written.perRelation.fav)).toEqual(["overall", "tail", "head"]);
     expect(result.neighbours.map((list) => `${list.table} ${list.id}`)).toEqual([
       "user 0",
       "user 1",

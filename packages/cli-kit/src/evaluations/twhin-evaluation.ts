@@ -2,12 +2,20 @@ import { join } from "node:path";
 import { createLogger, type Logger, loadConfigFile, writeFileAtomic } from "@tml/core";
 import { type ReportSection, readMetricsLog, type WrittenReport, writeReport } from "@tml/reports";
 import {
+  type DirectionMetrics,
   type EntityNeighbours,
   evaluateTwhin,
+  type RankingMetrics,
+  readEntityNames,
   sampleNeighbours,
   twhinConfigSchema,
 } from "@tml/twhin";
-import { type LinkPredictionSummary, linkPredictionSections } from "../reports/link-prediction.js";
+import {
+  type LinkMetricSlice,
+  type LinkMetrics,
+  type LinkPredictionSummary,
+  linkPredictionSections,
+} from "../reports/link-prediction.js";
 import { trainingCurvesSection } from "../reports/training-curves.js";
 import { locateRun, runConfigFile } from "../run-location.js";
 import type { RunEvaluationOptions } from "./run-evaluation-options.js";
@@ -22,6 +30,8 @@ export interface EvaluateTwhinRunOptions extends RunEvaluationOptions {
   neighbours?: number;
   device?: string;
   logger?: Logger;
+  /** Called after each block of ranked queries: queries done and the total (2 per edge). */
+  onProgress?: (done: number, total: number) => void;
 }
 
 /** What `evaluateTwhinRun` computed and wrote. */
@@ -37,14 +47,7 @@ export interface TwhinEvaluation {
   report: WrittenReport | undefined;
 }
 
-function named(metrics: {
-  mrr: number;
-  mr: number;
-  hits1: number;
-  hits3: number;
-  hits10: number;
-  auc: number;
-}) {
+function named(metrics: RankingMetrics): LinkMetrics {
   return {
     mrr: metrics.mrr,
     mr: metrics.mr,
@@ -52,16 +55,22 @@ function named(metrics: {
     "hits@3": metrics.hits3,
     "hits@10": metrics.hits10,
     auc: metrics.auc,
+    queries: metrics.count,
   };
+}
+
+function slice(metrics: DirectionMetrics): LinkMetricSlice {
+  return { overall: named(metrics.both), tail: named(metrics.tail), head: named(metrics.head) };
 }
 
 /**
  * `evaluator twhin` on a run: @tml/twhin's `evaluateTwhin` (filtered link prediction: MRR, MR,
- * Hits@k, sampled AUC, both directions and each alone) and `sampleNeighbours`, with the run's
+ * Hits@k, sampled AUC; all edges, tail and head queries, warm and cold edges, each relation) and
+ * `sampleNeighbours` (named from the graph's dictionaries when it has them), with the run's
  * training curves, written as `metrics.json` and `report.html`.
  */
 export async function evaluateTwhinRun(options: EvaluateTwhinRunOptions): Promise<TwhinEvaluation> {
-  const location = locateRun(options.checkpoint);
+  const location = locateRun(options.checkpoint, "twhin");
   const configFile = runConfigFile("evaluator twhin", location, options.checkpoint, options.config);
   const config = loadConfigFile(twhinConfigSchema, configFile, {
     overrides: options.overrides ?? [],
@@ -74,15 +83,20 @@ export async function evaluateTwhinRun(options: EvaluateTwhinRunOptions): Promis
     logger,
     ...(options.data ? { dataRoot: options.data } : {}),
     ...(options.maxEdges !== undefined ? { maxEdges: options.maxEdges } : {}),
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
   });
   const summary: LinkPredictionSummary = {
-    overall: named(result.both),
-    perRelation: { "tail (rank rhs)": named(result.tail), "head (rank lhs)": named(result.head) },
+    ...slice(result),
+    ...(result.warm ? { warm: slice(result.warm) } : {}),
+    ...(result.cold ? { cold: slice(result.cold) } : {}),
+    perRelation: Object.fromEntries(
+      Object.entries(result.perRelation).map(([name, metrics]) => [name, slice(metrics)]),
+    ),
   };
   const neighbours = await sampleNeighbours({
-    config,
-    checkpoint: result.checkpoint,
+    model: result.model,
     samples: options.neighbours ?? 5,
+    names: readEntityNames(config.train_data.data_root),
     device: options.device ?? "auto",
     logger,
   });

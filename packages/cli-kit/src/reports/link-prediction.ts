@@ -1,12 +1,29 @@
 import { barChart, histogramChart, type ReportPlot, type ReportSection } from "@tml/reports";
 import type { EntityNeighbours } from "@tml/twhin";
 
-/** Link-prediction results: overall and per-relation metrics, and the ranks behind them. */
-export interface LinkPredictionSummary {
-  /** `mrr`, `mr`, `hits@k`, `auc` (keys as computed). */
-  overall: Readonly<Record<string, number>>;
-  /** The same metrics per relation name. */
-  perRelation?: Readonly<Record<string, Readonly<Record<string, number>>>>;
+/** Named link-prediction metrics: `mrr`, `mr`, `hits@k`, `auc`, `queries` (keys as computed). */
+export type LinkMetrics = Readonly<Record<string, number>>;
+
+/** Metrics of one set of edges: both directions together, and the tail and head queries apart. */
+export interface LinkMetricSlice {
+  overall: LinkMetrics;
+  /** Tail queries (lhs, rel, ?): the rhs ranked. */
+  tail?: LinkMetrics;
+  /** Head queries (?, rel, rhs): the lhs ranked. */
+  head?: LinkMetrics;
+}
+
+/**
+ * Link-prediction results: every evaluated edge, each relation, warm and cold edges, and the
+ * ranks behind them.
+ */
+export interface LinkPredictionSummary extends LinkMetricSlice {
+  /** Per relation name. */
+  perRelation?: Readonly<Record<string, LinkMetricSlice>>;
+  /** Edges whose two endpoints occur in the training edges. */
+  warm?: LinkMetricSlice;
+  /** Edges with an endpoint that never occurs in the training edges (cold start). */
+  cold?: LinkMetricSlice;
   /** Filtered rank (1 = best) of each evaluated true entity, for the histogram. */
   ranks?: ArrayLike<number>;
 }
@@ -21,17 +38,24 @@ export function linkMetricColumns(metrics: Readonly<Record<string, number>>): st
   return [...known.filter((key) => key in metrics), ...keys.filter((key) => !known.includes(key))];
 }
 
-/** Table rows: "all" first, then each relation. */
+/**
+ * Table rows: "all", its tail and head queries, "warm" and "cold" (when split), then each
+ * relation (both directions).
+ */
 export function linkMetricRows(summary: LinkPredictionSummary): (string | number | null)[][] {
   const columns = linkMetricColumns(summary.overall);
-  const row = (name: string, metrics: Readonly<Record<string, number>>) => [
+  const row = (name: string, metrics: LinkMetrics) => [
     name,
     ...columns.map((column) => metrics[column] ?? null),
   ];
-  return [
-    row("all", summary.overall),
-    ...Object.entries(summary.perRelation ?? {}).map(([name, metrics]) => row(name, metrics)),
-  ];
+  const rows = [row("all", summary.overall)];
+  if (summary.tail) rows.push(row("all: tail (rank rhs)", summary.tail));
+  if (summary.head) rows.push(row("all: head (rank lhs)", summary.head));
+  if (summary.warm) rows.push(row("warm (seen in training)", summary.warm.overall));
+  if (summary.cold) rows.push(row("cold (an endpoint unseen)", summary.cold.overall));
+  for (const [name, slice] of Object.entries(summary.perRelation ?? {}))
+    rows.push(row(name, slice.overall));
+  return rows;
 }
 
 /** Report sections: metric table, Hits@k bars (overall and per relation), rank histogram, neighbours. */
@@ -47,7 +71,7 @@ export function linkPredictionSections(
   const plots: ReportPlot[] = [
     { name: `${prefix}-hits`, spec: barChart("Hits@k (all relations)", hits, "fraction") },
   ];
-  for (const [relation, metrics] of Object.entries(summary.perRelation ?? {})) {
+  for (const [relation, { overall: metrics }] of Object.entries(summary.perRelation ?? {})) {
     if (metrics.mrr !== undefined) {
       plots.push({
         name: `${prefix}-hits-${relation.replace(/[^\w-]+/g, "_")}`,
@@ -71,7 +95,7 @@ export function linkPredictionSections(
   const sections: ReportSection[] = [
     {
       heading: `${prefix}: link prediction`,
-      text: "Filtered ranking of each held-out edge's true entity against every entity of its table (MRR, mean rank, Hits@k), and AUC of true edges against random corruptions.",
+      text: "Filtered ranking of each held-out edge's true entity against every entity of its table (MRR, mean rank, Hits@k), and AUC of true edges against random corruptions; all edges, tail and head queries apart, warm edges (both endpoints occur in the training edges) and cold ones, and each relation.",
       table: { columns: ["relation", ...columns], rows: linkMetricRows(summary) },
       plots,
     },
@@ -81,13 +105,18 @@ export function linkPredictionSections(
       heading: `${prefix}: nearest neighbours`,
       text: "Closest entities by cosine similarity of their embeddings.",
       table: {
-        columns: ["entity", "neighbours (id: similarity)"],
+        columns: ["entity", "neighbours (name or id: similarity)"],
         rows: neighbours.map((list) => [
-          `${list.table} ${list.id}`,
-          list.neighbours.map((n) => `${n.id}: ${n.score.toFixed(3)}`).join(", "),
+          `${list.table} ${entityLabel(list)}`,
+          list.neighbours.map((n) => `${entityLabel(n)}: ${n.score.toFixed(3)}`).join(", "),
         ]),
       },
     });
   }
   return sections;
+}
+
+/** An entity's name with its id (`Barack Obama (#12)`), or its id when it has no name. */
+export function entityLabel(entity: { id: number; name?: string }): string {
+  return entity.name === undefined ? String(entity.id) : `${entity.name} (#${entity.id})`;
 }

@@ -55,17 +55,23 @@ describe("link prediction and ranking sections", () => {
   it("orders metric columns and explains candidates by their largest terms", () => {
     const summary = {
       overall: { auc: 0.9, "hits@10": 0.5, mr: 12, "hits@1": 0.2, mrr: 0.3 },
-      perRelation: { fav: { mrr: 0.4, mr: 8, "hits@1": 0.3, "hits@10": 0.6, auc: 0.95 } },
+      tail: { auc: 0.8, "hits@10": 0.4, mr: 14, "hits@1": 0.1, mrr: 0.2 },
+      cold: { overall: { auc: 0.7, "hits@10": 0.1, mr: 50, "hits@1": 0, mrr: 0.05 } },
+      perRelation: {
+        fav: { overall: { mrr: 0.4, mr: 8, "hits@1": 0.3, "hits@10": 0.6, auc: 0.95 } },
+      },
       ranks: [1, 2, 10, 100],
     };
     expect(linkMetricColumns(summary.overall)).toEqual(["mrr", "mr", "hits@1", "hits@10", "auc"]);
     expect(linkMetricRows(summary)).toEqual([
       ["all", 0.3, 12, 0.2, 0.5, 0.9],
+      ["all: tail (rank rhs)", 0.2, 14, 0.1, 0.4, 0.8],
+      ["cold (an endpoint unseen)", 0.05, 50, 0, 0.1, 0.7],
       ["fav", 0.4, 8, 0.3, 0.6, 0.95],
     ]);
     const sections = linkPredictionSections(
       summary,
-      [{ table: "user", id: 3, neighbours: [{ id: 7, score: 0.91 }] }],
+      [{ table: "user", id: 3, name: "ada", neighbours: [{ id: 7, score: 0.91 }] }],
       "twhin",
     );
     expect(sections[0]?.plots?.map((p) => p.name)).toEqual([
@@ -73,7 +79,7 @@ describe("link prediction and ranking sections", () => {
       "twhin-hits-fav",
       "twhin-ranks",
     ]);
-    expect(sections[1]?.table?.rows).toEqual([["user 3", "7: 0.910"]]);
+    expect(sections[1]?.table?.rows).toEqual([["user ada (#3)", "7: 0.910"]]);
 
     const rows = [
       {

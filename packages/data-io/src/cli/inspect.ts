@@ -1,6 +1,6 @@
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { UsageError } from "@tml/core";
+import { NotFoundError, UsageError } from "@tml/core";
 import * as arrow from "apache-arrow";
 import { countParquetRows, type ParquetReader, withParquetReader } from "../parquet/index.js";
 import { type CliIo, columnsFlag, numberFlag, type ParsedArgs } from "./args.js";
@@ -165,10 +165,15 @@ function expandPath(path: string): string[] {
     return [path]; // the reader reports the missing file
   }
   if (!isDirectory) return [path];
-  return readdirSync(path, { recursive: true, encoding: "utf8" })
+  const files = readdirSync(path, { recursive: true, encoding: "utf8" })
     .filter((name) => name.endsWith(".parquet"))
     .sort()
     .map((name) => join(path, name));
+  if (files.length === 0)
+    throw new NotFoundError(`${path} holds no .parquet files (searched its sub-folders too).`, {
+      details: { path },
+    });
+  return files;
 }
 
 function compareJson(a: JsonValue, b: JsonValue): number {

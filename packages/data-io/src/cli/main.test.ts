@@ -37,6 +37,9 @@ describe("tml-data main", () => {
       /unknown dataset "imagenet"/,
     );
     expect((await run("count", join(scratch(), "missing.parquet"))).code).toBe(4);
+    const empty = await run("count", scratch());
+    expect([empty.code, empty.out]).toEqual([4, ""]);
+    expect(empty.err).toMatch(/holds no \.parquet files/);
   });
 
   it("inspects a Parquet file: head, schema, distinct, count", async () => {

@@ -203,7 +203,10 @@ describe("Dataset", () => {
     await expect(read({ columns: ["id"] })).rejects.toThrow(
       /"id" in .*b\.parquet holds float64, but earlier files hold int64/,
     );
-    await expect(read({ columns: ["zz"] })).rejects.toThrow(/zz are not in/);
+    // Data that lacks a column the reader needs is a data error (exit 5), not a config error.
+    await expect(read({ columns: ["zz"] })).rejects.toSatisfy(
+      (error) => TmlError.isInstance(error, "DATA") && /zz are not in/.test(String(error)),
+    );
     await expect(read({ batchSize: 0 })).rejects.toThrow(/batchSize must be an integer ≥ 1/);
     await expect(read({ files: join(odd, "*.none") })).rejects.toThrow(/No files match/);
     await writeTfRecordFile(join(odd, "r.tfrecord"), []);
@@ -294,3 +297,52 @@ describe("prefetch", () => {
     ]);
   });
 });
+
+describe("Dataset finite columns", () => {
+  it("names the file, row and column of a NaN or infinity in a checked float column", async () => {
+    const bad = join(dir, "non-finite");
+    await mkdir(bad);
+    const table = makeTestTable(40);
+    const embedding = getColumnValues(table, "embedding");
+    embedding[33 * 3 + 1] = Number.NaN;
+    await writeParquetFile(join(bad, "a.parquet"), makeTestTable(20));
+    await writeParquetFile(join(bad, "b.parquet"), withEmbedding(table, embedding), {
+      rowGroupSize: 16,
+    });
+    const drain = async (finiteColumns: readonly string[]) => {
+      const dataset = await Dataset.open({
+        files: join(bad, "*.parquet"),
+        batchSize: 8,
+        shuffleFiles: false,
+        shuffleBuffer: 32,
+        finiteColumns,
+      });
+      for await (const _ of dataset) {
+        // drain
+      }
+    };
+    await expect(drain([])).resolves.toBeUndefined();
+    await expect(drain(["x", "embedding"])).rejects.toSatisfy(
+      (error) =>
+        TmlError.isInstance(error, "DATA") &&
+        String(error).includes(`${join(bad, "b.parquet")} row 33: column "embedding" holds NaN`),
+    );
+  });
+});
+
+function getColumnValues(table: arrow.Table, name: string): Float32Array {
+  return Float32Array.from(table.getChild(name)!.data[0]!.children[0]!.values as Float32Array);
+}
+
+function withEmbedding(table: arrow.Table, values: Float32Array): arrow.Table {
+  const type = new arrow.FixedSizeList(3, new arrow.Field("item", new arrow.Float32(), false));
+  const data = arrow.makeData({
+    type,
+    length: table.numRows,
+    child: arrow.makeData({ type: new arrow.Float32(), length: values.length, data: values }),
+  });
+  const columns: Record<string, arrow.Vector> = {};
+  for (const field of table.schema.fields) columns[field.name] = table.getChild(field.name)!;
+  columns["embedding"] = arrow.makeVector(data);
+  return new arrow.Table(columns);
+}

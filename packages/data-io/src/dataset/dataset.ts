@@ -1,9 +1,10 @@
-import { ConfigError, Rng } from "@tml/core";
+import { ConfigError, DataError, Rng } from "@tml/core";
 import type { ColumnBatch } from "../arrow/column-batch.js";
 import { sliceRows } from "../arrow/slice-rows.js";
 import { readParquetSchema } from "../parquet/read-parquet.js";
 import { orderedBatches, shuffledBatches } from "./batching.js";
 import { cheapRowCount, type FileReadOptions, fileChunks, fileFormat } from "./file-chunks.js";
+import { checkFiniteColumns } from "./finite-columns.js";
 import { prefetch } from "./prefetch.js";
 import { resolveDatasetFiles } from "./resolve-files.js";
 
@@ -31,6 +32,8 @@ export interface DatasetOptions extends FileReadOptions {
   skipBatches?: number;
   /** Read the next chunk (row group) while the consumer works on the current batch (default true). */
   prefetch?: boolean;
+  /** Float columns whose values must be finite, checked as read (DataError naming file and row). */
+  finiteColumns?: readonly string[];
 }
 
 /** A batch with its position: epoch and index of the batch since the start (skipped ones counted). */
@@ -83,10 +86,10 @@ export class Dataset {
       const names = new Set((await readParquetSchema(files[0]!)).fields.map((field) => field.name));
       const missing = options.columns.filter((column) => !names.has(column));
       if (missing.length > 0) {
-        throw new ConfigError(
+        throw new DataError(
           `Columns ${missing.join(", ")} are not in ${files[0]}; it has ${[...names].join(", ")}.`,
           {
-            details: { key: "columns", file: files[0] },
+            details: { columns: missing, file: files[0] },
           },
         );
       }
@@ -189,6 +192,7 @@ export class Dataset {
         toSkip = 0;
         if (chunk.numRows > remaining) chunk = sliceRows(chunk, 0, remaining);
         remaining -= chunk.numRows;
+        checkFiniteColumns(chunk, this.settings.finiteColumns);
         yield chunk;
         if (remaining <= 0) return;
       }
@@ -231,5 +235,6 @@ function checkOptions(options: DatasetOptions): Resolved {
     limit: integer("limit", options.limit, Number.POSITIVE_INFINITY, 0),
     skipBatches: integer("skipBatches", options.skipBatches, 0, 0),
     prefetch: options.prefetch ?? true,
+    finiteColumns: options.finiteColumns ?? [],
   };
 }

@@ -76,6 +76,20 @@ describe("prepareRecapArrays", () => {
     expect(arrays.taskNames).toEqual(["L2", "L3"]);
   });
 
+  it("rejects a label outside [0, 1], naming its column and row", () => {
+    const features = new Map(raw().features);
+    features.set("L3", { values: new BigInt64Array([1n, 1341532800n]), width: 1 });
+    const batch = { numRows: 2, features };
+    expect(() =>
+      prepareRecapArrays(batch, "eval", { data, modelTasks: ["L2", "L3"], schema }),
+    ).toThrow(
+      expect.objectContaining({
+        code: "DATA",
+        message: expect.stringContaining('label column "L3" holds 1341532800 in row 1'),
+      }),
+    );
+  });
+
   it("reproduces the original's positional labels with parity original", () => {
     const arrays = prepareRecapArrays(raw(), "train", {
       data,

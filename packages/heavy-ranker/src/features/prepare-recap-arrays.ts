@@ -130,7 +130,18 @@ export function prepareRecapArrays(
     );
     labels = new Float32Array(rows * taskCount);
     labelColumns.forEach((column, task) => {
-      for (let row = 0; row < rows; row++) labels[row * taskCount + task] = column[row] as number;
+      for (let row = 0; row < rows; row++) {
+        const label = column[row] as number;
+        // BCE and the ranking metrics need labels in [0, 1]; anything else is bad data.
+        if (!(label >= 0 && label <= 1)) {
+          const name = dataTasks[indices[task] as number] as string;
+          throw new DataError(
+            `label column "${name}" holds ${label} in row ${row} of a batch; labels must be in [0, 1] (engagement timestamps need rectify_labels).`,
+            { details: { column: name, value: label } },
+          );
+        }
+        labels[row * taskCount + task] = label;
+      }
     });
     weights = selectWeights(batch, indices, dataTasks.length, parity);
   }

@@ -59,6 +59,9 @@ export async function* recapDatasetBatches(
     shuffleFiles: mode === "train",
     epochs: options.epochs ?? (mode === "train" ? Number.POSITIVE_INFINITY : 1),
     skipBatches: options.skipBatches ?? 0,
+    // NaN or infinity in a feature, embedding or label names its file, row and column here, not
+    // later as a non-finite loss or a NaN metric.
+    finiteColumns: [...new Set(columns)],
     ...(recordFeatures.length > 0
       ? {
           tfrecord: {

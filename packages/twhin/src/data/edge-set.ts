@@ -9,6 +9,15 @@ export interface EdgeSet {
   rel: Int32Array;
   rhs: Int32Array;
   size: number;
+  /** Where the edges were read, in order (set by `readEdges`): error messages name file and row. */
+  sources?: EdgeSource[];
+}
+
+/** Edges from `start` on (up to the next source) are rows `firstRow`, … of `file`. */
+export interface EdgeSource {
+  file: string;
+  start: number;
+  firstRow: number;
 }
 
 /** An empty edge set with room for `capacity` edges. */
@@ -21,15 +30,19 @@ export function allocateEdges(capacity: number): EdgeSet {
   };
 }
 
-/** Concatenation of edge sets. */
+/** Concatenation of edge sets (their sources too). */
 export function concatEdges(sets: EdgeSet[]): EdgeSet {
   const out = allocateEdges(sets.reduce((n, s) => n + s.size, 0));
+  const sources: EdgeSource[] = [];
   for (const set of sets) {
+    for (const source of set.sources ?? [])
+      sources.push({ ...source, start: source.start + out.size });
     out.lhs.set(set.lhs.subarray(0, set.size), out.size);
     out.rel.set(set.rel.subarray(0, set.size), out.size);
     out.rhs.set(set.rhs.subarray(0, set.size), out.size);
     out.size += set.size;
   }
+  if (sources.length > 0) out.sources = sources;
   return out;
 }
 
@@ -70,7 +83,7 @@ function toInt32(
   name: string,
   file: string,
   out: Int32Array,
-  at: number,
+  firstRow: number,
   n: number,
 ): void {
   if (column?.rowLength !== 1 || (column.dtype !== "int32" && column.dtype !== "int64")) {
@@ -86,13 +99,11 @@ function toInt32(
     const value = Number(values[i]!);
     if (!Number.isSafeInteger(value) || value < 0 || value > 0x7fffffff) {
       throw new DataError(
-        `${file}: column "${name}" row ${i} holds ${value}; ids must be in [0, 2^31).`,
-        {
-          details: { file, column: name, value },
-        },
+        `${file} row ${firstRow + i}: column "${name}" holds ${value}; ids must be in [0, 2^31).`,
+        { details: { file, row: firstRow + i, column: name, value } },
       );
     }
-    out[at + i] = value;
+    out[i] = value;
   }
 }
 
@@ -104,7 +115,10 @@ export interface ReadEdgesOptions {
   limit?: number;
 }
 
-/** Reads Parquet edge files (int columns `lhs`, `rel`, `rhs`) matching a glob into memory. */
+/**
+ * Reads Parquet edge files (int columns `lhs`, `rel`, `rhs`) matching a glob into memory, with
+ * their sources (check them against a model with `checkEdges`).
+ */
 export async function readEdges(
   dataRoot: string,
   options: ReadEdgesOptions = {},
@@ -113,21 +127,25 @@ export async function readEdges(
   let skip = options.offset ?? 0;
   let left = options.limit ?? Number.POSITIVE_INFINITY;
   for (const file of expandGlob(dataRoot)) {
+    let row = 0;
     for await (const batch of iterateParquetBatches(file, { columns: ["lhs", "rel", "rhs"] })) {
       if (left <= 0) break;
       const from = Math.min(skip, batch.numRows);
       skip -= from;
       const n = Math.min(batch.numRows - from, left);
+      const batchRow = row;
+      row += batch.numRows;
       if (n <= 0) continue;
       const part = allocateEdges(batch.numRows);
-      toInt32(batch.columns["lhs"], "lhs", file, part.lhs, 0, batch.numRows);
-      toInt32(batch.columns["rel"], "rel", file, part.rel, 0, batch.numRows);
-      toInt32(batch.columns["rhs"], "rhs", file, part.rhs, 0, batch.numRows);
+      toInt32(batch.columns["lhs"], "lhs", file, part.lhs, batchRow, batch.numRows);
+      toInt32(batch.columns["rel"], "rel", file, part.rel, batchRow, batch.numRows);
+      toInt32(batch.columns["rhs"], "rhs", file, part.rhs, batchRow, batch.numRows);
       parts.push({
         lhs: part.lhs.subarray(from),
         rel: part.rel.subarray(from),
         rhs: part.rhs.subarray(from),
         size: n,
+        sources: [{ file, start: 0, firstRow: batchRow + from }],
       });
       left -= n;
     }

@@ -2,19 +2,31 @@ import type { EdgeSet } from "../data/edge-set.js";
 
 /**
  * Known true answers for filtered ranking: for (entity, relation, side) the ids that complete a
- * true edge. Keys are `entity * numRelations + relation`; answers are sets.
+ * true edge. Keys are `entity * numRelations + relation`; answers are sets. Given `queries` (the
+ * edges to be ranked), only the answers those edges' tail and head queries ask for are kept, so
+ * the index stays the size of the evaluated edges' neighbourhoods, not of the training graph.
  */
 export class FilterIndex {
   private readonly numRelations: number;
   private readonly tails = new Map<number, Set<number>>();
   private readonly heads = new Map<number, Set<number>>();
 
-  constructor(numRelations: number, edgeSets: EdgeSet[]) {
+  constructor(numRelations: number, edgeSets: EdgeSet[], queries?: EdgeSet) {
     this.numRelations = numRelations;
+    let wanted: { tails: Set<number>; heads: Set<number> } | undefined;
+    if (queries) {
+      wanted = { tails: new Set(), heads: new Set() };
+      for (let i = 0; i < queries.size; i++) {
+        wanted.tails.add(queries.lhs[i]! * numRelations + queries.rel[i]!);
+        wanted.heads.add(queries.rhs[i]! * numRelations + queries.rel[i]!);
+      }
+    }
     for (const edges of edgeSets) {
       for (let i = 0; i < edges.size; i++) {
-        push(this.tails, edges.lhs[i]! * numRelations + edges.rel[i]!, edges.rhs[i]!);
-        push(this.heads, edges.rhs[i]! * numRelations + edges.rel[i]!, edges.lhs[i]!);
+        const tailKey = edges.lhs[i]! * numRelations + edges.rel[i]!;
+        const headKey = edges.rhs[i]! * numRelations + edges.rel[i]!;
+        if (!wanted || wanted.tails.has(tailKey)) push(this.tails, tailKey, edges.rhs[i]!);
+        if (!wanted || wanted.heads.has(headKey)) push(this.heads, headKey, edges.lhs[i]!);
       }
     }
   }

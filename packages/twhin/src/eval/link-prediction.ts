@@ -1,23 +1,14 @@
 import { Rng } from "@tml/core";
 import type { OrtRuntime } from "@tml/engine";
+import { checkEdges } from "../data/edge-check.js";
 import type { EdgeSet } from "../data/edge-set.js";
 import { operatorBackward, operatorForward } from "../model/operators.js";
 import type { TwhinModel } from "../model/twhin-model.js";
 import { BlockRanker, type BlockRankerSizes, evaluationRuntime } from "./block-ranker.js";
 import { CandidateScorer } from "./candidate-scorer.js";
 import type { FilterIndex } from "./filter-index.js";
-import {
-  type CandidateAdjustment,
-  RankAccumulator,
-  type RankingMetrics,
-} from "./rank-accumulator.js";
-
-/** Filtered link-prediction metrics: both directions together, and each alone. */
-export interface LinkPredictionResult {
-  both: RankingMetrics;
-  tail: RankingMetrics;
-  head: RankingMetrics;
-}
+import { LinkAccumulators, type LinkPredictionResult } from "./link-metrics.js";
+import type { CandidateAdjustment, RankAccumulator } from "./rank-accumulator.js";
 
 /** Options of `evaluateLinkPrediction`. */
 export interface LinkPredictionOptions {
@@ -27,6 +18,13 @@ export interface LinkPredictionOptions {
   maxEdges?: number;
   /** Seed of the random negatives of the sampled AUC. */
   seed?: number;
+  /**
+   * Per table, which entities occur in the training edges (`trainingEntities`): the result then
+   * holds `warm` and `cold` metrics (an edge is cold when an endpoint never occurs in training).
+   */
+  trainingEntities?: readonly Uint8Array[];
+  /** Called after each block of queries with the queries ranked so far and the total (2 per edge). */
+  onProgress?: (done: number, total: number) => void;
 }
 
 const NO_ANSWERS: ReadonlySet<number> = new Set();
@@ -45,7 +43,8 @@ interface Query {
  * (`BlockRanker`), or, where onnxruntime cannot load, `CandidateScorer` (tfjs or JS loops).
  * Linear operators under the dot comparator (and translations under squared L2) are moved onto
  * the query; other non-reciprocal head rankings score a transformed copy of the candidate table
- * per relation.
+ * per relation. Every edge is checked against the model first (`checkEdges`: DataError naming
+ * the file and row of an unknown relation or an id beyond its table).
  */
 export function evaluateLinkPrediction(
   model: TwhinModel,
@@ -66,10 +65,16 @@ export function rankLinks(
   runtime: OrtRuntime | null,
   sizes: BlockRankerSizes = {},
 ): LinkPredictionResult {
+  checkEdges(model, edges, "evaluation");
   const size = options.maxEdges ? Math.min(options.maxEdges, edges.size) : edges.size;
   const dim = model.dim;
   const comparator = model.comparator;
-  const accumulators = { tail: new RankAccumulator(), head: new RankAccumulator() };
+  const seen = options.trainingEntities;
+  const accumulators = new LinkAccumulators(
+    model.relations.map((relation) => relation.name),
+    seen !== undefined,
+  );
+  let done = 0;
   const rng = new Rng(options.seed ?? 0).fork("eval-auc");
   const groups = new Map<string, Query[]>();
   for (let e = 0; e < size; e++) {
@@ -93,8 +98,8 @@ export function rankLinks(
       runtime &&
       BlockRanker.create(runtime, candidates, table.rows, dim, adjust, queries.length, sizes);
     const rankBlock = ranker
-      ? rankerBlocks(ranker, accumulators)
-      : scorerBlocks(new CandidateScorer(candidates, table.rows, dim), adjust, accumulators);
+      ? rankerBlocks(ranker)
+      : scorerBlocks(new CandidateScorer(candidates, table.rows, dim), adjust);
     const vectors = new Float32Array(rankBlock.size * dim);
     for (let start = 0; start < queries.length; start += rankBlock.size) {
       const q = Math.min(rankBlock.size, queries.length - start);
@@ -104,8 +109,12 @@ export function rankLinks(
         writeQuery(model, edges, query, vectors, i * dim);
         const e = query.edge;
         const anchor = query.side === "tail" ? edges.lhs[e]! : edges.rhs[e]!;
+        const relation = model.relations[edges.rel[e]!]!;
+        const cold =
+          seen !== undefined &&
+          !(seen[relation.lhsTable]![edges.lhs[e]!] && seen[relation.rhsTable]![edges.rhs[e]!]);
         jobs.push({
-          side: query.side,
+          accumulator: accumulators.accumulator(edges.rel[e]!, query.side, cold),
           target: query.side === "tail" ? edges.rhs[e]! : edges.lhs[e]!,
           answers: options.filter?.answers(query.side, anchor, edges.rel[e]!) ?? NO_ANSWERS,
           negative: rng.int(table.rows),
@@ -113,25 +122,21 @@ export function rankLinks(
       }
       if (comparator === "cos") normalize(vectors, q, dim);
       rankBlock.rank(vectors, jobs);
+      done += q;
+      options.onProgress?.(done, 2 * size);
     }
     rankBlock.dispose();
   }
-  return {
-    both: RankAccumulator.merge([accumulators.tail, accumulators.head]),
-    tail: accumulators.tail.compute(),
-    head: accumulators.head.compute(),
-  };
+  return accumulators.result();
 }
 
-/** One query of a block: its side, answer, filtered known answers and the AUC's negative. */
+/** One query of a block: its slice's accumulator, answer, filtered known answers and the AUC's negative. */
 interface RankJob {
-  side: "tail" | "head";
+  accumulator: RankAccumulator;
   target: number;
   answers: ReadonlySet<number>;
   negative: number;
 }
-
-type Accumulators = Record<"tail" | "head", RankAccumulator>;
 
 /** Ranks blocks of up to `size` query vectors, adding each query to its side's accumulator. */
 interface RankBlocks {
@@ -140,7 +145,7 @@ interface RankBlocks {
   dispose(): void;
 }
 
-function rankerBlocks(ranker: BlockRanker, accumulators: Accumulators): RankBlocks {
+function rankerBlocks(ranker: BlockRanker): RankBlocks {
   return {
     size: ranker.blockSize,
     rank(vectors, jobs) {
@@ -152,7 +157,7 @@ function rankerBlocks(ranker: BlockRanker, accumulators: Accumulators): RankBloc
       jobs.forEach((job, i) => {
         const { truth, greater, equal, value } = counts[i]!;
         const { target, answers, negative } = job;
-        accumulators[job.side].addCounts(truth, greater, equal, target, answers, value, negative);
+        job.accumulator.addCounts(truth, greater, equal, target, answers, value, negative);
       });
     },
     dispose() {},
@@ -160,11 +165,7 @@ function rankerBlocks(ranker: BlockRanker, accumulators: Accumulators): RankBloc
 }
 
 // Full score rows per query (block x rows floats), ranked by RankAccumulator's JS scan.
-function scorerBlocks(
-  scorer: CandidateScorer,
-  adjust: CandidateAdjustment | null,
-  accumulators: Accumulators,
-): RankBlocks {
+function scorerBlocks(scorer: CandidateScorer, adjust: CandidateAdjustment | null): RankBlocks {
   const rows = scorer.rows;
   const size = Math.max(1, Math.min(256, Math.floor((1 << 26) / rows)));
   const scores = new Float32Array(size * rows);
@@ -174,7 +175,7 @@ function scorerBlocks(
       scorer.score(vectors, jobs.length, scores);
       jobs.forEach((job, i) => {
         const { target, answers, negative } = job;
-        accumulators[job.side].addQuery(scores, i * rows, rows, target, answers, adjust, negative);
+        job.accumulator.addQuery(scores, i * rows, rows, target, answers, adjust, negative);
       });
     },
     dispose: () => scorer.dispose(),

@@ -1,6 +1,10 @@
 import { DataError } from "@tml/core";
+import { hasCompiledProducts } from "@tml/engine";
 import { CandidateScorer } from "../eval/candidate-scorer.js";
 import { TopK } from "./top-k.js";
+
+/** Below this many queries the table is not uploaded to the tensor backend. */
+const FEW_QUERIES = 64;
 
 /** Options of `topKNeighbours`. */
 export interface TopKOptions {
@@ -44,8 +48,11 @@ export function topKNeighbours(
     for (let d = 0; d < dim; d++) s += data[j * dim + d]! ** 2;
     inverseNorms[j] = 1 / Math.sqrt(Math.max(s, 1e-24));
   }
-  const scorer = new CandidateScorer(data, rows, dim);
-  const block = Math.max(1, Math.min(256, Math.floor((1 << 26) / rows)));
+  // A few queries (sample neighbours) are scored by JS loops: uploading the table to the tensor
+  // backend would cost more time, and a second copy of the table in memory.
+  const scorer = new CandidateScorer(data, rows, dim, q >= FEW_QUERIES && hasCompiledProducts());
+  // Score rows of at most 2^26 floats, and no more rows than there are queries.
+  const block = Math.max(1, Math.min(q, 256, Math.floor((1 << 26) / rows)));
   const vectors = new Float32Array(block * dim);
   const scores = new Float32Array(block * rows);
   const out: Neighbours = {

@@ -2,12 +2,15 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { TmlError } from "@tml/core";
+import { edgeTable, writeParquetFile } from "@tml/data-io";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { evaluateLinkPrediction } from "../eval/link-prediction.js";
 import { readEmbeddings } from "../export/embedding-files.js";
 import { writeEngagementGraph } from "../testing/generated-graph.js";
 import { tinyConfig } from "../testing/tiny-graph.js";
 import { evaluateTwhin } from "./evaluate-twhin.js";
 import { exportEmbeddings } from "./export-embeddings.js";
+import { loadTwhinModel } from "./load-model.js";
 import { nearestNeighbours } from "./nearest-neighbours.js";
 import { sampleNeighbours } from "./sample-neighbours.js";
 import { trainTwhin } from "./train-twhin.js";
@@ -83,12 +86,8 @@ describe("run functions", () => {
   });
 
   it("sampleNeighbours lists each table's first entities with their nearest neighbours, closest first", async () => {
-    const lists = await sampleNeighbours({
-      config,
-      checkpoint: join(dir, "ckpt"),
-      samples: 2,
-      device: "cpu",
-    });
+    const { model } = await loadTwhinModel(config, join(dir, "ckpt"));
+    const lists = await sampleNeighbours({ model, samples: 2, device: "cpu" });
     expect(lists.map((list) => `${list.table} ${list.id}`)).toEqual([
       "user 0",
       "user 1",
@@ -111,5 +110,51 @@ describe("run functions", () => {
     await expect(
       nearestNeighbours({ config, entityType: "tweet", ids: [200], k: 3, device: "cpu" }),
     ).rejects.toSatisfy((e) => TmlError.isInstance(e, "DATA"));
+  });
+
+  it("every evaluation path checks its edges: DataError naming the file and row", async () => {
+    const write = async (name: string, lhs: number[], rel: number[], rhs: number[]) => {
+      const path = join(dir, `${name}.parquet`);
+      await writeParquetFile(path, edgeTable(lhs, rel, rhs));
+      return path;
+    };
+    const fails = async (promise: Promise<unknown>, ...texts: string[]) => {
+      const error = await promise.then(
+        () => undefined,
+        (caught: unknown) => caught,
+      );
+      expect(TmlError.isInstance(error, "DATA"), String(error)).toBe(true);
+      for (const text of texts) expect((error as Error).message).toContain(text);
+    };
+    // tweet has 200 rows; the config has 4 relations.
+    const beyond = await write("beyond", [0, 1, 2], [0, 1, 2], [3, 4, 200]);
+    const relation = await write("relation", [0, 1], [0, 9], [3, 4]);
+    const negative = await write("negative", [0, -1], [0, 0], [3, 4]);
+    await fails(
+      evaluateTwhin({ config, device: "cpu", dataRoot: beyond }),
+      `${beyond} row 2`,
+      'outside table "tweet" (200 rows',
+    );
+    await fails(
+      evaluateTwhin({ config, device: "cpu", dataRoot: relation }),
+      `${relation} row 1`,
+      "relation 9 is not one of the config's 4 relations",
+    );
+    await fails(evaluateTwhin({ config, device: "cpu", dataRoot: negative }), `${negative} row 1`);
+    await fails(
+      evaluateTwhin({ config, device: "cpu", filterRoots: [relation] }),
+      `${relation} row 1`,
+    );
+    const edges = {
+      lhs: Int32Array.of(0, 300),
+      rel: Int32Array.of(0, 0),
+      rhs: Int32Array.of(1, 1),
+      size: 2,
+    };
+    await fails(
+      (async () => evaluateLinkPrediction(trained.model, edges))(),
+      "evaluation edge 1",
+      'lhs id 300 of relation "fav" is outside table "user"',
+    );
   });
 });

@@ -195,9 +195,17 @@ describe("trainTwhin", () => {
     await expectError(
       run(await write("big", [0, 1], [0, 1], [3, 200])),
       "DATA",
-      'outside table "tweet"',
+      'big.parquet row 1: rhs id 200 of relation "reply" is outside table "tweet"',
     );
-    await expectError(run(await write("negative", [0, -1], [0, 0], [3, 4])), "DATA", "lhs");
-    await expectError(run(await write("relation", [0, 1], [0, 7], [3, 4])), "DATA", "relation 7");
+    await expectError(
+      run(await write("negative", [0, -1], [0, 0], [3, 4])),
+      "DATA",
+      'negative.parquet row 1: column "lhs"',
+    );
+    await expectError(
+      run(await write("relation", [0, 1], [0, 7], [3, 4])),
+      "DATA",
+      "relation.parquet row 1: relation 7",
+    );
   });
 });

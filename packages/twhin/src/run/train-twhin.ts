@@ -5,6 +5,7 @@ import { SharedFloat32Arrays } from "@tml/training/parallel";
 import type { TwhinConfig } from "../config/twhin-config.js";
 import type { EdgeBatch } from "../data/edge-batch.js";
 import { EdgeBatches } from "../data/edge-batches.js";
+import { checkEdges } from "../data/edge-check.js";
 import { expandGlob, readEdges } from "../data/edge-set.js";
 import { FilterIndex } from "../eval/filter-index.js";
 import { TwhinModel } from "../model/twhin-model.js";
@@ -82,6 +83,7 @@ export async function trainTwhin(options: TrainTwhinOptions): Promise<TrainTwhin
   }
   const arrays = workers > 1 ? SharedFloat32Arrays.create() : undefined;
   const model = new TwhinModel(config.model, undefined, arrays?.allocate).initialize(config.seed);
+  checkEdges(model, edges, "training");
   const batches = new EdgeBatches(edges, data.per_replica_batch_size * workers, config.seed);
   let validation: { edges: typeof edges; filter: FilterIndex } | undefined;
   if (training.eval_every_n) {
@@ -95,6 +97,8 @@ export async function trainTwhin(options: TrainTwhinOptions): Promise<TrainTwhin
         .flatMap((root) => expandGlob(root))
         .map((f) => readEdges(f)),
     );
+    checkEdges(model, validEdges, "validation");
+    for (const set of extra) checkEdges(model, set, "filter");
     validation = {
       edges: validEdges,
       filter: new FilterIndex(model.relations.length, [edges, validEdges, ...extra]),
