@@ -1,4 +1,4 @@
-import type { Logger } from "@tml/core";
+import { ConfigError, type Logger } from "@tml/core";
 import { selectEngine } from "@tml/engine";
 import { expandGlob, readEdges } from "../data/edge-set.js";
 import { FilterIndex } from "../eval/filter-index.js";
@@ -45,7 +45,13 @@ export async function evaluateTwhin(options: EvaluateTwhinOptions): Promise<Eval
     config,
     options.checkpoint ?? config.training.save_dir,
   );
-  const root = options.dataRoot ?? config.evaluation?.data_root ?? config.validation_data.data_root;
+  const root =
+    options.dataRoot ?? config.evaluation?.data_root ?? config.validation_data?.data_root;
+  if (!root) {
+    throw new ConfigError(
+      "Nothing to evaluate: the config has neither evaluation.data_root nor validation_data.",
+    );
+  }
   const edges = await readEdges(root);
   const train = await readEdges(config.train_data.data_root);
   const roots = options.filterRoots ?? config.evaluation?.filter_roots ?? [];
