@@ -52,6 +52,7 @@ export {
   type SampleNeighboursOptions,
   sampleNeighbours,
 } from "./run/sample-neighbours.js";
+export { selectedCheckpoint } from "./run/selected-checkpoint.js";
 export { type TrainTwhinOptions, type TrainTwhinResult, trainTwhin } from "./run/train-twhin.js";
 export {
   countTrainEdges,

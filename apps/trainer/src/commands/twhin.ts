@@ -1,7 +1,14 @@
 import { booleanFlag, type CliIo, engineLine, parseFlags, requiredString } from "@tml/cli-kit";
 import { createLogger, loadConfigFile } from "@tml/core";
 import { selectEngine } from "@tml/engine";
-import { exportEmbeddings, trainTwhin, twhinConfigSchema } from "@tml/twhin";
+import {
+  countTrainEdges,
+  exportEmbeddings,
+  planTwhinTraining,
+  selectedCheckpoint,
+  trainTwhin,
+  twhinConfigSchema,
+} from "@tml/twhin";
 import { finishedStep } from "../pipeline/finished-run.js";
 import { startRunOutputs } from "../pipeline/run-outputs.js";
 import {
@@ -17,7 +24,10 @@ export const TWHIN_HELP = `trainer twhin --config FILE [options]
 
 Trains TwHIN heterogeneous-graph embeddings (one table per entity type, a translation operator per
 relation, negatives sampled in-batch and from the tables) from a YAML config, checkpoints every
-training.checkpoint_every_n steps, and exports every table as Parquet (id, embedding).
+training.checkpoint_every_n steps, and exports every table as Parquet (id, embedding). The run lasts
+training.num_epochs epochs when set (else training.num_train_steps steps); with model_selection the
+best-validation checkpoint (checkpoints/best/<step>) is the one exported. A top-level
+"recipe: transe|complex" fills every setting the config leaves out (see trainer kg --help).
 
   --config FILE          TwHIN YAML config (strict keys; model, train_data, validation_data, training)
   --deterministic        train TwHIN on one thread: bit-identical reruns (default: Hogwild
@@ -25,7 +35,7 @@ training.checkpoint_every_n steps, and exports every table as Parquet (id, embed
 ${COMMON_HELP}
 
 Outputs (in --out, default training.save_dir): config.yaml, metrics.jsonl, events/twhin (TensorBoard),
-checkpoints/<step>, export/<table>.parquet.`;
+checkpoints/<step>, checkpoints/best/<step>, export/<table>.parquet.`;
 
 /** `trainer twhin`: loads the config, trains through @tml/twhin's `trainTwhin`, exports the tables. */
 export async function twhinCommand(argv: readonly string[], io: CliIo): Promise<number> {
@@ -46,7 +56,10 @@ export async function twhinCommand(argv: readonly string[], io: CliIo): Promise<
   const engine = await selectEngine({ device: options.device, logger, gradients: false });
   const workers = booleanFlag(flags, "deterministic") ? 1 : engine.threads;
   io.stderr(`${engineLine(engine)}, ${workers} Hogwild worker${workers === 1 ? "" : "s"}\n`);
-  const totalSteps = options.maxSteps ?? config.training.num_train_steps;
+  const totalSteps = planTwhinTraining(config, await countTrainEdges(config.train_data), {
+    workers,
+    maxSteps: options.maxSteps,
+  }).numTrainSteps;
   const { run, callbacks } = await startRunOutputs({
     kind: "twhin",
     label: "twhin",
@@ -78,17 +91,15 @@ export async function twhinCommand(argv: readonly string[], io: CliIo): Promise<
     io.stderr(`stopped at step ${result.step}; continue with --resume --out ${run.root}\n`);
     return 130;
   }
-  const exported = await exportEmbeddings({
-    config,
-    checkpoint: run.checkpointsDir,
-    outDir: run.exportDir,
-  });
+  // The best-validation checkpoint when model_selection kept one, else the last.
+  const checkpoint = (await selectedCheckpoint(run.checkpointsDir)) ?? run.checkpointsDir;
+  const exported = await exportEmbeddings({ config, checkpoint, outDir: run.exportDir });
   io.stdout(`twhin ${result.status.replace("_", " ")} at step ${result.step}\n`);
   io.stdout(`run directory:   ${run.root}\n`);
   io.stdout(`resolved config: ${run.configFile}\n`);
   io.stdout(`metrics:         ${run.metricsFile}\n`);
   io.stdout(`tensorboard:     tensorboard --logdir ${run.eventsDir}\n`);
-  io.stdout(`checkpoint:      ${result.lastCheckpoint ?? "(none)"}\n`);
+  io.stdout(`checkpoint:      ${checkpoint}\n`);
   io.stdout(`embeddings:      ${exported.files.join(", ")}\n`);
   io.stdout(`evaluate:        evaluator twhin --checkpoint ${run.root}\n`);
   return 0;

@@ -3,9 +3,11 @@ import { type CliIo, evaluateTwhinRun, type LinkPredictionSummary } from "@tml/c
 import { type Logger, parseConfig } from "@tml/core";
 import type { ReportSection } from "@tml/reports";
 import {
+  countTrainEdges,
   type EntityNeighbours,
   exportEmbeddings,
   loadTwhinModel,
+  planTwhinTraining,
   trainTwhin,
   twhinConfigSchema,
 } from "@tml/twhin";
@@ -54,7 +56,9 @@ export async function runTwhinStage(options: TwhinStageOptions): Promise<TwhinSt
     { ...options.config, seed: options.seed },
     "the main job config's twhin section",
   );
-  const totalSteps = config.training.num_train_steps;
+  const totalSteps = planTwhinTraining(config, await countTrainEdges(config.train_data), {
+    workers: options.workers,
+  }).numTrainSteps;
   const { run, callbacks } = await startRunOutputs({
     kind: "twhin",
     label: "twhin",
