@@ -35,8 +35,12 @@ export const relationConfigSchema = z.strictObject({
 export const dataConfigSchema = z.strictObject({
   data_root: z.string().min(1),
   per_replica_batch_size: z.number().int().positive(),
-  /** Uniform negatives per side drawn from the target entity type's table, shared by the batch. */
-  global_negatives: z.number().int().nonnegative(),
+  /**
+   * Uniform negatives per side drawn from the target entity type's table, shared by the batch; or
+   * `all`: every row of the target table is a candidate (1vsAll, with the softmax loss a
+   * cross-entropy over the whole entity type, the positive counted once).
+   */
+  global_negatives: z.union([z.number().int().nonnegative(), z.literal("all")]),
   /** In-batch negatives per side per edge, drawn within the edge's relation (`projects/twhin/models/models.py`). */
   in_batch_negatives: z.number().int().nonnegative(),
   /** Edges to read (at most). */
@@ -68,8 +72,15 @@ export const modelConfigSchema = z
     parity: z.enum(["fixed", "original"]).default("fixed"),
     /** Give every relation a second operator for predicting the lhs (PBG dynamic relations). */
     reciprocal_relations: z.boolean().default(false),
-    /** Weight of an L2 penalty on the embedding rows of each batch (0 = off). */
+    /** Weight of the `regularizer` penalty (0 = off). */
     regularization: z.number().nonnegative().default(0),
+    /**
+     * `l2`: weight/2 * |x|^2 on each distinct embedding row of a batch (negatives included).
+     * `n3`: the weighted nuclear 3-norm of Lacroix et al. 2018: weight * sum |x|^3 over the
+     * lhs, operator and rhs rows of every edge direction in the batch (moduli of complex
+     * coordinates under `complex_diagonal`), divided by the number of edge directions.
+     */
+    regularizer: z.enum(["l2", "n3"]).default("l2"),
     /** Initial relation vectors: the original's U[0,1), or zeros/ones (identity operators). */
     relation_init: z.enum(["original", "identity"]).default("original"),
     /** Scale of the uniform table init; default the original's sqrt(1/num_embeddings). */
@@ -81,6 +92,14 @@ export const modelConfigSchema = z
         code: "custom",
         path: ["parity"],
         message: `parity: original reproduces the BCE loss with dot scores only; got loss.type ${model.loss.type}, comparator ${model.comparator}.`,
+      });
+    }
+    if (model.parity === "original" && model.regularizer === "n3") {
+      context.addIssue({
+        code: "custom",
+        path: ["regularizer"],
+        message:
+          "regularizer n3 acts on the operators, which parity: original does not apply; use l2.",
       });
     }
     const tables = model.embeddings.tables;
@@ -156,6 +175,23 @@ const twhinConfigObjectSchema = z
     evaluation: evaluationConfigSchema.nullish(),
   })
   .superRefine((config, context) => {
+    const data = config.train_data;
+    if (data.global_negatives === "all") {
+      if (config.model.loss.type !== "softmax") {
+        context.addIssue({
+          code: "custom",
+          path: ["train_data", "global_negatives"],
+          message: `global_negatives: all (1vsAll) trains with model.loss.type softmax; got ${config.model.loss.type}.`,
+        });
+      }
+      if (data.in_batch_negatives !== 0) {
+        context.addIssue({
+          code: "custom",
+          path: ["train_data", "in_batch_negatives"],
+          message: "global_negatives: all already ranks every row; set in_batch_negatives to 0.",
+        });
+      }
+    }
     const validates = config.model_selection || config.training.eval_every_n;
     if (validates && !config.validation_data) {
       context.addIssue({

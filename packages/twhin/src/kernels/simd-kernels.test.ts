@@ -167,6 +167,36 @@ describe("WebAssembly SIMD kernels match the JS reference", () => {
     expect(grad[0]).toBeCloseTo(-0.5, 7);
   });
 
+  it("softmax rows: loss and dScore, -Infinity columns, widths not a multiple of 4", () => {
+    const simd = createStepKernels(1 << 16);
+    const js = referenceKernels();
+    const rng = new Rng(4);
+    for (const width of [1, 3, 4, 7, 9, 130]) {
+      const rows = 5;
+      const scores = simd.float32(rows * width);
+      for (let i = 0; i < scores.length; i++) scores[i] = 30 * (rng.next() - 0.5);
+      if (width > 2) {
+        scores[1] = Number.NEGATIVE_INFINITY;
+        scores[width + width - 1] = Number.NEGATIVE_INFINITY;
+        scores[2 * width] = 80; // a dominant positive: other columns underflow
+      }
+      const gradSimd = simd.float32(rows * width);
+      const gradJs = new Float32Array(rows * width);
+      const lossSimd = simd.softmaxRows({ scores, grad: gradSimd, rows, width }, 0.1);
+      const lossJs = js.softmaxRows({ scores, grad: gradJs, rows, width }, 0.1);
+      expect(Math.abs(lossSimd - lossJs), `width ${width}`).toBeLessThan(1e-6 * (1 + lossJs));
+      expectClose(gradSimd, gradJs, `softmax grad, width ${width}`);
+      if (width > 2) expect(gradSimd[1]).toBe(0);
+    }
+    // Hand-worked: scores [0, ln 3] -> p = [1/4, 3/4], loss ln 4, dScore [-3/4, 3/4].
+    const scores = simd.float32(2);
+    scores.set([0, Math.log(3)]);
+    const grad = simd.float32(2);
+    expect(simd.softmaxRows({ scores, grad, rows: 1, width: 2 }, 1)).toBeCloseTo(Math.log(4), 6);
+    expect(grad[0]).toBeCloseTo(-0.75, 6);
+    expect(grad[1]).toBeCloseTo(0.75, 6);
+  });
+
   it("hand-worked values: a 2 x 2 score block and its gradients", () => {
     const simd = createStepKernels(1024);
     const a = simd.float32(4);

@@ -50,6 +50,7 @@ interface KernelExports {
     positiveWeight: number,
     scale: number,
   ): number;
+  softmaxRows(scores: number, grad: number, rows: number, width: number, scale: number): number;
   rowwiseAdagrad(
     w: number,
     g: number,
@@ -243,6 +244,17 @@ class SimdKernels implements StepKernels {
       negativeLabel,
       negativeWeight,
       positiveWeight,
+      scale,
+    );
+  }
+
+  softmaxRows(rows: ScoreRows, scale: number): number {
+    this.check("softmaxRows", rows.scores, rows.grad);
+    return this.exports.softmaxRows(
+      rows.scores.byteOffset,
+      rows.grad.byteOffset,
+      rows.rows,
+      rows.width,
       scale,
     );
   }

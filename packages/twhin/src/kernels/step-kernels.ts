@@ -95,6 +95,11 @@ export interface StepKernels {
     positiveWeight: number,
     scale: number,
   ): number;
+  /**
+   * Softmax cross-entropy of each row against column 0: grad = scale * (softmax - [1, 0, ...]),
+   * returns scale * sum (logsumexp - positive). -Infinity columns get probability 0.
+   */
+  softmaxRows(rows: ScoreRows, scale: number): number;
   /** Row i of `dst` (rows of k floats, from row 0) = row `srcRows[i]` of `src`, for i < count. */
   gatherRows(
     src: Float32Array,

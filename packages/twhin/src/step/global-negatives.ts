@@ -5,6 +5,7 @@ import type { StepKernels } from "../kernels/step-kernels.js";
 import { normalizeRows, normalizeRowsBackward, rowSquaredNorms } from "../model/comparator.js";
 import { operatorBackward, operatorForward } from "../model/operators.js";
 import type { TwhinModel } from "../model/twhin-model.js";
+import { globalNegativesLengths } from "./global-negatives-layout.js";
 import {
   type BlockOperands,
   blockBackward,
@@ -13,42 +14,25 @@ import {
   sharedBlockForward,
 } from "./score-block.js";
 import type { SparseGrads } from "./sparse-grads.js";
-
-// Lengths of the kernel-owned arrays of GlobalNegatives, in allocation order (K = count,
-// B = batch size, D = dim; empty when K = 0). Per table: ids (int32 K), raw rows, the rows scored
-// (a separate normalised copy under cosine), their norms (K), and two gradients (K x D each).
-// Then: row index (int32 B), gathered queries (B x D), their norms (B), dA (B x D), scores
-// (B x K), transformed candidates op_r(G) (K x D), their norms (K), dT (K x D), L2 sums (B, K).
-function lengths(model: TwhinModel, count: number, batchSize: number) {
-  const dim = model.dim;
-  const batch = count > 0 ? batchSize : 0;
-  const cosine = model.comparator === "cos";
-  return {
-    perTable: [count, count * dim, cosine ? count * dim : 0, count, count * dim, count * dim],
-    shared: [batch, batch * dim, batch, batch * dim, batch * count],
-    shared2: [count * dim, count, count * dim, batch, count],
-  };
-}
-
-/** Lengths of the arrays GlobalNegatives allocates from the step kernels (for the arena size). */
-export function globalNegativesLayout(
-  model: TwhinModel,
-  count: number,
-  batchSize: number,
-): number[] {
-  const sizes = lengths(model, count, batchSize);
-  return [...model.tables.flatMap(() => sizes.perTable), ...sizes.shared, ...sizes.shared2];
-}
+import type { StepSettings } from "./step-settings.js";
 
 /**
  * `global_negatives`: K ids drawn uniformly from each entity type's table once per batch and
  * shared by every edge whose ranked side has that type. Raw candidates are scored as one dense
  * product per table; without reciprocal relations the head side compares `op_r(candidate)` with
  * e_rhs, so candidates are transformed per relation group.
+ *
+ * `global_negatives: all` (1vsAll): the candidates of a table are all its rows in id order, so
+ * K = the largest table's rows; a smaller table's columns past its rows and each row's own
+ * positive column score -Infinity (`maskColumns`), which the softmax loss gives no weight: a
+ * cross-entropy over the whole entity type.
  */
 export class GlobalNegatives {
   private readonly model: TwhinModel;
   private readonly count: number;
+  /** Per table: candidates scored (K, or the table's rows under 1vsAll). */
+  private readonly counts: number[];
+  private readonly all: boolean;
   private readonly products: DenseProducts;
   private readonly kernels: StepKernels;
   /** Per table: the K sampled ids, their raw rows (K x D), the rows scored (K x D), norms (K). */
@@ -77,16 +61,18 @@ export class GlobalNegatives {
 
   constructor(
     model: TwhinModel,
-    count: number,
-    batchSize: number,
+    settings: StepSettings,
     products: DenseProducts,
     kernels: StepKernels,
   ) {
+    const { globalNegatives: count, batchSize, allNegatives: all } = settings;
     this.model = model;
     this.count = count;
+    this.all = all;
+    this.counts = model.tables.map((table) => (all ? table.rows : count));
     this.products = products;
     this.kernels = kernels;
-    const sizes = lengths(model, count, batchSize);
+    const sizes = globalNegativesLengths(model, count, batchSize);
     const cosine = model.comparator === "cos";
     for (const _ of model.tables) {
       const [ids, raw, scored, norms, scoredGrads, rawGrads] = sizes.perTable;
@@ -128,17 +114,26 @@ export class GlobalNegatives {
       if (!this.active[t]) return;
       const ids = this.ids[t]!;
       const raw = this.raw[t]!;
-      for (let j = 0; j < this.count; j++) {
-        const id = rng.int(table.rows);
-        ids[j] = id;
-        tableGrads[t]!.slot(id);
-        raw.set(table.data.subarray(id * dim, (id + 1) * dim), j * dim);
+      const count = this.counts[t]!;
+      if (this.all) {
+        for (let id = 0; id < count; id++) {
+          ids[id] = id;
+          tableGrads[t]!.slot(id);
+        }
+        raw.set(table.data.subarray(0, count * dim));
+      } else {
+        for (let j = 0; j < count; j++) {
+          const id = rng.int(table.rows);
+          ids[j] = id;
+          tableGrads[t]!.slot(id);
+          raw.set(table.data.subarray(id * dim, (id + 1) * dim), j * dim);
+        }
       }
       if (this.model.comparator === "cos") {
         this.scored[t]!.set(raw);
-        normalizeRows(this.scored[t]!, this.count, dim, this.norms[t]!);
+        normalizeRows(this.scored[t]!, count, dim, this.norms[t]!);
       } else if (this.model.comparator === "l2") {
-        rowSquaredNorms(raw, this.count, dim, this.norms[t]!);
+        rowSquaredNorms(raw, count, dim, this.norms[t]!);
       }
       this.scoredGrads[t]!.fill(0);
       this.rawGrads[t]!.fill(0);
@@ -164,7 +159,8 @@ export class GlobalNegatives {
     const table = this.targetTable(direction, relation);
     const kind = model.relations[relation]!.operator;
     const params = model.relationParams;
-    for (let j = 0; j < this.count; j++) {
+    const count = this.counts[table]!;
+    for (let j = 0; j < count; j++) {
       operatorForward(
         kind,
         params,
@@ -177,9 +173,9 @@ export class GlobalNegatives {
       );
     }
     if (model.comparator === "cos") {
-      normalizeRows(this.transformed, this.count, dim, this.transformedNorms);
+      normalizeRows(this.transformed, count, dim, this.transformedNorms);
     } else if (model.comparator === "l2") {
-      rowSquaredNorms(this.transformed, this.count, dim, this.transformedNorms);
+      rowSquaredNorms(this.transformed, count, dim, this.transformedNorms);
     }
     return {
       comparator: model.comparator,
@@ -190,7 +186,7 @@ export class GlobalNegatives {
       queryNorms,
       candidates: this.transformed,
       candidateRow: 0,
-      candidateCount: this.count,
+      candidateCount: count,
       candidateNorms: this.transformedNorms,
     };
   }
@@ -226,7 +222,7 @@ export class GlobalNegatives {
       queryNorms: this.queryNorms,
       candidates: this.scored[t]!,
       candidateRow: 0,
-      candidateCount: this.count,
+      candidateCount: this.counts[t]!,
       candidateNorms: this.norms[t]!,
     };
   }
@@ -256,11 +252,11 @@ export class GlobalNegatives {
       }
       return;
     }
-    const count = this.count;
     for (let t = 0; t < model.tables.length; t++) {
       if (!this.active[t]) continue;
       const gathered = this.gather(direction, t, queries, queryNorms, size, edgeRel);
       if (gathered === 0) continue;
+      const count = this.counts[t]!;
       const view: MatrixView = { data: this.scores, offset: 0, stride: count };
       sharedBlockForward(this.sharedBlock(t, gathered), this.products, view);
       for (let i = 0; i < gathered; i++) {
@@ -287,13 +283,14 @@ export class GlobalNegatives {
     if (this.count === 0) return;
     const model = this.model;
     const dim = model.dim;
-    const count = this.count;
     if (model.transformsCandidates(direction === 0 ? "tail" : "head")) {
       for (let r = 0; r < model.relations.length; r++) {
         const start = groupStart[r]!;
         const groupSize = groupStart[r + 1]! - start;
         if (groupSize === 0) continue;
         const block = this.transformedBlock(direction, r, queries, queryNorms, start, groupSize);
+        const table = this.targetTable(direction, r);
+        const count = this.counts[table]!;
         const view: MatrixView = {
           data: scoreGrads,
           offset: start * width + column,
@@ -323,7 +320,6 @@ export class GlobalNegatives {
           );
         }
         // dG (raw candidates) and dw_r through op_r.
-        const table = this.targetTable(direction, r);
         const relationOffset = relationGrads.slot(r) * dim;
         for (let j = 0; j < count; j++) {
           operatorBackward(
@@ -348,6 +344,7 @@ export class GlobalNegatives {
       if (!this.active[t]) continue;
       const gathered = this.gather(direction, t, queries, queryNorms, size, edgeRel);
       if (gathered === 0) continue;
+      const count = this.counts[t]!;
       for (let i = 0; i < gathered; i++) {
         const from = this.rows[i]! * width + column;
         this.scores.set(scoreGrads.subarray(from, from + count), i * count);
@@ -377,12 +374,13 @@ export class GlobalNegatives {
     this.model.tables.forEach((_, t) => {
       if (!this.active[t]) return;
       const scoredGrads = this.scoredGrads[t]!;
+      const count = this.counts[t]!;
       if (this.model.comparator === "cos") {
-        normalizeRowsBackward(this.scored[t]!, this.count, dim, this.norms[t]!, scoredGrads);
+        normalizeRowsBackward(this.scored[t]!, count, dim, this.norms[t]!, scoredGrads);
       }
       const grads = tableGrads[t]!;
       const rawGrads = this.rawGrads[t]!;
-      for (let j = 0; j < this.count; j++) {
+      for (let j = 0; j < count; j++) {
         const offset = grads.slot(this.ids[t]![j]!) * dim;
         for (let d = 0; d < dim; d++)
           grads.grads[offset + d]! += scoredGrads[j * dim + d]! + rawGrads[j * dim + d]!;

@@ -1,30 +1,8 @@
 import type { ScoreRows } from "../kernels/step-kernels.js";
 
-// The losses over score rows (`ScoreRows`: column 0 the positive, then the negatives). Each writes
+// The margin loss over score rows (`ScoreRows`: column 0 the positive, then the negatives). It writes
 // dLoss/dScore into `grad` and returns the loss, both already multiplied by `scale` (the caller's
-// normaliser). BCE, the original's loss, runs in the SIMD kernels (`StepKernels.bceRows`).
-
-/** Softmax cross-entropy of the positive (column 0) against the row's negatives. */
-export function softmaxRows(rows: ScoreRows, scale: number): number {
-  let total = 0;
-  const { scores, grad, width } = rows;
-  for (let row = 0; row < rows.rows; row++) {
-    const base = row * width;
-    let max = Number.NEGATIVE_INFINITY;
-    for (let column = 0; column < width; column++) max = Math.max(max, scores[base + column]!);
-    let sum = 0;
-    for (let column = 0; column < width; column++) {
-      const exponential = Math.exp(scores[base + column]! - max);
-      grad[base + column] = exponential;
-      sum += exponential;
-    }
-    total += max + Math.log(sum) - scores[base]!;
-    const normalizer = scale / sum;
-    for (let column = 0; column < width; column++) grad[base + column]! *= normalizer;
-    grad[base]! -= scale;
-  }
-  return total * scale;
-}
+// normaliser). BCE (the original's loss) and softmax run in the SIMD kernels (`StepKernels`).
 
 /** Margin ranking: mean over negatives of max(0, margin - positive + negative). */
 export function marginRows(rows: ScoreRows, margin: number, scale: number): number {

@@ -1,7 +1,6 @@
 import type { StepKernels } from "../kernels/step-kernels.js";
 import { operatorBackward } from "../model/operators.js";
 import type { TwhinModel } from "../model/twhin-model.js";
-import type { SparseGrads } from "./sparse-grads.js";
 import type { StepBuffers } from "./step-buffers.js";
 
 /**
@@ -49,26 +48,4 @@ export function routeGradients(
       dim,
     );
   }
-}
-
-/** L2 penalty weight/2 * |x|^2 on each distinct row of the batch (negatives included); returns it. */
-export function addRegularization(
-  model: TwhinModel,
-  tableGrads: SparseGrads[],
-  weight: number,
-): number {
-  const dim = model.dim;
-  let penalty = 0;
-  model.tables.forEach((table, t) => {
-    const grads = tableGrads[t]!;
-    for (let s = 0; s < grads.count; s++) {
-      const base = grads.rowIds[s]! * dim;
-      for (let d = 0; d < dim; d++) {
-        const x = table.data[base + d]!;
-        penalty += x * x;
-        grads.grads[s * dim + d]! += weight * x;
-      }
-    }
-  });
-  return 0.5 * weight * penalty;
 }

@@ -2,7 +2,7 @@ import { arenaFloats } from "../kernels/simd-kernels.js";
 import type { StepKernels } from "../kernels/step-kernels.js";
 import { rowViews } from "../kernels/table-rows.js";
 import type { TwhinModel } from "../model/twhin-model.js";
-import { globalNegativesLayout } from "./global-negatives.js";
+import { globalNegativesLayout } from "./global-negatives-layout.js";
 import { SparseGrads } from "./sparse-grads.js";
 import type { StepSettings } from "./step-settings.js";
 

@@ -6,21 +6,32 @@ export interface StepSettings {
   batchSize: number;
   /** In-batch negatives per side per edge (N), drawn within the edge's relation. */
   inBatchNegatives: number;
-  /** Uniform negatives per entity type per batch (K), shared by the batch. */
+  /**
+   * Global negative columns per row (K): uniform draws per entity type per batch, shared by the
+   * batch; under `allNegatives`, the largest table's row count.
+   */
   globalNegatives: number;
+  /** 1vsAll (`global_negatives: all`): every row of the target table is a candidate. */
+  allNegatives: boolean;
   loss: { type: "bce" | "softmax" | "margin"; margin: number };
-  /** Weight of the L2 penalty on the rows of a batch. */
+  /** Weight of the regularizer's penalty. */
   regularization: number;
+  /** `l2` on the batch's distinct rows, or `n3` on every edge direction's factors. */
+  regularizer: "l2" | "n3";
 }
 
 /** The step settings of a TwHIN config. */
 export function stepSettings(config: TwhinConfig): StepSettings {
   const data = config.train_data;
+  const allNegatives = data.global_negatives === "all";
+  const largestTable = Math.max(...config.model.embeddings.tables.map((t) => t.num_embeddings));
   return {
     batchSize: data.per_replica_batch_size,
     inBatchNegatives: data.in_batch_negatives,
-    globalNegatives: data.global_negatives,
+    globalNegatives: allNegatives ? largestTable : (data.global_negatives as number),
+    allNegatives,
     loss: config.model.loss,
     regularization: config.model.regularization,
+    regularizer: config.model.regularizer,
   };
 }

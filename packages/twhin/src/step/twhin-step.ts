@@ -20,8 +20,10 @@ import type { TwhinModel } from "../model/twhin-model.js";
 import { EdgeGroups } from "./edge-groups.js";
 import { GlobalNegatives } from "./global-negatives.js";
 import { InBatchNegatives } from "./in-batch-negatives.js";
-import { marginRows, softmaxRows } from "./losses.js";
-import { addRegularization, routeGradients } from "./route-gradients.js";
+import { marginRows } from "./losses.js";
+import { maskOneVsAll } from "./one-vs-all.js";
+import { addRegularization } from "./regularizers.js";
+import { routeGradients } from "./route-gradients.js";
 import type { SparseGrads } from "./sparse-grads.js";
 import { StepBuffers, stepArenaFloats } from "./step-buffers.js";
 import { type StepSettings, stepSettings } from "./step-settings.js";
@@ -79,11 +81,11 @@ export class TwhinStep {
     this.model = model;
     this.settings = settings;
     this.kernels = kernels;
-    const { batchSize, inBatchNegatives, globalNegatives } = settings;
+    const { batchSize, inBatchNegatives } = settings;
     this.buffers = new StepBuffers(model, settings, kernels);
     this.tableGrads = this.buffers.tableGrads;
     this.relationGrads = this.buffers.relationGrads;
-    this.globals = new GlobalNegatives(model, globalNegatives, batchSize, products, kernels);
+    this.globals = new GlobalNegatives(model, settings, products, kernels);
     this.groups = new EdgeGroups(model, batchSize);
     this.inBatch = new InBatchNegatives(
       model,
@@ -117,9 +119,8 @@ export class TwhinStep {
       this.backward(direction, size);
     }
     this.globals.scatterGradients(this.tableGrads);
-    const weight = this.settings.regularization;
-    if (weight > 0) loss += addRegularization(this.model, this.tableGrads, weight);
-    return loss;
+    const { model, settings, groups, tableGrads, relationGrads } = this;
+    return loss + addRegularization(model, settings, groups, size, tableGrads, relationGrads);
   }
 
   // Copies every slot's table row into tableRows (one read of each row from the table).
@@ -264,6 +265,9 @@ export class TwhinStep {
       width,
       column,
     );
+    if (this.settings.allNegatives) {
+      maskOneVsAll(model, direction, this.groups, size, scores, width, column, this.settings);
+    }
   }
 
   // The loss of a direction's score rows; writes dL/dS. BCE is the original's weighting: each
@@ -277,7 +281,7 @@ export class TwhinStep {
       rows: size,
       width: this.buffers.width,
     };
-    if (settings.loss.type === "softmax") return softmaxRows(rows, 1 / (2 * size));
+    if (settings.loss.type === "softmax") return this.kernels.softmaxRows(rows, 1 / (2 * size));
     if (settings.loss.type === "margin")
       return marginRows(rows, settings.loss.margin, 1 / (2 * size));
     const positives = parity.headPositive ? 2 * size : size;

@@ -16,6 +16,28 @@ function sigmoid(x: number): number {
  * negatives label `negativeLabel` (0; the original's defect: 1) weight `negativeWeight`. Each
  * term is scaled by `scale`.
  */
+/** Softmax cross-entropy of the positive (column 0) against the row's negatives. */
+function softmaxRows(rows: ScoreRows, scale: number): number {
+  let total = 0;
+  const { scores, grad, width } = rows;
+  for (let row = 0; row < rows.rows; row++) {
+    const base = row * width;
+    let max = Number.NEGATIVE_INFINITY;
+    for (let column = 0; column < width; column++) max = Math.max(max, scores[base + column]!);
+    let sum = 0;
+    for (let column = 0; column < width; column++) {
+      const exponential = Math.exp(scores[base + column]! - max);
+      grad[base + column] = exponential;
+      sum += exponential;
+    }
+    total += max + Math.log(sum) - scores[base]!;
+    const normalizer = scale / sum;
+    for (let column = 0; column < width; column++) grad[base + column]! *= normalizer;
+    grad[base]! -= scale;
+  }
+  return total * scale;
+}
+
 function bceRows(
   rows: ScoreRows,
   negativeLabel: number,
@@ -136,5 +158,6 @@ export function referenceKernels(): StepKernels {
     gatherAddRows,
     rowwiseAdagrad,
     bceRows,
+    softmaxRows,
   };
 }

@@ -13,7 +13,7 @@ export interface TinyConfigOptions {
   model?: Partial<TwhinModelConfig>;
   batchSize?: number;
   inBatch?: number;
-  global?: number;
+  global?: number | "all";
   optimizer?: Record<string, unknown>;
   tables?: { name: string; rows: number }[];
   relations?: { name: string; lhs: string; rhs: string }[];

@@ -1,0 +1,162 @@
+import { Rng } from "@tml/core";
+import { describe, expect, it } from "vitest";
+import { TwhinModel } from "../model/twhin-model.js";
+import { randomBatch, tinyConfig } from "../testing/tiny-graph.js";
+import { TwhinStep } from "./twhin-step.js";
+
+// Independent ComplEx arithmetic: x as complex coordinates (re = x[d], im = x[d + D/2]).
+function complex(x: Float32Array, offset: number, dim: number): [number, number][] {
+  const half = dim / 2;
+  return Array.from({ length: half }, (_, d) => [x[offset + d]!, x[offset + half + d]!]);
+}
+
+// Re(sum_d w_d * q_d * conj(c_d)): the ComplEx score of query q under relation w against c.
+function complexScore(w: [number, number][], q: [number, number][], c: [number, number][]) {
+  let total = 0;
+  for (let d = 0; d < w.length; d++) {
+    const [wr, wi] = w[d]!;
+    const [qr, qi] = q[d]!;
+    const yr = wr * qr - wi * qi;
+    const yi = wr * qi + wi * qr;
+    total += yr * c[d]![0] + yi * c[d]![1];
+  }
+  return total;
+}
+
+const cube = (z: [number, number][]) => z.reduce((s, [a, b]) => s + Math.hypot(a, b) ** 3, 0);
+
+function setup(regularization: number) {
+  const config = tinyConfig({
+    operator: "complex_diagonal",
+    global: "all",
+    inBatch: 0,
+    batchSize: 6,
+    model: {
+      loss: { type: "softmax", margin: 1 },
+      reciprocal_relations: true,
+      regularizer: "n3",
+      regularization,
+    },
+  });
+  const model = new TwhinModel(config.model).initialize(4);
+  const rng = new Rng(9);
+  for (const table of model.tables)
+    for (let i = 0; i < table.data.length; i++) table.data[i] = rng.next() - 0.5;
+  for (let i = 0; i < model.relationParams.length; i++) model.relationParams[i] = rng.next() - 0.5;
+  const batch = randomBatch(config, 6, 13);
+  return { config, model, batch, step: TwhinStep.create(model, config) };
+}
+
+describe("1vsAll (global_negatives: all) with reciprocal ComplEx and N3", () => {
+  it("loss equals the cross-entropy over every row of the target type plus N3, computed independently", () => {
+    const { model, batch, step } = setup(0.05);
+    const dim = model.dim;
+    const relations = model.relations.length;
+    let crossEntropy = 0;
+    let n3 = 0;
+    for (let i = 0; i < batch.size; i++) {
+      const relation = model.relations[batch.rel[i]!]!;
+      const lhsTable = model.tables[relation.lhsTable]!;
+      const rhsTable = model.tables[relation.rhsTable]!;
+      const head = complex(lhsTable.data, batch.lhs[i]! * dim, dim);
+      const tail = complex(rhsTable.data, batch.rhs[i]! * dim, dim);
+      const forward = complex(model.relationParams, batch.rel[i]! * dim, dim);
+      const backward = complex(model.relationParams, (relations + batch.rel[i]!) * dim, dim);
+      // Tail direction: softmax over all rows of the rhs table; head: over the lhs table.
+      for (const [w, query, table, positive] of [
+        [forward, head, rhsTable, batch.rhs[i]!],
+        [backward, tail, lhsTable, batch.lhs[i]!],
+      ] as const) {
+        const scores = Array.from({ length: table.rows }, (_, row) =>
+          complexScore(w, query, complex(table.data, row * dim, dim)),
+        );
+        const max = Math.max(...scores);
+        const logSum = max + Math.log(scores.reduce((s, x) => s + Math.exp(x - max), 0));
+        crossEntropy += logSum - scores[positive]!;
+        n3 += cube(head) + cube(w) + cube(tail);
+      }
+    }
+    const expected = crossEntropy / (2 * batch.size) + (0.05 * n3) / (2 * batch.size);
+    expect(step.computeGradients(batch, new Rng(1))).toBeCloseTo(expected, 5);
+  });
+
+  it("gradients match central differences (tables of unequal size: 7 users, 5 tweets)", () => {
+    const { model, batch, step } = setup(0.1);
+    const loss = () => step.computeGradients(batch, new Rng(1));
+    loss();
+    const analytic = new Map<string, number>();
+    model.tables.forEach((_, t) => {
+      const grads = step.tableGrads[t]!;
+      for (let s = 0; s < grads.count; s++)
+        for (let d = 0; d < model.dim; d++)
+          analytic.set(`${t}:${grads.rowIds[s]! * model.dim + d}`, grads.grads[s * model.dim + d]!);
+    });
+    const relationGrads = step.relationGrads;
+    for (let s = 0; s < relationGrads.count; s++)
+      for (let d = 0; d < model.dim; d++)
+        analytic.set(
+          `r:${relationGrads.rowIds[s]! * model.dim + d}`,
+          relationGrads.grads[s * model.dim + d]!,
+        );
+    // Every row of both tables is a candidate, so every row gets a gradient slot.
+    expect(step.tableGrads.map((g) => g.count)).toEqual(model.tables.map((t) => t.rows));
+    const eps = 1e-3;
+    const check = (array: Float32Array, index: number, key: string) => {
+      const saved = array[index]!;
+      array[index] = saved + eps;
+      const up = loss();
+      array[index] = saved - eps;
+      const down = loss();
+      array[index] = saved;
+      const numeric = (up - down) / (2 * eps);
+      const value = analytic.get(key) ?? 0;
+      expect(Math.abs(value - numeric), `${key}: ${value} vs ${numeric}`).toBeLessThan(
+        2e-4 + 1e-2 * Math.abs(numeric),
+      );
+    };
+    model.tables.forEach((table, t) => {
+      for (let i = 0; i < table.data.length; i += 2) check(table.data, i, `${t}:${i}`);
+    });
+    for (let i = 0; i < model.relationParams.length; i += 3)
+      check(model.relationParams, i, `r:${i}`);
+  });
+
+  it("without reciprocal relations (candidates transformed per relation) gradients match", () => {
+    const config = tinyConfig({
+      operator: "diagonal",
+      global: "all",
+      inBatch: 0,
+      model: { loss: { type: "softmax", margin: 1 }, regularizer: "n3", regularization: 0.1 },
+    });
+    const model = new TwhinModel(config.model).initialize(2);
+    const rng = new Rng(3);
+    for (const table of model.tables)
+      for (let i = 0; i < table.data.length; i++) table.data[i] = rng.next() - 0.5;
+    const step = TwhinStep.create(model, config);
+    const batch = randomBatch(config, 8, 5);
+    const loss = () => step.computeGradients(batch, new Rng(1));
+    loss();
+    const table = model.tables[0]!;
+    const grads = step.tableGrads[0]!;
+    for (let index = 0; index < table.data.length; index += 5) {
+      const row = Math.floor(index / model.dim);
+      const analytic = grads.grads[grads.slotOf[row]! * model.dim + (index % model.dim)]!;
+      const saved = table.data[index]!;
+      table.data[index] = saved + 1e-3;
+      const up = loss();
+      table.data[index] = saved - 1e-3;
+      const down = loss();
+      table.data[index] = saved;
+      loss();
+      const numeric = (up - down) / 2e-3;
+      expect(Math.abs(analytic - numeric)).toBeLessThan(2e-4 + 1e-2 * Math.abs(numeric));
+    }
+  });
+
+  it("rejects 1vsAll with a loss other than softmax, or with in-batch negatives", () => {
+    expect(() => tinyConfig({ global: "all", inBatch: 0 })).toThrow(/softmax/);
+    expect(() =>
+      tinyConfig({ global: "all", inBatch: 2, model: { loss: { type: "softmax", margin: 1 } } }),
+    ).toThrow(/in_batch_negatives/);
+  });
+});
