@@ -56,6 +56,7 @@ export { selectedCheckpoint } from "./run/selected-checkpoint.js";
 export { type TrainTwhinOptions, type TrainTwhinResult, trainTwhin } from "./run/train-twhin.js";
 export {
   countTrainEdges,
+  edgesTrained,
   planTwhinTraining,
   type TwhinTrainingPlan,
 } from "./run/training-plan.js";

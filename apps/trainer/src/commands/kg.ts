@@ -3,6 +3,7 @@ import { booleanFlag, type CliIo, engineLine, parseFlags, requiredString } from 
 import { applyOverrides, createLogger, parseConfig, UsageError, writeFileAtomic } from "@tml/core";
 import { selectEngine } from "@tml/engine";
 import {
+  edgesTrained,
   evaluateTwhin,
   exportEmbeddings,
   findRecipe,
@@ -176,7 +177,7 @@ export async function kgCommand(argv: readonly string[], io: CliIo): Promise<num
     train_seconds: trained.walltimeS,
     test_eval_seconds: test.seconds,
     wall_seconds: (performance.now() - began) / 1000,
-    edges_per_s: (trained.step * trained.plan.edgesPerStep) / trained.walltimeS,
+    edges_per_s: edgesTrained(trained.plan, trained.step) / trained.walltimeS,
     engine: trained.engine,
     workers,
     counts: data.counts,

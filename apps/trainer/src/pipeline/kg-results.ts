@@ -57,5 +57,5 @@ export function kgMetrics(metrics: RankingMetrics): KgMetrics {
 
 /** Epochs `steps` training steps cover in `trained`'s plan. */
 export function epochsOf(trained: TrainTwhinResult, steps: number): number {
-  return (steps * trained.plan.edgesPerStep) / trained.plan.trainEdges;
+  return steps / trained.plan.stepsPerEpoch;
 }

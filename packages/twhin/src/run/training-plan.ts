@@ -9,7 +9,7 @@ export interface TwhinTrainingPlan {
   trainEdges: number;
   /** Edges one step trains: `per_replica_batch_size` x Hogwild workers. */
   edgesPerStep: number;
-  /** Steps per pass over the training edges (the last batch of a pass wraps into the next). */
+  /** Steps per pass over the training edges (each pass ends with its short last batch). */
   stepsPerEpoch: number;
   /** The run's length: `maxSteps`, else `training.num_epochs` x steps per epoch, else `num_train_steps`. */
   numTrainSteps: number;
@@ -26,7 +26,7 @@ export async function countTrainEdges(data: TwhinDataConfig): Promise<number> {
 
 /**
  * The plan of a run over `trainEdges` edges on `workers` Hogwild workers: epochs become steps
- * (`ceil(epochs x edges / edges per step)`), `maxSteps` (the CLIs' `--max-steps`) overrides both.
+ * (`epochs x ceil(edges / edges per step)`), `maxSteps` (the CLIs' `--max-steps`) overrides both.
  */
 export function planTwhinTraining(
   config: TwhinConfig,
@@ -42,10 +42,16 @@ export function planTwhinTraining(
   const stepsPerEpoch = Math.ceil(trainEdges / edgesPerStep);
   const epochs = config.training.num_epochs;
   const numTrainSteps =
-    options.maxSteps ??
-    (epochs ? Math.ceil((epochs * trainEdges) / edgesPerStep) : config.training.num_train_steps);
+    options.maxSteps ?? (epochs ? epochs * stepsPerEpoch : config.training.num_train_steps);
   const evalEveryN = config.model_selection
     ? config.model_selection.eval_every_n_epochs * stepsPerEpoch
     : (config.training.eval_every_n ?? undefined);
   return { trainEdges, edgesPerStep, stepsPerEpoch, numTrainSteps, evalEveryN };
+}
+
+/** Edges trained in `steps` steps of `plan` (whole passes, then full batches of the next). */
+export function edgesTrained(plan: TwhinTrainingPlan, steps: number): number {
+  const passes = Math.floor(steps / plan.stepsPerEpoch);
+  const rest = steps % plan.stepsPerEpoch;
+  return passes * plan.trainEdges + Math.min(rest * plan.edgesPerStep, plan.trainEdges);
 }
