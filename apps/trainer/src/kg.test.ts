@@ -9,6 +9,7 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { evaluateTwhinRun } from "@tml/cli-kit";
 import { capture } from "@tml/cli-kit/testing";
 import { loadConfigFile } from "@tml/core";
 import { sharedDataDir } from "@tml/core/testing";
@@ -137,6 +138,16 @@ describe("trainer kg", () => {
     expect(r.checkpoint).toBe(join(out, "checkpoints", "best", String(best.step)));
     expect(r.best_epoch).toBe(best.step / 4);
     expect(readdirSync(join(out, "export")).some((f) => f.endsWith(".parquet"))).toBe(true);
+    // The evaluator on the run ranks with the same best checkpoint, data and filters.
+    const evaluated = await evaluateTwhinRun({
+      checkpoint: out,
+      out: join(out, "evaluation"),
+      report: false,
+      device: "cpu",
+      neighbours: 1,
+    });
+    expect(evaluated.checkpoint).toBe(r.checkpoint);
+    expect(evaluated.summary.overall["mrr"]).toBe(r.test.mrr);
     expect(readdirSync(dir).filter((name) => name.includes("-graph-"))).toEqual([]);
   });
 

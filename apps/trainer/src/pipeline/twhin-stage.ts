@@ -8,6 +8,7 @@ import {
   exportEmbeddings,
   loadTwhinModel,
   planTwhinTraining,
+  selectedCheckpoint,
   trainTwhin,
   twhinConfigSchema,
 } from "@tml/twhin";
@@ -95,12 +96,14 @@ export async function runTwhinStage(options: TwhinStageOptions): Promise<TwhinSt
       sections: [],
     };
   }
-  // The tables come from the last checkpoint (a finished run is not retrained or restored).
-  const { model } = await loadTwhinModel(config, run.checkpointsDir);
+  // The tables come from the best-validation checkpoint when model_selection kept one, else the
+  // last (a finished run is not retrained or restored).
+  const checkpoint = (await selectedCheckpoint(run.checkpointsDir)) ?? run.checkpointsDir;
+  const { model } = await loadTwhinModel(config, checkpoint);
   const user = model.tables.find((table) => table.name === "user") ?? model.tables[0];
   if (!user) throw new Error("TwHIN model has no tables");
   const userEmbeddings = { values: user.data, dim: user.dim, rows: user.rows };
-  await exportEmbeddings({ config, checkpoint: run.checkpointsDir, outDir: run.exportDir });
+  await exportEmbeddings({ config, checkpoint, outDir: run.exportDir });
   const evaluation = await evaluateTwhinRun({
     checkpoint: run.root,
     out: join(run.root, "evaluation"),
