@@ -79,6 +79,21 @@ describe("recipes", () => {
     expect(off.model_selection).toBeNull();
   });
 
+  it("complex: ComplEx-N3 over all entities (1vsAll) with reciprocal relations", () => {
+    const config = twhinConfigSchema.parse(
+      graphConfig({ recipe: "complex", validation_data: { data_root: "/g/valid", limit: 10 } }),
+    );
+    expect(config.model.relations.map((r) => r.operator)).toEqual(["complex_diagonal", "diagonal"]);
+    expect(config.model).toMatchObject({
+      comparator: "dot",
+      loss: { type: "softmax" },
+      reciprocal_relations: true,
+      regularizer: "n3",
+    });
+    expect(config.train_data.global_negatives).toBe("all");
+    expect(config.model_selection).toEqual({ eval_every_n_epochs: 1 });
+  });
+
   it("replace an optimizer whole: a config's sgd does not merge into the recipe's adagrad", () => {
     const raw = graphConfig();
     const merged = applyRecipe(TRANSE_RECIPE, {
