@@ -102,6 +102,21 @@ describe("trainer CLI", () => {
     expect(existsSync(out)).toBe(false);
   });
 
+  it("--resume on a directory that holds no run names it (exit 4) and creates nothing", async () => {
+    const out = join(scratch(), "typo");
+    process.env.TML_TINY_GRAPH ??= join(scratch(), "graph");
+    for (const argv of [
+      ["heavy-ranker", "--config", config, "--out", out, "--resume", "--device", "cpu"],
+      ["twhin", "--config", join(FIXTURES, "tiny-twhin.yaml"), "--out", out, "--resume"],
+      ["--out", out, "--resume", "--device", "cpu"],
+    ]) {
+      const cli = capture();
+      expect(await main(argv, cli.io), argv.join(" ")).toBe(4);
+      expect(cli.err()).toContain(`trainer: Nothing to resume in ${out}`);
+      expect(existsSync(out)).toBe(false);
+    }
+  });
+
   it("data that does not match the config is a data error, and a run never clobbers a foreign directory", async () => {
     const dir = scratch();
     // Rows with 16 continuous features read under a schema (segdense.json) that declares 8.

@@ -9,10 +9,14 @@ installTfjsResolveHook();
 
 // The whole program is `main`; this file connects it to the process. The first Ctrl-C (or
 // SIGTERM) asks training to stop after the current step and write a checkpoint; a second one
-// exits at once.
+// exits at once. That is safe at any moment: checkpoints, pruning and exports are written to
+// temporary names and renamed, so an abandoned write leaves the last complete checkpoint as it was.
 const controller = new AbortController();
 const stop = (signal: NodeJS.Signals) => {
-  if (controller.signal.aborted) process.exit(130);
+  if (controller.signal.aborted) {
+    process.stderr.write(`\n${signal} again: quitting now; the last complete checkpoint is kept\n`);
+    process.exit(130);
+  }
   process.stderr.write(
     `\n${signal}: stopping after the current step and writing a checkpoint (again to quit now)\n`,
   );

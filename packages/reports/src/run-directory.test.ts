@@ -37,4 +37,21 @@ describe("run directory", () => {
     );
     expect(readFileSync(join(foreign, "thesis.tex"), "utf8")).toBe("precious");
   });
+
+  it("resume on a directory that holds no run is a NotFoundError naming it, and creates nothing", () => {
+    const missing = join(scratch(), "typo");
+    expect(() => prepareRunDirectory(missing, { kind: "twhin", resume: true })).toThrow(
+      new RegExp(`Nothing to resume in ${missing}`),
+    );
+    expect(existsSync(missing)).toBe(false);
+    const empty = scratch();
+    let error: unknown;
+    try {
+      prepareRunDirectory(empty, { kind: "twhin", resume: true });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(TmlError.isInstance(error, "NOT_FOUND")).toBe(true);
+    expect(existsSync(join(empty, "run.json"))).toBe(false);
+  });
 });

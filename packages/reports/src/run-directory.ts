@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { CheckpointError, UsageError, writeFileAtomic } from "@tml/core";
+import { CheckpointError, NotFoundError, UsageError, writeFileAtomic } from "@tml/core";
 
 /** Where a training run keeps each of its outputs. */
 export interface RunDirectory {
@@ -48,7 +48,10 @@ export function runDirectoryLayout(root: string): RunDirectory {
 export interface PrepareRunOptions {
   /** What runs here (`twhin`, `heavy-ranker`, `main`); resuming another kind's run is an error. */
   kind: string;
-  /** Keep what is there and continue; otherwise an earlier run at `root` is removed first. */
+  /**
+   * Continue the run at `root`, which must exist (NotFoundError otherwise: a mistyped path must
+   * not silently start a new run); without it an earlier run at `root` is removed first.
+   */
   resume: boolean;
 }
 
@@ -70,7 +73,8 @@ function readMarker(path: string): RunMarker | undefined {
 /**
  * Makes `root` ready for a run. A missing or empty directory becomes a new run. An earlier tml-ts
  * run there (it has `run.json`) is continued when `resume` is set and removed otherwise, so a
- * second run starts fresh. A non-empty directory that is not a run is never touched: UsageError.
+ * second run starts fresh; `resume` without a run there is a NotFoundError. A non-empty directory
+ * that is not a run is never touched: UsageError.
  */
 export function prepareRunDirectory(root: string, options: PrepareRunOptions): PreparedRun {
   const layout = runDirectoryLayout(root);
@@ -88,7 +92,13 @@ export function prepareRunDirectory(root: string, options: PrepareRunOptions): P
       { details: { path: layout.root, kind: marker.kind } },
     );
   }
-  const resumed = options.resume && marker !== undefined;
+  if (options.resume && !marker) {
+    throw new NotFoundError(
+      `Nothing to resume in ${layout.root}: it holds no tml-ts run (no run.json). Check the path, or drop --resume to start a new run there.`,
+      { details: { path: layout.root } },
+    );
+  }
+  const resumed = options.resume;
   if (marker && !resumed) {
     // The marker says tml-ts made this directory, so all of it belongs to the earlier run.
     for (const entry of entries) rmSync(join(layout.root, entry), { recursive: true, force: true });

@@ -57,6 +57,7 @@ export { type TrainTwhinOptions, type TrainTwhinResult, trainTwhin } from "./run
 export {
   countTrainEdges,
   edgesTrained,
+  plannedTrainSteps,
   planTwhinTraining,
   type TwhinTrainingPlan,
 } from "./run/training-plan.js";

@@ -30,7 +30,8 @@ export const COMMON_HELP = `  --device auto|cpu|gpu  engine: auto picks the fast
   --seed N               seed of every random choice (default 0)
 ${THREADS_HELP}
   --out DIR              run directory (config.yaml, metrics.jsonl, events/, checkpoints/, export, report)
-  --resume               continue the run in --out from its last checkpoint (default: start fresh)
+  --resume               continue the run in --out from its last checkpoint (default: start fresh);
+                         exit 4 when --out holds no run
   -v, --verbose          library log lines as well as the progress display
   -h, --help             this help`;
 

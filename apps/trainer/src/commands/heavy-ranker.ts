@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import {
   type CliIo,
   engineLine,
@@ -61,7 +62,10 @@ export async function heavyRankerCommand(argv: readonly string[], io: CliIo): Pr
     totalSteps,
     io,
   });
-  const done = run.resumed ? await finishedStep(run.checkpointsDir, totalSteps) : undefined;
+  const weights = join(run.root, "model.safetensors");
+  const done = run.resumed
+    ? await finishedStep(run.checkpointsDir, totalSteps, [weights])
+    : undefined;
   if (done !== undefined) {
     io.stdout(
       `heavy-ranker already trained to step ${done} in ${run.root}; raise --max-steps to continue\n`,
@@ -80,6 +84,10 @@ export async function heavyRankerCommand(argv: readonly string[], io: CliIo): Pr
     ...(options.seed !== undefined ? { seed: options.seed } : {}),
     ...(io.signal ? { signal: io.signal } : {}),
   });
+  if (result.status === "aborted") {
+    io.stderr(`stopped at step ${result.step}; continue with --resume --out ${run.root}\n`);
+    return 130;
+  }
   io.stdout(`heavy-ranker ${result.status.replace("_", " ")} at step ${result.step}\n`);
   if (result.lastEval) io.stdout(`${metricsTable(result.lastEval)}\n`);
   io.stdout(`run directory:   ${run.root}\n`);
@@ -92,7 +100,7 @@ export async function heavyRankerCommand(argv: readonly string[], io: CliIo): Pr
   io.stdout(
     `evaluate:        evaluator heavy-ranker --checkpoint ${run.root}${validation ? ` --data '${validation}'` : ""}\n`,
   );
-  return result.status === "aborted" ? 130 : 0;
+  return 0;
 }
 
 /** `metric/task` values as a task × metric table (the order metrics first appear in). */

@@ -1,4 +1,4 @@
-import { resolve } from "node:path";
+import { basename, join, resolve } from "node:path";
 import { booleanFlag, type CliIo, engineLine, parseFlags, requiredString } from "@tml/cli-kit";
 import { applyOverrides, createLogger, parseConfig, UsageError, writeFileAtomic } from "@tml/core";
 import { selectEngine } from "@tml/engine";
@@ -21,6 +21,7 @@ import {
   type KnowledgeGraphData,
 } from "../pipeline/kg-data.js";
 import { epochsOf, type KgResults, kgMetrics } from "../pipeline/kg-results.js";
+import { publishDirectory } from "../pipeline/publish-directory.js";
 import { startRunOutputs } from "../pipeline/run-outputs.js";
 import {
   COMMON_FLAGS,
@@ -161,7 +162,10 @@ export async function kgCommand(argv: readonly string[], io: CliIo): Promise<num
   }
   const checkpoint = trained.best?.checkpoint ?? trained.lastCheckpoint ?? run.checkpointsDir;
   const test = await evaluateTwhin({ config, checkpoint, device: options.device, logger });
-  const exported = await exportEmbeddings({ config, checkpoint, outDir: run.exportDir });
+  const exported = await publishDirectory(run.exportDir, (temporary) =>
+    exportEmbeddings({ config, checkpoint, outDir: temporary }),
+  );
+  const files = exported.files.map((file) => join(run.exportDir, basename(file)));
   const results: KgResults = {
     format: "tml-kg-results/1",
     data: dataDir,
@@ -193,7 +197,7 @@ export async function kgCommand(argv: readonly string[], io: CliIo): Promise<num
   );
   io.stdout(`results:         ${resultsFile}\n`);
   io.stdout(`checkpoint:      ${checkpoint}\n`);
-  io.stdout(`embeddings:      ${exported.files.join(", ")}\n`);
+  io.stdout(`embeddings:      ${files.join(", ")}\n`);
   io.stdout(`metrics:         ${run.metricsFile}\n`);
   io.stdout(`tensorboard:     tensorboard --logdir ${run.eventsDir}\n`);
   return 0;

@@ -1,15 +1,16 @@
+import { basename, join } from "node:path";
 import { booleanFlag, type CliIo, engineLine, parseFlags, requiredString } from "@tml/cli-kit";
 import { createLogger, loadConfigFile } from "@tml/core";
 import { selectEngine } from "@tml/engine";
 import {
-  countTrainEdges,
   exportEmbeddings,
-  planTwhinTraining,
+  plannedTrainSteps,
   selectedCheckpoint,
   trainTwhin,
   twhinConfigSchema,
 } from "@tml/twhin";
 import { finishedStep } from "../pipeline/finished-run.js";
+import { publishDirectory } from "../pipeline/publish-directory.js";
 import { startRunOutputs } from "../pipeline/run-outputs.js";
 import {
   COMMON_FLAGS,
@@ -56,10 +57,7 @@ export async function twhinCommand(argv: readonly string[], io: CliIo): Promise<
   const engine = await selectEngine({ device: options.device, logger, gradients: false });
   const workers = booleanFlag(flags, "deterministic") ? 1 : engine.threads;
   io.stderr(`${engineLine(engine)}, ${workers} Hogwild worker${workers === 1 ? "" : "s"}\n`);
-  const totalSteps = planTwhinTraining(config, await countTrainEdges(config.train_data), {
-    workers,
-    maxSteps: options.maxSteps,
-  }).numTrainSteps;
+  const totalSteps = await plannedTrainSteps(config, { workers, maxSteps: options.maxSteps });
   const { run, callbacks } = await startRunOutputs({
     kind: "twhin",
     label: "twhin",
@@ -69,7 +67,9 @@ export async function twhinCommand(argv: readonly string[], io: CliIo): Promise<
     totalSteps,
     io,
   });
-  const done = run.resumed ? await finishedStep(run.checkpointsDir, totalSteps) : undefined;
+  const done = run.resumed
+    ? await finishedStep(run.checkpointsDir, totalSteps, [run.exportDir])
+    : undefined;
   if (done !== undefined) {
     io.stdout(
       `twhin already trained to step ${done} in ${run.root}; raise --max-steps to continue\n`,
@@ -93,14 +93,17 @@ export async function twhinCommand(argv: readonly string[], io: CliIo): Promise<
   }
   // The best-validation checkpoint when model_selection kept one, else the last.
   const checkpoint = (await selectedCheckpoint(run.checkpointsDir)) ?? run.checkpointsDir;
-  const exported = await exportEmbeddings({ config, checkpoint, outDir: run.exportDir });
+  const exported = await publishDirectory(run.exportDir, (temporary) =>
+    exportEmbeddings({ config, checkpoint, outDir: temporary }),
+  );
+  const files = exported.files.map((file) => join(run.exportDir, basename(file)));
   io.stdout(`twhin ${result.status.replace("_", " ")} at step ${result.step}\n`);
   io.stdout(`run directory:   ${run.root}\n`);
   io.stdout(`resolved config: ${run.configFile}\n`);
   io.stdout(`metrics:         ${run.metricsFile}\n`);
   io.stdout(`tensorboard:     tensorboard --logdir ${run.eventsDir}\n`);
   io.stdout(`checkpoint:      ${checkpoint}\n`);
-  io.stdout(`embeddings:      ${exported.files.join(", ")}\n`);
+  io.stdout(`embeddings:      ${files.join(", ")}\n`);
   io.stdout(`evaluate:        evaluator twhin --checkpoint ${run.root}\n`);
   return 0;
 }

@@ -17,7 +17,12 @@ import { configToYaml, createLogger, type LogLevel, writeFileAtomic } from "@tml
 import { twitterGraphSpec, writeGraph } from "@tml/data-io";
 import { selectEngine } from "@tml/engine";
 import { type TaskMetrics, trainHeavyRanker } from "@tml/heavy-ranker";
-import { prepareRunDirectory, type ReportSection, writeReport } from "@tml/reports";
+import {
+  prepareRunDirectory,
+  type ReportSection,
+  runDirectoryLayout,
+  writeReport,
+} from "@tml/reports";
 import { finishedStep } from "./finished-run.js";
 import { loadMainJobConfig } from "./main-job-config.js";
 import { generateRankerData } from "./ranker-data-stage.js";
@@ -106,7 +111,7 @@ export async function runMainJob(options: MainJobOptions): Promise<MainJobResult
     config: config.twhin,
     seed: config.seed,
     root: join(root, "twhin"),
-    resume: run.resumed,
+    resume: resumesStage(run.resumed, join(root, "twhin")),
     device: options.device,
     workers,
     logger,
@@ -134,12 +139,14 @@ export async function runMainJob(options: MainJobOptions): Promise<MainJobResult
     kind: "heavy-ranker",
     label: "heavy-ranker",
     out: hrRoot,
-    resume: run.resumed,
+    resume: resumesStage(run.resumed, hrRoot),
     config: hrConfig,
     totalSteps,
     io,
   });
-  const done = await finishedStep(outputs.run.checkpointsDir, totalSteps);
+  const done = await finishedStep(outputs.run.checkpointsDir, totalSteps, [
+    join(hrRoot, "model.safetensors"),
+  ]);
   if (done !== undefined) say(`heavy-ranker: already trained to step ${done}; reusing it`);
   const trained =
     done !== undefined
@@ -269,6 +276,11 @@ function ceilingSection(
       }),
     },
   };
+}
+
+/** A stage continues its own run when the main job resumes and the stage had started one. */
+function resumesStage(mainResumed: boolean, stageRoot: string): boolean {
+  return mainResumed && existsSync(runDirectoryLayout(stageRoot).markerFile);
 }
 
 function seconds(began: number): string {

@@ -3,16 +3,16 @@ import { type CliIo, evaluateTwhinRun, type LinkPredictionSummary } from "@tml/c
 import { type Logger, parseConfig } from "@tml/core";
 import type { ReportSection } from "@tml/reports";
 import {
-  countTrainEdges,
   type EntityNeighbours,
   exportEmbeddings,
   loadTwhinModel,
-  planTwhinTraining,
+  plannedTrainSteps,
   selectedCheckpoint,
   trainTwhin,
   twhinConfigSchema,
 } from "@tml/twhin";
 import { finishedStep } from "./finished-run.js";
+import { publishDirectory } from "./publish-directory.js";
 import type { UserEmbeddings } from "./ranker-data-stage.js";
 import { startRunOutputs } from "./run-outputs.js";
 
@@ -57,9 +57,7 @@ export async function runTwhinStage(options: TwhinStageOptions): Promise<TwhinSt
     { ...options.config, seed: options.seed },
     "the main job config's twhin section",
   );
-  const totalSteps = planTwhinTraining(config, await countTrainEdges(config.train_data), {
-    workers: options.workers,
-  }).numTrainSteps;
+  const totalSteps = await plannedTrainSteps(config, { workers: options.workers });
   const { run, callbacks } = await startRunOutputs({
     kind: "twhin",
     label: "twhin",
@@ -69,7 +67,8 @@ export async function runTwhinStage(options: TwhinStageOptions): Promise<TwhinSt
     totalSteps,
     io: options.io,
   });
-  const done = await finishedStep(run.checkpointsDir, totalSteps);
+  // The stage exports and evaluates every time, so only the checkpoint is owed here.
+  const done = await finishedStep(run.checkpointsDir, totalSteps, []);
   if (done !== undefined) options.io.stderr(`twhin: already trained to step ${done}; reusing it\n`);
   const trained =
     done !== undefined
@@ -103,7 +102,9 @@ export async function runTwhinStage(options: TwhinStageOptions): Promise<TwhinSt
   const user = model.tables.find((table) => table.name === "user") ?? model.tables[0];
   if (!user) throw new Error("TwHIN model has no tables");
   const userEmbeddings = { values: user.data, dim: user.dim, rows: user.rows };
-  await exportEmbeddings({ config, checkpoint, outDir: run.exportDir });
+  await publishDirectory(run.exportDir, (temporary) =>
+    exportEmbeddings({ config, checkpoint, outDir: temporary }),
+  );
   const evaluation = await evaluateTwhinRun({
     checkpoint: run.root,
     out: join(run.root, "evaluation"),

@@ -10,7 +10,17 @@ export interface FlagValues {
   TML_ENGINE_THREADS: number;
   TML_LOG_LEVEL: LogLevel;
   TML_DATA_DIR: string | undefined;
+  TML_DEBUG_KILL_AT: DebugKillPoint | undefined;
 }
+
+/**
+ * Points of a run where `TML_DEBUG_KILL_AT` kills the process: half-way through a checkpoint
+ * write, through pruning old checkpoints, or through writing the exported model (crash tests).
+ */
+export const DEBUG_KILL_POINTS = ["checkpoint-write", "checkpoint-prune", "export"] as const;
+
+/** One of `DEBUG_KILL_POINTS`. */
+export type DebugKillPoint = (typeof DEBUG_KILL_POINTS)[number];
 
 /** Name of a flag: the environment variable that sets it. */
 export type FlagName = keyof FlagValues;
@@ -19,7 +29,7 @@ export type FlagName = keyof FlagValues;
 export interface FlagDeclaration<T> {
   readonly name: FlagName;
   /** What the variable's text must be (shown in errors and docs). */
-  readonly type: "boolean" | "positive integer" | "log level" | "path";
+  readonly type: "boolean" | "positive integer" | "log level" | "path" | "debug kill point";
   readonly defaultValue: T;
   /** One sentence: what the flag changes. */
   readonly doc: string;
@@ -104,6 +114,19 @@ export const FLAGS: { readonly [N in FlagName]: FlagDeclaration<FlagValues[N]> }
     doc: "Folder of the public datasets that data-reading tests use (default: ../shared/data beside the repository).",
     parse: (text) => (text === "" ? undefined : text),
   },
+  TML_DEBUG_KILL_AT: {
+    name: "TML_DEBUG_KILL_AT",
+    type: "debug kill point",
+    defaultValue: undefined,
+    doc: "Debugging crash recovery: the process kills itself (SIGKILL) the first time it reaches this point: checkpoint-write, checkpoint-prune or export.",
+    parse(text) {
+      if (text === "") return undefined;
+      if (!(DEBUG_KILL_POINTS as readonly string[]).includes(text)) {
+        throw invalid("TML_DEBUG_KILL_AT", text, DEBUG_KILL_POINTS.join(", "));
+      }
+      return text as DebugKillPoint;
+    },
+  },
 };
 
 // Values read or set so far; the environment is read once per flag, on first use.
@@ -133,6 +156,14 @@ export function setFlag<N extends FlagName>(name: N, value: FlagValues[N]): Flag
 /** Forgets a value set from code: the next read takes the environment (or default) again. */
 export function resetFlag(name: FlagName): void {
   values.delete(name);
+}
+
+/**
+ * Kills this process with SIGKILL when `TML_DEBUG_KILL_AT` names `point`, as a power cut or
+ * `kill -9` would at that moment; a no-op otherwise. Crash-recovery tests spawn a run with it.
+ */
+export function debugKillPoint(point: DebugKillPoint): void {
+  if (getFlag("TML_DEBUG_KILL_AT") === point) process.kill(process.pid, "SIGKILL");
 }
 
 /** `TML_*` variables of `env` that no flag declares (typos, or variables of tools and tests). */

@@ -1,4 +1,7 @@
 export {
+  DEBUG_KILL_POINTS,
+  type DebugKillPoint,
+  debugKillPoint,
   FLAGS,
   type FlagDeclaration,
   type FlagName,

@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import {
   createLogger,
+  debugKillPoint,
   type Logger,
   type TrainingCallbacks,
   type TrainingConfig,
@@ -41,8 +42,11 @@ export interface TrainHeavyRankerOptions {
 
 /** What a training run produced. */
 export interface TrainHeavyRankerResult extends TrainingResult {
-  /** The final weights (servable state_dict names). */
-  readonly weightsPath: string;
+  /**
+   * The final weights (servable state_dict names); undefined when the run was aborted: partial
+   * weights are never written as a model (the checkpoint holds them; resume finishes the run).
+   */
+  readonly weightsPath: string | undefined;
   readonly parameters: number;
   /** The tfjs backend used, with the reason it was chosen. */
   readonly engine: string;
@@ -53,7 +57,7 @@ export interface TrainHeavyRankerResult extends TrainingResult {
  * streams `train_data` Parquet files in `global_batch_size` batches, builds the model from the
  * data's widths, runs `@tml/training`'s `runTraining` (checkpoints with weights, Adam state, LR-schedule step
  * and data position; resume; warm start from `training.initial_checkpoint_dir`; evaluation with
- * per-task AUROC / RCE / NRCE / PR-AUC), then writes `model.safetensors`.
+ * per-task AUROC / RCE / NRCE / PR-AUC), then writes `model.safetensors` unless it was aborted.
  */
 export async function trainHeavyRanker(
   options: TrainHeavyRankerOptions,
@@ -101,9 +105,17 @@ export async function trainHeavyRanker(
       ...(options.callbacks ? { callbacks: options.callbacks } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
     });
-    const weightsPath = join(options.outDir, "model.safetensors");
-    saveSafetensors(run.model, weightsPath, { metadata: { step: String(result.step) } });
-    logger.info("weights written", { path: weightsPath });
+    let weightsPath: string | undefined;
+    if (result.status === "aborted") {
+      logger.info("stopped early: no model.safetensors (resume to finish and write it)", {
+        step: result.step,
+      });
+    } else {
+      debugKillPoint("export");
+      weightsPath = join(options.outDir, "model.safetensors");
+      saveSafetensors(run.model, weightsPath, { metadata: { step: String(result.step) } });
+      logger.info("weights written", { path: weightsPath });
+    }
     return {
       ...result,
       weightsPath,

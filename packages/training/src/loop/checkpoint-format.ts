@@ -4,6 +4,7 @@ import { basename, dirname, join } from "node:path";
 import {
   allocateStateArray,
   CheckpointError,
+  debugKillPoint,
   dtypeOfTypedArray,
   isStateDtype,
   NotFoundError,
@@ -125,6 +126,7 @@ export async function writeCheckpointDir(
     } finally {
       await handle.close();
     }
+    debugKillPoint("checkpoint-write");
     const manifest: CheckpointManifest = {
       format: "tml-checkpoint",
       format_version: CHECKPOINT_FORMAT_VERSION,

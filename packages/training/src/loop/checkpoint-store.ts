@@ -1,7 +1,8 @@
-import { access, readdir, rm } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
+import { access, readdir, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { StateArray } from "@tml/core";
-import { CheckpointError, NotFoundError } from "@tml/core";
+import { CheckpointError, debugKillPoint, NotFoundError } from "@tml/core";
 import {
   CHECKPOINT_FILES,
   type CheckpointContent,
@@ -68,23 +69,37 @@ export async function saveCheckpoint(
 }
 
 /**
- * Deletes half-written checkpoints (`.tmp-*` directories) that a crashed run left in `saveDir`;
- * returns their paths. Call only when no other process writes to `saveDir`.
+ * Deletes what a crashed run left in `saveDir`: half-written checkpoints and checkpoints being
+ * pruned (`.tmp-*` directories), and step directories without the completion marker (what a
+ * delete killed half-way leaves; `saveCheckpoint` never makes one). Returns their paths. Call only
+ * when no other process writes to `saveDir`.
  */
 export async function removePartialCheckpoints(saveDir: string): Promise<string[]> {
   const names = await readdir(saveDir).catch(() => [] as string[]);
-  const removed = names
-    .filter((name) => name.startsWith(".tmp-"))
-    .map((name) => join(saveDir, name));
+  const removed: string[] = [];
+  for (const name of names) {
+    const path = join(saveDir, name);
+    const incomplete = /^\d+$/.test(name) && !(await exists(join(path, CHECKPOINT_FILES.complete)));
+    if (name.startsWith(".tmp-") || incomplete) removed.push(path);
+  }
   for (const path of removed) await rm(path, { recursive: true, force: true });
   return removed;
 }
 
-/** Deletes all but the newest `maxToKeep` complete checkpoints; returns the removed paths. */
+/**
+ * Deletes all but the newest `maxToKeep` complete checkpoints; returns the removed paths. Each is
+ * first renamed to a `.tmp-pruned-*` name (atomic), so a kill while deleting leaves only a temp
+ * directory that the next run removes, never a half-deleted `<step>` directory.
+ */
 export async function pruneCheckpoints(saveDir: string, maxToKeep: number): Promise<string[]> {
   const all = await listCheckpoints(saveDir);
   const removed = all.slice(0, Math.max(0, all.length - maxToKeep)).map((ref) => ref.path);
-  for (const path of removed) await rm(path, { recursive: true, force: true });
+  for (const path of removed) {
+    const trash = join(saveDir, `.tmp-pruned-${randomBytes(4).toString("hex")}`);
+    await rename(path, trash);
+    debugKillPoint("checkpoint-prune");
+    await rm(trash, { recursive: true, force: true });
+  }
   return removed;
 }
 

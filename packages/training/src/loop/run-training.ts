@@ -53,6 +53,15 @@ function withCheckpoint(error: unknown, step: number, checkpoint: string | undef
 
 type AnyIterator<T> = Iterator<T> | AsyncIterator<T>;
 
+/**
+ * Longest stretch of training between two turns of the event loop, ms. Synchronous steps and
+ * data only ever await settled values (microtasks), so without a turn a signal handler, a timer or
+ * a worker message would wait for the next checkpoint's file I/O.
+ */
+const EVENT_LOOP_TURN_MS = 50;
+
+const nextEventLoopTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 function iteratorOf<T>(source: AsyncIterable<T> | Iterable<T>): AnyIterator<T> {
   return Symbol.asyncIterator in source
     ? (source as AsyncIterable<T>)[Symbol.asyncIterator]()
@@ -151,8 +160,13 @@ export async function runTraining<Batch>(
 
   const iterator = iteratorOf(options.data(step));
   let status: TrainingResult["status"] = "completed";
+  let lastTurn = performance.now();
   try {
     while (step < total) {
+      if (performance.now() - lastTurn >= EVENT_LOOP_TURN_MS) {
+        await nextEventLoopTurn();
+        lastTurn = performance.now();
+      }
       if (signal?.aborted) {
         status = "aborted";
         break;

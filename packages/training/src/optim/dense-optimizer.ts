@@ -2,6 +2,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import {
   assert,
   CheckpointError,
+  ConfigError,
   checkStateArray,
   type StateArray,
   type TaskState,
@@ -254,8 +255,11 @@ export class DenseOptimizer {
   setState(state: TaskState, prefix = "optimizer/"): void {
     const json = state.json as Partial<OptimizerStateJson> | undefined;
     if (json?.algorithm !== this.algorithm.kind) {
-      throw new CheckpointError(
-        `Optimizer state is for ${json?.algorithm ?? "an unknown algorithm"}, this optimizer is ${this.algorithm.kind}.`,
+      // Loading another optimizer's slots would silently drop the saved state: the config changed.
+      const saved = json?.algorithm ?? "an unrecorded optimizer";
+      throw new ConfigError(
+        `Cannot resume: the checkpoint was trained with ${saved}, the config asks for ${this.algorithm.kind}. Resume with the optimizer it was trained with, or start a new run without --resume.`,
+        { details: { checkpoint_optimizer: saved, config_optimizer: this.algorithm.kind } },
       );
     }
     const read = (key: string, variable: tf.Variable): Float32Array => {

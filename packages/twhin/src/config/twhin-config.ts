@@ -19,7 +19,13 @@ export const tableConfigSchema = z.strictObject({
 });
 
 /** Relation operators (PyTorch-BigGraph family); the original knows only `translation`. */
-export const operatorSchema = z.enum(["none", "translation", "diagonal", "complex_diagonal"]);
+export const operatorSchema = z.enum([
+  "none",
+  "translation",
+  "diagonal",
+  "complex_diagonal",
+  "rotation",
+]);
 /** An operator name. */
 export type OperatorKind = z.output<typeof operatorSchema>;
 
@@ -133,11 +139,12 @@ export const modelConfigSchema = z
           });
         }
       }
-      if (relation.operator === "complex_diagonal" && tables[0]!.embedding_dim % 2 !== 0) {
+      const complex = relation.operator === "complex_diagonal" || relation.operator === "rotation";
+      if (complex && tables[0]!.embedding_dim % 2 !== 0) {
         context.addIssue({
           code: "custom",
           path: ["relations", index, "operator"],
-          message: "complex_diagonal needs an even embedding_dim.",
+          message: `${relation.operator} reads complex coordinates: it needs an even embedding_dim.`,
         });
       }
     });

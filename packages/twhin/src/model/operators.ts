@@ -8,6 +8,8 @@ import type { OperatorKind } from "../config/twhin-config.js";
  * - `diagonal`: y = w * x (DistMult with a dot comparator)
  * - `complex_diagonal`: x, w read as complex vectors (first half real, second half imaginary),
  *   y = w * x (ComplEx with a dot comparator).
+ * - `rotation`: x complex as above, w's first half phases theta, y = x * e^(i theta): a rotation
+ *   of each complex coordinate (RotatE-style; the second half of w is unused and stays 0).
  * `forward` writes y; `backward` ACCUMULATES into dx and dw.
  */
 export function operatorForward(
@@ -39,6 +41,18 @@ export function operatorForward(
         const wi = w[wOff + half + d]!;
         y[yOff + d] = xr * wr - xi * wi;
         y[yOff + half + d] = xr * wi + xi * wr;
+      }
+      return;
+    }
+    case "rotation": {
+      const half = dim >> 1;
+      for (let d = 0; d < half; d++) {
+        const xr = x[xOff + d]!;
+        const xi = x[xOff + half + d]!;
+        const cos = Math.cos(w[wOff + d]!);
+        const sin = Math.sin(w[wOff + d]!);
+        y[yOff + d] = xr * cos - xi * sin;
+        y[yOff + half + d] = xr * sin + xi * cos;
       }
       return;
     }
@@ -93,12 +107,31 @@ export function operatorBackward(
       }
       return;
     }
+    case "rotation": {
+      const half = dim >> 1;
+      for (let d = 0; d < half; d++) {
+        const gr = dy[dyOff + d]!;
+        const gi = dy[dyOff + half + d]!;
+        const cos = Math.cos(w[wOff + d]!);
+        const sin = Math.sin(w[wOff + d]!);
+        dx[dxOff + d]! += gr * cos + gi * sin;
+        dx[dxOff + half + d]! += -gr * sin + gi * cos;
+        if (dw !== null) {
+          // dy/dtheta = i y: (-y_im, y_re).
+          const xr = x[xOff + d]!;
+          const xi = x[xOff + half + d]!;
+          dw[dwOff + d]! += -gr * (xr * sin + xi * cos) + gi * (xr * cos - xi * sin);
+        }
+      }
+      return;
+    }
   }
 }
 
 /**
  * Initial operator parameters for one relation: the original's U[0,1) translation, or the
- * identity of the operator (zeros for translation, ones / 1+0i for the diagonals).
+ * identity of the operator (zeros for translation and rotation phases, ones / 1+0i for the
+ * diagonals).
  */
 export function initOperator(
   kind: OperatorKind,

@@ -124,6 +124,23 @@ describe("trainTwhin", () => {
     );
   });
 
+  it("refuses to resume with another optimizer (ConfigError naming both), keeping the checkpoint", async () => {
+    const saveDir = join(dir, "optimizer-change");
+    const adagrad = [
+      ...small,
+      "model.embeddings.tables.0.optimizer.sgd=null",
+      "model.embeddings.tables.0.optimizer.adagrad.lr=0.01",
+    ];
+    await trainTwhin({ config: localConfig(saveDir, adagrad), device: "cpu", maxSteps: 10 });
+    const error = await expectError(
+      trainTwhin({ config: localConfig(saveDir, small), device: "cpu", maxSteps: 20 }),
+      "CONFIG",
+      "table/user with adagrad, the config asks for sgd",
+    );
+    expect(error.message).toContain("step 10");
+    expect(readdirSync(saveDir)).toEqual(["10"]);
+  });
+
   it("stops on a NaN loss naming the step and the last checkpoint", async () => {
     const error = await expectError(
       trainTwhin({

@@ -1,6 +1,10 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { writeEngagementGraph } from "../testing/generated-graph.js";
 import { tinyConfig } from "../testing/tiny-graph.js";
-import { edgesTrained, planTwhinTraining } from "./training-plan.js";
+import { edgesTrained, plannedTrainSteps, planTwhinTraining } from "./training-plan.js";
 
 describe("planTwhinTraining", () => {
   const base = tinyConfig();
@@ -39,5 +43,25 @@ describe("planTwhinTraining", () => {
     const capped = planTwhinTraining(config({ num_epochs: 8 }), 71, { workers: 1, maxSteps: 3 });
     expect(capped.numTrainSteps).toBe(3);
     expect(() => planTwhinTraining(steps, 0, { workers: 1 })).toThrow(/holds no edges/);
+  });
+
+  it("plans before loading: row counts are read only for epochs", async () => {
+    const missing = config({ num_train_steps: 13, num_epochs: null });
+    // data_root "-" does not exist: without epochs nothing is read.
+    expect(await plannedTrainSteps(missing, { workers: 1 })).toBe(13);
+    expect(await plannedTrainSteps(config({ num_epochs: 3 }), { workers: 1, maxSteps: 7 })).toBe(7);
+    const dir = mkdtempSync(join(tmpdir(), "twhin-plan-"));
+    try {
+      await writeEngagementGraph(join(dir, "graph"));
+      const epochs = config({ num_epochs: 3 });
+      const withData = {
+        ...epochs,
+        train_data: { ...epochs.train_data, data_root: join(dir, "graph/edges/train"), limit: 90 },
+      };
+      // 90 edges in batches of 20: 5 steps an epoch.
+      expect(await plannedTrainSteps(withData, { workers: 1 })).toBe(15);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

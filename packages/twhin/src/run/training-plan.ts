@@ -49,6 +49,20 @@ export function planTwhinTraining(
   return { trainEdges, edgesPerStep, stepsPerEpoch, numTrainSteps, evalEveryN };
 }
 
+/**
+ * The run's length in steps before its data is loaded (progress bars, finished-run checks):
+ * `maxSteps`, else `num_train_steps`, else, with `training.num_epochs`, from the row counts of the
+ * training files (read only then, from their Parquet footers).
+ */
+export async function plannedTrainSteps(
+  config: TwhinConfig,
+  options: { workers: number; maxSteps?: number | undefined },
+): Promise<number> {
+  if (options.maxSteps !== undefined || !config.training.num_epochs)
+    return options.maxSteps ?? config.training.num_train_steps;
+  return planTwhinTraining(config, await countTrainEdges(config.train_data), options).numTrainSteps;
+}
+
 /** Edges trained in `steps` steps of `plan` (whole passes, then full batches of the next). */
 export function edgesTrained(plan: TwhinTrainingPlan, steps: number): number {
   const passes = Math.floor(steps / plan.stepsPerEpoch);

@@ -1,5 +1,6 @@
 import { Rng } from "@tml/core";
 import { describe, expect, it } from "vitest";
+import { operatorForward } from "../model/operators.js";
 import { TwhinModel } from "../model/twhin-model.js";
 import { randomBatch, tinyConfig } from "../testing/tiny-graph.js";
 import { TwhinStep } from "./twhin-step.js";
@@ -121,42 +122,56 @@ describe("1vsAll (global_negatives: all) with reciprocal ComplEx and N3", () => 
       check(model.relationParams, i, `r:${i}`);
   });
 
-  it("without reciprocal relations (candidates transformed per relation) gradients match", () => {
-    const config = tinyConfig({
-      operator: "diagonal",
-      global: "all",
-      inBatch: 0,
-      model: { loss: { type: "softmax", margin: 1 }, regularizer: "n3", regularization: 0.1 },
-    });
-    const model = new TwhinModel(config.model).initialize(2);
-    const rng = new Rng(3);
-    for (const table of model.tables)
-      for (let i = 0; i < table.data.length; i++) table.data[i] = rng.next() - 0.5;
-    const step = TwhinStep.create(model, config);
-    const batch = randomBatch(config, 8, 5);
-    const loss = () => step.computeGradients(batch, new Rng(1));
-    loss();
-    const table = model.tables[0]!;
-    const grads = step.tableGrads[0]!;
-    for (let index = 0; index < table.data.length; index += 5) {
-      const row = Math.floor(index / model.dim);
-      const analytic = grads.grads[grads.slotOf[row]! * model.dim + (index % model.dim)]!;
-      const saved = table.data[index]!;
-      table.data[index] = saved + 1e-3;
-      const up = loss();
-      table.data[index] = saved - 1e-3;
-      const down = loss();
-      table.data[index] = saved;
+  it.each(["diagonal", "rotation"] as const)(
+    "%s without reciprocal relations (candidates transformed per relation): gradients match",
+    (operator) => {
+      const config = tinyConfig({
+        operator,
+        global: "all",
+        inBatch: 0,
+        model: { loss: { type: "softmax", margin: 1 }, regularizer: "n3", regularization: 0.1 },
+      });
+      const model = new TwhinModel(config.model).initialize(2);
+      const rng = new Rng(3);
+      for (const table of model.tables)
+        for (let i = 0; i < table.data.length; i++) table.data[i] = rng.next() - 0.5;
+      const step = TwhinStep.create(model, config);
+      const batch = randomBatch(config, 8, 5);
+      const loss = () => step.computeGradients(batch, new Rng(1));
       loss();
-      const numeric = (up - down) / 2e-3;
-      expect(Math.abs(analytic - numeric)).toBeLessThan(2e-4 + 1e-2 * Math.abs(numeric));
-    }
-  });
+      const table = model.tables[0]!;
+      const grads = step.tableGrads[0]!;
+      for (let index = 0; index < table.data.length; index += 5) {
+        const row = Math.floor(index / model.dim);
+        const analytic = grads.grads[grads.slotOf[row]! * model.dim + (index % model.dim)]!;
+        const saved = table.data[index]!;
+        table.data[index] = saved + 1e-3;
+        const up = loss();
+        table.data[index] = saved - 1e-3;
+        const down = loss();
+        table.data[index] = saved;
+        loss();
+        const numeric = (up - down) / 2e-3;
+        expect(Math.abs(analytic - numeric)).toBeLessThan(2e-4 + 1e-2 * Math.abs(numeric));
+      }
+    },
+  );
 
   it("rejects 1vsAll with a loss other than softmax, or with in-batch negatives", () => {
     expect(() => tinyConfig({ global: "all", inBatch: 0 })).toThrow(/softmax/);
     expect(() =>
       tinyConfig({ global: "all", inBatch: 2, model: { loss: { type: "softmax", margin: 1 } } }),
     ).toThrow(/in_batch_negatives/);
+  });
+});
+
+describe("rotation operator", () => {
+  it("rotates each complex coordinate by its phase (hand-worked) and keeps moduli", () => {
+    const w = Float32Array.from([Math.PI / 2, 0, 0, 0]); // phases (pi/2, 0); second half unused
+    const x = Float32Array.from([1, 3, 2, 4]); // (1 + 2i), (3 + 4i)
+    const y = new Float32Array(4);
+    operatorForward("rotation", w, 0, x, 0, y, 0, 4);
+    // (1 + 2i) * i = -2 + i; (3 + 4i) * 1 = 3 + 4i.
+    expect(Array.from(y).map((v) => Math.round(v * 1e6) / 1e6)).toEqual([-2, 3, 1, 4]);
   });
 });

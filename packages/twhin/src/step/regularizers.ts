@@ -45,10 +45,11 @@ export function addL2Regularization(
  * The weighted N3 penalty (Lacroix, Usunier, Obozinski 2018, "Canonical Tensor Decomposition for
  * Knowledge Base Completion"): for every edge direction of the batch, weight * (|e_lhs|_3^3 +
  * |w_r|_3^3 + |e_rhs|_3^3), averaged over the 2B directions. Each direction uses its own operator
- * row (R + r ranks heads under reciprocal relations). Under `complex_diagonal` a coordinate is the
- * complex number (x_d, x_{d+D/2}) and |.| its modulus. Rows are weighted by how often the batch
- * holds them, which is what makes the norm "weighted". Adds the gradient 3 * weight * |z| * x
- * (per direction) to the batch's sparse gradients; returns the penalty.
+ * row (R + r ranks heads under reciprocal relations; rotation phases are not penalised). Under
+ * `complex_diagonal` and `rotation` a coordinate is the complex number (x_d, x_{d+D/2}) and |.|
+ * its modulus. Rows are weighted by how often the batch holds them, which is what makes the norm
+ * "weighted". Adds the gradient 3 * weight * |z| * x (per direction) to the batch's sparse
+ * gradients; returns the penalty.
  */
 export function addN3Regularization(
   model: TwhinModel,
@@ -82,7 +83,8 @@ export function addN3Regularization(
         2 * scale,
       );
     }
-    if (kind === "none") continue;
+    // Operator rows with magnitudes: not `none`, not rotation phases.
+    if (kind === "none" || kind === "rotation") continue;
     const operatorRows = model.reciprocal
       ? [relationIndex, numRelations + relationIndex]
       : [relationIndex, relationIndex];
@@ -113,7 +115,7 @@ function cubePenalty(
   coefficient: number,
 ): number {
   let sum = 0;
-  if (kind === "complex_diagonal") {
+  if (kind === "complex_diagonal" || kind === "rotation") {
     const half = dim >> 1;
     for (let d = 0; d < half; d++) {
       const real = x[offset + d]!;

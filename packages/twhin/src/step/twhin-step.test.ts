@@ -56,7 +56,13 @@ function checkGradients(options: TinyConfigOptions): void {
 }
 
 describe("TwhinStep gradients match central differences", () => {
-  for (const operator of ["none", "translation", "diagonal", "complex_diagonal"] as const) {
+  for (const operator of [
+    "none",
+    "translation",
+    "diagonal",
+    "complex_diagonal",
+    "rotation",
+  ] as const) {
     for (const comparator of ["dot", "cos", "l2"] as const) {
       it(`${operator} / ${comparator} / bce, in-batch + global`, () => {
         checkGradients({ operator, model: { comparator }, inBatch: 3, global: 4 });

@@ -24,6 +24,7 @@ import { ModelOptimizers } from "../optim/model-optimizers.js";
 import { HogwildGroup } from "../parallel/hogwild.js";
 import { TwhinStep } from "../step/twhin-step.js";
 import type { ModelSelection, ModelSelectionState } from "./model-selection.js";
+import { checkSameOptimizers, optimizerNames } from "./optimizer-names.js";
 import { validateBatch } from "./validate-batch.js";
 
 /** Options of `TwhinTask`. */
@@ -206,12 +207,17 @@ export class TwhinTask implements TrainTask<EdgeBatch> {
         steps: this.updates,
         cursor: this.options.batches.cursor(),
         rng: this.rng.getState(),
+        optimizers: optimizerNames(this.options.config),
         ...(this.options.modelSelection ? { selection: this.options.modelSelection.state } : {}),
       },
     };
   }
 
   setState(state: TaskState, context: RestoreContext): void {
+    if (context.reason === "resume") {
+      const json = state.json as { optimizers?: unknown } | null;
+      checkSameOptimizers(json?.optimizers, this.options.config, context.step);
+    }
     for (const [name, { data, shape }] of Object.entries(this.arrays())) {
       const saved = state.arrays[name];
       if (!saved) {

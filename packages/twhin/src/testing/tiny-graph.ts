@@ -1,5 +1,6 @@
 import { Rng } from "@tml/core";
 import {
+  type OperatorKind,
   type TwhinConfig,
   type TwhinModelConfig,
   twhinConfigSchema,
@@ -9,7 +10,7 @@ import type { EdgeBatch } from "../data/edge-batch.js";
 /** Options of `tinyConfig` (test helper). */
 export interface TinyConfigOptions {
   dim?: number;
-  operator?: "none" | "translation" | "diagonal" | "complex_diagonal";
+  operator?: OperatorKind;
   model?: Partial<TwhinModelConfig>;
   batchSize?: number;
   inBatch?: number;
