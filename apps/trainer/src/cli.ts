@@ -3,6 +3,7 @@ import { UsageError } from "@tml/core";
 import { DOCTOR_HELP, doctorCommand } from "./commands/doctor.js";
 import { GENERATE_HELP, generateCommand } from "./commands/generate.js";
 import { HEAVY_RANKER_HELP, heavyRankerCommand } from "./commands/heavy-ranker.js";
+import { KG_HELP, kgCommand } from "./commands/kg.js";
 import { MAIN_JOB_HELP, mainJobCommand } from "./commands/main-job.js";
 import { TWHIN_HELP, twhinCommand } from "./commands/twhin.js";
 
@@ -13,6 +14,7 @@ trainer <command> [options]
 Commands:
   twhin --config FILE          train TwHIN graph embeddings
   heavy-ranker --config FILE   train the Heavy Ranker
+  kg --data DIR --recipe NAME  train and test link prediction on a knowledge graph (train/valid/test.txt)
   generate graph|ranker        write synthetic data with planted signal
   doctor                       GPU report and the engine that would be chosen, and why
 
@@ -26,6 +28,7 @@ ready, 9 numeric (NaN loss), 70 internal error, 130 interrupted (checkpoint writ
 const COMMANDS: Record<string, (argv: readonly string[], io: CliIo) => Promise<number>> = {
   twhin: twhinCommand,
   "heavy-ranker": heavyRankerCommand,
+  kg: kgCommand,
   generate: generateCommand,
   doctor: doctorCommand,
 };
@@ -35,6 +38,7 @@ export const HELP_TEXTS = {
   TRAINER_HELP,
   TWHIN_HELP,
   HEAVY_RANKER_HELP,
+  KG_HELP,
   GENERATE_HELP,
   DOCTOR_HELP,
 };

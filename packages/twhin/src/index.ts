@@ -1,3 +1,4 @@
+export type { ModelSelectionConfig } from "./config/model-selection-config.js";
 export {
   type TableOptimizerConfig,
   tableOptimizerConfigSchema,
@@ -37,6 +38,8 @@ export { EmbeddingTable } from "./model/embedding-table.js";
 export { TwhinModel } from "./model/twhin-model.js";
 export { createRowOptimizer } from "./optim/create-row-optimizer.js";
 export type { RowOptimizer } from "./optim/row-optimizer.js";
+export { findRecipe, TWHIN_RECIPES } from "./recipes/recipes.js";
+export { applyRecipe, type TwhinRecipe } from "./recipes/twhin-recipe.js";
 export {
   type EvaluateTwhinOptions,
   type EvaluateTwhinResult,
@@ -51,5 +54,14 @@ export {
   type SampleNeighboursOptions,
   sampleNeighbours,
 } from "./run/sample-neighbours.js";
+export { selectedCheckpoint } from "./run/selected-checkpoint.js";
 export { type TrainTwhinOptions, type TrainTwhinResult, trainTwhin } from "./run/train-twhin.js";
+export {
+  countTrainEdges,
+  edgesTrained,
+  plannedTrainSteps,
+  planTwhinTraining,
+  type TwhinTrainingPlan,
+} from "./run/training-plan.js";
+export type { BestCheckpoint } from "./task/model-selection.js";
 export { TwhinTask, type TwhinTaskOptions } from "./task/twhin-task.js";

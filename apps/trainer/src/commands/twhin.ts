@@ -2,7 +2,13 @@ import { basename, join } from "node:path";
 import { booleanFlag, type CliIo, engineLine, parseFlags, requiredString } from "@tml/cli-kit";
 import { createLogger, loadConfigFile } from "@tml/core";
 import { selectEngine } from "@tml/engine";
-import { exportEmbeddings, trainTwhin, twhinConfigSchema } from "@tml/twhin";
+import {
+  exportEmbeddings,
+  plannedTrainSteps,
+  selectedCheckpoint,
+  trainTwhin,
+  twhinConfigSchema,
+} from "@tml/twhin";
 import { finishedStep } from "../pipeline/finished-run.js";
 import { publishDirectory } from "../pipeline/publish-directory.js";
 import { startRunOutputs } from "../pipeline/run-outputs.js";
@@ -19,7 +25,10 @@ export const TWHIN_HELP = `trainer twhin --config FILE [options]
 
 Trains TwHIN heterogeneous-graph embeddings (one table per entity type, a translation operator per
 relation, negatives sampled in-batch and from the tables) from a YAML config, checkpoints every
-training.checkpoint_every_n steps, and exports every table as Parquet (id, embedding).
+training.checkpoint_every_n steps, and exports every table as Parquet (id, embedding). The run lasts
+training.num_epochs epochs when set (else training.num_train_steps steps); with model_selection the
+best-validation checkpoint (checkpoints/best/<step>) is the one exported. A top-level
+"recipe: transe|complex" fills every setting the config leaves out (see trainer kg --help).
 
   --config FILE          TwHIN YAML config (strict keys; model, train_data, validation_data, training)
   --deterministic        train TwHIN on one thread: bit-identical reruns (default: Hogwild
@@ -27,7 +36,7 @@ training.checkpoint_every_n steps, and exports every table as Parquet (id, embed
 ${COMMON_HELP}
 
 Outputs (in --out, default training.save_dir): config.yaml, metrics.jsonl, events/twhin (TensorBoard),
-checkpoints/<step>, export/<table>.parquet.`;
+checkpoints/<step>, checkpoints/best/<step>, export/<table>.parquet.`;
 
 /** `trainer twhin`: loads the config, trains through @tml/twhin's `trainTwhin`, exports the tables. */
 export async function twhinCommand(argv: readonly string[], io: CliIo): Promise<number> {
@@ -48,7 +57,7 @@ export async function twhinCommand(argv: readonly string[], io: CliIo): Promise<
   const engine = await selectEngine({ device: options.device, logger, gradients: false });
   const workers = booleanFlag(flags, "deterministic") ? 1 : engine.threads;
   io.stderr(`${engineLine(engine)}, ${workers} Hogwild worker${workers === 1 ? "" : "s"}\n`);
-  const totalSteps = options.maxSteps ?? config.training.num_train_steps;
+  const totalSteps = await plannedTrainSteps(config, { workers, maxSteps: options.maxSteps });
   const { run, callbacks } = await startRunOutputs({
     kind: "twhin",
     label: "twhin",
@@ -82,8 +91,10 @@ export async function twhinCommand(argv: readonly string[], io: CliIo): Promise<
     io.stderr(`stopped at step ${result.step}; continue with --resume --out ${run.root}\n`);
     return 130;
   }
+  // The best-validation checkpoint when model_selection kept one, else the last.
+  const checkpoint = (await selectedCheckpoint(run.checkpointsDir)) ?? run.checkpointsDir;
   const exported = await publishDirectory(run.exportDir, (temporary) =>
-    exportEmbeddings({ config, checkpoint: run.checkpointsDir, outDir: temporary }),
+    exportEmbeddings({ config, checkpoint, outDir: temporary }),
   );
   const files = exported.files.map((file) => join(run.exportDir, basename(file)));
   io.stdout(`twhin ${result.status.replace("_", " ")} at step ${result.step}\n`);
@@ -91,7 +102,7 @@ export async function twhinCommand(argv: readonly string[], io: CliIo): Promise<
   io.stdout(`resolved config: ${run.configFile}\n`);
   io.stdout(`metrics:         ${run.metricsFile}\n`);
   io.stdout(`tensorboard:     tensorboard --logdir ${run.eventsDir}\n`);
-  io.stdout(`checkpoint:      ${result.lastCheckpoint ?? "(none)"}\n`);
+  io.stdout(`checkpoint:      ${checkpoint}\n`);
   io.stdout(`embeddings:      ${files.join(", ")}\n`);
   io.stdout(`evaluate:        evaluator twhin --checkpoint ${run.root}\n`);
   return 0;

@@ -11,6 +11,8 @@ import {
   type EntityNeighbours,
   exportEmbeddings,
   loadTwhinModel,
+  plannedTrainSteps,
+  selectedCheckpoint,
   trainTwhin,
   twhinConfigSchema,
 } from "@tml/twhin";
@@ -60,7 +62,7 @@ export async function runTwhinStage(options: TwhinStageOptions): Promise<TwhinSt
     { ...options.config, seed: options.seed },
     "the main job config's twhin section",
   );
-  const totalSteps = config.training.num_train_steps;
+  const totalSteps = await plannedTrainSteps(config, { workers: options.workers });
   const { run, callbacks } = await startRunOutputs({
     kind: "twhin",
     label: "twhin",
@@ -98,13 +100,15 @@ export async function runTwhinStage(options: TwhinStageOptions): Promise<TwhinSt
       sections: [],
     };
   }
-  // The tables come from the last checkpoint (a finished run is not retrained or restored).
-  const { model } = await loadTwhinModel(config, run.checkpointsDir);
+  // The tables come from the best-validation checkpoint when model_selection kept one, else the
+  // last (a finished run is not retrained or restored).
+  const checkpoint = (await selectedCheckpoint(run.checkpointsDir)) ?? run.checkpointsDir;
+  const { model } = await loadTwhinModel(config, checkpoint);
   const user = model.tables.find((table) => table.name === "user") ?? model.tables[0];
   if (!user) throw new Error("TwHIN model has no tables");
   const userEmbeddings = { values: user.data, dim: user.dim, rows: user.rows };
   await publishDirectory(run.exportDir, (temporary) =>
-    exportEmbeddings({ config, checkpoint: run.checkpointsDir, outDir: temporary }),
+    exportEmbeddings({ config, checkpoint, outDir: temporary }),
   );
   const evaluation = await evaluateTwhinRun({
     checkpoint: run.root,

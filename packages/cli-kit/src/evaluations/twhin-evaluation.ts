@@ -8,6 +8,7 @@ import {
   type RankingMetrics,
   readEntityNames,
   sampleNeighbours,
+  selectedCheckpoint,
   twhinConfigSchema,
 } from "@tml/twhin";
 import {
@@ -78,7 +79,8 @@ export async function evaluateTwhinRun(options: EvaluateTwhinRunOptions): Promis
   const logger = options.logger ?? createLogger({ name: "evaluator", level: "warn" });
   const result = await evaluateTwhin({
     config,
-    checkpoint: location.checkpoint,
+    // A run's best-validation checkpoint (model_selection) when it kept one, else its newest.
+    checkpoint: (await selectedCheckpoint(location.checkpoint)) ?? location.checkpoint,
     device: options.device ?? "auto",
     logger,
     ...(options.data ? { dataRoot: options.data } : {}),

@@ -16,6 +16,8 @@ export interface EvalContext {
   step: number;
   /** Evaluation batches to run; undefined = the whole evaluation set. */
   maxSteps: number | undefined;
+  /** Active training time in seconds at this evaluation, across resumes. */
+  walltimeS: number;
   /** Fires when the evaluation time budget (`eval_timeout_in_s`) or the run is over. */
   signal: AbortSignal;
 }
@@ -39,6 +41,11 @@ export interface TrainTask<Batch> {
   trainStep(batch: Batch, step: number): TrainStepOutput | Promise<TrainStepOutput>;
   /** Metrics on held-out data, e.g. `{ "auroc/fav": 0.81 }`. */
   evaluate?(context: EvalContext): Record<string, number> | Promise<Record<string, number>>;
+  /**
+   * Why training should end before `num_train_steps` (early stopping), or undefined to go on. The
+   * loop asks before every step, so a state restored from a stopped run stops at once.
+   */
+  stopRequest?(): string | undefined;
   /** Everything needed to continue exactly here (weights, optimizer, counters, RNG). */
   getState(): TaskState | Promise<TaskState>;
   /** Restores `getState` output. */

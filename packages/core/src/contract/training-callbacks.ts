@@ -48,6 +48,7 @@ export type TrainingStatus =
   | "completed"
   | "already_finished"
   | "aborted"
+  | "stopped_early"
   | "data_exhausted"
   | "failed";
 

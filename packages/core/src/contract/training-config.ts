@@ -33,8 +33,11 @@ export const trainingConfigSchema = z.strictObject({
   gradient_accumulation: positiveInt.nullish(),
   /** `intended` (zero at window start, step at its end) or the original's rule. */
   gradient_accumulation_parity: z.enum(["intended", "original"]).default("intended"),
-  /** Passes over the data (kept for config compatibility; the step count rules). */
-  num_epochs: positiveInt.default(1),
+  /**
+   * Passes over the training data. When set, a model that knows its data size derives
+   * `num_train_steps` from it (TwHIN: epochs x edges / edges per step); null: `num_train_steps` rules.
+   */
+  num_epochs: positiveInt.nullish(),
 });
 
 /** A validated training config (output of `trainingConfigSchema`). */

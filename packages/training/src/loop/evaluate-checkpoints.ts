@@ -51,6 +51,7 @@ export async function evaluateCheckpoints<Batch>(
     try {
       metrics = await evaluate({
         step: checkpoint.step,
+        walltimeS: checkpoint.walltimeS,
         maxSteps: config.num_eval_steps < 0 ? undefined : config.num_eval_steps,
         signal: budget.signal,
       });

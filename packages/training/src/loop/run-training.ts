@@ -144,6 +144,7 @@ export async function runTraining<Batch>(
     try {
       lastEval = await task.evaluate({
         step,
+        walltimeS: walltime(),
         maxSteps: config.num_eval_steps < 0 ? undefined : config.num_eval_steps,
         signal: budget.signal,
       });
@@ -168,6 +169,12 @@ export async function runTraining<Batch>(
       }
       if (signal?.aborted) {
         status = "aborted";
+        break;
+      }
+      const stopReason = task.stopRequest?.();
+      if (stopReason !== undefined) {
+        status = "stopped_early";
+        logger?.info("stopping early", { step, reason: stopReason });
         break;
       }
       const asked = performance.now();

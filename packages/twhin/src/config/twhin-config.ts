@@ -1,5 +1,8 @@
 import { trainingConfigSchema } from "@tml/core";
 import { z } from "zod";
+import { findRecipe, TWHIN_RECIPES } from "../recipes/recipes.js";
+import { applyRecipe } from "../recipes/twhin-recipe.js";
+import { modelSelectionConfigSchema } from "./model-selection-config.js";
 import { tableOptimizerConfigSchema } from "./table-optimizer-config.js";
 
 /** One embedding table (the original's `EmbeddingBagConfig`): one entity type. */
@@ -157,9 +160,10 @@ export const evaluationConfigSchema = z.strictObject({
   max_edges: z.number().int().nonnegative().default(0),
 });
 
-/** The whole TwHIN config (`TwhinConfig`, `projects/twhin/config.py`; model and data sections in `projects/twhin/models/config.py`, `projects/twhin/data/config.py`). */
-export const twhinConfigSchema = z
+const twhinConfigObjectSchema = z
   .strictObject({
+    /** The recipe whose defaults fill every key the config leaves out (`recipes/`); null: none. */
+    recipe: z.string().nullish(),
     runtime: z
       .strictObject({
         wandb: z.unknown().nullish(),
@@ -172,27 +176,68 @@ export const twhinConfigSchema = z
     seed: z.number().int().default(0),
     model: modelConfigSchema,
     train_data: dataConfigSchema,
-    validation_data: dataConfigSchema,
+    /** Held-out edges for validation during training; null when the data has no validation split. */
+    validation_data: dataConfigSchema.nullish(),
+    model_selection: modelSelectionConfigSchema.nullish(),
     evaluation: evaluationConfigSchema.nullish(),
   })
   .superRefine((config, context) => {
     const data = config.train_data;
-    if (data.global_negatives !== "all") return;
-    if (config.model.loss.type !== "softmax") {
+    if (data.global_negatives === "all") {
+      if (config.model.loss.type !== "softmax") {
+        context.addIssue({
+          code: "custom",
+          path: ["train_data", "global_negatives"],
+          message: `global_negatives: all (1vsAll) trains with model.loss.type softmax; got ${config.model.loss.type}.`,
+        });
+      }
+      if (data.in_batch_negatives !== 0) {
+        context.addIssue({
+          code: "custom",
+          path: ["train_data", "in_batch_negatives"],
+          message: "global_negatives: all already ranks every row; set in_batch_negatives to 0.",
+        });
+      }
+    }
+    const validates = config.model_selection || config.training.eval_every_n;
+    if (validates && !config.validation_data) {
       context.addIssue({
         code: "custom",
-        path: ["train_data", "global_negatives"],
-        message: `global_negatives: all (1vsAll) trains with model.loss.type softmax; got ${config.model.loss.type}.`,
+        path: [config.model_selection ? "model_selection" : "training", "eval_every_n"],
+        message: "Validation during training needs validation_data; add it or remove this key.",
       });
     }
-    if (data.in_batch_negatives !== 0) {
+    if (config.model_selection && config.training.eval_every_n) {
       context.addIssue({
         code: "custom",
-        path: ["train_data", "in_batch_negatives"],
-        message: "global_negatives: all already ranks every row; set in_batch_negatives to 0.",
+        path: ["training", "eval_every_n"],
+        message:
+          "model_selection.eval_every_n_epochs sets the validation cadence; remove training.eval_every_n.",
       });
     }
   });
+
+/**
+ * The whole TwHIN config (`TwhinConfig`, `projects/twhin/config.py`; model and data sections in
+ * `projects/twhin/models/config.py`, `projects/twhin/data/config.py`). A top-level `recipe: <name>`
+ * fills the keys the config leaves out from that recipe (`applyRecipe`) before validation.
+ */
+export const twhinConfigSchema = z.preprocess((raw, context) => {
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) return raw;
+  const name = (raw as Record<string, unknown>)["recipe"];
+  if (typeof name !== "string") return raw;
+  const recipe = findRecipe(name);
+  if (!recipe) {
+    context.addIssue({
+      code: "custom",
+      path: ["recipe"],
+      message: `Unknown recipe "${name}"; recipes are ${Object.keys(TWHIN_RECIPES).join(", ")}.`,
+      input: name,
+    });
+    return raw;
+  }
+  return applyRecipe(recipe, raw as Record<string, unknown>);
+}, twhinConfigObjectSchema);
 
 /** A validated TwHIN config. */
 export type TwhinConfig = z.output<typeof twhinConfigSchema>;

@@ -1,4 +1,4 @@
-import type { Logger } from "@tml/core";
+import { ConfigError, type Logger } from "@tml/core";
 import { selectEngine } from "@tml/engine";
 import { checkEdges } from "../data/edge-check.js";
 import { expandGlob, readEdges } from "../data/edge-set.js";
@@ -53,7 +53,13 @@ export async function evaluateTwhin(options: EvaluateTwhinOptions): Promise<Eval
     config,
     options.checkpoint ?? config.training.save_dir,
   );
-  const root = options.dataRoot ?? config.evaluation?.data_root ?? config.validation_data.data_root;
+  const root =
+    options.dataRoot ?? config.evaluation?.data_root ?? config.validation_data?.data_root;
+  if (!root) {
+    throw new ConfigError(
+      "Nothing to evaluate: the config has neither evaluation.data_root nor validation_data.",
+    );
+  }
   // Every edge is checked against the model before any ranking (DataError naming file and row).
   const edges = await readEdges(root);
   checkEdges(model, edges, "evaluation");

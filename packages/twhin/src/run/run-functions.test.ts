@@ -49,7 +49,7 @@ beforeAll(async () => {
       data_root: join(dir, "g/edges/train/*.parquet"),
       per_replica_batch_size: 100,
     },
-    validation_data: { ...base.validation_data, data_root: join(dir, "g/edges/test/*.parquet") },
+    validation_data: { ...base.validation_data!, data_root: join(dir, "g/edges/test/*.parquet") },
   };
   trained = await trainTwhin({ config, device: "cpu" });
 });

@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import { getFlag, type Logger, type TrainingCallbacks, UsageError } from "@tml/core";
 import { selectEngine } from "@tml/engine";
 import { latestCheckpoint, runTraining, type TrainingResult } from "@tml/training";
@@ -9,8 +10,10 @@ import { checkEdges } from "../data/edge-check.js";
 import { expandGlob, readEdges } from "../data/edge-set.js";
 import { FilterIndex } from "../eval/filter-index.js";
 import { TwhinModel } from "../model/twhin-model.js";
+import { type BestCheckpoint, ModelSelection } from "../task/model-selection.js";
 import { TwhinTask } from "../task/twhin-task.js";
 import { type ConfigSource, resolveConfig } from "./resolve-config.js";
+import { planTwhinTraining, type TwhinTrainingPlan } from "./training-plan.js";
 
 /** Options of `trainTwhin`. */
 export interface TrainTwhinOptions {
@@ -22,7 +25,7 @@ export interface TrainTwhinOptions {
   outDir?: string;
   /** tfjs device for the dense products (`auto` | `cpu` | `wasm` | …). */
   device?: string;
-  /** Overrides `training.num_train_steps`. */
+  /** Overrides `training.num_train_steps` and `training.num_epochs`. */
   maxSteps?: number;
   /**
    * Hogwild worker threads (default: the `TML_ENGINE_THREADS` flag, i.e. `--threads`, all usable
@@ -44,26 +47,28 @@ export interface TrainTwhinResult extends TrainingResult {
   engine: string;
   /** Hogwild workers that trained it (1: one thread, deterministic). */
   workers: number;
+  /** Steps, epochs and validation cadence of the run. */
+  plan: TwhinTrainingPlan;
+  /** With `model_selection`: the best-validation checkpoint (in `<save_dir>/best/`), the one to evaluate and export. */
+  best: BestCheckpoint | undefined;
 }
 
 /**
  * Trains TwHIN embeddings: reads `train_data` edges, initialises (seeded) or resumes from the save
- * dir / warm-starts from `initial_checkpoint_dir`, and runs `@tml/training`'s `runTraining` with checkpoints,
- * logging (loss, edges/s) and filtered link-prediction evaluation of `validation_data` every
- * `eval_every_n` steps.
+ * dir / warm-starts from `initial_checkpoint_dir`, and runs `@tml/training`'s `runTraining` for
+ * `training.num_epochs` epochs (else `num_train_steps` steps) with checkpoints, logging (loss,
+ * edges/s) and filtered link-prediction validation of `validation_data` every
+ * `model_selection.eval_every_n_epochs` epochs (best checkpoint kept, optional early stopping) or
+ * every `training.eval_every_n` steps.
  */
 export async function trainTwhin(options: TrainTwhinOptions): Promise<TrainTwhinResult> {
   const config = resolveConfig(options.config, options.overrides);
-  const training = {
-    ...config.training,
-    ...(options.outDir ? { save_dir: options.outDir } : {}),
-    ...(options.maxSteps ? { num_train_steps: options.maxSteps } : {}),
-  };
-  if (options.resume === false && (await latestCheckpoint(training.save_dir))) {
+  const saveDir = options.outDir ?? config.training.save_dir;
+  if (options.resume === false && (await latestCheckpoint(saveDir))) {
     throw new UsageError(
-      `${training.save_dir} already holds checkpoints and resume is off; choose another outDir or resume.`,
+      `${saveDir} already holds checkpoints and resume is off; choose another outDir or resume.`,
       {
-        details: { save_dir: training.save_dir },
+        details: { save_dir: saveDir },
       },
     );
   }
@@ -81,13 +86,20 @@ export async function trainTwhin(options: TrainTwhinOptions): Promise<TrainTwhin
   if (!Number.isInteger(workers) || workers < 1) {
     throw new UsageError(`Hogwild workers must be a positive integer, got ${workers}.`);
   }
+  const plan = planTwhinTraining(config, edges.size, { workers, maxSteps: options.maxSteps });
+  const training = {
+    ...config.training,
+    save_dir: saveDir,
+    num_train_steps: plan.numTrainSteps,
+    eval_every_n: plan.evalEveryN,
+  };
   const arrays = workers > 1 ? SharedFloat32Arrays.create() : undefined;
   const model = new TwhinModel(config.model, undefined, arrays?.allocate).initialize(config.seed);
   checkEdges(model, edges, "training");
   const batches = new EdgeBatches(edges, data.per_replica_batch_size * workers, config.seed);
   let validation: { edges: typeof edges; filter: FilterIndex } | undefined;
-  if (training.eval_every_n) {
-    const held = config.validation_data;
+  const held = config.validation_data;
+  if (plan.evalEveryN && held) {
     const validEdges = await readEdges(held.data_root, {
       limit: held.limit,
       ...(held.offset ? { offset: held.offset } : {}),
@@ -104,15 +116,24 @@ export async function trainTwhin(options: TrainTwhinOptions): Promise<TrainTwhin
       filter: new FilterIndex(model.relations.length, [edges, validEdges, ...extra]),
     };
   }
+  const modelSelection = config.model_selection
+    ? new ModelSelection({
+        bestDir: join(saveDir, "best"),
+        patience: config.model_selection.patience,
+      })
+    : undefined;
   const task = new TwhinTask({
     model,
     config,
     batches,
     ...(validation ? { validation } : {}),
+    ...(modelSelection ? { modelSelection } : {}),
     ...(arrays ? { parallel: { workers, arrays } } : {}),
   });
   options.logger?.info("twhin data", {
     edges: edges.size,
+    steps: plan.numTrainSteps,
+    steps_per_epoch: plan.stepsPerEpoch,
     tables: model.tables.map((t) => `${t.name}:${t.rows}x${t.dim}`).join(", "),
     workers,
   });
@@ -127,7 +148,15 @@ export async function trainTwhin(options: TrainTwhinOptions): Promise<TrainTwhin
       ...(options.callbacks ? { callbacks: options.callbacks } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
     });
-    return { ...result, model, config: { ...config, training }, engine: engine.label, workers };
+    return {
+      ...result,
+      model,
+      config: { ...config, training },
+      engine: engine.label,
+      workers,
+      plan,
+      best: modelSelection?.best(),
+    };
   } finally {
     await task.close();
   }

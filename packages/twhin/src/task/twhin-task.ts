@@ -23,6 +23,7 @@ import type { TwhinModel } from "../model/twhin-model.js";
 import { ModelOptimizers } from "../optim/model-optimizers.js";
 import { HogwildGroup } from "../parallel/hogwild.js";
 import { TwhinStep } from "../step/twhin-step.js";
+import type { ModelSelection, ModelSelectionState } from "./model-selection.js";
 import { checkSameOptimizers, optimizerNames } from "./optimizer-names.js";
 import { validateBatch } from "./validate-batch.js";
 
@@ -34,6 +35,8 @@ export interface TwhinTaskOptions {
   batches: EdgeBatches;
   /** Held-out edges for `evaluate`, with the filter of known true edges. */
   validation?: { edges: EdgeSet; filter: FilterIndex };
+  /** Keeps the best-validation checkpoint and stops early (`model_selection`); its state is saved with the task's. */
+  modelSelection?: ModelSelection;
   /**
    * Hogwild training on `workers` threads (default 1: one thread, bit-identical reruns). The model
    * must have been built with `arrays.allocate`; the optimizers are built with it too, and the
@@ -143,17 +146,21 @@ export class TwhinTask implements TrainTask<EdgeBatch> {
     return loss;
   }
 
-  evaluate(context: EvalContext): Record<string, number> {
+  /**
+   * Filtered link-prediction metrics of the validation edges; with model selection, also records
+   * the MRR (the best checkpoint is written when it improves) and reports `best_mrr`, `best_step`.
+   */
+  async evaluate(context: EvalContext): Promise<Record<string, number>> {
     const validation = this.options.validation;
     if (!validation) return {};
-    const batch = this.options.config.validation_data.per_replica_batch_size;
+    const batch = this.options.config.validation_data?.per_replica_batch_size ?? 1;
     const maxEdges = context.maxSteps === undefined ? 0 : context.maxSteps * batch;
     const result = evaluateLinkPrediction(this.options.model, validation.edges, {
       filter: validation.filter,
       maxEdges,
     });
     const m = result.both;
-    return {
+    const metrics: Record<string, number> = {
       mrr: m.mrr,
       mr: m.mr,
       "hits@1": m.hits1,
@@ -162,6 +169,15 @@ export class TwhinTask implements TrainTask<EdgeBatch> {
       auc: m.auc,
       queries: m.count,
     };
+    const selection = this.options.modelSelection;
+    if (!selection) return metrics;
+    await selection.record(context.step, m.mrr, context.walltimeS, () => this.getState());
+    const best = selection.best()!;
+    return { ...metrics, best_mrr: best.mrr, best_step: best.step };
+  }
+
+  stopRequest(): string | undefined {
+    return this.options.modelSelection?.stopRequest();
   }
 
   /** Named state arrays: `table/<name>`, `relations`, `optimizer/<name>/<slot>`. */
@@ -192,6 +208,7 @@ export class TwhinTask implements TrainTask<EdgeBatch> {
         cursor: this.options.batches.cursor(),
         rng: this.rng.getState(),
         optimizers: optimizerNames(this.options.config),
+        ...(this.options.modelSelection ? { selection: this.options.modelSelection.state } : {}),
       },
     };
   }
@@ -215,8 +232,15 @@ export class TwhinTask implements TrainTask<EdgeBatch> {
       data.set(saved.data as Float32Array);
     }
     if (context.reason === "resume") {
-      const json = state.json as { steps: number; cursor: EdgeCursor; rng: RngState };
+      const json = state.json as {
+        steps: number;
+        cursor: EdgeCursor;
+        rng: RngState;
+        selection?: ModelSelectionState;
+      };
       this.updates = json.steps;
+      if (this.options.modelSelection && json.selection)
+        this.options.modelSelection.state = json.selection;
       this.options.batches.restore(json.cursor);
       this.rng = Rng.fromState(json.rng);
     }

@@ -1,0 +1,117 @@
+import { parseConfig, TmlError } from "@tml/core";
+import { describe, expect, it } from "vitest";
+import { twhinConfigSchema } from "../config/twhin-config.js";
+import { TRANSE_RECIPE } from "./transe.js";
+import { applyRecipe } from "./twhin-recipe.js";
+
+/** A heterogeneous graph's config that names a recipe and leaves the training settings out. */
+function graphConfig(extra: Record<string, unknown> = {}) {
+  return {
+    recipe: "transe",
+    model: {
+      embeddings: {
+        tables: [
+          { name: "user", num_embeddings: 30 },
+          { name: "tweet", num_embeddings: 20, optimizer: { sgd: { lr: 0.5 } } },
+        ],
+      },
+      relations: [
+        { name: "fav", lhs: "user", rhs: "tweet" },
+        { name: "follows", lhs: "user", rhs: "user", operator: "diagonal" },
+      ],
+    },
+    train_data: { data_root: "/g/train", limit: 100 },
+    ...extra,
+  };
+}
+
+function configErrorOf(value: unknown): string {
+  try {
+    parseConfig(twhinConfigSchema, value, "config");
+  } catch (error) {
+    expect(TmlError.isInstance(error, "CONFIG")).toBe(true);
+    return (error as Error).message;
+  }
+  return expect.unreachable();
+}
+
+describe("recipes", () => {
+  it("fill every key a heterogeneous graph's config leaves out; its own values win", () => {
+    const config = twhinConfigSchema.parse(graphConfig({ model_selection: undefined, seed: 3 }));
+    const [user, tweet] = config.model.embeddings.tables;
+    expect(user).toMatchObject({ embedding_dim: 128, data_type: "fp32" });
+    expect(user!.optimizer.adagrad?.lr).toBe(0.1);
+    expect(tweet!.embedding_dim).toBe(128);
+    expect(tweet!.optimizer).toMatchObject({ sgd: { lr: 0.5 } });
+    expect(tweet!.optimizer.adagrad).toBeUndefined();
+    expect(config.model.relations.map((r) => r.operator)).toEqual(["translation", "diagonal"]);
+    expect(config.model).toMatchObject({
+      comparator: "dot",
+      loss: { type: "softmax" },
+      reciprocal_relations: true,
+      relation_init: "identity",
+      regularization: 0.00005,
+    });
+    expect(config.train_data).toMatchObject({
+      per_replica_batch_size: 1000,
+      global_negatives: 2048,
+      limit: 100,
+    });
+    expect(config.training.num_epochs).toBe(25);
+    expect(config.seed).toBe(3);
+    // No validation data: no validation settings and no model selection.
+    expect(config.validation_data).toBeUndefined();
+    expect(config.model_selection).toBeUndefined();
+  });
+
+  it("add model selection with validation data, unless the config validates by steps", () => {
+    const validation = { validation_data: { data_root: "/g/valid", limit: 10 } };
+    const withValidation = twhinConfigSchema.parse(graphConfig(validation));
+    expect(withValidation.model_selection).toEqual({ eval_every_n_epochs: 5 });
+    expect(withValidation.validation_data?.per_replica_batch_size).toBe(1000);
+    const bySteps = twhinConfigSchema.parse(
+      graphConfig({ ...validation, training: { eval_every_n: 7 } }),
+    );
+    expect(bySteps.model_selection).toBeUndefined();
+    expect(bySteps.training.eval_every_n).toBe(7);
+    expect(bySteps.training.num_epochs).toBe(25);
+    const off = twhinConfigSchema.parse(graphConfig({ ...validation, model_selection: null }));
+    expect(off.model_selection).toBeNull();
+  });
+
+  it("complex: ComplEx-N3 over all entities (1vsAll) with reciprocal relations", () => {
+    const config = twhinConfigSchema.parse(
+      graphConfig({ recipe: "complex", validation_data: { data_root: "/g/valid", limit: 10 } }),
+    );
+    expect(config.model.relations.map((r) => r.operator)).toEqual(["complex_diagonal", "diagonal"]);
+    expect(config.model).toMatchObject({
+      comparator: "dot",
+      loss: { type: "softmax" },
+      reciprocal_relations: true,
+      regularizer: "n3",
+    });
+    expect(config.train_data.global_negatives).toBe("all");
+    expect(config.model_selection).toEqual({ eval_every_n_epochs: 1 });
+  });
+
+  it("replace an optimizer whole: a config's sgd does not merge into the recipe's adagrad", () => {
+    const raw = graphConfig();
+    const merged = applyRecipe(TRANSE_RECIPE, {
+      ...raw,
+      model: { ...raw.model, translation_optimizer: { sgd: { lr: 1 } } },
+    }) as { model: { translation_optimizer: unknown } };
+    expect(merged.model.translation_optimizer).toEqual({ sgd: { lr: 1 } });
+  });
+
+  it("name unknown recipes and bad keys with their path", () => {
+    expect(configErrorOf(graphConfig({ recipe: "transf" }))).toContain(
+      'Unknown recipe "transf"; recipes are transe, complex',
+    );
+    expect(configErrorOf(graphConfig({ model_selection: { patience: 0 } }))).toContain(
+      "model_selection.patience",
+    );
+    expect(configErrorOf(graphConfig({ training: { eval_every_n: 5 } }))).toContain(
+      "needs validation_data",
+    );
+  });
+});

@@ -1,0 +1,85 @@
+/**
+ * A named TwHIN training preset: defaults for every table, every relation and the rest of a TwHIN
+ * config (scoring, loss, negatives, optimizer, epochs, model selection). Data only: a config that
+ * names it (`recipe: <name>`) gets these values wherever it sets none of its own.
+ */
+export interface TwhinRecipe {
+  /** One line: what the recipe trains. */
+  description: string;
+  /** Defaults of each `model.embeddings.tables` entry (embedding_dim, data_type, optimizer). */
+  table: Record<string, unknown>;
+  /** Defaults of each `model.relations` entry (operator). */
+  relation: Record<string, unknown>;
+  /** Defaults of the other sections: `model`, `train_data`, `training`. */
+  config: Record<string, unknown>;
+  /** Defaults of `validation_data` and `model_selection`, applied only when the config has validation data. */
+  validation: Record<string, unknown>;
+}
+
+/**
+ * Keys whose value is one choice among exclusive variants (an optimizer is `sgd` or `adagrad` or
+ * …): a config's own value replaces the recipe's whole, it is never merged into it.
+ */
+const REPLACED_WHOLE = new Set(["optimizer", "translation_optimizer"]);
+
+function isSection(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** `own` over `defaults`: a key present in `own` (null included) wins; sections merge key by key. */
+function mergeUnder(
+  defaults: Record<string, unknown>,
+  own: Record<string, unknown>,
+): Record<string, unknown> {
+  const merged: Record<string, unknown> = { ...defaults };
+  for (const [key, value] of Object.entries(own)) {
+    const base = merged[key];
+    merged[key] =
+      isSection(base) && isSection(value) && !REPLACED_WHOLE.has(key)
+        ? mergeUnder(base, value)
+        : value;
+  }
+  return merged;
+}
+
+function mergeEach(defaults: Record<string, unknown>, entries: unknown): unknown {
+  return Array.isArray(entries)
+    ? entries.map((entry) => (isSection(entry) ? mergeUnder(defaults, entry) : entry))
+    : entries;
+}
+
+/**
+ * The raw (not yet validated) TwHIN config `raw` with `recipe`'s defaults filled in wherever it has
+ * no value of its own: each table and relation entry, the model, data and training sections, and,
+ * when `raw` has `validation_data`, its batch settings and `model_selection`. Explicit values,
+ * null included, always win; optimizers are replaced whole.
+ */
+export function applyRecipe(
+  recipe: TwhinRecipe,
+  raw: Record<string, unknown>,
+): Record<string, unknown> {
+  const training = raw["training"];
+  const validation = isSection(raw["validation_data"])
+    ? Object.fromEntries(
+        Object.entries(recipe.validation).filter(
+          // A step cadence of the config's own (training.eval_every_n) replaces model selection.
+          ([key]) => key !== "model_selection" || !isSection(training) || !training["eval_every_n"],
+        ),
+      )
+    : {};
+  const merged = mergeUnder(mergeUnder(recipe.config, validation), raw);
+  const model = merged["model"];
+  if (isSection(model)) {
+    const embeddings = model["embeddings"];
+    merged["model"] = {
+      ...model,
+      ...(isSection(embeddings)
+        ? { embeddings: { ...embeddings, tables: mergeEach(recipe.table, embeddings["tables"]) } }
+        : {}),
+      ...("relations" in model
+        ? { relations: mergeEach(recipe.relation, model["relations"]) }
+        : {}),
+    };
+  }
+  return merged;
+}
