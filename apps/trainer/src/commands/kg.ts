@@ -82,7 +82,11 @@ function kgConfig(
     ...(roots.valid && validTriples > 0
       ? { validation_data: { data_root: roots.valid, limit: validTriples } }
       : {}),
-    evaluation: { data_root: roots.test, filter_roots: roots.valid ? [roots.valid] : [] },
+    // Every split filters every ranking, validation included (LibKGE's filter_with_test).
+    evaluation: {
+      data_root: roots.test,
+      filter_roots: roots.valid ? [roots.valid, roots.test] : [roots.test],
+    },
   };
   return parseConfig(
     twhinConfigSchema,
