@@ -1,4 +1,10 @@
 export {
+  checkConfigAgainstGraph,
+  findGraphDescriptor,
+  type GraphShape,
+  readGraphShape,
+} from "./config/graph-match.js";
+export {
   type TableOptimizerConfig,
   tableOptimizerConfigSchema,
 } from "./config/table-optimizer-config.js";
@@ -35,6 +41,7 @@ export { EmbeddingTable } from "./model/embedding-table.js";
 export { TwhinModel } from "./model/twhin-model.js";
 export { createRowOptimizer } from "./optim/create-row-optimizer.js";
 export type { RowOptimizer } from "./optim/row-optimizer.js";
+export { checkTwhinInputs } from "./run/check-twhin-inputs.js";
 export {
   type EvaluateTwhinOptions,
   type EvaluateTwhinResult,

@@ -1,7 +1,7 @@
 import { booleanFlag, type CliIo, engineLine, parseFlags, requiredString } from "@tml/cli-kit";
 import { createLogger, loadConfigFile } from "@tml/core";
 import { selectEngine } from "@tml/engine";
-import { exportEmbeddings, trainTwhin, twhinConfigSchema } from "@tml/twhin";
+import { checkTwhinInputs, exportEmbeddings, trainTwhin, twhinConfigSchema } from "@tml/twhin";
 import { finishedStep } from "../pipeline/finished-run.js";
 import { startRunOutputs } from "../pipeline/run-outputs.js";
 import {
@@ -42,6 +42,8 @@ export async function twhinCommand(argv: readonly string[], io: CliIo): Promise<
   const config = loadConfigFile(twhinConfigSchema, requiredString(command, flags, "config"), {
     overrides,
   });
+  // The edges must exist and match the graph.json beside them, before --out is touched.
+  checkTwhinInputs(config);
   const logger = createLogger({ name: "twhin", level: libraryLogLevel(options) });
   const engine = await selectEngine({ device: options.device, logger, gradients: false });
   const workers = booleanFlag(flags, "deterministic") ? 1 : engine.threads;

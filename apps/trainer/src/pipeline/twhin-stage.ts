@@ -1,13 +1,13 @@
 import { join } from "node:path";
 import { type CliIo, evaluateTwhinRun, type LinkPredictionSummary } from "@tml/cli-kit";
-import { type Logger, parseConfig } from "@tml/core";
+import type { Logger } from "@tml/core";
 import type { ReportSection } from "@tml/reports";
 import {
   type EntityNeighbours,
   exportEmbeddings,
   loadTwhinModel,
+  type TwhinConfig,
   trainTwhin,
-  twhinConfigSchema,
 } from "@tml/twhin";
 import { finishedStep } from "./finished-run.js";
 import type { UserEmbeddings } from "./ranker-data-stage.js";
@@ -32,8 +32,8 @@ export interface TwhinStageResult {
 
 /** Options of `runTwhinStage`. */
 export interface TwhinStageOptions {
-  /** The main job's `twhin` section (validated here by @tml/twhin's schema). */
-  config: Record<string, unknown>;
+  /** The main job's validated `twhin` section (the job's seed is added). */
+  config: Omit<TwhinConfig, "seed">;
   seed: number;
   root: string;
   resume: boolean;
@@ -49,11 +49,7 @@ export interface TwhinStageOptions {
  * evaluates filtered link prediction on the held-out edges with nearest neighbours of sample users.
  */
 export async function runTwhinStage(options: TwhinStageOptions): Promise<TwhinStageResult> {
-  const config = parseConfig(
-    twhinConfigSchema,
-    { ...options.config, seed: options.seed },
-    "the main job config's twhin section",
-  );
+  const config: TwhinConfig = { ...options.config, seed: options.seed };
   const totalSteps = config.training.num_train_steps;
   const { run, callbacks } = await startRunOutputs({
     kind: "twhin",

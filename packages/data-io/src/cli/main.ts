@@ -1,4 +1,4 @@
-import { exitCodeFor, TmlError, UsageError } from "@tml/core";
+import { environmentError, exitCodeFor, TmlError, UsageError } from "@tml/core";
 import { type CliIo, type OptionSpec, parseCommand } from "./args.js";
 import { communityAucCommand } from "./community-auc.js";
 import { convertCommand } from "./convert.js";
@@ -35,7 +35,8 @@ Convert public datasets (see each dataset's SOURCE.md):
   tml-data convert frappe --in DIR --out DIR [--format csv|libfm]
   tml-data convert movielens --in DIR --out DIR [--split ua|ub|u1..u5]
 
-Exit codes: 0 ok, 2 usage, 3 config, 4 not found, 5 bad data, 70 internal error.
+Exit codes: 0 ok, 2 usage, 3 config, 4 not found, 5 bad data, 10 I/O (read-only or full disk,
+a file in the way), 70 internal error.
 `;
 
 const INSPECT: OptionSpec = {
@@ -152,7 +153,9 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         throw new UsageError(`tml-data: unknown command "${command}". Run "tml-data --help".`);
     }
     return 0;
-  } catch (error) {
+  } catch (thrown) {
+    // A failure of the environment (read-only or full disk, a file in the way) is typed, not a bug.
+    const error = environmentError(thrown) ?? thrown;
     const code = exitCodeFor(error);
     io.stderr(
       TmlError.isInstance(error)
