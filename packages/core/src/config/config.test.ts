@@ -89,7 +89,7 @@ describe("parseConfig", () => {
   it("names the path of a wrong type", () => {
     const schema = z.strictObject({ tasks: z.array(z.strictObject({ rate: z.number() })) });
     expect(() => parseConfig(schema, { tasks: [{ rate: 1 }, { rate: "high" }] })).toThrow(
-      /tasks\.\[1\]\.rate/,
+      /tasks\[1\]\.rate/,
     );
   });
 });

@@ -28,20 +28,21 @@ const OUT_OF_MEMORY =
  * The typed error a failure of the environment deserves, or undefined when `error` is not one: a
  * Node system error (`EACCES`, `EROFS`, `ENOSPC`, `ENOTDIR`, …) becomes an `IoError` naming its
  * path (`ENOENT` a `NotFoundError`), and an allocation V8 or WebAssembly refused becomes an
- * `IoError` that says to lower the batch size. TmlErrors are returned unchanged. The CLIs apply it
- * to whatever reaches them, so every writer and reader is covered.
+ * `IoError` that says to lower the batch size. TmlErrors are returned unchanged. `path` names the
+ * file when the system error has none (writes through a file descriptor). Writers apply it where
+ * they know the path; the CLIs apply it to whatever reaches them, so nothing is left out.
  */
-export function environmentError(error: unknown): TmlError | undefined {
+export function environmentError(error: unknown, path?: string): TmlError | undefined {
   if (TmlError.isInstance(error)) return error;
   if (!(error instanceof Error)) return undefined;
   const system = error as NodeJS.ErrnoException & { dest?: string };
   if (typeof system.code === "string") {
-    const path = system.path ?? system.dest ?? "(unknown path)";
-    const options = { cause: error, details: { path, errno: system.code } };
+    const where = system.path ?? system.dest ?? path ?? "(unknown path)";
+    const options = { cause: error, details: { path: where, errno: system.code } };
     if (system.code === "ENOENT")
-      return new NotFoundError(`${path} does not exist (${system.syscall ?? "access"})`, options);
+      return new NotFoundError(`${where} does not exist (${system.syscall ?? "access"})`, options);
     const message = ERRNO_MESSAGES[system.code];
-    if (message) return new IoError(`${message(path)} (${system.code})`, options);
+    if (message) return new IoError(`${message(where)} (${system.code})`, options);
     return undefined;
   }
   if (error instanceof RangeError && OUT_OF_MEMORY.test(error.message)) {

@@ -39,6 +39,14 @@ describe("tml-data main", () => {
     expect((await run("count", join(scratch(), "missing.parquet"))).code).toBe(4);
   });
 
+  it("an --out that is a file is an I/O error (exit 10) naming it, not an internal error", async () => {
+    const file = join(scratch(), "out");
+    writeFileSync(file, "a file");
+    const result = await run("generate", "graph", "--out", file, "--edges", "100");
+    expect(result.code).toBe(10);
+    expect(result.err).toMatch(new RegExp(`^error: .*${file}.*\\((ENOTDIR|EEXIST)\\)\n$`));
+  });
+
   it("inspects a Parquet file: head, schema, distinct, count", async () => {
     const dir = scratch();
     const file = join(dir, "t.parquet");
