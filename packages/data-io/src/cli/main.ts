@@ -30,7 +30,8 @@ Measure community recovery of learned embeddings on a generated graph:
 
 Convert public datasets (see each dataset's SOURCE.md):
   tml-data convert kg --in DIR --out DIR                      head<TAB>relation<TAB>tail → TwHIN edges
-  tml-data convert higgs --in DIR --out DIR                   SNAP Higgs RT/MT/RE log → TwHIN edges
+  tml-data convert higgs --in DIR --out DIR [--split-time T]  SNAP Higgs RT/MT/RE log → TwHIN edges
+      (events before T, Unix seconds or ISO date-time, train; default 2012-07-06T00:00:00Z)
   tml-data convert lastfm --in DIR --out DIR                  Last.fm HetRec user/artist/tag graph
   tml-data convert frappe --in DIR --out DIR [--format csv|libfm]
   tml-data convert movielens --in DIR --out DIR [--split ua|ub|u1..u5]
@@ -89,6 +90,7 @@ const CONVERT: OptionSpec = {
   out: { type: "string", short: "o" },
   format: { type: "string" },
   split: { type: "string" },
+  "split-time": { type: "string" },
   json: { type: "boolean" },
 };
 
