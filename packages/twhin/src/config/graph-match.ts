@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { ConfigError, DataError } from "@tml/core";
 import type { TwhinConfig } from "./twhin-config.js";
@@ -9,10 +9,11 @@ export interface GraphShape {
   relations: readonly { name: string; lhs: string; rhs: string }[];
 }
 
-/** The folder of a data root (`<graph>/edges/train`, or a glob in it) before its first wildcard. */
+/** The folder of a data root: `<graph>/edges/train` itself, a glob's or a file's folder. */
 function literalDirectory(dataRoot: string): string {
   const wildcard = dataRoot.search(/[*?[{]/);
-  return wildcard < 0 ? dataRoot : dirname(dataRoot.slice(0, wildcard + 1));
+  if (wildcard >= 0) return dirname(dataRoot.slice(0, wildcard + 1));
+  return existsSync(dataRoot) && statSync(dataRoot).isFile() ? dirname(dataRoot) : dataRoot;
 }
 
 /**
