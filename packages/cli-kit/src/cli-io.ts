@@ -12,8 +12,16 @@ export interface CliIo {
   signal?: AbortSignal;
 }
 
-/** The real process streams. */
+/**
+ * The real process streams. A reader that went away (`trainer --help | head -1`) is no error of
+ * the program: writes to a closed pipe (EPIPE) are dropped instead of crashing with a stack.
+ */
 export function processIo(signal?: AbortSignal): CliIo {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on("error", (error: NodeJS.ErrnoException) => {
+      if (error.code !== "EPIPE") throw error;
+    });
+  }
   return {
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
