@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { ConfigError, loadConfigText, NotFoundError } from "@tml/core";
+import { loadConfigText, NotFoundError } from "@tml/core";
 import { RECAP_TASK_DEFAULTS, twitterGraphSpec } from "@tml/data-io";
 import { recapConfigSchema } from "@tml/heavy-ranker";
 import { checkConfigAgainstGraph, twhinConfigSchema } from "@tml/twhin";
@@ -187,13 +187,21 @@ export const mainJobConfigSchema = z
         });
       }
     }
-    for (const label of Object.keys(config.heavy_ranker.train_data.tasks)) {
-      if (!GENERATED_LABELS.has(label)) {
-        context.addIssue({
-          code: "custom",
-          path: ["heavy_ranker", "train_data", "tasks", label],
-          message: `no such label in the generated ranker data; it has ${[...GENERATED_LABELS].join(", ")}`,
-        });
+    const datasets = [
+      ["train_data", config.heavy_ranker.train_data],
+      ...Object.entries(config.heavy_ranker.validation_data).map(
+        ([name, dataset]) => [`validation_data.${name}`, dataset] as const,
+      ),
+    ] as const;
+    for (const [key, dataset] of datasets) {
+      for (const label of Object.keys(dataset.tasks)) {
+        if (!GENERATED_LABELS.has(label)) {
+          context.addIssue({
+            code: "custom",
+            path: ["heavy_ranker", ...key.split("."), "tasks", label],
+            message: `no such label in the generated ranker data; it has ${[...GENERATED_LABELS].join(", ")}`,
+          });
+        }
       }
     }
   });
@@ -231,18 +239,17 @@ export function loadMainJobConfig(options: {
     }
   }
   const overrides = options.overrides ?? [];
-  const source = options.file ?? "the main job config";
   const config = loadConfigText(mainJobConfigSchema, text, {
     env: { ...process.env, ...dataSizes(text, overrides), RUN_DIR: options.runDir },
     overrides,
-    source,
+    source: options.file ?? "the main job config",
   });
-  checkAgainstGeneratedGraph(config, source);
+  checkAgainstGeneratedGraph(config);
   return config;
 }
 
 /** The TwHIN section must describe the graph that `data` generates (tables, relation order). */
-function checkAgainstGeneratedGraph(config: MainJobConfig, source: string): void {
+function checkAgainstGeneratedGraph(config: MainJobConfig): void {
   // twitterGraphSpec validates the sizes (ConfigError) as the generator will.
   const spec = twitterGraphSpec({
     users: config.data.users,
@@ -254,14 +261,10 @@ function checkAgainstGeneratedGraph(config: MainJobConfig, source: string): void
     tables: spec.tables.map((table) => ({ name: table.name, num_embeddings: table.count })),
     relations: spec.relations,
   };
-  try {
-    checkConfigAgainstGraph(config.twhin, graph, "the generated graph (data.users, data.tweets)");
-  } catch (error) {
-    // The key paths are the twhin section's.
-    const issues = (error as ConfigError).details.issues as string[];
-    throw new ConfigError(
-      `Invalid ${source}:\n  ${issues.map((issue) => `twhin.${issue}`).join("\n  ")}`,
-      { cause: error, details: { source, issues } },
-    );
-  }
+  checkConfigAgainstGraph(
+    config.twhin,
+    graph,
+    "the graph the main job generates (data.*)",
+    "twhin.",
+  );
 }

@@ -51,18 +51,20 @@ export function readGraphShape(path: string): GraphShape {
  * Checks a TwHIN config against the graph its edges come from: the data's `rel` column indexes
  * the graph's relations in order, so relation i of the config must have the graph's name, lhs and
  * rhs, there must be no relation the data never holds, and every table must have room for the
- * graph's ids. ConfigError naming the key path and `source` (the graph.json) otherwise.
+ * graph's ids. ConfigError naming the key path (led by `keyPrefix` when the TwHIN config is a
+ * section of another, `twhin.`) and `source` (the graph.json) otherwise.
  */
 export function checkConfigAgainstGraph(
   config: Pick<TwhinConfig, "model">,
   graph: GraphShape,
   source: string,
+  keyPrefix = "",
 ): void {
   const problems: string[] = [];
   const declared = config.model.relations;
   graph.relations.forEach((relation, index) => {
     const configured = declared[index];
-    const key = `model.relations[${index}]`;
+    const key = `${keyPrefix}model.relations[${index}]`;
     if (!configured) {
       problems.push(
         `${key}: missing; ${source} has relation ${index} "${relation.name}" (${relation.lhs} → ${relation.rhs})`,
@@ -79,7 +81,7 @@ export function checkConfigAgainstGraph(
   });
   for (let index = graph.relations.length; index < declared.length; index++) {
     problems.push(
-      `model.relations[${index}]: "${declared[index]?.name}" is not a relation of ${source} (it has ${graph.relations.length}: ${graph.relations.map((r) => r.name).join(", ")})`,
+      `${keyPrefix}model.relations[${index}]: "${declared[index]?.name}" is not a relation of ${source} (it has ${graph.relations.length}: ${graph.relations.map((r) => r.name).join(", ")})`,
     );
   }
   const sizes = new Map(graph.tables.map((table) => [table.name, table.num_embeddings]));
@@ -87,7 +89,7 @@ export function checkConfigAgainstGraph(
     const needed = sizes.get(table.name);
     if (needed !== undefined && table.num_embeddings < needed) {
       problems.push(
-        `model.embeddings.tables[${index}].num_embeddings: ${table.num_embeddings} rows, but ${source} has ${needed} "${table.name}" ids`,
+        `${keyPrefix}model.embeddings.tables[${index}].num_embeddings: ${table.num_embeddings} rows, but ${source} has ${needed} "${table.name}" ids`,
       );
     }
   });
