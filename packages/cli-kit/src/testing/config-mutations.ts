@@ -26,10 +26,10 @@ const FREE_KEY_MAPS = /(^|\.)(renamed_features|mask_mantissa_features|validation
 /**
  * Every key, type and value mutation of a YAML config, as overrides: for each key, a misspelt
  * sibling (`<key>_typo` holding the same value), except in maps whose keys the user names
- * (`renamed_features`, `mask_mantissa_features`, `validation_data`); for each value, one of another
- * type; for each number, infinity. Keys with a dot (`recap.engagement.is_favorited`) cannot be
- * addressed by an override and are left out. `env` fills `${VAR}`s first, so a number given by a
- * variable is mutated as a number.
+ * (`renamed_features`, `mask_mantissa_features`, `validation_data`); for each value but null, one
+ * of another type; for each number, infinity. Keys with a dot (`recap.engagement.is_favorited`)
+ * cannot be addressed by an override and are left out. `env` fills `${VAR}`s first, so a number
+ * given by a variable is mutated as a number.
  */
 export function configMutations(
   yamlText: string,
@@ -47,10 +47,12 @@ export function configMutations(
           override: `${key}_typo=${JSON.stringify(value ?? null)}`,
         });
       }
-      mutations.push({
-        label: `type ${key}`,
-        override: `${key}=${JSON.stringify(otherType(value))}`,
-      });
+      // A null stands for a nullable field of unknown type: any other type may be valid there.
+      if (value !== null)
+        mutations.push({
+          label: `type ${key}`,
+          override: `${key}=${JSON.stringify(otherType(value))}`,
+        });
       if (typeof value === "number")
         mutations.push({ label: `value ${key}=.inf`, override: `${key}=.inf` });
     }
