@@ -55,8 +55,16 @@ describe("config fuzz: every stage of every trainer command validated before any
   it("the main job: key, type and value mutations in data, twhin and heavy_ranker", async () => {
     const mutations = configMutations(MAIN_JOB_YAML, { USERS: "2000", TWEETS: "1000" });
     expect(mutations.length).toBeGreaterThan(300);
+    // Values each schema accepts alone that break a rule between stages.
+    const crossStage = [
+      "data.timeline_candidates=4001",
+      "data.validation_rows=4001",
+      "data.rates.is_bookmarkd=0.1",
+      "twhin.model.relations.1.name=bogus",
+      "twhin.model.embeddings.tables.0.num_embeddings=10",
+    ].map((override) => ({ label: override, override }));
     const root = earlierRun("main");
-    expect(await survivors(mutations, ["--device", "cpu"], root)).toEqual([]);
+    expect(await survivors([...mutations, ...crossStage], ["--device", "cpu"], root)).toEqual([]);
   }, 60_000);
 
   it("trainer twhin and trainer heavy-ranker: every key of their configs", async () => {
