@@ -16,7 +16,8 @@ Each prints a table, writes metrics.json and a self-contained report.html with p
 in plots/). Run "evaluator <command> --help" for its options.
 
 Exit codes: 0 ok, 2 usage, 3 config, 4 not found, 5 data, 6 checkpoint, 7 backend, 8 GPU not
-ready, 9 numeric, 70 internal error.`;
+ready, 9 numeric, 10 I/O (read-only or full disk, a file in the way, out of memory), 70 internal
+error.`;
 
 const COMMANDS: Record<string, (argv: readonly string[], io: CliIo) => Promise<number>> = {
   "heavy-ranker": heavyRankerCommand,

@@ -236,6 +236,24 @@ describe("trainer CLI", () => {
   );
 
   it.skipIf(!existsSync(built))(
+    "a reader that goes away (trainer --help | head -0) is no crash: exit 0, no stack",
+    async () => {
+      const child = spawn(process.execPath, [built, "--help"], {
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      // Closed long before the program has loaded and writes its help.
+      child.stdout.destroy();
+      let stderr = "";
+      child.stderr.on("data", (chunk) => {
+        stderr += chunk;
+      });
+      const code = await new Promise((resolve) => child.on("close", resolve));
+      expect(stderr).toBe("");
+      expect(code).toBe(0);
+    },
+  );
+
+  it.skipIf(!existsSync(built))(
     "SIGINT stops the built CLI after a step with a checkpoint (exit 130)",
     async () => {
       const out = join(scratch(), "run");

@@ -23,7 +23,8 @@ Run "trainer <command> --help" for a command's options.
 ${MAIN_JOB_HELP}
 
 Exit codes: 0 ok, 2 usage, 3 config, 4 not found, 5 data, 6 checkpoint, 7 backend, 8 GPU not
-ready, 9 numeric (NaN loss), 70 internal error, 130 interrupted (checkpoint written; --resume).`;
+ready, 9 numeric (NaN loss), 10 I/O (read-only or full disk, a file in the way, out of memory),
+70 internal error, 130 interrupted (checkpoint written; --resume).`;
 
 const COMMANDS: Record<string, (argv: readonly string[], io: CliIo) => Promise<number>> = {
   twhin: twhinCommand,

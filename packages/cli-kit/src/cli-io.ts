@@ -1,4 +1,4 @@
-import { exitCodeFor, TmlError } from "@tml/core";
+import { environmentError, exitCodeFor, TmlError } from "@tml/core";
 
 /** Where a CLI run writes and how it can be stopped; injected so tests can capture everything. */
 export interface CliIo {
@@ -12,8 +12,16 @@ export interface CliIo {
   signal?: AbortSignal;
 }
 
-/** The real process streams. */
+/**
+ * The real process streams. A reader that went away (`trainer --help | head -1`) is no error of
+ * the program: writes to a closed pipe (EPIPE) are dropped instead of crashing with a stack.
+ */
 export function processIo(signal?: AbortSignal): CliIo {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on("error", (error: NodeJS.ErrnoException) => {
+      if (error.code !== "EPIPE") throw error;
+    });
+  }
   return {
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
@@ -27,9 +35,12 @@ export function processIo(signal?: AbortSignal): CliIo {
  * Turns a thrown error into what the user sees: one line on stderr (`<program>: <message>`), or
  * cuda-check's full report when the GPU is not ready, and returns the documented exit code
  * (`exitCodeFor`: usage 2, config 3, not found 4, data 5, checkpoint 6, backend 7, GPU 8,
- * numeric 9, anything else 70 with the stack, since it is a bug).
+ * numeric 9, I/O 10, anything else 70 with the stack, since it is a bug). A failure of the
+ * environment (read-only or full disk, a file in the way, memory) is reported as its typed error
+ * (`environmentError`), not as a bug.
  */
-export function reportError(program: string, error: unknown, io: CliIo): number {
+export function reportError(program: string, thrown: unknown, io: CliIo): number {
+  const error = environmentError(thrown) ?? thrown;
   const code = exitCodeFor(error);
   if (TmlError.isInstance(error, "GPU_NOT_READY")) {
     io.stderr(`${program}: ${error.message}\n`);

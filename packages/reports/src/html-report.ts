@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { writeFileAtomic } from "@tml/core";
+import { pathInside, writeFileAtomic } from "@tml/core";
 import type { ChartSpec } from "./charts.js";
 import { renderSvg, svgToPng } from "./render.js";
 
@@ -88,7 +88,7 @@ export async function writeReport(
         const svg = await renderSvg(plot.spec);
         parts.push(`<figure data-plot="${plot.name}">${svg}</figure>`);
         if (options.png !== false) {
-          const path = join(dir, "plots", `${plot.name}.png`);
+          const path = pathInside(dir, "plots", `${plot.name}.png`);
           writeFileAtomic(path, svgToPng(svg));
           pngs.push(path);
         }

@@ -2,7 +2,7 @@ import { appendFileSync, closeSync, fsyncSync, mkdirSync, openSync } from "node:
 import { hostname } from "node:os";
 import { join } from "node:path";
 import type { TrainingCallbacks } from "@tml/core";
-import { maskedCrc32c } from "@tml/core";
+import { environmentError, maskedCrc32c } from "@tml/core";
 
 /** One TFRecord frame: uint64 length, masked CRC of the length, payload, masked CRC of payload. */
 function frame(payload: Uint8Array): Uint8Array {
@@ -110,7 +110,12 @@ export class TensorBoardWriter {
 
   private write(payload: Uint8Array): void {
     if (this.fd === undefined) throw new Error(`TensorBoard writer for ${this.path} is closed`);
-    appendFileSync(this.fd, frame(payload));
+    try {
+      appendFileSync(this.fd, frame(payload));
+    } catch (error) {
+      // Written through a file descriptor: the system error does not name the file.
+      throw environmentError(error, this.path) ?? error;
+    }
   }
 
   /** Writes scalars (`{ "loss": 0.3, "eval/auroc": 0.8 }`) at `step`; non-finite values are skipped. */

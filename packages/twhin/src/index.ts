@@ -1,5 +1,11 @@
 export type { ModelSelectionConfig } from "./config/model-selection-config.js";
 export {
+  checkConfigAgainstGraph,
+  findGraphDescriptor,
+  type GraphShape,
+  readGraphShape,
+} from "./config/graph-match.js";
+export {
   type TableOptimizerConfig,
   tableOptimizerConfigSchema,
 } from "./config/table-optimizer-config.js";
@@ -40,6 +46,7 @@ export { createRowOptimizer } from "./optim/create-row-optimizer.js";
 export type { RowOptimizer } from "./optim/row-optimizer.js";
 export { findRecipe, TWHIN_RECIPES } from "./recipes/recipes.js";
 export { applyRecipe, type TwhinRecipe } from "./recipes/twhin-recipe.js";
+export { checkTwhinInputs } from "./run/check-twhin-inputs.js";
 export {
   type EvaluateTwhinOptions,
   type EvaluateTwhinResult,

@@ -8,6 +8,7 @@ import {
   requiredString,
 } from "@tml/cli-kit";
 import { createLogger } from "@tml/core";
+import { loadSegdenseSchema } from "@tml/data-io";
 import { selectEngine } from "@tml/engine";
 import { loadRecapConfig, trainHeavyRanker } from "@tml/heavy-ranker";
 import { finishedStep } from "../pipeline/finished-run.js";
@@ -48,6 +49,10 @@ export async function heavyRankerCommand(argv: readonly string[], io: CliIo): Pr
   const evalEvery = optionalInteger(command, flags, "eval-every", 1);
   // Every check that can fail fast (config, device) runs before anything is written.
   const config = loadRecapConfig(configPath, { overrides: options.overrides });
+  // The segdense schemas are config assets: a missing or invalid one fails here, not after the
+  // earlier run in --out was replaced.
+  for (const data of [config.train_data, ...Object.values(config.validation_data)])
+    loadSegdenseSchema(data.seg_dense_schema.schema_path);
   const logger = createLogger({ name: "heavy-ranker", level: libraryLogLevel(options) });
   const engine = await selectEngine({ device: options.device, logger });
   io.stderr(`${engineLine(engine)}\n`);

@@ -3,6 +3,7 @@ import { booleanFlag, type CliIo, engineLine, parseFlags, requiredString } from 
 import { createLogger, loadConfigFile } from "@tml/core";
 import { selectEngine } from "@tml/engine";
 import {
+  checkTwhinInputs,
   exportEmbeddings,
   plannedTrainSteps,
   selectedCheckpoint,
@@ -53,6 +54,8 @@ export async function twhinCommand(argv: readonly string[], io: CliIo): Promise<
   const config = loadConfigFile(twhinConfigSchema, requiredString(command, flags, "config"), {
     overrides,
   });
+  // The edges must exist and match the graph.json beside them, before --out is touched.
+  checkTwhinInputs(config);
   const logger = createLogger({ name: "twhin", level: libraryLogLevel(options) });
   const engine = await selectEngine({ device: options.device, logger, gradients: false });
   const workers = booleanFlag(flags, "deterministic") ? 1 : engine.threads;

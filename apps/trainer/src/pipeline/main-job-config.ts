@@ -1,6 +1,8 @@
 import { readFileSync } from "node:fs";
 import { loadConfigText, NotFoundError } from "@tml/core";
+import { RECAP_TASK_DEFAULTS, twitterGraphSpec } from "@tml/data-io";
 import { recapConfigSchema } from "@tml/heavy-ranker";
+import { checkConfigAgainstGraph, twhinConfigSchema } from "@tml/twhin";
 import { z } from "zod";
 
 /**
@@ -141,16 +143,68 @@ export const mainJobDataSchema = z.strictObject({
   rates: z.record(z.string(), z.number().gt(0).lt(1)).default({}),
 });
 
+/** Labels the ranker data generator writes (`recap.engagement.*`). */
+const GENERATED_LABELS = new Set(RECAP_TASK_DEFAULTS.map((task) => task.name));
+
+function gcd(a: number, b: number): number {
+  return b === 0 ? a : gcd(b, a % b);
+}
+
 /**
- * The main job's config: seed, data sizes, a TwHIN config (validated by the TwHIN stage with
- * @tml/twhin's schema) and a Heavy Ranker config (recap schema).
+ * The main job's config: seed, data sizes, a TwHIN config (@tml/twhin's schema; the seed is the
+ * job's) and a Heavy Ranker config (recap schema). Every rule that spans stages is a refinement
+ * here, so the whole job is validated before anything is written.
  */
-export const mainJobConfigSchema = z.strictObject({
-  seed: z.number().int().nonnegative().default(0),
-  data: mainJobDataSchema,
-  twhin: z.record(z.string(), z.unknown()),
-  heavy_ranker: recapConfigSchema,
-});
+export const mainJobConfigSchema = z
+  .strictObject({
+    seed: z.number().int().nonnegative().default(0),
+    data: mainJobDataSchema,
+    twhin: twhinConfigSchema.omit({ seed: true }),
+    heavy_ranker: recapConfigSchema,
+  })
+  .superRefine((config, context) => {
+    const { data } = config;
+    if (data.timeline_candidates > data.validation_rows) {
+      context.addIssue({
+        code: "custom",
+        path: ["data", "timeline_candidates"],
+        message: `${data.timeline_candidates} is more than data.validation_rows (${data.validation_rows}); the timeline is drawn from the validation rows`,
+      });
+    }
+    if (gcd(data.ranker_rows, data.validation_rows) < 100) {
+      context.addIssue({
+        code: "custom",
+        path: ["data", "validation_rows"],
+        message: `data.ranker_rows (${data.ranker_rows}) and data.validation_rows (${data.validation_rows}) must share a divisor ≥ 100 (the split is by files); use multiples of 1000`,
+      });
+    }
+    for (const label of Object.keys(data.rates)) {
+      if (!GENERATED_LABELS.has(label)) {
+        context.addIssue({
+          code: "custom",
+          path: ["data", "rates", label],
+          message: `unknown label; the generator writes ${[...GENERATED_LABELS].join(", ")}`,
+        });
+      }
+    }
+    const datasets = [
+      ["train_data", config.heavy_ranker.train_data],
+      ...Object.entries(config.heavy_ranker.validation_data).map(
+        ([name, dataset]) => [`validation_data.${name}`, dataset] as const,
+      ),
+    ] as const;
+    for (const [key, dataset] of datasets) {
+      for (const label of Object.keys(dataset.tasks)) {
+        if (!GENERATED_LABELS.has(label)) {
+          context.addIssue({
+            code: "custom",
+            path: ["heavy_ranker", ...key.split("."), "tasks", label],
+            message: `no such label in the generated ranker data; it has ${[...GENERATED_LABELS].join(", ")}`,
+          });
+        }
+      }
+    }
+  });
 
 /** A validated main-job config. */
 export type MainJobConfig = z.output<typeof mainJobConfigSchema>;
@@ -158,7 +212,7 @@ export type MainJobConfig = z.output<typeof mainJobConfigSchema>;
 function dataSizes(text: string, overrides: readonly string[]): Record<string, string> {
   // The sizes are read first (defaults, then --set data.*) so the tables can follow them.
   const loose = loadConfigText(z.looseObject({ data: mainJobDataSchema.partial().loose() }), text, {
-    env: { RUN_DIR: "/", USERS: "1", TWEETS: "1" },
+    env: { ...process.env, RUN_DIR: "/", USERS: "1", TWEETS: "1" },
     overrides: overrides.filter((o) => o.startsWith("data.")),
   });
   return { USERS: String(loose.data.users ?? 1), TWEETS: String(loose.data.tweets ?? 1) };
@@ -166,7 +220,8 @@ function dataSizes(text: string, overrides: readonly string[]): Record<string, s
 
 /**
  * Loads the main-job config (the embedded default, or `file`) with `key.path=value` overrides;
- * `${RUN_DIR}` becomes `runDir`. ConfigError with the key path on anything invalid.
+ * `${RUN_DIR}` becomes `runDir`. ConfigError with the key path on anything invalid in any stage,
+ * including a TwHIN section that does not match the graph the job generates.
  */
 export function loadMainJobConfig(options: {
   runDir: string;
@@ -184,9 +239,32 @@ export function loadMainJobConfig(options: {
     }
   }
   const overrides = options.overrides ?? [];
-  return loadConfigText(mainJobConfigSchema, text, {
+  const config = loadConfigText(mainJobConfigSchema, text, {
     env: { ...process.env, ...dataSizes(text, overrides), RUN_DIR: options.runDir },
     overrides,
     source: options.file ?? "the main job config",
   });
+  checkAgainstGeneratedGraph(config);
+  return config;
+}
+
+/** The TwHIN section must describe the graph that `data` generates (tables, relation order). */
+function checkAgainstGeneratedGraph(config: MainJobConfig): void {
+  // twitterGraphSpec validates the sizes (ConfigError) as the generator will.
+  const spec = twitterGraphSpec({
+    users: config.data.users,
+    tweets: config.data.tweets,
+    edges: config.data.edges,
+    communities: config.data.communities,
+  });
+  const graph = {
+    tables: spec.tables.map((table) => ({ name: table.name, num_embeddings: table.count })),
+    relations: spec.relations,
+  };
+  checkConfigAgainstGraph(
+    config.twhin,
+    graph,
+    "the graph the main job generates (data.*)",
+    "twhin.",
+  );
 }

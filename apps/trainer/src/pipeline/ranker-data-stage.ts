@@ -1,6 +1,5 @@
 import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { ConfigError } from "@tml/core";
 import { getColumn, iterateParquetBatches, readParquetFile, writeParquetFile } from "@tml/data-io";
 import type { MainJobConfig } from "./main-job-config.js";
 import { writeRankerSplits } from "./ranker-splits.js";
@@ -55,11 +54,6 @@ export async function generateRankerData(
   };
   if (existsSync(join(dir, "train", "generator.json")) && existsSync(result.timelineFile))
     return result;
-  if (data.timeline_candidates > data.validation_rows) {
-    throw new ConfigError("data.timeline_candidates must be at most data.validation_rows", {
-      details: { path: ["data", "timeline_candidates"] },
-    });
-  }
   const communities = await readCommunities(join(graphDir, "communities", "user.parquet"));
   rmSync(dir, { recursive: true, force: true });
   const { firstValidationFile } = await writeRankerSplits(dir, {

@@ -5,7 +5,7 @@ import {
   type LinkPredictionSummary,
   workProgress,
 } from "@tml/cli-kit";
-import { type Logger, parseConfig } from "@tml/core";
+import type { Logger } from "@tml/core";
 import type { ReportSection } from "@tml/reports";
 import {
   type EntityNeighbours,
@@ -13,8 +13,8 @@ import {
   loadTwhinModel,
   plannedTrainSteps,
   selectedCheckpoint,
+  type TwhinConfig,
   trainTwhin,
-  twhinConfigSchema,
 } from "@tml/twhin";
 import { finishedStep } from "./finished-run.js";
 import { publishDirectory } from "./publish-directory.js";
@@ -40,8 +40,8 @@ export interface TwhinStageResult {
 
 /** Options of `runTwhinStage`. */
 export interface TwhinStageOptions {
-  /** The main job's `twhin` section (validated here by @tml/twhin's schema). */
-  config: Record<string, unknown>;
+  /** The main job's validated `twhin` section (the job's seed is added). */
+  config: Omit<TwhinConfig, "seed">;
   seed: number;
   root: string;
   resume: boolean;
@@ -57,11 +57,7 @@ export interface TwhinStageOptions {
  * evaluates filtered link prediction on the held-out edges with nearest neighbours of sample users.
  */
 export async function runTwhinStage(options: TwhinStageOptions): Promise<TwhinStageResult> {
-  const config = parseConfig(
-    twhinConfigSchema,
-    { ...options.config, seed: options.seed },
-    "the main job config's twhin section",
-  );
+  const config: TwhinConfig = { ...options.config, seed: options.seed };
   const totalSteps = await plannedTrainSteps(config, { workers: options.workers });
   const { run, callbacks } = await startRunOutputs({
     kind: "twhin",

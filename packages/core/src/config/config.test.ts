@@ -31,6 +31,19 @@ describe("substituteEnv", () => {
     );
   });
 
+  it("an unset variable in a value is a ConfigError naming it and the key; in a comment it is ignored", () => {
+    const schema = z.strictObject({ data: z.strictObject({ root: z.string() }) });
+    const text = "# under ${KG_DIR}\ndata:\n  root: ${KG_DIR}/edges\n";
+    expect(loadConfigText(schema, text, { env: { KG_DIR: "/kg" } }).data.root).toBe("/kg/edges");
+    expect(() => loadConfigText(schema, text, { env: {} })).toThrow(
+      /data\.root uses \$\{KG_DIR\}, but the environment variable KG_DIR is not set/,
+    );
+    // An override of the value that used it makes the variable unneeded.
+    expect(loadConfigText(schema, text, { env: {}, overrides: ["data.root=/x"] }).data.root).toBe(
+      "/x",
+    );
+  });
+
   it("resolves USER to the login name when unset", () => {
     const user = substituteEnv("${USER}", {});
     expect(user).not.toBe("${USER}");
@@ -76,7 +89,7 @@ describe("parseConfig", () => {
   it("names the path of a wrong type", () => {
     const schema = z.strictObject({ tasks: z.array(z.strictObject({ rate: z.number() })) });
     expect(() => parseConfig(schema, { tasks: [{ rate: 1 }, { rate: "high" }] })).toThrow(
-      /tasks\.\[1\]\.rate/,
+      /tasks\[1\]\.rate/,
     );
   });
 });

@@ -16,9 +16,33 @@ export interface LoadConfigOptions {
   source?: string;
 }
 
+// Stands in for an unset variable until the YAML is parsed: one in a comment vanishes with it, one
+// in a value is an error naming the variable (a private-use character no config contains).
+const UNSET = "\u{F0000}";
+
+/** The first value or key (after overrides) that still holds an unset variable, with its key path. */
+function findUnsetVariable(
+  value: unknown,
+  path: string[] = [],
+): { name: string; path: string } | undefined {
+  if (typeof value === "string") {
+    const at = value.indexOf(UNSET);
+    if (at < 0) return undefined;
+    const name = value.slice(at + UNSET.length, value.indexOf(UNSET, at + UNSET.length));
+    return { name, path: path.join(".") || "(root)" };
+  }
+  if (typeof value !== "object" || value === null) return undefined;
+  for (const [key, child] of Object.entries(value)) {
+    const found = findUnsetVariable(key, path) ?? findUnsetVariable(child, [...path, key]);
+    if (found) return found;
+  }
+  return undefined;
+}
+
 /**
  * Parses YAML config text: environment substitution on the raw text, YAML with anchors, aliases
- * and `<<` merge keys, overrides, then strict validation. Throws `ConfigError` with the key path.
+ * and `<<` merge keys, overrides, then strict validation. Throws `ConfigError` with the key path,
+ * also for a `$VAR` / `${VAR}` whose variable is not set (outside comments), naming it.
  */
 export function loadConfigText<S extends z.ZodType>(
   schema: S,
@@ -28,12 +52,20 @@ export function loadConfigText<S extends z.ZodType>(
   const source = options.source ?? "config";
   let parsed: unknown;
   try {
-    parsed = parse(substituteEnv(text, options.env), { merge: true, maxAliasCount: 10_000 });
+    const substituted = substituteEnv(text, options.env, (name) => `${UNSET}${name}${UNSET}`);
+    parsed = parse(substituted, { merge: true, maxAliasCount: 10_000 });
   } catch (cause) {
     const reason = cause instanceof Error ? cause.message : String(cause);
     throw new ConfigError(`${source} is not valid YAML: ${reason}`, { cause, details: { source } });
   }
   const withOverrides = applyOverrides(parsed ?? {}, options.overrides ?? []);
+  const unset = findUnsetVariable(withOverrides);
+  if (unset) {
+    throw new ConfigError(
+      `${source}: ${unset.path} uses \${${unset.name}}, but the environment variable ${unset.name} is not set; set it (export ${unset.name}=…) or write the value.`,
+      { details: { source, path: unset.path, variable: unset.name } },
+    );
+  }
   return parseConfig(schema, withOverrides, source);
 }
 

@@ -3,8 +3,10 @@ import { ConfigError } from "../errors/index.js";
 
 function formatPath(path: readonly PropertyKey[]): string {
   return path
-    .map((segment) => (typeof segment === "number" ? `[${segment}]` : String(segment)))
-    .join(".");
+    .map((segment, index) =>
+      typeof segment === "number" ? `[${segment}]` : `${index === 0 ? "" : "."}${String(segment)}`,
+    )
+    .join("");
 }
 
 /** One human line per zod issue, each led by its key path (`model.tasks.fav.mlp_config: …`). */

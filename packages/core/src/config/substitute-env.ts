@@ -5,12 +5,14 @@ const PATTERN = /\$(?:(\$)|([_a-zA-Z][_a-zA-Z0-9]*)|\{([_a-zA-Z][_a-zA-Z0-9]*)\}
 
 /**
  * Substitutes `$VAR` and `${VAR}` in raw config text with Python `Template.safe_substitute`
- * semantics, as the original's loader: unknown variables are left as written, `$$` becomes `$`.
- * `USER` defaults to the login name when the environment lacks it.
+ * semantics, as the original's loader: unknown variables are left as written (or replaced by what
+ * `unset` returns for them), `$$` becomes `$`. `USER` defaults to the login name when the
+ * environment lacks it.
  */
 export function substituteEnv(
   text: string,
   env: Record<string, string | undefined> = process.env,
+  unset?: (name: string) => string,
 ): string {
   const lookup = (name: string): string | undefined => {
     const value = env[name];
@@ -26,7 +28,9 @@ export function substituteEnv(
   };
   return text.replace(PATTERN, (match, escaped?: string, bare?: string, braced?: string) => {
     if (escaped) return "$";
-    const value = lookup((bare ?? braced) as string);
-    return value === undefined ? match : value;
+    const name = (bare ?? braced) as string;
+    const value = lookup(name);
+    if (value !== undefined) return value;
+    return unset ? unset(name) : match;
   });
 }

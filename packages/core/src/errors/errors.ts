@@ -53,3 +53,13 @@ export class NumericError extends TmlError {
 export function assert(condition: unknown, message: () => string): asserts condition {
   if (!condition) throw new TmlError("INTERNAL", message());
 }
+
+/**
+ * The environment refused an operation: a read-only or full file system, a file where a directory
+ * belongs, no permission, or memory exhausted. `details.path` names the file when known.
+ */
+export class IoError extends TmlError {
+  constructor(message: string, options?: TmlErrorOptions) {
+    super("IO", message, options);
+  }
+}

@@ -1,9 +1,11 @@
+export { environmentError } from "./environment-error.js";
 export {
   assert,
   BackendError,
   CheckpointError,
   ConfigError,
   DataError,
+  IoError,
   NotFoundError,
   NumericError,
   UsageError,

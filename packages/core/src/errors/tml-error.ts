@@ -8,6 +8,8 @@
  * - `BACKEND`: the requested tensor backend is unknown or cannot be loaded.
  * - `GPU_NOT_READY`: the GPU was asked for but Linux + NVIDIA + CUDA + tfjs-node-gpu is not ready.
  * - `NUMERIC`: training diverged (NaN or infinite loss).
+ * - `IO`: the environment refused a read or write (read-only or full disk, a file where a
+ *   directory belongs, no permission, out of memory): not a bug, and not the input's fault.
  * - `INTERNAL`: a bug in tml-ts; please report it.
  */
 export type TmlErrorCode =
@@ -19,6 +21,7 @@ export type TmlErrorCode =
   | "BACKEND"
   | "GPU_NOT_READY"
   | "NUMERIC"
+  | "IO"
   | "INTERNAL";
 
 /** Process exit code for each error code (documented in the root README). */
@@ -31,6 +34,7 @@ export const EXIT_CODES: Readonly<Record<TmlErrorCode, number>> = {
   BACKEND: 7,
   GPU_NOT_READY: 8,
   NUMERIC: 9,
+  IO: 10,
   INTERNAL: 70,
 };
 

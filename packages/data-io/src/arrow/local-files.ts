@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { type FileHandle, open, rename, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import { DataError, NotFoundError } from "@tml/core";
+import { DataError, environmentError, NotFoundError } from "@tml/core";
 
 /**
  * Opens `path` for reading; a missing path is a NotFoundError and a directory or unreadable file a
@@ -64,7 +64,7 @@ export async function streamFileAtomic(
         details: { file: path },
       });
     }
-    throw error;
+    throw environmentError(error, path) ?? error;
   }
 }
 

@@ -7,11 +7,37 @@ import { convertMovielens, type MovielensSplit } from "../converters/movielens.j
 import type { GraphDescriptor } from "../generators/graph-descriptor.js";
 import { type CliIo, type ParsedArgs, stringFlag } from "./args.js";
 
-const GRAPH_CONVERTERS = new Map<string, (input: string, out: string) => Promise<GraphDescriptor>>([
+const GRAPH_CONVERTERS = new Map<
+  string,
+  (input: string, out: string, args: ParsedArgs) => Promise<GraphDescriptor>
+>([
   ["kg", (input, out) => convertKnowledgeGraph(input, out)],
-  ["higgs", (input, out) => convertHiggs(input, out)],
+  [
+    "higgs",
+    (input, out, args) => {
+      const splitTime = splitTimeFlag(args);
+      return convertHiggs(input, out, splitTime === undefined ? {} : { splitTime });
+    },
+  ],
   ["lastfm", (input, out) => convertLastfm(input, out)],
 ]);
+
+/**
+ * `--split-time`: Unix seconds or an ISO 8601 date-time (`2012-07-05T12:00:00Z`); events before it
+ * are train, the rest test. UsageError for anything else.
+ */
+function splitTimeFlag(args: ParsedArgs): number | undefined {
+  const text = args.values["split-time"];
+  if (typeof text !== "string") return undefined;
+  if (/^\d+$/.test(text)) return Number(text);
+  const milliseconds = /^\d{4}-\d{2}-\d{2}/.test(text) ? Date.parse(text) : Number.NaN;
+  if (Number.isNaN(milliseconds)) {
+    throw new UsageError(
+      `tml-data convert higgs: --split-time must be Unix seconds or an ISO date-time (2012-07-06T00:00:00Z), got "${text}".`,
+    );
+  }
+  return Math.floor(milliseconds / 1000);
+}
 
 /** `tml-data convert kg|higgs|lastfm|frappe|movielens --in DIR --out DIR`. */
 export async function convertCommand(kind: string, args: ParsedArgs, io: CliIo): Promise<void> {
@@ -21,12 +47,14 @@ export async function convertCommand(kind: string, args: ParsedArgs, io: CliIo):
       `tml-data convert: unknown dataset "${kind}"; use kg, higgs, lastfm, frappe or movielens.`,
     );
   }
+  if (args.values["split-time"] !== undefined && kind !== "higgs")
+    throw new UsageError(`tml-data ${command}: --split-time applies to higgs only.`);
   const input = stringFlag(command, args, "in");
   const out = stringFlag(command, args, "out");
   let summary: object;
   const graphConverter = GRAPH_CONVERTERS.get(kind);
   if (graphConverter) {
-    const descriptor = await graphConverter(input, out);
+    const descriptor = await graphConverter(input, out, args);
     summary = {
       tables: descriptor.tables,
       relations: descriptor.relations.length,

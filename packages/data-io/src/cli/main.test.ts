@@ -2,6 +2,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { gzipSync } from "node:zlib";
 import * as arrow from "apache-arrow";
 import { describe, expect, it } from "vitest";
 import { scratchDirs } from "../generators/__fixtures__/scratch.js";
@@ -40,6 +41,52 @@ describe("tml-data main", () => {
     const empty = await run("count", scratch());
     expect([empty.code, empty.out]).toEqual([4, ""]);
     expect(empty.err).toMatch(/holds no \.parquet files/);
+  });
+
+  it("an --out that is a file is an I/O error (exit 10) naming it, not an internal error", async () => {
+    const file = join(scratch(), "out");
+    writeFileSync(file, "a file");
+    const result = await run("generate", "graph", "--out", file, "--edges", "100");
+    expect(result.code).toBe(10);
+    expect(result.err).toMatch(new RegExp(`^error: .*${file}.*\\((ENOTDIR|EEXIST)\\)\n$`));
+  });
+
+  it("convert higgs --split-time takes Unix seconds or an ISO date-time", async () => {
+    const input = scratch();
+    const lines = ["30 10 100 RT", "10 20 150 MT", "20 30 300 RE", "99 10 400 RT"];
+    writeFileSync(join(input, "higgs-activity_time.txt.gz"), gzipSync(`${lines.join("\n")}\n`));
+    const converted = await run("convert", "higgs", "--in", input, "--out", scratch(), "--json");
+    // The default boundary (2012-07-06) puts every one of these 1970 events in train.
+    expect(JSON.parse(converted.out).splits).toEqual({ train: 4, test: 0 });
+    for (const time of ["200", "1970-01-01T00:03:20Z"]) {
+      const split = await run(
+        ...["convert", "higgs", "--in", input, "--out", scratch(), "--split-time", time, "--json"],
+      );
+      expect(split.code, split.err).toBe(0);
+      expect(JSON.parse(split.out).splits).toEqual({ train: 2, test: 2 });
+    }
+    const bad = await run(
+      "convert",
+      "higgs",
+      "--in",
+      input,
+      "--out",
+      scratch(),
+      "--split-time",
+      "July",
+    );
+    expect([bad.code, bad.err]).toEqual([2, expect.stringMatching(/--split-time must be Unix/)]);
+    const other = await run(
+      "convert",
+      "kg",
+      "--in",
+      input,
+      "--out",
+      scratch(),
+      "--split-time",
+      "1",
+    );
+    expect([other.code, other.err]).toEqual([2, expect.stringMatching(/higgs only/)]);
   });
 
   it("inspects a Parquet file: head, schema, distinct, count", async () => {

@@ -1,4 +1,4 @@
-import { exitCodeFor, TmlError, UsageError } from "@tml/core";
+import { environmentError, exitCodeFor, TmlError, UsageError } from "@tml/core";
 import { type CliIo, type OptionSpec, parseCommand } from "./args.js";
 import { communityAucCommand } from "./community-auc.js";
 import { convertCommand } from "./convert.js";
@@ -30,12 +30,14 @@ Measure community recovery of learned embeddings on a generated graph:
 
 Convert public datasets (see each dataset's SOURCE.md):
   tml-data convert kg --in DIR --out DIR                      head<TAB>relation<TAB>tail → TwHIN edges
-  tml-data convert higgs --in DIR --out DIR                   SNAP Higgs RT/MT/RE log → TwHIN edges
+  tml-data convert higgs --in DIR --out DIR [--split-time T]  SNAP Higgs RT/MT/RE log → TwHIN edges
+      (events before T, Unix seconds or ISO date-time, train; default 2012-07-06T00:00:00Z)
   tml-data convert lastfm --in DIR --out DIR                  Last.fm HetRec user/artist/tag graph
   tml-data convert frappe --in DIR --out DIR [--format csv|libfm]
   tml-data convert movielens --in DIR --out DIR [--split ua|ub|u1..u5]
 
-Exit codes: 0 ok, 2 usage, 3 config, 4 not found, 5 bad data, 70 internal error.
+Exit codes: 0 ok, 2 usage, 3 config, 4 not found, 5 bad data, 10 I/O (read-only or full disk,
+a file in the way), 70 internal error.
 `;
 
 const INSPECT: OptionSpec = {
@@ -88,6 +90,7 @@ const CONVERT: OptionSpec = {
   out: { type: "string", short: "o" },
   format: { type: "string" },
   split: { type: "string" },
+  "split-time": { type: "string" },
   json: { type: "boolean" },
 };
 
@@ -152,7 +155,9 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         throw new UsageError(`tml-data: unknown command "${command}". Run "tml-data --help".`);
     }
     return 0;
-  } catch (error) {
+  } catch (thrown) {
+    // A failure of the environment (read-only or full disk, a file in the way) is typed, not a bug.
+    const error = environmentError(thrown) ?? thrown;
     const code = exitCodeFor(error);
     io.stderr(
       TmlError.isInstance(error)

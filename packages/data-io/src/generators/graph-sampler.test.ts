@@ -92,6 +92,18 @@ describe("GraphSampler", () => {
       validateGraphSpec({ tables: [{ name: "user", count: 1 }], relations: [], communities: 2 }),
     ).toThrow(/count/);
   });
+
+  it("rejects table names that would leave the communities folder (they become file names)", () => {
+    for (const name of ["../escaped", "/tmp/escaped", "a/b", "", "..", "nul\u0000"]) {
+      expect(() =>
+        validateGraphSpec({
+          tables: [{ name, count: 10 }],
+          relations: [{ name: "x", lhs: name, rhs: name, edges: 1 }],
+          communities: 2,
+        }),
+      ).toThrow(/tables\[0\]\.name/);
+    }
+  });
 });
 
 describe("writeGraph", () => {

@@ -1,4 +1,4 @@
-import { ConfigError } from "@tml/core";
+import { ConfigError, safeNameProblem } from "@tml/core";
 
 /** An entity type of a heterogeneous graph: one embedding table in TwHIN. */
 export interface GraphTableSpec {
@@ -80,6 +80,9 @@ export function twitterGraphSpec(options: TwitterGraphOptions = {}): GraphSpec {
 export function validateGraphSpec(spec: GraphSpec): GraphSpec {
   const tables = new Set<string>();
   for (const [index, table] of spec.tables.entries()) {
+    // A table's name becomes a file name (communities/<name>.parquet).
+    const problem = safeNameProblem(String(table.name));
+    if (problem) throw new ConfigError(`graph: tables[${index}].name ${problem}`);
     if (tables.has(table.name))
       throw new ConfigError(`graph: tables[${index}] repeats the name "${table.name}"`);
     tables.add(table.name);

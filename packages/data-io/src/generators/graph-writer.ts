@@ -1,6 +1,6 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { Rng } from "@tml/core";
+import { pathInside, Rng } from "@tml/core";
 import * as arrow from "apache-arrow";
 import { writeParquetFile } from "../parquet/index.js";
 import { edgeTable, type GraphDescriptor, writeGraphDescriptor } from "./graph-descriptor.js";
@@ -68,7 +68,7 @@ export async function writeGraph(
     for (let id = 0; id < table.count; id++) community[id] = layout?.communityOf(id) ?? 0;
     const path = join("communities", `${table.name}.parquet`);
     await writeParquetFile(
-      join(outDir, path),
+      pathInside(outDir, path),
       new arrow.Table({ community: arrow.makeVector(community) }),
       { compression: "zstd" },
     );

@@ -171,7 +171,7 @@ describe("segdense schema", () => {
       bad,
       JSON.stringify({ schema: [{ feature_name: "a", dtype: "float_list", length: 0 }] }),
     );
-    expect(() => loadSegdenseSchema(bad)).toThrow(/schema\.\[0\]\.length/);
+    expect(() => loadSegdenseSchema(bad)).toThrow(/schema\[0\]\.length/);
     expect(() => loadSegdenseSchema(join(dir, "none.json"))).toThrow(/none\.json/);
   });
 

@@ -1,4 +1,4 @@
-import { trainingConfigSchema } from "@tml/core";
+import { safeNameSchema, trainingConfigSchema } from "@tml/core";
 import { z } from "zod";
 import { findRecipe, TWHIN_RECIPES } from "../recipes/recipes.js";
 import { applyRecipe } from "../recipes/twhin-recipe.js";
@@ -7,7 +7,8 @@ import { tableOptimizerConfigSchema } from "./table-optimizer-config.js";
 
 /** One embedding table (the original's `EmbeddingBagConfig`): one entity type. */
 export const tableConfigSchema = z.strictObject({
-  name: z.string().min(1),
+  /** Entity type; names the export files (`export/<name>-00000.parquet`), so a safe name. */
+  name: safeNameSchema,
   num_embeddings: z.number().int().positive(),
   embedding_dim: z.number().int().positive(),
   pretrained: z

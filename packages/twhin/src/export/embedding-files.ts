@@ -1,6 +1,5 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { DataError } from "@tml/core";
+import { DataError, pathInside } from "@tml/core";
 import { readParquetFile, writeParquetFile } from "@tml/data-io";
 import * as arrow from "apache-arrow";
 import type { EmbeddingTable } from "../model/embedding-table.js";
@@ -52,7 +51,8 @@ export interface WriteEmbeddingsOptions {
 
 /**
  * Writes each table to `<outDir>/<type>-<part>.parquet` (or `.arrow` IPC files), each written to
- * a temporary name and renamed. Returns the file paths.
+ * a temporary name and renamed; a table name that would leave `outDir` is a ConfigError. Returns
+ * the file paths.
  */
 export async function writeEmbeddings(
   tables: EmbeddingTable[],
@@ -66,7 +66,7 @@ export async function writeEmbeddings(
   for (const table of tables) {
     for (let start = 0, part = 0; start < table.rows; start += rowsPerFile, part++) {
       const end = Math.min(table.rows, start + rowsPerFile);
-      const file = join(outDir, `${table.name}-${String(part).padStart(5, "0")}.${format}`);
+      const file = pathInside(outDir, `${table.name}-${String(part).padStart(5, "0")}.${format}`);
       const content = embeddingsToArrow(table, start, end);
       if (format === "parquet") {
         await writeParquetFile(file, content, { dictionary: true });

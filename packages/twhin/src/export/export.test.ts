@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Rng, TmlError } from "@tml/core";
@@ -16,6 +16,16 @@ const user = new EmbeddingTable("user", 37, 6).initUniform(rng, 1);
 const author = new EmbeddingTable("author", 11, 6).initUniform(rng, 1);
 
 describe("embedding export", () => {
+  it("a table name that would leave the output folder is refused and writes nothing", async () => {
+    const out = join(dir, "safe", "export");
+    for (const name of ["../escaped", "../../escaped", "/tmp/escaped-absolute", "a/../../x"]) {
+      const table = new EmbeddingTable(name, 2, 6);
+      await expect(writeEmbeddings([table], out)).rejects.toThrow(/outside .*export/);
+    }
+    expect(readdirSync(join(dir, "safe"))).toEqual(["export"]);
+    expect(readdirSync(out)).toEqual([]);
+  });
+
   for (const format of ["parquet", "arrow"] as const) {
     it(`round-trips through ${format} files (split into parts)`, async () => {
       const files = await writeEmbeddings([user, author], join(dir, format), {
