@@ -159,7 +159,17 @@ export const mainJobConfigSchema = z
   .strictObject({
     seed: z.number().int().nonnegative().default(0),
     data: mainJobDataSchema,
-    twhin: twhinConfigSchema.omit({ seed: true }),
+    twhin: z.preprocess((raw, context) => {
+      if (typeof raw === "object" && raw !== null && Object.hasOwn(raw, "seed")) {
+        context.addIssue({
+          code: "custom",
+          path: ["seed"],
+          message: "the main job seeds TwHIN with its own top-level seed; remove twhin.seed",
+          input: raw,
+        });
+      }
+      return raw;
+    }, twhinConfigSchema),
     heavy_ranker: recapConfigSchema,
   })
   .superRefine((config, context) => {
