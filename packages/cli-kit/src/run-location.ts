@@ -7,7 +7,14 @@ export type RunKind = "twhin" | "heavy-ranker";
 
 const COMMAND_OF_KIND: Readonly<Record<string, string>> = {
   twhin: "evaluator twhin",
+  kg: "evaluator twhin",
   "heavy-ranker": "evaluator heavy-ranker",
+};
+
+/** The run kinds (`run.json`) each command kind reads: a `trainer kg` run is a TwHIN run. */
+const READS: Readonly<Record<RunKind, readonly string[]>> = {
+  twhin: ["twhin", "kg"],
+  "heavy-ranker": ["heavy-ranker"],
 };
 
 /** Where a `--checkpoint` argument points: the run directory it belongs to (if any) and the checkpoint. */
@@ -61,7 +68,7 @@ export function locateRun(path: string, kind: RunKind): RunLocation {
     root = dirname(dirname(absolute));
   }
   const found = root === undefined ? undefined : markerKind(root);
-  if (found !== undefined && found !== kind) {
+  if (found !== undefined && !READS[kind].includes(found)) {
     const hint =
       found === "main"
         ? `its stages are runs of their own: ${join(root!, kind)}`

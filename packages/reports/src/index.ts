@@ -34,10 +34,12 @@ export {
 } from "./progress-bar.js";
 export { renderSvg, svgToPng } from "./render.js";
 export {
+  checkRunDirectory,
   type PreparedRun,
   type PrepareRunOptions,
   prepareRunDirectory,
   type RunDirectory,
+  type RunMarker,
   runDirectoryLayout,
 } from "./run-directory.js";
 export {

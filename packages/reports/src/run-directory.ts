@@ -22,8 +22,8 @@ export interface RunDirectory {
   reportDir: string;
 }
 
-/** The marker's content. */
-interface RunMarker {
+/** The content of a run directory's `run.json` marker. */
+export interface RunMarker {
   format: "tml-run/1";
   kind: string;
   created: string;
@@ -71,12 +71,14 @@ function readMarker(path: string): RunMarker | undefined {
 }
 
 /**
- * Makes `root` ready for a run. A missing or empty directory becomes a new run. An earlier tml-ts
- * run there (it has `run.json`) is continued when `resume` is set and removed otherwise, so a
- * second run starts fresh; `resume` without a run there is a NotFoundError. A non-empty directory
- * that is not a run is never touched: UsageError.
+ * The checks `prepareRunDirectory` makes before it writes anything, for commands that want them
+ * before validating their other inputs: a non-empty directory that is not a run (UsageError), a
+ * run of another kind (CheckpointError), `resume` without a run (NotFoundError). Writes nothing.
  */
-export function prepareRunDirectory(root: string, options: PrepareRunOptions): PreparedRun {
+export function checkRunDirectory(
+  root: string,
+  options: PrepareRunOptions,
+): { layout: RunDirectory; entries: string[]; marker: RunMarker | undefined } {
   const layout = runDirectoryLayout(root);
   const entries = existsSync(layout.root) ? readdirSync(layout.root) : [];
   const marker = readMarker(layout.markerFile);
@@ -98,6 +100,17 @@ export function prepareRunDirectory(root: string, options: PrepareRunOptions): P
       { details: { path: layout.root } },
     );
   }
+  return { layout, entries, marker };
+}
+
+/**
+ * Makes `root` ready for a run. A missing or empty directory becomes a new run. An earlier tml-ts
+ * run there (it has `run.json`) is continued when `resume` is set and removed otherwise, so a
+ * second run starts fresh; `resume` without a run there is a NotFoundError. A non-empty directory
+ * that is not a run is never touched: UsageError.
+ */
+export function prepareRunDirectory(root: string, options: PrepareRunOptions): PreparedRun {
+  const { layout, entries, marker } = checkRunDirectory(root, options);
   const resumed = options.resume;
   if (marker && !resumed) {
     // The marker says tml-ts made this directory, so all of it belongs to the earlier run.

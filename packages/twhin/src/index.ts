@@ -1,10 +1,10 @@
-export type { ModelSelectionConfig } from "./config/model-selection-config.js";
 export {
   checkConfigAgainstGraph,
   findGraphDescriptor,
   type GraphShape,
   readGraphShape,
 } from "./config/graph-match.js";
+export type { ModelSelectionConfig } from "./config/model-selection-config.js";
 export {
   type TableOptimizerConfig,
   tableOptimizerConfigSchema,

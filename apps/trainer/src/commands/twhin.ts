@@ -2,6 +2,7 @@ import { basename, join } from "node:path";
 import { booleanFlag, type CliIo, engineLine, parseFlags, requiredString } from "@tml/cli-kit";
 import { createLogger, loadConfigFile } from "@tml/core";
 import { selectEngine } from "@tml/engine";
+import { checkRunDirectory } from "@tml/reports";
 import {
   checkTwhinInputs,
   exportEmbeddings,
@@ -54,7 +55,12 @@ export async function twhinCommand(argv: readonly string[], io: CliIo): Promise<
   const config = loadConfigFile(twhinConfigSchema, requiredString(command, flags, "config"), {
     overrides,
   });
-  // The edges must exist and match the graph.json beside them, before --out is touched.
+  // --out must be usable (--resume: a run is there) and the edges must exist and match the
+  // graph.json beside them, before --out is touched.
+  checkRunDirectory(options.out ?? config.training.save_dir, {
+    kind: "twhin",
+    resume: options.resume,
+  });
   checkTwhinInputs(config);
   const logger = createLogger({ name: "twhin", level: libraryLogLevel(options) });
   const engine = await selectEngine({ device: options.device, logger, gradients: false });
