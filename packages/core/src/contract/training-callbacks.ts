@@ -49,6 +49,7 @@ export type TrainingStatus =
   | "already_finished"
   | "aborted"
   | "data_exhausted"
+  | "early_stopped"
   | "failed";
 
 /** When the run ends, also on failure (then `error` is set) so writers can flush. */

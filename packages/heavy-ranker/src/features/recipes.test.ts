@@ -28,6 +28,25 @@ describe("real-data recipes", () => {
     const config = loadRecapConfig(`${configs}frappe-masknet.yaml`, { env });
     expect(config.train_data.inputs).toBe("/data/frappe/train.parquet");
     expect(Object.keys(config.validation_data)).toEqual(["valid", "test"]);
+    // The BARS MaskNet recipe: batch 4096, one evaluation per epoch of 202,027 rows (49 full
+    // batches), plateau ×0.1 (floor 1e-6) and early stopping on valid AUC, embedding L2 0.1 from
+    // a 1e-4 start, 3 mask blocks of 50.
+    expect(config.train_data.global_batch_size).toBe(4096);
+    expect(config.training.eval_every_n).toBe(Math.floor(202_027 / 4096));
+    expect(config.training.early_stopping).toMatchObject({ monitor: "auroc/label", patience: 2 });
+    expect(config.training.reduce_lr_on_plateau).toMatchObject({
+      monitor: "auroc/label",
+      factor: 0.1,
+      patience: 1,
+      min_learning_rate: 1e-6,
+    });
+    expect(config.model.small_embeddings).toMatchObject({
+      l2_regularization: 0.1,
+      init_stddev: 1e-4,
+    });
+    expect(config.model.backbone?.mask_net_config?.mask_blocks.map((b) => b.output_size)).toEqual([
+      50, 50, 50,
+    ]);
     const schema = loadSegdenseSchema(config.train_data.seg_dense_schema.schema_path);
     expect(schema.schema[0]?.columns).toEqual(FRAPPE_FIELDS.map((field) => field.name));
     const tables = config.model.small_embeddings?.tables ?? [];

@@ -30,6 +30,26 @@ function embeddings(l2: number | undefined): SmallEmbeddings {
   return module;
 }
 
+describe("SmallEmbeddings init_stddev", () => {
+  it("draws the tables from N(0, init_stddev²) (default 1/√dim)", () => {
+    const spread = (init?: number) => {
+      const config = smallEmbeddingsConfigSchema.parse({
+        tables: [{ name: "t", num_embeddings: 4000, embedding_dim: 4, index: 0 }],
+        ...(init === undefined ? {} : { init_stddev: init }),
+      });
+      const [table] = new SmallEmbeddings(config, new Rng(5)).namedTensors();
+      const values = Array.from(table?.variable.dataSync() ?? []);
+      const mean = values.reduce((sum, x) => sum + x, 0) / values.length;
+      const variance = values.reduce((sum, x) => sum + (x - mean) ** 2, 0) / values.length;
+      table?.variable.dispose();
+      return Math.sqrt(variance);
+    };
+    // 16,000 draws: the sample spread is within 2% of the configured one.
+    expect(spread(1e-4) / 1e-4).toBeCloseTo(1, 1);
+    expect(spread() / 0.5).toBeCloseTo(1, 1);
+  });
+});
+
 describe("SmallEmbeddings l2_regularization", () => {
   it("is off by default", () => {
     expect(embeddings(undefined).regularizationLoss()).toBeNull();

@@ -80,10 +80,20 @@ export async function removePartialCheckpoints(saveDir: string): Promise<string[
   return removed;
 }
 
-/** Deletes all but the newest `maxToKeep` complete checkpoints; returns the removed paths. */
-export async function pruneCheckpoints(saveDir: string, maxToKeep: number): Promise<string[]> {
+/**
+ * Deletes all but the newest `maxToKeep` complete checkpoints, sparing the paths in `keep` (the
+ * best checkpoint of early stopping); returns the removed paths.
+ */
+export async function pruneCheckpoints(
+  saveDir: string,
+  maxToKeep: number,
+  keep: readonly string[] = [],
+): Promise<string[]> {
   const all = await listCheckpoints(saveDir);
-  const removed = all.slice(0, Math.max(0, all.length - maxToKeep)).map((ref) => ref.path);
+  const removed = all
+    .slice(0, Math.max(0, all.length - maxToKeep))
+    .map((ref) => ref.path)
+    .filter((path) => !keep.includes(path));
   for (const path of removed) await rm(path, { recursive: true, force: true });
   return removed;
 }
@@ -114,6 +124,7 @@ export async function loadCheckpoint(
     step: manifest.step,
     walltimeS: manifest.walltime_s,
     state: { arrays, json: manifest.json },
+    ...(manifest.validation === undefined ? {} : { validation: manifest.validation }),
   };
 }
 
