@@ -72,6 +72,39 @@ describe("SmallEmbeddings l2_regularization", () => {
     expect(grads[b?.name ?? ""]?.dataSync()[0]).toBeCloseTo(0.05, 6);
   });
 
+  it("its gradient matches central finite differences", () => {
+    const module = embeddings(0.1);
+    const variables = module.namedTensors().map(({ variable }) => variable);
+    const loss = () => {
+      const value = module.regularizationLoss() as tf.Scalar;
+      const number = value.dataSync()[0] as number;
+      value.dispose();
+      return number;
+    };
+    const { value, grads } = tf.variableGrads(
+      () => module.regularizationLoss() as tf.Scalar,
+      variables,
+    );
+    value.dispose();
+    const step = 1e-2; // the loss is quadratic: central differences are exact up to rounding
+    for (const variable of variables) {
+      const analytic = Array.from(grads[variable.name]?.dataSync() ?? []);
+      const start = Array.from(variable.dataSync());
+      start.forEach((entry, index) => {
+        const at = (x: number) => {
+          const values = [...start];
+          values[index] = x;
+          tf.tidy(() => variable.assign(tf.tensor(values, variable.shape)));
+          return loss();
+        };
+        const numeric = (at(entry + step) - at(entry - step)) / (2 * step);
+        tf.tidy(() => variable.assign(tf.tensor(start, variable.shape)));
+        expect(analytic[index]).toBeCloseTo(numeric, 3);
+      });
+    }
+    for (const gradient of Object.values(grads)) gradient.dispose();
+  });
+
   it("is part of RecapTrainTask's training loss", () => {
     const rows = 4;
     const batch = (): RecapBatch => ({
