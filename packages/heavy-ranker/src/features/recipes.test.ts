@@ -90,6 +90,21 @@ describe("real-data recipes", () => {
     disposeRecapBatch(batch);
   });
 
+  it("frappe-dcnv2: the same data and monitors with BARS's DCNv2 backbone", () => {
+    const masknet = loadRecapConfig(`${configs}frappe-masknet.yaml`, { env });
+    const dcn = loadRecapConfig(`${configs}frappe-dcnv2.yaml`, { env });
+    expect(dcn.train_data).toEqual(masknet.train_data);
+    expect(dcn.validation_data).toEqual(masknet.validation_data);
+    expect({ ...dcn.training, save_dir: "" }).toEqual({ ...masknet.training, save_dir: "" });
+    expect(dcn.model.small_embeddings?.l2_regularization).toBe(0.05);
+    expect(dcn.model.backbone?.dcn_config).toMatchObject({
+      poly_degree: 4,
+      projection_dim: null,
+      use_parallel: true,
+      parallel_mlp: { layer_sizes: [400, 400, 400], dropout: { rate: 0.4 } },
+    });
+  });
+
   it.skipIf(!sharedDataDir())(
     "movielens: converted Parquet columns match the schema and featurize",
     async () => {
