@@ -67,6 +67,7 @@ describe("evaluator", () => {
         "heavy-ranker-calibration.png",
         "heavy-ranker-eval-auroc.png",
         "heavy-ranker-eval-calibration.png",
+        "heavy-ranker-eval-logloss.png",
         "heavy-ranker-eval-nrce.png",
         "heavy-ranker-eval-pr_auc.png",
         "heavy-ranker-eval-rce.png",
@@ -107,7 +108,7 @@ describe("evaluator", () => {
       stdio: ["ignore", "pipe", "ignore"],
     });
     const figures = dom.match(/<figure[\s\S]*?<\/figure>/g) ?? [];
-    expect(figures.length).toBe(11);
+    expect(figures.length).toBe(12);
     for (const figure of figures) {
       expect(figure).toMatch(/<svg/);
       expect((figure.match(/<path/g) ?? []).length).toBeGreaterThan(2);

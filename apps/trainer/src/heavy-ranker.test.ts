@@ -97,4 +97,49 @@ describe("trainer heavy-ranker", () => {
       ),
     ).toBe(true);
   });
+
+  it("follows training.eval_every_n, stops early on the monitored metric and exports the best weights", async () => {
+    const out = join(mkdtempSync(join(tmpdir(), "tml-trainer-hr-stop-")), "run");
+    const run = capture();
+    const monitor = "auroc/recap.engagement.is_favorited";
+    const args = [
+      "heavy-ranker",
+      "--config",
+      config,
+      "--out",
+      out,
+      "--device",
+      "cpu",
+      "--max-steps",
+      "40",
+      "--set",
+      "training.eval_every_n=2",
+      "--set",
+      `training.early_stopping={monitor: ${monitor}, patience: 1}`,
+      "--set",
+      `training.reduce_lr_on_plateau={monitor: ${monitor}}`,
+    ];
+    expect(await main(args, run.io)).toBe(0);
+    const evals = readMetricsLog(join(out, "metrics.jsonl")).filter((r) => r.kind === "eval");
+    const results = JSON.parse(readFileSync(join(out, "results.json"), "utf8"));
+    // Evaluations every 2 steps (no --eval-every); with patience 1 the run stops at the first
+    // evaluation that does not beat the best, and the best one's weights are exported.
+    expect(evals.map((r) => r.step)).toEqual(
+      Array.from({ length: evals.length }, (_, index) => 2 * (index + 1)),
+    );
+    const aucs = evals.map((r) =>
+      r.kind === "eval" ? (r.metrics[monitor] as number) : Number.NaN,
+    );
+    const bestIndex = aucs.indexOf(Math.max(...aucs));
+    expect(results.status).toBe("early_stopped");
+    expect(results.steps).toBe(evals.at(-1)?.step);
+    expect(results.best_step).toBe(evals[bestIndex]?.step);
+    expect(aucs.at(-1)).toBeLessThanOrEqual(aucs[bestIndex] as number);
+    // The exported weights score exactly the best evaluation's metrics on the validation set.
+    expect(results.partitions.validation[monitor]).toBeCloseTo(aucs[bestIndex] as number, 6);
+    expect(results.partitions.validation["logloss/recap.engagement.is_favorited"]).toBeGreaterThan(
+      0,
+    );
+    expect(run.out()).toContain(`best evaluation at step ${results.best_step}`);
+  });
 });

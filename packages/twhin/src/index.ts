@@ -53,6 +53,7 @@ export {
   evaluateTwhin,
 } from "./run/evaluate-twhin.js";
 export { type ExportEmbeddingsOptions, exportEmbeddings } from "./run/export-embeddings.js";
+export { hogwildWorkers } from "./run/hogwild-workers.js";
 export { loadTwhinModel } from "./run/load-model.js";
 export { type NearestNeighboursOptions, nearestNeighbours } from "./run/nearest-neighbours.js";
 export { type ConfigSource, resolveConfig } from "./run/resolve-config.js";

@@ -7,7 +7,7 @@ import {
   parseFlags,
   requiredString,
 } from "@tml/cli-kit";
-import { createLogger } from "@tml/core";
+import { createLogger, writeFileAtomic } from "@tml/core";
 import { loadSegdenseSchema } from "@tml/data-io";
 import { selectEngine } from "@tml/engine";
 import { loadRecapConfig, trainHeavyRanker } from "@tml/heavy-ranker";
@@ -25,15 +25,18 @@ import {
 export const HEAVY_RANKER_HELP = `trainer heavy-ranker --config FILE [options]
 
 Trains the Heavy Ranker (multi-task MaskNet ranking model) from a recap YAML config: streams
-train_data, checkpoints every training.checkpoint_every_n steps, evaluates validation_data every
---eval-every steps and at the end, writes the final weights as model.safetensors.
+train_data, checkpoints every training.checkpoint_every_n steps, evaluates the first
+validation_data partition every --eval-every steps and at the end (training.early_stopping and
+training.reduce_lr_on_plateau follow those evaluations), writes the final weights (the best
+evaluation's under early stopping) as model.safetensors and scores them on every partition.
 
   --config FILE          recap YAML config (env substitution, anchors, strict keys)
-  --eval-every N         evaluate every N steps (default: only at the end)
+  --eval-every N         evaluate every N steps (default: training.eval_every_n, else only at the end)
 ${COMMON_HELP}
 
 Outputs (in --out, default training.save_dir): config.yaml, metrics.jsonl, events/heavy-ranker
-(TensorBoard), checkpoints/<step>, model.safetensors.`;
+(TensorBoard), checkpoints/<step>, model.safetensors, results.json (status, steps, best step,
+wall time, the metrics of every validation partition).`;
 
 /** `trainer heavy-ranker`: loads the config, then trains through heavy-ranker's `trainHeavyRanker`. */
 export async function heavyRankerCommand(argv: readonly string[], io: CliIo): Promise<number> {
@@ -85,7 +88,7 @@ export async function heavyRankerCommand(argv: readonly string[], io: CliIo): Pr
     resume: run.resumed,
     logger,
     callbacks,
-    evalEveryN: evalEvery ?? totalSteps,
+    ...(evalEvery !== undefined ? { evalEveryN: evalEvery } : {}),
     ...(options.seed !== undefined ? { seed: options.seed } : {}),
     ...(io.signal ? { signal: io.signal } : {}),
   });
@@ -94,10 +97,25 @@ export async function heavyRankerCommand(argv: readonly string[], io: CliIo): Pr
     return 130;
   }
   io.stdout(`heavy-ranker ${result.status.replace("_", " ")} at step ${result.step}\n`);
-  if (result.lastEval) io.stdout(`${metricsTable(result.lastEval)}\n`);
+  if (result.best) io.stdout(`best evaluation at step ${result.best.step} (weights exported)\n`);
+  const partitions = Object.entries(result.partitionMetrics);
+  if (partitions.length === 0 && result.lastEval) io.stdout(`${metricsTable(result.lastEval)}\n`);
+  for (const [partition, metrics] of partitions)
+    io.stdout(`${partition}:\n${metricsTable(metrics)}\n`);
+  const resultsFile = join(run.root, "results.json");
+  const results = {
+    status: result.status,
+    steps: result.step,
+    best_step: result.best?.step ?? null,
+    walltime_s: result.walltimeS,
+    engine: result.engine,
+    partitions: result.partitionMetrics,
+  };
+  writeFileAtomic(resultsFile, `${JSON.stringify(results, null, 2)}\n`);
   io.stdout(`run directory:   ${run.root}\n`);
   io.stdout(`resolved config: ${run.configFile}\n`);
   io.stdout(`metrics:         ${run.metricsFile}\n`);
+  io.stdout(`results:         ${resultsFile}\n`);
   io.stdout(`tensorboard:     tensorboard --logdir ${run.eventsDir}\n`);
   io.stdout(`checkpoint:      ${result.lastCheckpoint ?? "(none)"}\n`);
   io.stdout(`weights:         ${result.weightsPath}\n`);

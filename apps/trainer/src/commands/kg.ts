@@ -7,6 +7,7 @@ import {
   evaluateTwhin,
   exportEmbeddings,
   findRecipe,
+  hogwildWorkers,
   planTwhinTraining,
   TWHIN_RECIPES,
   type TwhinConfig,
@@ -123,12 +124,17 @@ export async function kgCommand(argv: readonly string[], io: CliIo): Promise<num
   let started: Awaited<ReturnType<typeof startRunOutputs>>;
   let config: TwhinConfig;
   let workers: number;
+  let workersReason: string;
   let engine: Awaited<ReturnType<typeof selectEngine>>;
   try {
     config = kgConfig(data, recipe, `${out}/checkpoints`, overrides);
     if (options.resume) assertSameGraph(data, graphDir);
     engine = await selectEngine({ device: options.device, logger, gradients: false });
-    workers = booleanFlag(flags, "deterministic") ? 1 : engine.threads;
+    ({ workers, reason: workersReason } = hogwildWorkers(
+      config,
+      engine.threads,
+      booleanFlag(flags, "deterministic"),
+    ));
     const plan = planTwhinTraining(config, data.counts.triples["train"]!, {
       workers,
       maxSteps: options.maxSteps,
@@ -148,7 +154,9 @@ export async function kgCommand(argv: readonly string[], io: CliIo): Promise<num
     throw error;
   }
   const { run, callbacks } = started;
-  io.stderr(`${engineLine(engine)}, ${workers} Hogwild worker${workers === 1 ? "" : "s"}\n`);
+  io.stderr(
+    `${engineLine(engine)}, ${workers} Hogwild worker${workers === 1 ? "" : "s"} (${workersReason!})\n`,
+  );
   const trained = await trainTwhin({
     config,
     outDir: run.checkpointsDir,
@@ -164,7 +172,7 @@ export async function kgCommand(argv: readonly string[], io: CliIo): Promise<num
     io.stderr(`stopped at step ${trained.step}; continue with the same command and --resume\n`);
     return 130;
   }
-  const checkpoint = trained.best?.checkpoint ?? trained.lastCheckpoint ?? run.checkpointsDir;
+  const checkpoint = trained.selected?.checkpoint ?? trained.lastCheckpoint ?? run.checkpointsDir;
   const test = await evaluateTwhin({ config, checkpoint, device: options.device, logger });
   const exported = await publishDirectory(run.exportDir, (temporary) =>
     exportEmbeddings({ config, checkpoint, outDir: temporary }),
@@ -180,8 +188,8 @@ export async function kgCommand(argv: readonly string[], io: CliIo): Promise<num
     status: trained.status,
     steps: trained.step,
     epochs_trained: epochsOf(trained, trained.step),
-    best_epoch: trained.best ? epochsOf(trained, trained.best.step) : null,
-    best_validation_mrr: trained.best?.mrr ?? null,
+    best_epoch: trained.selected ? epochsOf(trained, trained.selected.step) : null,
+    best_validation_mrr: trained.selected?.mrr ?? null,
     train_seconds: trained.walltimeS,
     test_eval_seconds: test.seconds,
     wall_seconds: (performance.now() - began) / 1000,

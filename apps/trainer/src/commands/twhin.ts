@@ -6,6 +6,7 @@ import { checkRunDirectory } from "@tml/reports";
 import {
   checkTwhinInputs,
   exportEmbeddings,
+  hogwildWorkers,
   plannedTrainSteps,
   selectedCheckpoint,
   trainTwhin,
@@ -64,8 +65,14 @@ export async function twhinCommand(argv: readonly string[], io: CliIo): Promise<
   checkTwhinInputs(config);
   const logger = createLogger({ name: "twhin", level: libraryLogLevel(options) });
   const engine = await selectEngine({ device: options.device, logger, gradients: false });
-  const workers = booleanFlag(flags, "deterministic") ? 1 : engine.threads;
-  io.stderr(`${engineLine(engine)}, ${workers} Hogwild worker${workers === 1 ? "" : "s"}\n`);
+  const { workers, reason } = hogwildWorkers(
+    config,
+    engine.threads,
+    booleanFlag(flags, "deterministic"),
+  );
+  io.stderr(
+    `${engineLine(engine)}, ${workers} Hogwild worker${workers === 1 ? "" : "s"} (${reason})\n`,
+  );
   const totalSteps = await plannedTrainSteps(config, { workers, maxSteps: options.maxSteps });
   const { run, callbacks } = await startRunOutputs({
     kind: "twhin",

@@ -23,6 +23,7 @@ import {
   runDirectoryLayout,
   writeReport,
 } from "@tml/reports";
+import { hogwildWorkers } from "@tml/twhin";
 import { finishedStep } from "./finished-run.js";
 import { loadMainJobConfig } from "./main-job-config.js";
 import { generateRankerData } from "./ranker-data-stage.js";
@@ -80,8 +81,14 @@ export async function runMainJob(options: MainJobOptions): Promise<MainJobResult
   });
   const logger = createLogger({ name: "trainer", level: options.logLevel });
   const engine = await selectEngine({ device: options.device, logger });
-  const workers = options.deterministic ? 1 : engine.threads;
-  say(`${engineLine(engine)}, TwHIN on ${workers} Hogwild worker${workers === 1 ? "" : "s"}`);
+  const { workers, reason } = hogwildWorkers(
+    { ...config.twhin, seed: config.seed },
+    engine.threads,
+    options.deterministic === true,
+  );
+  say(
+    `${engineLine(engine)}, TwHIN on ${workers} Hogwild worker${workers === 1 ? "" : "s"} (${reason})`,
+  );
   const run = prepareRunDirectory(root, { kind: "main", resume: options.resume });
   say(run.resumed ? `resuming the main job in ${root}` : `main job in ${root}`);
   writeFileAtomic(run.configFile, configToYaml(config));

@@ -25,4 +25,11 @@ export type {
   TrainingCallbacks,
   TrainingStatus,
 } from "./training-callbacks.js";
-export { type TrainingConfig, trainingConfigSchema } from "./training-config.js";
+export {
+  type EarlyStoppingConfig,
+  earlyStoppingConfigSchema,
+  type ReduceLrOnPlateauConfig,
+  reduceLrOnPlateauConfigSchema,
+  type TrainingConfig,
+  trainingConfigSchema,
+} from "./training-config.js";

@@ -50,6 +50,12 @@ export interface TrainTask<Batch> {
   getState(): TaskState | Promise<TaskState>;
   /** Restores `getState` output. */
   setState(state: TaskState, context: RestoreContext): void | Promise<void>;
+  /**
+   * Multiplies every learning rate by `scale` from the next step on (1 = the configured
+   * schedule), but never below `floor` (a schedule's own values under `floor` are kept). The loop
+   * calls it for `reduce_lr_on_plateau` and after a resume; tasks without it cannot use that.
+   */
+  setLearningRateScale?(scale: number, floor: number): void;
   /** Number of trainable parameters (logged at start). */
   parameterCount?(): number;
 }

@@ -48,8 +48,8 @@ export type TrainingStatus =
   | "completed"
   | "already_finished"
   | "aborted"
-  | "stopped_early"
   | "data_exhausted"
+  | "early_stopped"
   | "failed";
 
 /** When the run ends, also on failure (then `error` is set) so writers can flush. */

@@ -2,10 +2,52 @@ import { z } from "zod";
 
 const positiveInt = z.number().int().positive();
 
+/** Which evaluation metric a validation monitor follows, and which direction is better. */
+const monitoredMetric = {
+  /** Key of the task's evaluation metrics, e.g. `auroc/label`. */
+  monitor: z.string().min(1),
+  /** `max`: higher is better (AUC); `min`: lower is better (a loss). */
+  mode: z.enum(["max", "min"]).default("max"),
+  /** An evaluation improves on the best only by more than this (FuxiCTR uses 1e-6). */
+  min_delta: z.number().nonnegative().default(0),
+};
+
+/**
+ * Early stopping on a validation metric: training ends after `patience` evaluations in a row
+ * without improvement, and the task is left holding the weights of the best evaluation (its
+ * checkpoint is kept and named in the result). Needs `eval_every_n`.
+ */
+export const earlyStoppingConfigSchema = z.strictObject({
+  ...monitoredMetric,
+  /** Evaluations without improvement before training stops. */
+  patience: positiveInt,
+});
+
+/** A validated `early_stopping` section. */
+export type EarlyStoppingConfig = z.output<typeof earlyStoppingConfigSchema>;
+
+/**
+ * Reduce-learning-rate-on-plateau: after `patience` evaluations in a row without improvement the
+ * learning rates of every parameter group are multiplied by `factor` (and the count restarts),
+ * never below `min_learning_rate` (a schedule's own lower values are kept). FuxiCTR's default is
+ * factor 0.1, patience 1, min 1e-6. Needs `eval_every_n` and a task that can scale its rates.
+ */
+export const reduceLrOnPlateauConfigSchema = z.strictObject({
+  ...monitoredMetric,
+  factor: z.number().gt(0).lt(1).default(0.1),
+  patience: positiveInt.default(1),
+  min_learning_rate: z.number().nonnegative().default(0),
+});
+
+/** A validated `reduce_lr_on_plateau` section. */
+export type ReduceLrOnPlateauConfig = z.output<typeof reduceLrOnPlateauConfigSchema>;
+
 /**
  * The original's `TrainingConfig` (`core/config/training.py`), strict and snake_case, plus tml-ts additions:
  * `eval_every_n` (run the task's evaluation every n steps during training) and
- * `gradient_accumulation_parity` (`original` reproduces the original's accumulation rule).
+ * `gradient_accumulation_parity` (`original` reproduces the original's accumulation rule),
+ * `early_stopping` and `reduce_lr_on_plateau` (validation monitors; the loop refuses them without
+ * `eval_every_n`).
  * Steps count (micro-)batches; checkpoints are named by the number of completed steps.
  */
 export const trainingConfigSchema = z.strictObject({
@@ -38,6 +80,10 @@ export const trainingConfigSchema = z.strictObject({
    * `num_train_steps` from it (TwHIN: epochs x edges / edges per step); null: `num_train_steps` rules.
    */
   num_epochs: positiveInt.nullish(),
+  /** Stop after `patience` evaluations without improvement; keep the best weights (null: off). */
+  early_stopping: earlyStoppingConfigSchema.nullish(),
+  /** Scale the learning rates down on a validation plateau (null: off). */
+  reduce_lr_on_plateau: reduceLrOnPlateauConfigSchema.nullish(),
 });
 
 /** A validated training config (output of `trainingConfigSchema`). */

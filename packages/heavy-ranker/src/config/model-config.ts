@@ -220,11 +220,18 @@ export const smallEmbeddingBagConfigSchema = z.strictObject({
 /**
  * The small embedding tables (trained densely with the backbone). `l2_regularization` λ adds
  * (λ/2)·Σ‖W‖² over every table's weights to the training loss (FuxiCTR's `embedding_regularizer`
- * with p = 2); 0 (the default) leaves the loss unchanged.
+ * with p = 2, applied to whole tables at every step as FuxiCTR v1.2 does); 0 (the default) leaves
+ * the loss unchanged. `init_stddev` sets the tables' initial spread.
  */
 export const smallEmbeddingsConfigSchema = z.strictObject({
   tables: z.array(smallEmbeddingBagConfigSchema).min(1),
   l2_regularization: z.number().nonnegative().default(0),
+  /**
+   * Standard deviation of the tables' normal initialisation; null (the default) is 1/√dim.
+   * FuxiCTR starts embeddings at 1e-4, which a strong `l2_regularization` needs: from 1/√dim the
+   * penalty spends its first epochs shrinking the start.
+   */
+  init_stddev: z.number().positive().nullable().default(null),
 });
 
 /** A metric stratifier: rows where `discrete[:, index] == value`. */

@@ -29,7 +29,8 @@ export type PositionedRecapBatch = RecapBatch & { readonly epoch: number; readon
  * order of the original's `projects/home/recap/data/dataset.py`): files from `selectInputFiles`,
  * shuffled per epoch, rows through a shuffle buffer of
  * `examples_shuffle_buffer_size` (train only), batches of `global_batch_size` × the
- * DownsampleNegatives `batch_multiplier` with the remainder dropped, then `featurizer`. Only the
+ * DownsampleNegatives `batch_multiplier` (the remainder dropped in train mode, a last smaller batch
+ * otherwise), then `featurizer`. Only the
  * columns the schema uses are read. The caller disposes each batch.
  */
 export async function* recapDatasetBatches(
@@ -53,7 +54,8 @@ export async function* recapDatasetBatches(
     files: await selectInputFiles(data),
     columns: [...new Set(columns)],
     batchSize: data.global_batch_size * multiplier,
-    dropRemainder: true,
+    // Evaluation scores every row: only training batches must all be full.
+    dropRemainder: mode === "train",
     seed: options.seed ?? 0,
     shuffleBuffer: mode === "train" ? Math.max(0, data.examples_shuffle_buffer_size) : 0,
     shuffleFiles: mode === "train",

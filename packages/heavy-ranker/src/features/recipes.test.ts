@@ -28,6 +28,25 @@ describe("real-data recipes", () => {
     const config = loadRecapConfig(`${configs}frappe-masknet.yaml`, { env });
     expect(config.train_data.inputs).toBe("/data/frappe/train.parquet");
     expect(Object.keys(config.validation_data)).toEqual(["valid", "test"]);
+    // The BARS MaskNet recipe: batch 4096, one evaluation per epoch of 202,027 rows (49 full
+    // batches), plateau ×0.1 (floor 1e-6) and early stopping on valid AUC, embedding L2 0.1 from
+    // a 1e-4 start, 3 mask blocks of 50.
+    expect(config.train_data.global_batch_size).toBe(4096);
+    expect(config.training.eval_every_n).toBe(Math.floor(202_027 / 4096));
+    expect(config.training.early_stopping).toMatchObject({ monitor: "auroc/label", patience: 2 });
+    expect(config.training.reduce_lr_on_plateau).toMatchObject({
+      monitor: "auroc/label",
+      factor: 0.1,
+      patience: 1,
+      min_learning_rate: 1e-6,
+    });
+    expect(config.model.small_embeddings).toMatchObject({
+      l2_regularization: 0.1,
+      init_stddev: 1e-4,
+    });
+    expect(config.model.backbone?.mask_net_config?.mask_blocks.map((b) => b.output_size)).toEqual([
+      50, 50, 50,
+    ]);
     const schema = loadSegdenseSchema(config.train_data.seg_dense_schema.schema_path);
     expect(schema.schema[0]?.columns).toEqual(FRAPPE_FIELDS.map((field) => field.name));
     const tables = config.model.small_embeddings?.tables ?? [];
@@ -69,6 +88,21 @@ describe("real-data recipes", () => {
     tf.dispose([outputs.logits, outputs.probabilities, outputs.calibratedProbabilities]);
     model.dispose();
     disposeRecapBatch(batch);
+  });
+
+  it("frappe-dcnv2: the same data and monitors with BARS's DCNv2 backbone", () => {
+    const masknet = loadRecapConfig(`${configs}frappe-masknet.yaml`, { env });
+    const dcn = loadRecapConfig(`${configs}frappe-dcnv2.yaml`, { env });
+    expect(dcn.train_data).toEqual(masknet.train_data);
+    expect(dcn.validation_data).toEqual(masknet.validation_data);
+    expect({ ...dcn.training, save_dir: "" }).toEqual({ ...masknet.training, save_dir: "" });
+    expect(dcn.model.small_embeddings?.l2_regularization).toBe(0.05);
+    expect(dcn.model.backbone?.dcn_config).toMatchObject({
+      poly_degree: 4,
+      projection_dim: null,
+      use_parallel: true,
+      parallel_mlp: { layer_sizes: [400, 400, 400], dropout: { rate: 0.4 } },
+    });
   });
 
   it.skipIf(!sharedDataDir())(

@@ -30,6 +30,26 @@ function embeddings(l2: number | undefined): SmallEmbeddings {
   return module;
 }
 
+describe("SmallEmbeddings init_stddev", () => {
+  it("draws the tables from N(0, init_stddev²) (default 1/√dim)", () => {
+    const spread = (init?: number) => {
+      const config = smallEmbeddingsConfigSchema.parse({
+        tables: [{ name: "t", num_embeddings: 4000, embedding_dim: 4, index: 0 }],
+        ...(init === undefined ? {} : { init_stddev: init }),
+      });
+      const [table] = new SmallEmbeddings(config, new Rng(5)).namedTensors();
+      const values = Array.from(table?.variable.dataSync() ?? []);
+      const mean = values.reduce((sum, x) => sum + x, 0) / values.length;
+      const variance = values.reduce((sum, x) => sum + (x - mean) ** 2, 0) / values.length;
+      table?.variable.dispose();
+      return Math.sqrt(variance);
+    };
+    // 16,000 draws: the sample spread is within 2% of the configured one.
+    expect(spread(1e-4) / 1e-4).toBeCloseTo(1, 1);
+    expect(spread() / 0.5).toBeCloseTo(1, 1);
+  });
+});
+
 describe("SmallEmbeddings l2_regularization", () => {
   it("is off by default", () => {
     expect(embeddings(undefined).regularizationLoss()).toBeNull();
@@ -50,6 +70,39 @@ describe("SmallEmbeddings l2_regularization", () => {
       [0.1, 0.2, 0.3, -0.1].map((x) => expect.closeTo(x, 6)),
     );
     expect(grads[b?.name ?? ""]?.dataSync()[0]).toBeCloseTo(0.05, 6);
+  });
+
+  it("its gradient matches central finite differences", () => {
+    const module = embeddings(0.1);
+    const variables = module.namedTensors().map(({ variable }) => variable);
+    const loss = () => {
+      const value = module.regularizationLoss() as tf.Scalar;
+      const number = value.dataSync()[0] as number;
+      value.dispose();
+      return number;
+    };
+    const { value, grads } = tf.variableGrads(
+      () => module.regularizationLoss() as tf.Scalar,
+      variables,
+    );
+    value.dispose();
+    const step = 1e-2; // the loss is quadratic: central differences are exact up to rounding
+    for (const variable of variables) {
+      const analytic = Array.from(grads[variable.name]?.dataSync() ?? []);
+      const start = Array.from(variable.dataSync());
+      start.forEach((entry, index) => {
+        const at = (x: number) => {
+          const values = [...start];
+          values[index] = x;
+          tf.tidy(() => variable.assign(tf.tensor(values, variable.shape)));
+          return loss();
+        };
+        const numeric = (at(entry + step) - at(entry - step)) / (2 * step);
+        tf.tidy(() => variable.assign(tf.tensor(start, variable.shape)));
+        expect(analytic[index]).toBeCloseTo(numeric, 3);
+      });
+    }
+    for (const gradient of Object.values(grads)) gradient.dispose();
   });
 
   it("is part of RecapTrainTask's training loss", () => {

@@ -18,7 +18,7 @@ export function lookupRows(table: tf.Tensor2D, ids: tf.Tensor1D): tf.Tensor2D {
 
 /**
  * Small embedding tables for discrete features (config-only in the original): table `name`
- * [num_embeddings, embedding_dim] (N(0, 1/dim) init) looks up `discrete[:, index]`; outputs are
+ * [num_embeddings, embedding_dim] (N(0, init_stddev²) init, default N(0, 1/dim)) looks up `discrete[:, index]`; outputs are
  * concatenated in table order → [B, Σ embedding_dim]. Names: `<name>.weight`.
  */
 export class SmallEmbeddings implements Module {
@@ -29,7 +29,7 @@ export class SmallEmbeddings implements Module {
   constructor(config: SmallEmbeddingsConfig, rng: Rng) {
     this.l2 = config.l2_regularization ?? 0;
     this.tables = config.tables.map((table) => {
-      const scale = 1 / Math.sqrt(table.embedding_dim);
+      const scale = config.init_stddev ?? 1 / Math.sqrt(table.embedding_dim);
       const values = new Float32Array(table.num_embeddings * table.embedding_dim);
       for (let index = 0; index < values.length; index++) values[index] = rng.normal() * scale;
       const initial = tf.tensor2d(values, [table.num_embeddings, table.embedding_dim]);

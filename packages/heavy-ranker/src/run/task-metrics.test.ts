@@ -1,5 +1,6 @@
+import { MultiTaskMetrics } from "@tml/core";
 import { describe, expect, it } from "vitest";
-import { addCalibration } from "../task/recap-evaluation.js";
+import { addCalibration, addLogLoss, RECAP_TASK_METRICS } from "../task/recap-evaluation.js";
 import { taskMetrics } from "./task-metrics.js";
 
 describe("taskMetrics", () => {
@@ -43,5 +44,19 @@ describe("taskMetrics", () => {
   it("defines calibration as the training loop's evaluation does", () => {
     const values = addCalibration({ "pctr/a": 0.3, "ctr/a": 0.2 }, ["a"]);
     expect(values["calibration/a"]).toBeCloseTo(1.5, 12);
+  });
+
+  it("logloss is the weighted mean cross-entropy (hand-computed)", () => {
+    const metrics = new MultiTaskMetrics({ taskNames: ["t"], metrics: RECAP_TASK_METRICS });
+    metrics.update({
+      predictions: Float32Array.of(0.9, 0.3, 0.2, 0.6),
+      labels: Float32Array.of(1, 0, 0, 1),
+      weights: Float32Array.of(3, 1, 1, 1),
+    });
+    const values = addLogLoss(metrics.compute(), ["t"]);
+    // (3·−ln 0.9 + −ln 0.7 + −ln 0.8 + −ln 0.6) / 6 = (0.31608 + 0.35667 + 0.22314 + 0.51083) / 6
+    const expected = (3 * -Math.log(0.9) - Math.log(0.7) - Math.log(0.8) - Math.log(0.6)) / 6;
+    expect(expected).toBeCloseTo(0.234454, 5);
+    expect(values["logloss/t"]).toBeCloseTo(expected, 5);
   });
 });

@@ -50,6 +50,12 @@ export interface TrainHeavyRankerResult extends TrainingResult {
   readonly parameters: number;
   /** The tfjs backend used, with the reason it was chosen. */
   readonly engine: string;
+  /**
+   * Metrics of the exported weights (the best evaluation's under `training.early_stopping`) on
+   * every `validation_data` partition, in config order (e.g. `valid`, `test`); empty when the run
+   * was aborted.
+   */
+  readonly partitionMetrics: Readonly<Record<string, Record<string, number>>>;
 }
 
 /**
@@ -57,7 +63,9 @@ export interface TrainHeavyRankerResult extends TrainingResult {
  * streams `train_data` Parquet files in `global_batch_size` batches, builds the model from the
  * data's widths, runs `@tml/training`'s `runTraining` (checkpoints with weights, Adam state, LR-schedule step
  * and data position; resume; warm start from `training.initial_checkpoint_dir`; evaluation with
- * per-task AUROC / RCE / NRCE / PR-AUC), then writes `model.safetensors` unless it was aborted.
+ * per-task AUROC / RCE / NRCE / PR-AUC / logloss; early stopping and reduce-on-plateau from the
+ * `training` section), then, unless it was aborted, writes `model.safetensors` (the best
+ * evaluation's weights under early stopping) and scores those weights on every validation partition.
  */
 export async function trainHeavyRanker(
   options: TrainHeavyRankerOptions,
@@ -106,6 +114,8 @@ export async function trainHeavyRanker(
       ...(options.signal ? { signal: options.signal } : {}),
     });
     let weightsPath: string | undefined;
+    const weightsStep = result.best?.step ?? result.step;
+    const partitionMetrics: Record<string, Record<string, number>> = {};
     if (result.status === "aborted") {
       logger.info("stopped early: no model.safetensors (resume to finish and write it)", {
         step: result.step,
@@ -113,11 +123,20 @@ export async function trainHeavyRanker(
     } else {
       debugKillPoint("export");
       weightsPath = join(options.outDir, "model.safetensors");
-      saveSafetensors(run.model, weightsPath, { metadata: { step: String(result.step) } });
-      logger.info("weights written", { path: weightsPath });
+      saveSafetensors(run.model, weightsPath, { metadata: { step: String(weightsStep) } });
+      logger.info("weights written", { path: weightsPath, step: weightsStep });
+      for (const partition of Object.keys(config.validation_data)) {
+        partitionMetrics[partition] = await run.task.evaluateOn(run.validationBatches(partition));
+        logger.info("final evaluation", {
+          partition,
+          step: weightsStep,
+          ...partitionMetrics[partition],
+        });
+      }
     }
     return {
       ...result,
+      partitionMetrics,
       weightsPath,
       parameters: run.model.parameterCount(),
       engine: `${engine.backend} (${engine.reason})`,

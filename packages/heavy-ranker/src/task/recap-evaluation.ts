@@ -1,5 +1,14 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { aurocMwu, averagePrecision, ctr, MultiTaskMetrics, nrce, pctr, rce } from "@tml/core";
+import {
+  aurocMwu,
+  averagePrecision,
+  clippedBinaryCrossEntropy,
+  ctr,
+  MultiTaskMetrics,
+  nrce,
+  pctr,
+  rce,
+} from "@tml/core";
 import type { RecapBatch } from "../features/recap-batch.js";
 import type { MultiTaskRankingModel } from "../model/ranking-model.js";
 import { alignedTargets } from "./aligned-targets.js";
@@ -36,12 +45,30 @@ export function addCalibration(
   return values;
 }
 
+/**
+ * Adds `logloss/<task>` (and returns `values`): the mean binary cross-entropy of the predictions
+ * (weighted, with RCE's clipping ε = 1e-7), the "logloss" of CTR benchmarks. It is read back from
+ * RCE exactly: RCE = 100 × (1 − logloss ÷ H(ctr)), H(ctr) the cross-entropy of predicting the label
+ * mean, so logloss = H(ctr) × (1 − RCE ÷ 100).
+ */
+export function addLogLoss(
+  values: Record<string, number>,
+  taskNames: readonly string[],
+): Record<string, number> {
+  for (const task of taskNames) {
+    const labelMean = values[`ctr/${task}`] as number;
+    const baseline = clippedBinaryCrossEntropy(labelMean, labelMean, 1e-7);
+    values[`logloss/${task}`] = baseline * (1 - (values[`rce/${task}`] as number) / 100);
+  }
+  return values;
+}
+
 /** Which model probability the metrics score. */
 export type EvaluatedProbability = "probabilities" | "calibratedProbabilities";
 
 /**
  * Per-task evaluation of a ranking model in eval mode (running batch-norm statistics, no dropout):
- * `RECAP_TASK_METRICS` and `calibration` (`addCalibration`) per task. Keys are `<metric>/<task>`;
+ * `RECAP_TASK_METRICS`, `calibration` (`addCalibration`) and `logloss` (`addLogLoss`) per task. Keys are `<metric>/<task>`;
  * `loss` is not included (see the train task).
  */
 export class RecapEvaluation {
@@ -84,9 +111,10 @@ export class RecapEvaluation {
     return this.rows;
   }
 
-  /** Every metric, keyed `<metric>/<task>`, plus `calibration/<task>`. */
+  /** Every metric, keyed `<metric>/<task>`, plus `calibration/<task>` and `logloss/<task>`. */
   compute(): Record<string, number> {
-    return addCalibration(this.metrics.compute(), this.model.taskNames);
+    const values = addCalibration(this.metrics.compute(), this.model.taskNames);
+    return addLogLoss(values, this.model.taskNames);
   }
 
   /** Clears the metric states. */

@@ -149,6 +149,11 @@ export class RecapTrainTask implements TrainTask<RecapBatch> {
     };
   }
 
+  /** Scales every group's learning rate (reduce-on-plateau; see `DenseOptimizer`). */
+  setLearningRateScale(scale: number, floor: number): void {
+    this.optimizer.setLearningRateScale(scale, floor);
+  }
+
   /** Number of trainable scalars. */
   parameterCount(): number {
     return this.model.parameterCount();

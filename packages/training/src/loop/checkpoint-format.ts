@@ -48,6 +48,8 @@ export interface CheckpointManifest {
   arrays_bytes: number;
   arrays: ManifestArray[];
   json: unknown;
+  /** The loop's validation monitors (early stopping, plateau), when the run has any. */
+  validation?: unknown;
 }
 
 /** What is saved: the task state with its step, walltime and model kind. */
@@ -56,6 +58,8 @@ export interface CheckpointContent {
   step: number;
   walltimeS: number;
   state: TaskState;
+  /** The loop's validation-monitor state (JSON), saved beside the task's. */
+  validation?: unknown;
 }
 
 const CHUNK = 1 << 28; // 256 MiB per write/read call keeps us under Node's 2 GiB I/O limit
@@ -137,6 +141,7 @@ export async function writeCheckpointDir(
       arrays_bytes: offset,
       arrays,
       json: content.state.json ?? null,
+      ...(content.validation === undefined ? {} : { validation: content.validation }),
     };
     const manifestText = `${JSON.stringify(manifest, null, 1)}\n`;
     await writeFile(join(temp, CHECKPOINT_FILES.manifest), manifestText);

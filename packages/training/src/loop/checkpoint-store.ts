@@ -87,13 +87,21 @@ export async function removePartialCheckpoints(saveDir: string): Promise<string[
 }
 
 /**
- * Deletes all but the newest `maxToKeep` complete checkpoints; returns the removed paths. Each is
- * first renamed to a `.tmp-pruned-*` name (atomic), so a kill while deleting leaves only a temp
- * directory that the next run removes, never a half-deleted `<step>` directory.
+ * Deletes all but the newest `maxToKeep` complete checkpoints, sparing the paths in `keep` (the
+ * best checkpoint of early stopping); returns the removed paths. Each is first renamed to a
+ * `.tmp-pruned-*` name (atomic), so a kill while deleting leaves only a temp directory that the
+ * next run removes, never a half-deleted `<step>` directory.
  */
-export async function pruneCheckpoints(saveDir: string, maxToKeep: number): Promise<string[]> {
+export async function pruneCheckpoints(
+  saveDir: string,
+  maxToKeep: number,
+  keep: readonly string[] = [],
+): Promise<string[]> {
   const all = await listCheckpoints(saveDir);
-  const removed = all.slice(0, Math.max(0, all.length - maxToKeep)).map((ref) => ref.path);
+  const removed = all
+    .slice(0, Math.max(0, all.length - maxToKeep))
+    .map((ref) => ref.path)
+    .filter((path) => !keep.includes(path));
   for (const path of removed) {
     const trash = join(saveDir, `.tmp-pruned-${randomBytes(4).toString("hex")}`);
     await rename(path, trash);
@@ -129,6 +137,7 @@ export async function loadCheckpoint(
     step: manifest.step,
     walltimeS: manifest.walltime_s,
     state: { arrays, json: manifest.json },
+    ...(manifest.validation === undefined ? {} : { validation: manifest.validation }),
   };
 }
 

@@ -32,6 +32,18 @@ export {
 export { type RunStart, restoreRun } from "./restore-run.js";
 export { type RunTrainingOptions, runTraining, type TrainingResult } from "./run-training.js";
 export {
+  type BestEvaluation,
+  EarlyStopping,
+  type EarlyStoppingState,
+  improves,
+  type MonitorOutcome,
+  monitoredValue,
+  PlateauSchedule,
+  type PlateauState,
+  ValidationMonitors,
+  type ValidationMonitorsState,
+} from "./validation-monitors.js";
+export {
   meanRowNorm,
   WEIGHT_REDUCTIONS,
   type WeightReduction,

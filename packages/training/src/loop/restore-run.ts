@@ -16,6 +16,8 @@ export interface RunStart {
   restoredFrom: string | undefined;
   /** True when `save_dir` already holds a checkpoint at or past `num_train_steps` (its state is restored). */
   finished: boolean;
+  /** The validation-monitor state saved with the resumed checkpoint, if any. */
+  validation?: unknown;
 }
 
 /**
@@ -42,6 +44,7 @@ export async function restoreRun<Batch>(
       walltimeS: checkpoint.walltimeS,
       restoredFrom: latest.path,
       finished,
+      ...(checkpoint.validation === undefined ? {} : { validation: checkpoint.validation }),
     };
   }
   if (config.initial_checkpoint_dir) {

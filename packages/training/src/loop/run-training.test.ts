@@ -406,7 +406,7 @@ describe("runTraining", () => {
     const data = (start: number) =>
       Array.from({ length: 20 - start }, (_, i) => makeBatch(start + i));
     const result = await runTraining({ task, data, config: config({ eval_every_n: 4 }) });
-    expect(result).toMatchObject({ status: "stopped_early", step: 8 });
+    expect(result).toMatchObject({ status: "early_stopped", step: 8 });
     expect(evaluations).toBe(2);
     expect((await listCheckpoints(dir)).map((ref) => ref.step)).toEqual([5, 8]);
   });

@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
 import type {
   EndEvent,
@@ -8,10 +9,11 @@ import type {
   TrainTask,
 } from "@tml/core";
 import { NumericError, TmlError } from "@tml/core";
-import { pruneCheckpoints, saveCheckpoint } from "./checkpoint-store.js";
+import { loadCheckpoint, pruneCheckpoints, saveCheckpoint } from "./checkpoint-store.js";
 import { evalSignal } from "./eval-signal.js";
 import { LogWindow } from "./log-window.js";
 import { restoreRun } from "./restore-run.js";
+import { type BestEvaluation, ValidationMonitors } from "./validation-monitors.js";
 
 /** Options of `runTraining`. */
 export interface RunTrainingOptions<Batch> {
@@ -34,6 +36,11 @@ export interface TrainingResult {
   lastCheckpoint: string | undefined;
   /** Metrics of the last evaluation, if one ran. */
   lastEval: Record<string, number> | undefined;
+  /**
+   * With `early_stopping`: the best evaluation, whose checkpoint the task holds when the run ends
+   * (its weights are what the caller exports and tests).
+   */
+  best?: BestEvaluation;
 }
 
 /**
@@ -73,7 +80,10 @@ function iteratorOf<T>(source: AsyncIterable<T> | Iterable<T>): AnyIterator<T> {
  * `[start, num_train_steps)`, logs every `train_log_every_n` steps, evaluates every
  * `eval_every_n`, checkpoints every `checkpoint_every_n` (independently of logging) and at the
  * end or on abort, keeps the newest `checkpoint_max_to_keep`, and throws `NumericError` on a
- * non-finite loss naming the step and the last checkpoint.
+ * non-finite loss naming the step and the last checkpoint. Validation monitors: with
+ * `reduce_lr_on_plateau` it scales the task's learning rates on a plateau of the monitored metric;
+ * with `early_stopping` it checkpoints every new best evaluation (kept from pruning), stops after
+ * `patience` evaluations without one, and ends with the best checkpoint restored into the task.
  */
 export async function runTraining<Batch>(
   options: RunTrainingOptions<Batch>,
@@ -90,7 +100,22 @@ export async function runTraining<Batch>(
     }
   };
   const total = config.num_train_steps;
+  const monitors = ValidationMonitors.fromConfig(config, task);
   const start = await restoreRun(task, config, logger);
+  if (monitors && start.restoredFrom && start.startStep > 0) {
+    monitors.setState(start.validation, start.restoredFrom);
+    const scale = monitors.plateau?.state.scale ?? 1;
+    if (scale !== 1) task.setLearningRateScale?.(scale, monitors.minLearningRate);
+  }
+  const bestOf = () => monitors?.earlyStopping?.state.best ?? undefined;
+  // Ends a run whose early stopping fired with the best evaluation's weights in the task.
+  const restoreBest = async () => {
+    const best = bestOf();
+    if (!best?.checkpoint || best.step === step) return;
+    const checkpoint = await loadCheckpoint(best.checkpoint, { modelKind: task.kind });
+    await task.setState(checkpoint.state, { reason: "resume", step: checkpoint.step });
+    logger?.info("restored the best checkpoint", { step: best.step, path: best.checkpoint });
+  };
   // A warm-start checkpoint lives elsewhere: only checkpoints of this run count as "last".
   const resumed = start.restoredFrom !== undefined && start.startStep > 0;
   let lastCheckpoint = resumed ? start.restoredFrom : undefined;
@@ -103,10 +128,19 @@ export async function runTraining<Batch>(
     await emit("onEnd", error === undefined ? event : { ...event, error });
   };
 
-  if (start.finished) {
+  if (start.finished || monitors?.earlyStopping?.state.stopped) {
     logger?.info("training already finished", { step, checkpoint: start.restoredFrom });
+    await restoreBest();
     await end("already_finished");
-    return { status: "already_finished", step, walltimeS: 0, lastCheckpoint, lastEval };
+    const best = bestOf();
+    return {
+      status: "already_finished",
+      step,
+      walltimeS: 0,
+      lastCheckpoint,
+      lastEval,
+      ...(best ? { best } : {}),
+    };
   }
   const parameters = task.parameterCount?.();
   logger?.info("training", {
@@ -126,11 +160,13 @@ export async function runTraining<Batch>(
       step,
       walltimeS: walltime(),
       state,
+      ...(monitors ? { validation: monitors.getState() } : {}),
     });
     lastCheckpoint = saved.path;
     savedStep = step;
+    const best = bestOf()?.checkpoint;
     if (config.checkpoint_max_to_keep)
-      await pruneCheckpoints(config.save_dir, config.checkpoint_max_to_keep);
+      await pruneCheckpoints(config.save_dir, config.checkpoint_max_to_keep, best ? [best] : []);
     const seconds = (performance.now() - began) / 1000;
     window.pause(seconds * 1000);
     logger?.info("checkpoint", { step, path: saved.path, bytes: saved.bytes, seconds });
@@ -156,7 +192,21 @@ export async function runTraining<Batch>(
     window.pause(seconds * 1000);
     logger?.info("evaluation", { step, seconds, ...lastEval });
     await emit("onEval", { step, metrics: lastEval, seconds });
+    if (!monitors) return;
+    const outcome = monitors.observe(step, lastEval);
+    if (outcome.learningRateScale !== undefined) {
+      task.setLearningRateScale?.(outcome.learningRateScale, monitors.minLearningRate);
+      logger?.info("learning rate scaled on a plateau", { step, scale: outcome.learningRateScale });
+    }
+    if (outcome.improved) {
+      // The best evaluation's weights must outlive later steps: checkpoint them now (again, if a
+      // checkpoint of this step exists, so that it carries the monitors' new state).
+      monitors.earlyStopping?.setBestCheckpoint(join(config.save_dir, String(step)));
+      await checkpoint();
+    }
+    stopRequested = outcome.stop;
   };
+  let stopRequested = false;
 
   const iterator = iteratorOf(options.data(step));
   let status: TrainingResult["status"] = "completed";
@@ -173,7 +223,7 @@ export async function runTraining<Batch>(
       }
       const stopReason = task.stopRequest?.();
       if (stopReason !== undefined) {
-        status = "stopped_early";
+        status = "early_stopped";
         logger?.info("stopping early", { step, reason: stopReason });
         break;
       }
@@ -218,10 +268,16 @@ export async function runTraining<Batch>(
         await emit("onLog", event);
       }
       if (config.eval_every_n && step % config.eval_every_n === 0) await evaluate();
-      if (step % config.checkpoint_every_n === 0) await checkpoint();
+      if (step % config.checkpoint_every_n === 0 && savedStep !== step) await checkpoint();
+      if (stopRequested) {
+        status = "early_stopped";
+        logger?.info("early stopping", { step, best_step: bestOf()?.step });
+        break;
+      }
     }
     if (status === "completed" && config.eval_every_n && evaluatedStep !== step) await evaluate();
     if (savedStep !== step && step > start.startStep) await checkpoint();
+    if (monitors?.earlyStopping) await restoreBest();
   } catch (caught) {
     const error = withCheckpoint(caught, step, lastCheckpoint);
     await end("failed", error);
@@ -231,5 +287,13 @@ export async function runTraining<Batch>(
   }
   logger?.info(`training ${status.replace("_", " ")}`, { step, walltime_s: walltime() });
   await end(status);
-  return { status, step, walltimeS: walltime(), lastCheckpoint, lastEval };
+  const best = bestOf();
+  return {
+    status,
+    step,
+    walltimeS: walltime(),
+    lastCheckpoint,
+    lastEval,
+    ...(best ? { best } : {}),
+  };
 }

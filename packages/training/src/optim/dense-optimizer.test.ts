@@ -361,3 +361,33 @@ it("state moves between the fused and tensor implementations, keyed by stable na
   tensor.optimizer.dispose();
   host.optimizer.dispose();
 });
+
+describe("DenseOptimizer.setLearningRateScale", () => {
+  it("scales every group's scheduled rate, floored, keeping scheduled rates under the floor", () => {
+    const optimizer = new DenseOptimizer({
+      algorithm: { kind: "sgd", momentum: 0 },
+      groups: [
+        { name: "backbone", variables: [variable([1], "a")], learningRate: { constant: 1e-3 } },
+        { name: "tower", variables: [variable([1], "b")], learningRate: { constant: 1e-6 } },
+        {
+          name: "ramp",
+          variables: [variable([1], "c")],
+          learningRate: { linear_ramp_to_constant: { learning_rate: 1e-2, num_ramp_steps: 10 } },
+        },
+      ],
+    });
+    optimizer.setLearningRateScale(0.1, 2e-6);
+    // 1e-3 × 0.1; 1e-6 is under the floor, kept; ramp at step 0 is 0, kept; step 5: 5e-3 × 0.1.
+    expect(optimizer.learningRates(0)).toEqual({ backbone: 1e-4, tower: 1e-6, ramp: 0 });
+    expect(optimizer.learningRates(5)["ramp"]).toBeCloseTo(5e-4, 15);
+    optimizer.setLearningRateScale(1e-3, 2e-6);
+    expect(optimizer.learningRates(0)["backbone"]).toBe(2e-6); // 1e-6 would be under the floor
+    // SGD applies it: θ = 1 − 2e-6 × gradient 1.
+    const theta = optimizer.groups[0]!.variables[0]!;
+    const gradient = tf.ones([1]);
+    optimizer.step(new Map([[theta.name, gradient]]));
+    gradient.dispose();
+    expect(theta.dataSync()[0]).toBeCloseTo(1 - 2e-6, 7);
+    optimizer.dispose();
+  });
+});

@@ -98,6 +98,8 @@ export class DenseOptimizer {
   private readonly accumulationSteps: number;
   private readonly parity: AccumulationParity | undefined;
   private calls = 0;
+  private learningRateScale = 1;
+  private learningRateFloor = 0;
 
   constructor(options: DenseOptimizerOptions) {
     this.algorithm = options.algorithm;
@@ -137,11 +139,34 @@ export class DenseOptimizer {
     return this.calls;
   }
 
+  /**
+   * Multiplies every group's scheduled rate by `scale` from the next call on, but never below
+   * `floor`; a scheduled rate already under `floor` is kept (reduce-on-plateau). Not part of the
+   * saved state: the training loop's validation monitors own it and set it again on resume.
+   */
+  setLearningRateScale(scale: number, floor = 0): void {
+    assert(
+      scale > 0 && Number.isFinite(scale),
+      () => `learning-rate scale must be > 0, got ${scale}`,
+    );
+    assert(floor >= 0, () => `learning-rate floor must be ≥ 0, got ${floor}`);
+    this.learningRateScale = scale;
+    this.learningRateFloor = floor;
+  }
+
   /** Learning rate of each group at schedule step `step` (default: the next call's). */
   learningRates(step = this.calls): Record<string, number> {
     const rates: Record<string, number> = {};
-    for (const group of this.groups)
-      rates[group.name] = computeLearningRate(group.learningRate, step);
+    for (const group of this.groups) {
+      const scheduled = computeLearningRate(group.learningRate, step);
+      rates[group.name] =
+        this.learningRateScale === 1
+          ? scheduled
+          : Math.min(
+              scheduled,
+              Math.max(scheduled * this.learningRateScale, this.learningRateFloor),
+            );
+    }
     return rates;
   }
 

@@ -50,7 +50,7 @@ export interface TrainTwhinResult extends TrainingResult {
   /** Steps, epochs and validation cadence of the run. */
   plan: TwhinTrainingPlan;
   /** With `model_selection`: the best-validation checkpoint (in `<save_dir>/best/`), the one to evaluate and export. */
-  best: BestCheckpoint | undefined;
+  selected: BestCheckpoint | undefined;
 }
 
 /**
@@ -155,7 +155,7 @@ export async function trainTwhin(options: TrainTwhinOptions): Promise<TrainTwhin
       engine: engine.label,
       workers,
       plan,
-      best: modelSelection?.best(),
+      selected: modelSelection?.best(),
     };
   } finally {
     await task.close();

@@ -82,13 +82,13 @@ describe("model selection", () => {
     expect(result.step).toBe(40);
     expect(evals.map((e) => e.step)).toEqual([20, 40]);
     const best = evals.reduce((a, b) => (b.mrr > a.mrr ? b : a));
-    expect(result.best).toEqual({
+    expect(result.selected).toEqual({
       checkpoint: join(saveDir, "best", String(best.step)),
       step: best.step,
       mrr: best.mrr,
     });
     // The kept checkpoint holds the weights that scored best: evaluating it gives the same MRR.
-    const { model } = await loadTwhinModel(config, result.best!.checkpoint);
+    const { model } = await loadTwhinModel(config, result.selected!.checkpoint);
     const train = await readEdges(config.train_data.data_root, { limit: 1000 });
     const valid = await readEdges(config.validation_data!.data_root, { limit: 100 });
     const filter = new FilterIndex(model.relations.length, [train, valid]);
@@ -109,13 +109,13 @@ describe("model selection", () => {
       "model.translation_optimizer.sgd.lr=0",
     ]);
     const result = await trainTwhin({ config, device: "cpu", workers: 1 });
-    expect(result.status).toBe("stopped_early");
+    expect(result.status).toBe("early_stopped");
     expect(result.step).toBe(30);
-    expect(result.best?.step).toBe(10);
+    expect(result.selected?.step).toBe(10);
     const resumed = await trainTwhin({ config, device: "cpu", workers: 1 });
-    expect(resumed.status).toBe("stopped_early");
+    expect(resumed.status).toBe("early_stopped");
     expect(resumed.step).toBe(30);
-    expect(resumed.best?.step).toBe(10);
+    expect(resumed.selected?.step).toBe(10);
     expect(existsSync(join(saveDir, "best", "10"))).toBe(true);
   });
 });
