@@ -2,6 +2,7 @@ import { Rng } from "@tml/core";
 import { describe, expect, it } from "vitest";
 import { operatorForward } from "../model/operators.js";
 import { TwhinModel } from "../model/twhin-model.js";
+import { expectGradientsMatchDifferences } from "../testing/gradient-check.js";
 import { randomBatch, tinyConfig } from "../testing/tiny-graph.js";
 import { TwhinStep } from "./twhin-step.js";
 
@@ -83,43 +84,10 @@ describe("1vsAll (global_negatives: all) with reciprocal ComplEx and N3", () => 
 
   it("gradients match central differences (tables of unequal size: 7 users, 5 tweets)", () => {
     const { model, batch, step } = setup(0.1);
-    const loss = () => step.computeGradients(batch, new Rng(1));
-    loss();
-    const analytic = new Map<string, number>();
-    model.tables.forEach((_, t) => {
-      const grads = step.tableGrads[t]!;
-      for (let s = 0; s < grads.count; s++)
-        for (let d = 0; d < model.dim; d++)
-          analytic.set(`${t}:${grads.rowIds[s]! * model.dim + d}`, grads.grads[s * model.dim + d]!);
-    });
-    const relationGrads = step.relationGrads;
-    for (let s = 0; s < relationGrads.count; s++)
-      for (let d = 0; d < model.dim; d++)
-        analytic.set(
-          `r:${relationGrads.rowIds[s]! * model.dim + d}`,
-          relationGrads.grads[s * model.dim + d]!,
-        );
     // Every row of both tables is a candidate, so every row gets a gradient slot.
+    step.computeGradients(batch, new Rng(1));
     expect(step.tableGrads.map((g) => g.count)).toEqual(model.tables.map((t) => t.rows));
-    const eps = 1e-3;
-    const check = (array: Float32Array, index: number, key: string) => {
-      const saved = array[index]!;
-      array[index] = saved + eps;
-      const up = loss();
-      array[index] = saved - eps;
-      const down = loss();
-      array[index] = saved;
-      const numeric = (up - down) / (2 * eps);
-      const value = analytic.get(key) ?? 0;
-      expect(Math.abs(value - numeric), `${key}: ${value} vs ${numeric}`).toBeLessThan(
-        2e-4 + 1e-2 * Math.abs(numeric),
-      );
-    };
-    model.tables.forEach((table, t) => {
-      for (let i = 0; i < table.data.length; i += 2) check(table.data, i, `${t}:${i}`);
-    });
-    for (let i = 0; i < model.relationParams.length; i += 3)
-      check(model.relationParams, i, `r:${i}`);
+    expectGradientsMatchDifferences(model, step, batch, { tableStride: 2, relationStride: 3 });
   });
 
   it.each(["diagonal", "rotation"] as const)(
@@ -137,23 +105,7 @@ describe("1vsAll (global_negatives: all) with reciprocal ComplEx and N3", () => 
         for (let i = 0; i < table.data.length; i++) table.data[i] = rng.next() - 0.5;
       const step = TwhinStep.create(model, config);
       const batch = randomBatch(config, 8, 5);
-      const loss = () => step.computeGradients(batch, new Rng(1));
-      loss();
-      const table = model.tables[0]!;
-      const grads = step.tableGrads[0]!;
-      for (let index = 0; index < table.data.length; index += 5) {
-        const row = Math.floor(index / model.dim);
-        const analytic = grads.grads[grads.slotOf[row]! * model.dim + (index % model.dim)]!;
-        const saved = table.data[index]!;
-        table.data[index] = saved + 1e-3;
-        const up = loss();
-        table.data[index] = saved - 1e-3;
-        const down = loss();
-        table.data[index] = saved;
-        loss();
-        const numeric = (up - down) / 2e-3;
-        expect(Math.abs(analytic - numeric)).toBeLessThan(2e-4 + 1e-2 * Math.abs(numeric));
-      }
+      expectGradientsMatchDifferences(model, step, batch, { tableStride: 5, relationStride: 4 });
     },
   );
 

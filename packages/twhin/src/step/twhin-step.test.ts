@@ -1,6 +1,7 @@
 import { Rng } from "@tml/core";
 import { describe, expect, it } from "vitest";
 import { TwhinModel } from "../model/twhin-model.js";
+import { expectGradientsMatchDifferences } from "../testing/gradient-check.js";
 import { randomBatch, type TinyConfigOptions, tinyConfig } from "../testing/tiny-graph.js";
 import { TwhinStep } from "./twhin-step.js";
 
@@ -18,41 +19,10 @@ function setup(options: TinyConfigOptions) {
 
 function checkGradients(options: TinyConfigOptions): void {
   const { model, step, batch } = setup(options);
-  const loss = () => step.computeGradients(batch, new Rng(5));
-  loss();
-  const analytic = new Map<string, number>();
-  model.tables.forEach((_, t) => {
-    const grads = step.tableGrads[t]!;
-    for (let s = 0; s < grads.count; s++) {
-      for (let d = 0; d < model.dim; d++)
-        analytic.set(`${t}:${grads.rowIds[s]! * model.dim + d}`, grads.grads[s * model.dim + d]!);
-    }
+  expectGradientsMatchDifferences(model, step, batch, {
+    tableStride: 3,
+    relationStride: model.parity.trainOperators ? 2 : 0,
   });
-  const relGrads = step.relationGrads;
-  for (let s = 0; s < relGrads.count; s++) {
-    for (let d = 0; d < model.dim; d++)
-      analytic.set(`r:${relGrads.rowIds[s]! * model.dim + d}`, relGrads.grads[s * model.dim + d]!);
-  }
-  const eps = 1e-3;
-  const check = (array: Float32Array, index: number, key: string) => {
-    const saved = array[index]!;
-    array[index] = saved + eps;
-    const up = loss();
-    array[index] = saved - eps;
-    const down = loss();
-    array[index] = saved;
-    const numeric = (up - down) / (2 * eps);
-    const value = analytic.get(key) ?? 0;
-    expect(Math.abs(value - numeric), `${key}: analytic ${value} numeric ${numeric}`).toBeLessThan(
-      2e-4 + 1e-2 * Math.abs(numeric),
-    );
-  };
-  model.tables.forEach((table, t) => {
-    for (let i = 0; i < table.data.length; i += 3) check(table.data, i, `${t}:${i}`);
-  });
-  if (model.parity.trainOperators)
-    for (let i = 0; i < model.relationParams.length; i += 2)
-      check(model.relationParams, i, `r:${i}`);
 }
 
 describe("TwhinStep gradients match central differences", () => {
