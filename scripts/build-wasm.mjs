@@ -8,7 +8,7 @@
 // Paths are relative to the working directory (the package: `pnpm --filter <pkg> build:wasm`).
 // The compiler is the `assemblyscript` devDependency of the package that holds the source. Each
 // package's tests compare the committed bytes with a fresh `compileWasm` and fail when they differ.
-import { readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -35,7 +35,12 @@ export async function compileWasm(sourcePath) {
   let bytes = null;
   const stderr = [];
   const result = await asc.main(["module.ts", "--outFile", "module.wasm", ...ASC_FLAGS], {
-    readFile: (name) => (name === "module.ts" ? source : null),
+    // The entry is module.ts; its relative imports are read beside the source file.
+    readFile: (name) => {
+      if (name === "module.ts") return source;
+      const sibling = resolve(dirname(sourcePath), name);
+      return existsSync(sibling) ? readFileSync(sibling, "utf8") : null;
+    },
     writeFile: (name, contents) => {
       if (name === "module.wasm") bytes = contents;
     },
