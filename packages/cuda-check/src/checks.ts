@@ -2,6 +2,7 @@ import type { LibraryInfo } from "./libraries.js";
 import type { NvidiaInfo } from "./nvidia-driver.js";
 import type { OsInfo } from "./os-probe.js";
 import type { TfjsNodeGpuInfo } from "./tfjs-node-gpu.js";
+import type { WebGpuInfo } from "./vulkan.js";
 
 /** Identifier of one requirement the report checks, in the order they are shown. */
 export type CheckId =
@@ -14,7 +15,10 @@ export type CheckId =
   | "cudnn"
   | "cuda-libraries"
   | "tfjs-node-gpu"
-  | "tfjs-load";
+  | "tfjs-load"
+  | "vulkan-loader"
+  | "vulkan-icd"
+  | "webgpu-adapter";
 
 /** "ok": met; "fail": unmet (a problem); "skipped": not checkable here (an earlier check failed). */
 export type CheckStatus = "ok" | "fail" | "skipped";
@@ -55,6 +59,8 @@ export interface GpuFacts {
   libraries: LibraryInfo;
   /** tfjs-node-gpu: installed version, build requirements, child-load outcome. */
   tfjs: TfjsNodeGpuInfo;
+  /** Vulkan loader, driver manifests, the webgpu package and its adapters. */
+  webgpu: WebGpuInfo;
 }
 
 /** Collects check results and non-blocking warnings while the checks run. */

@@ -322,6 +322,7 @@ describe("detectGpu on described machines", () => {
       "the NVIDIA driver probe failed: exec exploded",
       "the library probe failed: exec exploded",
       "the tfjs-node-gpu probe failed: resolver exploded",
+      "the WebGPU probe failed: resolver exploded",
     ]);
   });
 });

@@ -7,6 +7,8 @@ import { type Probes, realProbes } from "./probes.js";
 import { buildReport, type GpuReport } from "./report.js";
 import { LATEST_TFJS_NODE_GPU_BUILD } from "./requirements.js";
 import { detectTfjsNodeGpu, type TfjsNodeGpuInfo } from "./tfjs-node-gpu.js";
+import { detectWebGpu, type WebGpuInfo } from "./vulkan.js";
+import type { WebGpuAdapterFacts } from "./webgpu-adapters.js";
 
 /** Default time limit for loading tfjs-node-gpu in a child process (a cold start can JIT kernels). */
 export const DEFAULT_LOAD_TIMEOUT_MS = 120_000;
@@ -20,6 +22,13 @@ export interface DetectGpuOptions extends Partial<Probes> {
   checkLoad?: boolean;
   /** Time limit of that child in milliseconds (default 120 000). */
   loadTimeoutMs?: number;
+  /** The `webgpu` package's entry file (default: resolved from the working directory, then here). */
+  webgpuModule?: string;
+  /**
+   * WebGPU adapters the caller already listed in its own process; without them, and with
+   * `checkLoad`, a child process lists them.
+   */
+  webgpuAdapters?: WebGpuAdapterFacts[];
 }
 
 const PACKAGE_DIRECTORY = dirname(fileURLToPath(import.meta.url));
@@ -41,11 +50,19 @@ function guarded<T>(name: string, warnings: string[], probe: () => T, fallback: 
  * Inspects this machine for everything tfjs-node-gpu needs on an NVIDIA GPU: OS and architecture,
  * kernel driver and nvidia-smi (GPUs, memory, compute capability, driver and CUDA driver-API
  * versions), the CUDA runtime, cuDNN and CUDA libraries visible to the dynamic loader, and whether
- * tfjs-node-gpu is installed and loads (in a child process, so a crash cannot take this one down).
+ * tfjs-node-gpu is installed and loads (in a child process, so a crash cannot take this one down);
+ * and WebGPU's path: the Vulkan loader, driver manifests and the adapters Dawn offers (listed in a
+ * child process too).
  * Synchronous; never throws for a missing GPU or a failing probe — `report.ready` says the verdict.
  */
 export function detectGpu(options: DetectGpuOptions = {}): GpuReport {
-  const { checkLoad = true, loadTimeoutMs = DEFAULT_LOAD_TIMEOUT_MS, ...injected } = options;
+  const {
+    checkLoad = true,
+    loadTimeoutMs = DEFAULT_LOAD_TIMEOUT_MS,
+    webgpuModule,
+    webgpuAdapters,
+    ...injected
+  } = options;
   const probes: Probes = { ...realProbes(), ...withoutUndefined(injected) };
   const warnings: string[] = [];
   const os = guarded<OsInfo>(
@@ -91,7 +108,22 @@ export function detectGpu(options: DetectGpuOptions = {}): GpuReport {
       detectTfjsNodeGpu(probes, { checkLoad, loadTimeoutMs, packageDirectory: PACKAGE_DIRECTORY }),
     () => ({ installed: false, build: LATEST_TFJS_NODE_GPU_BUILD, buildKnown: true }),
   );
-  return buildReport({ os, nvidia, libraries, tfjs }, checkLoad, warnings);
+  const loader = libraries.found.find((library) => library.file === "libvulkan.so.1")?.path;
+  const webgpu = guarded<WebGpuInfo>(
+    "WebGPU",
+    warnings,
+    () =>
+      detectWebGpu(probes, {
+        ...(loader === undefined ? {} : { loader }),
+        listAdapters: checkLoad,
+        timeoutMs: loadTimeoutMs,
+        ...(webgpuModule === undefined ? {} : { modulePath: webgpuModule }),
+        packageDirectory: PACKAGE_DIRECTORY,
+        ...(webgpuAdapters === undefined ? {} : { adapters: webgpuAdapters }),
+      }),
+    () => ({ icdDirectories: [], icds: [] }),
+  );
+  return buildReport({ os, nvidia, libraries, tfjs, webgpu }, checkLoad, warnings);
 }
 
 function withoutUndefined<T extends object>(value: T): Partial<T> {

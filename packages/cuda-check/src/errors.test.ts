@@ -24,8 +24,14 @@ describe("GpuNotReadyError", () => {
   it("lists every problem with its remedy in the message and the details", () => {
     const report = notReadyReport();
     const error = new GpuNotReadyError(report);
-    expect(error.message).toMatch(/^The GPU was requested but is not ready \(5 problems\):/);
-    for (const problem of report.problems) {
+    expect(report.problems).toHaveLength(5);
+    expect(report.webgpu.problems.map((problem) => problem.check)).toEqual([
+      "vulkan-loader",
+      "vulkan-icd",
+      "webgpu-adapter",
+    ]);
+    expect(error.message).toMatch(/^The GPU was requested but is not ready \(8 problems\):/);
+    for (const problem of [...report.problems, ...report.webgpu.problems]) {
       expect(error.message).toContain(problem.requirement);
       expect(error.message).toContain(problem.remedy);
     }

@@ -64,10 +64,10 @@ function loadFailure(report: GpuReport): Error | undefined {
 }
 
 function formatMessage(report: GpuReport): string {
-  const count = report.problems.length;
+  const count = report.problems.length + report.webgpu.problems.length;
   const lines = [
     `The GPU was requested but is not ready (${count} problem${count === 1 ? "" : "s"}):`,
-    ...report.problems.map(
+    ...[...report.problems, ...report.webgpu.problems].map(
       (problem, index) =>
         `  ${index + 1}. ${problem.requirement}\n     found: ${problem.found}\n     fix:   ${problem.remedy}`,
     ),
@@ -77,7 +77,7 @@ function formatMessage(report: GpuReport): string {
 }
 
 /**
- * Throws GpuNotReadyError when `report.ready` is false; returns nothing otherwise. Call it at
+ * Throws GpuNotReadyError when `report.ready` (tfjs-node-gpu's path) is false; returns nothing otherwise. Call it at
  * start-up whenever the GPU is asked for: `assertGpuReady(detectGpu())`.
  */
 export function assertGpuReady(report: GpuReport, options: { cause?: unknown } = {}): void {

@@ -18,3 +18,15 @@ export {
   type TfjsGpuBuild,
 } from "./requirements.js";
 export type { TfjsLoadOutcome, TfjsLoadResult, TfjsNodeGpuInfo } from "./tfjs-node-gpu.js";
+export type { VulkanIcd, WebGpuAdapterListing, WebGpuInfo } from "./vulkan.js";
+export {
+  adapterFacts,
+  describeAdapter,
+  isSoftwareAdapter,
+  judgeWebGpuAdapter,
+  WEBGPU_ADAPTER_REQUESTS,
+  WEBGPU_GPU_VENDORS,
+  type WebGpuAdapterFacts,
+  type WebGpuAdapterVerdict,
+} from "./webgpu-adapters.js";
+export type { JudgedAdapter, WebGpuReport } from "./webgpu-checks.js";

@@ -2,7 +2,10 @@ import { join } from "node:path/posix";
 import type { Probes } from "./probes.js";
 import { compareVersions } from "./versions.js";
 
-/** Libraries the report looks for: the driver's libcuda, the CUDA runtime, cuDNN and the math libraries. */
+/**
+ * Libraries the report looks for: the driver's libcuda, the CUDA runtime, cuDNN, the math libraries
+ * and the Vulkan loader (WebGPU's path).
+ */
 export const WATCHED_LIBRARIES = [
   "libcuda",
   "libcudart",
@@ -13,6 +16,7 @@ export const WATCHED_LIBRARIES = [
   "libcurand",
   "libcusolver",
   "libcusparse",
+  "libvulkan",
 ] as const;
 
 /** Where the dynamic loader would find a library. */

@@ -15,18 +15,20 @@ const HELP = `Usage: cuda-check [--json] [--no-load] [--load-timeout <seconds>]
 
 Checks that this machine can run @tensorflow/tfjs-node-gpu on an NVIDIA GPU: Linux x64, the NVIDIA
 driver and nvidia-smi, a new enough driver, the CUDA runtime, cuDNN and CUDA libraries visible to the
-dynamic loader, and tfjs-node-gpu installed and loading (tested in a child process). Every unmet
-requirement is listed with what to do about it.
+dynamic loader, and tfjs-node-gpu installed and loading (tested in a child process). Then WebGPU's
+path (tfjs-backend-webgpu on Dawn over Vulkan): the Vulkan loader, a GPU driver manifest and the
+adapters the webgpu package offers (listed in a child process). Every unmet requirement is listed
+with what to do about it.
 
 Options:
   --json                    print the whole report as JSON instead of a table
-  --no-load                 do not load tfjs-node-gpu in a child process (faster, less certain)
+  --no-load                 do not load tfjs-node-gpu nor list WebGPU adapters in child processes
   --load-timeout <seconds>  time limit for that load (default ${DEFAULT_LOAD_TIMEOUT_MS / 1000})
   -h, --help                print this help
 
 Exit codes:
-  0  the GPU is ready
-  ${GPU_NOT_READY_EXIT_CODE}  the GPU is not ready (the report says why and what to do)
+  0  a GPU path is ready (tfjs-node-gpu or WebGPU on a hardware adapter)
+  ${GPU_NOT_READY_EXIT_CODE}  neither is ready (the report says why and what to do)
   ${USAGE_EXIT_CODE}  a wrong flag or argument
 `;
 
@@ -71,7 +73,7 @@ function parseArguments(argv: readonly string[]): CliOptions | string {
 
 /**
  * The cuda-check command: parses `argv` (without node and the script), prints the report and
- * returns the exit code (0 ready, 8 not ready, 2 bad usage). `detectOptions` lets tests inject
+ * returns the exit code (0 a GPU path ready, 8 none, 2 bad usage). `detectOptions` lets tests inject
  * probes; the flags override its checkLoad and loadTimeoutMs.
  */
 export function main(
@@ -94,5 +96,5 @@ export function main(
     loadTimeoutMs: options.loadTimeoutMs,
   });
   io.stdout(options.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
-  return report.ready ? 0 : GPU_NOT_READY_EXIT_CODE;
+  return report.ready || report.webgpu.ready ? 0 : GPU_NOT_READY_EXIT_CODE;
 }

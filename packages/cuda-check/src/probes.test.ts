@@ -28,6 +28,7 @@ module.exports = {
   scalar,
   add: (a, b) => ({ dataSync: () => [a.value + b.value] }),
   getBackend: () => "stand-in",
+  backend: () => ({ isUsingGpuDevice: false }),
 };`;
 
 describe("realProbes", () => {
@@ -66,7 +67,13 @@ describe("realProbes", () => {
 
   it("loads a module in a child, runs one op and reads the result marker", () => {
     const load = parseLoadOutput(probes.loadInChild(standIn("tensor", TENSOR_STAND_IN), 20_000));
-    expect(load).toMatchObject({ outcome: "loaded", backend: "stand-in", status: 0, signal: null });
+    expect(load).toMatchObject({
+      outcome: "loaded",
+      backend: "stand-in",
+      usingGpu: false,
+      status: 0,
+      signal: null,
+    });
     expect(load.logTail).toEqual(["log level 0"]);
   });
 

@@ -3,6 +3,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { arch, platform } from "node:os";
 import { join } from "node:path";
+import { WEBGPU_ADAPTER_REQUESTS } from "./webgpu-adapters.js";
 
 /** What running a command produced. `errorCode` is set when it could not run at all. */
 export interface ExecResult {
@@ -53,6 +54,8 @@ export interface Probes {
   resolveModule(specifier: string, fromDirectory: string): string | undefined;
   /** Requires `modulePath` in a child Node process and runs one op; never throws. */
   loadInChild(modulePath: string, timeoutMs: number): ChildLoadResult;
+  /** Imports the `webgpu` package at `modulePath` in a child Node process and lists its adapters. */
+  listWebGpuAdaptersInChild(modulePath: string, timeoutMs: number): ChildLoadResult;
 }
 
 /** Commands that print little finish well within this; nvidia-smi can hang on a wedged driver. */
@@ -67,8 +70,48 @@ export const CHILD_RESULT_MARKER = "cuda-check-load-result:";
 const CHILD_SCRIPT = [
   "const tf = require(process.argv[1]);",
   "const sum = tf.add(tf.scalar(1), tf.scalar(2)).dataSync()[0];",
-  `process.stdout.write(${JSON.stringify(CHILD_RESULT_MARKER)} + JSON.stringify({ backend: tf.getBackend(), sum }) + "\\n");`,
+  "const usingGpu = tf.backend().isUsingGpuDevice === true;",
+  `process.stdout.write(${JSON.stringify(CHILD_RESULT_MARKER)} + JSON.stringify({ backend: tf.getBackend(), sum, usingGpu }) + "\\n");`,
 ].join("\n");
+
+// An ES module (the webgpu package is one): lists every adapter Dawn offers, one JSON array.
+const WEBGPU_CHILD_SCRIPT = [
+  'const { pathToFileURL } = await import("node:url");',
+  "const { create } = await import(pathToFileURL(process.argv[1]).href);",
+  "const gpu = create([]);",
+  "const adapters = new Map();",
+  `for (const request of ${JSON.stringify(WEBGPU_ADAPTER_REQUESTS)}) {`,
+  "  const adapter = await gpu.requestAdapter(request).catch(() => null);",
+  "  if (!adapter) continue;",
+  "  const { vendor, architecture, device, description, isFallbackAdapter } = adapter.info;",
+  "  adapters.set([vendor, device, description].join('|'), { vendor, architecture, device, description, isFallbackAdapter });",
+  "}",
+  `process.stdout.write(${JSON.stringify(CHILD_RESULT_MARKER)} + JSON.stringify({ adapters: [...adapters.values()] }) + "\\n");`,
+].join("\n");
+
+function runChild(
+  args: readonly string[],
+  timeoutMs: number,
+  env: NodeJS.ProcessEnv,
+): ChildLoadResult {
+  const started = Date.now();
+  const result = spawnSync(process.execPath, args, {
+    encoding: "utf8",
+    timeout: timeoutMs,
+    maxBuffer: MAX_OUTPUT_BYTES,
+    stdio: ["ignore", "pipe", "pipe"],
+    env,
+  });
+  const errorCode = (result.error as NodeJS.ErrnoException | undefined)?.code;
+  return {
+    status: result.status,
+    signal: result.signal,
+    timedOut: errorCode === "ETIMEDOUT",
+    stdout: result.stdout ?? "",
+    stderr: result.stderr ?? "",
+    durationMs: Date.now() - started,
+  };
+}
 
 /** Probes that read the machine this process runs on. */
 export function realProbes(): Probes {
@@ -115,24 +158,18 @@ export function realProbes(): Probes {
       }
     },
     loadInChild(modulePath, timeoutMs) {
-      const started = Date.now();
-      const result = spawnSync(process.execPath, ["-e", CHILD_SCRIPT, modulePath], {
-        encoding: "utf8",
-        timeout: timeoutMs,
-        maxBuffer: MAX_OUTPUT_BYTES,
-        stdio: ["ignore", "pipe", "pipe"],
-        // Level 0 keeps TensorFlow's INFO lines, which name the GPU devices it created.
-        env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: "0" },
+      // Level 0 keeps TensorFlow's INFO lines, which name the GPU devices it created.
+      return runChild(["-e", CHILD_SCRIPT, modulePath], timeoutMs, {
+        ...process.env,
+        TF_CPP_MIN_LOG_LEVEL: "0",
       });
-      const errorCode = (result.error as NodeJS.ErrnoException | undefined)?.code;
-      return {
-        status: result.status,
-        signal: result.signal,
-        timedOut: errorCode === "ETIMEDOUT",
-        stdout: result.stdout ?? "",
-        stderr: result.stderr ?? "",
-        durationMs: Date.now() - started,
-      };
+    },
+    listWebGpuAdaptersInChild(modulePath, timeoutMs) {
+      return runChild(
+        ["--input-type=module", "-e", WEBGPU_CHILD_SCRIPT, modulePath],
+        timeoutMs,
+        process.env,
+      );
     },
   };
 }

@@ -9,7 +9,15 @@ describe("formatReport", () => {
     const lines = text.trimEnd().split("\n");
     expect(lines[0]).toBe("GPU READY for tfjs-node-gpu 4.x (CUDA 11.2, cuDNN 8.1)");
     expect(lines[2]).toMatch(/^ {2}Check +Status {2}Found$/);
-    expect(lines).toHaveLength(3 + 10);
+    expect(lines.slice(3, 13).every((line) => line.includes("  ok  "))).toBe(true);
+    expect(lines.slice(13)).toEqual([
+      "",
+      "WebGPU READY (tfjs-backend-webgpu on Dawn over Vulkan)",
+      "",
+      "  Vulkan loader   ok      /lib/x86_64-linux-gnu/libvulkan.so.1",
+      "  Vulkan driver   ok      libGLX_nvidia.so.0 (/usr/share/vulkan/icd.d/nvidia_icd.json)",
+      "  WebGPU adapter  ok      NVIDIA A100-SXM4-40GB: nvidia GPU",
+    ]);
     expect(text).not.toContain("Problems:");
     expect(text).not.toContain("Warnings:");
   });

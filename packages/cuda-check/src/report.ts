@@ -18,13 +18,14 @@ import type { OsInfo } from "./os-probe.js";
 import type { TfjsGpuBuild } from "./requirements.js";
 import { checkTfjsInstalled, checkTfjsLoad } from "./tfjs-checks.js";
 import type { TfjsNodeGpuInfo } from "./tfjs-node-gpu.js";
+import { buildWebGpuReport, type WebGpuReport } from "./webgpu-checks.js";
 
 /**
  * Whether this machine can run tfjs-node-gpu on an NVIDIA GPU: every requirement checked, what
  * was found, and what to do about each unmet one. Plain data (JSON-serialisable).
  */
 export interface GpuReport {
-  /** True when no requirement is unmet. */
+  /** True when no requirement of tfjs-node-gpu (CUDA's path) is unmet. */
   ready: boolean;
   /** Unmet requirements in check order, each with what was found and its remedy. */
   problems: GpuProblem[];
@@ -42,6 +43,8 @@ export interface GpuReport {
   libraries: LibraryInfo;
   /** tfjs-node-gpu: version, where it was found, child-load outcome and TensorFlow's log tail. */
   tfjs: TfjsNodeGpuInfo;
+  /** WebGPU's path (Dawn over Vulkan): its own verdict, checks and adapters. */
+  webgpu: WebGpuReport;
 }
 
 /** Runs every check over the probed facts and assembles the report. */
@@ -89,7 +92,11 @@ export function buildReport(
     warnings: list.warnings,
     checks: list.checks,
     required: build,
-    ...facts,
+    os: facts.os,
+    nvidia: facts.nvidia,
+    libraries: facts.libraries,
+    tfjs: facts.tfjs,
+    webgpu: buildWebGpuReport(facts.webgpu, facts.os.platform),
   };
 }
 
@@ -133,5 +140,25 @@ export function formatReport(report: GpuReport): string {
   if (load !== undefined && report.problems.some((problem) => problem.check === "tfjs-load")) {
     lines.push("", "TensorFlow log (last lines):", ...load.logTail.map((line) => `  | ${line}`));
   }
+  lines.push("", ...formatWebGpu(report.webgpu));
   return `${lines.join("\n")}\n`;
+}
+
+function formatWebGpu(webgpu: WebGpuReport): string[] {
+  const lines = [
+    webgpu.ready
+      ? "WebGPU READY (tfjs-backend-webgpu on Dawn over Vulkan)"
+      : `WebGPU NOT READY: ${webgpu.problems.length} problem${webgpu.problems.length === 1 ? "" : "s"}`,
+    "",
+  ];
+  const titleWidth = Math.max(5, ...webgpu.checks.map((check) => check.title.length));
+  for (const check of webgpu.checks) {
+    lines.push(
+      `  ${check.title.padEnd(titleWidth)}  ${STATUS_LABEL[check.status].padEnd(6)}  ${check.found}`,
+    );
+  }
+  webgpu.problems.forEach((problem, index) => {
+    lines.push(`  ${index + 1}. fix: ${problem.remedy}`);
+  });
+  return lines;
 }

@@ -94,14 +94,14 @@ export function checkTfjsLoad(list: CheckList, tfjs: TfjsNodeGpuInfo, loadChecke
       `loaded in ${seconds}, but tfjs runs on its "${load.backend}" backend, not TensorFlow's`,
       `another copy of @tensorflow/tfjs-core may be shadowing the one tfjs-node-gpu registered with: \`npm ls @tensorflow/tfjs-core\` must show one version`,
     );
-  } else if (load.gpuDevices.length === 0) {
+  } else if (load.gpuDevices.length === 0 || load.usingGpu === false) {
     const missing = load.missingLibraries;
     const why = missing.length > 0 ? `; TensorFlow could not open ${missing.join(", ")}` : "";
     list.fail(
       "tfjs-load",
       title,
       required,
-      `loaded in ${seconds} on the CPU only: TensorFlow created no GPU device${why}`,
+      `loaded in ${seconds} on the CPU only: ${load.gpuDevices.length === 0 ? "TensorFlow created no GPU device" : "tfjs-node's backend reports no GPU device in use"}${why}`,
       missing.length > 0
         ? `make ${missing.join(", ")} visible to the loader (see the library checks above)`
         : "read TensorFlow's log (`cuda-check --json` prints its tail): it says why it skipped the GPU",

@@ -21,6 +21,11 @@ export interface TfjsLoadResult {
   durationMs: number;
   /** The most telling error line (Node's "Error: …", a dlopen or cuDNN message). */
   error?: string;
+  /**
+   * tfjs-node's own answer (`tf.backend().isUsingGpuDevice`): false when TensorFlow fell back to
+   * the CPU without an error; absent when the child did not get that far.
+   */
+  usingGpu?: boolean;
   /** GPU devices TensorFlow created ("/job:localhost/replica:0/task:0/device:GPU:0 … name: …"). */
   gpuDevices: string[];
   /** Libraries TensorFlow tried and failed to open ("libcudnn.so.8"). */
@@ -71,12 +76,15 @@ export function parseLoadOutput(child: ChildLoadResult): TfjsLoadResult {
     .split(/\r?\n/)
     .find((line) => line.startsWith(CHILD_RESULT_MARKER));
   let backend: string | undefined;
+  let usingGpu: boolean | undefined;
   if (markerLine !== undefined) {
     try {
       const parsed = JSON.parse(markerLine.slice(CHILD_RESULT_MARKER.length)) as {
         backend?: unknown;
+        usingGpu?: unknown;
       };
       if (typeof parsed.backend === "string") backend = parsed.backend;
+      if (typeof parsed.usingGpu === "boolean") usingGpu = parsed.usingGpu;
     } catch {
       // A truncated marker counts as no marker: the outcome below becomes "error".
     }
@@ -112,6 +120,7 @@ export function parseLoadOutput(child: ChildLoadResult): TfjsLoadResult {
   return {
     outcome,
     ...(backend === undefined ? {} : { backend }),
+    ...(usingGpu === undefined ? {} : { usingGpu }),
     status: child.status,
     signal: child.signal,
     durationMs: child.durationMs,

@@ -7,6 +7,7 @@ export interface FlagValues {
   TML_FUSED_OPS: boolean;
   TML_FUSED_SIMD: boolean;
   TML_PLATFORM_BLAS: boolean;
+  TML_WEBGPU_ALLOW_SOFTWARE: boolean;
   TML_ENGINE_THREADS: number;
   TML_LOG_LEVEL: LogLevel;
   TML_DATA_DIR: string | undefined;
@@ -53,11 +54,11 @@ function invalid(name: FlagName, text: string, expected: string): ConfigError {
   });
 }
 
-function booleanFlag(name: FlagName, doc: string): FlagDeclaration<boolean> {
+function booleanFlag(name: FlagName, doc: string, defaultValue = true): FlagDeclaration<boolean> {
   return {
     name,
     type: "boolean",
-    defaultValue: true,
+    defaultValue,
     doc,
     parse(text) {
       const value = BOOLEANS[text.toLowerCase()];
@@ -80,6 +81,11 @@ export const FLAGS: { readonly [N in FlagName]: FlagDeclaration<FlagValues[N]> }
   TML_PLATFORM_BLAS: booleanFlag(
     "TML_PLATFORM_BLAS",
     "Matrix products without a fused activation run on the platform's BLAS (OpenBLAS, Accelerate) when it loads; 0 keeps them on onnxruntime (A/B runs).",
+  ),
+  TML_WEBGPU_ALLOW_SOFTWARE: booleanFlag(
+    "TML_WEBGPU_ALLOW_SOFTWARE",
+    "The WebGPU engine may run on a software adapter (Mesa's lavapipe/llvmpipe, SwiftShader): for tests and CI without a GPU; off, only a hardware GPU counts.",
+    false,
   ),
   TML_ENGINE_THREADS: {
     name: "TML_ENGINE_THREADS",

@@ -2,6 +2,7 @@
 // this folder, so detectGpu can be tested without the machine.
 import { readFileSync } from "node:fs";
 import type { ChildLoadResult, ExecResult, Probes } from "../probes.js";
+import type { WebGpuAdapterFacts } from "../webgpu-adapters.js";
 
 /** Text of a fixture file, relative to this folder. */
 export function fixture(relative: string): string {
@@ -57,7 +58,12 @@ export interface FakeMachine {
   tfjsHidesPackageJson?: boolean;
   /** What loading it in a child process gives. */
   load?: ChildLoadResult;
+  /** Adapters the webgpu package lists (installed in the working directory when set). */
+  webgpuAdapters?: WebGpuAdapterFacts[];
 }
+
+/** Where the fake machine's webgpu package resolves. */
+export const FAKE_WEBGPU_MODULE = "/srv/app/node_modules/webgpu/index.js";
 
 /** Probes describing `machine`; `calls` records exec and loadInChild calls in order. */
 export function fakeProbes(machine: FakeMachine): Probes & { calls: string[] } {
@@ -85,6 +91,11 @@ export function fakeProbes(machine: FakeMachine): Probes & { calls: string[] } {
       return machine.commands?.[line] ?? ENOENT;
     },
     resolveModule(specifier, fromDirectory) {
+      if (specifier === "webgpu") {
+        return machine.webgpuAdapters !== undefined && fromDirectory === cwd
+          ? FAKE_WEBGPU_MODULE
+          : undefined;
+      }
       if (machine.tfjsVersion === undefined) return undefined;
       const wanted = machine.tfjsFrom ?? "cwd";
       if ((wanted === "cwd") !== (fromDirectory === cwd)) return undefined;
@@ -96,19 +107,29 @@ export function fakeProbes(machine: FakeMachine): Probes & { calls: string[] } {
       calls.push(`load ${modulePath} ${timeoutMs}`);
       return machine.load ?? childLoad("", { status: 1, stderr: "Error: no load result was faked" });
     },
+    listWebGpuAdaptersInChild(modulePath, timeoutMs) {
+      calls.push(`webgpu ${modulePath} ${timeoutMs}`);
+      const adapters = JSON.stringify({ adapters: machine.webgpuAdapters ?? [] });
+      return childLoad("", { stdout: `cuda-check-load-result:${adapters}\n` });
+    },
   };
 }
 
-/** A Linux x64 machine with 2× A100, driver 535, CUDA 11.2, cuDNN 8.1 and tfjs-node-gpu 4.22.0. */
+/**
+ * A Linux x64 machine with 2× A100, driver 535, CUDA 11.2, cuDNN 8.1, tfjs-node-gpu 4.22.0, and
+ * the Vulkan loader, NVIDIA's driver manifest and the webgpu package offering the A100.
+ */
 export function readyMachine(): FakeMachine {
   return {
     files: {
       "/proc/driver/nvidia/version": fixture("proc/version-535.txt"),
       "/proc/sys/kernel/osrelease": "5.15.0-91-generic\n",
       "/usr/include/cudnn_version.h": fixture("headers/cudnn_version-8.1.0.h"),
+      "/usr/share/vulkan/icd.d/nvidia_icd.json": '{"ICD":{"library_path":"libGLX_nvidia.so.0"}}',
     },
     dirs: {
-      "/lib/x86_64-linux-gnu": ["libcuda.so", "libcuda.so.1", "libcuda.so.535.129.03", "libcudnn.so.8", "libcudnn.so.8.1.0", "libz.so.1"],
+      "/lib/x86_64-linux-gnu": ["libcuda.so", "libcuda.so.1", "libcuda.so.535.129.03", "libcudnn.so.8", "libcudnn.so.8.1.0", "libvulkan.so.1", "libz.so.1"],
+      "/usr/share/vulkan/icd.d": ["nvidia_icd.json"],
       "/usr/local/cuda-11.2/targets/x86_64-linux/lib": [
         "libcudart.so",
         "libcudart.so.11.0",
@@ -125,5 +146,14 @@ export function readyMachine(): FakeMachine {
     },
     tfjsVersion: "4.22.0",
     load: childLoad(fixture("tfjs-load/stderr-gpu-ok.txt")),
+    webgpuAdapters: [
+      {
+        vendor: "nvidia",
+        architecture: "ampere",
+        device: "",
+        description: "NVIDIA A100-SXM4-40GB",
+        isFallbackAdapter: false,
+      },
+    ],
   };
 }
