@@ -1,9 +1,25 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { createLogger, TmlError } from "@tml/core";
-import { detectGpu, type GpuReport } from "@tml/cuda-check";
+import { detectGpu, type GpuReport, type WebGpuAdapterFacts } from "@tml/cuda-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { restoreStockKernels } from "./fast-kernels.js";
 import { ENGINE_CANDIDATES, type EngineProbes, selectEngine } from "./select-engine.js";
+import { NoUsableWebGpuAdapterError } from "./webgpu-backend.js";
+
+const LLVMPIPE: WebGpuAdapterFacts = {
+  vendor: "mesa",
+  architecture: "software",
+  device: "llvmpipe",
+  description: "llvmpipe: Mesa 25.0.7 (LLVM 15.0.6)",
+  isFallbackAdapter: true,
+};
+const RTX: WebGpuAdapterFacts = {
+  vendor: "nvidia",
+  architecture: "ada",
+  device: "",
+  description: "NVIDIA GeForce RTX 4090",
+  isFallbackAdapter: false,
+};
 
 function capturingLogger() {
   const lines: string[] = [];
@@ -26,11 +42,31 @@ beforeAll(() => {
   ready = { ...notReady, ready: true, problems: [] };
 });
 
-function mockedProbes(report: () => GpuReport, loadable: readonly string[]) {
+// Dawn offering `adapters`, judged as the engine judges them (software only when allowed).
+function mockedWebGpu(adapters: WebGpuAdapterFacts[]): EngineProbes["prepareWebGpu"] {
+  return async (allowSoftware) => {
+    const { judgeWebGpuAdapter } = await import("@tml/cuda-check");
+    const considered = adapters.map((adapter) => ({
+      adapter,
+      verdict: judgeWebGpuAdapter(adapter, allowSoftware),
+    }));
+    const chosen = considered.find((entry) => entry.verdict.usable);
+    if (chosen === undefined) throw new NoUsableWebGpuAdapterError(considered);
+    return { chosen, considered };
+  };
+}
+
+function mockedProbes(
+  report: EngineProbes["detectGpu"],
+  loadable: readonly string[],
+  options: { adapters?: WebGpuAdapterFacts[]; usingGpuDevice?: boolean } = {},
+) {
   const loaded: string[] = [];
   const backends: string[] = [];
   const probes: Partial<EngineProbes> = {
     detectGpu: report,
+    usingGpuDevice: () => options.usingGpuDevice ?? true,
+    prepareWebGpu: mockedWebGpu(options.adapters ?? [LLVMPIPE]),
     loadPackage: (name) => {
       if (!loadable.includes(name)) throw new Error(`Cannot find module '${name}'`);
       loaded.push(name);
@@ -66,13 +102,17 @@ describe("selectEngine with mocked probes", () => {
     expect(info.accelerated).toBe(false);
     expect(info.attempts.map((attempt) => [attempt.candidate, attempt.ok])).toEqual([
       ["tfjs-node-gpu", false],
+      ["webgpu", false],
       ["tfjs-node", false],
       ["wasm", true],
     ]);
     expect(info.attempts[0]!.reason).toContain("@tensorflow/tfjs-node-gpu");
+    expect(info.attempts[1]!.reason).toContain(
+      "llvmpipe: Mesa 25.0.7 (LLVM 15.0.6): software adapter",
+    );
     expect(backends).toEqual(["wasm"]);
     // One line per candidate passed over, one for the choice.
-    expect(lines).toHaveLength(3);
+    expect(lines).toHaveLength(4);
     restoreStockKernels();
   });
 
@@ -111,19 +151,65 @@ describe("selectEngine with mocked probes", () => {
     expect((error as { report: GpuReport }).report).toBe(notReady);
   });
 
-  it("device gpu throws BackendError when the GPU is ready but tfjs-node-gpu does not load", async () => {
+  it("device gpu exits 8 when CUDA is ready but tfjs-node-gpu does not load and no adapter is usable", async () => {
     const { probes } = mockedProbes(() => ready, []);
     const error = await selectEngine({
       device: "gpu",
       probes,
       logger: capturingLogger().logger,
     }).catch((caught: unknown) => caught);
-    expect(TmlError.isInstance(error, "BACKEND")).toBe(true);
-    expect((error as Error).message).toContain("tfjs-node-gpu");
+    expect(TmlError.isInstance(error, "GPU_NOT_READY")).toBe(true);
+    const cause = (error as Error).cause as Error;
+    expect(TmlError.isInstance(cause, "BACKEND")).toBe(true);
+    expect(cause.message).toContain("tfjs-node-gpu: Cannot find module");
+    expect(cause.message).toContain("webgpu: no usable WebGPU adapter");
+  });
+
+  it("passes over tfjs-node-gpu when TensorFlow silently runs on the CPU", async () => {
+    const { probes } = mockedProbes(
+      () => ready,
+      ["@tensorflow/tfjs-node-gpu", "@tensorflow/tfjs-node"],
+      { usingGpuDevice: false },
+    );
+    const info = await selectEngine({ device: "auto", probes, logger: capturingLogger().logger });
+    expect(info.attempts[0]).toMatchObject({ candidate: "tfjs-node-gpu", ok: false });
+    expect(info.attempts[0]!.reason).toContain("silent CPU fallback");
+    expect(info.candidate).toBe("tfjs-node");
+  });
+
+  it("auto takes WebGPU on a GPU adapter and logs the adapters it passed over", async () => {
+    const { probes, backends } = mockedProbes(() => notReady, [], { adapters: [LLVMPIPE, RTX] });
+    const { logger, lines } = capturingLogger();
+    const info = await selectEngine({ device: "auto", probes, logger });
+    expect(info).toMatchObject({ backend: "webgpu", candidate: "webgpu", accelerated: true });
+    expect(backends).toEqual(["webgpu"]);
+    expect(lines.at(-1)).toContain("WebGPU on NVIDIA GeForce RTX 4090 (nvidia GPU)");
+    expect(lines.at(-1)).toContain(
+      "passed over: llvmpipe: Mesa 25.0.7 (LLVM 15.0.6): software adapter",
+    );
+  });
+
+  it("device gpu's report names every adapter and why it was passed over", async () => {
+    const { probes } = mockedProbes(
+      (adapters) =>
+        detectGpu({ checkLoad: false, ...(adapters ? { webgpuAdapters: adapters } : {}) }),
+      [],
+    );
+    const error = await selectEngine({
+      device: "gpu",
+      probes,
+      logger: capturingLogger().logger,
+    }).catch((caught: unknown) => caught);
+    expect(TmlError.isInstance(error, "GPU_NOT_READY")).toBe(true);
+    const report = (error as { report: GpuReport }).report;
+    expect(report.webgpu.adapters.map((judged) => judged.adapter)).toEqual([LLVMPIPE]);
+    expect((error as Error).message).toContain(
+      "llvmpipe: Mesa 25.0.7 (LLVM 15.0.6): software adapter",
+    );
   });
 
   it("an unknown backend name is a BackendError listing the valid names", async () => {
-    const error = await selectEngine({ device: "webgpu" }).catch((caught: unknown) => caught);
+    const error = await selectEngine({ device: "metal" }).catch((caught: unknown) => caught);
     expect(TmlError.isInstance(error, "BACKEND")).toBe(true);
     for (const name of ["auto", "cpu", "gpu", ...ENGINE_CANDIDATES]) {
       expect((error as Error).message).toContain(name);
@@ -140,7 +226,7 @@ describe("selectEngine on this machine", () => {
     expect(info.kernels?.matMul).toBe("onnxruntime");
     expect(
       info.attempts.filter((attempt) => !attempt.ok).map((attempt) => attempt.candidate),
-    ).toEqual(["tfjs-node-gpu", "tfjs-node"]);
+    ).toEqual(["tfjs-node-gpu", "webgpu", "tfjs-node"]);
     expect(lines.at(-1)).toContain("wasm+onnxruntime");
     const product = tf.matMul(tf.tensor2d([[1, 2]]), tf.tensor2d([[3], [4]]));
     expect(Array.from(product.dataSync())).toEqual([11]);

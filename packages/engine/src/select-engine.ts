@@ -1,7 +1,14 @@
 import { createRequire } from "node:module";
 import * as tf from "@tensorflow/tfjs-core";
 import { BackendError, createLogger, getFlag, type Logger, unknownFlagVariables } from "@tml/core";
-import { assertGpuReady, detectGpu, type GpuReport } from "@tml/cuda-check";
+import {
+  assertGpuReady,
+  describeAdapter,
+  detectGpu,
+  GpuNotReadyError,
+  type GpuReport,
+  type WebGpuAdapterFacts,
+} from "@tml/cuda-check";
 import { registerEngineKernels } from "./engine-kernels.js";
 import {
   type FastKernelOptions,
@@ -10,13 +17,19 @@ import {
 } from "./fast-kernels.js";
 import { registerGradients } from "./gradients.js";
 import { prepareWasmBackend } from "./wasm-backend.js";
+import {
+  NoUsableWebGpuAdapterError,
+  prepareWebGpuBackend,
+  type WebGpuSelection,
+  webgpuModulePath,
+} from "./webgpu-backend.js";
 
 /** Engines selectEngine can pick, fastest first. */
-export const ENGINE_CANDIDATES = ["tfjs-node-gpu", "tfjs-node", "wasm", "js"] as const;
+export const ENGINE_CANDIDATES = ["tfjs-node-gpu", "webgpu", "tfjs-node", "wasm", "js"] as const;
 
 /**
- * An engine: `tfjs-node-gpu` (TensorFlow C library on CUDA), `tfjs-node` (TensorFlow C library on
- * CPU), `wasm` (tfjs wasm backend with XNNPACK, matrix products on onnxruntime's sgemm), `js`
+ * An engine: `tfjs-node-gpu` (TensorFlow C library on CUDA), `webgpu` (tfjs's WebGPU backend on
+ * Dawn over Vulkan), `tfjs-node` (TensorFlow C library on CPU), `wasm` (tfjs wasm backend with XNNPACK, matrix products on onnxruntime's sgemm), `js`
  * (tfjs's pure-JavaScript cpu backend, ~1 GFLOP/s).
  */
 export type EngineCandidate = (typeof ENGINE_CANDIDATES)[number];
@@ -36,7 +49,7 @@ export interface EngineAttempt {
 
 /** The engine tfjs now runs on. */
 export interface EngineInfo {
-  /** tfjs backend name (`tf.getBackend()`): "tensorflow", "wasm" or "cpu". */
+  /** tfjs backend name (`tf.getBackend()`): "tensorflow", "webgpu", "wasm" or "cpu". */
   backend: string;
   /** The engine chosen. */
   candidate: EngineCandidate;
@@ -61,8 +74,15 @@ export interface EngineInfo {
 
 /** The machine-facing steps of selection; tests replace them to describe other machines. */
 export interface EngineProbes {
-  /** GPU readiness (cuda-check's detectGpu, without its child-process load check). */
-  detectGpu(): GpuReport;
+  /**
+   * GPU readiness (cuda-check's detectGpu, without its child-process checks); `webgpuAdapters`
+   * are the adapters this process already listed.
+   */
+  detectGpu(webgpuAdapters?: WebGpuAdapterFacts[]): GpuReport;
+  /** Whether the loaded TensorFlow backend placed its devices on a GPU (tfjs-node's own flag). */
+  usingGpuDevice(): boolean;
+  /** Registers tfjs's webgpu backend on the first usable adapter (see prepareWebGpuBackend). */
+  prepareWebGpu(allowSoftware: boolean): Promise<WebGpuSelection>;
   /** Loads an optional package (tfjs-node, tfjs-node-gpu); throws when it is absent or broken. */
   loadPackage(name: string): unknown;
   /** Switches tfjs to a registered backend and waits for it; throws when it fails to start. */
@@ -82,7 +102,16 @@ export interface SelectEngineOptions {
 }
 
 const realProbes: EngineProbes = {
-  detectGpu: () => detectGpu({ checkLoad: false }),
+  detectGpu(webgpuAdapters) {
+    const webgpuModule = webgpuModulePath();
+    return detectGpu({
+      checkLoad: false,
+      ...(webgpuModule === undefined ? {} : { webgpuModule }),
+      ...(webgpuAdapters === undefined ? {} : { webgpuAdapters }),
+    });
+  },
+  usingGpuDevice: () => (tf.backend() as { isUsingGpuDevice?: unknown }).isUsingGpuDevice === true,
+  prepareWebGpu: prepareWebGpuBackend,
   loadPackage: (name) => createRequire(import.meta.url)(name),
   async setBackend(name) {
     if (!(await tf.setBackend(name)))
@@ -121,11 +150,34 @@ async function tryCandidate(
         );
       }
       await loadTensorflow("@tensorflow/tfjs-node-gpu", probes);
+      // libtensorflow falls back to the CPU without an error when a CUDA library is missing.
+      if (!probes.usingGpuDevice()) {
+        throw new Error(
+          "tfjs-node-gpu loaded but TensorFlow placed no device on the GPU (silent CPU fallback; run cuda-check)",
+        );
+      }
       return {
         backend: "tensorflow",
         label: "tfjs-node-gpu",
         reason: "NVIDIA GPU ready and @tensorflow/tfjs-node-gpu loaded",
         accelerated: true,
+      };
+    }
+    case "webgpu": {
+      const { chosen, considered } = await probes.prepareWebGpu(
+        getFlag("TML_WEBGPU_ALLOW_SOFTWARE"),
+      );
+      await probes.setBackend("webgpu");
+      const passedOver = considered
+        .filter((entry) => entry.adapter !== chosen.adapter)
+        .map((entry) => `${describeAdapter(entry.adapter)}: ${entry.verdict.reason}`);
+      return {
+        backend: "webgpu",
+        label: chosen.verdict.software ? "webgpu (software)" : "webgpu",
+        reason: `WebGPU on ${describeAdapter(chosen.adapter)} (${chosen.verdict.reason})${
+          passedOver.length > 0 ? `; passed over: ${passedOver.join("; ")}` : ""
+        }`,
+        accelerated: !chosen.verdict.software,
       };
     }
     case "tfjs-node":
@@ -180,7 +232,8 @@ function plan(device: EngineDevice): { candidates: readonly EngineCandidate[]; s
     case "cpu":
       return { candidates: ["tfjs-node", "wasm", "js"], strict: false };
     case "gpu":
-      return { candidates: ["tfjs-node-gpu"], strict: true };
+      // Both GPU engines are tried; when neither starts, GpuNotReadyError carries the report.
+      return { candidates: ["tfjs-node-gpu", "webgpu"], strict: false };
     default:
       return { candidates: [device], strict: true };
   }
@@ -196,9 +249,11 @@ function fastKernelOptions(
 
 /**
  * Picks and initialises the tfjs backend. `auto` tries tfjs-node-gpu (only when cuda-check says
- * the GPU is ready), tfjs-node, wasm with fast kernels, then pure JS, and never fails for lack of a
- * GPU; `cpu` skips the GPU; `gpu` throws cuda-check's GpuNotReadyError (code GPU_NOT_READY) with its
- * report when the GPU is not ready; a named engine is used or a BackendError says why not. Any
+ * CUDA and cuDNN are ready, and only if TensorFlow then really places a device on the GPU), WebGPU
+ * on a GPU adapter (a software adapter only with TML_WEBGPU_ALLOW_SOFTWARE), tfjs-node, wasm with
+ * fast kernels, then pure JS, and never fails for lack of a GPU; `cpu` skips the GPU engines; `gpu`
+ * tries both GPU engines and throws cuda-check's GpuNotReadyError (code GPU_NOT_READY, exit 8) with
+ * its report (both paths, every adapter and why it was passed over) when neither starts; a named engine is used or a BackendError says why not. Any
  * error while loading an optional package means it is absent: one log line, next candidate.
  * Registers tfjs's cpu backend (the fallback every engine keeps), the engine's own kernels and,
  * unless `gradients: false`, tfjs's gradients; logs `TML_*` variables no flag declares.
@@ -224,6 +279,7 @@ export async function selectEngine(options: SelectEngineOptions = {}): Promise<E
   registerEngineKernels();
   if (options.gradients !== false) await registerGradients();
   const attempts: EngineAttempt[] = [];
+  let webgpuAdapters: WebGpuAdapterFacts[] | undefined;
   for (const candidate of candidates) {
     try {
       const trial = await tryCandidate(
@@ -261,10 +317,20 @@ export async function selectEngine(options: SelectEngineOptions = {}): Promise<E
           },
         );
       }
+      if (error instanceof NoUsableWebGpuAdapterError) {
+        webgpuAdapters = error.considered.map((entry) => entry.adapter);
+      }
       const reason = message(error);
       attempts.push({ candidate, ok: false, reason });
       logger.info(`engine: ${candidate} unavailable: ${reason}`);
     }
+  }
+  if (device === "gpu") {
+    throw new GpuNotReadyError(probes.detectGpu(webgpuAdapters), {
+      cause: new BackendError(
+        `No GPU engine could start (${attempts.map((attempt) => `${attempt.candidate}: ${attempt.reason}`).join("; ")}).`,
+      ),
+    });
   }
   throw new BackendError(
     `No engine could start (${attempts.map((attempt) => `${attempt.candidate}: ${attempt.reason}`).join("; ")}).`,
