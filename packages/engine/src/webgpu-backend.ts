@@ -64,15 +64,21 @@ export function webgpuModulePath(): string | undefined {
   }
 }
 
-/** Every adapter Dawn offers (each power preference, then the fallback), each once. */
-async function listAdapters(gpu: GpuLike): Promise<Map<string, GpuAdapterLike>> {
-  const adapters = new Map<string, GpuAdapterLike>();
+// An adapter's facts and the request that finds it again (an adapter makes one device only).
+interface ListedAdapter {
+  facts: WebGpuAdapterFacts;
+  request: (typeof WEBGPU_ADAPTER_REQUESTS)[number];
+}
+
+/** Every adapter Dawn offers (each power preference, then the fallback), each once, by request. */
+async function listAdapters(gpu: GpuLike): Promise<Map<string, ListedAdapter>> {
+  const adapters = new Map<string, ListedAdapter>();
   for (const request of WEBGPU_ADAPTER_REQUESTS) {
     const adapter = await gpu.requestAdapter(request).catch(() => null);
     if (adapter === null) continue;
     const facts = adapterFacts(adapter.info);
     const key = `${facts.vendor}|${facts.device}|${facts.description}`;
-    if (!adapters.has(key)) adapters.set(key, adapter);
+    if (!adapters.has(key)) adapters.set(key, { facts, request });
   }
   return adapters;
 }
@@ -96,20 +102,29 @@ export async function prepareWebGpuBackend(allowSoftware: boolean): Promise<WebG
   }
   const gpu = dawn ?? webgpu.create([]);
   const adapters = await listAdapters(gpu);
-  const considered = [...adapters.values()].map((adapter) => {
-    const facts = adapterFacts(adapter.info);
-    return { adapter: facts, verdict: judgeWebGpuAdapter(facts, allowSoftware), handle: adapter };
-  });
+  const considered = [...adapters.values()].map(({ facts, request }) => ({
+    adapter: facts,
+    verdict: judgeWebGpuAdapter(facts, allowSoftware),
+    request,
+  }));
   const chosen = considered.find((entry) => entry.verdict.usable);
   const summary = considered.map((entry) => ({ adapter: entry.adapter, verdict: entry.verdict }));
   if (chosen === undefined) throw new NoUsableWebGpuAdapterError(summary);
   dawn = gpu;
+  // tfjs's backend checks for `navigator.gpu` (Node 20 has no navigator, Node 21+ one without gpu).
+  const host = globalThis as { navigator?: { gpu?: unknown } };
+  if (host.navigator === undefined) host.navigator = { gpu };
+  else if (host.navigator.gpu === undefined) {
+    Object.defineProperty(host.navigator, "gpu", { value: gpu, configurable: true });
+  }
   const { WebGPUBackend } = (await import("@tensorflow/tfjs-backend-webgpu")) as unknown as {
     WebGPUBackend: new (device: object, adapterInfo: object) => tf.KernelBackend;
   };
-  const handle = chosen.handle;
+  const request = chosen.request;
   if (tf.findBackendFactory("webgpu") != null) tf.removeBackend("webgpu");
   tf.registerBackend("webgpu", async () => {
+    const handle = await gpu.requestAdapter(request);
+    if (handle === null) throw new Error("the chosen WebGPU adapter is gone");
     const limits = handle.limits;
     const device = await handle.requestDevice({
       requiredFeatures: handle.features.has("timestamp-query") ? ["timestamp-query"] : [],
