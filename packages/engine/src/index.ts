@@ -59,3 +59,10 @@ export {
   selectEngine,
 } from "./select-engine.js";
 export { prepareWasmBackend } from "./wasm-backend.js";
+export {
+  NoUsableWebGpuAdapterError,
+  prepareWebGpuBackend,
+  type WebGpuAdapterChoice,
+  type WebGpuSelection,
+  webgpuModulePath,
+} from "./webgpu-backend.js";

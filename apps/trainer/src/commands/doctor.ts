@@ -1,18 +1,19 @@
 import { booleanFlag, type CliIo, deviceFlag, parseFlags, THREADS_HELP } from "@tml/cli-kit";
 import { createLogger } from "@tml/core";
 import { detectGpu, formatReport } from "@tml/cuda-check";
-import { selectEngine } from "@tml/engine";
+import { selectEngine, webgpuModulePath } from "@tml/engine";
 import { printHelpIfAsked } from "./common.js";
 
 /** `trainer doctor --help`. */
 export const DOCTOR_HELP = `trainer doctor [--device auto|cpu|gpu] [--no-load-check]
 
-Checks this machine: cuda-check's GPU report (OS, NVIDIA driver, CUDA, cuDNN, tfjs-node-gpu), then
+Checks this machine: cuda-check's GPU report (OS, NVIDIA driver, CUDA, cuDNN, tfjs-node-gpu; the
+Vulkan loader, driver manifests and WebGPU adapters), then
 the engine training would use for --device and why. Exit 0, or 8 with --device gpu when the GPU is
 not ready.
 
   --device auto|cpu|gpu  the device to resolve (default auto)
-  --no-load-check        skip loading tfjs-node-gpu in a child process (faster)
+  --no-load-check        skip loading tfjs-node-gpu and listing WebGPU adapters in child processes
 ${THREADS_HELP}
   -h, --help             this help`;
 
@@ -23,7 +24,11 @@ export async function doctorCommand(argv: readonly string[], io: CliIo): Promise
     "no-load-check": { type: "boolean" },
   });
   if (printHelpIfAsked(flags, DOCTOR_HELP, io)) return 0;
-  const report = detectGpu({ checkLoad: !booleanFlag(flags, "no-load-check") });
+  const webgpuModule = webgpuModulePath();
+  const report = detectGpu({
+    checkLoad: !booleanFlag(flags, "no-load-check"),
+    ...(webgpuModule === undefined ? {} : { webgpuModule }),
+  });
   io.stdout(`${formatReport(report)}\n\n`);
   const device = deviceFlag("trainer doctor", flags);
   const engine = await selectEngine({

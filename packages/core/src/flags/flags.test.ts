@@ -37,6 +37,8 @@ describe("flags", () => {
     expect(TmlError.isInstance(caught, "CONFIG")).toBe(true);
     expect((caught as Error).message).toContain("TML_ENGINE_THREADS");
     expect(FLAGS.TML_FUSED_SIMD.parse("0")).toBe(false);
+    expect(FLAGS.TML_WEBGPU_ALLOW_SOFTWARE.defaultValue).toBe(false);
+    expect(FLAGS.TML_WEBGPU_ALLOW_SOFTWARE.parse("1")).toBe(true);
     expect(() => FLAGS.TML_LOG_LEVEL.parse("loud")).toThrow(/debug, info/);
     expect(FLAGS.TML_DEBUG_KILL_AT.parse("export")).toBe("export");
     expect(() => FLAGS.TML_DEBUG_KILL_AT.parse("checkpoint")).toThrow(/checkpoint-write, /);
