@@ -132,7 +132,7 @@ export function heavyRankerCase(configName, mode, batchSize, options = {}) {
     async run() {
       const start = performance.now();
       if (mode === "train") {
-        task.trainStep(batch);
+        await task.trainStep(batch);
       } else if (scorer) {
         scorer.score(arrays, batchSize);
       } else {

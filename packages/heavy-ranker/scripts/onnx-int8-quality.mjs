@@ -153,7 +153,7 @@ for (let epoch = 0; epoch < epochs; epoch++) {
   let lossSum = 0;
   for (const block of order) {
     const batch = toBatch(train, block * batchSize, (block + 1) * batchSize);
-    lossSum += task.trainStep(batch).loss;
+    lossSum += (await task.trainStep(batch)).loss;
     disposeBatch(batch);
     steps += 1;
   }

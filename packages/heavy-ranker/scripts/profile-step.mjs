@@ -58,10 +58,10 @@ const batch = {
   weights: tf.ones([rows, tasks]),
   taskNames: model.taskNames,
 };
-for (let step = 0; step < 2; step++) task.trainStep(batch);
+for (let step = 0; step < 2; step++) await task.trainStep(batch);
 const began = performance.now();
-const profile = await tf.profile(() => {
-  task.trainStep(batch);
+const profile = await tf.profile(async () => {
+  await task.trainStep(batch);
 });
 const wall = performance.now() - began;
 const byKernel = new Map();

@@ -98,7 +98,7 @@ export async function trainWithEarlyStopping({
     let lossSum = 0;
     let steps = 0;
     for (const batch of batches(train, batchSize, taskNames, rng)) {
-      lossSum += task.trainStep(batch).loss;
+      lossSum += (await task.trainStep(batch)).loss;
       steps += 1;
       for (const key of ["continuous", "binary", "discrete", "labels", "weights"])
         batch[key].dispose();
@@ -113,7 +113,7 @@ export async function trainWithEarlyStopping({
     );
     onEpoch?.(history);
     if (score > best.score) {
-      best = { score, epoch, state: task.getState(), metrics };
+      best = { score, epoch, state: await task.getState(), metrics };
     } else if (epoch - best.epoch >= patience) {
       break;
     }

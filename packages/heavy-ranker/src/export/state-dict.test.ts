@@ -105,9 +105,9 @@ describe("state_dict import/export", () => {
     });
   });
 
-  it("round-trips: export → file → import gives identical bytes", () => {
+  it("round-trips: export → file → import gives identical bytes", async () => {
     const first = join(dir, "first.safetensors");
-    saveSafetensors(model, first);
+    await saveSafetensors(model, first);
     const file = readSafetensors(readFileSync(first));
     expect(file.tensors.get(`_towers.${FAV}.layers.1.num_batches_tracked`)?.dtype).toBe("I64");
     expect(file.tensors.get(`_calibrators.${FAV}.ratio`)?.shape).toEqual([]);
@@ -116,11 +116,11 @@ describe("state_dict import/export", () => {
     loadSafetensors(model, first);
     expect(tf.memory().numTensors).toBe(before);
     const second = join(dir, "second.safetensors");
-    saveSafetensors(model, second);
+    await saveSafetensors(model, second);
     expect(readFileSync(second).equals(readFileSync(first))).toBe(true);
   });
 
-  it("stores floats as F16 / BF16 on request, within their precision", () => {
+  it("stores floats as F16 / BF16 on request, within their precision", async () => {
     const key = "_backbone._mask_blocks.0._mask_layer.0.weight";
     for (const [storage, tolerance] of [
       ["F16", 2 ** -11],
@@ -128,7 +128,7 @@ describe("state_dict import/export", () => {
     ] as const) {
       const original = Float32Array.from(model.namedWeights().get(key)?.dataSync() ?? []);
       const path = join(dir, `${storage}.safetensors`);
-      saveSafetensors(model, path, { storage });
+      await saveSafetensors(model, path, { storage });
       const file = readSafetensors(readFileSync(path));
       expect(file.tensors.get(key)?.dtype).toBe(storage);
       expect(file.tensors.get(`_towers.${FAV}.layers.1.num_batches_tracked`)?.dtype).toBe("I64");

@@ -38,14 +38,19 @@ export function servableKey(name: string): string {
   return key;
 }
 
-/** The model's tensors as safetensors entries under their bare servable names. */
-export function stateDictTensors(
+/**
+ * The model's tensors as safetensors entries under their bare servable names (read
+ * asynchronously: GPU backends have no synchronous read in Node).
+ */
+export async function stateDictTensors(
   model: StateDictModel,
   storage: FloatStorage = "F32",
-): [string, SafetensorsTensor][] {
-  return [...model.namedWeights()].map(([name, variable]) => {
+): Promise<[string, SafetensorsTensor][]> {
+  const weights = [...model.namedWeights()];
+  const read = await Promise.all(weights.map(([, variable]) => variable.data()));
+  return weights.map(([name, variable], i) => {
     const isInteger = variable.dtype === "int32";
-    const data = variable.dataSync();
+    const data = read[i]!;
     const dtype: SafetensorsDtype = isInteger ? "I64" : storage;
     const values = isInteger
       ? BigInt64Array.from(data as Int32Array, (value) => BigInt(value))
@@ -55,14 +60,14 @@ export function stateDictTensors(
 }
 
 /** Writes the model's weights to a safetensors file (temp file + rename). */
-export function saveSafetensors(
+export async function saveSafetensors(
   model: StateDictModel,
   path: string,
   options: { storage?: FloatStorage; metadata?: Record<string, string> } = {},
-): void {
+): Promise<void> {
   writeFileAtomic(
     path,
-    writeSafetensors(stateDictTensors(model, options.storage), options.metadata),
+    writeSafetensors(await stateDictTensors(model, options.storage), options.metadata),
   );
 }
 

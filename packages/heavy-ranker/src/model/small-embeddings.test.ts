@@ -105,7 +105,7 @@ describe("SmallEmbeddings l2_regularization", () => {
     for (const gradient of Object.values(grads)) gradient.dispose();
   });
 
-  it("is part of RecapTrainTask's training loss", () => {
+  it("is part of RecapTrainTask's training loss", async () => {
     const rows = 4;
     const batch = (): RecapBatch => ({
       size: rows,
@@ -116,7 +116,8 @@ describe("SmallEmbeddings l2_regularization", () => {
       weights: tf.ones([rows, 1]) as tf.Tensor2D,
       taskNames: ["click"],
     });
-    const losses = [0, 0.2].map((l2) => {
+    const losses = [];
+    for (const l2 of [0, 0.2]) {
       const config = recapModelConfigSchema.parse({
         tasks: { click: { mlp_config: { layer_sizes: [1] } } },
         featurization_config: { log1p_abs_config: {}, feature_names_to_concat: [] },
@@ -143,13 +144,13 @@ describe("SmallEmbeddings l2_regularization", () => {
         config: { optimizer, training: { gradient_accumulation: null } as never },
       });
       const input = batch();
-      const loss = task.trainStep(input).loss;
+      const { loss } = await task.trainStep(input);
       for (const tensor of [input.continuous, input.binary, input.discrete, input.labels])
         tensor.dispose();
       input.weights.dispose();
       task.dispose();
-      return { loss, squares };
-    });
+      losses.push({ loss, squares });
+    }
     const [plain, regularised] = losses;
     expect(regularised?.squares).toBeCloseTo(plain?.squares ?? Number.NaN, 6);
     expect(regularised?.loss).toBeCloseTo((plain?.loss ?? 0) + 0.1 * (plain?.squares ?? 0), 5);

@@ -65,15 +65,17 @@ export async function scoreHeavyRanker(options: {
     for await (const batch of ranker.batches(options.partition)) {
       try {
         const outputs = scorer.apply(batch, { training: false });
-        const probabilities = outputs.probabilities.dataSync();
+        const [probabilities, labels, weights] = await Promise.all([
+          outputs.probabilities.data(),
+          batch.labels.data(),
+          batch.weights.data(),
+        ]);
         for (const tensor of [
           outputs.probabilities,
           outputs.logits,
           outputs.calibratedProbabilities,
         ])
           tensor.dispose();
-        const labels = batch.labels.dataSync();
-        const weights = batch.weights.dataSync();
         const width = batch.taskNames.length;
         taskNames.forEach((task, t) => {
           const column = batch.taskNames.indexOf(task);

@@ -123,7 +123,9 @@ export async function trainHeavyRanker(
     } else {
       debugKillPoint("export");
       weightsPath = join(options.outDir, "model.safetensors");
-      saveSafetensors(run.model, weightsPath, { metadata: { step: String(weightsStep) } });
+      await saveSafetensors(run.model, weightsPath, {
+        metadata: { step: String(weightsStep) },
+      });
       logger.info("weights written", { path: weightsPath, step: weightsStep });
       for (const partition of Object.keys(config.validation_data)) {
         partitionMetrics[partition] = await run.task.evaluateOn(run.validationBatches(partition));

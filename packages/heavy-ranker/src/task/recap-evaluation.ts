@@ -85,8 +85,11 @@ export class RecapEvaluation {
     });
   }
 
-  /** Scores one batch and adds it to every task's metrics (one device→host read of [B, T] ×3). */
-  update(batch: RecapBatch): void {
+  /**
+   * Scores one batch and adds it to every task's metrics (one asynchronous device→host read of
+   * [B, T] ×3).
+   */
+  async update(batch: RecapBatch): Promise<void> {
     const [predictions, labels, weights] = tf.tidy(() => {
       const outputs = this.model.apply(batch, { training: false });
       const targets = alignedTargets(batch, this.model.taskNames);
@@ -95,10 +98,13 @@ export class RecapEvaluation {
       );
     }) as tf.Tensor[];
     try {
+      const [predictionValues, labelValues, weightValues] = await Promise.all(
+        [predictions, labels, weights].map((tensor) => (tensor as tf.Tensor).data()),
+      );
       this.metrics.update({
-        predictions: (predictions as tf.Tensor).dataSync(),
-        labels: (labels as tf.Tensor).dataSync(),
-        weights: (weights as tf.Tensor).dataSync(),
+        predictions: predictionValues as tf.TypedArray,
+        labels: labelValues as tf.TypedArray,
+        weights: weightValues as tf.TypedArray,
       });
       this.rows += batch.size;
     } finally {

@@ -99,14 +99,14 @@ describe("recapParameterGroups", () => {
 });
 
 describe("RecapTrainTask", () => {
-  it("learns a planted signal; evaluation reports per-task AUROC/RCE/NRCE/PR-AUC", () => {
+  it("learns a planted signal; evaluation reports per-task AUROC/RCE/NRCE/PR-AUC", async () => {
     const model = newModel();
     const task = new RecapTrainTask({ model, config: { optimizer, training }, seed: 1 });
     const before = tf.memory().numTensors;
     const losses: number[] = [];
     for (let step = 0; step < 60; step++) {
       const batch = plantedBatch(64, step);
-      losses.push(task.trainStep(batch).loss);
+      losses.push((await task.trainStep(batch)).loss);
       for (const tensor of [
         batch.continuous,
         batch.binary,
@@ -121,7 +121,7 @@ describe("RecapTrainTask", () => {
     const late = losses.slice(-5).reduce((a, b) => a + b) / 5;
     expect(late).toBeLessThan(early * 0.7);
     const evaluation = new RecapEvaluation(model);
-    evaluation.update(plantedBatch(512, 999));
+    await evaluation.update(plantedBatch(512, 999));
     const metrics = evaluation.compute();
     expect(metrics["auroc/t.a"]).toBeGreaterThan(0.9);
     expect(metrics["auroc/t.b"]).toBeGreaterThan(0.8);
@@ -133,15 +133,15 @@ describe("RecapTrainTask", () => {
     model.dispose();
   });
 
-  it("resumes exactly from its state (weights, Adam slots, schedule step, RNG)", () => {
-    const run = (task: RecapTrainTask, from: number, to: number) => {
-      for (let step = from; step < to; step++) task.trainStep(plantedBatch(16, step));
+  it("resumes exactly from its state (weights, Adam slots, schedule step, RNG)", async () => {
+    const run = async (task: RecapTrainTask, from: number, to: number) => {
+      for (let step = from; step < to; step++) await task.trainStep(plantedBatch(16, step));
     };
     const modelA = newModel();
     const taskA = new RecapTrainTask({ model: modelA, config: { optimizer, training }, seed: 2 });
-    run(taskA, 0, 3);
-    const state = taskA.getState();
-    run(taskA, 3, 5);
+    await run(taskA, 0, 3);
+    const state = await taskA.getState();
+    await run(taskA, 3, 5);
     const modelB = new MultiTaskRankingModel({
       config: modelConfig,
       continuousWidth: 3,
@@ -151,7 +151,7 @@ describe("RecapTrainTask", () => {
     const taskB = new RecapTrainTask({ model: modelB, config: { optimizer, training }, seed: 9 });
     taskB.setState(state);
     expect(taskB.optimizer.scheduleStep).toBe(3);
-    run(taskB, 3, 5);
+    await run(taskB, 3, 5);
     for (const [key, variable] of modelA.namedWeights()) {
       const other = modelB.namedWeights().get(key) as tf.Variable;
       expect(Array.from(other.dataSync()), key).toEqual(Array.from(variable.dataSync()));
@@ -159,8 +159,8 @@ describe("RecapTrainTask", () => {
     for (const item of [taskA, taskB, modelA, modelB]) item.dispose();
   });
 
-  it("the fused optimizer update trains like the tensor reference; a checkpoint moves between them", () => {
-    const train = (
+  it("the fused optimizer update trains like the tensor reference; a checkpoint moves between them", async () => {
+    const train = async (
       implementation: "fused" | "tensor",
       from: number,
       to: number,
@@ -173,27 +173,27 @@ describe("RecapTrainTask", () => {
           config: { optimizer, training },
           seed: 3,
         });
-      const steps = () => {
+      const steps = async () => {
         for (let step = from; step < to; step++) {
           const batch = plantedBatch(16, step);
-          own.trainStep(batch);
+          await own.trainStep(batch);
           tf.dispose([batch.continuous, batch.binary, batch.discrete, batch.labels, batch.weights]);
         }
       };
-      if (implementation === "fused") steps();
-      else withoutKernels([FUSED_UPDATE_KERNEL, FUSED_ACCUMULATE_KERNEL], steps);
+      if (implementation === "fused") await steps();
+      else await withoutKernels([FUSED_UPDATE_KERNEL, FUSED_ACCUMULATE_KERNEL], steps);
       return own;
     };
-    const fused = train("fused", 0, 6);
-    const tensor = train("tensor", 0, 6);
+    const fused = await train("fused", 0, 6);
+    const tensor = await train("tensor", 0, 6);
     const resumed = new RecapTrainTask({
       model: newModel(),
       config: { optimizer, training },
       seed: 8,
     });
-    const source = train("tensor", 0, 3);
-    resumed.setState(source.getState());
-    train("fused", 3, 6, resumed);
+    const source = await train("tensor", 0, 3);
+    resumed.setState(await source.getState());
+    await train("fused", 3, 6, resumed);
     // Same float32 roundings in the same order: bitwise equal weights.
     for (const [key, variable] of tensor.model.namedWeights()) {
       const expected = [...variable.dataSync()];
@@ -210,56 +210,58 @@ describe("RecapTrainTask", () => {
     }
   });
 
-  it("the loss kernel trains like the loss op's tfjs-op form", () => {
-    const losses = () => {
+  it("the loss kernel trains like the loss op's tfjs-op form", async () => {
+    const losses = async () => {
       const model = newModel();
       const task = new RecapTrainTask({ model, config: { optimizer, training }, seed: 4 });
       const values: number[] = [];
       for (let step = 0; step < 8; step++) {
         const batch = plantedBatch(32, step);
-        values.push(task.trainStep(batch).loss);
+        values.push((await task.trainStep(batch)).loss);
         tf.dispose([batch.continuous, batch.binary, batch.discrete, batch.labels, batch.weights]);
       }
       task.dispose();
       model.dispose();
       return values;
     };
-    const host = losses();
-    const reference = withoutKernels([MEAN_BCE_KERNEL], losses);
+    const host = await losses();
+    const reference = await withoutKernels([MEAN_BCE_KERNEL], losses);
     // Same weights at step 0; afterwards float64 vs float32 roundings may drift slightly.
     expect(host[0]).toBeCloseTo(reference[0]!, 6);
     for (const [step, value] of reference.entries()) expect(host[step]).toBeCloseTo(value, 3);
   });
 
-  it("accumulates gradients over micro-batches", () => {
+  it("accumulates gradients over micro-batches", async () => {
     const model = newModel();
     const config = { optimizer, training: { gradient_accumulation: 2 } as never };
     const task = new RecapTrainTask({ model, config, seed: 1 });
-    expect(task.trainStep(plantedBatch(16, 0)).applied).toBe(false);
-    expect(task.trainStep(plantedBatch(16, 1)).applied).toBe(true);
+    expect((await task.trainStep(plantedBatch(16, 0))).applied).toBe(false);
+    expect((await task.trainStep(plantedBatch(16, 1))).applied).toBe(true);
     task.dispose();
     model.dispose();
   });
 
-  it("follows training.gradient_accumulation_parity (the original's rule zeroes mid-window)", () => {
+  it("follows training.gradient_accumulation_parity (the original's rule zeroes mid-window)", async () => {
     // N = 3: both rules apply after calls 2 and 5, but `original` (core/train_pipeline.py) zeroes
     // the accumulator at calls 1 and 4, so the first update holds only call 1's and 2's gradients.
-    const weightsAfter = (parity: "intended" | "original") => {
+    const weightsAfter = async (parity: "intended" | "original") => {
       const model = newModel();
       const config = {
         optimizer,
         training: { gradient_accumulation: 3, gradient_accumulation_parity: parity } as never,
       };
       const task = new RecapTrainTask({ model, config, seed: 1 });
-      const applied = [0, 1, 2].map((call) => task.trainStep(plantedBatch(16, call)).applied);
+      const applied: boolean[] = [];
+      for (const call of [0, 1, 2])
+        applied.push((await task.trainStep(plantedBatch(16, call))).applied);
       expect(applied).toEqual([false, false, true]);
       const weights = [...model.namedWeights().values()].map((v) => Array.from(v.dataSync()));
       task.dispose();
       model.dispose();
       return weights.flat();
     };
-    const intended = weightsAfter("intended");
-    const original = weightsAfter("original");
+    const intended = await weightsAfter("intended");
+    const original = await weightsAfter("original");
     expect(original).toHaveLength(intended.length);
     expect(original.some((value, index) => value !== intended[index])).toBe(true);
   });

@@ -50,7 +50,8 @@ const OPTIMIZER_PREFIX = "optimizer/";
  * (small-embedding L2), one `tf.variableGrads` over every trainable variable, then Adam with one
  * parameter group per tower plus the backbone, each on its own LR schedule
  * (`projects/home/recap/optimizer/optimizer.py`), with optional clipping and gradient accumulation.
- * The only per-step device→host read is the loss scalar. State for checkpoints: weights and buffers
+ * The only per-step device→host read is the loss scalar, awaited (GPU backends have no synchronous
+ * read in Node) before the optimizer update. State for checkpoints: weights and buffers
  * under state_dict keys, optimizer slots and schedule step, RNG state.
  */
 export class RecapTrainTask implements TrainTask<RecapBatch> {
@@ -99,7 +100,7 @@ export class RecapTrainTask implements TrainTask<RecapBatch> {
    * One training (micro-)step on a batch (the caller keeps ownership of the batch); `metrics`
    * holds `lr/<group>`. Throws NumericError on a non-finite loss.
    */
-  trainStep(batch: RecapBatch): RecapStepResult {
+  async trainStep(batch: RecapBatch): Promise<RecapStepResult> {
     const { value, grads } = tf.variableGrads(() => {
       const outputs = this.model.apply(batch, { training: true, rng: this.rng });
       const { labels, weights } = alignedTargets(batch, this.model.taskNames);
@@ -111,7 +112,7 @@ export class RecapTrainTask implements TrainTask<RecapBatch> {
       return penalty ? (tf.add(loss, penalty) as tf.Scalar) : loss;
     }, this.variables);
     try {
-      const loss = value.dataSync()[0] as number;
+      const loss = (await value.data())[0] as number;
       if (!Number.isFinite(loss)) {
         throw new NumericError(
           `non-finite training loss ${loss} at optimizer step ${this.optimizer.scheduleStep}`,
@@ -133,13 +134,16 @@ export class RecapTrainTask implements TrainTask<RecapBatch> {
   }
 
   /** Weights (state_dict keys), optimizer state and RNG state, for a checkpoint. */
-  getState(): TaskState {
+  async getState(): Promise<TaskState> {
+    const weights = [...this.model.namedWeights()];
+    const read = await Promise.all(weights.map(([, variable]) => tensorToStateArray(variable)));
     const arrays: TaskState["arrays"] = {};
-    for (const [key, variable] of this.model.namedWeights())
-      arrays[MODEL_PREFIX + key] = tensorToStateArray(variable);
+    weights.forEach(([key], i) => {
+      arrays[MODEL_PREFIX + key] = read[i]!;
+    });
     const names = variableNameMaps(this.model.namedWeights());
     const optimizer = renameOptimizerState(
-      this.optimizer.getState(OPTIMIZER_PREFIX),
+      await this.optimizer.getState(OPTIMIZER_PREFIX),
       OPTIMIZER_PREFIX,
       names.toKey,
     );
@@ -176,7 +180,7 @@ export class RecapTrainTask implements TrainTask<RecapBatch> {
     let steps = 0;
     for await (const batch of batches) {
       try {
-        evaluation.update(batch);
+        await evaluation.update(batch);
       } finally {
         disposeRecapBatch(batch);
       }

@@ -87,10 +87,10 @@ class ToyTask implements TrainTask<Batch> {
     };
   }
 
-  getState(): TaskState {
-    const optimizer = this.optimizer.getState();
+  async getState(): Promise<TaskState> {
+    const optimizer = await this.optimizer.getState();
     return {
-      arrays: { "model/w": tensorToStateArray(this.weights), ...optimizer.arrays },
+      arrays: { "model/w": await tensorToStateArray(this.weights), ...optimizer.arrays },
       json: { optimizer: optimizer.json },
     };
   }
@@ -181,8 +181,8 @@ describe("runTraining", () => {
     expect(second.steps).toEqual([7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19]);
     expect(resumed).toMatchObject({ status: "completed", step: 20 });
     expect(second.values()).toEqual(straight.values());
-    expect(Object.values(second.optimizer.getState().arrays)).toEqual(
-      Object.values(straight.optimizer.getState().arrays),
+    expect(Object.values((await second.optimizer.getState()).arrays)).toEqual(
+      Object.values((await straight.optimizer.getState()).arrays),
     );
     expect(second.optimizer.scheduleStep).toBe(20);
     // The model learned the regression: w ≈ [2, −1, 0.5].

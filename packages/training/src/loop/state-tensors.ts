@@ -1,25 +1,27 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { CheckpointError, checkStateArray, type StateArray } from "@tml/core";
 
-/** Copies a float32 or int32 tensor into a state array (a synchronous download). */
-export function tensorToStateArray(tensor: tf.Tensor): StateArray {
+/**
+ * Copies a float32 or int32 tensor into a state array. The download is asynchronous: GPU backends
+ * (webgpu) have no synchronous read in Node.
+ */
+export async function tensorToStateArray(tensor: tf.Tensor): Promise<StateArray> {
   if (tensor.dtype !== "float32" && tensor.dtype !== "int32") {
     throw new CheckpointError(`Cannot save a ${tensor.dtype} tensor; only float32 and int32.`);
   }
-  const data = tensor.dataSync() as Float32Array | Int32Array;
+  const data = (await tensor.data()) as Float32Array | Int32Array;
   return { dtype: tensor.dtype, shape: [...tensor.shape], data: data.slice() };
 }
 
 /**
  * Snapshot of tfjs variables keyed `<prefix><variable name>` (model weights for a `TaskState`).
  */
-export function variablesToStateArrays(
+export async function variablesToStateArrays(
   variables: readonly tf.Variable[],
   prefix = "",
-): Record<string, StateArray> {
-  const arrays: Record<string, StateArray> = {};
-  for (const variable of variables) arrays[prefix + variable.name] = tensorToStateArray(variable);
-  return arrays;
+): Promise<Record<string, StateArray>> {
+  const arrays = await Promise.all(variables.map(tensorToStateArray));
+  return Object.fromEntries(variables.map((variable, i) => [prefix + variable.name, arrays[i]!]));
 }
 
 /**

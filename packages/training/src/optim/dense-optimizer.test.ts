@@ -244,7 +244,7 @@ describe.each(["fused", "tensor"] as const)("%s implementation", (which) => {
   });
 
   describe("DenseOptimizer state", () => {
-    it("round-trips slots, counters and the schedule step; restored runs continue identically", () => {
+    it("round-trips slots, counters and the schedule step; restored runs continue identically", async () => {
       const make = () => {
         const theta = variable([1, -2], "theta");
         const optimizer = new DenseOptimizer({
@@ -264,7 +264,7 @@ describe.each(["fused", "tensor"] as const)("%s implementation", (which) => {
         stepTidy(run.optimizer, () => ({ [run.theta.name]: tf.tensor1d(values) }));
       const first = make();
       for (const g of GRADIENTS) stepWith(first, g);
-      const state = first.optimizer.getState();
+      const state = await first.optimizer.getState();
       expect(Object.keys(state.arrays).sort()).toEqual([
         `optimizer/accumulated/${first.theta.name}`,
         `optimizer/m/${first.theta.name}`,
@@ -323,7 +323,7 @@ describe.each(["fused", "tensor"] as const)("%s implementation", (which) => {
   });
 });
 
-it("state moves between the fused and tensor implementations, keyed by stable names", () => {
+it("state moves between the fused and tensor implementations, keyed by stable names", async () => {
   const make = () => {
     const theta = variable([1, -2], "theta");
     const optimizer = new DenseOptimizer({
@@ -342,7 +342,7 @@ it("state moves between the fused and tensor implementations, keyed by stable na
       stepTidy(tensor.optimizer, () => ({ [tensor.theta.name]: tf.tensor1d(g) }));
     }
   });
-  const state = tensor.optimizer.getState();
+  const state = await tensor.optimizer.getState();
   expect(Object.keys(state.arrays).sort()).toEqual([
     "optimizer/accumulated/model.theta",
     "optimizer/m/model.theta",

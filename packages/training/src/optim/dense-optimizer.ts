@@ -254,19 +254,23 @@ export class DenseOptimizer {
    * Optimizer state for a checkpoint: slot arrays keyed `<prefix><slot>/<state key>`, pending
    * accumulated gradients keyed `<prefix>accumulated/<state key>`, and counters in `json`.
    */
-  getState(prefix = "optimizer/"): TaskState {
-    const arrays: Record<string, StateArray> = {};
+  async getState(prefix = "optimizer/"): Promise<TaskState> {
+    const tensors = new Map<string, tf.Tensor>();
     const updates: Record<string, number> = {};
     for (const entry of this.entries.values()) {
       updates[entry.key] = entry.updates;
       this.slotNames.forEach((slot, i) => {
-        const key = `${prefix}${slot}/${entry.key}`;
-        arrays[key] = tensorToStateArray(entry.slots[i]!);
+        tensors.set(`${prefix}${slot}/${entry.key}`, entry.slots[i]!);
       });
     }
     for (const [name, tensor] of this.accumulated) {
-      arrays[`${prefix}accumulated/${this.entries.get(name)!.key}`] = tensorToStateArray(tensor);
+      tensors.set(`${prefix}accumulated/${this.entries.get(name)!.key}`, tensor);
     }
+    // Every download at once: on a GPU backend each read waits for the device.
+    const read = await Promise.all([...tensors.values()].map(tensorToStateArray));
+    const arrays: Record<string, StateArray> = Object.fromEntries(
+      [...tensors.keys()].map((key, i) => [key, read[i]!]),
+    );
     const json: OptimizerStateJson = {
       algorithm: this.algorithm.kind,
       calls: this.calls,

@@ -32,24 +32,42 @@ interface Trace {
 // Trains SHAPES variables for STEPS steps on seeded gradients (one variable skipped on odd steps,
 // as variables without a gradient are) and returns the final parameters and optimizer state:
 // `fused` on the engine's update kernels, `tensor` on the op's tfjs-op path (kernels removed).
-function train(
+async function train(
   implementation: "fused" | "tensor",
   algorithm: OptimizerAlgorithm,
   extra: Partial<DenseOptimizerOptions> = {},
-): Trace {
-  if (implementation === "fused") return trainSteps(implementation, algorithm, extra);
-  return withoutKernels([FUSED_UPDATE_KERNEL, FUSED_ACCUMULATE_KERNEL], () =>
-    trainSteps(implementation, algorithm, extra),
-  );
+): Promise<Trace> {
+  const start = tf.memory().numTensors;
+  const { optimizer, variables, norms } =
+    implementation === "fused"
+      ? trainSteps(implementation, algorithm, extra)
+      : withoutKernels([FUSED_UPDATE_KERNEL, FUSED_ACCUMULATE_KERNEL], () =>
+          trainSteps(implementation, algorithm, extra),
+        );
+  const state = await optimizer.getState();
+  const trace: Trace = {
+    parameters: variables.map((variable) => variable.dataSync() as Float32Array),
+    state: Object.fromEntries(
+      Object.entries(state.arrays).map(([key, array]) => [key, array.data as Float32Array]),
+    ),
+    norms,
+    json: state.json,
+  };
+  if (!extra.gradientAccumulation) {
+    expect(state.json).toMatchObject({ updates: { v0: STEPS, v3: STEPS / 2 } });
+  }
+  optimizer.dispose();
+  tf.dispose(variables);
+  expect(tf.memory().numTensors).toBe(start);
+  return trace;
 }
 
 function trainSteps(
   implementation: "fused" | "tensor",
   algorithm: OptimizerAlgorithm,
   extra: Partial<DenseOptimizerOptions>,
-): Trace {
+): { optimizer: DenseOptimizer; variables: tf.Variable[]; norms: (number | undefined)[] } {
   const rng = new Rng(11);
-  const start = tf.memory().numTensors;
   const variables = SHAPES.map((shape, index) => {
     const values = Float32Array.from({ length: tf.util.sizeFromShape(shape) }, () => rng.normal());
     const name = `fused_test_${implementation}_${index}_${Math.random().toString(36).slice(2)}`;
@@ -87,22 +105,7 @@ function trainSteps(
       expect(tf.memory().numBytes).toBe(bytesBefore);
     }
   }
-  const state = optimizer.getState();
-  const trace: Trace = {
-    parameters: variables.map((variable) => variable.dataSync() as Float32Array),
-    state: Object.fromEntries(
-      Object.entries(state.arrays).map(([key, array]) => [key, array.data as Float32Array]),
-    ),
-    norms,
-    json: state.json,
-  };
-  if (!extra.gradientAccumulation) {
-    expect(state.json).toMatchObject({ updates: { v0: STEPS, v3: STEPS / 2 } });
-  }
-  optimizer.dispose();
-  tf.dispose(variables);
-  expect(tf.memory().numTensors).toBe(start);
-  return trace;
+  return { optimizer, variables, norms };
 }
 
 /** `tolerance` 0: bitwise equal (same float32 roundings in the same order). */
@@ -147,22 +150,28 @@ describe.each(["cpu", "wasm"])("fused update on %s equals the tensor reference",
     expect(fusedUpdateUsesSimd()).toBe(backend === "wasm");
   });
 
-  it.each(ALGORITHMS)("%s over several steps, two groups, a skipped variable", (_, algorithm) => {
-    expectSameTrace(train("fused", algorithm), train("tensor", algorithm));
-  });
+  it.each(ALGORITHMS)(
+    "%s over several steps, two groups, a skipped variable",
+    async (_, algorithm) => {
+      expectSameTrace(await train("fused", algorithm), await train("tensor", algorithm));
+    },
+  );
 
-  it.each(ALGORITHMS)("%s with global-norm clipping", (_, algorithm) => {
+  it.each(ALGORITHMS)("%s with global-norm clipping", async (_, algorithm) => {
     const options = { clipGlobalNorm: 3 };
-    const fused = train("fused", algorithm, options);
+    const fused = await train("fused", algorithm, options);
     expect(fused.norms.every((norm) => norm !== undefined && norm > 3)).toBe(true);
     // The norm is summed in float64 here, in float32 by the tensor path: scales differ by ~1 ulp.
-    expectSameTrace(fused, train("tensor", algorithm, options), 1e-5);
+    expectSameTrace(fused, await train("tensor", algorithm, options), 1e-5);
   });
 
-  it("adam with gradient accumulation (original parity)", () => {
+  it("adam with gradient accumulation (original parity)", async () => {
     const options = { gradientAccumulation: { steps: 3, parity: "original" as const } };
     const algorithm = ALGORITHMS[0]![1];
-    expectSameTrace(train("fused", algorithm, options), train("tensor", algorithm, options));
+    expectSameTrace(
+      await train("fused", algorithm, options),
+      await train("tensor", algorithm, options),
+    );
   });
 
   it("one kernel call per step, whatever the number of variables", async () => {
