@@ -87,7 +87,7 @@ export async function trainEdgesPerSecond({ trainer, batches, rng, workers }, st
   for (let s = 0; s < steps; s++) {
     const batch = batches.next();
     if (workers > 1) await trainer.trainStep(batch);
-    else trainer.trainBatch(batch, rng);
+    else await trainer.trainBatch(batch, rng);
     edges += batch.size;
   }
   return edges / ((performance.now() - start) / 1000);

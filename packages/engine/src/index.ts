@@ -1,4 +1,4 @@
-export { hasCompiledProducts } from "./compiled-products.js";
+export { hasCompiledProducts, hasGpuProducts } from "./compiled-products.js";
 export { registerEngineKernels } from "./engine-kernels.js";
 export {
   type FastKernelOptions,

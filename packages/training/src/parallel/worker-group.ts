@@ -188,13 +188,14 @@ export class WorkerGroup {
 
 /**
  * The worker side of a `WorkerGroup`: runs `work(round)` for every dispatched round until the group
- * closes. An error thrown by `work` is reported to the caller's `wait`, and the worker serves on.
+ * closes (a round ends when `work`'s promise settles, if it returns one). An error thrown by `work`
+ * is reported to the caller's `wait`, and the worker serves on. Resolves when the group closes.
  */
-export function serveRounds(
+export async function serveRounds(
   group: WorkerGroupHandle,
   rank: number,
-  work: (round: number) => void,
-): void {
+  work: (round: number) => void | Promise<void>,
+): Promise<void> {
   const control = new Int32Array(group.control);
   const errors = new Uint8Array(group.errors, rank * ERROR_BYTES, ERROR_BYTES);
   const requested = rank * SLOTS + REQUESTED;
@@ -207,7 +208,7 @@ export function serveRounds(
     last = round;
     let status = OK;
     try {
-      work(round);
+      await work(round);
     } catch (error) {
       errors.fill(0);
       errors.set(encodeError(error));

@@ -13,7 +13,7 @@ import { readKnowledgeGraph } from "./kg-tsv.js";
 const dataDir = sharedDataDir();
 
 describe("real knowledge graph (UMLS)", () => {
-  it.skipIf(!dataDir)("learns UMLS link prediction in 250 steps (filtered MRR > 0.6)", () => {
+  it.skipIf(!dataDir)("learns UMLS link prediction in 250 steps (filtered MRR > 0.6)", async () => {
     const kg = readKnowledgeGraph(join(dataDir!, "umls"));
     expect([kg.entities.length, kg.relations.length, kg.train.size]).toEqual([135, 46, 5216]);
     const optimizer = { adagrad: { lr: 0.2 } };
@@ -22,7 +22,7 @@ describe("real knowledge graph (UMLS)", () => {
     const batches = new EdgeBatches(kg.train, 256, 0);
     const task = new TwhinTask({ model, config, batches });
     const rng = new Rng(1);
-    for (let step = 0; step < 250; step++) task.trainBatch(batches.next(), rng);
+    for (let step = 0; step < 250; step++) await task.trainBatch(batches.next(), rng);
     const filter = new FilterIndex(kg.relations.length, [kg.train, kg.valid, kg.test]);
     const result = evaluateLinkPrediction(model, kg.test, { filter });
     console.info("umls", result.both);

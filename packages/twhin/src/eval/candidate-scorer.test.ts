@@ -28,21 +28,23 @@ describe("tfjs-routed products equal the JS loops", () => {
     for (let i = 0; i < expected.length; i++) expect(actual[i]).toBeCloseTo(expected[i]!, 4);
   });
 
-  it("DenseProducts: scores, query and candidate gradients", () => {
+  it("DenseProducts: scores, query and candidate gradients", async () => {
     const [n, m, k] = [9, 13, 6];
     const a = random(n * k, 3);
     const c = random(m * k, 4);
     const g = random(n * m, 5);
     const loops = kernelProducts(referenceKernels());
-    const results = [loops, tfjsProducts(loops, 0)].map((p) => {
-      const s = new Float32Array(n * m);
-      const dA = new Float32Array(n * k);
-      const dC = new Float32Array(m * k);
-      p.scores(a, n, c, m, k, { data: s, offset: 0, stride: m });
-      p.gradQueries({ data: g, offset: 0, stride: m }, n, m, c, k, dA);
-      p.gradCandidates({ data: g, offset: 0, stride: m }, n, m, a, k, dC);
-      return [s, dA, dC];
-    });
+    const results = await Promise.all(
+      [loops, tfjsProducts(loops, 0)].map(async (p) => {
+        const s = new Float32Array(n * m);
+        const dA = new Float32Array(n * k);
+        const dC = new Float32Array(m * k);
+        await p.scores(a, n, c, m, k, { data: s, offset: 0, stride: m });
+        await p.gradQueries({ data: g, offset: 0, stride: m }, n, m, c, k, dA);
+        await p.gradCandidates({ data: g, offset: 0, stride: m }, n, m, a, k, dC);
+        return [s, dA, dC];
+      }),
+    );
     results[0]!.forEach((array, index) => {
       for (let i = 0; i < array.length; i++)
         expect(results[1]![index]![i]).toBeCloseTo(array[i]!, 4);

@@ -1,17 +1,31 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { hasCompiledProducts, loadPlatformBlas, type PlatformBlas } from "@tml/engine";
+import {
+  hasCompiledProducts,
+  hasGpuProducts,
+  loadPlatformBlas,
+  type PlatformBlas,
+} from "@tml/engine";
 import type { MatrixView } from "./gemm.js";
 import type { StepKernels } from "./step-kernels.js";
 
 /**
  * The three products of a shared-candidate score block: scores `S = A C^T`, and the gradients
  * `dA += dS C`, `dC += dS^T A`. Operands are contiguous from row 0 and live in the step kernels'
- * memory. `createDenseProducts` sends large blocks to the active tfjs backend when the engine
- * says its products are compiled (wasm/XNNPACK, tensorflow: multi-threaded sgemm), the rest to the SIMD kernels.
+ * memory. `createDenseProducts` sends large blocks to the platform BLAS, or to the active tfjs
+ * backend when the engine says its products are compiled (wasm/XNNPACK, tensorflow: multi-threaded
+ * sgemm) or run on a GPU (webgpu: preferred over the BLAS), the rest to the SIMD kernels. Each
+ * product resolves once its output is written (a GPU backend is read back asynchronously).
  */
 export interface DenseProducts {
   /** `out (n x m) = A (n x k) C (m x k)^T`. */
-  scores(a: Float32Array, n: number, c: Float32Array, m: number, k: number, out: MatrixView): void;
+  scores(
+    a: Float32Array,
+    n: number,
+    c: Float32Array,
+    m: number,
+    k: number,
+    out: MatrixView,
+  ): Promise<void>;
   /** `dA (n x k) += G (n x m) C (m x k)`. */
   gradQueries(
     g: MatrixView,
@@ -20,7 +34,7 @@ export interface DenseProducts {
     c: Float32Array,
     k: number,
     dA: Float32Array,
-  ): void;
+  ): Promise<void>;
   /** `dC (m x k) += G (n x m)^T A (n x k)`. */
   gradCandidates(
     g: MatrixView,
@@ -29,15 +43,15 @@ export interface DenseProducts {
     a: Float32Array,
     k: number,
     dC: Float32Array,
-  ): void;
+  ): Promise<void>;
 }
 
 /** The products computed by `kernels` (the step's SIMD kernels; the reference kernels in tests). */
 export function kernelProducts(kernels: StepKernels): DenseProducts {
   return {
-    scores: (a, n, c, m, k, out) => kernels.gemmNT(a, 0, n, c, 0, m, k, out),
-    gradQueries: (g, n, m, c, k, dA) => kernels.gemmNNAccumulate(g, n, m, c, 0, k, dA, 0),
-    gradCandidates: (g, n, m, a, k, dC) => kernels.gemmTNAccumulate(g, n, m, a, 0, k, dC, 0),
+    scores: async (a, n, c, m, k, out) => kernels.gemmNT(a, 0, n, c, 0, m, k, out),
+    gradQueries: async (g, n, m, c, k, dA) => kernels.gemmNNAccumulate(g, n, m, c, 0, k, dA, 0),
+    gradCandidates: async (g, n, m, a, k, dC) => kernels.gemmTNAccumulate(g, n, m, a, 0, k, dC, 0),
   };
 }
 
@@ -66,18 +80,21 @@ function transpose(
   return out;
 }
 
-// The download happens outside tf.tidy: tidy walks a returned typed array element by element.
-function matMul(
+// The operands are uploaded before this returns its promise (so the caller may reuse them); the
+// download is awaited (GPU backends have no synchronous read in Node) outside tf.tidy.
+async function matMul(
   x: Float32Array,
   xr: number,
   xc: number,
   y: Float32Array,
   yc: number,
-): Float32Array {
+): Promise<Float32Array> {
   const product = tf.tidy(() => tf.matMul(tf.tensor2d(x, [xr, xc]), tf.tensor2d(y, [xc, yc])));
-  const values = product.dataSync() as Float32Array;
-  product.dispose();
-  return values;
+  try {
+    return (await product.data()) as Float32Array;
+  } finally {
+    product.dispose();
+  }
 }
 
 /**
@@ -97,24 +114,24 @@ export function tfjsProducts(small: DenseProducts, minWork: number): DenseProduc
     return scratch2;
   };
   return {
-    scores(a, n, c, m, k, out) {
+    async scores(a, n, c, m, k, out) {
       if (n * m * k < minWork) return small.scores(a, n, c, m, k, out);
       const ct = transpose(c.subarray(0, m * k), m, k, ensure(m * k));
-      const s = matMul(a.subarray(0, n * k), n, k, ct, m);
+      const s = await matMul(a.subarray(0, n * k), n, k, ct, m);
       for (let i = 0; i < n; i++)
         out.data.set(s.subarray(i * m, (i + 1) * m), out.offset + i * out.stride);
     },
-    gradQueries(g, n, m, c, k, dA) {
+    async gradQueries(g, n, m, c, k, dA) {
       if (n * m * k < minWork) return small.gradQueries(g, n, m, c, k, dA);
       const packed = packRows(g, n, m, ensure(n * m));
-      const r = matMul(packed, n, m, c.subarray(0, m * k), k);
+      const r = await matMul(packed, n, m, c.subarray(0, m * k), k);
       for (let i = 0; i < n * k; i++) dA[i]! += r[i]!;
     },
-    gradCandidates(g, n, m, a, k, dC) {
+    async gradCandidates(g, n, m, a, k, dC) {
       if (n * m * k < minWork) return small.gradCandidates(g, n, m, a, k, dC);
       const packed = packRows(g, n, m, ensure(n * m));
       const gt = transpose(packed, n, m, ensure2(n * m));
-      const r = matMul(gt, m, n, a.subarray(0, n * k), k);
+      const r = await matMul(gt, m, n, a.subarray(0, n * k), k);
       for (let i = 0; i < m * k; i++) dC[i]! += r[i]!;
     },
   };
@@ -130,16 +147,16 @@ export function blasProducts(
   minWork: number,
 ): DenseProducts {
   return {
-    scores(a, n, c, m, k, out) {
+    async scores(a, n, c, m, k, out) {
       if (n * m * k < minWork) return small.scores(a, n, c, m, k, out);
       const s = out.data.subarray(out.offset);
       blas.sgemm(false, true, n, m, k, a, k, c, k, 0, s, out.stride);
     },
-    gradQueries(g, n, m, c, k, dA) {
+    async gradQueries(g, n, m, c, k, dA) {
       if (n * m * k < minWork) return small.gradQueries(g, n, m, c, k, dA);
       blas.sgemm(false, false, n, k, m, g.data.subarray(g.offset), g.stride, c, k, 1, dA, k);
     },
-    gradCandidates(g, n, m, a, k, dC) {
+    async gradCandidates(g, n, m, a, k, dC) {
       if (n * m * k < minWork) return small.gradCandidates(g, n, m, a, k, dC);
       blas.sgemm(true, false, m, k, n, g.data.subarray(g.offset), g.stride, a, k, 1, dC, k);
     },
@@ -150,6 +167,11 @@ export function blasProducts(
 export interface DenseProductOptions {
   /** Large blocks through tfjs (default: when the engine's products are compiled). */
   compiled?: boolean;
+  /**
+   * Large blocks through tfjs on the GPU, never on a BLAS (default: when the engine's products run
+   * on a GPU, `hasGpuProducts`); implies `compiled`.
+   */
+  gpu?: boolean;
   /** Large blocks on this BLAS instead (default: the platform BLAS when `compiled` and it loads). */
   blas?: PlatformBlas | undefined;
 }
@@ -159,14 +181,17 @@ const MIN_BLAS_WORK = 1 << 15;
 const MIN_TFJS_WORK = 1 << 18;
 
 /**
- * The step's products: large blocks on the platform BLAS (in place) or, without one, through tfjs
- * on a compiled backend; the rest, and everything on the pure-JS backend, in `kernels`.
+ * The step's products: on a GPU backend, large blocks through tfjs; otherwise large blocks on the
+ * platform BLAS (in place) or, without one, through tfjs on a compiled backend; the rest, and
+ * everything on the pure-JS backend, in `kernels`.
  */
 export function createDenseProducts(
   kernels: StepKernels,
   options: DenseProductOptions = {},
 ): DenseProducts {
   const small = kernelProducts(kernels);
+  const gpu = options.gpu ?? hasGpuProducts();
+  if (gpu) return tfjsProducts(small, MIN_TFJS_WORK);
   const compiled = options.compiled ?? hasCompiledProducts();
   let blas = options.blas;
   if (blas === undefined && compiled && !("blas" in options)) {

@@ -24,13 +24,13 @@ const step = TwhinStep.create(model, data.config, {
 });
 const slots = HogwildSlots.attach(data.slots);
 
-serveRounds(group, rank, () => {
+await serveRounds(group, rank, async () => {
   const { batch, seed, update } = slots.read(rank);
   if (batch.size === 0) {
     slots.setLoss(rank, 0);
     return;
   }
-  const loss = step.computeGradients(batch, new Rng(seed));
+  const loss = await step.computeGradients(batch, new Rng(seed));
   slots.setLoss(rank, loss);
   if (Number.isFinite(loss)) optimizers.apply(step.buffers, step.kernels, update);
 });

@@ -53,13 +53,13 @@ export class HogwildGroup {
   /**
    * Trains `batch` (up to size x per_replica_batch_size edges): rank r takes edges
    * [r·B, (r+1)·B) with negatives from a seed drawn from `rng`; rank 0's share runs in `own`
-   * (which returns its loss) while the workers run theirs.
+   * (which resolves to its loss) while the workers run theirs.
    */
   async step(
     batch: EdgeBatch,
     rng: Rng,
     update: number,
-    own: (slice: EdgeBatch) => number,
+    own: (slice: EdgeBatch) => Promise<number>,
   ): Promise<HogwildStepResult> {
     const sizes: number[] = [];
     for (let rank = 0; rank < this.size; rank++) {
@@ -74,7 +74,7 @@ export class HogwildGroup {
       ownLoss =
         sizes[0]! === 0
           ? 0
-          : own({
+          : await own({
               size: sizes[0]!,
               lhs: batch.lhs.subarray(0, sizes[0]!),
               rel: batch.rel.subarray(0, sizes[0]!),

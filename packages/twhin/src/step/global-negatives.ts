@@ -228,7 +228,7 @@ export class GlobalNegatives {
   }
 
   /** Writes the K global-negative scores of every row into `scores` (B x width) from `column`. */
-  forward(
+  async forward(
     direction: number,
     queries: Float32Array,
     queryNorms: Float32Array,
@@ -238,7 +238,7 @@ export class GlobalNegatives {
     scores: Float32Array,
     width: number,
     column: number,
-  ): void {
+  ): Promise<void> {
     if (this.count === 0) return;
     const model = this.model;
     if (model.transformsCandidates(direction === 0 ? "tail" : "head")) {
@@ -258,7 +258,7 @@ export class GlobalNegatives {
       if (gathered === 0) continue;
       const count = this.counts[t]!;
       const view: MatrixView = { data: this.scores, offset: 0, stride: count };
-      sharedBlockForward(this.sharedBlock(t, gathered), this.products, view);
+      await sharedBlockForward(this.sharedBlock(t, gathered), this.products, view);
       for (let i = 0; i < gathered; i++) {
         const row = this.scores.subarray(i * count, (i + 1) * count);
         scores.set(row, this.rows[i]! * width + column);
@@ -267,7 +267,7 @@ export class GlobalNegatives {
   }
 
   /** Accumulates dA of the rows and the candidates' gradients from `scoreGrads` (consumed). */
-  backward(
+  async backward(
     direction: number,
     queries: Float32Array,
     queryNorms: Float32Array,
@@ -279,7 +279,7 @@ export class GlobalNegatives {
     column: number,
     queryGrads: Float32Array,
     relationGrads: SparseGrads,
-  ): void {
+  ): Promise<void> {
     if (this.count === 0) return;
     const model = this.model;
     const dim = model.dim;
@@ -351,7 +351,7 @@ export class GlobalNegatives {
       }
       this.queryGrads.fill(0, 0, gathered * dim);
       const view: MatrixView = { data: this.scores, offset: 0, stride: count };
-      sharedBlockBackward(
+      await sharedBlockBackward(
         this.sharedBlock(t, gathered),
         this.products,
         view,

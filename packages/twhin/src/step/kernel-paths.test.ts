@@ -12,9 +12,9 @@ import { TwhinStep } from "./twhin-step.js";
 // Trains the same model on the same batches with the JS reference kernels and the SIMD kernels
 // (production's): losses and trained weights (tables, operators, optimizer state) agree to float
 // tolerance.
-function compareKernelPaths(options: TinyConfigOptions, steps = 3): void {
+async function compareKernelPaths(options: TinyConfigOptions, steps = 3): Promise<void> {
   const config = tinyConfig(options);
-  const run = (kernelSet: "reference" | "simd") => {
+  const run = async (kernelSet: "reference" | "simd") => {
     const model = new TwhinModel(config.model).initialize(3);
     for (const table of model.tables)
       for (let i = 0; i < table.data.length; i++) table.data[i]! *= 3;
@@ -29,14 +29,14 @@ function compareKernelPaths(options: TinyConfigOptions, steps = 3): void {
     const losses: number[] = [];
     for (let update = 1; update <= steps; update++) {
       const batch = randomBatch(config, config.train_data.per_replica_batch_size, 9 + update);
-      losses.push(step.computeGradients(batch, rng));
+      losses.push(await step.computeGradients(batch, rng));
       optimizers.apply(step.buffers, step.kernels, update);
     }
     const state = optimizers.tableOptimizers.flatMap((o) => Object.values(o.state()));
     return { model, losses, state };
   };
-  const reference = run("reference");
-  const simd = run("simd");
+  const reference = await run("reference");
+  const simd = await run("simd");
   simd.losses.forEach((loss, step) => {
     expect(Math.abs(loss - reference.losses[step]!), `loss at step ${step}`).toBeLessThan(
       1e-5 * (1 + Math.abs(reference.losses[step]!)),
@@ -62,15 +62,15 @@ function compareKernelPaths(options: TinyConfigOptions, steps = 3): void {
 describe("SIMD and reference kernels train the same model", () => {
   for (const operator of ["none", "translation", "diagonal", "complex_diagonal"] as const) {
     for (const comparator of ["dot", "cos", "l2"] as const) {
-      it(`${operator} / ${comparator} / bce, in-batch + global negatives`, () => {
-        compareKernelPaths({ operator, model: { comparator }, inBatch: 3, global: 4 });
+      it(`${operator} / ${comparator} / bce, in-batch + global negatives`, async () => {
+        await compareKernelPaths({ operator, model: { comparator }, inBatch: 3, global: 4 });
       });
     }
   }
   for (const type of ["softmax", "margin"] as const) {
     for (const reciprocal of [false, true]) {
-      it(`translation / dot / ${type}, reciprocal ${reciprocal}`, () => {
-        compareKernelPaths({
+      it(`translation / dot / ${type}, reciprocal ${reciprocal}`, async () => {
+        await compareKernelPaths({
           model: { loss: { type, margin: 1 }, reciprocal_relations: reciprocal },
           inBatch: 2,
           global: 5,
@@ -78,11 +78,11 @@ describe("SIMD and reference kernels train the same model", () => {
       });
     }
   }
-  it("parity original", () => {
-    compareKernelPaths({ model: { parity: "original" }, inBatch: 3 });
+  it("parity original", async () => {
+    await compareKernelPaths({ model: { parity: "original" }, inBatch: 3 });
   });
-  it("reciprocal complex_diagonal, cosine, regularization, width 40 (SIMD main loops)", () => {
-    compareKernelPaths({
+  it("reciprocal complex_diagonal, cosine, regularization, width 40 (SIMD main loops)", async () => {
+    await compareKernelPaths({
       dim: 40,
       operator: "complex_diagonal",
       model: { comparator: "cos", reciprocal_relations: true, regularization: 0.1 },
@@ -99,8 +99,8 @@ describe("SIMD and reference kernels train the same model", () => {
     adam: { adam: { lr: 0.01 } },
   };
   for (const [name, optimizer] of Object.entries(optimizers)) {
-    it(`${name}, width 200 and batch 64 (the bench shape, small tables)`, () => {
-      compareKernelPaths({ dim: 200, optimizer, inBatch: 10, batchSize: 64 }, 4);
+    it(`${name}, width 200 and batch 64 (the bench shape, small tables)`, async () => {
+      await compareKernelPaths({ dim: 200, optimizer, inBatch: 10, batchSize: 64 }, 4);
     });
   }
 });

@@ -50,7 +50,7 @@ function setup(regularization: number) {
 }
 
 describe("1vsAll (global_negatives: all) with reciprocal ComplEx and N3", () => {
-  it("loss equals the cross-entropy over every row of the target type plus N3, computed independently", () => {
+  it("loss equals the cross-entropy over every row of the target type plus N3, computed independently", async () => {
     const { model, batch, step } = setup(0.05);
     const dim = model.dim;
     const relations = model.relations.length;
@@ -79,20 +79,23 @@ describe("1vsAll (global_negatives: all) with reciprocal ComplEx and N3", () => 
       }
     }
     const expected = crossEntropy / (2 * batch.size) + (0.05 * n3) / (2 * batch.size);
-    expect(step.computeGradients(batch, new Rng(1))).toBeCloseTo(expected, 5);
+    expect(await step.computeGradients(batch, new Rng(1))).toBeCloseTo(expected, 5);
   });
 
-  it("gradients match central differences (tables of unequal size: 7 users, 5 tweets)", () => {
+  it("gradients match central differences (tables of unequal size: 7 users, 5 tweets)", async () => {
     const { model, batch, step } = setup(0.1);
     // Every row of both tables is a candidate, so every row gets a gradient slot.
-    step.computeGradients(batch, new Rng(1));
+    await step.computeGradients(batch, new Rng(1));
     expect(step.tableGrads.map((g) => g.count)).toEqual(model.tables.map((t) => t.rows));
-    expectGradientsMatchDifferences(model, step, batch, { tableStride: 2, relationStride: 3 });
+    await expectGradientsMatchDifferences(model, step, batch, {
+      tableStride: 2,
+      relationStride: 3,
+    });
   });
 
   it.each(["diagonal", "rotation"] as const)(
     "%s without reciprocal relations (candidates transformed per relation): gradients match",
-    (operator) => {
+    async (operator) => {
       const config = tinyConfig({
         operator,
         global: "all",
@@ -105,7 +108,10 @@ describe("1vsAll (global_negatives: all) with reciprocal ComplEx and N3", () => 
         for (let i = 0; i < table.data.length; i++) table.data[i] = rng.next() - 0.5;
       const step = TwhinStep.create(model, config);
       const batch = randomBatch(config, 8, 5);
-      expectGradientsMatchDifferences(model, step, batch, { tableStride: 5, relationStride: 4 });
+      await expectGradientsMatchDifferences(model, step, batch, {
+        tableStride: 5,
+        relationStride: 4,
+      });
     },
   );
 

@@ -41,12 +41,12 @@ export function blockForward(op: BlockOperands, out: MatrixView, kernels: StepKe
 }
 
 /** Same as blockForward for contiguous operands at row 0, through the dense products. */
-export function sharedBlockForward(
+export async function sharedBlockForward(
   op: BlockOperands,
   products: DenseProducts,
   out: MatrixView,
-): void {
-  products.scores(op.queries, op.queryCount, op.candidates, op.candidateCount, op.dim, out);
+): Promise<void> {
+  await products.scores(op.queries, op.queryCount, op.candidates, op.candidateCount, op.dim, out);
   if (op.comparator === "l2") adjustL2(op, out);
 }
 
@@ -151,7 +151,7 @@ export function blockBackward(
 }
 
 /** Shared-candidate backward through the dense products; operands and gradients at row 0. */
-export function sharedBlockBackward(
+export async function sharedBlockBackward(
   op: BlockOperands,
   products: DenseProducts,
   scoreGrads: MatrixView,
@@ -159,10 +159,24 @@ export function sharedBlockBackward(
   candidateGrads: Float32Array,
   rowSums: Float32Array,
   columnSums: Float32Array,
-): void {
+): Promise<void> {
   const { dim, queryCount, candidateCount } = op;
   if (op.comparator === "l2") prepareL2(op, scoreGrads, rowSums, columnSums);
-  products.gradQueries(scoreGrads, queryCount, candidateCount, op.candidates, dim, queryGrads);
-  products.gradCandidates(scoreGrads, queryCount, candidateCount, op.queries, dim, candidateGrads);
+  await products.gradQueries(
+    scoreGrads,
+    queryCount,
+    candidateCount,
+    op.candidates,
+    dim,
+    queryGrads,
+  );
+  await products.gradCandidates(
+    scoreGrads,
+    queryCount,
+    candidateCount,
+    op.queries,
+    dim,
+    candidateGrads,
+  );
   if (op.comparator === "l2") finishL2(op, rowSums, columnSums, queryGrads, 0, candidateGrads, 0);
 }

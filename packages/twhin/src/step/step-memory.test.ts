@@ -16,7 +16,7 @@ beforeAll(async () => {
 });
 
 describe("training memory is flat over many steps", () => {
-  it("no tfjs tensors left behind (shared negatives through tfjs), scratch views stay attached", () => {
+  it("no tfjs tensors left behind (shared negatives through tfjs), scratch views stay attached", async () => {
     const config = tinyConfig({ dim: 16, inBatch: 4, global: 8, batchSize: 32 });
     const model = new TwhinModel(config.model).initialize(1);
     const settings = stepSettings(config);
@@ -26,14 +26,14 @@ describe("training memory is flat over many steps", () => {
     const optimizers = new ModelOptimizers(model, config);
     const rng = new Rng(2);
     const batch = randomBatch(config, 32, 3);
-    const train = (update: number) => {
-      step.computeGradients(batch, rng);
+    const train = async (update: number) => {
+      await step.computeGradients(batch, rng);
       optimizers.apply(step.buffers, kernels, update);
     };
-    train(1);
+    await train(1);
     const tensors = tf.memory().numTensors;
     const firstRows = step.buffers.tableRows[0]!;
-    for (let update = 2; update <= 201; update++) train(update);
+    for (let update = 2; update <= 201; update++) await train(update);
     expect(tf.memory().numTensors).toBe(tensors);
     // A grown wasm memory would have detached every view (byteLength 0): it never grows.
     expect(firstRows.byteLength).toBeGreaterThan(0);

@@ -17,9 +17,9 @@ function setup(options: TinyConfigOptions) {
   return { model, step, batch };
 }
 
-function checkGradients(options: TinyConfigOptions): void {
+async function checkGradients(options: TinyConfigOptions): Promise<void> {
   const { model, step, batch } = setup(options);
-  expectGradientsMatchDifferences(model, step, batch, {
+  await expectGradientsMatchDifferences(model, step, batch, {
     tableStride: 3,
     relationStride: model.parity.trainOperators ? 2 : 0,
   });
@@ -34,15 +34,15 @@ describe("TwhinStep gradients match central differences", () => {
     "rotation",
   ] as const) {
     for (const comparator of ["dot", "cos", "l2"] as const) {
-      it(`${operator} / ${comparator} / bce, in-batch + global`, () => {
-        checkGradients({ operator, model: { comparator }, inBatch: 3, global: 4 });
+      it(`${operator} / ${comparator} / bce, in-batch + global`, async () => {
+        await checkGradients({ operator, model: { comparator }, inBatch: 3, global: 4 });
       });
     }
   }
   for (const type of ["softmax", "margin"] as const) {
     for (const reciprocal of [false, true]) {
-      it(`translation / dot / ${type}, reciprocal ${reciprocal}`, () => {
-        checkGradients({
+      it(`translation / dot / ${type}, reciprocal ${reciprocal}`, async () => {
+        await checkGradients({
           model: { loss: { type, margin: 1 }, reciprocal_relations: reciprocal },
           inBatch: 2,
           global: 5,
@@ -50,22 +50,22 @@ describe("TwhinStep gradients match central differences", () => {
       });
     }
   }
-  it("reciprocal complex_diagonal with cosine and regularization", () => {
-    checkGradients({
+  it("reciprocal complex_diagonal with cosine and regularization", async () => {
+    await checkGradients({
       operator: "complex_diagonal",
       model: { comparator: "cos", reciprocal_relations: true, regularization: 0.1 },
       global: 3,
     });
   });
-  it("parity original (tables only: translations are detached)", () => {
-    checkGradients({ model: { parity: "original" }, inBatch: 3 });
+  it("parity original (tables only: translations are detached)", async () => {
+    await checkGradients({ model: { parity: "original" }, inBatch: 3 });
   });
 });
 
 describe("TwhinStep loss values", () => {
-  it("original parity: BCE of B positives and 2BN negatives labelled 1, weight 1/(2N)", () => {
+  it("original parity: BCE of B positives and 2BN negatives labelled 1, weight 1/(2N)", async () => {
     const { model, step, batch } = setup({ model: { parity: "original" }, inBatch: 2 });
-    const loss = step.computeGradients(batch, new Rng(1));
+    const loss = await step.computeGradients(batch, new Rng(1));
     // Every term is softplus(x) - x = log(1 + e^-x); recompute positives independently.
     let positives = 0;
     for (let i = 0; i < batch.size; i++) {
@@ -79,7 +79,7 @@ describe("TwhinStep loss values", () => {
 });
 
 describe("TwhinStep edge cases", () => {
-  it("relations absent from the batch and a relation with a single edge (negatives cycle)", () => {
+  it("relations absent from the batch and a relation with a single edge (negatives cycle)", async () => {
     const { model, step } = setup({ inBatch: 3, global: 2 });
     const batch = {
       lhs: Int32Array.from([1, 2, 3]),
@@ -87,7 +87,7 @@ describe("TwhinStep edge cases", () => {
       rhs: Int32Array.from([4, 0, 6]),
       size: 3,
     };
-    const loss = step.computeGradients(batch, new Rng(1));
+    const loss = await step.computeGradients(batch, new Rng(1));
     expect(Number.isFinite(loss)).toBe(true);
     // Relation 1 (follow) is absent: its operator row gets no gradient slot.
     expect(
@@ -96,8 +96,8 @@ describe("TwhinStep edge cases", () => {
     expect(model.relations[1]!.name).toBe("follow");
   });
 
-  it("in_batch_negatives = 0 with no global negatives is a positive-only loss, not a division by zero", () => {
+  it("in_batch_negatives = 0 with no global negatives is a positive-only loss, not a division by zero", async () => {
     const { step, batch } = setup({ inBatch: 0, global: 0 });
-    expect(Number.isFinite(step.computeGradients(batch, new Rng(1)))).toBe(true);
+    expect(Number.isFinite(await step.computeGradients(batch, new Rng(1)))).toBe(true);
   });
 });

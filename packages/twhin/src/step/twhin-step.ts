@@ -97,8 +97,11 @@ export class TwhinStep {
     );
   }
 
-  /** Computes the batch's loss and leaves row-sparse gradients in `tableGrads` / `relationGrads`. */
-  computeGradients(batch: EdgeBatch, rng: Rng): number {
+  /**
+   * Computes the batch's loss and leaves row-sparse gradients in `tableGrads` / `relationGrads`.
+   * Asynchronous because large products may run on a GPU backend, read back with `await`.
+   */
+  async computeGradients(batch: EdgeBatch, rng: Rng): Promise<number> {
     const size = batch.size;
     // The batch's rows: edges grouped by relation, K global negatives per table, and every
     // distinct table row gathered once into the kernels' memory (slots x D per table).
@@ -112,11 +115,11 @@ export class TwhinStep {
     for (let direction = TAIL; direction <= HEAD; direction++) {
       // Forward: A, P (B x D), then S (B x W) = [positive | N in-batch | K global].
       this.embed(direction, size);
-      this.score(direction, size, rng);
+      await this.score(direction, size, rng);
       // Loss over the rows of S and dL/dS (B x W).
       loss += this.loss(direction, size);
       // Backward: dA, dP (B x D) from dL/dS, then into table rows and operator rows.
-      this.backward(direction, size);
+      await this.backward(direction, size);
     }
     this.globals.scatterGradients(this.tableGrads);
     const { model, settings, groups, tableGrads, relationGrads } = this;
@@ -220,7 +223,7 @@ export class TwhinStep {
   // positives of other edges of its relation (a random permutation of the group, cycled when
   // the group is smaller than N; the original's in-batch negatives). Columns N+1..: the K
   // global negatives.
-  private score(direction: number, size: number, rng: Rng): void {
+  private async score(direction: number, size: number, rng: Rng): Promise<void> {
     const model = this.model;
     const dim = model.dim;
     const buffers = this.buffers;
@@ -254,7 +257,7 @@ export class TwhinStep {
     const starts = this.groups.start;
     const queryNorms = buffers.queryNorms[direction]!;
     const column = 1 + inBatch;
-    this.globals.forward(
+    await this.globals.forward(
       direction,
       queries,
       queryNorms,
@@ -295,7 +298,7 @@ export class TwhinStep {
   // dA, dP (B x D) from dL/dS: the positive column, each relation group's in-batch block (its
   // candidates' gradients go back to the P rows they came from), the global negatives; then
   // through the cosine normalisation and into table rows and operator rows.
-  private backward(direction: number, size: number): void {
+  private async backward(direction: number, size: number): Promise<void> {
     const model = this.model;
     const dim = model.dim;
     const buffers = this.buffers;
@@ -310,7 +313,7 @@ export class TwhinStep {
     const inBatch = this.settings.inBatchNegatives;
     const starts = this.groups.start;
     const queryNorms = buffers.queryNorms[direction]!;
-    this.globals.backward(
+    await this.globals.backward(
       direction,
       queries,
       queryNorms,

@@ -35,7 +35,7 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function trainAndScore(
+async function trainAndScore(
   parity: "fixed" | "original",
   loss: "bce" | "softmax",
   globalNegatives: number,
@@ -61,7 +61,7 @@ function trainAndScore(
   const batches = new EdgeBatches(train, 200, 1);
   const task = new TwhinTask({ model, config, batches });
   const rng = new Rng(2);
-  for (let step = 0; step < 300; step++) task.trainBatch(batches.next(), rng);
+  for (let step = 0; step < 300; step++) await task.trainBatch(batches.next(), rng);
   const filter = new FilterIndex(4, [train, test]);
   const metrics = evaluateLinkPrediction(model, test, { filter }).both;
   const users = model.tables[0]!;
@@ -72,10 +72,10 @@ describe("learned quality on a generated graph with planted communities", () => 
   // The original (negatives labelled 1, untrained translations) pushes every score up, so its
   // rankings follow popularity and its user embeddings carry no community; in-batch negatives
   // (fixed) recover the communities; uniform negatives with a softmax also learn the full ranking.
-  it("fixing the original's three defects recovers the communities; uniform negatives rank best", () => {
-    const original = trainAndScore("original", "bce", 0);
-    const fixed = trainAndScore("fixed", "bce", 0);
-    const uniform = trainAndScore("fixed", "softmax", 32);
+  it("fixing the original's three defects recovers the communities; uniform negatives rank best", async () => {
+    const original = await trainAndScore("original", "bce", 0);
+    const fixed = await trainAndScore("fixed", "bce", 0);
+    const uniform = await trainAndScore("fixed", "softmax", 32);
     console.info("quality", { original, fixed, uniform });
     expect(fixed.metrics.auc).toBeGreaterThan(original.metrics.auc + 0.08);
     expect(original.purity).toBeLessThan(0.5);

@@ -93,9 +93,9 @@ export class TwhinTask implements TrainTask<EdgeBatch> {
    * Trains on one batch with the task's negative-sampling RNG (saved in checkpoints); with Hogwild
    * workers, each trains its slice of the batch and the loss is their edge-weighted mean.
    */
-  trainStep(batch: EdgeBatch): TrainStepOutput | Promise<TrainStepOutput> {
+  async trainStep(batch: EdgeBatch): Promise<TrainStepOutput> {
     if (this.hogwild === undefined) {
-      return { loss: this.trainBatch(batch, this.rng), examples: batch.size };
+      return { loss: await this.trainBatch(batch, this.rng), examples: batch.size };
     }
     return this.trainParallel(this.hogwild, batch);
   }
@@ -103,8 +103,8 @@ export class TwhinTask implements TrainTask<EdgeBatch> {
   private async trainParallel(hogwild: HogwildGroup, batch: EdgeBatch): Promise<TrainStepOutput> {
     validateBatch(this.options.model, batch, this.options.config.train_data.data_root);
     const update = this.updates + 1;
-    const { losses, sizes } = await hogwild.step(batch, this.rng, update, (slice) => {
-      const loss = this.step.computeGradients(slice, this.rng);
+    const { losses, sizes } = await hogwild.step(batch, this.rng, update, async (slice) => {
+      const loss = await this.step.computeGradients(slice, this.rng);
       if (Number.isFinite(loss))
         this.optimizers.apply(this.step.buffers, this.step.kernels, update);
       return loss;
@@ -133,9 +133,9 @@ export class TwhinTask implements TrainTask<EdgeBatch> {
    * One update with negatives drawn from `rng`; returns the loss. DataError for an edge outside
    * the model, NumericError (naming the step, no update applied) on a non-finite loss.
    */
-  trainBatch(batch: EdgeBatch, rng: Rng): number {
+  async trainBatch(batch: EdgeBatch, rng: Rng): Promise<number> {
     validateBatch(this.options.model, batch, this.options.config.train_data.data_root);
-    const loss = this.step.computeGradients(batch, rng);
+    const loss = await this.step.computeGradients(batch, rng);
     if (!Number.isFinite(loss)) {
       throw new NumericError(`Loss is ${loss} at step ${this.updates}; no update was applied.`, {
         details: { step: this.updates },

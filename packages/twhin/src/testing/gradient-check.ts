@@ -17,14 +17,14 @@ export interface GradientCheckOptions {
  * `relationStride`-th operator parameter. A parameter without a gradient slot must have a
  * numeric gradient of 0.
  */
-export function expectGradientsMatchDifferences(
+export async function expectGradientsMatchDifferences(
   model: TwhinModel,
   step: TwhinStep,
   batch: EdgeBatch,
   options: GradientCheckOptions,
-): void {
+): Promise<void> {
   const loss = () => step.computeGradients(batch, new Rng(5));
-  loss();
+  await loss();
   const analytic = new Map<string, number>();
   const dim = model.dim;
   model.tables.forEach((_, t) => {
@@ -38,12 +38,12 @@ export function expectGradientsMatchDifferences(
     for (let d = 0; d < dim; d++)
       analytic.set(`r:${relationGrads.rowIds[s]! * dim + d}`, relationGrads.grads[s * dim + d]!);
   const eps = 1e-3;
-  const check = (array: Float32Array, index: number, key: string) => {
+  const check = async (array: Float32Array, index: number, key: string) => {
     const saved = array[index]!;
     array[index] = saved + eps;
-    const up = loss();
+    const up = await loss();
     array[index] = saved - eps;
-    const down = loss();
+    const down = await loss();
     array[index] = saved;
     const numeric = (up - down) / (2 * eps);
     const value = analytic.get(key) ?? 0;
@@ -51,11 +51,11 @@ export function expectGradientsMatchDifferences(
       2e-4 + 1e-2 * Math.abs(numeric),
     );
   };
-  model.tables.forEach((table, t) => {
+  for (const [t, table] of model.tables.entries()) {
     for (let i = 0; i < table.data.length; i += options.tableStride)
-      check(table.data, i, `${t}:${i}`);
-  });
+      await check(table.data, i, `${t}:${i}`);
+  }
   if (options.relationStride > 0)
     for (let i = 0; i < model.relationParams.length; i += options.relationStride)
-      check(model.relationParams, i, `r:${i}`);
+      await check(model.relationParams, i, `r:${i}`);
 }
