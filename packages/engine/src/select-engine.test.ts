@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { createLogger, TmlError } from "@tml/core";
+import { createLogger, resetFlag, setFlag, TmlError } from "@tml/core";
 import { detectGpu, type GpuReport, type WebGpuAdapterFacts } from "@tml/cuda-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { restoreStockKernels } from "./fast-kernels.js";
@@ -102,13 +102,14 @@ describe("selectEngine with mocked probes", () => {
     expect(info.accelerated).toBe(false);
     expect(info.attempts.map((attempt) => [attempt.candidate, attempt.ok])).toEqual([
       ["tfjs-node-gpu", false],
+      ["webgpu", false],
       ["tfjs-node", false],
       ["wasm", true],
     ]);
     expect(info.attempts[0]!.reason).toContain("@tensorflow/tfjs-node-gpu");
     expect(backends).toEqual(["wasm"]);
     // One line per candidate passed over, one for the choice.
-    expect(lines).toHaveLength(3);
+    expect(lines).toHaveLength(4);
     restoreStockKernels();
   });
 
@@ -136,7 +137,7 @@ describe("selectEngine with mocked probes", () => {
     expect(info.candidate).toBe("tfjs-node");
   });
 
-  it("device gpu throws GPU_NOT_READY with cuda-check's report when the GPU is not ready", async () => {
+  it("device gpu throws GPU_NOT_READY with cuda-check's report when CUDA is not ready and the only adapter is software", async () => {
     const { probes } = mockedProbes(() => notReady, ["@tensorflow/tfjs-node-gpu"]);
     const error = await selectEngine({
       device: "gpu",
@@ -145,6 +146,9 @@ describe("selectEngine with mocked probes", () => {
     }).catch((caught: unknown) => caught);
     expect(TmlError.isInstance(error, "GPU_NOT_READY")).toBe(true);
     expect((error as { report: GpuReport }).report).toBe(notReady);
+    expect(((error as Error).cause as Error).message).toContain(
+      "webgpu: no usable WebGPU adapter (llvmpipe",
+    );
   });
 
   it("device gpu exits 8 when CUDA is ready but tfjs-node-gpu does not load", async () => {
@@ -170,6 +174,49 @@ describe("selectEngine with mocked probes", () => {
     expect(info.attempts[0]).toMatchObject({ candidate: "tfjs-node-gpu", ok: false });
     expect(info.attempts[0]!.reason).toContain("silent CPU fallback");
     expect(info.candidate).toBe("tfjs-node");
+  });
+
+  it("auto takes WebGPU on a GPU adapter when CUDA is not ready, and says why", async () => {
+    const { probes, backends } = mockedProbes(() => notReady, ["@tensorflow/tfjs-node"], {
+      adapters: [LLVMPIPE, RTX],
+    });
+    const { logger, lines } = capturingLogger();
+    const info = await selectEngine({ device: "auto", probes, logger });
+    expect(info).toMatchObject({ backend: "webgpu", candidate: "webgpu", accelerated: true });
+    expect(info.attempts.map((attempt) => attempt.candidate)).toEqual(["tfjs-node-gpu", "webgpu"]);
+    expect(backends).toEqual(["webgpu"]);
+    expect(lines.at(-1)).toContain("WebGPU on NVIDIA GeForce RTX 4090 (nvidia GPU)");
+    expect(lines.at(-1)).toContain("passed over: llvmpipe");
+  });
+
+  it("auto passes over a software adapter (lavapipe) unless TML_WEBGPU_ALLOW_SOFTWARE", async () => {
+    const { probes } = mockedProbes(() => notReady, ["@tensorflow/tfjs-node"]);
+    const info = await selectEngine({ device: "auto", probes, logger: capturingLogger().logger });
+    expect(info.candidate).toBe("tfjs-node");
+    expect(info.attempts[1]).toMatchObject({ candidate: "webgpu", ok: false });
+    expect(info.attempts[1]!.reason).toContain("software adapter");
+    setFlag("TML_WEBGPU_ALLOW_SOFTWARE", true);
+    try {
+      const allowed = await selectEngine({
+        device: "auto",
+        probes,
+        logger: capturingLogger().logger,
+      });
+      expect(allowed).toMatchObject({
+        candidate: "webgpu",
+        label: "webgpu (software)",
+        accelerated: false,
+      });
+    } finally {
+      resetFlag("TML_WEBGPU_ALLOW_SOFTWARE");
+    }
+  });
+
+  it("device gpu takes WebGPU when tfjs-node-gpu cannot start", async () => {
+    const { probes } = mockedProbes(() => notReady, [], { adapters: [RTX] });
+    const info = await selectEngine({ device: "gpu", probes, logger: capturingLogger().logger });
+    expect(info).toMatchObject({ candidate: "webgpu", device: "gpu", accelerated: true });
+    expect(info.attempts[0]).toMatchObject({ candidate: "tfjs-node-gpu", ok: false });
   });
 
   it("device webgpu takes a GPU adapter and logs the adapters it passed over", async () => {
@@ -215,7 +262,7 @@ describe("selectEngine on this machine", () => {
     expect(info.kernels?.matMul).toBe("onnxruntime");
     expect(
       info.attempts.filter((attempt) => !attempt.ok).map((attempt) => attempt.candidate),
-    ).toEqual(["tfjs-node-gpu", "tfjs-node"]);
+    ).toEqual(["tfjs-node-gpu", "webgpu", "tfjs-node"]);
     expect(lines.at(-1)).toContain("wasm+onnxruntime");
     const product = tf.matMul(tf.tensor2d([[1, 2]]), tf.tensor2d([[3], [4]]));
     expect(Array.from(product.dataSync())).toEqual([11]);

@@ -24,13 +24,12 @@ import {
   webgpuModulePath,
 } from "./webgpu-backend.js";
 
-/** Engines selectEngine can pick, fastest first. */
+/**
+ * Engines selectEngine can pick, fastest first (what `auto` tries, in this order). Code that reads
+ * tensors on the training paths reads them with `await tensor.data()`: tfjs's webgpu backend has no
+ * synchronous read in Node (its readSync draws through an OffscreenCanvas).
+ */
 export const ENGINE_CANDIDATES = ["tfjs-node-gpu", "webgpu", "tfjs-node", "wasm", "js"] as const;
-
-// What `auto` tries. WebGPU is asked for by name only: tfjs's webgpu backend cannot read a tensor
-// synchronously in Node (its readSync draws through an OffscreenCanvas), and the training steps
-// read their loss synchronously, so training would stop at the first step.
-const AUTO_CANDIDATES = ENGINE_CANDIDATES.filter((candidate) => candidate !== "webgpu");
 
 /**
  * An engine: `tfjs-node-gpu` (TensorFlow C library on CUDA), `webgpu` (tfjs's WebGPU backend on
@@ -233,12 +232,12 @@ async function loadTensorflow(name: string, probes: EngineProbes): Promise<void>
 function plan(device: EngineDevice): { candidates: readonly EngineCandidate[]; strict: boolean } {
   switch (device) {
     case "auto":
-      return { candidates: AUTO_CANDIDATES, strict: false };
+      return { candidates: ENGINE_CANDIDATES, strict: false };
     case "cpu":
       return { candidates: ["tfjs-node", "wasm", "js"], strict: false };
     case "gpu":
-      // When tfjs-node-gpu does not start, GpuNotReadyError carries the report (WebGPU's side too).
-      return { candidates: ["tfjs-node-gpu"], strict: false };
+      // When neither starts, GpuNotReadyError carries the report (CUDA's side and WebGPU's).
+      return { candidates: ["tfjs-node-gpu", "webgpu"], strict: false };
     default:
       return { candidates: [device], strict: true };
   }
@@ -254,13 +253,14 @@ function fastKernelOptions(
 
 /**
  * Picks and initialises the tfjs backend. `auto` tries tfjs-node-gpu (only when cuda-check says
- * CUDA and cuDNN are ready, and only if TensorFlow then really places a device on the GPU),
- * tfjs-node, wasm with fast kernels, then pure JS, and never fails for lack of a GPU; `cpu` skips
- * the GPU; `gpu` throws cuda-check's GpuNotReadyError (code GPU_NOT_READY, exit 8) with its report
- * (CUDA's path and WebGPU's) when tfjs-node-gpu does not start; `webgpu` (by name only, see
- * AUTO_CANDIDATES) takes the first GPU adapter Dawn offers (a software one only with
- * TML_WEBGPU_ALLOW_SOFTWARE) and logs the adapters it passed over; a named engine is used or a BackendError says why not. Any
- * error while loading an optional package means it is absent: one log line, next candidate.
+ * CUDA and cuDNN are ready, and only if TensorFlow then really places a device on the GPU), then
+ * WebGPU on the first GPU adapter Dawn offers (an NVIDIA or AMD Vulkan device; a software adapter
+ * such as lavapipe only with TML_WEBGPU_ALLOW_SOFTWARE), then tfjs-node, wasm with fast kernels,
+ * pure JS, and never fails for lack of a GPU; `cpu` skips the GPUs; `gpu` tries tfjs-node-gpu then
+ * WebGPU and throws cuda-check's GpuNotReadyError (code GPU_NOT_READY, exit 8) with its report
+ * (CUDA's path and WebGPU's adapters) when neither starts; a named engine is used or a
+ * BackendError says why not. The WebGPU choice is logged with the adapters passed over and why.
+ * Any error while loading an optional package means it is absent: one log line, next candidate.
  * Registers tfjs's cpu backend (the fallback every engine keeps), the engine's own kernels and,
  * unless `gradients: false`, tfjs's gradients; logs `TML_*` variables no flag declares.
  */
