@@ -38,18 +38,20 @@ const optimizer = recapOptimizerConfigSchema.parse({
 /** A fixed batch of `rows` rows for local_small's inputs (64 continuous, 59 binary, embeddings). */
 function batchOf(model: MultiTaskRankingModel, rows: number, seed: number): RecapBatch {
   const tasks = model.taskNames.length;
-  return tf.tidy(() => ({
+  const flags = (cols: number, offset: number, threshold: number) =>
+    tf.tidy(() => tf.cast(tf.greater(fixedTensor(rows, cols, offset), threshold), "float32"));
+  return {
     size: rows,
     continuous: fixedTensor(rows, 64, seed, 20),
-    binary: tf.cast(tf.greater(fixedTensor(rows, 59, seed + 1), 0.3), "float32") as tf.Tensor2D,
+    binary: flags(59, seed + 1, 0.3) as tf.Tensor2D,
     discrete: tf.zeros([rows, 1], "int32") as tf.Tensor2D,
     userEmbedding: fixedTensor(rows, 200, seed + 2),
     userEngEmbedding: fixedTensor(rows, 200, seed + 3),
     authorEmbedding: fixedTensor(rows, 200, seed + 4),
-    labels: tf.cast(tf.greater(fixedTensor(rows, tasks, seed + 5), 0), "float32") as tf.Tensor2D,
+    labels: flags(tasks, seed + 5, 0) as tf.Tensor2D,
     weights: tf.ones([rows, tasks]) as tf.Tensor2D,
     taskNames: model.taskNames,
-  }));
+  };
 }
 
 interface Trained {
