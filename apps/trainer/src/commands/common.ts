@@ -24,7 +24,8 @@ export const COMMON_FLAGS: FlagSpec = {
 
 /** Help text of the common flags. */
 export const COMMON_HELP = `  --device auto|cpu|gpu  engine: auto picks the fastest that works (default), cpu never uses a GPU,
-                         gpu fails with cuda-check's report (exit 8) unless the GPU is ready
+                         gpu takes tfjs-node-gpu (CUDA) or else WebGPU (a Vulkan GPU) and fails
+                         with cuda-check's report (exit 8) when neither is usable; webgpu: WebGPU only
   --set key.path=value   override a config value (repeatable), e.g. --set training.num_train_steps=50
   --max-steps N          stop after N training steps (overrides training.num_train_steps)
   --seed N               seed of every random choice (default 0)
