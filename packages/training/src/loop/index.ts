@@ -27,6 +27,7 @@ export {
 } from "./checkpoint-watch.js";
 export {
   type EvaluateCheckpointsOptions,
+  type EvaluatePartition,
   evaluateCheckpoints,
 } from "./evaluate-checkpoints.js";
 export { type RunStart, restoreRun } from "./restore-run.js";
