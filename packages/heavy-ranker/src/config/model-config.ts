@@ -203,6 +203,7 @@ export const largeEmbeddingsConfigSchema = z.strictObject({
     learning_rate: embeddingLearningRateSchema.nullable().default(null),
     init_learning_rate: z.number().positive(),
   }),
+  /** Tables whose row norms are logged (each must name one of `tables`; checked by the model schema). */
   tables_to_log: z.array(z.string()).nullable().default(null),
 });
 
@@ -256,6 +257,16 @@ export const recapModelConfigSchema = z
     stratifiers: z.array(stratifierConfigSchema).nullable().default(null),
   })
   .superRefine((value, context) => {
+    const largeTables = value.large_embeddings?.tables.map((table) => table.name) ?? [];
+    (value.large_embeddings?.tables_to_log ?? []).forEach((name, index) => {
+      if (!largeTables.includes(name)) {
+        context.addIssue({
+          code: "custom",
+          path: ["large_embeddings", "tables_to_log", index],
+          message: `tables_to_log names unknown table "${name}"; tables are ${largeTables.join(", ")}.`,
+        });
+      }
+    });
     const hasBackbone = value.backbone !== null && value.backbone !== undefined;
     if (value.multi_task_type === "share_none" && hasBackbone) {
       context.addIssue({
