@@ -34,6 +34,18 @@ describe("recapModelConfigSchema", () => {
     expect(result.error?.issues[0]?.message).toContain('unknown table "author"');
   });
 
+  it("rejects stratifier names used twice or holding a slash (they end metric keys)", () => {
+    const parse = (stratifiers: object[]) =>
+      recapModelConfigSchema.safeParse({ tasks: { a: tower }, stratifiers });
+    expect(parse([{ name: "us", index: 0, value: 1 }]).success).toBe(true);
+    const twice = parse([
+      { name: "us", index: 0, value: 1 },
+      { name: "us", index: 1, value: 2 },
+    ]);
+    expect(twice.error?.issues[0]?.path).toEqual(["stratifiers", 1, "name"]);
+    expect(parse([{ name: "a/b", index: 0, value: 1 }]).success).toBe(false);
+  });
+
   it("enforces one_of groups", () => {
     const none = recapModelConfigSchema.safeParse({ tasks: { a: {} } });
     expect(none.success).toBe(false);
