@@ -56,6 +56,13 @@ export interface TrainTask<Batch> {
    * calls it for `reduce_lr_on_plateau` and after a resume; tasks without it cannot use that.
    */
   setLearningRateScale?(scale: number, floor: number): void;
+  /**
+   * Scalars describing the weights as they are now, by name (layer norms
+   * `model/norm/<parameter>`, embedding tables' `model/mean_row_norm/<table>` and
+   * `model/max_row_norm/<table>`). The loop reads them at every log line and hands them to the
+   * callbacks as `LogEvent.weights` (TensorBoard, metrics log); a task without it logs none.
+   */
+  weightStatistics?(): Record<string, number>;
   /** Number of trainable parameters (logged at start). */
   parameterCount?(): number;
 }

@@ -10,7 +10,14 @@ import {
   type TrainStepOutput,
   type TrainTask,
 } from "@tml/core";
-import { DenseOptimizer, tensorToStateArray } from "@tml/training";
+import {
+  DenseOptimizer,
+  ROW_NORM_REDUCTIONS,
+  tensorToStateArray,
+  WEIGHT_REDUCTIONS,
+  type WeightReduction,
+  weightsToLog,
+} from "@tml/training";
 import type { RecapConfig } from "../config/recap-config.js";
 import { disposeRecapBatch, type RecapBatch } from "../features/recap-batch.js";
 import type { MultiTaskRankingModel } from "../model/ranking-model.js";
@@ -152,6 +159,26 @@ export class RecapTrainTask implements TrainTask<RecapBatch> {
   /** Scales every group's learning rate (reduce-on-plateau; see `DenseOptimizer`). */
   setLearningRateScale(scale: number, floor: number): void {
     this.optimizer.setLearningRateScale(scale, floor);
+  }
+
+  /**
+   * The L2 norm of every trainable weight (`model/norm/<state_dict key>`) and the mean and largest
+   * row norm of every small embedding table (`model/mean_row_norm/<key>`,
+   * `model/max_row_norm/<key>`): two device reads per log line.
+   */
+  weightStatistics(): Record<string, number> {
+    const trainable = new Map<string, tf.Tensor>();
+    for (const [key, variable] of this.model.namedWeights())
+      if (variable.trainable) trainable.set(key, variable);
+    const tables = new Map<string, tf.Tensor>();
+    for (const table of this.model.options.config.small_embeddings?.tables ?? []) {
+      const key = `_small_embeddings.${table.name}.weight`;
+      tables.set(key, trainable.get(key) as tf.Tensor);
+    }
+    return {
+      ...weightsToLog(trainable, { norm: WEIGHT_REDUCTIONS["norm"] as WeightReduction }),
+      ...weightsToLog(tables, ROW_NORM_REDUCTIONS),
+    };
   }
 
   /** Number of trainable scalars. */

@@ -45,7 +45,9 @@ export {
   type ValidationMonitorsState,
 } from "./validation-monitors.js";
 export {
-  meanRowNorm,
+  ROW_NORM_REDUCTIONS,
+  type RowNormStatistics,
+  rowNormStatistics,
   WEIGHT_REDUCTIONS,
   type WeightReduction,
   weightsToLog,

@@ -254,7 +254,16 @@ export async function runTraining<Batch>(
       });
       if (step % config.train_log_every_n === 0 || step === total) {
         const rates = window.flush(performance.now());
-        const event = { step, walltimeS: walltime(), tensors: tf.memory().numTensors, ...rates };
+        const reading = performance.now();
+        const weights = task.weightStatistics?.();
+        window.pause(performance.now() - reading);
+        const event = {
+          step,
+          walltimeS: walltime(),
+          tensors: tf.memory().numTensors,
+          ...rates,
+          ...(weights ? { weights } : {}),
+        };
         logger?.info("train", {
           step,
           loss: rates.loss,

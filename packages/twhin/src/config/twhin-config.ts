@@ -67,6 +67,10 @@ export const modelConfigSchema = z
   .strictObject({
     embeddings: z.strictObject({
       tables: z.array(tableConfigSchema).min(1),
+      /**
+       * Tables whose mean and largest row L2 norm are logged at every log line
+       * (`model/mean_row_norm/<table>`, `model/max_row_norm/<table>`; TensorBoard and metrics log).
+       */
       tables_to_log: z.array(z.string()).nullish(),
     }),
     relations: z.array(relationConfigSchema).min(1),
@@ -118,6 +122,15 @@ export const modelConfigSchema = z
         message: "Table names must be unique.",
       });
     }
+    (model.embeddings.tables_to_log ?? []).forEach((name, index) => {
+      if (!names.has(name)) {
+        context.addIssue({
+          code: "custom",
+          path: ["embeddings", "tables_to_log", index],
+          message: `tables_to_log names unknown table "${name}"; tables are ${[...names].join(", ")}.`,
+        });
+      }
+    });
     tables.forEach((table, index) => {
       if (
         table.embedding_dim !== tables[0]!.embedding_dim ||
