@@ -1,6 +1,11 @@
 import { createLogger, type Logger, type TrainTask, UsageError } from "@tml/core";
 import { selectEngine } from "@tml/engine";
-import { evaluateCheckpoints, loadCheckpoint, resolveCheckpoint } from "@tml/training";
+import {
+  evalProgress,
+  evaluateCheckpoints,
+  loadCheckpoint,
+  resolveCheckpoint,
+} from "@tml/training";
 import type { RecapConfig } from "../config/recap-config.js";
 import type { RecapBatch } from "../features/recap-batch.js";
 import { buildRecapRun } from "./build-run.js";
@@ -58,7 +63,8 @@ export async function evaluateHeavyRanker(
     trainStep: () => {
       throw new UsageError("an evaluator does not train");
     },
-    evaluate: (context) => run.task.evaluateOn(run.validationBatches(partition), context),
+    evaluate: (context) =>
+      run.task.evaluateOn(run.validationBatches(partition, context.maxSteps), context),
     getState: () => run.task.getState(),
     setState: (state, context) => run.task.setState(state, context),
   });
@@ -74,6 +80,7 @@ export async function evaluateHeavyRanker(
             num_train_steps: config.training.num_train_steps,
             num_eval_steps: maxSteps,
             eval_timeout_in_s: config.training.eval_timeout_in_s,
+            eval_log_every_n: config.training.eval_log_every_n,
           },
           partition,
           logger,
@@ -91,8 +98,14 @@ export async function evaluateHeavyRanker(
     const checkpoint = await loadCheckpoint(path, { modelKind: run.task.kind });
     run.task.loadWeights(checkpoint.state);
     for (const partition of partitions) {
-      const context = limit === undefined ? {} : { maxSteps: limit };
-      metrics[partition] = await run.task.evaluateOn(run.validationBatches(partition), context);
+      const progress = evalProgress(
+        logger,
+        config.training.eval_log_every_n,
+        `evaluation progress (${partition})`,
+        { step: checkpoint.step },
+      );
+      const context = limit === undefined ? { progress } : { maxSteps: limit, progress };
+      metrics[partition] = await run.task.evaluateOn(run.validationBatches(partition, limit), context);
       logger.info("evaluation", { partition, step: checkpoint.step, ...metrics[partition] });
     }
     return { step: checkpoint.step, checkpoint: path, metrics };

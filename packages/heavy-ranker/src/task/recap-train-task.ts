@@ -32,7 +32,7 @@ export interface RecapTrainTaskOptions {
   /** Free each training batch's tensors after its step (when the task owns the data stream). */
   readonly disposeBatches?: boolean;
   /** Evaluation batches (a fresh pass per call), for `evaluate`; the task disposes each batch. */
-  readonly evalData?: () => Iterable<RecapBatch> | AsyncIterable<RecapBatch>;
+  readonly evalData?: (maxSteps?: number) => Iterable<RecapBatch> | AsyncIterable<RecapBatch>;
 }
 
 /** What one training step reports (core's TrainStepOutput plus whether weights moved). */
@@ -164,7 +164,7 @@ export class RecapTrainTask implements TrainTask<RecapBatch> {
    * `context.maxSteps` batches; stops early when `context.signal` fires).
    */
   async evaluate(context?: Partial<EvalContext>): Promise<Record<string, number>> {
-    return this.evalData ? this.evaluateOn(this.evalData(), context) : {};
+    return this.evalData ? this.evaluateOn(this.evalData(context?.maxSteps), context) : {};
   }
 
   /** `evaluate` over the given batches (disposed as they are scored). */
@@ -181,6 +181,7 @@ export class RecapTrainTask implements TrainTask<RecapBatch> {
         disposeRecapBatch(batch);
       }
       steps += 1;
+      context?.progress?.(steps);
       const done = context?.maxSteps !== undefined && steps >= context.maxSteps;
       if (done || context?.signal?.aborted) break;
     }

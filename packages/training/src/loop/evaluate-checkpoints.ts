@@ -2,6 +2,7 @@ import type { EvalEvent, Logger, TrainingConfig, TrainTask } from "@tml/core";
 import { assert } from "@tml/core";
 import { loadCheckpoint } from "./checkpoint-store.js";
 import { followCheckpoints, isEvaluated, markEvaluated } from "./checkpoint-watch.js";
+import { evalProgress } from "./eval-progress.js";
 import { evalSignal } from "./eval-signal.js";
 
 /** Options of `evaluateCheckpoints`. */
@@ -10,7 +11,7 @@ export interface EvaluateCheckpointsOptions<Batch> {
   task: TrainTask<Batch>;
   config: Pick<
     TrainingConfig,
-    "save_dir" | "num_train_steps" | "num_eval_steps" | "eval_timeout_in_s"
+    "save_dir" | "num_train_steps" | "num_eval_steps" | "eval_timeout_in_s" | "eval_log_every_n"
   >;
   /** Name of the evaluation data (`validation`, `is_favorited`…), used for the done markers. */
   partition: string;
@@ -54,6 +55,9 @@ export async function evaluateCheckpoints<Batch>(
         walltimeS: checkpoint.walltimeS,
         maxSteps: config.num_eval_steps < 0 ? undefined : config.num_eval_steps,
         signal: budget.signal,
+        progress: evalProgress(logger, config.eval_log_every_n, `evaluation progress (${partition})`, {
+          step: checkpoint.step,
+        }),
       });
     } finally {
       budget.release();
