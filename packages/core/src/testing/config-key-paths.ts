@@ -9,6 +9,11 @@ export interface ConfigKeyPath {
   readonly path: string;
   /** Further paths of the same key (one object schema reused, e.g. an MLP config in every tower). */
   readonly aliases: readonly string[];
+  /**
+   * Nothing to read: the key admits one value only (a literal, e.g. LayerNorm's `axis: -1`), or
+   * is an empty section (`log1p_abs_config: {}`), whose presence a one-of refinement decides.
+   */
+  readonly fixed: boolean;
 }
 
 // The zod 4 definition fields the walk follows; everything else is a leaf.
@@ -24,12 +29,23 @@ interface SchemaDefinition {
   left?: z.ZodType;
   right?: z.ZodType;
   getter?: () => z.ZodType;
+  values?: readonly unknown[];
 }
 
 const definitionOf = (schema: z.ZodType): SchemaDefinition =>
   (schema as unknown as { _zod: { def: SchemaDefinition } })._zod.def;
 
 const join = (prefix: string, key: string): string => (prefix ? `${prefix}.${key}` : key);
+
+const WRAPPERS = new Set(["optional", "nullable", "default", "prefault", "readonly", "catch"]);
+
+// A literal of one value or an object without keys, under default / optional wrappers.
+function isFixed(schema: z.ZodType): boolean {
+  const definition = definitionOf(schema);
+  if (WRAPPERS.has(definition.type)) return isFixed(definition.innerType!);
+  if (definition.type === "object") return Object.keys(definition.shape ?? {}).length === 0;
+  return definition.type === "literal" && definition.values?.length === 1;
+}
 
 /**
  * Every key path a zod 4 schema accepts, in walk order (object keys in declaration order, through
@@ -39,7 +55,7 @@ const join = (prefix: string, key: string): string => (prefix ? `${prefix}.${key
  * a registry of readers lists each key once.
  */
 export function configKeyPaths(schema: z.ZodType): ConfigKeyPath[] {
-  const found = new Map<string, { path: string; aliases: string[] }>();
+  const found = new Map<string, { path: string; aliases: string[]; fixed: boolean }>();
   const firstPathOfObject = new Map<unknown, string>();
   const walk = (node: z.ZodType, prefix: string): void => {
     const definition = definitionOf(node);
@@ -56,7 +72,7 @@ export function configKeyPaths(schema: z.ZodType): ConfigKeyPath[] {
         firstPathOfObject.set(definition.shape, prefix);
         for (const [key, child] of Object.entries(definition.shape ?? {})) {
           const path = join(prefix, key);
-          if (!found.has(path)) found.set(path, { path, aliases: [] });
+          if (!found.has(path)) found.set(path, { path, aliases: [], fixed: isFixed(child) });
           walk(child, path);
         }
         return;

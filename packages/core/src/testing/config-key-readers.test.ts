@@ -81,6 +81,17 @@ describe("unreadConfigKeys", () => {
     ]);
   });
 
+  it("skips fixed keys (one literal) and the sub-keys of a section rejected whole", () => {
+    const withAxis = z.strictObject({
+      norm: z.strictObject({ axis: z.literal(-1).default(-1), epsilon: z.number() }).nullish(),
+    });
+    const root = repository({ "src/norm.ts": "config.norm; config.epsilon;" });
+    expect(unreadConfigKeys({ schema: withAxis, readers: { norm: "src/norm.ts", "norm.epsilon": "src/norm.ts" }, root })).toEqual([]);
+    expect(
+      unreadConfigKeys({ schema: withAxis, readers: { norm: "src/norm.ts" }, rejectedSections: ["norm"], root }),
+    ).toEqual([]);
+  });
+
   it("skips pending keys and keys covered by another walk", () => {
     const root = repository({ "src/model.ts": model, "src/data.ts": "" });
     expect(unreadConfigKeys({ schema, readers, root, coveredElsewhere: ["data"] })).toEqual([]);

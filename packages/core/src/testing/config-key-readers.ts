@@ -26,6 +26,11 @@ export interface UnreadConfigKeysOptions {
    * under them are skipped here.
    */
   readonly coveredElsewhere?: readonly string[];
+  /**
+   * Sections rejected whole at load time when set (their registered reader rejects them): their
+   * sub-keys can never reach code, so they need no reader.
+   */
+  readonly rejectedSections?: readonly string[];
   /** The repository root the reader paths are relative to. */
   readonly root: string;
 }
@@ -54,8 +59,12 @@ function readPattern(key: string): RegExp {
  */
 export function unreadConfigKeys(options: UnreadConfigKeysOptions): string[] {
   const problems: string[] = [];
-  const keys = configKeyPaths(options.schema).map((key) => key.path);
-  const known = new Set(keys);
+  const all = configKeyPaths(options.schema);
+  const known = new Set(all.map((key) => key.path));
+  const rejected = options.rejectedSections ?? [];
+  const keys = all
+    .filter((key) => !key.fixed && !rejected.some((section) => key.path.startsWith(`${section}.`)))
+    .map((key) => key.path);
   const pending = new Set(options.pending ?? []);
   const covered = (path: string) =>
     (options.coveredElsewhere ?? []).some((prefix) => path.startsWith(prefix));
@@ -82,7 +91,7 @@ export function unreadConfigKeys(options: UnreadConfigKeysOptions): string[] {
       else if (!mention.test(text)) problems.push(`${path}: ${file} never reads "${leaf}"`);
     }
   }
-  for (const path of [...Object.keys(options.readers), ...pending]) {
+  for (const path of [...Object.keys(options.readers), ...pending, ...rejected]) {
     if (!known.has(path)) problems.push(`${path}: registered, but the schema has no such key`);
   }
   return problems;

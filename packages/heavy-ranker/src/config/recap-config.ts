@@ -3,7 +3,7 @@ import { recapDataConfigSchema } from "./data-config.js";
 import { recapModelConfigSchema } from "./model-config.js";
 import { recapOptimizerConfigSchema } from "./optimizer-config.js";
 import { recapTrainingConfigSchema } from "./training-config.js";
-import { rejectZScoreLogWithoutStatistics } from "./unsupported-keys.js";
+import { rejectUnsupportedRecapKeys } from "./unsupported-keys.js";
 
 /**
  * How labels are matched to model tasks. `fixed` (default) selects each model task's label column
@@ -52,7 +52,7 @@ export const recapConfigSchema = z
       });
     }
   })
-  .superRefine(rejectZScoreLogWithoutStatistics);
+  .superRefine(rejectUnsupportedRecapKeys);
 
 /** A validated Heavy Ranker config. */
 export type RecapConfig = z.output<typeof recapConfigSchema>;

@@ -75,15 +75,27 @@ export function rejectUnsupportedDataKeys(data: InfrastructureKeys, context: z.R
 }
 
 /**
- * Refinement of the whole Heavy Ranker config: `z_score_log_config` standardises with statistics
- * read from `analysis_path` (the original's `projects/home/recap/model/feature_transform.py`), a
- * file nothing in tml-ts writes or reads yet, so the model build could only fail: a config error
- * at load instead.
+ * Refinement of the whole Heavy Ranker config: `which_metrics` (`projects/home/recap/config.py`,
+ * "which metrics to pick", read by no code there) is a config error when set; so is
+ * `z_score_log_config`, which standardises with statistics read from `analysis_path` (the
+ * original's `projects/home/recap/model/feature_transform.py`), a file nothing in tml-ts writes or
+ * reads yet, so the model build could only fail.
  */
-export function rejectZScoreLogWithoutStatistics(
-  config: { model: { featurization_config: { z_score_log_config: { analysis_path: string } | null } | null } },
+export function rejectUnsupportedRecapKeys(
+  config: {
+    which_metrics: string | null;
+    model: { featurization_config: { z_score_log_config: { analysis_path: string } | null } | null };
+  },
   context: z.RefinementCtx,
 ): void {
+  if (config.which_metrics !== null) {
+    context.addIssue({
+      code: "custom",
+      path: ["which_metrics"],
+      message:
+        "which_metrics is not supported: every evaluation reports all metrics; remove it (restrict tasks with validation_data.<name>.evaluation_tasks).",
+    });
+  }
   const zScore = config.model.featurization_config?.z_score_log_config;
   if (!zScore) return;
   context.addIssue({

@@ -93,7 +93,12 @@ export async function buildRecapRun(
     config,
     seed: options.seed ?? 0,
     disposeBatches: true,
-    ...(partition ? { evalData: (maxSteps) => validationBatches(partition, maxSteps) } : {}),
+    ...(partition
+      ? {
+          evalData: (maxSteps?: number) => validationBatches(partition, maxSteps),
+          evaluationTasks: config.validation_data[partition]?.evaluation_tasks ?? [],
+        }
+      : {}),
   });
   options.logger?.info("heavy ranker model", {
     parameters: model.parameterCount(),

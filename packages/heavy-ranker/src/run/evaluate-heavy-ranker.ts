@@ -8,6 +8,7 @@ import {
 } from "@tml/training";
 import type { RecapConfig } from "../config/recap-config.js";
 import type { RecapBatch } from "../features/recap-batch.js";
+import { onlyEvaluationTasks } from "../task/evaluation-tasks.js";
 import { buildRecapRun } from "./build-run.js";
 import type { TwhinEmbeddings } from "./twhin-embeddings.js";
 
@@ -58,13 +59,17 @@ export async function evaluateHeavyRanker(
   });
   const maxSteps = options.maxSteps ?? config.training.num_eval_steps;
   const limit = maxSteps < 0 ? undefined : maxSteps;
+  const evaluationTasksOf = (partition: string): readonly string[] =>
+    config.validation_data[partition]?.evaluation_tasks ?? [];
   const evaluator = (partition: string): TrainTask<RecapBatch> => ({
     kind: run.task.kind,
     trainStep: () => {
       throw new UsageError("an evaluator does not train");
     },
     evaluate: (context) =>
-      run.task.evaluateOn(run.validationBatches(partition, context.maxSteps), context),
+      run.task
+        .evaluateOn(run.validationBatches(partition, context.maxSteps), context)
+        .then((metrics) => onlyEvaluationTasks(metrics, evaluationTasksOf(partition))),
     getState: () => run.task.getState(),
     setState: (state, context) => run.task.setState(state, context),
   });
@@ -105,7 +110,10 @@ export async function evaluateHeavyRanker(
         { step: checkpoint.step },
       );
       const context = limit === undefined ? { progress } : { maxSteps: limit, progress };
-      metrics[partition] = await run.task.evaluateOn(run.validationBatches(partition, limit), context);
+      metrics[partition] = onlyEvaluationTasks(
+        await run.task.evaluateOn(run.validationBatches(partition, limit), context),
+        evaluationTasksOf(partition),
+      );
       logger.info("evaluation", { partition, step: checkpoint.step, ...metrics[partition] });
     }
     return { step: checkpoint.step, checkpoint: path, metrics };

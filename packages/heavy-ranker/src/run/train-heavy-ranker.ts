@@ -12,6 +12,7 @@ import { listCheckpoints, runTraining, type TrainingResult } from "@tml/training
 import type { RecapConfig } from "../config/recap-config.js";
 import { saveSafetensors } from "../export/state-dict.js";
 import { recapDatasetBatches, recapTrainBatchesPerEpoch } from "../features/recap-dataset.js";
+import { onlyEvaluationTasks } from "../task/evaluation-tasks.js";
 import { buildRecapRun } from "./build-run.js";
 import type { TwhinEmbeddings } from "./twhin-embeddings.js";
 import { withTwhinEmbeddings } from "./twhin-embeddings.js";
@@ -143,7 +144,10 @@ export async function trainHeavyRanker(
       saveSafetensors(run.model, weightsPath, { metadata: { step: String(weightsStep) } });
       logger.info("weights written", { path: weightsPath, step: weightsStep });
       for (const partition of Object.keys(config.validation_data)) {
-        partitionMetrics[partition] = await run.task.evaluateOn(run.validationBatches(partition));
+        partitionMetrics[partition] = onlyEvaluationTasks(
+          await run.task.evaluateOn(run.validationBatches(partition)),
+          config.validation_data[partition]?.evaluation_tasks ?? [],
+        );
         logger.info("final evaluation", {
           partition,
           step: weightsStep,

@@ -19,6 +19,7 @@ import { recapParameterGroups } from "./parameter-groups.js";
 import { RecapEvaluation } from "./recap-evaluation.js";
 import { recapTrainingLoss } from "./recap-loss.js";
 import { renameOptimizerState, variableNameMaps } from "./state-keys.js";
+import { onlyEvaluationTasks } from "./evaluation-tasks.js";
 
 /** Options of `RecapTrainTask`. */
 export interface RecapTrainTaskOptions {
@@ -33,6 +34,8 @@ export interface RecapTrainTaskOptions {
   readonly disposeBatches?: boolean;
   /** Evaluation batches (a fresh pass per call), for `evaluate`; the task disposes each batch. */
   readonly evalData?: (maxSteps?: number) => Iterable<RecapBatch> | AsyncIterable<RecapBatch>;
+  /** The evaluation data's `evaluation_tasks`: `evaluate` reports only their metrics (empty: all). */
+  readonly evaluationTasks?: readonly string[];
 }
 
 /** What one training step reports (core's TrainStepOutput plus whether weights moved). */
@@ -88,12 +91,15 @@ export class RecapTrainTask implements TrainTask<RecapBatch> {
     this.posWeights = this.model.taskNames.map((task) => tasks[task]?.pos_weight ?? 1);
     this.variables = this.model.trainableVariables();
     this.evalData = options.evalData;
+    this.evaluationTasks = options.evaluationTasks ?? [];
     this.disposeBatches = options.disposeBatches ?? false;
   }
 
   private readonly disposeBatches: boolean;
 
   private readonly evalData: RecapTrainTaskOptions["evalData"];
+
+  private readonly evaluationTasks: readonly string[];
 
   /**
    * One training (micro-)step on a batch (the caller keeps ownership of the batch); `metrics`
@@ -164,7 +170,9 @@ export class RecapTrainTask implements TrainTask<RecapBatch> {
    * `context.maxSteps` batches; stops early when `context.signal` fires).
    */
   async evaluate(context?: Partial<EvalContext>): Promise<Record<string, number>> {
-    return this.evalData ? this.evaluateOn(this.evalData(context?.maxSteps), context) : {};
+    if (!this.evalData) return {};
+    const metrics = await this.evaluateOn(this.evalData(context?.maxSteps), context);
+    return onlyEvaluationTasks(metrics, this.evaluationTasks);
   }
 
   /** `evaluate` over the given batches (disposed as they are scored). */
