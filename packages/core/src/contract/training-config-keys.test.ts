@@ -50,8 +50,8 @@ const TRAINING_READERS = {
 describe("training config keys", () => {
   it("every key of the training section is read by the loop or by both models", () => {
     const root = fileURLToPath(new URL("../../../../", import.meta.url));
-    expect(unreadConfigKeys({ schema: trainingConfigSchema, readers: TRAINING_READERS, root })).toEqual(
-      [],
-    );
+    expect(
+      unreadConfigKeys({ schema: trainingConfigSchema, readers: TRAINING_READERS, root }),
+    ).toEqual([]);
   });
 });

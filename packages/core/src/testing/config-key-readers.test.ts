@@ -46,9 +46,13 @@ describe("configKeyPaths", () => {
 });
 
 describe("unreadConfigKeys", () => {
-  const model = "const x = config.tasks; x.mlp; mlp.layer_sizes; config.backbone; t.tables.map((t) => t.name);";
+  const model =
+    "const x = config.tasks; x.mlp; mlp.layer_sizes; config.backbone; t.tables.map((t) => t.name);";
   it("passes when every key is named by its reader", () => {
-    const root = repository({ "src/model.ts": model, "src/data.ts": "d.data; d.batch_size; d.cache;" });
+    const root = repository({
+      "src/model.ts": model,
+      "src/data.ts": "d.data; d.batch_size; d.cache;",
+    });
     expect(unreadConfigKeys({ schema, readers, root })).toEqual([]);
   });
 
@@ -56,7 +60,8 @@ describe("unreadConfigKeys", () => {
     const root = repository({
       "src/model.ts": model,
       "src/data.ts": "d.data; d.batch_size; // cache is ignored\n/* cache */",
-      "src/schema.ts": "const data = z.strictObject({ batch_size: z.number(), cache: z.boolean() });",
+      "src/schema.ts":
+        "const data = z.strictObject({ batch_size: z.number(), cache: z.boolean() });",
     });
     const { "data.cache": _cache, ...withoutCache } = readers;
     expect(unreadConfigKeys({ schema, readers: withoutCache, root })).toEqual([
@@ -86,9 +91,20 @@ describe("unreadConfigKeys", () => {
       norm: z.strictObject({ axis: z.literal(-1).default(-1), epsilon: z.number() }).nullish(),
     });
     const root = repository({ "src/norm.ts": "config.norm; config.epsilon;" });
-    expect(unreadConfigKeys({ schema: withAxis, readers: { norm: "src/norm.ts", "norm.epsilon": "src/norm.ts" }, root })).toEqual([]);
     expect(
-      unreadConfigKeys({ schema: withAxis, readers: { norm: "src/norm.ts" }, rejectedSections: ["norm"], root }),
+      unreadConfigKeys({
+        schema: withAxis,
+        readers: { norm: "src/norm.ts", "norm.epsilon": "src/norm.ts" },
+        root,
+      }),
+    ).toEqual([]);
+    expect(
+      unreadConfigKeys({
+        schema: withAxis,
+        readers: { norm: "src/norm.ts" },
+        rejectedSections: ["norm"],
+        root,
+      }),
     ).toEqual([]);
   });
 
@@ -96,7 +112,12 @@ describe("unreadConfigKeys", () => {
     const root = repository({ "src/model.ts": model, "src/data.ts": "" });
     expect(unreadConfigKeys({ schema, readers, root, coveredElsewhere: ["data"] })).toEqual([]);
     expect(
-      unreadConfigKeys({ schema, readers, root, pending: ["data", "data.batch_size", "data.cache"] }),
+      unreadConfigKeys({
+        schema,
+        readers,
+        root,
+        pending: ["data", "data.batch_size", "data.cache"],
+      }),
     ).toEqual([]);
   });
 });

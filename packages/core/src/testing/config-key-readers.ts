@@ -72,7 +72,10 @@ export function unreadConfigKeys(options: UnreadConfigKeysOptions): string[] {
   const source = (file: string): string | undefined => {
     if (!sources.has(file)) {
       const path = join(options.root, file);
-      sources.set(file, existsSync(path) ? codeWithoutComments(readFileSync(path, "utf8")) : undefined);
+      sources.set(
+        file,
+        existsSync(path) ? codeWithoutComments(readFileSync(path, "utf8")) : undefined,
+      );
     }
     return sources.get(file);
   };
@@ -80,7 +83,9 @@ export function unreadConfigKeys(options: UnreadConfigKeysOptions): string[] {
     if (covered(path) || pending.has(path)) continue;
     const readers = options.readers[path];
     if (readers === undefined) {
-      problems.push(`${path}: no code reads this key (register its reader, implement it, or reject it)`);
+      problems.push(
+        `${path}: no code reads this key (register its reader, implement it, or reject it)`,
+      );
       continue;
     }
     const leaf = leafKey(path);

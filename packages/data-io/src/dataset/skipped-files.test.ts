@@ -47,7 +47,10 @@ describe("Dataset onSkippedFile", () => {
     const skipped: string[] = [];
     const ids = await readIds((file) => skipped.push(file));
     expect(skipped).toEqual([join(dir, "part-1.parquet")]);
-    const expected = [...Array.from({ length: 20 }, (_, i) => i), ...Array.from({ length: 20 }, (_, i) => 40 + i)];
+    const expected = [
+      ...Array.from({ length: 20 }, (_, i) => i),
+      ...Array.from({ length: 20 }, (_, i) => 40 + i),
+    ];
     expect(ids).toEqual(expected);
   });
 });

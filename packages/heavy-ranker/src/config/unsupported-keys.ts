@@ -25,7 +25,8 @@ const REJECTED: ReadonlyArray<{
   {
     key: "cache",
     isDefault: (data) => !data.cache,
-    instead: "nothing caches decoded batches here; remove it (Parquet row groups are read as needed)",
+    instead:
+      "nothing caches decoded batches here; remove it (Parquet row groups are read as needed)",
   },
   {
     key: "data_service_dispatcher",
@@ -34,7 +35,10 @@ const REJECTED: ReadonlyArray<{
   },
   {
     key: "dataset_service_compression",
-    isDefault: (data) => data.dataset_service_compression === null,
+    // Only a data service compresses (as in the original, it is inert without a dispatcher):
+    // local_prod.yaml's `AUTO` loads, and the dispatcher's own error covers the rest.
+    isDefault: (data) =>
+      data.dataset_service_compression === null || data.data_service_dispatcher === null,
     instead: "there is no tf.data service to compress for; remove it",
   },
   {
@@ -55,7 +59,10 @@ const REJECTED: ReadonlyArray<{
  * load at their defaults and are a config error, naming the key and what to do, at any other
  * value; `sampler` (deprecated there, its `data/samplers.py` defines no sampler) is always one.
  */
-export function rejectUnsupportedDataKeys(data: InfrastructureKeys, context: z.RefinementCtx): void {
+export function rejectUnsupportedDataKeys(
+  data: InfrastructureKeys,
+  context: z.RefinementCtx,
+): void {
   for (const { key, isDefault, instead } of REJECTED) {
     if (!isDefault(data)) {
       context.addIssue({
@@ -84,7 +91,9 @@ export function rejectUnsupportedDataKeys(data: InfrastructureKeys, context: z.R
 export function rejectUnsupportedRecapKeys(
   config: {
     which_metrics: string | null;
-    model: { featurization_config: { z_score_log_config: { analysis_path: string } | null } | null };
+    model: {
+      featurization_config: { z_score_log_config: { analysis_path: string } | null } | null;
+    };
   },
   context: z.RefinementCtx,
 ): void {

@@ -15,7 +15,14 @@ let dir: string;
 beforeAll(async () => {
   await setupTestBackend();
   dir = mkdtempSync(join(tmpdir(), "recap-keys-"));
-  await writeRankerData(dir, { rows: 300, shardRows: 100, seed: 3, users: 40, authors: 10, tweets: 500 });
+  await writeRankerData(dir, {
+    rows: 300,
+    shardRows: 100,
+    seed: 3,
+    users: 40,
+    authors: 10,
+    tweets: 500,
+  });
 });
 
 function featurizer(overrides: string[]) {
@@ -59,8 +66,11 @@ describe("train_data keys", () => {
 
   it("ignore_data_errors skips a truncated file with a report and a count; without it the file fails", async () => {
     const copy = mkdtempSync(join(tmpdir(), "recap-keys-truncated-"));
-    const files = readdirSync(dir).filter((name) => name.endsWith(".parquet")).sort();
-    for (const name of readdirSync(dir)) writeFileSync(join(copy, name), readFileSync(join(dir, name)));
+    const files = readdirSync(dir)
+      .filter((name) => name.endsWith(".parquet"))
+      .sort();
+    for (const name of readdirSync(dir))
+      writeFileSync(join(copy, name), readFileSync(join(dir, name)));
     const bytes = readFileSync(join(dir, files[1]!));
     writeFileSync(join(copy, files[1]!), bytes.subarray(0, bytes.length >> 1));
     const inputs = [`train_data.inputs=${copy}/*.parquet`, "train_data.repeat_files=false"];

@@ -15,11 +15,11 @@ import type { RecapConfig } from "../config/recap-config.js";
 import { disposeRecapBatch, type RecapBatch } from "../features/recap-batch.js";
 import type { MultiTaskRankingModel } from "../model/ranking-model.js";
 import { alignedTargets } from "./aligned-targets.js";
+import { onlyEvaluationTasks } from "./evaluation-tasks.js";
 import { recapParameterGroups } from "./parameter-groups.js";
 import { RecapEvaluation } from "./recap-evaluation.js";
 import { recapTrainingLoss } from "./recap-loss.js";
 import { renameOptimizerState, variableNameMaps } from "./state-keys.js";
-import { onlyEvaluationTasks } from "./evaluation-tasks.js";
 
 /** Options of `RecapTrainTask`. */
 export interface RecapTrainTaskOptions {

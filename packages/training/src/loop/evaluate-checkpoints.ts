@@ -55,9 +55,14 @@ export async function evaluateCheckpoints<Batch>(
         walltimeS: checkpoint.walltimeS,
         maxSteps: config.num_eval_steps < 0 ? undefined : config.num_eval_steps,
         signal: budget.signal,
-        progress: evalProgress(logger, config.eval_log_every_n, `evaluation progress (${partition})`, {
-          step: checkpoint.step,
-        }),
+        progress: evalProgress(
+          logger,
+          config.eval_log_every_n,
+          `evaluation progress (${partition})`,
+          {
+            step: checkpoint.step,
+          },
+        ),
       });
     } finally {
       budget.release();

@@ -2,9 +2,14 @@ import type { z } from "zod";
 
 /** The parts of a TwHIN config whose keys only serve the original's GPU and tracking runtime. */
 interface UnsupportedKeys {
-  training: { gradient_accumulation?: number | null | undefined; gradient_accumulation_parity: string };
+  training: {
+    gradient_accumulation?: number | null | undefined;
+    gradient_accumulation_parity: string;
+  };
   runtime: { wandb?: unknown; enable_tensorfloat32: boolean; enable_amp: boolean };
-  model: { embeddings: { tables: ReadonlyArray<{ name: string; vocab?: string | null | undefined }> } };
+  model: {
+    embeddings: { tables: ReadonlyArray<{ name: string; vocab?: string | null | undefined }> };
+  };
 }
 
 /**
@@ -14,7 +19,10 @@ interface UnsupportedKeys {
  * `projects/twhin/models/config.py`) load at their defaults (null / false) and are a config
  * error, naming the key and what to do, at any other value.
  */
-export function rejectUnsupportedTwhinKeys(config: UnsupportedKeys, context: z.RefinementCtx): void {
+export function rejectUnsupportedTwhinKeys(
+  config: UnsupportedKeys,
+  context: z.RefinementCtx,
+): void {
   const { runtime } = config;
   if (runtime.wandb !== null && runtime.wandb !== undefined) {
     context.addIssue({
@@ -41,10 +49,16 @@ export function rejectUnsupportedTwhinKeys(config: UnsupportedKeys, context: z.R
     });
   }
   const { training } = config;
-  if ((training.gradient_accumulation ?? 1) > 1 || training.gradient_accumulation_parity !== "intended") {
+  if (
+    (training.gradient_accumulation ?? 1) > 1 ||
+    training.gradient_accumulation_parity !== "intended"
+  ) {
     context.addIssue({
       code: "custom",
-      path: ["training", training.gradient_accumulation ? "gradient_accumulation" : "gradient_accumulation_parity"],
+      path: [
+        "training",
+        training.gradient_accumulation ? "gradient_accumulation" : "gradient_accumulation_parity",
+      ],
       message:
         "gradient accumulation is not implemented for TwHIN's row-sparse updates: remove gradient_accumulation and gradient_accumulation_parity, and raise train_data.per_replica_batch_size instead.",
     });
