@@ -20,6 +20,11 @@ export interface EvalContext {
   walltimeS: number;
   /** Fires when the evaluation time budget (`eval_timeout_in_s`) or the run is over. */
   signal: AbortSignal;
+  /**
+   * Reports evaluation batches done so far (call it as they finish); the caller logs progress every
+   * `eval_log_every_n` batches.
+   */
+  progress: (batches: number) => void;
 }
 
 /** Why `setState` is called. */

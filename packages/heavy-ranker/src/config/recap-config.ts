@@ -3,6 +3,7 @@ import { recapDataConfigSchema } from "./data-config.js";
 import { recapModelConfigSchema } from "./model-config.js";
 import { recapOptimizerConfigSchema } from "./optimizer-config.js";
 import { recapTrainingConfigSchema } from "./training-config.js";
+import { rejectUnsupportedRecapKeys } from "./unsupported-keys.js";
 
 /**
  * How labels are matched to model tasks. `fixed` (default) selects each model task's label column
@@ -50,7 +51,8 @@ export const recapConfigSchema = z
         message: `parity "original" aligns labels by position: train_data has ${dataTasks.length} tasks but the model ${modelTasks.length}`,
       });
     }
-  });
+  })
+  .superRefine(rejectUnsupportedRecapKeys);
 
 /** A validated Heavy Ranker config. */
 export type RecapConfig = z.output<typeof recapConfigSchema>;

@@ -1,7 +1,13 @@
 import { createLogger, type EvalEvent, type Logger } from "@tml/core";
 import { selectEngine } from "@tml/engine";
-import { evaluateCheckpoints, loadCheckpoint, resolveCheckpoint } from "@tml/training";
+import {
+  evalProgress,
+  evaluateCheckpoints,
+  loadCheckpoint,
+  resolveCheckpoint,
+} from "@tml/training";
 import type { RecapConfig } from "../config/recap-config.js";
+import { onlyEvaluationTasks } from "../task/evaluation-tasks.js";
 import { buildRecapRun } from "./build-run.js";
 import type { TwhinEmbeddings } from "./twhin-embeddings.js";
 
@@ -57,6 +63,8 @@ export async function evaluateHeavyRanker(
   });
   const maxSteps = options.maxSteps ?? config.training.num_eval_steps;
   const limit = maxSteps < 0 ? undefined : maxSteps;
+  const evaluationTasksOf = (partition: string): readonly string[] =>
+    config.validation_data[partition]?.evaluation_tasks ?? [];
   try {
     const metrics: Record<string, Record<string, number>> = {};
     if (options.follow) {
@@ -64,13 +72,17 @@ export async function evaluateHeavyRanker(
       // evaluates it before the next one is looked for.
       const results = await evaluateCheckpoints({
         task: run.task,
-        evaluatePartition: (partition, context) =>
-          run.task.evaluateOn(run.validationBatches(partition), context),
+        evaluatePartition: async (partition, context) =>
+          onlyEvaluationTasks(
+            await run.task.evaluateOn(run.validationBatches(partition, context.maxSteps), context),
+            evaluationTasksOf(partition),
+          ),
         config: {
           save_dir: options.checkpoint,
           num_train_steps: config.training.num_train_steps,
           num_eval_steps: maxSteps,
           eval_timeout_in_s: config.training.eval_timeout_in_s,
+          eval_log_every_n: config.training.eval_log_every_n,
         },
         partitions,
         logger,
@@ -89,8 +101,17 @@ export async function evaluateHeavyRanker(
     const checkpoint = await loadCheckpoint(path, { modelKind: run.task.kind });
     run.task.loadWeights(checkpoint.state);
     for (const partition of partitions) {
-      const context = limit === undefined ? {} : { maxSteps: limit };
-      metrics[partition] = await run.task.evaluateOn(run.validationBatches(partition), context);
+      const progress = evalProgress(
+        logger,
+        config.training.eval_log_every_n,
+        `evaluation progress (${partition})`,
+        { step: checkpoint.step },
+      );
+      const context = limit === undefined ? { progress } : { maxSteps: limit, progress };
+      metrics[partition] = onlyEvaluationTasks(
+        await run.task.evaluateOn(run.validationBatches(partition, limit), context),
+        evaluationTasksOf(partition),
+      );
       logger.info("evaluation", { partition, step: checkpoint.step, ...metrics[partition] });
     }
     return { step: checkpoint.step, checkpoint: path, metrics };

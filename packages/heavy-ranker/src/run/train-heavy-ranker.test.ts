@@ -180,4 +180,26 @@ describe("trainHeavyRanker / evaluateHeavyRanker", () => {
     expect(steps("validation")).toContain("3");
     expect(steps("train")).toEqual(steps("validation"));
   });
+
+  it("num_epochs: two passes over 384 rows in batches of 64 are 12 steps; evaluation_tasks keeps one task", async () => {
+    const base = config(1000);
+    const result = await trainHeavyRanker({
+      config: {
+        ...base,
+        training: { ...base.training, num_epochs: 2, checkpoint_every_n: 100 },
+        validation_data: {
+          validation: { ...base.validation_data["validation"]!, evaluation_tasks: [FAV] },
+        },
+      },
+      outDir: join(root, "epochs"),
+      device: "js",
+      logger,
+    });
+    expect(result.status).toBe("completed");
+    expect(result.step).toBe(12);
+    const metrics = result.partitionMetrics["validation"] as Record<string, number>;
+    expect(metrics[`auroc/${FAV}`]).toBeGreaterThan(0);
+    expect(metrics[`auroc/${DWELL}`]).toBeUndefined();
+    expect(result.lastEval?.[`auroc/${DWELL}`]).toBeUndefined();
+  });
 });

@@ -22,6 +22,7 @@ import type { RecapConfig } from "../config/recap-config.js";
 import { disposeRecapBatch, type RecapBatch } from "../features/recap-batch.js";
 import type { MultiTaskRankingModel } from "../model/ranking-model.js";
 import { alignedTargets } from "./aligned-targets.js";
+import { onlyEvaluationTasks } from "./evaluation-tasks.js";
 import { recapParameterGroups } from "./parameter-groups.js";
 import { RecapEvaluation } from "./recap-evaluation.js";
 import { recapTrainingLoss } from "./recap-loss.js";
@@ -39,7 +40,9 @@ export interface RecapTrainTaskOptions {
   /** Free each training batch's tensors after its step (when the task owns the data stream). */
   readonly disposeBatches?: boolean;
   /** Evaluation batches (a fresh pass per call), for `evaluate`; the task disposes each batch. */
-  readonly evalData?: () => Iterable<RecapBatch> | AsyncIterable<RecapBatch>;
+  readonly evalData?: (maxSteps?: number) => Iterable<RecapBatch> | AsyncIterable<RecapBatch>;
+  /** The evaluation data's `evaluation_tasks`: `evaluate` reports only their metrics (empty: all). */
+  readonly evaluationTasks?: readonly string[];
 }
 
 /** What one training step reports (core's TrainStepOutput plus whether weights moved). */
@@ -95,12 +98,15 @@ export class RecapTrainTask implements TrainTask<RecapBatch> {
     this.posWeights = this.model.taskNames.map((task) => tasks[task]?.pos_weight ?? 1);
     this.variables = this.model.trainableVariables();
     this.evalData = options.evalData;
+    this.evaluationTasks = options.evaluationTasks ?? [];
     this.disposeBatches = options.disposeBatches ?? false;
   }
 
   private readonly disposeBatches: boolean;
 
   private readonly evalData: RecapTrainTaskOptions["evalData"];
+
+  private readonly evaluationTasks: readonly string[];
 
   /**
    * One training (micro-)step on a batch (the caller keeps ownership of the batch); `metrics`
@@ -191,7 +197,9 @@ export class RecapTrainTask implements TrainTask<RecapBatch> {
    * `context.maxSteps` batches; stops early when `context.signal` fires).
    */
   async evaluate(context?: Partial<EvalContext>): Promise<Record<string, number>> {
-    return this.evalData ? this.evaluateOn(this.evalData(), context) : {};
+    if (!this.evalData) return {};
+    const metrics = await this.evaluateOn(this.evalData(context?.maxSteps), context);
+    return onlyEvaluationTasks(metrics, this.evaluationTasks);
   }
 
   /** `evaluate` over the given batches (disposed as they are scored). */
@@ -208,6 +216,7 @@ export class RecapTrainTask implements TrainTask<RecapBatch> {
         disposeRecapBatch(batch);
       }
       steps += 1;
+      context?.progress?.(steps);
       const done = context?.maxSteps !== undefined && steps >= context.maxSteps;
       if (done || context?.signal?.aborted) break;
     }

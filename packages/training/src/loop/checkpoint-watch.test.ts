@@ -73,7 +73,13 @@ describe("evaluateCheckpoints", () => {
       },
       evaluate: (context: EvalContext) => ({ w: restored, limit: context.maxSteps ?? -1 }),
     };
-    const config = { save_dir: dir, num_train_steps: 10, num_eval_steps: 3, eval_timeout_in_s: 60 };
+    const config = {
+      save_dir: dir,
+      num_train_steps: 10,
+      num_eval_steps: 3,
+      eval_timeout_in_s: 60,
+      eval_log_every_n: 100,
+    };
     const events: string[] = [];
     const results = await evaluateCheckpoints({
       task,
@@ -108,6 +114,7 @@ describe("evaluateCheckpoints", () => {
       num_train_steps: 10,
       num_eval_steps: -1,
       eval_timeout_in_s: 60,
+      eval_log_every_n: 100,
     };
     const results = await evaluateCheckpoints({
       task,

@@ -2,6 +2,7 @@ import type { EvalContext, EvalEvent, Logger, TrainingConfig, TrainTask } from "
 import { assert } from "@tml/core";
 import { loadCheckpoint } from "./checkpoint-store.js";
 import { followCheckpoints, isEvaluated, markEvaluated } from "./checkpoint-watch.js";
+import { evalProgress } from "./eval-progress.js";
 import { evalSignal } from "./eval-signal.js";
 
 /** Evaluates one partition on a task restored to a checkpoint: metric name → value. */
@@ -16,7 +17,7 @@ export interface EvaluateCheckpointsOptions<Batch> {
   task: TrainTask<Batch>;
   config: Pick<
     TrainingConfig,
-    "save_dir" | "num_train_steps" | "num_eval_steps" | "eval_timeout_in_s"
+    "save_dir" | "num_train_steps" | "num_eval_steps" | "eval_timeout_in_s" | "eval_log_every_n"
   >;
   /**
    * Names of the evaluation data (`validation`, `is_favorited`…), each evaluated at every
@@ -71,6 +72,14 @@ export async function evaluateCheckpoints<Batch>(
           walltimeS: checkpoint.walltimeS,
           maxSteps: config.num_eval_steps < 0 ? undefined : config.num_eval_steps,
           signal: budget.signal,
+          progress: evalProgress(
+            logger,
+            config.eval_log_every_n,
+            `evaluation progress (${partition})`,
+            {
+              step: checkpoint.step,
+            },
+          ),
         });
       } finally {
         budget.release();

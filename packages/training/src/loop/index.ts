@@ -25,6 +25,7 @@ export {
   markEvaluated,
   waitForEvaluators,
 } from "./checkpoint-watch.js";
+export { evalProgress } from "./eval-progress.js";
 export {
   type EvaluateCheckpointsOptions,
   type EvaluatePartition,

@@ -4,6 +4,7 @@ import { findRecipe, TWHIN_RECIPES } from "../recipes/recipes.js";
 import { applyRecipe } from "../recipes/twhin-recipe.js";
 import { modelSelectionConfigSchema } from "./model-selection-config.js";
 import { tableOptimizerConfigSchema } from "./table-optimizer-config.js";
+import { rejectUnsupportedTwhinKeys } from "./unsupported-keys.js";
 
 /** One embedding table (the original's `EmbeddingBagConfig`): one entity type. */
 export const tableConfigSchema = z.strictObject({
@@ -229,7 +230,8 @@ const twhinConfigObjectSchema = z
           "model_selection.eval_every_n_epochs sets the validation cadence; remove training.eval_every_n.",
       });
     }
-  });
+  })
+  .superRefine(rejectUnsupportedTwhinKeys);
 
 /**
  * The whole TwHIN config (`TwhinConfig`, `projects/twhin/config.py`; model and data sections in

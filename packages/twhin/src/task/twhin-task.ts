@@ -159,6 +159,8 @@ export class TwhinTask implements TrainTask<EdgeBatch> {
     const result = evaluateLinkPrediction(this.options.model, validation.edges, {
       filter: validation.filter,
       maxEdges,
+      // Two ranked queries (lhs and rhs) per edge; progress counts batches of validation edges.
+      onProgress: (queries) => context.progress(Math.floor(queries / 2 / batch)),
     });
     const m = result.both;
     const metrics: Record<string, number> = {
