@@ -56,6 +56,19 @@ describe("unreadConfigKeys", () => {
     expect(unreadConfigKeys({ schema, readers, root })).toEqual([]);
   });
 
+  it("counts a loop's destructuring as a read, and a loop without the key as none", () => {
+    const files = (loop: string) => ({
+      "src/model.ts": model.replace("t.tables.map((t) => t.name);", loop),
+      "src/data.ts": "d.data; d.batch_size; d.cache;",
+    });
+    const read = repository(files("for (const { name } of config.tables) use(name);"));
+    expect(unreadConfigKeys({ schema, readers, root: read })).toEqual([]);
+    const unread = repository(files("for (const { other } of config.tables) use(other);"));
+    expect(unreadConfigKeys({ schema, readers, root: unread })).toEqual([
+      'tables[].name: src/model.ts never reads "name"',
+    ]);
+  });
+
   it("fails on a key nobody reads, a stale entry, a comment-only mention and a schema declaration", () => {
     const root = repository({
       "src/model.ts": model,

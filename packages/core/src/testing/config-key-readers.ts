@@ -42,12 +42,12 @@ function codeWithoutComments(text: string): string {
 
 const leafKey = (path: string): string => path.slice(path.lastIndexOf(".") + 1);
 
-// A read of `key`: a property access (`.key`, `["key"]`), a destructuring (`{ key } =`), or the
-// key as a string (a key path in an error). A schema declaring it (`key: z.…`) is none of these.
+// A read of `key`: a property access (`.key`, `["key"]`), a destructuring (`{ key } =`, or a loop's
+// `for (const { key } of …)`), or the key as a string (a key path in an error). A schema declaring it (`key: z.…`) is none of these.
 function readPattern(key: string): RegExp {
   const word = `(?<![A-Za-z0-9_$])${key}(?![A-Za-z0-9_$])`;
   return new RegExp(
-    `\\.${word}|\\[["'\`]${key}["'\`]\\]|\\{[^{}]*${word}[^{}]*\\}\\s*=[^=>]|["'\`]${key}["'\`]|["'\`.]${key}[ .:"'\`]`,
+    `\\.${word}|\\[["'\`]${key}["'\`]\\]|\\{[^{}]*${word}[^{}]*\\}\\s*(?:=[^=>]|of\\s)|["'\`]${key}["'\`]|["'\`.]${key}[ .:"'\`]`,
   );
 }
 

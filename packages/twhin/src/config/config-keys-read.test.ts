@@ -86,18 +86,18 @@ const TWHIN_READERS = {
   "evaluation.data_root": `${SRC}/run/evaluate-twhin.ts`,
   "evaluation.filter_roots": `${SRC}/run/evaluate-twhin.ts`,
   "evaluation.max_edges": `${SRC}/run/evaluate-twhin.ts`,
+  "model.embeddings.tables_to_log": `${SRC}/task/twhin-task.ts`,
 };
 
 /**
  * Owned by a concurrent change (the lead empties this list at merge time): table `data_type`
- * (half-precision storage, h-half), `pretrained` (warm start, h-ebc), `tables_to_log` (h-truth).
+ * (half-precision storage, h-half), `pretrained` (warm start, h-half).
  */
 const PENDING = [
   "model.embeddings.tables[].data_type",
   "model.embeddings.tables[].pretrained",
   "model.embeddings.tables[].pretrained.emb_name",
   "model.embeddings.tables[].pretrained.embedding_snapshot_uri",
-  "model.embeddings.tables_to_log",
 ];
 
 describe("TwHIN config keys", () => {
