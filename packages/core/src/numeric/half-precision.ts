@@ -33,6 +33,21 @@ export function bfloat16BitsToFloat32(bits: number): number {
 export function float32ToFloat16Bits(value: number): number {
   scratchFloat[0] = value;
   const bits = scratchBits[0] as number;
+  const magnitude = bits & 0x7fffffff;
+  // The common case, a normal binary16 result (2^-14 ≤ |x| < 65520): rebias the exponent by
+  // subtracting 112 << 23 and round the 13 dropped bits to nearest even by adding 0xfff plus the
+  // lowest kept bit; a carry out of the fraction bumps the exponent, as it should.
+  if (magnitude >= 0x38800000 && magnitude < 0x477ff000) {
+    return (
+      ((bits >>> 16) & 0x8000) |
+      ((magnitude - 0x38000000 + 0x0fff + ((magnitude >>> 13) & 1)) >>> 13)
+    );
+  }
+  return float32BitsToFloat16BitsRare(bits);
+}
+
+/** Infinity, NaN, overflow, subnormal and zero results of `float32ToFloat16Bits`. */
+function float32BitsToFloat16BitsRare(bits: number): number {
   const sign = (bits >>> 16) & 0x8000;
   const exponent = (bits >>> 23) & 0xff;
   const fraction = bits & 0x007fffff;
@@ -41,22 +56,16 @@ export function float32ToFloat16Bits(value: number): number {
     return fraction === 0 ? sign | 0x7c00 : sign | 0x7c00 | (fraction >>> 13 || 0x200);
   }
   const halfExponent = exponent - 112; // float32 bias 127, binary16 bias 15
-  if (halfExponent >= 31) return sign | 0x7c00;
-  if (halfExponent <= 0) {
-    // Subnormal result in units of 2^-24; below 2^-25 everything rounds to zero.
-    if (halfExponent < -10) return sign;
-    const significand = fraction | 0x00800000;
-    const shift = 14 - halfExponent;
-    const half = significand >>> shift;
-    const remainder = significand & ((1 << shift) - 1);
-    const midpoint = 1 << (shift - 1);
-    const roundUp = remainder > midpoint || (remainder === midpoint && (half & 1) === 1);
-    return sign | (half + (roundUp ? 1 : 0));
-  }
-  const half = (halfExponent << 10) | (fraction >>> 13);
-  const remainder = fraction & 0x1fff;
-  const roundUp = remainder > 0x1000 || (remainder === 0x1000 && (half & 1) === 1);
-  // A carry out of the fraction bumps the exponent; from 30 it reaches 31, i.e. Infinity.
+  if (halfExponent >= 31 || (bits & 0x7fffffff) >= 0x477ff000) return sign | 0x7c00;
+  // Subnormal result in units of 2^-24; below 2^-25 everything rounds to zero.
+  if (halfExponent < -10) return sign;
+  const significand = fraction | 0x00800000;
+  const shift = 14 - halfExponent;
+  const half = significand >>> shift;
+  const remainder = significand & ((1 << shift) - 1);
+  const midpoint = 1 << (shift - 1);
+  const roundUp = remainder > midpoint || (remainder === midpoint && (half & 1) === 1);
+  // Rounding up from the largest subnormal gives 0x0400, the smallest normal: correct.
   return sign | (half + (roundUp ? 1 : 0));
 }
 
