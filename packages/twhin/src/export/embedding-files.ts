@@ -13,7 +13,8 @@ export interface EmbeddingRows {
 
 /**
  * Rows [start, end) of a table as an Arrow table: `entity_type` (utf8), `id` (int32),
- * `embedding` (fixed-size list of `dim` float32). The vectors are a view, not a copy.
+ * `embedding` (fixed-size list of `dim` float32). The vectors are a view of an fp32 table, a
+ * decoded copy of a 16-bit one (exports are float32 whatever the storage).
  */
 export function embeddingsToArrow(table: EmbeddingTable, start = 0, end = table.rows): arrow.Table {
   const n = end - start;
@@ -22,7 +23,7 @@ export function embeddingsToArrow(table: EmbeddingTable, start = 0, end = table.
   const values = arrow.makeData({
     type: new arrow.Float32(),
     length: n * table.dim,
-    data: table.data.subarray(start * table.dim, end * table.dim),
+    data: table.toFloat32(start, end),
   });
   const listType = new arrow.FixedSizeList(
     table.dim,

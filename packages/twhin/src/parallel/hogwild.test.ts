@@ -74,8 +74,8 @@ describe("Hogwild training (TwHIN on several threads)", () => {
     const second = await train(config, graph, 1, 2);
     expect(second.losses).toEqual(first.losses);
     expect(
-      Buffer.from(second.model.tables[0]!.data.buffer).equals(
-        Buffer.from(first.model.tables[0]!.data.buffer),
+      Buffer.from(second.model.tables[0]!.stored.buffer).equals(
+        Buffer.from(first.model.tables[0]!.stored.buffer),
       ),
     ).toBe(true);
     expect([...second.model.relationParams]).toEqual([...first.model.relationParams]);

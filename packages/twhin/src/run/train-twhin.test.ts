@@ -109,7 +109,7 @@ describe("trainTwhin", () => {
     const resumed = await trainTwhin({ config: localConfig(crashDir, extra), device: "cpu" });
     expect(resumed.step).toBe(30);
     for (const [t, table] of resumed.model.tables.entries()) {
-      expect(table.data).toEqual(straight.model.tables[t]!.data);
+      expect(table.stored).toEqual(straight.model.tables[t]!.stored);
     }
     expect(resumed.model.relationParams).toEqual(straight.model.relationParams);
     await expectError(
