@@ -67,6 +67,25 @@ describe("Hogwild training (TwHIN on several threads)", () => {
     expect(mrr).toBeGreaterThan(0.3);
   });
 
+  it("trains fp16 tables in shared memory: the workers' rows land in the one Uint16Array", async () => {
+    const graph = syntheticGraph(200, 3, 4096, 1);
+    const fp32 = kgTestConfig(200, ["a", "b", "c"], { adagrad: { lr: 0.2 } });
+    const tables = fp32.model.embeddings.tables.map((t) => ({ ...t, data_type: "fp16" as const }));
+    const config = {
+      ...fp32,
+      model: { ...fp32.model, embeddings: { ...fp32.model.embeddings, tables } },
+    };
+    const { model, losses } = await train(config, graph, 2, 6);
+    expect(model.tables[0]!.stored).toBeInstanceOf(Uint16Array);
+    expect(model.tables[0]!.stored.buffer).toBeInstanceOf(SharedArrayBuffer);
+    const early = losses.slice(0, 4).reduce((a, b) => a + b) / 4;
+    const late = losses.slice(-4).reduce((a, b) => a + b) / 4;
+    expect(late).toBeLessThan(0.7 * early);
+    const filter = new FilterIndex(3, [graph]);
+    const mrr = evaluateLinkPrediction(model, graph, { filter, maxEdges: 300 }).both.mrr;
+    expect(mrr).toBeGreaterThan(0.3);
+  });
+
   it("one worker reruns bit-identically (the --deterministic mode)", async () => {
     const graph = syntheticGraph(120, 2, 2048, 2);
     const config = kgTestConfig(120, ["a", "b"], { adam: { lr: 0.01 } });

@@ -4,9 +4,12 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadConfigFile, TmlError } from "@tml/core";
 import { edgeTable, writeParquetFile } from "@tml/data-io";
+import { loadCheckpointArray } from "@tml/training";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { twhinConfigSchema } from "../config/twhin-config.js";
+import { readEmbeddings } from "../export/embedding-files.js";
 import { writeEngagementGraph } from "../testing/generated-graph.js";
+import { exportEmbeddings } from "./export-embeddings.js";
 import { trainTwhin } from "./train-twhin.js";
 
 const localYaml = fileURLToPath(new URL("../../configs/local.yaml", import.meta.url));
@@ -122,6 +125,53 @@ describe("trainTwhin", () => {
       "USAGE",
       "resume",
     );
+  });
+
+  it("bf16 tables: checkpoints hold their uint16 patterns, a resume is bit-identical, exports are float32", async () => {
+    const extra = [
+      ...small,
+      "model.embeddings.tables.0.embedding_dim=8",
+      "model.embeddings.tables.1.embedding_dim=8",
+      "model.embeddings.tables.0.data_type=bf16",
+      "model.embeddings.tables.1.data_type=bf16",
+      "train_data.global_negatives=5",
+    ];
+    const straight = await trainTwhin({
+      config: localConfig(join(dir, "bf16-straight"), extra),
+      device: "cpu",
+    });
+    const crashDir = join(dir, "bf16-crash");
+    await expectError(
+      trainTwhin({
+        config: localConfig(crashDir, extra),
+        device: "cpu",
+        callbacks: {
+          onStep: (event) => {
+            if (event.step === 17) throw new TmlError("INTERNAL", "simulated kill at step 17");
+          },
+        },
+      }),
+      "INTERNAL",
+      "simulated kill",
+    );
+    const saved = await loadCheckpointArray(join(crashDir, "10"), "table/user");
+    expect(saved.dtype).toBe("uint16");
+    expect(saved.data.byteLength).toBe(300 * 8 * 2);
+    const resumed = await trainTwhin({ config: localConfig(crashDir, extra), device: "cpu" });
+    expect(resumed.step).toBe(30);
+    for (const [t, table] of resumed.model.tables.entries()) {
+      expect(table.stored).toBeInstanceOf(Uint16Array);
+      expect(table.stored).toEqual(straight.model.tables[t]!.stored);
+    }
+    expect(resumed.model.relationParams).toEqual(straight.model.relationParams);
+    // The export decodes the checkpoint's patterns to float32.
+    const exported = await exportEmbeddings({
+      config: localConfig(crashDir, extra),
+      outDir: join(dir, "bf16-export"),
+      tables: ["user"],
+    });
+    const back = await readEmbeddings(exported.files);
+    expect(back.get("user")!.vectors).toEqual(resumed.model.tables[0]!.toFloat32());
   });
 
   it("refuses to resume with another optimizer (ConfigError naming both), keeping the checkpoint", async () => {
