@@ -84,18 +84,13 @@ describe("trainTwhin", () => {
     expect(result.lastEval?.["mrr"]).toBeGreaterThan(0);
   });
 
-  it("resumes after a crash and ends bit-identical to an uninterrupted run", async () => {
-    const extra = [
-      ...small,
-      "model.embeddings.tables.0.embedding_dim=8",
-      "model.embeddings.tables.1.embedding_dim=8",
-      "train_data.global_negatives=5",
-    ];
+  /** Trains `name` straight, and again killed at step 17 then resumed; checks they end equal. */
+  async function crashAndResume(name: string, extra: string[]) {
     const straight = await trainTwhin({
-      config: localConfig(join(dir, "straight"), extra),
+      config: localConfig(join(dir, `${name}-straight`), extra),
       device: "cpu",
     });
-    const crashDir = join(dir, "crash");
+    const crashDir = join(dir, `${name}-crash`);
     await expectError(
       trainTwhin({
         config: localConfig(crashDir, extra),
@@ -109,15 +104,28 @@ describe("trainTwhin", () => {
       "INTERNAL",
       "simulated kill",
     );
+    const crashed = await loadCheckpointArray(join(crashDir, "10"), "table/user");
     const resumed = await trainTwhin({ config: localConfig(crashDir, extra), device: "cpu" });
     expect(resumed.step).toBe(30);
     for (const [t, table] of resumed.model.tables.entries()) {
       expect(table.stored).toEqual(straight.model.tables[t]!.stored);
     }
     expect(resumed.model.relationParams).toEqual(straight.model.relationParams);
+    return { resumed, crashDir, crashed };
+  }
+
+  const resumeSettings = [
+    ...small,
+    "model.embeddings.tables.0.embedding_dim=8",
+    "model.embeddings.tables.1.embedding_dim=8",
+    "train_data.global_negatives=5",
+  ];
+
+  it("resumes after a crash and ends bit-identical to an uninterrupted run", async () => {
+    const { crashDir } = await crashAndResume("fp32", resumeSettings);
     await expectError(
       trainTwhin({
-        config: localConfig(crashDir, extra),
+        config: localConfig(crashDir, resumeSettings),
         device: "cpu",
         maxSteps: 40,
         resume: false,
@@ -129,41 +137,14 @@ describe("trainTwhin", () => {
 
   it("bf16 tables: checkpoints hold their uint16 patterns, a resume is bit-identical, exports are float32", async () => {
     const extra = [
-      ...small,
-      "model.embeddings.tables.0.embedding_dim=8",
-      "model.embeddings.tables.1.embedding_dim=8",
+      ...resumeSettings,
       "model.embeddings.tables.0.data_type=bf16",
       "model.embeddings.tables.1.data_type=bf16",
-      "train_data.global_negatives=5",
     ];
-    const straight = await trainTwhin({
-      config: localConfig(join(dir, "bf16-straight"), extra),
-      device: "cpu",
-    });
-    const crashDir = join(dir, "bf16-crash");
-    await expectError(
-      trainTwhin({
-        config: localConfig(crashDir, extra),
-        device: "cpu",
-        callbacks: {
-          onStep: (event) => {
-            if (event.step === 17) throw new TmlError("INTERNAL", "simulated kill at step 17");
-          },
-        },
-      }),
-      "INTERNAL",
-      "simulated kill",
-    );
-    const saved = await loadCheckpointArray(join(crashDir, "10"), "table/user");
-    expect(saved.dtype).toBe("uint16");
-    expect(saved.data.byteLength).toBe(300 * 8 * 2);
-    const resumed = await trainTwhin({ config: localConfig(crashDir, extra), device: "cpu" });
-    expect(resumed.step).toBe(30);
-    for (const [t, table] of resumed.model.tables.entries()) {
-      expect(table.stored).toBeInstanceOf(Uint16Array);
-      expect(table.stored).toEqual(straight.model.tables[t]!.stored);
-    }
-    expect(resumed.model.relationParams).toEqual(straight.model.relationParams);
+    const { resumed, crashDir, crashed } = await crashAndResume("bf16", extra);
+    expect(crashed.dtype).toBe("uint16");
+    expect(crashed.data.byteLength).toBe(300 * 8 * 2);
+    expect(resumed.model.tables[0]!.stored).toBeInstanceOf(Uint16Array);
     // The export decodes the checkpoint's patterns to float32.
     const exported = await exportEmbeddings({
       config: localConfig(crashDir, extra),
