@@ -2,7 +2,6 @@ import { type Float32Allocator, heapFloat32 } from "@tml/training/parallel";
 import { learningRateAt } from "../config/table-optimizer-config.js";
 import type { TwhinConfig } from "../config/twhin-config.js";
 import type { StepKernels } from "../kernels/step-kernels.js";
-import { scatterTableRows } from "../kernels/table-rows.js";
 import type { TwhinModel } from "../model/twhin-model.js";
 import type { StepBuffers } from "../step/step-buffers.js";
 import { createRowOptimizer } from "./create-row-optimizer.js";
@@ -37,11 +36,13 @@ export class ModelOptimizers {
   /**
    * Applies a step's row-sparse gradients (`buffers`) as update `update` (1-based; the learning
    * rate schedules read update - 1). A gathered optimizer updates the batch's rows in the kernels'
-   * memory, which are then written back to the table.
+   * memory, which are then written back to the table. Otherwise an fp32 table is updated in place;
+   * a 16-bit table's rows, decoded into the kernels' memory when the step gathered them, are
+   * updated there in float32 and written back rounded (as the gathered path does, under Hogwild a
+   * row another thread changed since the gather is overwritten).
    */
   apply(buffers: StepBuffers, kernels: StepKernels, update: number): void {
     const tables = this.config.model.embeddings.tables;
-    const dim = this.model.dim;
     this.model.tables.forEach((table, t) => {
       const grads = buffers.tableGrads[t]!;
       if (grads.count === 0) return;
@@ -57,11 +58,22 @@ export class ModelOptimizers {
         rate,
         kernels,
       );
-      if (!gathered) {
-        optimizer.update(table.data, grads.rowIds, grads.grads, grads.count, rate, update);
+      if (!gathered && table.stored instanceof Float32Array) {
+        optimizer.update(
+          table.stored,
+          grads.rowIds,
+          grads.grads,
+          grads.count,
+          rate,
+          update,
+          "by-id",
+        );
         return;
       }
-      scatterTableRows(buffers.tableRowViews[t]!, grads.rowIds, grads.count, dim, table.data);
+      if (!gathered) {
+        optimizer.update(rows, grads.rowIds, grads.grads, grads.count, rate, update, "by-slot");
+      }
+      table.writeRows(buffers.tableRowViews[t]!, grads.rowIds, grads.count);
     });
     const relationGrads = buffers.relationGrads;
     if (this.model.parity.trainOperators && relationGrads.count > 0) {
@@ -73,6 +85,7 @@ export class ModelOptimizers {
         relationGrads.count,
         rate,
         update,
+        "by-id",
       );
     }
   }

@@ -183,29 +183,38 @@ export class TwhinTask implements TrainTask<EdgeBatch> {
     return this.options.modelSelection?.stopRequest();
   }
 
-  /** Named state arrays: `table/<name>`, `relations`, `optimizer/<name>/<slot>`. */
-  private arrays(): Record<string, { data: Float32Array; shape: number[] }> {
+  /**
+   * Named state arrays: `table/<name>` (float32, or uint16 bit patterns of a 16-bit table, so a
+   * resume is exact), `relations`, `optimizer/<name>/<slot>` (float32 whatever the table storage).
+   */
+  private arrays(): Record<string, StateArray> {
     const model = this.options.model;
-    const out: Record<string, { data: Float32Array; shape: number[] }> = {};
+    const out: Record<string, StateArray> = {};
+    const float32 = (data: Float32Array, shape: number[]): StateArray => ({
+      dtype: "float32",
+      shape,
+      data,
+    });
     model.tables.forEach((table, t) => {
-      out[`table/${table.name}`] = { data: table.data, shape: [table.rows, table.dim] };
+      const shape = [table.rows, table.dim];
+      out[`table/${table.name}`] =
+        table.stored instanceof Float32Array
+          ? float32(table.stored, shape)
+          : { dtype: "uint16", shape, data: table.stored };
       for (const [slot, data] of Object.entries(this.optimizers.tableOptimizers[t]!.state())) {
-        out[`optimizer/${table.name}/${slot}`] = { data, shape: [data.length] };
+        out[`optimizer/${table.name}/${slot}`] = float32(data, [data.length]);
       }
     });
-    out["relations"] = { data: model.relationParams, shape: [model.numOperatorRows, model.dim] };
+    out["relations"] = float32(model.relationParams, [model.numOperatorRows, model.dim]);
     for (const [slot, data] of Object.entries(this.optimizers.relationOptimizer.state())) {
-      out[`optimizer/relations/${slot}`] = { data, shape: [data.length] };
+      out[`optimizer/relations/${slot}`] = float32(data, [data.length]);
     }
     return out;
   }
 
   getState(): TaskState {
-    const arrays: Record<string, StateArray> = {};
-    for (const [name, { data, shape }] of Object.entries(this.arrays()))
-      arrays[name] = { dtype: "float32", shape, data };
     return {
-      arrays,
+      arrays: this.arrays(),
       json: {
         steps: this.updates,
         cursor: this.options.batches.cursor(),
@@ -221,7 +230,7 @@ export class TwhinTask implements TrainTask<EdgeBatch> {
       const json = state.json as { optimizers?: unknown } | null;
       checkSameOptimizers(json?.optimizers, this.options.config, context.step);
     }
-    for (const [name, { data, shape }] of Object.entries(this.arrays())) {
+    for (const [name, { data, shape, dtype }] of Object.entries(this.arrays())) {
       const saved = state.arrays[name];
       if (!saved) {
         throw new CheckpointError(
@@ -231,8 +240,8 @@ export class TwhinTask implements TrainTask<EdgeBatch> {
           },
         );
       }
-      checkStateArray(name, saved, shape, "float32");
-      data.set(saved.data as Float32Array);
+      checkStateArray(name, saved, shape, dtype);
+      data.set(saved.data as typeof data & ArrayLike<number>);
     }
     if (context.reason === "resume") {
       const json = state.json as {
@@ -268,6 +277,6 @@ export class TwhinTask implements TrainTask<EdgeBatch> {
 
   parameterCount(): number {
     const model = this.options.model;
-    return model.tables.reduce((n, t) => n + t.data.length, 0) + model.relationParams.length;
+    return model.tables.reduce((n, t) => n + t.stored.length, 0) + model.relationParams.length;
   }
 }
