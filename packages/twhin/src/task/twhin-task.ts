@@ -20,6 +20,7 @@ import type { EdgeBatches, EdgeCursor } from "../data/edge-batches.js";
 import type { EdgeSet } from "../data/edge-set.js";
 import type { FilterIndex } from "../eval/filter-index.js";
 import { evaluateLinkPrediction } from "../eval/link-prediction.js";
+import type { EmbeddingTable } from "../model/embedding-table.js";
 import type { TwhinModel } from "../model/twhin-model.js";
 import { ModelOptimizers } from "../optim/model-optimizers.js";
 import { HogwildGroup } from "../parallel/hogwild.js";
@@ -268,7 +269,7 @@ export class TwhinTask implements TrainTask<EdgeBatch> {
     const statistics: Record<string, number> = {};
     for (const table of this.options.model.tables) {
       if (!logged.has(table.name)) continue;
-      const norms = rowNormStatistics(table.data, table.dim);
+      const norms = rowNormStatistics(loggedRows(table), table.dim);
       statistics[`model/mean_row_norm/${table.name}`] = norms.mean;
       statistics[`model/max_row_norm/${table.name}`] = norms.max;
     }
@@ -279,4 +280,18 @@ export class TwhinTask implements TrainTask<EdgeBatch> {
     const model = this.options.model;
     return model.tables.reduce((n, t) => n + t.stored.length, 0) + model.relationParams.length;
   }
+}
+
+/**
+ * A table's rows for norm logging: the float32 store itself, or, for a 16-bit table, its rows
+ * decoded at the stride `rowNormStatistics` samples (at most a million), so a large table is never
+ * decoded whole.
+ */
+function loggedRows(table: EmbeddingTable, sampleRows = 1_000_000): ArrayLike<number> {
+  if (table.stored instanceof Float32Array) return table.stored;
+  const stride = Math.ceil(table.rows / sampleRows);
+  const ids = Int32Array.from({ length: Math.ceil(table.rows / stride) }, (_, k) => k * stride);
+  const rows = new Float32Array(ids.length * table.dim);
+  table.readRows(ids, ids.length, rows);
+  return rows;
 }
