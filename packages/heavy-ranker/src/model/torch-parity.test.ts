@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url";
 import * as tf from "@tensorflow/tfjs-core";
 import { Rng } from "@tml/core";
 import { findTorchPython, runPythonScript } from "@tml/core/testing";
+import { readSafetensors, type SafetensorsTensor, writeSafetensors } from "@tml/data-io";
 import { registerGradients } from "@tml/engine";
 import { setupTestBackend } from "@tml/engine/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -12,11 +13,6 @@ import { loadRecapConfig } from "../config/load-recap-config.js";
 import type { MlpConfig } from "../config/model-config.js";
 import { recapOptimizerConfigSchema } from "../config/optimizer-config.js";
 import type { RecapConfig } from "../config/recap-config.js";
-import {
-  readSafetensors,
-  type SafetensorsTensor,
-  writeSafetensors,
-} from "../export/safetensors.js";
 import { loadSafetensors, saveSafetensors } from "../export/state-dict.js";
 import type { RecapBatch } from "../features/recap-batch.js";
 import { RecapTrainTask } from "../task/recap-train-task.js";
