@@ -1,4 +1,12 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { loadGraphModel } from "@tensorflow/tfjs-converter";
 import * as tf from "@tensorflow/tfjs-core";
@@ -144,6 +152,23 @@ describe("prepareExplorer", () => {
       expect(table.communities?.length).toBe(table.rows);
       expect(table.explainedVariance[0]).toBeGreaterThanOrEqual(table.explainedVariance[1]);
     }
+  });
+
+  it("opens a main job's run: the ranker on the sample timeline, TwHIN with the graph's communities", async () => {
+    // The main job's layout, assembled from the tiny runs.
+    const root = join(runs.data, "main");
+    cpSync(runs.ranker, join(root, "heavy-ranker"), { recursive: true });
+    cpSync(runs.twhin, join(root, "twhin"), { recursive: true });
+    cpSync(process.env.TML_TINY_GRAPH as string, join(root, "data", "graph"), { recursive: true });
+    const timeline = join(root, "data", "ranker", "timeline");
+    mkdirSync(timeline, { recursive: true });
+    const validation = readdirSync(join(runs.data, "validation"))[0] as string;
+    cpSync(join(runs.data, "validation", validation), join(timeline, "candidates.parquet"));
+    writeFileSync(join(root, "run.json"), JSON.stringify({ kind: "main" }));
+    const { manifest } = await prepareExplorer(root);
+    expect(manifest.kind).toBe("main");
+    expect(manifest.ranker?.candidatesFile).toBe(join(timeline, "candidates.parquet"));
+    expect(manifest.twhin?.tables.every((table) => table.communities !== null)).toBe(true);
   });
 
   it("bad input: a clear typed error and nothing written into the run directory", async () => {
