@@ -65,6 +65,9 @@ describe("evaluator explore", () => {
         .filter((name) => name !== "explorer")
         .sort(),
     ).toEqual(before);
+    const help = capture();
+    expect(await main(["explore", "--help"], help.io)).toBe(0);
+    expect(help.out()).toMatch(/^evaluator explore --run DIR/);
     const noRun = capture();
     expect(await main(["explore"], noRun.io)).toBe(2);
     expect(noRun.err()).toContain("--run");

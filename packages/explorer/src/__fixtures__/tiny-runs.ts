@@ -1,7 +1,12 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { trainTinyRun, trainTinyTwhinRun, writeTinyRankerData } from "@tml/cli-kit/testing";
+import {
+  trainTinyRun,
+  trainTinyTwhinRun,
+  withDcnBackbone,
+  writeTinyRankerData,
+} from "@tml/cli-kit/testing";
 import { exportEmbeddings } from "@tml/twhin";
 
 /** Tiny trained runs the explorer's tests open: a Heavy Ranker, one with a DCN-v2 backbone, a TwHIN. */
@@ -21,23 +26,7 @@ export async function trainTinyRuns(): Promise<TinyRuns> {
   const data = await writeTinyRankerData();
   const root = mkdtempSync(join(tmpdir(), "tml-explorer-"));
   const ranker = await trainTinyRun(data, join(root, "ranker"));
-  const dcnRanker = await trainTinyRun(data, join(root, "dcn"), 4, (config) => ({
-    ...config,
-    model: {
-      ...config.model,
-      backbone: {
-        ...(config.model.backbone as object),
-        mask_net_config: null,
-        dcn_config: {
-          poly_degree: 2,
-          projection_dim: null,
-          parallel_mlp: null,
-          use_parallel: true,
-          output_mlp: null,
-        },
-      },
-    } as typeof config.model,
-  }));
+  const dcnRanker = await trainTinyRun(data, join(root, "dcn"), 4, withDcnBackbone);
   const twhin = await trainTinyTwhinRun();
   // As `trainer twhin` does at the end: the tables in export/.
   await exportEmbeddings({

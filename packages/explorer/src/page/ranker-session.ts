@@ -1,5 +1,6 @@
 import type { GraphModel } from "@tensorflow/tfjs-converter";
 import * as tf from "@tensorflow/tfjs-core";
+import { baselineRow, candidateRow } from "../shared/candidate-rows.js";
 import type { RankerManifest } from "../shared/explorer-manifest.js";
 import type { FeatureRow } from "../shared/integrated-gradients.js";
 
@@ -33,7 +34,7 @@ export class RankerSession {
     this.model = model;
     this.manifest = manifest;
     const count = manifest.nodeCalibrated.length / manifest.tasks.length;
-    this.dataRows = Array.from({ length: count }, (_, row) => this.candidateRow(row));
+    this.dataRows = Array.from({ length: count }, (_, row) => candidateRow(manifest, row));
     this.rows = this.dataRows;
     this.weights = [...manifest.servingWeights];
     this.scores = this.score(this.rows);
@@ -115,24 +116,6 @@ export class RankerSession {
 
   /** The attribution baseline for an item: the candidates' means; discrete ids stay the item's. */
   baselineFor(item: FeatureRow): FeatureRow {
-    const baseline: FeatureRow = {};
-    for (const group of this.manifest.groups) {
-      const mean = this.manifest.baseline[group.name];
-      baseline[group.name] = mean ? Float32Array.from(mean) : (item[group.name] as Int32Array);
-    }
-    return baseline;
-  }
-
-  private candidateRow(row: number): FeatureRow {
-    const values: FeatureRow = {};
-    for (const group of this.manifest.groups) {
-      const slice = (this.manifest.candidates[group.name] as number[]).slice(
-        row * group.width,
-        (row + 1) * group.width,
-      );
-      values[group.name] =
-        group.dtype === "int32" ? Int32Array.from(slice) : Float32Array.from(slice);
-    }
-    return values;
+    return baselineRow(this.manifest, item);
   }
 }

@@ -16,33 +16,12 @@ import { installTfjsResolveHook, selectEngine } from "@tml/engine";
 import { modelFilesHandler } from "@tml/heavy-ranker";
 import { beforeAll, describe, expect, it } from "vitest";
 import { type TinyRuns, trainTinyRuns } from "../__fixtures__/tiny-runs.js";
+import { baselineRow, candidateRow } from "../shared/candidate-rows.js";
 import type { ExplorerManifest, RankerManifest } from "../shared/explorer-manifest.js";
-import { type FeatureRow, integratedGradients } from "../shared/integrated-gradients.js";
+import { integratedGradients } from "../shared/integrated-gradients.js";
 import { prepareExplorer } from "./prepare-explorer.js";
 
 let runs: TinyRuns;
-
-function candidateRow(ranker: RankerManifest, row: number): FeatureRow {
-  const values: FeatureRow = {};
-  for (const group of ranker.groups) {
-    const slice = (ranker.candidates[group.name] as number[]).slice(
-      row * group.width,
-      (row + 1) * group.width,
-    );
-    values[group.name] =
-      group.dtype === "int32" ? Int32Array.from(slice) : Float32Array.from(slice);
-  }
-  return values;
-}
-
-function baselineRow(ranker: RankerManifest, item: FeatureRow): FeatureRow {
-  const values: FeatureRow = {};
-  for (const group of ranker.groups) {
-    const mean = ranker.baseline[group.name];
-    values[group.name] = mean ? Float32Array.from(mean) : (item[group.name] as Int32Array);
-  }
-  return values;
-}
 
 function listing(dir: string): string[] {
   return readdirSync(dir, { recursive: true }).map(String).sort();
