@@ -129,6 +129,15 @@ describe.skipIf(!CHROMIUM)("the explorer in headless chromium", () => {
     );
     for (let i = 1; i < shown.length; i++)
       expect(shown[i] as number).toBeLessThanOrEqual(shown[i - 1] as number);
+    // The timeline of one user: every candidate scored with that user's features.
+    const user = String(manifest?.userIds?.[3]);
+    const ownUsers = (await pageState(page)).scores;
+    await page.select("#user", user);
+    const forUser = (await pageState(page)).scores;
+    expect(
+      forUser.some((score, index) => Math.abs(score - (ownUsers[index] as number)) > 1e-4),
+    ).toBe(true);
+    expect(forUser[3]).toBeCloseTo(ownUsers[3] as number, 5);
     await page.close();
   });
 
@@ -177,6 +186,11 @@ describe.skipIf(!CHROMIUM)("the explorer in headless chromium", () => {
     expect(edited.edited).toBe(true);
     expect(edited.score).not.toBe(explained.score);
     for (const task of edited.tasks) expect(Math.abs(task.gap)).toBeLessThan(1e-3);
+    // What if another author had written it?
+    await page.select('select[data-swap="author_embedding"]', "5");
+    const swapped = await why();
+    expect(swapped.score).not.toBe(edited.score);
+    for (const task of swapped.tasks) expect(Math.abs(task.gap)).toBeLessThan(1e-3);
     await page.close();
   });
 
