@@ -3,7 +3,12 @@ import { join } from "node:path";
 import { loadGraphModel } from "@tensorflow/tfjs-converter";
 import * as tf from "@tensorflow/tfjs-core";
 import { CheckpointError, DataError, NotFoundError, TmlError } from "@tml/core";
-import { countParquetRows, HOME_RECAP_2022_RENAMES, readParquetFile } from "@tml/data-io";
+import {
+  countParquetRows,
+  HOME_RECAP_2022_RENAMES,
+  readParquetFile,
+  readParquetSchema,
+} from "@tml/data-io";
 import {
   buildRecapRun,
   disposeRecapBatch,
@@ -66,12 +71,16 @@ export async function prepareRankerSection(
   const weights = readSafetensors(readFileSync(weightsFile), weightsFile);
   const loaded = loadRecapConfig(join(source.root, "config.yaml"));
   const candidatesFile = source.candidatesFile ?? (await firstValidationFile(loaded));
-  const rows = await countParquetRows(candidatesFile).catch((cause: unknown) => {
+  if (!existsSync(candidatesFile))
+    throw new NotFoundError(`the candidates file ${candidatesFile} does not exist`);
+  const stored = await countParquetRows(candidatesFile).catch((cause: unknown) => {
     throw new DataError(`${candidatesFile} is not a readable Parquet file of candidates`, {
       cause,
     });
   });
-  if (rows === 0) throw new DataError(`${candidatesFile} holds no candidate rows`);
+  if (stored === 0) throw new DataError(`${candidatesFile} holds no candidate rows`);
+  // One batch of the first rows: the eval pass reads no further.
+  const rows = Math.min(stored, MAX_CANDIDATES);
   const data = { ...loaded.train_data, inputs: candidatesFile, global_batch_size: rows };
   const config: RecapConfig = {
     ...loaded,
@@ -93,7 +102,7 @@ export async function prepareRankerSection(
         candidatesFile,
         step,
         renamed,
-        ids: await readIds(candidatesFile, Math.min(rows, MAX_CANDIDATES), renamed),
+        ids: await readIds(candidatesFile, rows, renamed),
       });
     } finally {
       disposeRecapBatch(batch);
@@ -129,10 +138,17 @@ async function readIds(
   rows: number,
   renamed: Readonly<Record<string, string>>,
 ): Promise<IdColumns> {
-  const table = await readParquetFile(file);
+  const names = ["meta__user_id", "meta__author_id", "meta__tweet_id"];
+  const stored = new Map(
+    names.map((name) => [name, renamed[name] ?? HOME_RECAP_2022_RENAMES[name] ?? name]),
+  );
+  const present = new Set((await readParquetSchema(file)).fields.map((field) => field.name));
+  const columns = [...stored.values()].filter((column) => present.has(column));
+  const table = await readParquetFile(file, { columns });
   const column = (name: string): number[] | null => {
-    const stored = renamed[name] ?? HOME_RECAP_2022_RENAMES[name] ?? name;
-    const values = table.getChild(stored)?.toArray() as ArrayLike<bigint | number> | undefined;
+    const values = table.getChild(stored.get(name) as string)?.toArray() as
+      | ArrayLike<bigint | number>
+      | undefined;
     return values ? Array.from({ length: rows }, (_, row) => Number(values[row])) : null;
   };
   return {
@@ -165,7 +181,7 @@ async function exportAndDescribe(
   }
   const signature = artifacts.signature as { inputs: Record<string, unknown> } | undefined;
   const inputNames = Object.keys(signature?.inputs ?? {});
-  const size = Math.min(batch.size, MAX_CANDIDATES);
+  const size = batch.size;
   const feeds: Record<string, tf.Tensor> = {};
   const groups: FeatureGroup[] = [];
   for (const name of inputNames) {
@@ -188,12 +204,11 @@ async function exportAndDescribe(
   tf.dispose(outputs.filter((tensor): tensor is tf.Tensor => tensor !== undefined));
   saveModelArtifacts(artifacts, context.modelDir);
   await checkGraphLoads(context.modelDir, feeds, nodeLogits, nodeCalibrated);
-  const taskCount = model.taskNames.length;
   const candidates: Record<string, number[]> = {};
   const baseline: Record<string, number[]> = {};
   for (const group of groups) {
     const values = (feeds[group.name] as tf.Tensor).dataSync();
-    const kept = Array.from(values.subarray(0, size * group.width));
+    const kept = Array.from(values);
     candidates[group.name] = kept;
     if (group.dtype === "float32") baseline[group.name] = columnMeans(kept, size, group.width);
   }
@@ -206,8 +221,8 @@ async function exportAndDescribe(
     candidates,
     ...context.ids,
     baseline,
-    nodeLogits: Array.from(nodeLogits.subarray(0, size * taskCount)),
-    nodeCalibrated: Array.from(nodeCalibrated.subarray(0, size * taskCount)),
+    nodeLogits: Array.from(nodeLogits),
+    nodeCalibrated: Array.from(nodeCalibrated),
   };
 }
 
