@@ -62,6 +62,9 @@ export async function serveExplorer(options: ServeExplorerOptions): Promise<Expl
       "content-type": CONTENT_TYPES[extname(file)] ?? "application/octet-stream",
       "content-length": body.byteLength,
       "cache-control": "no-store",
+      // Cross-origin isolation: tfjs's wasm backend may then run its multi-threaded build.
+      "cross-origin-opener-policy": "same-origin",
+      "cross-origin-embedder-policy": "require-corp",
     });
     response.end(request.method === "HEAD" ? undefined : body);
   });
