@@ -41,6 +41,8 @@ describe("evaluator explore", () => {
       (await fetch(`${url}page/tfjs-backend-wasm-simd.wasm`)).headers.get("content-type"),
     ).toBe("application/wasm");
     expect((await fetch(`${url}data/../../run.json`)).status).toBe(404);
+    expect((await fetch(`${url}data/%2e%2e/run.json`)).status).toBe(404);
+    expect((await fetch(`${url}page/%E0`)).status).toBe(404);
     stop.abort();
     expect(await serving).toBe(0);
   });

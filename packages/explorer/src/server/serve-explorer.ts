@@ -50,9 +50,7 @@ export async function serveExplorer(options: ServeExplorerOptions): Promise<Expl
     data: resolve(options.explorerDir),
   };
   const server = createServer((request, response) => {
-    const path = decodeURIComponent(new URL(request.url ?? "/", "http://localhost").pathname);
-    const [, folder = "", ...rest] = path === "/" ? ["", "page", "index.html"] : path.split("/");
-    const file = servedFile(roots[folder], rest.join("/"));
+    const file = requestedFile(roots, request.url ?? "/");
     if (!file || (request.method !== "GET" && request.method !== "HEAD")) {
       response.writeHead(file ? 405 : 404, { "content-type": "text/plain" }).end("not found\n");
       return;
@@ -78,6 +76,18 @@ export async function serveExplorer(options: ServeExplorerOptions): Promise<Expl
         server.close(() => done());
       }),
   };
+}
+
+/** The file a request path names (`/` is the page), or undefined (malformed, unknown, outside). */
+function requestedFile(roots: Readonly<Record<string, string>>, url: string): string | undefined {
+  let path: string;
+  try {
+    path = decodeURIComponent(new URL(url, "http://localhost").pathname);
+  } catch {
+    return undefined;
+  }
+  const [, folder = "", ...rest] = path === "/" ? ["", "page", "index.html"] : path.split("/");
+  return servedFile(roots[folder], rest.join("/"));
 }
 
 /** `name` inside `root` when it is an existing file there, else undefined. */
