@@ -26,6 +26,7 @@ export const sharedTestConfig: ViteUserConfig = {
       { find: /^@tml\/heavy-ranker$/, replacement: `${root}packages/heavy-ranker/src/index.ts` },
       { find: /^@tml\/cli-kit\/testing$/, replacement: `${root}packages/cli-kit/src/testing/index.ts` },
       { find: /^@tml\/cli-kit$/, replacement: `${root}packages/cli-kit/src/index.ts` },
+      { find: /^@tml\/explorer$/, replacement: `${root}packages/explorer/src/index.ts` },
     ],
   },
   test: {
