@@ -29,6 +29,11 @@ export interface RecapBatch {
   readonly weights: tf.Tensor2D;
   /** The task name of each label/weight column, length T. */
   readonly taskNames: readonly string[];
+  /**
+   * Id bags of the large embedding tables (host arrays, no tensors): table name → B x n int32 ids;
+   * present when the model has `large_embeddings`.
+   */
+  readonly ids?: Readonly<Record<string, { readonly values: Int32Array; readonly width: number }>>;
 }
 
 /** The embedding fields of a RecapBatch, keyed by their renamed feature name in the config. */

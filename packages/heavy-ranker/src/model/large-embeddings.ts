@@ -1,0 +1,95 @@
+import { ConfigError, DataError, type Rng } from "@tml/core";
+import type { LargeEmbeddingsConfig } from "../config/model-config.js";
+import { type BagIds, EmbeddingBag, type RowSparseGradient } from "./embedding-bag.js";
+
+/** The state_dict name of a large table (the original's torchrec module path). */
+export function largeEmbeddingWeightName(table: string): string {
+  return `large_embeddings.ebc.embedding_bags.${table}.weight`;
+}
+
+/** Id bags of a batch by table name. */
+export type BagIdsByTable = Readonly<Record<string, BagIds>>;
+
+/**
+ * The large embeddings (`large_embeddings`; torchrec's EmbeddingBagCollection in the original's
+ * `projects/home/recap/embedding/`): one `EmbeddingBag` per table, pooled vectors concatenated in
+ * table order → [B, Σ embedding_dim], joined to the dense input by the model. The tables live
+ * outside tfjs autodiff: the train step takes the gradient w.r.t. the pooled vectors and
+ * `gradients` scatters it into row-sparse table gradients.
+ */
+export class LargeEmbeddings {
+  readonly tables: readonly EmbeddingBag[];
+  /** Σ embedding_dim: width of the pooled output. */
+  readonly outFeatures: number;
+
+  constructor(config: LargeEmbeddingsConfig, rng: Rng) {
+    config.tables.forEach((table, index) => {
+      if (table.pretrained) {
+        throw new ConfigError(
+          `model.large_embeddings.tables.${index}.pretrained: warm-starting a large table is not supported yet; remove it (or use training.initial_checkpoint_dir)`,
+        );
+      }
+    });
+    this.tables = config.tables.map((table) => new EmbeddingBag(table, rng.fork(table.name)));
+    this.outFeatures = this.tables.reduce((total, table) => total + table.dim, 0);
+  }
+
+  /** Pooled vectors of a batch: [B, outFeatures] row-major. Throws DataError on missing ids. */
+  pool(ids: BagIdsByTable | undefined, batchSize: number): Float32Array {
+    const out = new Float32Array(batchSize * this.outFeatures);
+    let offset = 0;
+    for (const table of this.tables) {
+      table.pool(this.idsOf(ids, table.name, batchSize), batchSize, out, this.outFeatures, offset);
+      offset += table.dim;
+    }
+    return out;
+  }
+
+  /**
+   * Row-sparse gradient of every table (table order) from the gradient of the pooled vectors
+   * `gradOutput` [B, outFeatures]; the arrays are scratch, valid until the next call.
+   */
+  gradients(
+    ids: BagIdsByTable | undefined,
+    batchSize: number,
+    gradOutput: Float32Array,
+  ): RowSparseGradient[] {
+    let offset = 0;
+    return this.tables.map((table) => {
+      const bags = this.idsOf(ids, table.name, batchSize);
+      const gradient = table.gradient(bags, batchSize, gradOutput, this.outFeatures, offset);
+      offset += table.dim;
+      return gradient;
+    });
+  }
+
+  /** Every table under its state_dict name, with its [rows, dim] shape. */
+  namedTables(): Map<string, { values: Float32Array; shape: [number, number] }> {
+    return new Map(
+      this.tables.map((table) => [
+        largeEmbeddingWeightName(table.name),
+        { values: table.weight, shape: [table.rows, table.dim] },
+      ]),
+    );
+  }
+
+  /** Number of trainable scalars in the tables. */
+  parameterCount(): number {
+    return this.tables.reduce((total, table) => total + table.rows * table.dim, 0);
+  }
+
+  private idsOf(ids: BagIdsByTable | undefined, name: string, batchSize: number): BagIds {
+    const bags = ids?.[name];
+    if (!bags) {
+      throw new DataError(
+        `batch has no ids for large embedding table ${name}; build batches with the model's large_embeddings tables`,
+      );
+    }
+    if (bags.values.length !== batchSize * bags.width) {
+      throw new DataError(
+        `large embedding table ${name}: ${bags.values.length} ids for ${batchSize} rows of ${bags.width}`,
+      );
+    }
+    return bags;
+  }
+}
