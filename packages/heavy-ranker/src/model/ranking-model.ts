@@ -138,6 +138,11 @@ export class MultiTaskRankingModel {
     return this.named;
   }
 
+  /** The large embedding tables under their state_dict names (empty without `large_embeddings`). */
+  namedTables(): Map<string, { values: Float32Array; shape: [number, number] }> {
+    return this.largeEmbeddings?.namedTables() ?? new Map();
+  }
+
   /** The trainable parameters, in `namedWeights` order. */
   trainableVariables(): tf.Variable[] {
     return [...this.named.values()].filter((variable) => variable.trainable);
