@@ -2,7 +2,7 @@ import { UsageError, writeFileAtomic } from "@tml/core";
 import { encodeOnnxModel, type OnnxGraph } from "@tml/engine";
 import type { RecapModelConfig, TaskModelConfig } from "../config/model-config.js";
 import { sanitizeTaskName } from "../model/calibration.js";
-import { largeEmbeddingWeightName } from "../model/large-embeddings.js";
+import { largeEmbeddingIdsInput, largeEmbeddingWeightName } from "../model/large-embeddings.js";
 import type { ExportableRankingModel } from "./graph-model-export.js";
 import { OnnxBuilder } from "./onnx-builder.js";
 import { type OnnxPrecision, RecapOnnxLayers } from "./onnx-layers.js";
@@ -96,11 +96,6 @@ function smallEmbedding(
   );
   const wrapped = builder.op("Mod", [ids, size], { fmod: { int: 0 } }); // sign of the divisor
   return builder.op("Gather", [layers.tensor(`_small_embeddings.${table.name}.weight`), wrapped]);
-}
-
-/** The ONNX input holding the id bags of large table `table` ([B, n] int32, negative = padding). */
-export function largeEmbeddingIdsInput(table: string): string {
-  return `ids.${table}`;
 }
 
 /**

@@ -7,6 +7,11 @@ export function largeEmbeddingWeightName(table: string): string {
   return `large_embeddings.ebc.embedding_bags.${table}.weight`;
 }
 
+/** The exported graphs' input holding the id bags of table `table` ([B, n] int32, negative = padding). */
+export function largeEmbeddingIdsInput(table: string): string {
+  return `ids.${table}`;
+}
+
 /** Id bags of a batch by table name. */
 export type BagIdsByTable = Readonly<Record<string, BagIds>>;
 

@@ -2,9 +2,10 @@ import * as tf from "@tensorflow/tfjs-core";
 import { BackendError, DataError } from "@tml/core";
 import { loadOrtRuntime, type OrtBuffer, type OrtRuntime, type OrtSession } from "@tml/engine";
 import type { ExportableRankingModel } from "../export/graph-model-export.js";
-import { largeEmbeddingIdsInput, ONNX_OUTPUTS, rankingModelOnnx } from "../export/onnx-export.js";
+import { ONNX_OUTPUTS, rankingModelOnnx } from "../export/onnx-export.js";
 import type { OnnxPrecision } from "../export/onnx-layers.js";
 import { RECAP_EMBEDDING_FIELDS } from "../features/recap-batch.js";
+import { largeEmbeddingIdsInput } from "../model/large-embeddings.js";
 import type { RankingFeatures } from "../model/model-inputs.js";
 
 /**
