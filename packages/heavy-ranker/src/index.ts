@@ -81,7 +81,14 @@ export {
   sanitizeTaskName,
   unsanitizeTaskName,
 } from "./model/calibration.js";
+export type { BagIds, RowSparseGradient } from "./model/embedding-bag.js";
 export { computeZScoreStatistics, type ZScoreStatistics } from "./model/featurization.js";
+export {
+  type BagIdsByTable,
+  LargeEmbeddings,
+  largeEmbeddingIdsInput,
+  largeEmbeddingWeightName,
+} from "./model/large-embeddings.js";
 export type { EmbeddingName, ModelInputShapes, RankingFeatures } from "./model/model-inputs.js";
 export type { ForwardContext, NamedTensor } from "./model/module.js";
 export {
@@ -132,6 +139,7 @@ export {
   servingWeightsSchema,
   servingWeightVector,
 } from "./serving/serving-weights.js";
+export { EmbeddingOptimizer, type EmbeddingStepResult } from "./task/embedding-optimizer.js";
 export { recapParameterGroups } from "./task/parameter-groups.js";
 export { type EvaluatedProbability, RecapEvaluation } from "./task/recap-evaluation.js";
 export {
