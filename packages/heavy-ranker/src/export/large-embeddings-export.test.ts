@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { loadGraphModel } from "@tensorflow/tfjs-converter";
 import * as tf from "@tensorflow/tfjs-core";
 import { Rng } from "@tml/core";
+import { readSafetensors, writeSafetensors } from "@tml/data-io";
 import { loadOrtRuntime } from "@tml/engine";
 import { setupTestBackend } from "@tml/engine/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -14,7 +15,6 @@ import { OnnxScorer } from "../serving/onnx-scorer.js";
 import { disposeBatch, randomize } from "../serving/onnx-test-models.test-helper.js";
 import { GRAPH_OUTPUTS, graphModelArtifacts } from "./graph-model-export.js";
 import { modelFilesHandler, saveModelArtifacts } from "./graph-model-files.js";
-import { readSafetensors, writeSafetensors } from "./safetensors.js";
 import { loadStateDict, stateDictTensors } from "./state-dict.js";
 
 const loaded = loadOrtRuntime(1);

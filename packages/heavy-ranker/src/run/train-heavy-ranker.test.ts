@@ -2,12 +2,11 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createLogger } from "@tml/core";
-import { writeRankerData } from "@tml/data-io";
+import { readSafetensors, writeRankerData } from "@tml/data-io";
 import { setupTestBackend } from "@tml/engine/testing";
 import { listCheckpoints } from "@tml/training";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { recapConfigSchema } from "../config/recap-config.js";
-import { readSafetensors } from "../export/safetensors.js";
 import { evaluateHeavyRanker } from "./evaluate-heavy-ranker.js";
 import { trainHeavyRanker } from "./train-heavy-ranker.js";
 
