@@ -194,6 +194,9 @@ export const embeddingPoolingSchema = z.enum(["sum", "mean"]);
  * `discrete` block (hashed multi-hot features). Ids are int32 (int64 ids keep their low 32 bits);
  * a negative id is padding (no row); other ids are taken modulo `num_embeddings`. The bag's rows
  * are reduced by `pooling` (`mean` divides by the number of non-padding ids; an empty bag is 0).
+ * `data_type` is the storage (fp16 / bf16: half the memory; arithmetic stays fp32). `pretrained`
+ * warm-starts the table from tensor / entity type `emb_name` of `embedding_snapshot_uri` (a
+ * safetensors file, or a Parquet embedding export).
  */
 export const embeddingBagConfigSchema = z
   .strictObject({
@@ -208,6 +211,7 @@ export const embeddingBagConfigSchema = z
     feature_name: z.string().min(1).nullable().default(null),
     discrete_indices: z.array(z.number().int().nonnegative()).min(1).nullable().default(null),
     pooling: embeddingPoolingSchema.default("sum"),
+    data_type: z.enum(["fp32", "fp16", "bf16"]).default("fp32"),
   })
   .superRefine(oneOf(["feature_name", "discrete_indices"]));
 

@@ -4,7 +4,7 @@ import type { RecapModelConfig } from "../config/model-config.js";
 import { largeEmbeddingIdsInput, largeEmbeddingWeightName } from "../model/large-embeddings.js";
 import { attr, GraphBuilder } from "./graph-builder.js";
 import { RecapGraphLayers } from "./recap-graph-layers.js";
-import type { StateDictModel } from "./state-dict.js";
+import type { HostTable, StateDictModel } from "./state-dict.js";
 
 /** A trained ranking model the graph export reads (MultiTaskRankingModel satisfies it). */
 export interface ExportableRankingModel extends StateDictModel {
@@ -116,10 +116,10 @@ function largeEmbedding(
   graph: GraphBuilder,
   ids: string,
   table: { name: string; pooling: "sum" | "mean" },
-  values: { values: Float32Array; shape: readonly number[] },
+  values: HostTable,
 ): string {
   const int32 = { T: { type: "DT_INT32" } };
-  const weight = graph.constant(`large_embeddings.${table.name}.weight`, values.values, [
+  const weight = graph.constant(`large_embeddings.${table.name}.weight`, values.toFloat32(), [
     ...values.shape,
   ]);
   const zero = graph.constant("id_zero", Int32Array.of(0), []);

@@ -6,6 +6,7 @@ import { largeEmbeddingIdsInput, largeEmbeddingWeightName } from "../model/large
 import type { ExportableRankingModel } from "./graph-model-export.js";
 import { OnnxBuilder } from "./onnx-builder.js";
 import { type OnnxPrecision, RecapOnnxLayers } from "./onnx-layers.js";
+import type { HostTable } from "./state-dict.js";
 
 /** Names of the compiled model's outputs, each [batch, T] in task order. */
 export const ONNX_OUTPUTS = ["logits", "probabilities", "calibrated_probabilities"] as const;
@@ -105,7 +106,7 @@ function smallEmbedding(
 function largeEmbedding(
   builder: OnnxBuilder,
   table: { name: string; pooling: "sum" | "mean" },
-  values: { values: Float32Array; shape: readonly number[] },
+  values: HostTable,
 ): string {
   const [rows, dim] = values.shape as [number, number];
   const ids = builder.input(
@@ -113,7 +114,7 @@ function largeEmbedding(
     ["batch", `${table.name}_bag`],
     "int32",
   );
-  const weight = builder.constant(`large_embeddings.${table.name}.weight`, values.values, [
+  const weight = builder.constant(`large_embeddings.${table.name}.weight`, values.toFloat32(), [
     rows,
     dim,
   ]);

@@ -9,10 +9,13 @@ import {
   writeSafetensors,
 } from "@tml/data-io";
 
-/** A float32 table kept outside tfjs (a large embedding table), row-major. */
+/** A table kept outside tfjs (a large embedding table), any storage, read and written as float32. */
 export interface HostTable {
-  readonly values: Float32Array;
   readonly shape: readonly number[];
+  /** The table's values, row-major. */
+  toFloat32(): Float32Array;
+  /** Overwrites the table (rounded to its storage). */
+  assign(values: Float32Array): void;
 }
 
 /**
@@ -54,7 +57,10 @@ export function stateDictTensors(
   storage: FloatStorage = "F32",
 ): [string, SafetensorsTensor][] {
   const tables: [string, SafetensorsTensor][] = [...(model.namedTables?.() ?? [])].map(
-    ([name, table]) => [name, { dtype: storage, shape: [...table.shape], values: table.values }],
+    ([name, table]) => [
+      name,
+      { dtype: storage, shape: [...table.shape], values: table.toFloat32() },
+    ],
   );
   const variables = [...model.namedWeights()].map(
     ([name, variable]): [string, SafetensorsTensor] => {
@@ -171,7 +177,7 @@ export function loadStateDict(
         `${source}: "${name}" is ${tensor.dtype} but the model's ${key} is a float table`,
       );
     }
-    table.values.set(tensor.values);
+    table.assign(tensor.values);
     loaded.push(key);
   }
   return { loaded, missing, unexpected };

@@ -1,4 +1,10 @@
-import type { Rng } from "@tml/core";
+import {
+  DataError,
+  decodeHalfPrecision,
+  encodeHalfPrecision,
+  type Rng,
+  type StateArray,
+} from "@tml/core";
 import type { EmbeddingBagConfig } from "../config/model-config.js";
 
 /** B x n int32 ids of one table's bags (negative ids are padding). */
@@ -18,20 +24,23 @@ export interface RowSparseGradient {
 }
 
 /**
- * One embedding bag (a table of torchrec's EmbeddingBagCollection): a `rows x dim` float32 table
- * outside tfjs autodiff, initialised as torchrec does, uniform in ±√(1/rows). `pool` writes each
- * row's pooled vector (sum or mean of the rows of its non-negative ids, ids modulo `rows`);
- * `gradient` turns the gradient of the pooled vectors into a row-sparse table gradient. Scratch
- * buffers are reused across batches.
+ * One embedding bag (a table of torchrec's EmbeddingBagCollection): a `rows x dim` table outside
+ * tfjs autodiff, stored as `data_type` (fp32, or fp16 / bf16 bits: half the memory) with fp32
+ * arithmetic (rows are decoded to read and rounded to write), initialised as torchrec does, uniform
+ * in ±√(1/rows). `pool` writes each row's pooled vector (sum or mean of the rows of its non-negative
+ * ids, ids modulo `rows`); `gradient` turns the gradient of the pooled vectors into a row-sparse
+ * table gradient. Scratch buffers are reused across batches.
  */
 export class EmbeddingBag {
   readonly name: string;
   readonly rows: number;
   readonly dim: number;
   readonly pooling: EmbeddingBagConfig["pooling"];
-  /** rows x dim, row-major. */
-  readonly weight: Float32Array;
+  readonly dataType: EmbeddingBagConfig["data_type"];
+  /** rows x dim, row-major: float32 values, or fp16 / bf16 bits. */
+  readonly storage: Float32Array | Uint16Array;
   private readonly slotOfRow = new Map<number, number>();
+  private readonly rowScratch: Float32Array;
   private rowIds = new Int32Array(0);
   private values = new Float32Array(0);
 
@@ -40,8 +49,65 @@ export class EmbeddingBag {
     this.rows = config.num_embeddings;
     this.dim = config.embedding_dim;
     this.pooling = config.pooling;
+    this.dataType = config.data_type;
+    this.rowScratch = new Float32Array(this.dim);
     const bound = Math.sqrt(1 / this.rows);
-    this.weight = rng.fillUniform(new Float32Array(this.rows * this.dim), -bound, bound);
+    if (this.dataType === "fp32") {
+      this.storage = rng.fillUniform(new Float32Array(this.rows * this.dim), -bound, bound);
+    } else {
+      this.storage = new Uint16Array(this.rows * this.dim);
+      for (let row = 0; row < this.rows; row++) {
+        rng.fillUniform(this.rowScratch, -bound, bound);
+        this.writeRow(row, this.rowScratch, 0);
+      }
+    }
+  }
+
+  /** [rows, dim]. */
+  get shape(): [number, number] {
+    return [this.rows, this.dim];
+  }
+
+  /** Decodes row `row` into `out[offset .. offset + dim)`. */
+  readRow(row: number, out: Float32Array, offset: number): void {
+    const start = row * this.dim;
+    if (this.storage instanceof Float32Array)
+      out.set(this.storage.subarray(start, start + this.dim), offset);
+    else decodeHalfPrecision(this.dataType as "fp16", this.storage, start, out, offset, this.dim);
+  }
+
+  /** Writes `values[offset .. offset + dim)` to row `row` (rounded to the storage type). */
+  writeRow(row: number, values: Float32Array, offset: number): void {
+    const start = row * this.dim;
+    if (this.storage instanceof Float32Array)
+      this.storage.set(values.subarray(offset, offset + this.dim), start);
+    else
+      encodeHalfPrecision(this.dataType as "fp16", values, offset, this.storage, start, this.dim);
+  }
+
+  /** The whole table as float32: the storage itself for fp32, a decoded copy otherwise. */
+  toFloat32(): Float32Array {
+    if (this.storage instanceof Float32Array) return this.storage;
+    const out = new Float32Array(this.storage.length);
+    decodeHalfPrecision(this.dataType as "fp16", this.storage, 0, out, 0, out.length);
+    return out;
+  }
+
+  /** Overwrites the table from float32 values (rounded to the storage type). */
+  assign(values: Float32Array): void {
+    if (values.length !== this.storage.length) {
+      throw new DataError(
+        `large embedding table ${this.name}: ${values.length} values for [${this.rows}, ${this.dim}]`,
+      );
+    }
+    if (this.storage instanceof Float32Array) this.storage.set(values);
+    else encodeHalfPrecision(this.dataType as "fp16", values, 0, this.storage, 0, values.length);
+  }
+
+  /** The stored table as a checkpoint array (float32, or uint16 bits for fp16 / bf16). */
+  stateArray(): StateArray {
+    const dtype = this.storage instanceof Float32Array ? "float32" : "uint16";
+    return { dtype, shape: this.shape, data: this.storage };
   }
 
   /** Row of `id` (non-negative), the id taken modulo the table size. */
@@ -54,7 +120,7 @@ export class EmbeddingBag {
    * are overwritten).
    */
   pool(ids: BagIds, batchSize: number, out: Float32Array, outWidth: number, outOffset: number) {
-    const { dim, weight } = this;
+    const { dim, rowScratch } = this;
     for (let row = 0; row < batchSize; row++) {
       const target = row * outWidth + outOffset;
       out.fill(0, target, target + dim);
@@ -63,8 +129,8 @@ export class EmbeddingBag {
         const id = ids.values[row * ids.width + k] as number;
         if (id < 0) continue;
         count += 1;
-        const source = this.rowOf(id) * dim;
-        for (let d = 0; d < dim; d++) out[target + d] += weight[source + d] as number;
+        this.readRow(this.rowOf(id), rowScratch, 0);
+        for (let d = 0; d < dim; d++) out[target + d] += rowScratch[d] as number;
       }
       if (this.pooling === "mean" && count > 1) {
         for (let d = 0; d < dim; d++) out[target + d] /= count;

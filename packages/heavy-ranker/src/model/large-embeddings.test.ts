@@ -1,4 +1,4 @@
-import { Rng } from "@tml/core";
+import { Rng, roundToHalfPrecision } from "@tml/core";
 import { describe, expect, it } from "vitest";
 import { largeEmbeddingsConfigSchema } from "../config/model-config.js";
 import { LargeEmbeddings } from "./large-embeddings.js";
@@ -21,8 +21,8 @@ function tables(): LargeEmbeddings {
   const embeddings = new LargeEmbeddings(config, new Rng(1));
   // user row r = [r, 10 r]; tags row r = [100 r].
   const [user, tags] = embeddings.tables;
-  user?.weight.set([0, 0, 1, 10, 2, 20, 3, 30]);
-  tags?.weight.set([0, 100, 200]);
+  user?.assign(Float32Array.of(0, 0, 1, 10, 2, 20, 3, 30));
+  tags?.assign(Float32Array.of(0, 100, 200));
   return embeddings;
 }
 
@@ -35,7 +35,7 @@ const ids = {
 describe("LargeEmbeddings", () => {
   it("initialises uniform in ±√(1/rows) (torchrec's default)", () => {
     const embeddings = new LargeEmbeddings(config, new Rng(1));
-    const user = embeddings.tables[0]?.weight ?? new Float32Array();
+    const user = embeddings.tables[0]?.toFloat32() ?? new Float32Array();
     expect(Math.max(...user.map(Math.abs))).toBeLessThanOrEqual(0.5);
     expect(new Set(user).size).toBe(user.length);
   });
@@ -65,7 +65,7 @@ describe("LargeEmbeddings", () => {
         .pool(ids, 2)
         .reduce((total, value, index) => total + value * (weights[index] ?? 0), 0);
     const [, tags] = embeddings.gradients(ids, 2, weights);
-    const table = embeddings.tables[1]?.weight ?? new Float32Array();
+    const table = (embeddings.tables[1]?.storage ?? new Float32Array()) as Float32Array;
     for (let slot = 0; slot < (tags?.count ?? 0); slot++) {
       const row = tags?.rowIds[slot] ?? 0;
       const saved = table[row] ?? 0;
@@ -88,4 +88,26 @@ describe("LargeEmbeddings", () => {
       /no ids for large embedding table tags/,
     );
   });
+
+  for (const format of ["fp16", "bf16"] as const) {
+    it(`stores ${format} (half the bytes) and computes in fp32 on the rounded rows`, () => {
+      const halfConfig = largeEmbeddingsConfigSchema.parse({
+        tables: [{ ...config.tables[0], data_type: format }],
+        optimizer: { init_learning_rate: 0.1 },
+      });
+      const embeddings = new LargeEmbeddings(halfConfig, new Rng(1));
+      const table = embeddings.tables[0];
+      expect(table?.storage).toBeInstanceOf(Uint16Array);
+      expect(table?.stateArray().dtype).toBe("uint16");
+      const initial = table?.toFloat32() ?? new Float32Array();
+      expect(initial.every((value) => roundToHalfPrecision(value, format) === value)).toBe(true);
+      expect(new Set(initial).size).toBeGreaterThan(4);
+      const values = Float32Array.of(0.1, 0.2, 1.1, 10.3, 2.7, 20.9, 3.3, 31.7);
+      table?.assign(values);
+      const rounded = Array.from(values, (value) => roundToHalfPrecision(value, format));
+      expect([...(table?.toFloat32() ?? [])]).toEqual(rounded);
+      const pooled = embeddings.pool({ user: ids.user }, 2);
+      expect([...pooled]).toEqual([rounded[2], rounded[3], rounded[4], rounded[5]]);
+    });
+  }
 });

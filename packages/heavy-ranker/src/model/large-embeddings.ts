@@ -1,4 +1,4 @@
-import { ConfigError, DataError, type Rng } from "@tml/core";
+import { DataError, type Rng } from "@tml/core";
 import type { LargeEmbeddingsConfig } from "../config/model-config.js";
 import { type BagIds, EmbeddingBag, type RowSparseGradient } from "./embedding-bag.js";
 
@@ -28,13 +28,6 @@ export class LargeEmbeddings {
   readonly outFeatures: number;
 
   constructor(config: LargeEmbeddingsConfig, rng: Rng) {
-    config.tables.forEach((table, index) => {
-      if (table.pretrained) {
-        throw new ConfigError(
-          `model.large_embeddings.tables.${index}.pretrained: warm-starting a large table is not supported yet; remove it (or use training.initial_checkpoint_dir)`,
-        );
-      }
-    });
     this.tables = config.tables.map((table) => new EmbeddingBag(table, rng.fork(table.name)));
     this.outFeatures = this.tables.reduce((total, table) => total + table.dim, 0);
   }
@@ -68,14 +61,9 @@ export class LargeEmbeddings {
     });
   }
 
-  /** Every table under its state_dict name, with its [rows, dim] shape. */
-  namedTables(): Map<string, { values: Float32Array; shape: [number, number] }> {
-    return new Map(
-      this.tables.map((table) => [
-        largeEmbeddingWeightName(table.name),
-        { values: table.weight, shape: [table.rows, table.dim] },
-      ]),
-    );
+  /** Every table under its state_dict name. */
+  namedTables(): Map<string, EmbeddingBag> {
+    return new Map(this.tables.map((table) => [largeEmbeddingWeightName(table.name), table]));
   }
 
   /** Number of trainable scalars in the tables. */

@@ -2,6 +2,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { ConfigError, Rng } from "@tml/core";
 import type { RecapModelConfig } from "../config/model-config.js";
 import { calibrateProbabilities, sanitizeTaskName } from "./calibration.js";
+import type { EmbeddingBag } from "./embedding-bag.js";
 import type { LargeEmbeddings } from "./large-embeddings.js";
 import { type ModelInputShapes, ModelInputs, type RankingFeatures } from "./model-inputs.js";
 import { buffer, type ForwardContext, type NamedTensor, parameter, prefixed } from "./module.js";
@@ -139,7 +140,7 @@ export class MultiTaskRankingModel {
   }
 
   /** The large embedding tables under their state_dict names (empty without `large_embeddings`). */
-  namedTables(): Map<string, { values: Float32Array; shape: [number, number] }> {
+  namedTables(): Map<string, EmbeddingBag> {
     return this.largeEmbeddings?.namedTables() ?? new Map();
   }
 

@@ -1,17 +1,25 @@
-import { Rng } from "@tml/core";
+import { Rng, roundToHalfPrecision } from "@tml/core";
 import { describe, expect, it } from "vitest";
 import { largeEmbeddingsConfigSchema } from "../config/model-config.js";
 import { LargeEmbeddings } from "../model/large-embeddings.js";
 import { EmbeddingOptimizer } from "./embedding-optimizer.js";
 
-function setup(optimizer: object) {
+function setup(optimizer: object, dataType = "fp32") {
   const config = largeEmbeddingsConfigSchema.parse({
-    tables: [{ name: "user", num_embeddings: 3, embedding_dim: 2, feature_name: "id" }],
+    tables: [
+      {
+        name: "user",
+        num_embeddings: 3,
+        embedding_dim: 2,
+        feature_name: "id",
+        data_type: dataType,
+      },
+    ],
     optimizer,
   });
   const embeddings = new LargeEmbeddings(config, new Rng(0));
   const table = embeddings.tables[0];
-  table?.weight.fill(1);
+  table?.assign(new Float32Array(6).fill(1));
   return { table, optimizer: new EmbeddingOptimizer(config.optimizer, embeddings.tables) };
 }
 
@@ -22,9 +30,18 @@ describe("EmbeddingOptimizer", () => {
   it("SGD moves only the touched rows by lr · g", () => {
     const { table, optimizer } = setup({ init_learning_rate: 0.1 });
     optimizer.apply([gradient]);
-    expect([...(table?.weight ?? [])].map((v) => Number(v.toFixed(6)))).toEqual([
+    expect([...(table?.toFloat32() ?? [])].map((v) => Number(v.toFixed(6)))).toEqual([
       1, 1, 1, 1, 0.7, 0.6,
     ]);
+  });
+
+  it("updates a bf16 table in fp32 and rounds the row once when writing it", () => {
+    const { table, optimizer } = setup({ init_learning_rate: 0.001 }, "bf16");
+    optimizer.apply([gradient]);
+    const weight = table?.toFloat32() ?? new Float32Array();
+    expect(weight[4]).toBe(roundToHalfPrecision(1 - 0.003, "bf16"));
+    expect(weight[5]).toBe(roundToHalfPrecision(1 - 0.004, "bf16"));
+    expect(weight[0]).toBe(1);
   });
 
   it("row-wise Adagrad keeps one accumulator per row (mean of squared gradients)", () => {
@@ -34,9 +51,10 @@ describe("EmbeddingOptimizer", () => {
     const first = 0.5 / Math.sqrt(12.5);
     const second = 0.5 / 5;
     const expected = [1 - (first + second) * 3, 1 - (first + second) * 4];
-    expect(table?.weight[4]).toBeCloseTo(expected[0] ?? 0, 6);
-    expect(table?.weight[5]).toBeCloseTo(expected[1] ?? 0, 6);
-    expect(table?.weight[0]).toBe(1);
+    const weight = table?.toFloat32() ?? new Float32Array();
+    expect(weight[4]).toBeCloseTo(expected[0] ?? 0, 6);
+    expect(weight[5]).toBeCloseTo(expected[1] ?? 0, 6);
+    expect(weight[0]).toBe(1);
     const state = optimizer.getState("p/");
     expect([...(state.arrays["p/user.accumulator"]?.data ?? [])]).toEqual([0, 0, 25]);
     expect(state.json.step).toBe(2);

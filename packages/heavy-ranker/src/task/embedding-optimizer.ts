@@ -24,6 +24,7 @@ export class EmbeddingOptimizer {
   /** Per table: one accumulator per row (rowwise_adagrad), else empty. */
   private readonly accumulators: Float32Array[];
   private step = 0;
+  private scratch = new Float32Array(0);
   private scale = 1;
   private floor = 0;
 
@@ -62,7 +63,7 @@ export class EmbeddingOptimizer {
     this.tables.forEach((table, index) => {
       const gradient = gradients[index] as RowSparseGradient;
       const accumulator = this.accumulators[index] as Float32Array;
-      const { dim, weight } = table;
+      const { dim } = table;
       for (let slot = 0; slot < gradient.count; slot++) {
         const row = gradient.rowIds[slot] as number;
         const source = slot * dim;
@@ -75,15 +76,22 @@ export class EmbeddingOptimizer {
           rate = learningRate / (Math.sqrt(total) + eps);
           if (!Number.isFinite(rate)) continue;
         }
-        const target = row * dim;
+        // fp32 arithmetic whatever the storage: decode the row, update it, write it back rounded.
+        const rowValues = this.rowScratch(dim);
+        table.readRow(row, rowValues, 0);
         for (let d = 0; d < dim; d++)
-          weight[target + d] =
-            (weight[target + d] as number) - rate * (gradient.values[source + d] as number);
+          rowValues[d] = (rowValues[d] as number) - rate * (gradient.values[source + d] as number);
+        table.writeRow(row, rowValues, 0);
       }
       rowsUpdated += gradient.count;
     });
     this.step += 1;
     return { learningRate, rowsUpdated };
+  }
+
+  private rowScratch(dim: number): Float32Array {
+    if (this.scratch.length < dim) this.scratch = new Float32Array(dim);
+    return this.scratch;
   }
 
   /** Accumulators under `<prefix><table>.accumulator`, and the step, for a checkpoint. */

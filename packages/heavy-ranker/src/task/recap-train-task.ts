@@ -185,8 +185,8 @@ export class RecapTrainTask implements TrainTask<RecapBatch> {
       OPTIMIZER_PREFIX,
       names.toKey,
     );
-    for (const [key, table] of this.model.largeEmbeddings?.namedTables() ?? [])
-      arrays[MODEL_PREFIX + key] = { dtype: "float32", shape: table.shape, data: table.values };
+    for (const [key, table] of this.model.namedTables())
+      arrays[MODEL_PREFIX + key] = table.stateArray();
     const embedding = this.embeddingOptimizer?.getState(EMBEDDING_OPTIMIZER_PREFIX);
     return {
       arrays: { ...arrays, ...optimizer.arrays, ...embedding?.arrays },
@@ -281,11 +281,12 @@ export class RecapTrainTask implements TrainTask<RecapBatch> {
       checkStateArray(MODEL_PREFIX + key, array, variable.shape, variable.dtype);
       tf.tidy(() => variable.assign(tf.tensor(array.data, variable.shape, variable.dtype)));
     }
-    for (const [key, table] of this.model.largeEmbeddings?.namedTables() ?? []) {
+    for (const [key, table] of this.model.namedTables()) {
       const array = state.arrays[MODEL_PREFIX + key];
       if (!array) throw new CheckpointError(`checkpoint has no large embedding table ${key}`);
-      checkStateArray(MODEL_PREFIX + key, array, table.shape, "float32");
-      table.values.set(array.data as Float32Array);
+      const stored = table.stateArray();
+      checkStateArray(MODEL_PREFIX + key, array, stored.shape, stored.dtype);
+      stored.data.set(array.data);
     }
   }
 
