@@ -1,8 +1,8 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createLogger } from "@tml/core";
-import { readSafetensors, writeRankerData } from "@tml/data-io";
+import { readSafetensors, writeRankerData, writeSafetensors } from "@tml/data-io";
 import { setupTestBackend } from "@tml/engine/testing";
 import { listCheckpoints } from "@tml/training";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -203,6 +203,28 @@ describe("trainHeavyRanker / evaluateHeavyRanker", () => {
       logger,
     });
     expect(evaluation.metrics["validation"]?.["eval_examples"]).toBe(384);
+    const snapshot = join(root, "user.safetensors");
+    const values = new Float32Array(32 * 4);
+    writeFileSync(snapshot, writeSafetensors([["user", { dtype: "F32", shape: [32, 4], values }]]));
+    const [userTable, codesTable] = large.model.large_embeddings?.tables ?? [];
+    const pretrained = {
+      ...large,
+      model: {
+        ...large.model,
+        large_embeddings: {
+          ...(large.model.large_embeddings as NonNullable<typeof large.model.large_embeddings>),
+          tables: [
+            { ...userTable, pretrained: { emb_name: "user", embedding_snapshot_uri: snapshot } },
+            codesTable,
+          ] as NonNullable<typeof large.model.large_embeddings>["tables"],
+        },
+      },
+    };
+    const mismatchDir = join(root, "large-pretrained");
+    await expect(
+      trainHeavyRanker({ config: pretrained, outDir: mismatchDir, device: "js", logger }),
+    ).rejects.toThrow(/is 32 x 4, but table user is 64 x 4/);
+    expect(await listCheckpoints(join(mismatchDir, "checkpoints"))).toEqual([]);
     expect(() =>
       recapConfigSchema.parse({
         ...large,
