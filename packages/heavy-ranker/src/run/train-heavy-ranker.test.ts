@@ -173,6 +173,7 @@ describe("trainHeavyRanker / evaluateHeavyRanker", () => {
             { name: "user", num_embeddings: 64, embedding_dim: 4, feature_name: "meta__user_id" },
             {
               name: "codes",
+              data_type: "bf16",
               num_embeddings: 97,
               embedding_dim: 3,
               discrete_indices: [0, 1],

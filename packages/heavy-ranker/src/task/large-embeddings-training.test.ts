@@ -5,7 +5,7 @@ import { setupTestBackend } from "@tml/engine/testing";
 import { beforeAll, describe, expect, it } from "vitest";
 import { recapModelConfigSchema } from "../config/model-config.js";
 import { recapOptimizerConfigSchema } from "../config/optimizer-config.js";
-import type { RecapBatch } from "../features/recap-batch.js";
+import { disposeRecapBatch, type RecapBatch } from "../features/recap-batch.js";
 import { MultiTaskRankingModel } from "../model/ranking-model.js";
 import { RecapTrainTask } from "./recap-train-task.js";
 
@@ -85,14 +85,7 @@ function trainAndScore(withTable: boolean): number {
       labels: batch.labels.dataSync(),
     });
     for (const tensor of Object.values(outputs)) tensor.dispose();
-    for (const tensor of [
-      batch.continuous,
-      batch.binary,
-      batch.discrete,
-      batch.labels,
-      batch.weights,
-    ])
-      tensor.dispose();
+    disposeRecapBatch(batch);
   }
   task.dispose();
   model.dispose();
