@@ -33,6 +33,7 @@ export {
   servableKey,
   stateDictTensors,
 } from "./export/state-dict.js";
+export type { IdBags } from "./features/embedding-bag-ids.js";
 export type { FeatureBatch, FeatureColumn, FeatureValues } from "./features/feature-batch.js";
 export { featureBatchFromColumns, featureBatchFromRankerChunk } from "./features/from-data-io.js";
 export {
@@ -72,10 +73,10 @@ export {
   sanitizeTaskName,
   unsanitizeTaskName,
 } from "./model/calibration.js";
-export type { BagIds, RowSparseGradient } from "./model/embedding-bag.js";
+export type { RowSparseGradient } from "./model/embedding-bag.js";
 export { computeZScoreStatistics, type ZScoreStatistics } from "./model/featurization.js";
 export {
-  type BagIdsByTable,
+  type IdBagsByTable,
   LargeEmbeddings,
   largeEmbeddingIdsInput,
   largeEmbeddingWeightName,

@@ -1,13 +1,18 @@
 import { DataError } from "@tml/core";
 import type { EmbeddingBagConfig } from "../config/model-config.js";
 import { type FeatureBatch, requireColumn, toInt32 } from "./feature-batch.js";
-import type { Matrix } from "./prepare-recap-arrays.js";
 
 /** Where a large embedding table reads its ids (see `embeddingBagConfigSchema`). */
 export type EmbeddingBagSource = Pick<
   EmbeddingBagConfig,
   "name" | "feature_name" | "discrete_indices"
 >;
+
+/** B x n int32 ids of one table's bags, row-major (negative ids are padding). */
+export interface IdBags {
+  readonly values: Int32Array;
+  readonly width: number;
+}
 
 /**
  * The id bags of every large table for a batch of renamed, preprocessed columns: table name →
@@ -17,8 +22,8 @@ export type EmbeddingBagSource = Pick<
 export function embeddingBagIds(
   batch: FeatureBatch,
   sources: readonly EmbeddingBagSource[],
-): Record<string, Matrix<Int32Array>> {
-  const ids: Record<string, Matrix<Int32Array>> = {};
+): Record<string, IdBags> {
+  const ids: Record<string, IdBags> = {};
   for (const source of sources) {
     const context = `large_embeddings table ${source.name}`;
     if (source.feature_name !== null) {

@@ -3,7 +3,7 @@ import type { SegdenseSchema } from "@tml/data-io";
 import type { RecapDataConfig } from "../config/data-config.js";
 import type { Parity } from "../config/recap-config.js";
 import { WEIGHTS_COLUMN } from "./downsample-negatives.js";
-import { type EmbeddingBagSource, embeddingBagIds } from "./embedding-bag-ids.js";
+import { type EmbeddingBagSource, embeddingBagIds, type IdBags } from "./embedding-bag-ids.js";
 import {
   type FeatureBatch,
   requireColumn,
@@ -58,7 +58,7 @@ export interface RecapArrays {
   readonly weights: Matrix;
   readonly taskNames: readonly string[];
   /** Id bags of the large embedding tables by table name (absent without large embeddings). */
-  readonly ids?: Readonly<Record<string, Matrix<Int32Array>>>;
+  readonly ids?: Readonly<Record<string, IdBags>>;
 }
 
 function selectWeights(

@@ -6,12 +6,7 @@ import {
   type StateArray,
 } from "@tml/core";
 import type { EmbeddingBagConfig } from "../config/model-config.js";
-
-/** B x n int32 ids of one table's bags (negative ids are padding). */
-export interface BagIds {
-  readonly values: Int32Array;
-  readonly width: number;
-}
+import type { IdBags } from "../features/embedding-bag-ids.js";
 
 /**
  * The gradient of one table for a batch, row-sparse: `values[s * dim ..]` (dim floats) is the
@@ -119,7 +114,7 @@ export class EmbeddingBag {
    * Pools the bags of `batchSize` rows into `out` [B, outWidth] at column `outOffset` (the columns
    * are overwritten).
    */
-  pool(ids: BagIds, batchSize: number, out: Float32Array, outWidth: number, outOffset: number) {
+  pool(ids: IdBags, batchSize: number, out: Float32Array, outWidth: number, outOffset: number) {
     const { dim, rowScratch } = this;
     for (let row = 0; row < batchSize; row++) {
       const target = row * outWidth + outOffset;
@@ -144,7 +139,7 @@ export class EmbeddingBag {
    * summed over the batch. The returned arrays are scratch, valid until the next call.
    */
   gradient(
-    ids: BagIds,
+    ids: IdBags,
     batchSize: number,
     gradOutput: Float32Array,
     outWidth: number,

@@ -1,6 +1,7 @@
 import { DataError, type Rng } from "@tml/core";
 import type { LargeEmbeddingsConfig } from "../config/model-config.js";
-import { type BagIds, EmbeddingBag, type RowSparseGradient } from "./embedding-bag.js";
+import type { IdBags } from "../features/embedding-bag-ids.js";
+import { EmbeddingBag, type RowSparseGradient } from "./embedding-bag.js";
 
 /** The state_dict name of a large table (the original's torchrec module path). */
 export function largeEmbeddingWeightName(table: string): string {
@@ -13,7 +14,7 @@ export function largeEmbeddingIdsInput(table: string): string {
 }
 
 /** Id bags of a batch by table name. */
-export type BagIdsByTable = Readonly<Record<string, BagIds>>;
+export type IdBagsByTable = Readonly<Record<string, IdBags>>;
 
 /**
  * The large embeddings (`large_embeddings`; torchrec's EmbeddingBagCollection in the original's
@@ -33,7 +34,7 @@ export class LargeEmbeddings {
   }
 
   /** Pooled vectors of a batch: [B, outFeatures] row-major. Throws DataError on missing ids. */
-  pool(ids: BagIdsByTable | undefined, batchSize: number): Float32Array {
+  pool(ids: IdBagsByTable | undefined, batchSize: number): Float32Array {
     const out = new Float32Array(batchSize * this.outFeatures);
     let offset = 0;
     for (const table of this.tables) {
@@ -48,7 +49,7 @@ export class LargeEmbeddings {
    * `gradOutput` [B, outFeatures]; the arrays are scratch, valid until the next call.
    */
   gradients(
-    ids: BagIdsByTable | undefined,
+    ids: IdBagsByTable | undefined,
     batchSize: number,
     gradOutput: Float32Array,
   ): RowSparseGradient[] {
@@ -71,7 +72,7 @@ export class LargeEmbeddings {
     return this.tables.reduce((total, table) => total + table.rows * table.dim, 0);
   }
 
-  private idsOf(ids: BagIdsByTable | undefined, name: string, batchSize: number): BagIds {
+  private idsOf(ids: IdBagsByTable | undefined, name: string, batchSize: number): IdBags {
     const bags = ids?.[name];
     if (!bags) {
       throw new DataError(
