@@ -13,6 +13,7 @@ import type { RecapBatch } from "../features/recap-batch.js";
 import { MultiTaskRankingModel } from "../model/ranking-model.js";
 import { OnnxScorer } from "../serving/onnx-scorer.js";
 import { disposeBatch, randomize } from "../serving/onnx-test-models.test-helper.js";
+import { rankArrays } from "../serving/rank-arrays.js";
 import { GRAPH_OUTPUTS, graphModelArtifacts } from "./graph-model-export.js";
 import { modelFilesHandler, saveModelArtifacts } from "./graph-model-files.js";
 import { loadStateDict, stateDictTensors } from "./state-dict.js";
@@ -157,5 +158,27 @@ describe("large embedding tables in exports", () => {
       disposeBatch(batch);
       model.dispose();
     }
+  });
+
+  it("rankArrays hands the id bags to the model (scores as model.apply)", () => {
+    const model = newModel(5);
+    const batch = batchWithIds(6);
+    const reference = model.apply(batch, { training: false });
+    const expected = reference.calibratedProbabilities.dataSync();
+    const ranked = rankArrays(
+      model,
+      {
+        rows: 6,
+        continuous: batch.continuous.dataSync() as Float32Array,
+        binary: batch.binary.dataSync() as Float32Array,
+        ...(batch.ids ? { ids: batch.ids } : {}),
+      },
+      { a: 1, b: 0 },
+    );
+    for (const candidate of ranked)
+      expect(candidate.score).toBeCloseTo(expected[candidate.index * 2] as number, 6);
+    tf.dispose(reference as unknown as tf.Tensor[]);
+    disposeBatch(batch);
+    model.dispose();
   });
 });
