@@ -105,7 +105,13 @@ export {
   rankWithCheckpoint,
 } from "./run/rank-with-checkpoint.js";
 export { SCORER_KINDS, type ScorerKind } from "./run/ranker-scorer.js";
-export { type ScoredTask, type TaskMetrics, taskMetrics } from "./run/task-metrics.js";
+export {
+  type ScoredTask,
+  type StratumMetrics,
+  stratifiedMetrics,
+  type TaskMetrics,
+  taskMetrics,
+} from "./run/task-metrics.js";
 export {
   type TrainHeavyRankerOptions,
   type TrainHeavyRankerResult,

@@ -238,6 +238,7 @@ export const largeEmbeddingsConfigSchema = z
   .strictObject({
     tables: z.array(embeddingBagConfigSchema).min(1),
     optimizer: embeddingOptimizerConfigSchema,
+    /** Tables whose row norms are logged (each must name one of `tables`; checked by the model schema). */
     tables_to_log: z.array(z.string()).nullable().default(null),
   })
   .superRefine((value, context) => {
@@ -280,9 +281,15 @@ export const smallEmbeddingsConfigSchema = z.strictObject({
   init_stddev: z.number().positive().nullable().default(null),
 });
 
-/** A metric stratifier: rows where `discrete[:, index] == value`. */
+/**
+ * A metric stratifier: rows where `discrete[:, index] == value`. Every evaluation reports each
+ * metric again over these rows under `<metric>/<task>/<name>`.
+ */
 export const stratifierConfigSchema = z.strictObject({
-  name: z.string().min(1),
+  name: z
+    .string()
+    .min(1)
+    .refine((name) => !name.includes("/"), { message: "a stratifier name cannot contain /" }),
   index: z.number().int().nonnegative(),
   value: z.number().int(),
 });
@@ -302,6 +309,26 @@ export const recapModelConfigSchema = z
     stratifiers: z.array(stratifierConfigSchema).nullable().default(null),
   })
   .superRefine((value, context) => {
+    const stratifierNames = (value.stratifiers ?? []).map((stratifier) => stratifier.name);
+    stratifierNames.forEach((name, index) => {
+      if (stratifierNames.indexOf(name) !== index) {
+        context.addIssue({
+          code: "custom",
+          path: ["stratifiers", index, "name"],
+          message: `stratifier name "${name}" is used twice; each names its own metric keys.`,
+        });
+      }
+    });
+    const largeTables = value.large_embeddings?.tables.map((table) => table.name) ?? [];
+    (value.large_embeddings?.tables_to_log ?? []).forEach((name, index) => {
+      if (!largeTables.includes(name)) {
+        context.addIssue({
+          code: "custom",
+          path: ["large_embeddings", "tables_to_log", index],
+          message: `tables_to_log names unknown table "${name}"; tables are ${largeTables.join(", ")}.`,
+        });
+      }
+    });
     const hasBackbone = value.backbone !== null && value.backbone !== undefined;
     if (value.multi_task_type === "share_none" && hasBackbone) {
       context.addIssue({
@@ -345,6 +372,8 @@ export type PositionDebiasConfig = z.output<typeof positionDebiasConfigSchema>;
 export type LargeEmbeddingsConfig = z.output<typeof largeEmbeddingsConfigSchema>;
 /** Parsed config of one large embedding table. */
 export type EmbeddingBagConfig = z.output<typeof embeddingBagConfigSchema>;
+/** Parsed stratifier config. */
+export type StratifierConfig = z.output<typeof stratifierConfigSchema>;
 /** Parsed small-embeddings config. */
 export type SmallEmbeddingsConfig = z.output<typeof smallEmbeddingsConfigSchema>;
 /** Multi-task sharing mode. */

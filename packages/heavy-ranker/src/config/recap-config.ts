@@ -3,6 +3,7 @@ import { recapDataConfigSchema } from "./data-config.js";
 import { recapModelConfigSchema } from "./model-config.js";
 import { recapOptimizerConfigSchema } from "./optimizer-config.js";
 import { recapTrainingConfigSchema } from "./training-config.js";
+import { rejectUnsupportedRecapKeys } from "./unsupported-keys.js";
 
 /**
  * How labels are matched to model tasks. `fixed` (default) selects each model task's label column
@@ -62,7 +63,8 @@ export const recapConfigSchema = z
         message: `"${feature}" is not a feature of train_data.seg_dense_schema; add it to renamed_features (e.g. meta__user_id: meta.user_id) or features`,
       });
     });
-  });
+  })
+  .superRefine(rejectUnsupportedRecapKeys);
 
 /** A validated Heavy Ranker config. */
 export type RecapConfig = z.output<typeof recapConfigSchema>;

@@ -99,6 +99,19 @@ export class EmbeddingBag {
     else encodeHalfPrecision(this.dataType as "fp16", values, 0, this.storage, 0, values.length);
   }
 
+  /**
+   * At most `maxRows` rows read at an even stride of ⌈rows ÷ maxRows⌉ (all of them, a view for
+   * fp32, when the table is no larger), decoded to float32: what the row-norm log reads.
+   */
+  sampledRows(maxRows: number): Float32Array {
+    if (this.rows <= maxRows) return this.toFloat32();
+    const stride = Math.ceil(this.rows / maxRows);
+    const count = Math.ceil(this.rows / stride);
+    const out = new Float32Array(count * this.dim);
+    for (let k = 0; k < count; k++) this.readRow(k * stride, out, k * this.dim);
+    return out;
+  }
+
   /** The stored table as a checkpoint array (float32, or uint16 bits for fp16 / bf16). */
   stateArray(): StateArray {
     const dtype = this.storage instanceof Float32Array ? "float32" : "uint16";

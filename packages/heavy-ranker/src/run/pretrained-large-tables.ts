@@ -19,7 +19,8 @@ export async function loadPretrainedLargeTables(
   const tables = model.largeEmbeddings?.tables ?? [];
   const configured = config.large_embeddings?.tables ?? [];
   const loaded: string[] = [];
-  for (const [index, { pretrained }] of configured.entries()) {
+  for (const [index, tableConfig] of configured.entries()) {
+    const pretrained = tableConfig.pretrained;
     const table = tables[index];
     if (!pretrained || !table) continue;
     const snapshot = await readPretrainedTable(

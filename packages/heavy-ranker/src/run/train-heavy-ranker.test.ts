@@ -39,7 +39,7 @@ beforeAll(async () => {
 
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-function config(steps: number) {
+function config(steps: number, partitions: readonly string[] = ["validation"]) {
   const data = (split: string) => ({
     global_batch_size: 64,
     inputs: join(root, split, "*.parquet"),
@@ -79,7 +79,7 @@ function config(steps: number) {
       },
     },
     train_data: data("train"),
-    validation_data: { validation: data("validation") },
+    validation_data: Object.fromEntries(partitions.map((split) => [split, data(split)])),
     optimizer: {
       adam: {},
       multi_task_learning_rates: {
@@ -240,5 +240,58 @@ describe("trainHeavyRanker / evaluateHeavyRanker", () => {
         },
       }),
     ).toThrow(/not a feature of train_data.seg_dense_schema/);
+  });
+
+  it("follows a save dir and evaluates every partition at every new checkpoint", async () => {
+    const saveDir = join(root, "followed");
+    await trainHeavyRanker({ config: config(3), outDir: saveDir, device: "js", logger });
+    const evaluated: string[] = [];
+    const following = evaluateHeavyRanker({
+      config: config(6, ["validation", "train"]),
+      checkpoint: join(saveDir, "checkpoints"),
+      device: "js",
+      logger,
+      follow: true,
+      pollSeconds: 0.05,
+      onEval: (event) => void evaluated.push(`${event.partition}@${event.step}`),
+    });
+    // The first checkpoint has been seen before training goes on to write the next ones.
+    while (!evaluated.includes("validation@3")) await new Promise((done) => setTimeout(done, 20));
+    await trainHeavyRanker({
+      config: config(6),
+      outDir: saveDir,
+      device: "js",
+      logger,
+      resume: true,
+    });
+    const result = await following;
+    expect(result.step).toBe(6);
+    expect(Object.keys(result.metrics).sort()).toEqual(["train", "validation"]);
+    const steps = (partition: string) =>
+      evaluated.filter((entry) => entry.startsWith(`${partition}@`)).map((e) => e.split("@")[1]);
+    expect(steps("validation")).toContain("3");
+    expect(steps("train")).toEqual(steps("validation"));
+  });
+
+  it("num_epochs: two passes over 384 rows in batches of 64 are 12 steps; evaluation_tasks keeps one task", async () => {
+    const base = config(1000);
+    const result = await trainHeavyRanker({
+      config: {
+        ...base,
+        training: { ...base.training, num_epochs: 2, checkpoint_every_n: 100 },
+        validation_data: {
+          validation: { ...base.validation_data["validation"]!, evaluation_tasks: [FAV] },
+        },
+      },
+      outDir: join(root, "epochs"),
+      device: "js",
+      logger,
+    });
+    expect(result.status).toBe("completed");
+    expect(result.step).toBe(12);
+    const metrics = result.partitionMetrics["validation"] as Record<string, number>;
+    expect(metrics[`auroc/${FAV}`]).toBeGreaterThan(0);
+    expect(metrics[`auroc/${DWELL}`]).toBeUndefined();
+    expect(result.lastEval?.[`auroc/${DWELL}`]).toBeUndefined();
   });
 });

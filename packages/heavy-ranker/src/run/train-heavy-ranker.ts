@@ -5,14 +5,14 @@ import {
   type Logger,
   type TrainingCallbacks,
   type TrainingConfig,
-  trainingConfigSchema,
   UsageError,
 } from "@tml/core";
 import { selectEngine } from "@tml/engine";
 import { listCheckpoints, runTraining, type TrainingResult } from "@tml/training";
 import type { RecapConfig } from "../config/recap-config.js";
 import { saveSafetensors } from "../export/state-dict.js";
-import { recapDatasetBatches } from "../features/recap-dataset.js";
+import { recapDatasetBatches, recapTrainBatchesPerEpoch } from "../features/recap-dataset.js";
+import { onlyEvaluationTasks } from "../task/evaluation-tasks.js";
 import { buildRecapRun } from "./build-run.js";
 import { loadPretrainedLargeTables } from "./pretrained-large-tables.js";
 import type { TwhinEmbeddings } from "./twhin-embeddings.js";
@@ -25,7 +25,7 @@ export interface TrainHeavyRankerOptions {
   readonly outDir: string;
   /** tfjs engine (`auto`, `cpu`, `gpu` or a backend name); default `auto`. */
   readonly device?: string;
-  /** Overrides `training.num_train_steps`. */
+  /** Overrides `training.num_train_steps` and `training.num_epochs`. */
   readonly maxSteps?: number;
   /** Continue from the latest checkpoint in `outDir` (default: error when checkpoints exist). */
   readonly resume?: boolean;
@@ -57,6 +57,8 @@ export interface TrainHeavyRankerResult extends TrainingResult {
    * was aborted.
    */
   readonly partitionMetrics: Readonly<Record<string, Record<string, number>>>;
+  /** Training files skipped under `train_data.ignore_data_errors` (each reported as a warning). */
+  readonly skippedFiles: number;
 }
 
 /**
@@ -88,11 +90,25 @@ export async function trainHeavyRanker(
     logger,
   });
   const training = config.training;
-  const totalSteps = options.maxSteps ?? training.num_train_steps;
+  // num_epochs: that many passes over the counted training rows, the data stream ending with them.
+  const epochs = options.maxSteps === undefined ? (training.num_epochs ?? undefined) : undefined;
+  const totalSteps =
+    options.maxSteps ??
+    (epochs === undefined
+      ? training.num_train_steps
+      : epochs * (await recapTrainBatchesPerEpoch(run.trainFeaturizer)));
+  if (epochs !== undefined) logger.info("training plan", { num_epochs: epochs, steps: totalSteps });
   const hasValidation = Object.keys(config.validation_data).length > 0;
-  // The loop's config: the recap section over core's defaults (for num_epochs, which it omits).
+  let skippedFiles = 0;
+  const onSkippedFile = (file: string, error: Error, skipped: number) => {
+    skippedFiles = skipped;
+    logger.warn("ignore_data_errors: skipped a training file", {
+      file,
+      reason: error.message,
+      skipped_files: skippedFiles,
+    });
+  };
   const loopConfig: TrainingConfig = {
-    ...trainingConfigSchema.parse({}),
     ...training,
     save_dir: saveDir,
     num_train_steps: totalSteps,
@@ -111,6 +127,8 @@ export async function trainHeavyRanker(
           mode: "train",
           seed: options.seed ?? 0,
           skipBatches: startStep,
+          ...(epochs === undefined ? {} : { epochs }),
+          onSkippedFile,
           ...(transform ? { transform } : {}),
         }),
       config: loopConfig,
@@ -131,7 +149,10 @@ export async function trainHeavyRanker(
       saveSafetensors(run.model, weightsPath, { metadata: { step: String(weightsStep) } });
       logger.info("weights written", { path: weightsPath, step: weightsStep });
       for (const partition of Object.keys(config.validation_data)) {
-        partitionMetrics[partition] = await run.task.evaluateOn(run.validationBatches(partition));
+        partitionMetrics[partition] = onlyEvaluationTasks(
+          await run.task.evaluateOn(run.validationBatches(partition)),
+          config.validation_data[partition]?.evaluation_tasks ?? [],
+        );
         logger.info("final evaluation", {
           partition,
           step: weightsStep,
@@ -142,6 +163,7 @@ export async function trainHeavyRanker(
     return {
       ...result,
       partitionMetrics,
+      skippedFiles,
       weightsPath,
       parameters: run.model.parameterCount(),
       engine: `${engine.backend} (${engine.reason})`,

@@ -158,4 +158,20 @@ describe("large embeddings in training", () => {
     ).toThrow(/does not support training.gradient_accumulation/);
     model.dispose();
   });
+
+  it("logs the row norms of the tables named in tables_to_log", () => {
+    const config = recapModelConfigSchema.parse({
+      tasks: { t: { mlp_config: { layer_sizes: [8, 1] } } },
+      large_embeddings: { ...largeEmbeddings, tables_to_log: ["user_id"] },
+    });
+    const task = newTask(config);
+    const table = task.model.largeEmbeddings?.tables[0];
+    table?.assign(new Float32Array(1000 * 8).fill(0.5)); // every row norm √(8 · 0.25)
+    const statistics = task.weightStatistics();
+    const key = "large_embeddings.ebc.embedding_bags.user_id.weight";
+    expect(statistics[`model/mean_row_norm/${key}`]).toBeCloseTo(Math.sqrt(2), 6);
+    expect(statistics[`model/max_row_norm/${key}`]).toBeCloseTo(Math.sqrt(2), 6);
+    task.dispose();
+    task.model.dispose();
+  });
 });

@@ -11,12 +11,22 @@ import {
   type TrainStepOutput,
   type TrainTask,
 } from "@tml/core";
-import { DenseOptimizer, tensorToStateArray } from "@tml/training";
+import {
+  DenseOptimizer,
+  ROW_NORM_REDUCTIONS,
+  rowNormStatistics,
+  tensorToStateArray,
+  WEIGHT_REDUCTIONS,
+  type WeightReduction,
+  weightsToLog,
+} from "@tml/training";
 import type { RecapConfig } from "../config/recap-config.js";
 import { disposeRecapBatch, type RecapBatch } from "../features/recap-batch.js";
+import { largeEmbeddingWeightName } from "../model/large-embeddings.js";
 import type { MultiTaskRankingModel } from "../model/ranking-model.js";
 import { alignedTargets } from "./aligned-targets.js";
 import { EmbeddingOptimizer } from "./embedding-optimizer.js";
+import { onlyEvaluationTasks } from "./evaluation-tasks.js";
 import { recapParameterGroups } from "./parameter-groups.js";
 import { RecapEvaluation } from "./recap-evaluation.js";
 import { recapTrainingLoss } from "./recap-loss.js";
@@ -34,7 +44,9 @@ export interface RecapTrainTaskOptions {
   /** Free each training batch's tensors after its step (when the task owns the data stream). */
   readonly disposeBatches?: boolean;
   /** Evaluation batches (a fresh pass per call), for `evaluate`; the task disposes each batch. */
-  readonly evalData?: () => Iterable<RecapBatch> | AsyncIterable<RecapBatch>;
+  readonly evalData?: (maxSteps?: number) => Iterable<RecapBatch> | AsyncIterable<RecapBatch>;
+  /** The evaluation data's `evaluation_tasks`: `evaluate` reports only their metrics (empty: all). */
+  readonly evaluationTasks?: readonly string[];
 }
 
 /** What one training step reports (core's TrainStepOutput plus whether weights moved). */
@@ -106,12 +118,15 @@ export class RecapTrainTask implements TrainTask<RecapBatch> {
     this.posWeights = this.model.taskNames.map((task) => tasks[task]?.pos_weight ?? 1);
     this.variables = this.model.trainableVariables();
     this.evalData = options.evalData;
+    this.evaluationTasks = options.evaluationTasks ?? [];
     this.disposeBatches = options.disposeBatches ?? false;
   }
 
   private readonly disposeBatches: boolean;
 
   private readonly evalData: RecapTrainTaskOptions["evalData"];
+
+  private readonly evaluationTasks: readonly string[];
 
   /**
    * One training (micro-)step on a batch (the caller keeps ownership of the batch); `metrics`
@@ -204,6 +219,37 @@ export class RecapTrainTask implements TrainTask<RecapBatch> {
     this.embeddingOptimizer?.setLearningRateScale(scale, floor);
   }
 
+  /**
+   * The L2 norm of every trainable weight (`model/norm/<state_dict key>`) and the mean and largest
+   * row norm of every small embedding table (`model/mean_row_norm/<key>`,
+   * `model/max_row_norm/<key>`): two device reads per log line. The large tables named by
+   * `large_embeddings.tables_to_log` add the same two row-norm figures under their state_dict key,
+   * over at most 100,000 rows read at an even stride (host arrays: no device read).
+   */
+  weightStatistics(): Record<string, number> {
+    const trainable = new Map<string, tf.Tensor>();
+    for (const [key, variable] of this.model.namedWeights())
+      if (variable.trainable) trainable.set(key, variable);
+    const tables = new Map<string, tf.Tensor>();
+    for (const table of this.model.options.config.small_embeddings?.tables ?? []) {
+      const key = `_small_embeddings.${table.name}.weight`;
+      tables.set(key, trainable.get(key) as tf.Tensor);
+    }
+    const statistics = {
+      ...weightsToLog(trainable, { norm: WEIGHT_REDUCTIONS["norm"] as WeightReduction }),
+      ...weightsToLog(tables, ROW_NORM_REDUCTIONS),
+    };
+    const logged = new Set(this.model.options.config.large_embeddings?.tables_to_log ?? []);
+    for (const table of this.model.largeEmbeddings?.tables ?? []) {
+      if (!logged.has(table.name)) continue;
+      const key = largeEmbeddingWeightName(table.name);
+      const norms = rowNormStatistics(table.sampledRows(100_000), table.dim);
+      statistics[`model/mean_row_norm/${key}`] = norms.mean;
+      statistics[`model/max_row_norm/${key}`] = norms.max;
+    }
+    return statistics;
+  }
+
   /** Number of trainable scalars. */
   parameterCount(): number {
     return this.model.parameterCount();
@@ -214,7 +260,9 @@ export class RecapTrainTask implements TrainTask<RecapBatch> {
    * `context.maxSteps` batches; stops early when `context.signal` fires).
    */
   async evaluate(context?: Partial<EvalContext>): Promise<Record<string, number>> {
-    return this.evalData ? this.evaluateOn(this.evalData(), context) : {};
+    if (!this.evalData) return {};
+    const metrics = await this.evaluateOn(this.evalData(context?.maxSteps), context);
+    return onlyEvaluationTasks(metrics, this.evaluationTasks);
   }
 
   /** `evaluate` over the given batches (disposed as they are scored). */
@@ -231,6 +279,7 @@ export class RecapTrainTask implements TrainTask<RecapBatch> {
         disposeRecapBatch(batch);
       }
       steps += 1;
+      context?.progress?.(steps);
       const done = context?.maxSteps !== undefined && steps >= context.maxSteps;
       if (done || context?.signal?.aborted) break;
     }

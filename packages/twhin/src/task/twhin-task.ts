@@ -12,6 +12,7 @@ import {
   type TrainTask,
 } from "@tml/core";
 import { loadPlatformBlas } from "@tml/engine";
+import { rowNormStatistics } from "@tml/training";
 import type { SharedFloat32Arrays } from "@tml/training/parallel";
 import type { TwhinConfig } from "../config/twhin-config.js";
 import type { EdgeBatch } from "../data/edge-batch.js";
@@ -158,6 +159,8 @@ export class TwhinTask implements TrainTask<EdgeBatch> {
     const result = evaluateLinkPrediction(this.options.model, validation.edges, {
       filter: validation.filter,
       maxEdges,
+      // Two ranked queries (lhs and rhs) per edge; progress counts batches of validation edges.
+      onProgress: (queries) => context.progress(Math.floor(queries / 2 / batch)),
     });
     const m = result.both;
     const metrics: Record<string, number> = {
@@ -244,6 +247,23 @@ export class TwhinTask implements TrainTask<EdgeBatch> {
       this.options.batches.restore(json.cursor);
       this.rng = Rng.fromState(json.rng);
     }
+  }
+
+  /**
+   * Mean and largest row L2 norm of each table in `model.embeddings.tables_to_log`
+   * (`model/mean_row_norm/<table>`, `model/max_row_norm/<table>`); tables over a million rows are
+   * read at an even stride (training's `rowNormStatistics`).
+   */
+  weightStatistics(): Record<string, number> {
+    const logged = new Set(this.options.config.model.embeddings.tables_to_log ?? []);
+    const statistics: Record<string, number> = {};
+    for (const table of this.options.model.tables) {
+      if (!logged.has(table.name)) continue;
+      const norms = rowNormStatistics(table.data, table.dim);
+      statistics[`model/mean_row_norm/${table.name}`] = norms.mean;
+      statistics[`model/max_row_norm/${table.name}`] = norms.max;
+    }
+    return statistics;
   }
 
   parameterCount(): number {
