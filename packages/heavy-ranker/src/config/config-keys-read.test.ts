@@ -19,6 +19,25 @@ const LARGE_RATE = `${LARGE_OPTIMIZER}.learning_rate`;
 const PRETRAINED = `${SRC}/run/pretrained-large-tables.ts`;
 const EMBEDDING_OPTIMIZER = `${SRC}/task/embedding-optimizer.ts`;
 
+/** A learning-rate schedule's keys under `prefix`, all read by training's `computeLearningRate`. */
+function learningRateReaders(prefix: string): Record<string, string> {
+  const keys = [
+    "constant",
+    "piecewise_constant",
+    "piecewise_constant.learning_rate_boundaries",
+    "piecewise_constant.learning_rate_values",
+    "linear_ramp_to_constant",
+    "linear_ramp_to_constant.learning_rate",
+    "linear_ramp_to_constant.num_ramp_steps",
+    "linear_ramp_to_cosine",
+    "linear_ramp_to_cosine.learning_rate",
+    "linear_ramp_to_cosine.final_learning_rate",
+    "linear_ramp_to_cosine.num_ramp_steps",
+    "linear_ramp_to_cosine.final_num_steps",
+  ];
+  return Object.fromEntries(keys.map((key) => [`${prefix}.${key}`, LEARNING_RATE]));
+}
+
 /** Where each key of the Heavy Ranker config is read (or, for a rejected key, rejected). */
 const RECAP_READERS = {
   training: `${SRC}/run/train-heavy-ranker.ts`,
@@ -143,18 +162,7 @@ const RECAP_READERS = {
   optimizer: `${SRC}/task/recap-train-task.ts`,
   "optimizer.multi_task_learning_rates": `${SRC}/task/parameter-groups.ts`,
   "optimizer.multi_task_learning_rates.tower_learning_rates": `${SRC}/task/parameter-groups.ts`,
-  [`${TOWER_RATE}.constant`]: LEARNING_RATE,
-  [`${TOWER_RATE}.piecewise_constant`]: LEARNING_RATE,
-  [`${TOWER_RATE}.piecewise_constant.learning_rate_boundaries`]: LEARNING_RATE,
-  [`${TOWER_RATE}.piecewise_constant.learning_rate_values`]: LEARNING_RATE,
-  [`${TOWER_RATE}.linear_ramp_to_constant`]: LEARNING_RATE,
-  [`${TOWER_RATE}.linear_ramp_to_constant.learning_rate`]: LEARNING_RATE,
-  [`${TOWER_RATE}.linear_ramp_to_constant.num_ramp_steps`]: LEARNING_RATE,
-  [`${TOWER_RATE}.linear_ramp_to_cosine`]: LEARNING_RATE,
-  [`${TOWER_RATE}.linear_ramp_to_cosine.learning_rate`]: LEARNING_RATE,
-  [`${TOWER_RATE}.linear_ramp_to_cosine.final_learning_rate`]: LEARNING_RATE,
-  [`${TOWER_RATE}.linear_ramp_to_cosine.num_ramp_steps`]: LEARNING_RATE,
-  [`${TOWER_RATE}.linear_ramp_to_cosine.final_num_steps`]: LEARNING_RATE,
+  ...learningRateReaders(TOWER_RATE),
   "optimizer.multi_task_learning_rates.backbone_learning_rate": `${SRC}/task/parameter-groups.ts`,
   "optimizer.single_task_learning_rate": `${SRC}/task/parameter-groups.ts`,
   "optimizer.adam": `${SRC}/task/recap-train-task.ts`,
@@ -181,18 +189,7 @@ const RECAP_READERS = {
   [`${LARGE_OPTIMIZER}.rowwise_adagrad.eps`]: EMBEDDING_OPTIMIZER,
   [`${LARGE_OPTIMIZER}.rowwise_adagrad.initial_accumulator_value`]: EMBEDDING_OPTIMIZER,
   [`${LARGE_OPTIMIZER}.learning_rate`]: EMBEDDING_OPTIMIZER,
-  [`${LARGE_RATE}.constant`]: LEARNING_RATE,
-  [`${LARGE_RATE}.piecewise_constant`]: LEARNING_RATE,
-  [`${LARGE_RATE}.piecewise_constant.learning_rate_boundaries`]: LEARNING_RATE,
-  [`${LARGE_RATE}.piecewise_constant.learning_rate_values`]: LEARNING_RATE,
-  [`${LARGE_RATE}.linear_ramp_to_constant`]: LEARNING_RATE,
-  [`${LARGE_RATE}.linear_ramp_to_constant.learning_rate`]: LEARNING_RATE,
-  [`${LARGE_RATE}.linear_ramp_to_constant.num_ramp_steps`]: LEARNING_RATE,
-  [`${LARGE_RATE}.linear_ramp_to_cosine`]: LEARNING_RATE,
-  [`${LARGE_RATE}.linear_ramp_to_cosine.learning_rate`]: LEARNING_RATE,
-  [`${LARGE_RATE}.linear_ramp_to_cosine.final_learning_rate`]: LEARNING_RATE,
-  [`${LARGE_RATE}.linear_ramp_to_cosine.num_ramp_steps`]: LEARNING_RATE,
-  [`${LARGE_RATE}.linear_ramp_to_cosine.final_num_steps`]: LEARNING_RATE,
+  ...learningRateReaders(LARGE_RATE),
   which_metrics: REJECTED,
   parity: `${FEATURES}/recap-featurizer.ts`,
 };
