@@ -33,6 +33,7 @@ export {
   servableKey,
   stateDictTensors,
 } from "./export/state-dict.js";
+export type { IdBags } from "./features/embedding-bag-ids.js";
 export type { FeatureBatch, FeatureColumn, FeatureValues } from "./features/feature-batch.js";
 export { featureBatchFromColumns, featureBatchFromRankerChunk } from "./features/from-data-io.js";
 export {
@@ -72,7 +73,14 @@ export {
   sanitizeTaskName,
   unsanitizeTaskName,
 } from "./model/calibration.js";
+export type { RowSparseGradient } from "./model/embedding-bag.js";
 export { computeZScoreStatistics, type ZScoreStatistics } from "./model/featurization.js";
+export {
+  type IdBagsByTable,
+  LargeEmbeddings,
+  largeEmbeddingIdsInput,
+  largeEmbeddingWeightName,
+} from "./model/large-embeddings.js";
 export type { EmbeddingName, ModelInputShapes, RankingFeatures } from "./model/model-inputs.js";
 export type { ForwardContext, NamedTensor } from "./model/module.js";
 export {
@@ -129,6 +137,7 @@ export {
   servingWeightsSchema,
   servingWeightVector,
 } from "./serving/serving-weights.js";
+export { EmbeddingOptimizer, type EmbeddingStepResult } from "./task/embedding-optimizer.js";
 export { recapParameterGroups } from "./task/parameter-groups.js";
 export { type EvaluatedProbability, RecapEvaluation } from "./task/recap-evaluation.js";
 export {

@@ -22,7 +22,7 @@ describe("recapModelConfigSchema", () => {
     const largeEmbeddings = (tablesToLog: string[]) => ({
       tasks: { a: tower },
       large_embeddings: {
-        tables: [{ name: "user", num_embeddings: 10, embedding_dim: 4 }],
+        tables: [{ name: "user", num_embeddings: 10, embedding_dim: 4, feature_name: "id" }],
         optimizer: { init_learning_rate: 0.1 },
         tables_to_log: tablesToLog,
       },

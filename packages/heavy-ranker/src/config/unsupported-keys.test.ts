@@ -37,6 +37,10 @@ describe("keys rejected at load time", () => {
       'model.featurization_config={"z_score_log_config":{"analysis_path":"stats.json"}}',
       "model.featurization_config.z_score_log_config.analysis_path: z_score_log_config cannot load statistics",
     ],
+    [
+      'model.large_embeddings={"tables":[{"name":"u","num_embeddings":8,"embedding_dim":2,"discrete_indices":[0],"vocab":"ids.txt"}],"optimizer":{"init_learning_rate":0.1}}',
+      "model.large_embeddings.tables[0].vocab: vocab ids.txt is not supported",
+    ],
   ])("%s is a ConfigError naming the key", (override, message) => {
     expect(loadWith(override)).toThrow(ConfigError);
     expect(loadWith(override)).toThrow(message);

@@ -86,13 +86,16 @@ export function rejectUnsupportedDataKeys(
  * "which metrics to pick", read by no code there) is a config error when set; so is
  * `z_score_log_config`, which standardises with statistics read from `analysis_path` (the
  * original's `projects/home/recap/model/feature_transform.py`), a file nothing in tml-ts writes or
- * reads yet, so the model build could only fail.
+ * reads yet, so the model build could only fail; and a large table's `vocab` (the original's
+ * id → row mapping file, `projects/home/recap/embedding/config.py`): ids are taken modulo
+ * `num_embeddings` here.
  */
 export function rejectUnsupportedRecapKeys(
   config: {
     which_metrics: string | null;
     model: {
       featurization_config: { z_score_log_config: { analysis_path: string } | null } | null;
+      large_embeddings: { tables: ReadonlyArray<{ vocab: string | null }> } | null;
     };
   },
   context: z.RefinementCtx,
@@ -105,6 +108,14 @@ export function rejectUnsupportedRecapKeys(
         "which_metrics is not supported: every evaluation reports all metrics; remove it (restrict tasks with validation_data.<name>.evaluation_tasks).",
     });
   }
+  config.model.large_embeddings?.tables.forEach((table, index) => {
+    if (table.vocab === null) return;
+    context.addIssue({
+      code: "custom",
+      path: ["model", "large_embeddings", "tables", index, "vocab"],
+      message: `vocab ${table.vocab} is not supported: ids are taken modulo num_embeddings; map or hash ids into [0, num_embeddings) upstream and remove it.`,
+    });
+  });
   const zScore = config.model.featurization_config?.z_score_log_config;
   if (!zScore) return;
   context.addIssue({

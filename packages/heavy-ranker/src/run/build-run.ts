@@ -42,7 +42,13 @@ export async function buildRecapRun(
   config: RecapConfig,
   options: BuildRecapRunOptions = {},
 ): Promise<RecapRun> {
-  const featurizerOptions = { modelTasks: Object.keys(config.model.tasks), parity: config.parity };
+  const featurizerOptions = {
+    modelTasks: Object.keys(config.model.tasks),
+    parity: config.parity,
+    ...(config.model.large_embeddings
+      ? { embeddingBags: config.model.large_embeddings.tables }
+      : {}),
+  };
   const trainFeaturizer = createRecapFeaturizer(config.train_data, featurizerOptions);
   const transform = options.embeddings ? withTwhinEmbeddings(options.embeddings) : undefined;
   const read = transform ? { transform } : {};

@@ -14,6 +14,7 @@ import { saveSafetensors } from "../export/state-dict.js";
 import { recapDatasetBatches, recapTrainBatchesPerEpoch } from "../features/recap-dataset.js";
 import { onlyEvaluationTasks } from "../task/evaluation-tasks.js";
 import { buildRecapRun } from "./build-run.js";
+import { loadPretrainedLargeTables } from "./pretrained-large-tables.js";
 import type { TwhinEmbeddings } from "./twhin-embeddings.js";
 import { withTwhinEmbeddings } from "./twhin-embeddings.js";
 
@@ -63,7 +64,8 @@ export interface TrainHeavyRankerResult extends TrainingResult {
 /**
  * Trains the Heavy Ranker of a recap config (what `apps/trainer` calls): selects the engine,
  * streams `train_data` Parquet files in `global_batch_size` batches, builds the model from the
- * data's widths, runs `@tml/training`'s `runTraining` (checkpoints with weights, Adam state, LR-schedule step
+ * data's widths, warm-starts the large tables that name a `pretrained` snapshot (a shape mismatch
+ * is a ConfigError before any step), runs `@tml/training`'s `runTraining` (checkpoints with weights, Adam state, LR-schedule step
  * and data position; resume; warm start from `training.initial_checkpoint_dir`; evaluation with
  * per-task AUROC / RCE / NRCE / PR-AUC / logloss; early stopping and reduce-on-plateau from the
  * `training` section), then, unless it was aborted, writes `model.safetensors` (the best
@@ -115,6 +117,9 @@ export async function trainHeavyRanker(
   };
   const transform = options.embeddings ? withTwhinEmbeddings(options.embeddings) : undefined;
   try {
+    const pretrained = await loadPretrainedLargeTables(run.model, config.model);
+    if (pretrained.length > 0)
+      logger.info("pretrained large tables loaded", { tables: pretrained });
     const result = await runTraining({
       task: run.task,
       data: (startStep) =>

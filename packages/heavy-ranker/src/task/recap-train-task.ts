@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import {
   CheckpointError,
+  ConfigError,
   checkStateArray,
   type EvalContext,
   NumericError,
@@ -13,6 +14,7 @@ import {
 import {
   DenseOptimizer,
   ROW_NORM_REDUCTIONS,
+  rowNormStatistics,
   tensorToStateArray,
   WEIGHT_REDUCTIONS,
   type WeightReduction,
@@ -20,8 +22,10 @@ import {
 } from "@tml/training";
 import type { RecapConfig } from "../config/recap-config.js";
 import { disposeRecapBatch, type RecapBatch } from "../features/recap-batch.js";
+import { largeEmbeddingWeightName } from "../model/large-embeddings.js";
 import type { MultiTaskRankingModel } from "../model/ranking-model.js";
 import { alignedTargets } from "./aligned-targets.js";
+import { EmbeddingOptimizer } from "./embedding-optimizer.js";
 import { onlyEvaluationTasks } from "./evaluation-tasks.js";
 import { recapParameterGroups } from "./parameter-groups.js";
 import { RecapEvaluation } from "./recap-evaluation.js";
@@ -53,6 +57,7 @@ export interface RecapStepResult extends TrainStepOutput {
 
 const MODEL_PREFIX = "model/";
 const OPTIMIZER_PREFIX = "optimizer/";
+const EMBEDDING_OPTIMIZER_PREFIX = "large_embeddings_optimizer/";
 
 /**
  * The Heavy Ranker training task: forward in train mode, multi-task BCE with logits (per-task
@@ -60,13 +65,18 @@ const OPTIMIZER_PREFIX = "optimizer/";
  * (small-embedding L2), one `tf.variableGrads` over every trainable variable, then Adam with one
  * parameter group per tower plus the backbone, each on its own LR schedule
  * (`projects/home/recap/optimizer/optimizer.py`), with optional clipping and gradient accumulation.
- * The only per-step device→host read is the loss scalar. State for checkpoints: weights and buffers
- * under state_dict keys, optimizer slots and schedule step, RNG state.
+ * The large embedding tables (`large_embeddings`) sit outside autodiff: their pooled vectors enter
+ * the forward pass as a variable, whose gradient (read back to the host) is scattered into the
+ * touched rows and applied by the row-sparse `EmbeddingOptimizer`. Without large tables the only
+ * per-step device→host read is the loss scalar. State for checkpoints: weights, buffers and large
+ * tables under state_dict keys, optimizer slots and schedule steps, RNG state.
  */
 export class RecapTrainTask implements TrainTask<RecapBatch> {
   readonly kind = "heavy-ranker";
   readonly model: MultiTaskRankingModel;
   readonly optimizer: DenseOptimizer;
+  /** The large tables' row-sparse optimizer, when the model has `large_embeddings`. */
+  readonly embeddingOptimizer?: EmbeddingOptimizer;
   private rng: Rng;
   private readonly posWeights: number[];
   private readonly variables: tf.Variable[];
@@ -93,6 +103,16 @@ export class RecapTrainTask implements TrainTask<RecapBatch> {
           }
         : {}),
     });
+    const large = this.model.largeEmbeddings;
+    const largeConfig = this.model.options.config.large_embeddings;
+    if (large && largeConfig) {
+      if (accumulation && accumulation > 1) {
+        throw new ConfigError(
+          "model.large_embeddings does not support training.gradient_accumulation > 1 yet; set it to 1 or null",
+        );
+      }
+      this.embeddingOptimizer = new EmbeddingOptimizer(largeConfig.optimizer, large.tables);
+    }
     this.rng = new Rng(options.seed ?? 0);
     const tasks = this.model.options.config.tasks;
     this.posWeights = this.model.taskNames.map((task) => tasks[task]?.pos_weight ?? 1);
@@ -113,16 +133,29 @@ export class RecapTrainTask implements TrainTask<RecapBatch> {
    * holds `lr/<group>`. Throws NumericError on a non-finite loss.
    */
   trainStep(batch: RecapBatch): RecapStepResult {
-    const { value, grads } = tf.variableGrads(() => {
-      const outputs = this.model.apply(batch, { training: true, rng: this.rng });
-      const { labels, weights } = alignedTargets(batch, this.model.taskNames);
-      const loss = recapTrainingLoss(outputs.logits, labels, weights, {
-        taskNames: this.model.taskNames,
-        posWeights: this.posWeights,
-      });
-      const penalty = this.model.regularizationLoss();
-      return penalty ? (tf.add(loss, penalty) as tf.Scalar) : loss;
-    }, this.variables);
+    const large = this.model.largeEmbeddings;
+    // B x Σ embedding_dim pooled large embeddings, a variable so that autodiff returns its gradient.
+    const pooled = large
+      ? tf.tidy(() =>
+          tf.variable(
+            tf.tensor2d(large.pool(batch.ids, batch.size), [batch.size, large.outFeatures]),
+          ),
+        )
+      : undefined;
+    const features = pooled ? { ...batch, pooledLargeEmbeddings: pooled } : batch;
+    const { value, grads } = tf.variableGrads(
+      () => {
+        const outputs = this.model.apply(features, { training: true, rng: this.rng });
+        const { labels, weights } = alignedTargets(batch, this.model.taskNames);
+        const loss = recapTrainingLoss(outputs.logits, labels, weights, {
+          taskNames: this.model.taskNames,
+          posWeights: this.posWeights,
+        });
+        const penalty = this.model.regularizationLoss();
+        return penalty ? (tf.add(loss, penalty) as tf.Scalar) : loss;
+      },
+      pooled ? [...this.variables, pooled] : this.variables,
+    );
     try {
       const loss = value.dataSync()[0] as number;
       if (!Number.isFinite(loss)) {
@@ -133,13 +166,24 @@ export class RecapTrainTask implements TrainTask<RecapBatch> {
           },
         );
       }
-      const result = this.optimizer.step(grads);
       const metrics: Record<string, number> = {};
+      if (large && pooled && this.embeddingOptimizer) {
+        const pooledGradient = grads[pooled.name] as tf.Tensor;
+        delete grads[pooled.name];
+        const gradOutput = pooledGradient.dataSync() as Float32Array;
+        pooledGradient.dispose();
+        const step = this.embeddingOptimizer.apply(
+          large.gradients(batch.ids, batch.size, gradOutput),
+        );
+        metrics["lr/large_embeddings"] = step.learningRate;
+      }
+      const result = this.optimizer.step(grads);
       for (const [group, rate] of Object.entries(result.learningRates))
         metrics[`lr/${group}`] = rate;
       return { loss, examples: batch.size, applied: result.applied, metrics };
     } finally {
       value.dispose();
+      pooled?.dispose();
       for (const gradient of Object.values(grads)) gradient.dispose();
       if (this.disposeBatches) disposeRecapBatch(batch);
     }
@@ -156,21 +200,31 @@ export class RecapTrainTask implements TrainTask<RecapBatch> {
       OPTIMIZER_PREFIX,
       names.toKey,
     );
+    for (const [key, table] of this.model.namedTables())
+      arrays[MODEL_PREFIX + key] = table.stateArray();
+    const embedding = this.embeddingOptimizer?.getState(EMBEDDING_OPTIMIZER_PREFIX);
     return {
-      arrays: { ...arrays, ...optimizer.arrays },
-      json: { optimizer: optimizer.json, rng: this.rng.getState() },
+      arrays: { ...arrays, ...optimizer.arrays, ...embedding?.arrays },
+      json: {
+        optimizer: optimizer.json,
+        rng: this.rng.getState(),
+        ...(embedding ? { largeEmbeddingsOptimizer: embedding.json } : {}),
+      },
     };
   }
 
-  /** Scales every group's learning rate (reduce-on-plateau; see `DenseOptimizer`). */
+  /** Scales every group's learning rate, the large tables' too (reduce-on-plateau; see `DenseOptimizer`). */
   setLearningRateScale(scale: number, floor: number): void {
     this.optimizer.setLearningRateScale(scale, floor);
+    this.embeddingOptimizer?.setLearningRateScale(scale, floor);
   }
 
   /**
    * The L2 norm of every trainable weight (`model/norm/<state_dict key>`) and the mean and largest
    * row norm of every small embedding table (`model/mean_row_norm/<key>`,
-   * `model/max_row_norm/<key>`): two device reads per log line.
+   * `model/max_row_norm/<key>`): two device reads per log line. The large tables named by
+   * `large_embeddings.tables_to_log` add the same two row-norm figures under their state_dict key,
+   * over at most 100,000 rows read at an even stride (host arrays: no device read).
    */
   weightStatistics(): Record<string, number> {
     const trainable = new Map<string, tf.Tensor>();
@@ -181,10 +235,19 @@ export class RecapTrainTask implements TrainTask<RecapBatch> {
       const key = `_small_embeddings.${table.name}.weight`;
       tables.set(key, trainable.get(key) as tf.Tensor);
     }
-    return {
+    const statistics = {
       ...weightsToLog(trainable, { norm: WEIGHT_REDUCTIONS["norm"] as WeightReduction }),
       ...weightsToLog(tables, ROW_NORM_REDUCTIONS),
     };
+    const logged = new Set(this.model.options.config.large_embeddings?.tables_to_log ?? []);
+    for (const table of this.model.largeEmbeddings?.tables ?? []) {
+      if (!logged.has(table.name)) continue;
+      const key = largeEmbeddingWeightName(table.name);
+      const norms = rowNormStatistics(table.sampledRows(100_000), table.dim);
+      statistics[`model/mean_row_norm/${key}`] = norms.mean;
+      statistics[`model/max_row_norm/${key}`] = norms.max;
+    }
+    return statistics;
   }
 
   /** Number of trainable scalars. */
@@ -231,7 +294,11 @@ export class RecapTrainTask implements TrainTask<RecapBatch> {
     this.loadWeights(state);
     if (context.reason === "warm_start") return;
     const json = state.json as
-      | { optimizer?: unknown; rng?: Parameters<typeof Rng.fromState>[0] }
+      | {
+          optimizer?: unknown;
+          rng?: Parameters<typeof Rng.fromState>[0];
+          largeEmbeddingsOptimizer?: { step?: unknown };
+        }
       | undefined;
     if (!json?.optimizer)
       throw new CheckpointError("checkpoint has no optimizer state; use warm start instead");
@@ -243,6 +310,11 @@ export class RecapTrainTask implements TrainTask<RecapBatch> {
         names.toVariable,
       ),
       OPTIMIZER_PREFIX,
+    );
+    this.embeddingOptimizer?.setState(
+      EMBEDDING_OPTIMIZER_PREFIX,
+      state.arrays,
+      json.largeEmbeddingsOptimizer,
     );
     if (json.rng) this.rng = Rng.fromState(json.rng);
   }
@@ -257,6 +329,13 @@ export class RecapTrainTask implements TrainTask<RecapBatch> {
         );
       checkStateArray(MODEL_PREFIX + key, array, variable.shape, variable.dtype);
       tf.tidy(() => variable.assign(tf.tensor(array.data, variable.shape, variable.dtype)));
+    }
+    for (const [key, table] of this.model.namedTables()) {
+      const array = state.arrays[MODEL_PREFIX + key];
+      if (!array) throw new CheckpointError(`checkpoint has no large embedding table ${key}`);
+      const stored = table.stateArray();
+      checkStateArray(MODEL_PREFIX + key, array, stored.shape, stored.dtype);
+      stored.data.set(array.data);
     }
   }
 
