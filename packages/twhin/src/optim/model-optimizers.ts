@@ -4,6 +4,7 @@ import type { TwhinConfig } from "../config/twhin-config.js";
 import type { StepKernels } from "../kernels/step-kernels.js";
 import { scatterTableRows } from "../kernels/table-rows.js";
 import type { TwhinModel } from "../model/twhin-model.js";
+import type { SparseGrads } from "../step/sparse-grads.js";
 import type { StepBuffers } from "../step/step-buffers.js";
 import { createRowOptimizer } from "./create-row-optimizer.js";
 import type { RowOptimizer } from "./row-optimizer.js";
@@ -36,20 +37,31 @@ export class ModelOptimizers {
 
   /**
    * Applies a step's row-sparse gradients (`buffers`) as update `update` (1-based; the learning
-   * rate schedules read update - 1). A gathered optimizer updates the batch's rows in the kernels'
-   * memory, which are then written back to the table.
+   * rate schedules read update - 1).
    */
   apply(buffers: StepBuffers, kernels: StepKernels, update: number): void {
-    const tables = this.config.model.embeddings.tables;
+    this.applyTables(buffers, kernels, update - 1, update);
+    this.applyRelations(buffers.relationGrads, update - 1, update);
+  }
+
+  /**
+   * The tables' part of `apply`, with learning rates at schedule step `scheduleStep` and `update`
+   * as the optimizers' update count (Adam's bias correction). A gathered optimizer updates the
+   * batch's rows in the kernels' memory, which are then written back to the table.
+   */
+  applyTables(
+    buffers: StepBuffers,
+    kernels: StepKernels,
+    scheduleStep: number,
+    update: number,
+  ): void {
     const dim = this.model.dim;
     this.model.tables.forEach((table, t) => {
       const grads = buffers.tableGrads[t]!;
       if (grads.count === 0) return;
-      const rate = learningRateAt(tables[t]!.optimizer, update - 1);
-      const optimizer = this.tableOptimizers[t]!;
-      const rows = buffers.tableRows[t]!;
-      const gathered = optimizer.updateGathered?.(
-        rows,
+      const rate = this.tableRate(t, scheduleStep);
+      const gathered = this.tableOptimizers[t]!.updateGathered?.(
+        buffers.tableRows[t]!,
         buffers.slotState[t]!,
         grads.rowIds,
         grads.grads,
@@ -58,22 +70,50 @@ export class ModelOptimizers {
         kernels,
       );
       if (!gathered) {
-        optimizer.update(table.data, grads.rowIds, grads.grads, grads.count, rate, update);
+        this.updateTableRows(t, grads, rate, update);
         return;
       }
       scatterTableRows(buffers.tableRowViews[t]!, grads.rowIds, grads.count, dim, table.data);
     });
-    const relationGrads = buffers.relationGrads;
-    if (this.model.parity.trainOperators && relationGrads.count > 0) {
-      const rate = learningRateAt(this.config.model.translation_optimizer, update - 1);
-      this.relationOptimizer.update(
-        this.model.relationParams,
-        relationGrads.rowIds,
-        relationGrads.grads,
-        relationGrads.count,
-        rate,
-        update,
-      );
-    }
+  }
+
+  /**
+   * Applies gradients held outside a step's buffers (an accumulation window's, `grads[t]` per
+   * table) straight to the tables' rows; rates and `update` as in `applyTables`.
+   */
+  applyTableGradients(grads: readonly SparseGrads[], scheduleStep: number, update: number): void {
+    grads.forEach((tableGrads, t) => {
+      if (tableGrads.count > 0)
+        this.updateTableRows(t, tableGrads, this.tableRate(t, scheduleStep), update);
+    });
+  }
+
+  /** Applies operator-row gradients (when the parity trains the operators); rates and `update` as in `applyTables`. */
+  applyRelations(relationGrads: SparseGrads, scheduleStep: number, update: number): void {
+    if (!this.model.parity.trainOperators || relationGrads.count === 0) return;
+    this.relationOptimizer.update(
+      this.model.relationParams,
+      relationGrads.rowIds,
+      relationGrads.grads,
+      relationGrads.count,
+      learningRateAt(this.config.model.translation_optimizer, scheduleStep),
+      update,
+    );
+  }
+
+  private tableRate(t: number, scheduleStep: number): number {
+    return learningRateAt(this.config.model.embeddings.tables[t]!.optimizer, scheduleStep);
+  }
+
+  private updateTableRows(t: number, grads: SparseGrads, rate: number, update: number): void {
+    const table = this.model.tables[t]!;
+    this.tableOptimizers[t]!.update(
+      table.data,
+      grads.rowIds,
+      grads.grads,
+      grads.count,
+      rate,
+      update,
+    );
   }
 }
