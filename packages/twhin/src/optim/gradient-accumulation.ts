@@ -104,10 +104,12 @@ export class RowGradientAccumulation {
     if (!action.step) return;
     this.relationUpdates++;
     this.optimizers.applyRelations(pending.relations, call, this.relationUpdates);
-    // The original keeps its gradients after a step until the next zeroing micro-batch.
-    if (parity === "original") return;
-    this.tableUpdates++;
-    this.optimizers.applyTableGradients(pending.tables, call, this.tableUpdates);
+    if (parity === "intended") {
+      this.tableUpdates++;
+      this.optimizers.applyTableGradients(pending.tables, call, this.tableUpdates);
+    }
+    // The original keeps its gradients after a step but zeroes them before its next one, so
+    // dropping them here changes nothing.
     pending.clearTables();
     pending.clearRelations();
   }
