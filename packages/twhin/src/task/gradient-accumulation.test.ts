@@ -154,6 +154,27 @@ describe("TwHIN gradient accumulation", () => {
     expect(changes("original")).toEqual({ tables: [0, 1, 2, 3, 4, 5, 6], relations: [2, 5] });
   });
 
+  it("learning-rate schedules read the step of the micro-batch that applies (as the Heavy Ranker's)", () => {
+    // Rate 0 at step 0, 0.3 from step 1: the window of steps 0 and 1 applies at step 1.
+    const schedule = {
+      sgd: { lr: 0.3 },
+      learning_rate: {
+        piecewise_constant: { learning_rate_boundaries: [1], learning_rate_values: [0, 0.3] },
+      },
+    };
+    const bigConfig = oneVsAll(8, { sgd: { lr: 0.3 } });
+    const big = task(bigConfig);
+    const micro = task(withAccumulation(oneVsAll(4, schedule), 2, "intended"));
+    const batch = randomBatch(bigConfig, 8, 21);
+    big.trainBatch(batch, new Rng(0));
+    micro.trainBatch(slice(batch, 0, 4), new Rng(0));
+    micro.trainBatch(slice(batch, 4, 8), new Rng(0));
+    const [bigModel, microModel] = [big.step.model, micro.step.model];
+    bigModel.tables.forEach((table, t) => {
+      expect(maxDifference(microModel.tables[t]!.data, table.data)).toBeLessThan(2e-6);
+    });
+  });
+
   it("needs one Hogwild worker, and a resume needs the settings the checkpoint was trained with", () => {
     const config = withAccumulation(tinyConfig(), 2, "intended");
     const model = new TwhinModel(config.model).initialize(0);
