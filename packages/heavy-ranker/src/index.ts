@@ -24,15 +24,6 @@ export {
 } from "./export/onnx-export.js";
 export type { OnnxPrecision } from "./export/onnx-layers.js";
 export {
-  float16ToNumber,
-  numberToFloat16,
-  readSafetensors,
-  type SafetensorsDtype,
-  type SafetensorsFile,
-  type SafetensorsTensor,
-  writeSafetensors,
-} from "./export/safetensors.js";
-export {
   type FloatStorage,
   type LoadStateDictReport,
   loadSafetensors,

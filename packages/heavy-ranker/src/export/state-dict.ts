@@ -1,13 +1,13 @@
 import { readFileSync } from "node:fs";
 import * as tf from "@tensorflow/tfjs-core";
-import { CheckpointError, NotFoundError, writeFileAtomic } from "@tml/core";
+import { CheckpointError, NotFoundError, TmlError, writeFileAtomic } from "@tml/core";
 import {
   readSafetensors,
   type SafetensorsDtype,
   type SafetensorsFile,
   type SafetensorsTensor,
   writeSafetensors,
-} from "./safetensors.js";
+} from "@tml/data-io";
 
 /** A model exposing its tensors by the original's state_dict names. */
 export interface StateDictModel {
@@ -148,5 +148,13 @@ export function loadSafetensors(
   } catch (cause) {
     throw new NotFoundError(`safetensors file ${path} cannot be read; check the path`, { cause });
   }
-  return loadStateDict(model, readSafetensors(bytes, path), { ...options, source: path });
+  let file: SafetensorsFile;
+  try {
+    file = readSafetensors(bytes, path);
+  } catch (cause) {
+    // A weights file that does not parse is a corrupt checkpoint to whoever loads it.
+    if (TmlError.isInstance(cause, "DATA")) throw new CheckpointError(cause.message, { cause });
+    throw cause;
+  }
+  return loadStateDict(model, file, { ...options, source: path });
 }

@@ -17,7 +17,11 @@ export const tableConfigSchema = z.strictObject({
     .nullish(),
   vocab: z.string().nullish(),
   optimizer: tableOptimizerConfigSchema,
-  data_type: z.enum(["fp32", "fp16"]),
+  /**
+   * Table storage: float32, or 16-bit `fp16` / `bf16` (half the memory; arithmetic stays float32,
+   * rows are rounded to nearest even when written; optimizer state stays float32).
+   */
+  data_type: z.enum(["fp32", "fp16", "bf16"]),
 });
 
 /** Relation operators (PyTorch-BigGraph family); the original knows only `translation`. */

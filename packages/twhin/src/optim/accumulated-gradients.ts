@@ -1,18 +1,23 @@
 import { CheckpointError, checkStateArray, type StateArray } from "@tml/core";
+import { rowViews } from "../kernels/table-rows.js";
 import type { TwhinModel } from "../model/twhin-model.js";
 import { SparseGrads } from "../step/sparse-grads.js";
+import type { DecodedRows } from "./model-optimizers.js";
 
 /**
  * Row-sparse gradients summed over the micro-batches of an accumulation window: per table, every
  * row some micro-batch touched with its summed gradient (slots in first-touch order), and the same
  * for the relation operator rows. A table holds at most `min(rows, micro-batches x step slots)`
- * rows, preallocated, so accumulating allocates nothing per step.
+ * rows, preallocated (with a float32 copy of them for a 16-bit table), so accumulating
+ * allocates nothing per step.
  */
 export class AccumulatedGradients {
   /** Per table: the window's rows and summed gradients (slots x D). */
   readonly tables: SparseGrads[];
   /** The window's operator rows and summed gradients. */
   readonly relations: SparseGrads;
+  /** Per table: scratch to update a 16-bit table's window rows in float32 (empty for fp32). */
+  readonly decoded: DecodedRows[];
   private readonly model: TwhinModel;
 
   /** `stepSlots[t]`: slots one step may fill in table t; `steps`: micro-batches per window. */
@@ -23,6 +28,12 @@ export class AccumulatedGradients {
       (table, t) => new SparseGrads(table.rows, dim, Math.min(table.rows, steps * stepSlots[t]!)),
     );
     this.relations = new SparseGrads(model.numOperatorRows, dim, model.numOperatorRows);
+    this.decoded = model.tables.map((table, t) => {
+      const rows = new Float32Array(
+        table.stored instanceof Float32Array ? 0 : this.tables[t]!.rowIds.length * dim,
+      );
+      return { rows, views: rowViews(rows, dim) };
+    });
   }
 
   /** Adds `scale` x each table's step gradients. */

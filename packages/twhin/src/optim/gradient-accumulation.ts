@@ -106,7 +106,7 @@ export class RowGradientAccumulation {
     this.optimizers.applyRelations(pending.relations, call, this.relationUpdates);
     if (parity === "intended") {
       this.tableUpdates++;
-      this.optimizers.applyTableGradients(pending.tables, call, this.tableUpdates);
+      this.optimizers.applyTableGradients(pending.tables, pending.decoded, call, this.tableUpdates);
     }
     // The original keeps its gradients after a step but zeroes them before its next one, so
     // dropping them here changes nothing.

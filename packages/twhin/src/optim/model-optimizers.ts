@@ -2,12 +2,17 @@ import { type Float32Allocator, heapFloat32 } from "@tml/training/parallel";
 import { learningRateAt } from "../config/table-optimizer-config.js";
 import type { TwhinConfig } from "../config/twhin-config.js";
 import type { StepKernels } from "../kernels/step-kernels.js";
-import { scatterTableRows } from "../kernels/table-rows.js";
 import type { TwhinModel } from "../model/twhin-model.js";
 import type { SparseGrads } from "../step/sparse-grads.js";
 import type { StepBuffers } from "../step/step-buffers.js";
 import { createRowOptimizer } from "./create-row-optimizer.js";
 import type { RowOptimizer } from "./row-optimizer.js";
+
+/** Float32 rows in slot order (slots x D) with a view of each slot's row (write-back without allocation). */
+export interface DecodedRows {
+  rows: Float32Array;
+  views: readonly Float32Array[];
+}
 
 /**
  * The optimizers of a TwHIN model: one row optimizer per table (the original's per-table fused
@@ -47,7 +52,11 @@ export class ModelOptimizers {
   /**
    * The tables' part of `apply`, with learning rates at schedule step `scheduleStep` and `update`
    * as the optimizers' update count (Adam's bias correction). A gathered optimizer updates the
-   * batch's rows in the kernels' memory, which are then written back to the table.
+   * batch's rows in the kernels' memory, which are then written back to the table. Otherwise an
+   * fp32 table is updated in place; a 16-bit table's rows, decoded into the kernels' memory when
+   * the step gathered them, are updated there in float32 and written back rounded (as the
+   * gathered path does, under Hogwild a row another thread changed since the gather is
+   * overwritten).
    */
   applyTables(
     buffers: StepBuffers,
@@ -55,13 +64,13 @@ export class ModelOptimizers {
     scheduleStep: number,
     update: number,
   ): void {
-    const dim = this.model.dim;
     this.model.tables.forEach((table, t) => {
       const grads = buffers.tableGrads[t]!;
       if (grads.count === 0) return;
       const rate = this.tableRate(t, scheduleStep);
+      const rows = { rows: buffers.tableRows[t]!, views: buffers.tableRowViews[t]! };
       const gathered = this.tableOptimizers[t]!.updateGathered?.(
-        buffers.tableRows[t]!,
+        rows.rows,
         buffers.slotState[t]!,
         grads.rowIds,
         grads.grads,
@@ -69,22 +78,26 @@ export class ModelOptimizers {
         rate,
         kernels,
       );
-      if (!gathered) {
-        this.updateTableRows(t, grads, rate, update);
-        return;
-      }
-      scatterTableRows(buffers.tableRowViews[t]!, grads.rowIds, grads.count, dim, table.data);
+      if (gathered) table.writeRows(rows.views, grads.rowIds, grads.count);
+      else this.updateTableRows(t, grads, rate, update, rows, true);
     });
   }
 
   /**
-   * Applies gradients held outside a step's buffers (an accumulation window's, `grads[t]` per
-   * table) straight to the tables' rows; rates and `update` as in `applyTables`.
+   * Applies gradients held outside a step's buffers (an accumulation window's: `grads[t]` per
+   * table) to the tables' rows; a 16-bit table's rows are decoded into `scratch[t]` (slots x D)
+   * first. Rates and `update` as in `applyTables`.
    */
-  applyTableGradients(grads: readonly SparseGrads[], scheduleStep: number, update: number): void {
+  applyTableGradients(
+    grads: readonly SparseGrads[],
+    scratch: readonly DecodedRows[],
+    scheduleStep: number,
+    update: number,
+  ): void {
     grads.forEach((tableGrads, t) => {
-      if (tableGrads.count > 0)
-        this.updateTableRows(t, tableGrads, this.tableRate(t, scheduleStep), update);
+      if (tableGrads.count === 0) return;
+      const rate = this.tableRate(t, scheduleStep);
+      this.updateTableRows(t, tableGrads, rate, update, scratch[t]!, false);
     });
   }
 
@@ -98,6 +111,7 @@ export class ModelOptimizers {
       relationGrads.count,
       learningRateAt(this.config.model.translation_optimizer, scheduleStep),
       update,
+      "by-id",
     );
   }
 
@@ -105,15 +119,25 @@ export class ModelOptimizers {
     return learningRateAt(this.config.model.embeddings.tables[t]!.optimizer, scheduleStep);
   }
 
-  private updateTableRows(t: number, grads: SparseGrads, rate: number, update: number): void {
+  // An fp32 table's rows updated in place; a 16-bit table's updated as float32 in `decoded`
+  // (read from the table first unless `isDecoded`) and written back rounded.
+  private updateTableRows(
+    t: number,
+    grads: SparseGrads,
+    rate: number,
+    update: number,
+    decoded: DecodedRows,
+    isDecoded: boolean,
+  ): void {
     const table = this.model.tables[t]!;
-    this.tableOptimizers[t]!.update(
-      table.data,
-      grads.rowIds,
-      grads.grads,
-      grads.count,
-      rate,
-      update,
-    );
+    const optimizer = this.tableOptimizers[t]!;
+    const { rowIds, count } = grads;
+    if (table.stored instanceof Float32Array) {
+      optimizer.update(table.stored, rowIds, grads.grads, count, rate, update, "by-id");
+      return;
+    }
+    if (!isDecoded) table.readRows(rowIds, count, decoded.rows);
+    optimizer.update(decoded.rows, rowIds, grads.grads, count, rate, update, "by-slot");
+    table.writeRows(decoded.views, rowIds, count);
   }
 }

@@ -46,8 +46,13 @@ function maxDifference(a: Float32Array, b: Float32Array): number {
 
 // 1vsAll (every row a candidate: no sampling) with softmax and N3, both means over the batch's
 // edge directions: k micro-batches of b edges average to the gradient of one batch of k·b edges.
-function oneVsAll(batchSize: number, optimizer: Record<string, unknown>): TwhinConfig {
+function oneVsAll(
+  batchSize: number,
+  optimizer: Record<string, unknown>,
+  dataType: TinyConfigOptions["dataType"] = "fp32",
+): TwhinConfig {
   const options: TinyConfigOptions = {
+    dataType,
     operator: "complex_diagonal",
     global: "all",
     inBatch: 0,
@@ -64,37 +69,58 @@ function oneVsAll(batchSize: number, optimizer: Record<string, unknown>): TwhinC
 }
 
 describe("TwHIN gradient accumulation", () => {
+  // bf16 tables: both runs round once per update, so they agree within about one bf16 step.
   it.each([
-    ["sgd", { sgd: { lr: 0.3 } }],
-    ["adagrad", { adagrad: { lr: 0.1, initial_accumulator_value: 0.1 } }],
-    ["row-wise adagrad", { adagrad: { lr: 0.1, rowwise: true, initial_accumulator_value: 0.1 } }],
-    ["adam", { adam: { lr: 0.02 } }],
-  ])("intended: 4 micro-batches of 5 edges update as one batch of 20 (%s)", (_, optimizer) => {
-    const k = 4;
-    const b = 5;
-    const bigConfig = oneVsAll(k * b, optimizer);
-    const big = task(bigConfig);
-    const micro = task(withAccumulation(oneVsAll(b, optimizer), k, "intended"));
-    const plain = task(oneVsAll(b, optimizer));
-    for (let update = 0; update < 3; update++) {
-      const batch = randomBatch(bigConfig, k * b, 10 + update);
-      const bigLoss = big.trainBatch(batch, new Rng(0));
-      let microLoss = 0;
-      for (let m = 0; m < k; m++) {
-        const part = slice(batch, m * b, (m + 1) * b);
-        microLoss += micro.trainBatch(part, new Rng(0)) / k;
-        plain.trainBatch(part, new Rng(0));
+    ["sgd", { sgd: { lr: 0.3 } }, "fp32", 2e-6],
+    ["adagrad", { adagrad: { lr: 0.1, initial_accumulator_value: 0.1 } }, "fp32", 2e-6],
+    [
+      "row-wise adagrad",
+      { adagrad: { lr: 0.1, rowwise: true, initial_accumulator_value: 0.1 } },
+      "fp32",
+      2e-6,
+    ],
+    ["adam", { adam: { lr: 0.02 } }, "fp32", 2e-6],
+    [
+      "adagrad, bf16 tables",
+      { adagrad: { lr: 0.1, initial_accumulator_value: 0.1 } },
+      "bf16",
+      5e-3,
+    ],
+  ] as const)(
+    "intended: 4 micro-batches of 5 edges update as one batch of 20 (%s)",
+    (_, optimizer, dataType, tolerance) => {
+      const k = 4;
+      const b = 5;
+      const bigConfig = oneVsAll(k * b, optimizer, dataType);
+      const big = task(bigConfig);
+      const micro = task(withAccumulation(oneVsAll(b, optimizer, dataType), k, "intended"));
+      const plain = task(oneVsAll(b, optimizer, dataType));
+      for (let update = 0; update < 3; update++) {
+        const batch = randomBatch(bigConfig, k * b, 10 + update);
+        const bigLoss = big.trainBatch(batch, new Rng(0));
+        let microLoss = 0;
+        for (let m = 0; m < k; m++) {
+          const part = slice(batch, m * b, (m + 1) * b);
+          microLoss += micro.trainBatch(part, new Rng(0)) / k;
+          plain.trainBatch(part, new Rng(0));
+        }
+        expect(microLoss).toBeCloseTo(bigLoss, 5);
       }
-      expect(microLoss).toBeCloseTo(bigLoss, 5);
-    }
-    const [bigModel, microModel, plainModel] = [big, micro, plain].map((t) => t.step.model);
-    bigModel!.tables.forEach((table, t) => {
-      expect(maxDifference(microModel!.tables[t]!.data, table.data)).toBeLessThan(2e-6);
-      // Without accumulation the same edges train differently: the check can fail.
-      expect(maxDifference(plainModel!.tables[t]!.data, table.data)).toBeGreaterThan(1e-3);
-    });
-    expect(maxDifference(microModel!.relationParams, bigModel!.relationParams)).toBeLessThan(2e-6);
-  });
+      const [bigModel, microModel, plainModel] = [big, micro, plain].map((t) => t.step.model);
+      bigModel!.tables.forEach((table, t) => {
+        expect(maxDifference(microModel!.tables[t]!.toFloat32(), table.toFloat32())).toBeLessThan(
+          tolerance,
+        );
+        // Without accumulation the same edges train differently: the check can fail.
+        expect(
+          maxDifference(plainModel!.tables[t]!.toFloat32(), table.toFloat32()),
+        ).toBeGreaterThan(1e-3);
+      });
+      expect(maxDifference(microModel!.relationParams, bigModel!.relationParams)).toBeLessThan(
+        tolerance,
+      );
+    },
+  );
 
   it("original: tables update every micro-batch by loss ÷ N, relations follow the pipeline's zero/step rule", () => {
     // Translations trained (parity fixed) and in-batch negatives drawn from the same seeded RNG.
@@ -127,7 +153,7 @@ describe("TwHIN gradient accumulation", () => {
         for (let i = 0; i < pending.length; i++) model.relationParams[i]! -= 0.1 * pending[i]!;
       const trained = accumulating.step.model;
       model.tables.forEach((table, t) => {
-        expect(trained.tables[t]!.data).toEqual(table.data);
+        expect(trained.tables[t]!.stored).toEqual(table.stored);
       });
       expect(maxDifference(trained.relationParams, model.relationParams)).toBeLessThan(1e-6);
     }
@@ -142,10 +168,10 @@ describe("TwHIN gradient accumulation", () => {
       const tables: number[] = [];
       const relations: number[] = [];
       for (let call = 0; call < 7; call++) {
-        const table = model.tables[0]!.data.slice();
+        const table = model.tables[0]!.toFloat32().slice();
         const relation = model.relationParams.slice();
         trained.trainBatch(randomBatch(config, 6, 40 + call), rng);
-        if (maxDifference(table, model.tables[0]!.data) > 0) tables.push(call);
+        if (maxDifference(table, model.tables[0]!.toFloat32()) > 0) tables.push(call);
         if (maxDifference(relation, model.relationParams) > 0) relations.push(call);
       }
       return { tables, relations };
@@ -171,7 +197,9 @@ describe("TwHIN gradient accumulation", () => {
     micro.trainBatch(slice(batch, 4, 8), new Rng(0));
     const [bigModel, microModel] = [big.step.model, micro.step.model];
     bigModel.tables.forEach((table, t) => {
-      expect(maxDifference(microModel.tables[t]!.data, table.data)).toBeLessThan(2e-6);
+      expect(maxDifference(microModel.tables[t]!.toFloat32(), table.toFloat32())).toBeLessThan(
+        2e-6,
+      );
     });
   });
 

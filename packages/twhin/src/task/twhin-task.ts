@@ -20,6 +20,7 @@ import type { EdgeBatches, EdgeCursor } from "../data/edge-batches.js";
 import type { EdgeSet } from "../data/edge-set.js";
 import type { FilterIndex } from "../eval/filter-index.js";
 import { evaluateLinkPrediction } from "../eval/link-prediction.js";
+import type { EmbeddingTable } from "../model/embedding-table.js";
 import type { TwhinModel } from "../model/twhin-model.js";
 import {
   type AccumulationStateJson,
@@ -206,30 +207,39 @@ export class TwhinTask implements TrainTask<EdgeBatch> {
     return this.options.modelSelection?.stopRequest();
   }
 
-  /** Named state arrays: `table/<name>`, `relations`, `optimizer/<name>/<slot>`. */
-  private arrays(): Record<string, { data: Float32Array; shape: number[] }> {
+  /**
+   * Named state arrays: `table/<name>` (float32, or uint16 bit patterns of a 16-bit table, so a
+   * resume is exact), `relations`, `optimizer/<name>/<slot>` (float32 whatever the table storage).
+   */
+  private arrays(): Record<string, StateArray> {
     const model = this.options.model;
-    const out: Record<string, { data: Float32Array; shape: number[] }> = {};
+    const out: Record<string, StateArray> = {};
+    const float32 = (data: Float32Array, shape: number[]): StateArray => ({
+      dtype: "float32",
+      shape,
+      data,
+    });
     model.tables.forEach((table, t) => {
-      out[`table/${table.name}`] = { data: table.data, shape: [table.rows, table.dim] };
+      const shape = [table.rows, table.dim];
+      out[`table/${table.name}`] =
+        table.stored instanceof Float32Array
+          ? float32(table.stored, shape)
+          : { dtype: "uint16", shape, data: table.stored };
       for (const [slot, data] of Object.entries(this.optimizers.tableOptimizers[t]!.state())) {
-        out[`optimizer/${table.name}/${slot}`] = { data, shape: [data.length] };
+        out[`optimizer/${table.name}/${slot}`] = float32(data, [data.length]);
       }
     });
-    out["relations"] = { data: model.relationParams, shape: [model.numOperatorRows, model.dim] };
+    out["relations"] = float32(model.relationParams, [model.numOperatorRows, model.dim]);
     for (const [slot, data] of Object.entries(this.optimizers.relationOptimizer.state())) {
-      out[`optimizer/relations/${slot}`] = { data, shape: [data.length] };
+      out[`optimizer/relations/${slot}`] = float32(data, [data.length]);
     }
     return out;
   }
 
   getState(): TaskState {
-    const arrays: Record<string, StateArray> = {};
-    for (const [name, { data, shape }] of Object.entries(this.arrays()))
-      arrays[name] = { dtype: "float32", shape, data };
     const accumulation = this.accumulation?.state();
     return {
-      arrays: { ...arrays, ...accumulation?.arrays },
+      arrays: { ...this.arrays(), ...accumulation?.arrays },
       json: {
         steps: this.updates,
         cursor: this.options.batches.cursor(),
@@ -252,7 +262,7 @@ export class TwhinTask implements TrainTask<EdgeBatch> {
       if (this.accumulation && json?.accumulation)
         this.accumulation.restore(state.arrays, json.accumulation, context.step);
     }
-    for (const [name, { data, shape }] of Object.entries(this.arrays())) {
+    for (const [name, { data, shape, dtype }] of Object.entries(this.arrays())) {
       const saved = state.arrays[name];
       if (!saved) {
         throw new CheckpointError(
@@ -262,8 +272,8 @@ export class TwhinTask implements TrainTask<EdgeBatch> {
           },
         );
       }
-      checkStateArray(name, saved, shape, "float32");
-      data.set(saved.data as Float32Array);
+      checkStateArray(name, saved, shape, dtype);
+      data.set(saved.data as typeof data & ArrayLike<number>);
     }
     if (context.reason === "resume") {
       const json = state.json as {
@@ -290,7 +300,7 @@ export class TwhinTask implements TrainTask<EdgeBatch> {
     const statistics: Record<string, number> = {};
     for (const table of this.options.model.tables) {
       if (!logged.has(table.name)) continue;
-      const norms = rowNormStatistics(table.data, table.dim);
+      const norms = rowNormStatistics(loggedRows(table), table.dim);
       statistics[`model/mean_row_norm/${table.name}`] = norms.mean;
       statistics[`model/max_row_norm/${table.name}`] = norms.max;
     }
@@ -299,6 +309,20 @@ export class TwhinTask implements TrainTask<EdgeBatch> {
 
   parameterCount(): number {
     const model = this.options.model;
-    return model.tables.reduce((n, t) => n + t.data.length, 0) + model.relationParams.length;
+    return model.tables.reduce((n, t) => n + t.stored.length, 0) + model.relationParams.length;
   }
+}
+
+/**
+ * A table's rows for norm logging: the float32 store itself, or, for a 16-bit table, its rows
+ * decoded at the stride `rowNormStatistics` samples (at most a million), so a large table is never
+ * decoded whole.
+ */
+function loggedRows(table: EmbeddingTable, sampleRows = 1_000_000): ArrayLike<number> {
+  if (table.stored instanceof Float32Array) return table.stored;
+  const stride = Math.ceil(table.rows / sampleRows);
+  const ids = Int32Array.from({ length: Math.ceil(table.rows / stride) }, (_, k) => k * stride);
+  const rows = new Float32Array(ids.length * table.dim);
+  table.readRows(ids, ids.length, rows);
+  return rows;
 }

@@ -52,8 +52,8 @@ export function expectGradientsMatchDifferences(
     );
   };
   model.tables.forEach((table, t) => {
-    for (let i = 0; i < table.data.length; i += options.tableStride)
-      check(table.data, i, `${t}:${i}`);
+    for (let i = 0; i < table.stored.length; i += options.tableStride)
+      check(table.toFloat32(), i, `${t}:${i}`);
   });
   if (options.relationStride > 0)
     for (let i = 0; i < model.relationParams.length; i += options.relationStride)
