@@ -27,8 +27,8 @@ function tinyExample(parity: "fixed" | "original") {
     model: { parity },
   });
   const model = new TwhinModel(config.model).initialize(0);
-  model.tables[0]!.data.set([1, 0, 0, 1]); // u0 = (1, 0), u1 = (0, 1)
-  model.tables[1]!.data.set([0.5, 0.5, 1, -1]); // t0 = (0.5, 0.5), t1 = (1, −1)
+  model.tables[0]!.stored.set([1, 0, 0, 1]); // u0 = (1, 0), u1 = (0, 1)
+  model.tables[1]!.stored.set([0.5, 0.5, 1, -1]); // t0 = (0.5, 0.5), t1 = (1, −1)
   model.relationParams.set([0.2, 0.4]); // w_fav
   const batch = {
     lhs: Int32Array.of(0, 1),
@@ -76,10 +76,10 @@ describe("parity: original reproduces projects/twhin/models/models.py", () => {
       const batches = new EdgeBatches(edges, config.train_data.per_replica_batch_size, 1);
       const task = new TwhinTask({ model, config, batches });
       const relations = Float32Array.from(model.relationParams);
-      const users = Float32Array.from(model.tables[0]!.data);
+      const users = Float32Array.from(model.tables[0]!.stored);
       const rng = new Rng(3);
       for (let update = 0; update < 20; update++) task.trainBatch(batches.next(), rng);
-      expect(model.tables[0]!.data).not.toEqual(users);
+      expect(model.tables[0]!.stored).not.toEqual(users);
       if (parity === "original") expect(model.relationParams).toEqual(relations);
       else expect(model.relationParams).not.toEqual(relations);
     }

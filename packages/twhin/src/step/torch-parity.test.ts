@@ -54,7 +54,7 @@ function compareWithTorch(parity: "original" | "fixed", dir: string) {
   const model = new TwhinModel(config.model).initialize(5);
   const rng = new Rng(21);
   for (const table of model.tables)
-    for (let i = 0; i < table.data.length; i++) table.data[i] = rng.uniform(-0.8, 0.8);
+    for (let i = 0; i < table.stored.length; i++) table.stored[i] = rng.uniform(-0.8, 0.8);
   for (let i = 0; i < model.relationParams.length; i++)
     model.relationParams[i] = rng.uniform(-0.5, 0.5);
   const batch = parityBatch();
@@ -68,7 +68,7 @@ function compareWithTorch(parity: "original" | "fixed", dir: string) {
     parity,
     in_batch_negatives: NEGATIVES,
     tables: Object.fromEntries(
-      model.tables.map((t, i) => [TABLES[i]!.name, rowsOf(t.data, t.rows)]),
+      model.tables.map((t, i) => [TABLES[i]!.name, rowsOf(t.toFloat32(), t.rows)]),
     ),
     translations: rowsOf(model.relationParams, RELATIONS.length),
     relations: RELATIONS.map((r) => [r.lhs, r.rhs]),
