@@ -23,11 +23,11 @@ const TRAINING_READERS = {
   eval_timeout_in_s: LOOP,
   gradient_accumulation: [
     "packages/heavy-ranker/src/task/recap-train-task.ts",
-    "packages/twhin/src/config/unsupported-keys.ts",
+    "packages/twhin/src/optim/gradient-accumulation.ts",
   ],
   gradient_accumulation_parity: [
     "packages/heavy-ranker/src/task/recap-train-task.ts",
-    "packages/twhin/src/config/unsupported-keys.ts",
+    "packages/twhin/src/optim/gradient-accumulation.ts",
   ],
   num_epochs: [
     "packages/twhin/src/run/training-plan.ts",

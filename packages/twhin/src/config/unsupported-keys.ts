@@ -2,10 +2,6 @@ import type { z } from "zod";
 
 /** The parts of a TwHIN config whose keys only serve the original's GPU and tracking runtime. */
 interface UnsupportedKeys {
-  training: {
-    gradient_accumulation?: number | null | undefined;
-    gradient_accumulation_parity: string;
-  };
   runtime: { wandb?: unknown; enable_tensorfloat32: boolean; enable_amp: boolean };
   model: {
     embeddings: { tables: ReadonlyArray<{ name: string; vocab?: string | null | undefined }> };
@@ -13,8 +9,7 @@ interface UnsupportedKeys {
 }
 
 /**
- * Refinement of a TwHIN config: `training.gradient_accumulation` (and its parity option), which
- * TwHIN's row-sparse step does not implement, the original's runtime keys (`core/config/config.py` runtime:
+ * Refinement of a TwHIN config: the original's runtime keys (`core/config/config.py` runtime:
  * `wandb`, `enable_tensorfloat32`, `enable_amp`) and a table's `vocab` (an id → row mapping file,
  * `projects/twhin/models/config.py`) load at their defaults (null / false) and are a config
  * error, naming the key and what to do, at any other value.
@@ -46,21 +41,6 @@ export function rejectUnsupportedTwhinKeys(
       path: ["runtime", "enable_amp"],
       message:
         "enable_amp is not supported: there is no mixed-precision path; remove it (tables may be stored in half precision with the table's data_type).",
-    });
-  }
-  const { training } = config;
-  if (
-    (training.gradient_accumulation ?? 1) > 1 ||
-    training.gradient_accumulation_parity !== "intended"
-  ) {
-    context.addIssue({
-      code: "custom",
-      path: [
-        "training",
-        training.gradient_accumulation ? "gradient_accumulation" : "gradient_accumulation_parity",
-      ],
-      message:
-        "gradient accumulation is not implemented for TwHIN's row-sparse updates: remove gradient_accumulation and gradient_accumulation_parity, and raise train_data.per_replica_batch_size instead.",
     });
   }
   config.model.embeddings.tables.forEach((table, index) => {

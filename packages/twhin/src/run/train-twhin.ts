@@ -10,6 +10,7 @@ import { checkEdges } from "../data/edge-check.js";
 import { expandGlob, readEdges } from "../data/edge-set.js";
 import { FilterIndex } from "../eval/filter-index.js";
 import { TwhinModel } from "../model/twhin-model.js";
+import { checkAccumulationWorkers } from "../optim/gradient-accumulation.js";
 import { type BestCheckpoint, ModelSelection } from "../task/model-selection.js";
 import { TwhinTask } from "../task/twhin-task.js";
 import { loadPretrainedTables } from "./pretrained-tables.js";
@@ -87,6 +88,7 @@ export async function trainTwhin(options: TrainTwhinOptions): Promise<TrainTwhin
   if (!Number.isInteger(workers) || workers < 1) {
     throw new UsageError(`Hogwild workers must be a positive integer, got ${workers}.`);
   }
+  checkAccumulationWorkers(config, workers);
   const plan = planTwhinTraining(config, edges.size, { workers, maxSteps: options.maxSteps });
   const training = {
     ...config.training,

@@ -22,6 +22,13 @@ import type { FilterIndex } from "../eval/filter-index.js";
 import { evaluateLinkPrediction } from "../eval/link-prediction.js";
 import type { EmbeddingTable } from "../model/embedding-table.js";
 import type { TwhinModel } from "../model/twhin-model.js";
+import {
+  type AccumulationStateJson,
+  accumulationSettings,
+  checkAccumulationWorkers,
+  checkSameAccumulation,
+  RowGradientAccumulation,
+} from "../optim/gradient-accumulation.js";
 import { ModelOptimizers } from "../optim/model-optimizers.js";
 import { HogwildGroup } from "../parallel/hogwild.js";
 import { TwhinStep } from "../step/twhin-step.js";
@@ -49,27 +56,33 @@ export interface TwhinTaskOptions {
 
 /**
  * TwHIN as a core `TrainTask`: one row-sparse update per batch (the step's loss and gradients,
- * then the table and operator optimizers), filtered link-prediction metrics on validation edges,
- * and state = tables, relation operators, optimizer state (raw float32 arrays), the update count,
- * the data cursor and the RNG.
+ * then the table and operator optimizers), or per `training.gradient_accumulation` micro-batches
+ * (`RowGradientAccumulation`, one thread only), filtered link-prediction metrics on validation
+ * edges, and state = tables, relation operators, optimizer state (raw float32 arrays), pending
+ * accumulated rows, the step count, the data cursor and the RNG.
  */
 export class TwhinTask implements TrainTask<EdgeBatch> {
   readonly kind = "twhin";
   /** Forward, loss and backward of one batch. */
   readonly step: TwhinStep;
   readonly optimizers: ModelOptimizers;
-  /** Updates applied so far (the global step). */
+  /**
+   * Steps trained so far (the global step): optimizer updates applied, or micro-batches under
+   * gradient accumulation.
+   */
   updates = 0;
   /** Threads training together (Hogwild workers, this one included). */
   readonly workers: number;
   private readonly options: TwhinTaskOptions;
   private readonly hogwild: HogwildGroup | undefined;
   private readonly hogwildBlas: boolean;
+  private readonly accumulation: RowGradientAccumulation | undefined;
   private rng: Rng;
 
   constructor(options: TwhinTaskOptions) {
     this.options = options;
     this.workers = options.parallel?.workers ?? 1;
+    checkAccumulationWorkers(options.config, this.workers);
     const parallel = this.workers > 1 ? options.parallel : undefined;
     // Hogwild ranks run their products on their own thread: on the platform BLAS with its pool
     // at one thread (every call then runs on its caller) until `close`, or on the SIMD kernels.
@@ -85,6 +98,15 @@ export class TwhinTask implements TrainTask<EdgeBatch> {
       options.config,
       ...(parallel ? [parallel.arrays.allocate] : []),
     );
+    const accumulation = accumulationSettings(options.config);
+    this.accumulation = accumulation
+      ? new RowGradientAccumulation(
+          options.model,
+          this.optimizers,
+          this.step.tableGrads.map((grads) => grads.rowIds.length),
+          accumulation,
+        )
+      : undefined;
     this.rng = new Rng(options.config.seed).fork("negatives");
     this.hogwild = parallel
       ? HogwildGroup.start(options.config, parallel.arrays, parallel.workers)
@@ -143,8 +165,9 @@ export class TwhinTask implements TrainTask<EdgeBatch> {
         details: { step: this.updates },
       });
     }
-    this.updates++;
-    this.optimizers.apply(this.step.buffers, this.step.kernels, this.updates);
+    const call = this.updates++;
+    if (this.accumulation) this.accumulation.feed(this.step.buffers, this.step.kernels, call);
+    else this.optimizers.apply(this.step.buffers, this.step.kernels, this.updates);
     return loss;
   }
 
@@ -214,13 +237,15 @@ export class TwhinTask implements TrainTask<EdgeBatch> {
   }
 
   getState(): TaskState {
+    const accumulation = this.accumulation?.state();
     return {
-      arrays: this.arrays(),
+      arrays: { ...this.arrays(), ...accumulation?.arrays },
       json: {
         steps: this.updates,
         cursor: this.options.batches.cursor(),
         rng: this.rng.getState(),
         optimizers: optimizerNames(this.options.config),
+        ...(accumulation ? { accumulation: accumulation.json } : {}),
         ...(this.options.modelSelection ? { selection: this.options.modelSelection.state } : {}),
       },
     };
@@ -228,8 +253,14 @@ export class TwhinTask implements TrainTask<EdgeBatch> {
 
   setState(state: TaskState, context: RestoreContext): void {
     if (context.reason === "resume") {
-      const json = state.json as { optimizers?: unknown } | null;
+      const json = state.json as {
+        optimizers?: unknown;
+        accumulation?: AccumulationStateJson;
+      } | null;
       checkSameOptimizers(json?.optimizers, this.options.config, context.step);
+      checkSameAccumulation(json?.accumulation, this.accumulation?.settings, context.step);
+      if (this.accumulation && json?.accumulation)
+        this.accumulation.restore(state.arrays, json.accumulation, context.step);
     }
     for (const [name, { data, shape, dtype }] of Object.entries(this.arrays())) {
       const saved = state.arrays[name];
