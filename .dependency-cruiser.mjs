@@ -14,6 +14,7 @@ const STAGES = [
   { stage: "data-io", packages: ["data-io"] },
   { stage: "models", packages: ["twhin", "heavy-ranker"] },
   { stage: "cli-kit", packages: ["cli-kit"] },
+  { stage: "explorer", packages: ["explorer"] },
 ];
 
 /** Packages a stage may import although they come earlier: reports and data-io stand apart. */
@@ -25,7 +26,7 @@ const ALLOWED_EARLIER = {
 
 const ORDER =
   "cuda-check → core (foundation) → engine → training → reports → data-io → " +
-  "models (twhin, heavy-ranker) → cli-kit (private, shared by the apps) → apps (trainer, evaluator)";
+  "models (twhin, heavy-ranker) → cli-kit (private, shared by the apps) → explorer (private, the browser explorer) → apps (trainer, evaluator)";
 /** The apps by package name: an import of an unbuilt app does not resolve to a path. */
 const APPS = readdirSync(new URL("apps", import.meta.url));
 const app = `(^apps/[^/]+/|^(${APPS.join("|")})$)`;

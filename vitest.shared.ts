@@ -13,7 +13,10 @@ export const sharedTestConfig: ViteUserConfig = {
       { find: /^@tml\/core\/testing$/, replacement: `${root}packages/core/src/testing/index.ts` },
       { find: /^@tml\/core$/, replacement: `${root}packages/core/src/index.ts` },
       { find: /^@tml\/cuda-check$/, replacement: `${root}packages/cuda-check/src/index.ts` },
-      { find: /^@tml\/engine\/testing$/, replacement: `${root}packages/engine/src/testing/index.ts` },
+      {
+        find: /^@tml\/engine\/testing$/,
+        replacement: `${root}packages/engine/src/testing/index.ts`,
+      },
       { find: /^@tml\/engine$/, replacement: `${root}packages/engine/src/index.ts` },
       {
         find: /^@tml\/training\/parallel$/,
@@ -24,8 +27,12 @@ export const sharedTestConfig: ViteUserConfig = {
       { find: /^@tml\/data-io$/, replacement: `${root}packages/data-io/src/index.ts` },
       { find: /^@tml\/twhin$/, replacement: `${root}packages/twhin/src/index.ts` },
       { find: /^@tml\/heavy-ranker$/, replacement: `${root}packages/heavy-ranker/src/index.ts` },
-      { find: /^@tml\/cli-kit\/testing$/, replacement: `${root}packages/cli-kit/src/testing/index.ts` },
+      {
+        find: /^@tml\/cli-kit\/testing$/,
+        replacement: `${root}packages/cli-kit/src/testing/index.ts`,
+      },
       { find: /^@tml\/cli-kit$/, replacement: `${root}packages/cli-kit/src/index.ts` },
+      { find: /^@tml\/explorer$/, replacement: `${root}packages/explorer/src/index.ts` },
     ],
   },
   test: {

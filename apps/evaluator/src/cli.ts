@@ -1,5 +1,6 @@
 import { type CliIo, runCli } from "@tml/cli-kit";
 import { UsageError } from "@tml/core";
+import { EXPLORE_HELP, exploreCommand } from "./commands/explore.js";
 import { HEAVY_RANKER_HELP, heavyRankerCommand } from "./commands/heavy-ranker.js";
 import { RANK_HELP, rankCommand } from "./commands/rank.js";
 import { TWHIN_HELP, twhinCommand } from "./commands/twhin.js";
@@ -11,9 +12,10 @@ Commands:
   heavy-ranker --checkpoint DIR --data GLOB   per-task AUROC, RCE, NRCE, PR-AUC, calibration
   twhin --checkpoint DIR [--data GLOB]        link prediction: MRR, MR, Hits@k, AUC, nearest neighbours
   rank --checkpoint DIR --candidates FILE     rank candidates with the serving weights, explained
+  explore --run DIR [--port N]                serve the explorer: the models run in your browser
 
-Each prints a table, writes metrics.json and a self-contained report.html with plots (PNG copies
-in plots/). Run "evaluator <command> --help" for its options.
+The first three print a table, write metrics.json and a self-contained report.html with plots
+(PNG copies in plots/). Run "evaluator <command> --help" for its options.
 
 Exit codes: 0 ok, 2 usage, 3 config, 4 not found, 5 data, 6 checkpoint, 7 backend, 8 GPU not
 ready, 9 numeric, 10 I/O (read-only or full disk, a file in the way, out of memory), 70 internal
@@ -23,10 +25,17 @@ const COMMANDS: Record<string, (argv: readonly string[], io: CliIo) => Promise<n
   "heavy-ranker": heavyRankerCommand,
   twhin: twhinCommand,
   rank: rankCommand,
+  explore: exploreCommand,
 };
 
 /** Every command's help, for the README and tests. */
-export const HELP_TEXTS = { EVALUATOR_HELP, HEAVY_RANKER_HELP, TWHIN_HELP, RANK_HELP };
+export const HELP_TEXTS = {
+  EVALUATOR_HELP,
+  HEAVY_RANKER_HELP,
+  TWHIN_HELP,
+  RANK_HELP,
+  EXPLORE_HELP,
+};
 
 /** The evaluator CLI: returns the exit code (never calls process.exit). */
 export function main(argv: readonly string[], io: CliIo): Promise<number> {

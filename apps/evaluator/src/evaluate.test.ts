@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { capture, FIXTURES, trainTinyRun, writeTinyRankerData } from "@tml/cli-kit/testing";
+import { HOME_RECAP_2022_RENAMES, readParquetFile } from "@tml/data-io";
 import { saveCheckpoint } from "@tml/training";
 import { beforeAll, describe, expect, it } from "vitest";
 import { main } from "./cli.js";
@@ -96,6 +97,33 @@ describe("evaluator", () => {
     const metrics = JSON.parse(readFileSync(join(out, "metrics.json"), "utf8"));
     // 256 rows: batches of 64 (the largest divisor in [50, 100]) score all of them.
     expect([metrics.rows, metrics.unscored, metrics.tasks[0].examples]).toEqual([256, 0, 256]);
+  });
+
+  it("stratifiers: the metrics of each stratum in the table, metrics.json and the report", async () => {
+    // The two most frequent values of discrete column 0 in the validation rows, with their counts.
+    const folder = join(data, "validation");
+    const file = readdirSync(folder).find((name) => name.endsWith(".parquet")) as string;
+    const name = HOME_RECAP_2022_RENAMES.discrete;
+    const column = (await readParquetFile(join(folder, file), { columns: [name] })).getChild(name);
+    const counts = new Map<number, number>();
+    for (let row = 0; row < (column?.length ?? 0); row++) {
+      const value = Number(column?.get(row)?.get(0));
+      counts.set(value, (counts.get(value) ?? 0) + 1);
+    }
+    const [first, second] = [...counts].sort((a, b) => b[1] - a[1]);
+    const out = join(run, "evaluation-strata");
+    const cli = capture();
+    const stratifiers = `model.stratifiers=[{name: first, index: 0, value: ${first![0]}}, {name: second, index: 0, value: ${second![0]}}]`;
+    const argv = ["heavy-ranker", "--checkpoint", run, "--out", out, "--set", stratifiers];
+    expect(await main([...argv, "--data", join(folder, "*.parquet")], cli.io)).toBe(0);
+    const metrics = JSON.parse(readFileSync(join(out, "metrics.json"), "utf8"));
+    const strata = metrics.strata as { stratum: string; metrics: { examples: number }[] }[];
+    expect(strata.map((stratum) => [stratum.stratum, stratum.metrics[0]?.examples])).toEqual([
+      ["first", first![1]],
+      ["second", second![1]],
+    ]);
+    expect(cli.out()).toContain(`first (discrete[0] = ${first![0]})`);
+    expect(readFileSync(join(out, "report.html"), "utf8")).toContain("per-stratum metrics");
   });
 
   it.skipIf(!CHROMIUM)("report.html renders its plots in headless Chromium", () => {

@@ -2,7 +2,13 @@ import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { capture, FIXTURES, trainTinyRun, writeTinyRankerData } from "@tml/cli-kit/testing";
+import {
+  capture,
+  FIXTURES,
+  trainTinyRun,
+  withDcnBackbone,
+  writeTinyRankerData,
+} from "@tml/cli-kit/testing";
 import { OrtRuntime, OrtSession } from "@tml/engine";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { main } from "./cli.js";
@@ -78,23 +84,7 @@ describe("evaluator --scorer", () => {
     const root = mkdtempSync(join(tmpdir(), "tml-scorer-"));
     run = await trainTinyRun(data, join(root, "run"));
     // The same tiny ranker with a DCN-v2 backbone, which the ONNX compiler does not cover.
-    dcnRun = await trainTinyRun(data, join(root, "dcn"), 4, (config) => ({
-      ...config,
-      model: {
-        ...config.model,
-        backbone: {
-          ...(config.model.backbone as object),
-          mask_net_config: null,
-          dcn_config: {
-            poly_degree: 2,
-            projection_dim: null,
-            parallel_mlp: null,
-            use_parallel: true,
-            output_mlp: null,
-          },
-        },
-      } as typeof config.model,
-    }));
+    dcnRun = await trainTinyRun(data, join(root, "dcn"), 4, withDcnBackbone);
   });
   afterEach(() => {
     hidden.ort = false;

@@ -45,6 +45,7 @@ describe("trainer main job", () => {
     expect(text).toMatch(/recap\.engagement\.is_replied\s+1000\s/);
     expect(text).toMatch(/Sample timeline, top 5 of 20/);
     expect(text).toContain(join(out, "report", "report.html"));
+    expect(text).toContain(`evaluator explore --run ${out}`);
     for (const path of [
       "run.json",
       "config.yaml",

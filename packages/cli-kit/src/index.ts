@@ -24,7 +24,12 @@ export {
   stringList,
   THREADS_HELP,
 } from "./flags.js";
-export { TASK_METRIC_COLUMNS, taskMetricRows } from "./reports/binary-tasks.js";
+export {
+  STRATUM_METRIC_COLUMNS,
+  stratumMetricRows,
+  TASK_METRIC_COLUMNS,
+  taskMetricRows,
+} from "./reports/binary-tasks.js";
 export {
   entityLabel,
   type LinkMetricSlice,

@@ -6,4 +6,5 @@ export * from "./flags/index.js";
 export * from "./io/index.js";
 export * from "./logging/index.js";
 export * from "./metrics/index.js";
+export * from "./numeric/index.js";
 export * from "./rng/index.js";

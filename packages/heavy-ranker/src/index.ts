@@ -24,15 +24,6 @@ export {
 } from "./export/onnx-export.js";
 export type { OnnxPrecision } from "./export/onnx-layers.js";
 export {
-  float16ToNumber,
-  numberToFloat16,
-  readSafetensors,
-  type SafetensorsDtype,
-  type SafetensorsFile,
-  type SafetensorsTensor,
-  writeSafetensors,
-} from "./export/safetensors.js";
-export {
   type FloatStorage,
   type LoadStateDictReport,
   loadSafetensors,
@@ -42,6 +33,7 @@ export {
   servableKey,
   stateDictTensors,
 } from "./export/state-dict.js";
+export type { IdBags } from "./features/embedding-bag-ids.js";
 export type { FeatureBatch, FeatureColumn, FeatureValues } from "./features/feature-batch.js";
 export { featureBatchFromColumns, featureBatchFromRankerChunk } from "./features/from-data-io.js";
 export {
@@ -81,7 +73,14 @@ export {
   sanitizeTaskName,
   unsanitizeTaskName,
 } from "./model/calibration.js";
+export type { RowSparseGradient } from "./model/embedding-bag.js";
 export { computeZScoreStatistics, type ZScoreStatistics } from "./model/featurization.js";
+export {
+  type IdBagsByTable,
+  LargeEmbeddings,
+  largeEmbeddingIdsInput,
+  largeEmbeddingWeightName,
+} from "./model/large-embeddings.js";
 export type { EmbeddingName, ModelInputShapes, RankingFeatures } from "./model/model-inputs.js";
 export type { ForwardContext, NamedTensor } from "./model/module.js";
 export {
@@ -106,7 +105,13 @@ export {
   rankWithCheckpoint,
 } from "./run/rank-with-checkpoint.js";
 export { SCORER_KINDS, type ScorerKind } from "./run/ranker-scorer.js";
-export { type ScoredTask, type TaskMetrics, taskMetrics } from "./run/task-metrics.js";
+export {
+  type ScoredTask,
+  type StratumMetrics,
+  stratifiedMetrics,
+  type TaskMetrics,
+  taskMetrics,
+} from "./run/task-metrics.js";
 export {
   type TrainHeavyRankerOptions,
   type TrainHeavyRankerResult,
@@ -132,6 +137,7 @@ export {
   servingWeightsSchema,
   servingWeightVector,
 } from "./serving/serving-weights.js";
+export { EmbeddingOptimizer, type EmbeddingStepResult } from "./task/embedding-optimizer.js";
 export { recapParameterGroups } from "./task/parameter-groups.js";
 export { type EvaluatedProbability, RecapEvaluation } from "./task/recap-evaluation.js";
 export {

@@ -22,6 +22,7 @@ describe("metrics log", () => {
       examplesPerSecond: 64,
       walltimeS: 2.5,
       metrics: { "lr/all": 0.01 },
+      weights: { "model/norm/w": 3 },
     });
     await callbacks.onEval?.({ step: 5, metrics: { auroc: 0.7 }, seconds: 0.1 });
     expect(readMetricsLog(path)).toEqual([
@@ -32,6 +33,7 @@ describe("metrics log", () => {
         examples_per_second: 64,
         walltime_s: 2.5,
         metrics: { "lr/all": 0.01 },
+        weights: { "model/norm/w": 3 },
       },
       { kind: "eval", step: 5, seconds: 0.1, metrics: { auroc: 0.7 } },
     ]);

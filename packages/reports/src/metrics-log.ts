@@ -18,6 +18,8 @@ export type MetricsRecord =
       walltime_s: number;
       /** Means of the steps' extra metrics (learning rates, per-task losses). */
       metrics: Record<string, number>;
+      /** The task's weight statistics at this step (layer and embedding-table norms), if any. */
+      weights?: Record<string, number>;
     }
   | { kind: "eval"; step: number; seconds: number; metrics: Record<string, number> };
 
@@ -83,6 +85,7 @@ export function metricsLogCallbacks(path: string): TrainingCallbacks {
           : { data_wait_fraction: event.dataWaitFraction }),
         walltime_s: event.walltimeS,
         metrics: event.metrics,
+        ...(event.weights ? { weights: event.weights } : {}),
       });
     },
     onEval(event) {

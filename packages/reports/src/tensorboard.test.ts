@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { crc32c, maskedCrc32c } from "@tml/core";
 import { describe, expect, it } from "vitest";
-import { encodeEvent, TensorBoardWriter } from "./tensorboard.js";
+import { encodeEvent, TensorBoardWriter, tensorBoardCallbacks } from "./tensorboard.js";
 
 // An independent decoder: TFRecord frames, then the Event / Summary / Value protobuf fields.
 interface Decoded {
@@ -133,6 +133,28 @@ describe("TensorBoard event files", () => {
         ],
       },
       { wallTime: 1700000002, step: 300, values: [{ tag: "train/loss", simpleValue: 0.5 }] },
+    ]);
+  });
+
+  it("logs the task's weight statistics under weights/", () => {
+    const dir = mkdtempSync(join(tmpdir(), "tml-tb-"));
+    const writer = new TensorBoardWriter(dir, { wallTime: 1700000000, host: "box" });
+    const callbacks = tensorBoardCallbacks(writer);
+    callbacks.onLog?.({
+      step: 4,
+      loss: 0.5,
+      stepsPerSecond: 1,
+      examplesPerSecond: 2,
+      walltimeS: 1,
+      metrics: {},
+      weights: { "model/max_row_norm/user": 1.5 },
+    });
+    writer.close();
+    const events = readRecords(readFileSync(writer.path)).map(decodeEvent);
+    expect(events[1]?.values).toEqual([
+      { tag: "train/loss", simpleValue: 0.5 },
+      { tag: "train/examples_per_second", simpleValue: 2 },
+      { tag: "weights/model/max_row_norm/user", simpleValue: 1.5 },
     ]);
   });
 });

@@ -137,8 +137,9 @@ export class TensorBoardWriter {
 }
 
 /**
- * Training-loop callbacks that log `train/loss`, throughput, the step's extra metrics and every
- * evaluation metric (`eval/<name>`) to a TensorBoard event file, closing it when the run ends.
+ * Training-loop callbacks that log `train/loss`, throughput, the step's extra metrics, the task's
+ * weight statistics (`weights/<name>`: layer and embedding-table norms) and every evaluation metric
+ * (`eval/<name>`) to a TensorBoard event file, closing it when the run ends.
  */
 export function tensorBoardCallbacks(writer: TensorBoardWriter): TrainingCallbacks {
   return {
@@ -150,6 +151,8 @@ export function tensorBoardCallbacks(writer: TensorBoardWriter): TrainingCallbac
       if (event.dataWaitFraction !== undefined)
         scalars["train/data_wait_fraction"] = event.dataWaitFraction;
       for (const [name, value] of Object.entries(event.metrics)) scalars[`train/${name}`] = value;
+      for (const [name, value] of Object.entries(event.weights ?? {}))
+        scalars[`weights/${name}`] = value;
       writer.addScalars(event.step, scalars);
     },
     onEval(event) {

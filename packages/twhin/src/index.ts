@@ -40,7 +40,11 @@ export {
 export { type EmbeddingFeatureOptions, embeddingFeatures } from "./export/feature-lookup.js";
 export { type Neighbours, type TopKOptions, topKNeighbours } from "./export/nearest.js";
 export type { ComparatorKind } from "./model/comparator.js";
-export { EmbeddingTable } from "./model/embedding-table.js";
+export {
+  EmbeddingTable,
+  type StoredValues,
+  type TableStorage,
+} from "./model/embedding-table.js";
 export { TwhinModel } from "./model/twhin-model.js";
 export { createRowOptimizer } from "./optim/create-row-optimizer.js";
 export type { RowOptimizer } from "./optim/row-optimizer.js";

@@ -7,8 +7,10 @@ import {
   optionalString,
   parseFlags,
   requiredString,
+  STRATUM_METRIC_COLUMNS,
   scorerLabel,
   selectCommandEngine,
+  stratumMetricRows,
   stringList,
   TASK_METRIC_COLUMNS,
   THREADS_HELP,
@@ -21,8 +23,9 @@ export const HEAVY_RANKER_HELP = `evaluator heavy-ranker --checkpoint DIR [--dat
 
 Scores held-out rows with a Heavy Ranker checkpoint and reports per task: AUROC, RCE and NRCE
 (percent), PR-AUC, label rate, mean prediction, calibration (pctr / ctr) and expected calibration
-error. Writes metrics.json and a self-contained report.html (training curves, ROC, precision-recall,
-reliability diagrams, score histograms; PNGs in plots/).
+error, over all rows and over each of the config's model.stratifiers. Writes metrics.json and a
+self-contained report.html (training curves, ROC, precision-recall, reliability diagrams, score
+histograms; PNGs in plots/).
 
   --checkpoint DIR   trainer run directory, its checkpoints/, or one checkpoints/<step>
   --data GLOB        Parquet rows to score (default: the config's first validation partition)
@@ -72,6 +75,8 @@ export async function heavyRankerCommand(argv: readonly string[], io: CliIo): Pr
     `Heavy Ranker at step ${result.step} (${result.checkpoint}), scored by ${scorerLabel(result.scorer)}\n`,
   );
   io.stdout(`${formatTable(TASK_METRIC_COLUMNS, taskMetricRows(result.metrics))}\n`);
+  if (result.strata.length > 0)
+    io.stdout(`${formatTable(STRATUM_METRIC_COLUMNS, stratumMetricRows(result.strata))}\n`);
   if (result.unscored > 0)
     io.stdout(
       `note: ${result.unscored} of ${result.rows} rows were not scored (a short last batch)\n`,

@@ -244,6 +244,7 @@ export async function runMainJob(options: MainJobOptions): Promise<MainJobResult
     `  Heavy Ranker  ${hrRoot} (checkpoints/, metrics.jsonl, model.safetensors, evaluation/metrics.json, ranking/ranking.json)\n`,
   );
   io.stdout(`  TensorBoard   tensorboard --logdir ${root}\n`);
+  io.stdout(`  Explorer      evaluator explore --run ${root} (the models, in your browser)\n`);
   return { root, report: written.html, metricsJson, status: "completed" };
 }
 

@@ -102,7 +102,7 @@ export async function runTwhinStage(options: TwhinStageOptions): Promise<TwhinSt
   const { model } = await loadTwhinModel(config, checkpoint);
   const user = model.tables.find((table) => table.name === "user") ?? model.tables[0];
   if (!user) throw new Error("TwHIN model has no tables");
-  const userEmbeddings = { values: user.data, dim: user.dim, rows: user.rows };
+  const userEmbeddings = { values: user.toFloat32(), dim: user.dim, rows: user.rows };
   await publishDirectory(run.exportDir, (temporary) =>
     exportEmbeddings({ config, checkpoint, outDir: temporary }),
   );

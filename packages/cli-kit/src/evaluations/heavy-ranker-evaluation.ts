@@ -1,8 +1,13 @@
 import { join } from "node:path";
 import { createLogger, type Logger, writeFileAtomic } from "@tml/core";
-import { evaluateRankerCheckpoint, type ScorerKind, type TaskMetrics } from "@tml/heavy-ranker";
+import {
+  evaluateRankerCheckpoint,
+  type ScorerKind,
+  type StratumMetrics,
+  type TaskMetrics,
+} from "@tml/heavy-ranker";
 import { type ReportSection, readMetricsLog, type WrittenReport, writeReport } from "@tml/reports";
-import { binaryTaskSections } from "../reports/binary-tasks.js";
+import { binaryTaskSections, stratumMetricsSection } from "../reports/binary-tasks.js";
 import { trainingCurvesSection } from "../reports/training-curves.js";
 import { locateRun, runConfigFile } from "../run-location.js";
 import type { RunEvaluationOptions } from "./run-evaluation-options.js";
@@ -29,6 +34,8 @@ export interface HeavyRankerEvaluation {
   /** Which scorer computed the predictions. */
   scorer: ScorerKind;
   metrics: TaskMetrics[];
+  /** The metrics over each of the config's `model.stratifiers` (empty without any). */
+  strata: StratumMetrics[];
   out: string;
   metricsJson: string;
   /** The written report, unless `report: false`. */
@@ -38,7 +45,7 @@ export interface HeavyRankerEvaluation {
 
 /**
  * `evaluator heavy-ranker` on a run: heavy-ranker's `evaluateRankerCheckpoint` (per-task AUROC,
- * RCE, NRCE, PR-AUC, calibration, ECE), written as `metrics.json` and a self-contained
+ * RCE, NRCE, PR-AUC, calibration, ECE, overall and per stratifier), written as `metrics.json` and a self-contained
  * `report.html` (training curves from the run's `metrics.jsonl`, ROC / precision–recall /
  * reliability curves, score histograms) with PNGs of every plot. Every input is checked before
  * anything is written.
@@ -64,17 +71,23 @@ export async function evaluateHeavyRankerRun(
     ...(options.maxBatches !== undefined ? { maxBatches: options.maxBatches } : {}),
     logger: options.logger ?? createLogger({ name: "evaluator", level: "warn" }),
   });
-  const { metrics, rows, unscored, runtimeVersion } = evaluation;
+  const { metrics, strata, rows, unscored, runtimeVersion } = evaluation;
   const [table, ...plots] = binaryTaskSections(evaluation.tasks, metrics, "heavy-ranker");
   const curves = location.metricsFile
     ? trainingCurvesSection(readMetricsLog(location.metricsFile), "heavy-ranker")
     : undefined;
-  const sections = [table as ReportSection, ...(curves ? [curves] : []), ...plots];
+  const strataTable = stratumMetricsSection(strata, "heavy-ranker");
+  const sections = [
+    table as ReportSection,
+    ...(strataTable ? [strataTable] : []),
+    ...(curves ? [curves] : []),
+    ...plots,
+  ];
   const out = options.out ?? join(location.root ?? ".", "evaluation");
   const metricsJson = join(out, "metrics.json");
   writeFileAtomic(
     metricsJson,
-    `${JSON.stringify({ model: "heavy-ranker", step: evaluation.step, checkpoint: evaluation.checkpoint, scorer: evaluation.scorer, onnxruntime: runtimeVersion ?? null, data: options.data ?? null, rows, unscored, tasks: metrics }, null, 2)}\n`,
+    `${JSON.stringify({ model: "heavy-ranker", step: evaluation.step, checkpoint: evaluation.checkpoint, scorer: evaluation.scorer, onnxruntime: runtimeVersion ?? null, data: options.data ?? null, rows, unscored, tasks: metrics, strata }, null, 2)}\n`,
   );
   const report =
     options.report === false
@@ -91,6 +104,7 @@ export async function evaluateHeavyRankerRun(
     checkpoint: evaluation.checkpoint,
     scorer: evaluation.scorer,
     metrics,
+    strata,
     out,
     metricsJson,
     report,

@@ -7,7 +7,7 @@ import {
   computeMetric,
   createScoreBuffer,
 } from "@tml/core";
-import type { ScoredTask, TaskMetrics } from "@tml/heavy-ranker";
+import type { ScoredTask, StratumMetrics, TaskMetrics } from "@tml/heavy-ranker";
 import {
   calibrationChart,
   histogramChart,
@@ -42,6 +42,32 @@ export const TASK_METRIC_COLUMNS = [
 /** Table rows of `taskMetrics` results in `TASK_METRIC_COLUMNS` order. */
 export function taskMetricRows(metrics: readonly TaskMetrics[]): (string | number)[][] {
   return metrics.map((m) => TASK_METRIC_COLUMNS.map((column) => m[column]));
+}
+
+/** Columns of the per-stratum metric table: the stratifier, then `TASK_METRIC_COLUMNS`. */
+export const STRATUM_METRIC_COLUMNS = ["stratum", ...TASK_METRIC_COLUMNS] as const;
+
+/** Table rows of `stratifiedMetrics` results: one row per stratifier and task. */
+export function stratumMetricRows(strata: readonly StratumMetrics[]): (string | number)[][] {
+  return strata.flatMap((stratum) =>
+    taskMetricRows(stratum.metrics).map((row) => [
+      `${stratum.stratum} (discrete[${stratum.index}] = ${stratum.value})`,
+      ...row,
+    ]),
+  );
+}
+
+/** The report section of the per-stratum metric table; undefined without stratifiers. */
+export function stratumMetricsSection(
+  strata: readonly StratumMetrics[],
+  prefix: string,
+): ReportSection | undefined {
+  if (strata.length === 0) return undefined;
+  return {
+    heading: `${prefix}: per-stratum metrics`,
+    text: "The per-task metrics over the rows of each configured stratifier (model.stratifiers: rows whose discrete feature at index equals value).",
+    table: { columns: [...STRATUM_METRIC_COLUMNS], rows: stratumMetricRows(strata) },
+  };
 }
 
 function shortName(task: string): string {

@@ -1,7 +1,7 @@
-import { taskMetrics } from "@tml/heavy-ranker";
+import { stratifiedMetrics, taskMetrics } from "@tml/heavy-ranker";
 import { describe, expect, it } from "vitest";
 import { formatTable } from "../table.js";
-import { binaryTaskSections } from "./binary-tasks.js";
+import { binaryTaskSections, stratumMetricsSection } from "./binary-tasks.js";
 import { linkMetricColumns, linkMetricRows, linkPredictionSections } from "./link-prediction.js";
 import { explainCandidate, rankingSection, rankingTable } from "./ranking.js";
 import { trainingCurvesSection } from "./training-curves.js";
@@ -18,6 +18,20 @@ describe("binary task sections", () => {
     const names = sections.flatMap((s) => s.plots ?? []).map((p) => p.name);
     expect(names).toEqual(["hr-roc", "hr-pr", "hr-calibration", "hr-scores-a", "hr-scores-b"]);
     expect(sections[0]?.table?.rows.length).toBe(2);
+  });
+
+  it("table the metrics of each stratum, and nothing without stratifiers", () => {
+    const scored = [{ task: "a", predictions: [0.9, 0.1, 0.7, 0.3], labels: [1, 0, 0, 1] }];
+    const strata = stratifiedMetrics(scored, [{ name: "odd", index: 3, value: 1 }], {
+      odd: Int32Array.from([0, 1, 0, 1]),
+    });
+    const section = stratumMetricsSection(strata, "hr");
+    expect(section?.table?.columns.slice(0, 4)).toEqual(["stratum", "task", "examples", "auroc"]);
+    // Rows 1 and 3: negative 0.1 under positive 0.3 → AUROC 1.
+    expect(section?.table?.rows.map((row) => row.slice(0, 4))).toEqual([
+      ["odd (discrete[3] = 1)", "a", 2, 1],
+    ]);
+    expect(stratumMetricsSection([], "hr")).toBeUndefined();
   });
 });
 

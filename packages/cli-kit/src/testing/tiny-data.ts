@@ -68,3 +68,27 @@ export async function trainTinyRun(
   });
   return run.root;
 }
+
+/**
+ * A `trainTinyRun` edit: the tiny config with a DCN-v2 backbone (poly degree 2, parallel) instead
+ * of its MaskNet, a model that neither the ONNX compiler nor the tfjs graph export covers.
+ */
+export function withDcnBackbone(config: RecapConfig): RecapConfig {
+  return {
+    ...config,
+    model: {
+      ...config.model,
+      backbone: {
+        ...(config.model.backbone as object),
+        mask_net_config: null,
+        dcn_config: {
+          poly_degree: 2,
+          projection_dim: null,
+          parallel_mlp: null,
+          use_parallel: true,
+          output_mlp: null,
+        },
+      },
+    } as typeof config.model,
+  };
+}

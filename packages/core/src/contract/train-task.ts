@@ -20,6 +20,11 @@ export interface EvalContext {
   walltimeS: number;
   /** Fires when the evaluation time budget (`eval_timeout_in_s`) or the run is over. */
   signal: AbortSignal;
+  /**
+   * Reports evaluation batches done so far (call it as they finish); the caller logs progress every
+   * `eval_log_every_n` batches.
+   */
+  progress: (batches: number) => void;
 }
 
 /** Why `setState` is called. */
@@ -56,6 +61,13 @@ export interface TrainTask<Batch> {
    * calls it for `reduce_lr_on_plateau` and after a resume; tasks without it cannot use that.
    */
   setLearningRateScale?(scale: number, floor: number): void;
+  /**
+   * Scalars describing the weights as they are now, by name (layer norms
+   * `model/norm/<parameter>`, embedding tables' `model/mean_row_norm/<table>` and
+   * `model/max_row_norm/<table>`). The loop reads them at every log line and hands them to the
+   * callbacks as `LogEvent.weights` (TensorBoard, metrics log); a task without it logs none.
+   */
+  weightStatistics?(): Record<string, number> | Promise<Record<string, number>>;
   /** Number of trainable parameters (logged at start). */
   parameterCount?(): number;
 }

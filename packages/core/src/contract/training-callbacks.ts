@@ -19,6 +19,8 @@ export interface LogEvent {
   walltimeS: number;
   /** Means of the steps' extra metrics since the previous log line. */
   metrics: Record<string, number>;
+  /** The task's `weightStatistics()` at this step (norms of layers and embedding tables). */
+  weights?: Record<string, number>;
   /** Live tfjs tensors (`tf.memory().numTensors`): growth between log lines means a leak. */
   tensors?: number;
   /**

@@ -112,6 +112,28 @@ describe("RCE and NRCE", () => {
     expect(evaluate(rce(), { predictions: [0.5, 0.5], labels: [1, 1] })).toBeNaN();
   });
 
+  it("smooth labels as y' = y(1 − s) + s/2 (hand-computed, s = 0.2)", () => {
+    // y' = [0.9, 0.1, 0.9, 0.1], ȳ' = 0.5, baseline = ln 2 = 0.693147.
+    // ℓ = −y' ln p − (1 − y') ln(1 − p): 0.325083, 0.361773, 0.551372, 0.325083; mean 0.390828.
+    // RCE = 100 (1 − 0.390828 / 0.693147) = 43.6155.
+    const smoothed = { labelSmoothing: 0.2 };
+    expect(evaluate(rce(smoothed), SPEC)).toBeCloseTo(43.6155, 3);
+    const logits = SPEC.predictions.map((p) => Math.log(p / (1 - p)));
+    const fromLogits = { ...smoothed, fromLogits: true };
+    expect(evaluate(rce(fromLogits), { ...SPEC, predictions: logits })).toBeCloseTo(43.6155, 3);
+    // Weights [1, 2, 1, 1]: ȳ' = 2.1 / 5 = 0.42, baseline = −0.42 ln 0.42 − 0.58 ln 0.58 =
+    // 0.680292; CE = (0.325083 + 2 · 0.361773 + 0.551372 + 0.325083) / 5 = 0.385017;
+    // RCE = 100 (1 − 0.385017 / 0.680292) = 43.4042.
+    const weighted = { ...SPEC, weights: [1, 2, 1, 1] };
+    expect(evaluate(rce(smoothed), weighted)).toBeCloseTo(43.4042, 3);
+    // NRCE: mean prediction 2.0 / 5 = 0.4, normalizer 0.42 / 0.4 = 1.05, p = [0.945, 0.21, 0.63,
+    // 0.105]: ℓ = 0.340956, 0.368215, 0.515257, 0.325218; CE = 1.917860 / 5 = 0.383572;
+    // NRCE = 100 (1 − 0.383572 / 0.680292) = 43.6166.
+    expect(evaluate(nrce(smoothed), weighted)).toBeCloseTo(43.6166, 3);
+    // Smoothing moves the labels, so the unsmoothed value (65.93) is not what comes out.
+    expect(evaluate(rce({ labelSmoothing: 0 }), SPEC)).toBeCloseTo(65.9275, 3);
+  });
+
   it("merges shards to the same value as one pass", () => {
     const metric = rce();
     const a = metric.update(metric.init(), { predictions: [0.9, 0.2], labels: [1, 0] });

@@ -1,4 +1,4 @@
-import { ConfigError, DataError, Rng } from "@tml/core";
+import { ConfigError, DataError, Rng, TmlError } from "@tml/core";
 import type { ColumnBatch } from "../arrow/column-batch.js";
 import { sliceRows } from "../arrow/slice-rows.js";
 import { readParquetSchema } from "../parquet/read-parquet.js";
@@ -34,6 +34,12 @@ export interface DatasetOptions extends FileReadOptions {
   prefetch?: boolean;
   /** Float columns whose values must be finite, checked as read (DataError naming file and row). */
   finiteColumns?: readonly string[];
+  /**
+   * Called when reading a file raises a DataError (truncated, corrupt, non-finite values): with
+   * this option the rest of that file is skipped and reading goes on with the next file (rows the
+   * file gave before the error are kept); without it the error ends the stream.
+   */
+  onSkippedFile?: (file: string, error: Error) => void;
 }
 
 /** A batch with its position: epoch and index of the batch since the start (skipped ones counted). */
@@ -42,8 +48,11 @@ export interface DatasetBatch extends ColumnBatch {
   index: number;
 }
 
-type Resolved = Required<Omit<DatasetOptions, keyof FileReadOptions | "files" | "limit">> & {
+type Resolved = Required<
+  Omit<DatasetOptions, keyof FileReadOptions | "files" | "limit" | "onSkippedFile">
+> & {
   limit: number;
+  onSkippedFile: DatasetOptions["onSkippedFile"];
 };
 
 /**
@@ -83,7 +92,11 @@ export class Dataset {
       );
     }
     if (fileFormat(files[0]!, options.format) === "parquet" && options.columns !== undefined) {
-      const names = new Set((await readParquetSchema(files[0]!)).fields.map((field) => field.name));
+      const names = new Set(
+        (await readFirstParquetSchema(files, options.onSkippedFile)).fields.map(
+          (field) => field.name,
+        ),
+      );
       const missing = options.columns.filter((column) => !names.has(column));
       if (missing.length > 0) {
         throw new DataError(
@@ -175,26 +188,31 @@ export class Dataset {
     let remaining = this.settings.limit - skipRows;
     for (const file of files) {
       if (remaining <= 0) return;
-      // Counted files (Parquet) are skipped by their footers; others are read and dropped.
-      const rows = toSkip > 0 ? await this.rowCount(file) : undefined;
-      if (rows !== undefined && toSkip >= rows) {
-        toSkip -= rows;
-        continue;
-      }
-      const inFile = rows === undefined ? 0 : toSkip;
-      if (rows !== undefined) toSkip = 0;
-      for await (let chunk of fileChunks(file, this.read, inFile)) {
-        if (toSkip >= chunk.numRows) {
-          toSkip -= chunk.numRows;
+      try {
+        // Counted files (Parquet) are skipped by their footers; others are read and dropped.
+        const rows = toSkip > 0 ? await this.rowCount(file) : undefined;
+        if (rows !== undefined && toSkip >= rows) {
+          toSkip -= rows;
           continue;
         }
-        if (toSkip > 0) chunk = sliceRows(chunk, toSkip, chunk.numRows);
-        toSkip = 0;
-        if (chunk.numRows > remaining) chunk = sliceRows(chunk, 0, remaining);
-        remaining -= chunk.numRows;
-        checkFiniteColumns(chunk, this.settings.finiteColumns);
-        yield chunk;
-        if (remaining <= 0) return;
+        const inFile = rows === undefined ? 0 : toSkip;
+        if (rows !== undefined) toSkip = 0;
+        for await (let chunk of fileChunks(file, this.read, inFile)) {
+          if (toSkip >= chunk.numRows) {
+            toSkip -= chunk.numRows;
+            continue;
+          }
+          if (toSkip > 0) chunk = sliceRows(chunk, toSkip, chunk.numRows);
+          toSkip = 0;
+          if (chunk.numRows > remaining) chunk = sliceRows(chunk, 0, remaining);
+          remaining -= chunk.numRows;
+          checkFiniteColumns(chunk, this.settings.finiteColumns);
+          yield chunk;
+          if (remaining <= 0) return;
+        }
+      } catch (error) {
+        if (!this.settings.onSkippedFile || !TmlError.isInstance(error, "DATA")) throw error;
+        this.settings.onSkippedFile(file, error);
       }
     }
   }
@@ -236,5 +254,21 @@ function checkOptions(options: DatasetOptions): Resolved {
     skipBatches: integer("skipBatches", options.skipBatches, 0, 0),
     prefetch: options.prefetch ?? true,
     finiteColumns: options.finiteColumns ?? [],
+    onSkippedFile: options.onSkippedFile,
   };
+}
+
+// The schema of the first Parquet file that reads; with `onSkippedFile`, unreadable ones are passed over.
+async function readFirstParquetSchema(
+  files: readonly string[],
+  onSkippedFile: DatasetOptions["onSkippedFile"],
+): Promise<Awaited<ReturnType<typeof readParquetSchema>>> {
+  for (const file of files.slice(0, -1)) {
+    try {
+      return await readParquetSchema(file);
+    } catch (error) {
+      if (!onSkippedFile || !TmlError.isInstance(error, "DATA")) throw error;
+    }
+  }
+  return readParquetSchema(files.at(-1)!);
 }

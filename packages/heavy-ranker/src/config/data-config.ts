@@ -1,6 +1,7 @@
 import { oneOf } from "@tml/core";
 import { z } from "zod";
 import { preprocessConfigSchema } from "./preprocess-config.js";
+import { rejectUnsupportedDataKeys } from "./unsupported-keys.js";
 
 /** Hourly input folders `<data_root>/YYYY/MM/DD/HH` for the `hours` hours before `end_datetime`. */
 export const explicitDatetimeInputsSchema = z.strictObject({
@@ -74,6 +75,7 @@ export const recapDataConfigSchema = z
       .default(null),
   })
   .superRefine(oneOf(["inputs", "explicit_datetime_inputs", "explicit_date_inputs"]))
+  .superRefine(rejectUnsupportedDataKeys)
   .superRefine((value, context) => {
     value.evaluation_tasks.forEach((task, index) => {
       if (!(task in value.tasks)) {

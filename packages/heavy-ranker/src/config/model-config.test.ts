@@ -18,6 +18,34 @@ describe("recapModelConfigSchema", () => {
     expect(JSON.stringify(result.error?.issues)).toContain("extra");
   });
 
+  it("rejects a large_embeddings.tables_to_log name that is not a table", () => {
+    const largeEmbeddings = (tablesToLog: string[]) => ({
+      tasks: { a: tower },
+      large_embeddings: {
+        tables: [{ name: "user", num_embeddings: 10, embedding_dim: 4, feature_name: "id" }],
+        optimizer: { init_learning_rate: 0.1 },
+        tables_to_log: tablesToLog,
+      },
+    });
+    expect(recapModelConfigSchema.safeParse(largeEmbeddings(["user"])).success).toBe(true);
+    const result = recapModelConfigSchema.safeParse(largeEmbeddings(["author"]));
+    expect(result.success).toBe(false);
+    expect(result.error?.issues[0]?.path).toEqual(["large_embeddings", "tables_to_log", 0]);
+    expect(result.error?.issues[0]?.message).toContain('unknown table "author"');
+  });
+
+  it("rejects stratifier names used twice or holding a slash (they end metric keys)", () => {
+    const parse = (stratifiers: object[]) =>
+      recapModelConfigSchema.safeParse({ tasks: { a: tower }, stratifiers });
+    expect(parse([{ name: "us", index: 0, value: 1 }]).success).toBe(true);
+    const twice = parse([
+      { name: "us", index: 0, value: 1 },
+      { name: "us", index: 1, value: 2 },
+    ]);
+    expect(twice.error?.issues[0]?.path).toEqual(["stratifiers", 1, "name"]);
+    expect(parse([{ name: "a/b", index: 0, value: 1 }]).success).toBe(false);
+  });
+
   it("enforces one_of groups", () => {
     const none = recapModelConfigSchema.safeParse({ tasks: { a: {} } });
     expect(none.success).toBe(false);

@@ -181,30 +181,77 @@ const embeddingLearningRateSchema = z
     oneOf(["constant", "linear_ramp_to_constant", "linear_ramp_to_cosine", "piecewise_constant"]),
   );
 
+/** How an embedding bag reduces the rows of its ids: torchrec's `PoolingType.SUM` or `MEAN`. */
+export const embeddingPoolingSchema = z.enum(["sum", "mean"]);
+
 /**
- * A large (sharded, id-keyed) embedding table; the training entrypoint rejects them (as the
- * original's `projects/home/recap/main.py`).
+ * A large id-keyed embedding table (one bag of torchrec's EmbeddingBagCollection,
+ * `projects/home/recap/embedding/config.py`): a `num_embeddings x embedding_dim` float32 table kept
+ * as a typed array outside tfjs autodiff, trained by the row-sparse `optimizer` of
+ * `large_embeddings`. Each row of a batch looks up a bag of ids from exactly one source:
+ * `feature_name`, a feature of the batch after renaming (`seg_dense_schema.renamed_features` key,
+ * e.g. `meta__user_id`; every value of the row is an id), or `discrete_indices`, columns of the
+ * `discrete` block (hashed multi-hot features). Ids are int32 (int64 ids keep their low 32 bits);
+ * a negative id is padding (no row); other ids are taken modulo `num_embeddings`. The bag's rows
+ * are reduced by `pooling` (`mean` divides by the number of non-padding ids; an empty bag is 0).
+ * `data_type` is the storage (fp16 / bf16: half the memory; arithmetic stays fp32). `pretrained`
+ * warm-starts the table from tensor / entity type `emb_name` of `embedding_snapshot_uri` (a
+ * safetensors file, or a Parquet embedding export).
  */
-export const embeddingBagConfigSchema = z.strictObject({
-  name: z.string().min(1),
-  num_embeddings: positiveInt,
-  embedding_dim: positiveInt,
-  pretrained: z
-    .strictObject({ emb_name: z.string(), embedding_snapshot_uri: z.string() })
+export const embeddingBagConfigSchema = z
+  .strictObject({
+    name: z.string().min(1),
+    num_embeddings: positiveInt,
+    embedding_dim: positiveInt,
+    pretrained: z
+      .strictObject({ emb_name: z.string(), embedding_snapshot_uri: z.string() })
+      .nullable()
+      .default(null),
+    vocab: z.string().nullable().default(null),
+    feature_name: z.string().min(1).nullable().default(null),
+    discrete_indices: z.array(z.number().int().nonnegative()).min(1).nullable().default(null),
+    pooling: embeddingPoolingSchema.default("sum"),
+    data_type: z.enum(["fp32", "fp16", "bf16"]).default("fp32"),
+  })
+  .superRefine(oneOf(["feature_name", "discrete_indices"]));
+
+/**
+ * The row-sparse optimizer of the large tables: SGD (`w -= lr · g` on the rows a batch touched),
+ * or with `rowwise_adagrad` torchrec's fused EXACT_ROWWISE_ADAGRAD (one accumulator per row:
+ * `G += mean_d g_d²; w -= lr · g / (√G + eps)`). The learning rate is the `learning_rate` schedule
+ * at the optimizer step, or `init_learning_rate` when no schedule is given.
+ */
+export const embeddingOptimizerConfigSchema = z.strictObject({
+  learning_rate: embeddingLearningRateSchema.nullable().default(null),
+  init_learning_rate: z.number().positive(),
+  rowwise_adagrad: z
+    .strictObject({
+      eps: z.number().nonnegative().default(1e-8),
+      initial_accumulator_value: z.number().nonnegative().default(0),
+    })
     .nullable()
     .default(null),
-  vocab: z.string().nullable().default(null),
 });
 
-/** Large embeddings with their own (row-sparse SGD) optimizer. */
-export const largeEmbeddingsConfigSchema = z.strictObject({
-  tables: z.array(embeddingBagConfigSchema).min(1),
-  optimizer: z.strictObject({
-    learning_rate: embeddingLearningRateSchema.nullable().default(null),
-    init_learning_rate: z.number().positive(),
-  }),
-  tables_to_log: z.array(z.string()).nullable().default(null),
-});
+/** Large embeddings: id-keyed tables with their own row-sparse optimizer (names unique). */
+export const largeEmbeddingsConfigSchema = z
+  .strictObject({
+    tables: z.array(embeddingBagConfigSchema).min(1),
+    optimizer: embeddingOptimizerConfigSchema,
+    /** Tables whose row norms are logged (each must name one of `tables`; checked by the model schema). */
+    tables_to_log: z.array(z.string()).nullable().default(null),
+  })
+  .superRefine((value, context) => {
+    const names = value.tables.map((table) => table.name);
+    names.forEach((name, index) => {
+      if (names.indexOf(name) !== index)
+        context.addIssue({
+          code: "custom",
+          path: ["tables", index, "name"],
+          message: `table name "${name}" is used twice; names key the weights`,
+        });
+    });
+  });
 
 /**
  * A small embedding table for one discrete feature: rows of `discrete[:, index]` (values taken
@@ -234,9 +281,15 @@ export const smallEmbeddingsConfigSchema = z.strictObject({
   init_stddev: z.number().positive().nullable().default(null),
 });
 
-/** A metric stratifier: rows where `discrete[:, index] == value`. */
+/**
+ * A metric stratifier: rows where `discrete[:, index] == value`. Every evaluation reports each
+ * metric again over these rows under `<metric>/<task>/<name>`.
+ */
 export const stratifierConfigSchema = z.strictObject({
-  name: z.string().min(1),
+  name: z
+    .string()
+    .min(1)
+    .refine((name) => !name.includes("/"), { message: "a stratifier name cannot contain /" }),
   index: z.number().int().nonnegative(),
   value: z.number().int(),
 });
@@ -256,6 +309,26 @@ export const recapModelConfigSchema = z
     stratifiers: z.array(stratifierConfigSchema).nullable().default(null),
   })
   .superRefine((value, context) => {
+    const stratifierNames = (value.stratifiers ?? []).map((stratifier) => stratifier.name);
+    stratifierNames.forEach((name, index) => {
+      if (stratifierNames.indexOf(name) !== index) {
+        context.addIssue({
+          code: "custom",
+          path: ["stratifiers", index, "name"],
+          message: `stratifier name "${name}" is used twice; each names its own metric keys.`,
+        });
+      }
+    });
+    const largeTables = value.large_embeddings?.tables.map((table) => table.name) ?? [];
+    (value.large_embeddings?.tables_to_log ?? []).forEach((name, index) => {
+      if (!largeTables.includes(name)) {
+        context.addIssue({
+          code: "custom",
+          path: ["large_embeddings", "tables_to_log", index],
+          message: `tables_to_log names unknown table "${name}"; tables are ${largeTables.join(", ")}.`,
+        });
+      }
+    });
     const hasBackbone = value.backbone !== null && value.backbone !== undefined;
     if (value.multi_task_type === "share_none" && hasBackbone) {
       context.addIssue({
@@ -295,6 +368,12 @@ export type BatchNormConfig = z.output<typeof batchNormConfigSchema>;
 export type LayerNormConfig = z.output<typeof layerNormConfigSchema>;
 /** Parsed position-debias config. */
 export type PositionDebiasConfig = z.output<typeof positionDebiasConfigSchema>;
+/** Parsed large-embeddings config. */
+export type LargeEmbeddingsConfig = z.output<typeof largeEmbeddingsConfigSchema>;
+/** Parsed config of one large embedding table. */
+export type EmbeddingBagConfig = z.output<typeof embeddingBagConfigSchema>;
+/** Parsed stratifier config. */
+export type StratifierConfig = z.output<typeof stratifierConfigSchema>;
 /** Parsed small-embeddings config. */
 export type SmallEmbeddingsConfig = z.output<typeof smallEmbeddingsConfigSchema>;
 /** Multi-task sharing mode. */

@@ -3,6 +3,7 @@ import { recapDataConfigSchema } from "./data-config.js";
 import { recapModelConfigSchema } from "./model-config.js";
 import { recapOptimizerConfigSchema } from "./optimizer-config.js";
 import { recapTrainingConfigSchema } from "./training-config.js";
+import { rejectUnsupportedRecapKeys } from "./unsupported-keys.js";
 
 /**
  * How labels are matched to model tasks. `fixed` (default) selects each model task's label column
@@ -18,7 +19,8 @@ export type Parity = z.output<typeof paritySchema>;
  * The whole Heavy Ranker config file (`projects/home/recap/config.py`): training loop, model,
  * training and validation data, optimizer, plus `parity`. With parity `fixed` every model task must
  * be a train_data task (labels are looked up by name); with `original` train_data must have at
- * least as many tasks.
+ * least as many tasks. A large embedding table's `feature_name` must be a feature the train data
+ * reads (a `renamed_features` key or a `features` entry).
  */
 export const recapConfigSchema = z
   .strictObject({
@@ -50,7 +52,19 @@ export const recapConfigSchema = z
         message: `parity "original" aligns labels by position: train_data has ${dataTasks.length} tasks but the model ${modelTasks.length}`,
       });
     }
-  });
+    const schema = value.train_data.seg_dense_schema;
+    value.model.large_embeddings?.tables.forEach((table, index) => {
+      const feature = table.feature_name;
+      if (feature === null || feature in schema.renamed_features) return;
+      if (schema.features.includes(feature)) return;
+      context.addIssue({
+        code: "custom",
+        path: ["model", "large_embeddings", "tables", index, "feature_name"],
+        message: `"${feature}" is not a feature of train_data.seg_dense_schema; add it to renamed_features (e.g. meta__user_id: meta.user_id) or features`,
+      });
+    });
+  })
+  .superRefine(rejectUnsupportedRecapKeys);
 
 /** A validated Heavy Ranker config. */
 export type RecapConfig = z.output<typeof recapConfigSchema>;

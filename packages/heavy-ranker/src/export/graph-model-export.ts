@@ -1,9 +1,10 @@
 import type * as tf from "@tensorflow/tfjs-core";
 import { UsageError } from "@tml/core";
 import type { RecapModelConfig } from "../config/model-config.js";
-import { GraphBuilder } from "./graph-builder.js";
+import { largeEmbeddingIdsInput, largeEmbeddingWeightName } from "../model/large-embeddings.js";
+import { attr, GraphBuilder } from "./graph-builder.js";
 import { RecapGraphLayers } from "./recap-graph-layers.js";
-import type { StateDictModel } from "./state-dict.js";
+import type { HostTable, StateDictModel } from "./state-dict.js";
 
 /** A trained ranking model the graph export reads (MultiTaskRankingModel satisfies it). */
 export interface ExportableRankingModel extends StateDictModel {
@@ -22,10 +23,13 @@ export const GRAPH_OUTPUTS = ["logits", "probabilities", "calibrated_probabiliti
 const EMBEDDINGS = ["user_embedding", "user_eng_embedding", "author_embedding"] as const;
 const sanitize = (task: string) => task.replaceAll(".", "__");
 
+const isIntegerInput = (name: string) =>
+  name === "discrete" || name.startsWith(largeEmbeddingIdsInput(""));
+
 function tensorInfo(name: string, shape: readonly number[]): object {
   return {
     name: `${name}:0`,
-    dtype: name === "discrete" ? "DT_INT32" : "DT_FLOAT",
+    dtype: isIntegerInput(name) ? "DT_INT32" : "DT_FLOAT",
     tensorShape: { dim: shape.map((size) => ({ size: String(size) })) },
   };
 }
@@ -105,9 +109,45 @@ function smallEmbedding(
 }
 
 /**
+ * Pooled rows of a large table for its id bags `ids` [B, n]: GatherV2 of the table (a weight) at the
+ * ids modulo its size, padding (negative ids) masked out, Sum over the bag (÷ max(count, 1) for mean).
+ */
+function largeEmbedding(
+  graph: GraphBuilder,
+  ids: string,
+  table: { name: string; pooling: "sum" | "mean" },
+  values: HostTable,
+): string {
+  const int32 = { T: { type: "DT_INT32" } };
+  const weight = graph.constant(`large_embeddings.${table.name}.weight`, values.toFloat32(), [
+    ...values.shape,
+  ]);
+  const zero = graph.constant("id_zero", Int32Array.of(0), []);
+  const size = graph.constant("table_size", Int32Array.of(values.shape[0] as number), []);
+  const present = graph.op("Cast", [graph.op("GreaterEqual", [ids, zero], int32)], {
+    SrcT: { type: "DT_BOOL" },
+    DstT: { type: "DT_FLOAT" },
+  }); // [B, n] 0/1
+  const wrapped = graph.op("FloorMod", [graph.op("Maximum", [ids, zero], int32), size], int32);
+  const gathered = graph.op("GatherV2", [weight, wrapped, zero], { batch_dims: attr.int(0) });
+  const mask = graph.op("ExpandDims", [
+    present,
+    graph.constant("bag_mask_axis", Int32Array.of(2), []),
+  ]);
+  const bagAxis = graph.constant("bag_axis", Int32Array.of(1), [1]);
+  const pooled = graph.op("Sum", [graph.op("Mul", [gathered, mask]), bagAxis], {
+    keep_dims: attr.bool(false),
+  }); // [B, dim]
+  if (table.pooling === "sum") return pooled;
+  const count = graph.op("Sum", [present, bagAxis], { keep_dims: attr.bool(true) }); // [B, 1]
+  return graph.op("RealDiv", [pooled, graph.op("Maximum", [count, graph.scalar(1)])]);
+}
+
+/**
  * The model as a TensorFlow.js graph model (GraphDef JSON + weights, format "graph-model") in
  * inference mode: inputs `continuous` [B, C], `binary` [B, Bn] (float32) and the model's TwHIN
- * embeddings (`user_embedding`, `user_eng_embedding`, `author_embedding`, [B, 200]), plus
+ * embeddings (`user_embedding`, `user_eng_embedding`, `author_embedding`, [B, 200]),
+ * `ids.<table>` [B, n] int32 id bags per large embedding table, plus
  * `discrete` [B, D] int32 when the model has small embedding tables; outputs `logits`,
  * `probabilities`, `calibrated_probabilities` [B, T]. Loads with `tf.loadGraphModel` of plain
  * `@tensorflow/tfjs`, browser included. MLP / MaskNet networks; no position debiasing.
@@ -127,11 +167,13 @@ export function graphModelArtifacts(model: ExportableRankingModel): tf.io.ModelA
     if (layers.has(`_${name}_layer_norm.weight`))
       inputs[name] = [-1, model.options.embeddingWidth ?? 200];
   }
+  const largeTables = config.large_embeddings?.tables ?? [];
+  for (const table of largeTables) inputs[largeEmbeddingIdsInput(table.name)] = [-1, -1];
   if (config.small_embeddings) inputs["discrete"] = [-1, -1];
   const nodes = Object.fromEntries(
     Object.entries(inputs).map(([name, shape]) => [
       name,
-      graph.placeholder(name, shape, name === "discrete" ? "int32" : "float32"),
+      graph.placeholder(name, shape, isIntegerInput(name) ? "int32" : "float32"),
     ]),
   );
   const parts = [
@@ -139,6 +181,13 @@ export function graphModelArtifacts(model: ExportableRankingModel): tf.io.ModelA
   ];
   for (const name of EMBEDDINGS) {
     if (nodes[name]) parts.push(layers.layerNorm(nodes[name], `_${name}_layer_norm`, 1e-5));
+  }
+  const tables = model.namedTables?.() ?? new Map();
+  for (const table of largeTables) {
+    const values = tables.get(largeEmbeddingWeightName(table.name));
+    if (!values) throw new UsageError(`graph export: the model has no large table ${table.name}`);
+    const ids = nodes[largeEmbeddingIdsInput(table.name)] as string;
+    parts.push(largeEmbedding(graph, ids, table, values));
   }
   for (const table of config.small_embeddings?.tables ?? []) {
     parts.push(smallEmbedding(layers, nodes["discrete"] as string, table));

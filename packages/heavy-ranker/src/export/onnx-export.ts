@@ -2,9 +2,11 @@ import { UsageError, writeFileAtomic } from "@tml/core";
 import { encodeOnnxModel, type OnnxGraph } from "@tml/engine";
 import type { RecapModelConfig, TaskModelConfig } from "../config/model-config.js";
 import { sanitizeTaskName } from "../model/calibration.js";
+import { largeEmbeddingIdsInput, largeEmbeddingWeightName } from "../model/large-embeddings.js";
 import type { ExportableRankingModel } from "./graph-model-export.js";
 import { OnnxBuilder } from "./onnx-builder.js";
 import { type OnnxPrecision, RecapOnnxLayers } from "./onnx-layers.js";
+import type { HostTable } from "./state-dict.js";
 
 /** Names of the compiled model's outputs, each [batch, T] in task order. */
 export const ONNX_OUTPUTS = ["logits", "probabilities", "calibrated_probabilities"] as const;
@@ -97,6 +99,42 @@ function smallEmbedding(
   return builder.op("Gather", [layers.tensor(`_small_embeddings.${table.name}.weight`), wrapped]);
 }
 
+/**
+ * Pooled rows of a large table for its id bags: Gather of the table (an initializer) at the ids
+ * modulo its size, padding masked out, then ReduceSum over the bag (÷ max(count, 1) for mean).
+ */
+function largeEmbedding(
+  builder: OnnxBuilder,
+  table: { name: string; pooling: "sum" | "mean" },
+  values: HostTable,
+): string {
+  const [rows, dim] = values.shape as [number, number];
+  const ids = builder.input(
+    largeEmbeddingIdsInput(table.name),
+    ["batch", `${table.name}_bag`],
+    "int32",
+  );
+  const weight = builder.constant(`large_embeddings.${table.name}.weight`, values.toFloat32(), [
+    rows,
+    dim,
+  ]);
+  const zero = builder.constant(`${table.name}.zero`, Int32Array.of(0), [], "int32");
+  const size = builder.constant(`${table.name}.size`, Int32Array.of(rows), [], "int32");
+  const present = builder.op("Cast", [builder.op("GreaterOrEqual", [ids, zero])], {
+    to: { int: 1 },
+  }); // [B, n] float 0/1
+  const wrapped = builder.op("Mod", [builder.op("Max", [ids, zero]), size], { fmod: { int: 0 } });
+  const gathered = builder.op("Gather", [weight, wrapped]); // [B, n, dim]
+  const mask = builder.op("Unsqueeze", [present, builder.int64s("bag_mask_axis", [2])]);
+  const bagAxis = builder.int64s("bag_axis", [1]);
+  const pooled = builder.op("ReduceSum", [builder.op("Mul", [gathered, mask]), bagAxis], {
+    keepdims: { int: 0 },
+  }); // [B, dim]
+  if (table.pooling === "sum") return pooled;
+  const count = builder.op("ReduceSum", [present, bagAxis], { keepdims: { int: 1 } }); // [B, 1]
+  return builder.op("Div", [pooled, builder.op("Max", [count, builder.scalar(1)])]);
+}
+
 /** Position debiasing at inference: row 0 ("position unknown") for every example. */
 function positionRow(layers: RecapOnnxLayers, discrete: string, width: number): string {
   const builder = layers.builder;
@@ -117,6 +155,8 @@ function positionRow(layers: RecapOnnxLayers, discrete: string, width: number): 
  * Compiles a ranking model (inference mode) to one ONNX graph with its weights as initializers.
  * Inputs (batch dimension symbolic): `continuous` [B, C] and `binary` [B, Bn] float32 when the
  * model featurizes them, the TwHIN embeddings it was built with ([B, 200] float32 each), and
+ * `ids.<table>` [B, n] int32 per large embedding table (its id bags; the table becomes a Gather of
+ * an initializer, so it must fit ONNX's 2 GB protobuf), and
  * `discrete` [B, D] int32 when it has small embedding tables or position debiasing. Outputs
  * `logits`, `probabilities`, `calibrated_probabilities`, [B, T] in task order. Covers
  * featurization, batch norm (running statistics, folded into the next product), layer norm, MLP,
@@ -148,6 +188,13 @@ export function rankingModelOnnx(
     const input = builder.input(name, ["batch", embeddingWidth]);
     parts.push(layers.layerNorm(input, `_${name}_layer_norm`, 1e-5, embeddingWidth));
     segments.push(embeddingWidth);
+  }
+  const tables = model.namedTables?.() ?? new Map();
+  for (const table of config.large_embeddings?.tables ?? []) {
+    const values = tables.get(largeEmbeddingWeightName(table.name));
+    if (!values) throw new UsageError(`ONNX export: the model has no large table ${table.name}`);
+    parts.push(largeEmbedding(builder, table, values));
+    segments.push(table.embedding_dim);
   }
   const needsDiscrete = Boolean(config.small_embeddings || config.position_debias_config);
   const discrete = needsDiscrete

@@ -59,14 +59,16 @@ export class RecapGraphLayers {
   /** LayerNorm over the last axis with biased variance; affine iff `prefix.weight` exists. */
   layerNorm(x: string, prefix: string, epsilon: number): string {
     const mean = this.graph.op("Mean", [x, this.axisLast], { keep_dims: attr.bool(true) });
-    const squared = this.graph.op("SquaredDifference", [x, mean]);
-    const variance = this.graph.op("Mean", [squared, this.axisLast], {
+    // Square of Sub rather than SquaredDifference: tfjs's SquaredDifference gradient does not
+    // reduce a broadcast input, and the explorer differentiates this graph in the browser.
+    const centered = this.graph.op("Sub", [x, mean]);
+    const variance = this.graph.op("Mean", [this.graph.op("Square", [centered]), this.axisLast], {
       keep_dims: attr.bool(true),
     });
     const scale = this.graph.op("Rsqrt", [
       this.graph.op("AddV2", [variance, this.graph.scalar(epsilon)]),
     ]);
-    const normalized = this.graph.op("Mul", [this.graph.op("Sub", [x, mean]), scale]);
+    const normalized = this.graph.op("Mul", [centered, scale]);
     return this.affine(normalized, prefix);
   }
 

@@ -4,12 +4,12 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as tf from "@tensorflow/tfjs-core";
 import { CheckpointError } from "@tml/core";
+import { readSafetensors } from "@tml/data-io";
 import { setupTestBackend } from "@tml/engine/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadRecapConfig } from "../config/load-recap-config.js";
 import { buildRankingModel } from "../model/build-model.js";
 import type { MultiTaskRankingModel } from "../model/ranking-model.js";
-import { readSafetensors } from "./safetensors.js";
 import { loadSafetensors, saveSafetensors, servableKey } from "./state-dict.js";
 
 const configs = fileURLToPath(new URL("../../configs/", import.meta.url));
@@ -156,6 +156,8 @@ describe("state_dict import/export", () => {
       ]),
     );
     expect(() => loadSafetensors(model, path)).toThrow(CheckpointError);
+    writeFileSync(join(dir, "garbage.safetensors"), Uint8Array.from([1, 2, 3]));
+    expect(() => loadSafetensors(model, join(dir, "garbage.safetensors"))).toThrow(CheckpointError);
     const report = loadSafetensors(model, path, { strict: false });
     expect(report.loaded).toEqual([`_calibrators.${FAV}.ratio`]);
     expect(report.unexpected).toEqual(["extra.weight"]);

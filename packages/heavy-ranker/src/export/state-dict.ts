@@ -1,17 +1,30 @@
 import { readFileSync } from "node:fs";
 import * as tf from "@tensorflow/tfjs-core";
-import { CheckpointError, NotFoundError, writeFileAtomic } from "@tml/core";
+import { CheckpointError, NotFoundError, TmlError, writeFileAtomic } from "@tml/core";
 import {
   readSafetensors,
   type SafetensorsDtype,
   type SafetensorsFile,
   type SafetensorsTensor,
   writeSafetensors,
-} from "./safetensors.js";
+} from "@tml/data-io";
 
-/** A model exposing its tensors by the original's state_dict names. */
+/** A table kept outside tfjs (a large embedding table), any storage, read and written as float32. */
+export interface HostTable {
+  readonly shape: readonly number[];
+  /** The table's values, row-major. */
+  toFloat32(): Float32Array;
+  /** Overwrites the table (rounded to its storage). */
+  assign(values: Float32Array): void;
+}
+
+/**
+ * A model exposing its tensors by the original's state_dict names: tfjs variables, and host tables
+ * (large embeddings) when it has any.
+ */
 export interface StateDictModel {
   namedWeights(): Map<string, tf.Variable>;
+  namedTables?(): ReadonlyMap<string, HostTable>;
 }
 
 /** Float storage type of exported weights (integer buffers are always I64, as torch's). */
@@ -39,16 +52,22 @@ export function servableKey(name: string): string {
 }
 
 /**
- * The model's tensors as safetensors entries under their bare servable names (read
- * asynchronously: GPU backends have no synchronous read in Node).
+ * The model's tensors (variables, then host tables) as safetensors entries under their bare
+ * servable names (read asynchronously: GPU backends have no synchronous read in Node).
  */
 export async function stateDictTensors(
   model: StateDictModel,
   storage: FloatStorage = "F32",
 ): Promise<[string, SafetensorsTensor][]> {
+  const tables: [string, SafetensorsTensor][] = [...(model.namedTables?.() ?? [])].map(
+    ([name, table]) => [
+      name,
+      { dtype: storage, shape: [...table.shape], values: table.toFloat32() },
+    ],
+  );
   const weights = [...model.namedWeights()];
   const read = await Promise.all(weights.map(([, variable]) => variable.data()));
-  return weights.map(([name, variable], i) => {
+  const variables = weights.map(([name, variable], i): [string, SafetensorsTensor] => {
     const isInteger = variable.dtype === "int32";
     const data = read[i]!;
     const dtype: SafetensorsDtype = isInteger ? "I64" : storage;
@@ -57,6 +76,7 @@ export async function stateDictTensors(
       : (data as Float32Array);
     return [name, { dtype, shape: variable.shape, values }];
   });
+  return [...variables, ...tables];
 }
 
 /** Writes the model's weights to a safetensors file (temp file + rename). */
@@ -69,6 +89,23 @@ export async function saveSafetensors(
     path,
     writeSafetensors(await stateDictTensors(model, options.storage), options.metadata),
   );
+}
+
+function checkShape(
+  source: string,
+  name: string,
+  tensor: SafetensorsTensor,
+  key: string,
+  shape: readonly number[],
+): void {
+  if (
+    tensor.shape.length !== shape.length ||
+    tensor.shape.some((size, axis) => size !== shape[axis])
+  ) {
+    throw new CheckpointError(
+      `${source}: "${name}" has shape [${tensor.shape.join(", ")}] but the model's ${key} is [${shape.join(", ")}]`,
+    );
+  }
 }
 
 /** What `loadStateDict` matched. */
@@ -103,8 +140,10 @@ export function loadStateDict(
     byKey.set(key, [name, tensor]);
   }
   const weights = model.namedWeights();
-  const missing = [...weights.keys()].filter((key) => !byKey.has(key));
-  const unexpected = [...byKey.keys()].filter((key) => !weights.has(key));
+  const tables = model.namedTables?.() ?? new Map<string, HostTable>();
+  const keys = [...weights.keys(), ...tables.keys()];
+  const missing = keys.filter((key) => !byKey.has(key));
+  const unexpected = [...byKey.keys()].filter((key) => !weights.has(key) && !tables.has(key));
   if (strict && (missing.length > 0 || unexpected.length > 0)) {
     throw new CheckpointError(
       `${source} does not match the model: missing ${missing.length} (${missing.slice(0, 5).join(", ")}), unexpected ${unexpected.length} (${unexpected.slice(0, 5).join(", ")}); pass strict: false to load the overlap`,
@@ -115,14 +154,7 @@ export function loadStateDict(
     const entry = byKey.get(key);
     if (!entry) continue;
     const [name, tensor] = entry;
-    if (
-      tensor.shape.length !== variable.shape.length ||
-      tensor.shape.some((size, axis) => size !== variable.shape[axis])
-    ) {
-      throw new CheckpointError(
-        `${source}: "${name}" has shape [${tensor.shape.join(", ")}] but the model's ${key} is [${variable.shape.join(", ")}]`,
-      );
-    }
+    checkShape(source, name, tensor, key, variable.shape);
     const isIntegerFile = !(tensor.values instanceof Float32Array);
     if (isIntegerFile !== (variable.dtype === "int32")) {
       throw new CheckpointError(
@@ -136,6 +168,19 @@ export function loadStateDict(
     const value = tf.tensor(values, [...tensor.shape], variable.dtype);
     variable.assign(value);
     value.dispose();
+    loaded.push(key);
+  }
+  for (const [key, table] of tables) {
+    const entry = byKey.get(key);
+    if (!entry) continue;
+    const [name, tensor] = entry;
+    checkShape(source, name, tensor, key, table.shape);
+    if (!(tensor.values instanceof Float32Array)) {
+      throw new CheckpointError(
+        `${source}: "${name}" is ${tensor.dtype} but the model's ${key} is a float table`,
+      );
+    }
+    table.assign(tensor.values);
     loaded.push(key);
   }
   return { loaded, missing, unexpected };
@@ -153,5 +198,13 @@ export function loadSafetensors(
   } catch (cause) {
     throw new NotFoundError(`safetensors file ${path} cannot be read; check the path`, { cause });
   }
-  return loadStateDict(model, readSafetensors(bytes, path), { ...options, source: path });
+  let file: SafetensorsFile;
+  try {
+    file = readSafetensors(bytes, path);
+  } catch (cause) {
+    // A weights file that does not parse is a corrupt checkpoint to whoever loads it.
+    if (TmlError.isInstance(cause, "DATA")) throw new CheckpointError(cause.message, { cause });
+    throw cause;
+  }
+  return loadStateDict(model, file, { ...options, source: path });
 }

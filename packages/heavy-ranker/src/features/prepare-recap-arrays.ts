@@ -3,6 +3,7 @@ import type { SegdenseSchema } from "@tml/data-io";
 import type { RecapDataConfig } from "../config/data-config.js";
 import type { Parity } from "../config/recap-config.js";
 import { WEIGHTS_COLUMN } from "./downsample-negatives.js";
+import { type EmbeddingBagSource, embeddingBagIds, type IdBags } from "./embedding-bag-ids.js";
 import {
   type FeatureBatch,
   requireColumn,
@@ -34,6 +35,8 @@ export interface RecapArraysOptions {
   readonly schema: SegdenseSchema;
   /** Column masks of truncate_and_slice, already read from their `.npy` files. */
   readonly masks?: FeatureMasks;
+  /** The large embedding tables whose id bags the batch carries (`model.large_embeddings`). */
+  readonly embeddingBags?: readonly EmbeddingBagSource[];
 }
 
 /** A flat row-major float32 matrix. */
@@ -54,6 +57,8 @@ export interface RecapArrays {
   readonly labels: Matrix;
   readonly weights: Matrix;
   readonly taskNames: readonly string[];
+  /** Id bags of the large embedding tables by table name (absent without large embeddings). */
+  readonly ids?: Readonly<Record<string, IdBags>>;
 }
 
 function selectWeights(
@@ -164,5 +169,6 @@ export function prepareRecapArrays(
     labels: { values: labels, width: taskCount },
     weights,
     taskNames: [...modelTasks],
+    ...(options.embeddingBags ? { ids: embeddingBagIds(batch, options.embeddingBags) } : {}),
   };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { downCast, roundToBfloat16, roundToFloat16 } from "./downcast.js";
+import { downCast } from "./downcast.js";
 import { downsampleNegatives, WEIGHTS_COLUMN } from "./downsample-negatives.js";
 import { extractFeatures } from "./extract-features.js";
 import type { FeatureBatch, FeatureColumn } from "./feature-batch.js";
@@ -137,14 +137,27 @@ describe("extractFeatures, keep-rate weights, casts", () => {
   });
 
   it("rounds to bfloat16 / float16 with ties to even and casts to bool", () => {
-    expect(roundToBfloat16(1 + 2 ** -8)).toBe(1);
-    expect(roundToBfloat16(1 + 3 * 2 ** -8)).toBe(1 + 2 ** -6);
-    expect(roundToBfloat16(-3.0000001)).toBe(-3);
-    expect(roundToFloat16(1 + 2 ** -11)).toBe(1);
-    expect(roundToFloat16(1 + 3 * 2 ** -11)).toBe(1 + 2 ** -9);
-    expect(roundToFloat16(65519)).toBe(65504);
-    expect(roundToFloat16(70000)).toBe(Number.POSITIVE_INFINITY);
-    expect(roundToFloat16(1.5 * 2 ** -24)).toBe(2 ** -23);
+    const brains = batch(1, {
+      f: { values: Float32Array.from([1 + 2 ** -8, 1 + 3 * 2 ** -8, -3.0000001]), width: 3 },
+    });
+    expect(values(downCast(brains, { features: { f: "bfloat16" } }), "f")).toEqual([
+      1,
+      1 + 2 ** -6,
+      -3,
+    ]);
+    const halves = batch(1, {
+      f: {
+        values: Float32Array.from([1 + 2 ** -11, 1 + 3 * 2 ** -11, 65519, 70000, 1.5 * 2 ** -24]),
+        width: 5,
+      },
+    });
+    expect(values(downCast(halves, { features: { f: "float16" } }), "f")).toEqual([
+      1,
+      1 + 2 ** -9,
+      65504,
+      Number.POSITIVE_INFINITY,
+      2 ** -23,
+    ]);
     const input = batch(1, { f: { values: Float32Array.from([0, 2.5, -1]), width: 3 } });
     expect(values(downCast(input, { features: { f: "bool" } }), "f")).toEqual([0, 1, 1]);
   });

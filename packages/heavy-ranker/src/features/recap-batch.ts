@@ -1,4 +1,5 @@
 import type * as tf from "@tensorflow/tfjs-core";
+import type { IdBags } from "./embedding-bag-ids.js";
 
 /**
  * One batch of Heavy Ranker examples as tfjs tensors (B rows), the model's input and the loss's
@@ -29,6 +30,11 @@ export interface RecapBatch {
   readonly weights: tf.Tensor2D;
   /** The task name of each label/weight column, length T. */
   readonly taskNames: readonly string[];
+  /**
+   * Id bags of the large embedding tables (host arrays, no tensors): table name → B x n int32 ids;
+   * present when the model has `large_embeddings`.
+   */
+  readonly ids?: Readonly<Record<string, IdBags>>;
 }
 
 /** The embedding fields of a RecapBatch, keyed by their renamed feature name in the config. */

@@ -1,3 +1,4 @@
+import { ConfigError } from "@tml/core";
 import { Dataset } from "@tml/data-io";
 import type { FeatureBatch } from "./feature-batch.js";
 import { featureBatchFromColumns } from "./from-data-io.js";
@@ -13,12 +14,20 @@ export interface RecapDatasetOptions {
   readonly mode?: RecapDataMode;
   /** Seed of the file order and shuffle buffer (default 0). */
   readonly seed?: number;
-  /** Passes over the files (default: forever in train mode, once otherwise). */
+  /**
+   * Passes over the files (default: in train mode forever, or once under `repeat_files: false`;
+   * once otherwise).
+   */
   readonly epochs?: number;
   /** Batches to skip, as if read (resume). */
   readonly skipBatches?: number;
   /** Replaces raw columns before featurization (e.g. TwHIN embeddings looked up by id). */
   readonly transform?: (raw: FeatureBatch) => FeatureBatch;
+  /**
+   * Under `ignore_data_errors`, called for each file skipped because reading it raised a DataError
+   * (truncated, corrupt, non-finite values), with the number of files skipped so far.
+   */
+  readonly onSkippedFile?: (file: string, error: Error, skipped: number) => void;
 }
 
 /** A RecapBatch with its position in the stream. */
@@ -37,20 +46,57 @@ export async function* recapDatasetBatches(
   featurizer: RecapFeaturizer,
   options: RecapDatasetOptions = {},
 ): AsyncGenerator<PositionedRecapBatch> {
+  const mode = options.mode ?? "train";
+  const dataset = await openRecapDataset(featurizer, options);
+  for await (const batch of dataset.batches()) {
+    yield {
+      ...featurizer.featurize(featureBatchFromColumns(batch), mode),
+      epoch: batch.epoch,
+      index: batch.index,
+    };
+  }
+}
+
+/**
+ * Training batches in one pass over a dataset's files (`num_epochs` makes the run that many passes
+ * long); ConfigError when the files' rows cannot be counted without reading them (TFRecord).
+ */
+export async function recapTrainBatchesPerEpoch(featurizer: RecapFeaturizer): Promise<number> {
+  const dataset = await openRecapDataset(featurizer, { mode: "train" });
+  const rows = await dataset.rowsPerEpoch();
+  if (rows === undefined) {
+    throw new ConfigError(
+      "training.num_epochs needs Parquet or Arrow training data whose rows can be counted; set training.num_train_steps instead.",
+      { details: { path: "training.num_epochs" } },
+    );
+  }
+  const { data } = featurizer.options;
+  return Math.floor(rows / (data.global_batch_size * batchMultiplier(data)));
+}
+
+const batchMultiplier = (data: RecapFeaturizer["options"]["data"]): number =>
+  data.preprocess?.downsample_negatives?.batch_multiplier ?? 1;
+
+async function openRecapDataset(
+  featurizer: RecapFeaturizer,
+  options: RecapDatasetOptions,
+): Promise<Dataset> {
   const { data, schema } = featurizer.options;
   const mode = options.mode ?? "train";
   const labels = new Set(Object.keys(data.tasks));
   const columns = usedFeatures(schema, data)
     .filter((feature) => mode !== "inference" || !labels.has(feature.feature_name))
     .flatMap((feature) => (feature.columns ? [...feature.columns] : [feature.feature_name]));
-  const multiplier = data.preprocess?.downsample_negatives?.batch_multiplier ?? 1;
+  const multiplier = batchMultiplier(data);
   // TFRecord files are parsed by data-io with the schema's own (not column-assembled) features.
   const recordFeatures = usedFeatures(schema, data)
     .filter(
       (feature) => !feature.columns && (mode !== "inference" || !labels.has(feature.feature_name)),
     )
     .map(({ feature_name, dtype, length }) => ({ feature_name, dtype, length }));
-  const dataset = await Dataset.open({
+  let skipped = 0;
+  const onSkippedFile = options.onSkippedFile;
+  return Dataset.open({
     files: await selectInputFiles(data),
     columns: [...new Set(columns)],
     batchSize: data.global_batch_size * multiplier,
@@ -59,7 +105,8 @@ export async function* recapDatasetBatches(
     seed: options.seed ?? 0,
     shuffleBuffer: mode === "train" ? Math.max(0, data.examples_shuffle_buffer_size) : 0,
     shuffleFiles: mode === "train",
-    epochs: options.epochs ?? (mode === "train" ? Number.POSITIVE_INFINITY : 1),
+    epochs:
+      options.epochs ?? (mode === "train" && data.repeat_files ? Number.POSITIVE_INFINITY : 1),
     skipBatches: options.skipBatches ?? 0,
     // NaN or infinity in a feature, embedding or label names its file, row and column here, not
     // later as a non-finite loss or a NaN metric.
@@ -72,12 +119,15 @@ export async function* recapDatasetBatches(
           },
         }
       : {}),
+    // The original's `ignore_data_errors` (`projects/home/recap/data/dataset.py`) drops the
+    // elements tf.data fails on; here the rest of the failing file is skipped, and counted.
+    ...(data.ignore_data_errors
+      ? {
+          onSkippedFile: (file: string, error: Error) => {
+            skipped += 1;
+            onSkippedFile?.(file, error, skipped);
+          },
+        }
+      : {}),
   });
-  for await (const batch of dataset.batches()) {
-    yield {
-      ...featurizer.featurize(featureBatchFromColumns(batch), mode),
-      epoch: batch.epoch,
-      index: batch.index,
-    };
-  }
 }

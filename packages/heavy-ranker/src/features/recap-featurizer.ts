@@ -1,6 +1,7 @@
 import { loadSegdenseSchema } from "@tml/data-io";
 import type { RecapDataConfig } from "../config/data-config.js";
 import type { Parity } from "../config/recap-config.js";
+import type { EmbeddingBagSource } from "./embedding-bag-ids.js";
 import type { FeatureBatch } from "./feature-batch.js";
 import { readNpyMaskIndices } from "./npy.js";
 import {
@@ -25,7 +26,12 @@ export interface RecapFeaturizer {
  */
 export function createRecapFeaturizer(
   data: RecapDataConfig,
-  model: { readonly modelTasks: readonly string[]; readonly parity?: Parity },
+  model: {
+    readonly modelTasks: readonly string[];
+    readonly parity?: Parity;
+    /** Large embedding tables whose id bags each batch carries. */
+    readonly embeddingBags?: readonly EmbeddingBagSource[];
+  },
 ): RecapFeaturizer {
   const truncate = data.preprocess?.truncate_and_slice;
   const continuousMask = truncate?.continuous_feature_mask_path;
@@ -34,6 +40,7 @@ export function createRecapFeaturizer(
     data,
     modelTasks: model.modelTasks,
     parity: model.parity ?? "fixed",
+    ...(model.embeddingBags ? { embeddingBags: model.embeddingBags } : {}),
     schema: loadSegdenseSchema(data.seg_dense_schema.schema_path),
     masks: {
       ...(continuousMask && { continuous: readNpyMaskIndices(continuousMask) }),

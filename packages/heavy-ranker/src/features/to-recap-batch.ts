@@ -22,5 +22,6 @@ export function toRecapBatch(arrays: RecapArrays): RecapBatch {
     labels: tensor2d(rows, arrays.labels),
     weights: tensor2d(rows, arrays.weights),
     taskNames: arrays.taskNames,
+    ...(arrays.ids ? { ids: arrays.ids } : {}),
   };
 }

@@ -64,7 +64,8 @@ export class Featurization implements Module {
       }
       add(clamp(options.clip_magnitude));
       if (options.layer_norm_config) {
-        const affine = options.layer_norm_config.center;
+        // The schema makes center equal scale: both affine parameters or none.
+        const affine = options.layer_norm_config.center && options.layer_norm_config.scale;
         this.layerNorm = new LayerNorm(this.outFeatures, options.layer_norm_config.epsilon, affine);
       }
     } else if (config.clip_log1p_abs_config) {

@@ -3,6 +3,7 @@ import { DataError, type Rng } from "@tml/core";
 import type { RecapModelConfig } from "../config/model-config.js";
 import { RECAP_EMBEDDING_FIELDS, type RecapBatch } from "../features/recap-batch.js";
 import { Featurization, type ZScoreStatistics } from "./featurization.js";
+import { LargeEmbeddings } from "./large-embeddings.js";
 import { LayerNorm } from "./layer-norm.js";
 import { type ForwardContext, type Module, type NamedTensor, prefixed } from "./module.js";
 import { PositionDebias } from "./position-debias.js";
@@ -11,11 +12,21 @@ import { SmallEmbeddings } from "./small-embeddings.js";
 /** The renamed embedding features the model reads (`projects/home/recap/model/entrypoint.py`). */
 export type EmbeddingName = keyof typeof RECAP_EMBEDDING_FIELDS;
 
-/** Feature tensors of a batch the model reads (a RecapBatch satisfies it). */
+/**
+ * Feature tensors of a batch the model reads (a RecapBatch satisfies it). `pooledLargeEmbeddings`
+ * (B x Σ embedding_dim) replaces pooling the large tables from `ids`: the train step passes it as a
+ * variable to get its gradient.
+ */
 export type RankingFeatures = Pick<
   RecapBatch,
-  "continuous" | "binary" | "discrete" | "userEmbedding" | "userEngEmbedding" | "authorEmbedding"
->;
+  | "continuous"
+  | "binary"
+  | "discrete"
+  | "userEmbedding"
+  | "userEngEmbedding"
+  | "authorEmbedding"
+  | "ids"
+> & { readonly pooledLargeEmbeddings?: tf.Tensor2D };
 
 /** Input widths and options for building the model's input stage. */
 export interface ModelInputShapes {
@@ -40,7 +51,7 @@ const EMBEDDING_ORDER: readonly EmbeddingName[] = [
 /**
  * The input stage (`projects/home/recap/model/feature_transform.py` and `model/entrypoint.py`):
  * featurized continuous ⊕ binary, then each TwHIN embedding through its own LayerNorm (eps 1e-5),
- * small embedding tables, position debiasing → [B, width]. `segments` lists the widths of those
+ * the pooled large embeddings, small embedding tables, position debiasing → [B, width]. `segments` lists the widths of those
  * blocks (for DLRM).
  */
 export class ModelInputs implements Module {
@@ -50,6 +61,8 @@ export class ModelInputs implements Module {
   private readonly binaryWidth: number;
   private readonly featurization: Featurization;
   private readonly embeddingNorms: Array<{ name: EmbeddingName; norm: LayerNorm }>;
+  /** The id-keyed tables (typed arrays outside autodiff), when `large_embeddings` is set. */
+  readonly largeEmbeddings?: LargeEmbeddings;
   private readonly smallEmbeddings?: SmallEmbeddings;
   private readonly positionDebias?: PositionDebias;
 
@@ -82,6 +95,10 @@ export class ModelInputs implements Module {
       norm: new LayerNorm(embeddingWidth, 1e-5),
     }));
     for (const _ of this.embeddingNorms) this.segments.push(embeddingWidth);
+    if (config.large_embeddings) {
+      this.largeEmbeddings = new LargeEmbeddings(config.large_embeddings, rng.fork("large"));
+      this.segments.push(this.largeEmbeddings.outFeatures);
+    }
     if (config.small_embeddings) {
       this.smallEmbeddings = new SmallEmbeddings(config.small_embeddings, rng);
       for (const table of config.small_embeddings.tables) this.segments.push(table.embedding_dim);
@@ -114,10 +131,19 @@ export class ModelInputs implements Module {
           );
         parts.push(norm.apply(tensor));
       }
+      if (this.largeEmbeddings) parts.push(this.pooledLargeEmbeddings(features));
       if (this.smallEmbeddings) parts.push(this.smallEmbeddings.apply(features.discrete));
       if (this.positionDebias) parts.push(this.positionDebias.apply(features.discrete, context));
       return parts.length === 1 ? (parts[0] as tf.Tensor2D) : tf.concat(parts, 1);
     });
+  }
+
+  /** The pooled large embeddings of a batch [B, Σ embedding_dim] (given, or pooled from `ids`). */
+  private pooledLargeEmbeddings(features: RankingFeatures): tf.Tensor2D {
+    if (features.pooledLargeEmbeddings) return features.pooledLargeEmbeddings;
+    const tables = this.largeEmbeddings as LargeEmbeddings;
+    const rows = features.continuous.shape[0];
+    return tf.tensor2d(tables.pool(features.ids, rows), [rows, tables.outFeatures]);
   }
 
   /** Weight penalties of the input stage (small-embedding L2), or null when there are none. */

@@ -2,6 +2,8 @@ import * as tf from "@tensorflow/tfjs-core";
 import { ConfigError, Rng } from "@tml/core";
 import type { RecapModelConfig } from "../config/model-config.js";
 import { calibrateProbabilities, sanitizeTaskName } from "./calibration.js";
+import type { EmbeddingBag } from "./embedding-bag.js";
+import type { LargeEmbeddings } from "./large-embeddings.js";
 import { type ModelInputShapes, ModelInputs, type RankingFeatures } from "./model-inputs.js";
 import { buffer, type ForwardContext, type NamedTensor, parameter, prefixed } from "./module.js";
 import { buildTaskNetwork, type TaskNetwork } from "./task-model.js";
@@ -137,14 +139,28 @@ export class MultiTaskRankingModel {
     return this.named;
   }
 
+  /** The large embedding tables under their state_dict names (empty without `large_embeddings`). */
+  namedTables(): Map<string, EmbeddingBag> {
+    return this.largeEmbeddings?.namedTables() ?? new Map();
+  }
+
   /** The trainable parameters, in `namedWeights` order. */
   trainableVariables(): tf.Variable[] {
     return [...this.named.values()].filter((variable) => variable.trainable);
   }
 
-  /** Number of trainable scalars (48,115,108 for local_prod). */
+  /** The id-keyed large embedding tables (outside `namedWeights`), when configured. */
+  get largeEmbeddings(): LargeEmbeddings | undefined {
+    return this.inputs.largeEmbeddings;
+  }
+
+  /**
+   * Number of trainable scalars, large tables included (48,115,108 for local_prod, which has
+   * none).
+   */
   parameterCount(): number {
-    return this.trainableVariables().reduce((total, variable) => total + variable.size, 0);
+    const dense = this.trainableVariables().reduce((total, variable) => total + variable.size, 0);
+    return dense + (this.largeEmbeddings?.parameterCount() ?? 0);
   }
 
   /** Frees every tensor the model owns. */

@@ -14,8 +14,12 @@ export interface RecapRun {
   readonly model: MultiTaskRankingModel;
   readonly task: RecapTrainTask;
   readonly trainFeaturizer: RecapFeaturizer;
-  /** Batches of one validation partition (one pass, eval mode). */
-  readonly validationBatches: (partition: string) => AsyncGenerator<RecapBatch>;
+  /**
+   * Batches of one validation partition (eval mode): one pass, or, for an evaluation of at most
+   * `maxSteps` batches of a partition with `repeat_files` (the original's default), its files
+   * repeated until those batches are read.
+   */
+  readonly validationBatches: (partition: string, maxSteps?: number) => AsyncGenerator<RecapBatch>;
 }
 
 /** Options of `buildRecapRun`. */
@@ -38,7 +42,13 @@ export async function buildRecapRun(
   config: RecapConfig,
   options: BuildRecapRunOptions = {},
 ): Promise<RecapRun> {
-  const featurizerOptions = { modelTasks: Object.keys(config.model.tasks), parity: config.parity };
+  const featurizerOptions = {
+    modelTasks: Object.keys(config.model.tasks),
+    parity: config.parity,
+    ...(config.model.large_embeddings
+      ? { embeddingBags: config.model.large_embeddings.tables }
+      : {}),
+  };
   const trainFeaturizer = createRecapFeaturizer(config.train_data, featurizerOptions);
   const transform = options.embeddings ? withTwhinEmbeddings(options.embeddings) : undefined;
   const read = transform ? { transform } : {};
@@ -64,12 +74,22 @@ export async function buildRecapRun(
   };
   disposeRecapBatch(first.value);
   const model = buildRankingModel(config, shapes, options.seed ?? 0);
-  const validationBatches = async function* (partition: string): AsyncGenerator<RecapBatch> {
+  const validationBatches = async function* (
+    partition: string,
+    maxSteps?: number,
+  ): AsyncGenerator<RecapBatch> {
     const data = config.validation_data[partition];
     if (!data) throw new UsageError(`no validation_data partition "${partition}"`);
     yield* recapDatasetBatches(createRecapFeaturizer(data, featurizerOptions), {
       mode: "eval",
-      epochs: 1,
+      epochs: maxSteps !== undefined && data.repeat_files ? Number.POSITIVE_INFINITY : 1,
+      onSkippedFile: (file, error, skipped) =>
+        options.logger?.warn("ignore_data_errors: skipped a validation file", {
+          partition,
+          file,
+          reason: error.message,
+          skipped_files: skipped,
+        }),
       ...read,
     });
   };
@@ -79,7 +99,12 @@ export async function buildRecapRun(
     config,
     seed: options.seed ?? 0,
     disposeBatches: true,
-    ...(partition ? { evalData: () => validationBatches(partition) } : {}),
+    ...(partition
+      ? {
+          evalData: (maxSteps?: number) => validationBatches(partition, maxSteps),
+          evaluationTasks: config.validation_data[partition]?.evaluation_tasks ?? [],
+        }
+      : {}),
   });
   options.logger?.info("heavy ranker model", {
     parameters: model.parameterCount(),

@@ -1,8 +1,13 @@
-import { createLogger, type Logger, type TrainTask, UsageError } from "@tml/core";
+import { createLogger, type EvalEvent, type Logger } from "@tml/core";
 import { selectEngine } from "@tml/engine";
-import { evaluateCheckpoints, loadCheckpoint, resolveCheckpoint } from "@tml/training";
+import {
+  evalProgress,
+  evaluateCheckpoints,
+  loadCheckpoint,
+  resolveCheckpoint,
+} from "@tml/training";
 import type { RecapConfig } from "../config/recap-config.js";
-import type { RecapBatch } from "../features/recap-batch.js";
+import { onlyEvaluationTasks } from "../task/evaluation-tasks.js";
 import { buildRecapRun } from "./build-run.js";
 import type { TwhinEmbeddings } from "./twhin-embeddings.js";
 
@@ -18,6 +23,10 @@ export interface EvaluateHeavyRankerOptions {
   readonly maxSteps?: number;
   /** Follow `checkpoint` as a save dir and evaluate each new checkpoint (the evaluator process). */
   readonly follow?: boolean;
+  /** With `follow`: how often the save dir is polled, seconds (default 30). */
+  readonly pollSeconds?: number;
+  /** With `follow`: called after each partition's evaluation of a checkpoint. */
+  readonly onEval?: (event: EvalEvent & { partition: string; path: string }) => void;
   readonly logger?: Logger;
   readonly embeddings?: TwhinEmbeddings;
   readonly signal?: AbortSignal;
@@ -34,8 +43,9 @@ export interface EvaluateHeavyRankerResult {
  * Evaluates a trained Heavy Ranker as the training loop does (`RecapEvaluation`): restores a
  * checkpoint and, for each validation partition, runs the model in eval mode and reports per-task
  * `<metric>/<task>` values (AUROC, RCE, NRCE, PR-AUC, calibration). `evaluateRankerCheckpoint`
- * computes the same metrics and keeps every row's score for plots. With `follow`, evaluates each new checkpoint of the save dir as it
- * appears (core's `evaluateCheckpoints`, with done markers) and returns the last.
+ * computes the same metrics and keeps every row's score for plots. With `follow`, evaluates every
+ * partition at each new checkpoint of the save dir as it appears (training's
+ * `evaluateCheckpoints`, with done markers) and returns the last checkpoint's metrics.
  */
 export async function evaluateHeavyRanker(
   options: EvaluateHeavyRankerOptions,
@@ -53,46 +63,55 @@ export async function evaluateHeavyRanker(
   });
   const maxSteps = options.maxSteps ?? config.training.num_eval_steps;
   const limit = maxSteps < 0 ? undefined : maxSteps;
-  const evaluator = (partition: string): TrainTask<RecapBatch> => ({
-    kind: run.task.kind,
-    trainStep: () => {
-      throw new UsageError("an evaluator does not train");
-    },
-    evaluate: (context) => run.task.evaluateOn(run.validationBatches(partition), context),
-    getState: () => run.task.getState(),
-    setState: (state, context) => run.task.setState(state, context),
-  });
+  const evaluationTasksOf = (partition: string): readonly string[] =>
+    config.validation_data[partition]?.evaluation_tasks ?? [];
   try {
     const metrics: Record<string, Record<string, number>> = {};
     if (options.follow) {
-      let step = -1;
-      for (const partition of partitions) {
-        const results = await evaluateCheckpoints({
-          task: evaluator(partition),
-          config: {
-            save_dir: options.checkpoint,
-            num_train_steps: config.training.num_train_steps,
-            num_eval_steps: maxSteps,
-            eval_timeout_in_s: config.training.eval_timeout_in_s,
-          },
-          partition,
-          logger,
-          ...(options.signal ? { signal: options.signal } : {}),
-        });
-        const last = [...results.keys()].at(-1);
-        if (last !== undefined) {
-          step = last;
-          metrics[partition] = results.get(last) as Record<string, number>;
-        }
-      }
-      return { step, checkpoint: options.checkpoint, metrics };
+      // One pass over the save dir: each new checkpoint is restored once and every partition
+      // evaluates it before the next one is looked for.
+      const results = await evaluateCheckpoints({
+        task: run.task,
+        evaluatePartition: async (partition, context) =>
+          onlyEvaluationTasks(
+            await run.task.evaluateOn(run.validationBatches(partition, context.maxSteps), context),
+            evaluationTasksOf(partition),
+          ),
+        config: {
+          save_dir: options.checkpoint,
+          num_train_steps: config.training.num_train_steps,
+          num_eval_steps: maxSteps,
+          eval_timeout_in_s: config.training.eval_timeout_in_s,
+          eval_log_every_n: config.training.eval_log_every_n,
+        },
+        partitions,
+        logger,
+        ...(options.pollSeconds === undefined ? {} : { pollSeconds: options.pollSeconds }),
+        ...(options.onEval ? { onEval: options.onEval } : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
+      const last = [...results.keys()].at(-1);
+      return {
+        step: last ?? -1,
+        checkpoint: options.checkpoint,
+        metrics: last === undefined ? {} : (results.get(last) ?? {}),
+      };
     }
     const path = await resolveCheckpoint(options.checkpoint);
     const checkpoint = await loadCheckpoint(path, { modelKind: run.task.kind });
     run.task.loadWeights(checkpoint.state);
     for (const partition of partitions) {
-      const context = limit === undefined ? {} : { maxSteps: limit };
-      metrics[partition] = await run.task.evaluateOn(run.validationBatches(partition), context);
+      const progress = evalProgress(
+        logger,
+        config.training.eval_log_every_n,
+        `evaluation progress (${partition})`,
+        { step: checkpoint.step },
+      );
+      const context = limit === undefined ? { progress } : { maxSteps: limit, progress };
+      metrics[partition] = onlyEvaluationTasks(
+        await run.task.evaluateOn(run.validationBatches(partition, limit), context),
+        evaluationTasksOf(partition),
+      );
       logger.info("evaluation", { partition, step: checkpoint.step, ...metrics[partition] });
     }
     return { step: checkpoint.step, checkpoint: path, metrics };

@@ -7,7 +7,13 @@ import { selectInputFiles } from "../features/input-files.js";
 import { loadScorerRuntime, type ScorerKind } from "./ranker-scorer.js";
 import { checkRankerCheckpoint } from "./restore-ranker.js";
 import { scoreHeavyRanker } from "./score-heavy-ranker.js";
-import { type ScoredTask, type TaskMetrics, taskMetrics } from "./task-metrics.js";
+import {
+  type ScoredTask,
+  type StratumMetrics,
+  stratifiedMetrics,
+  type TaskMetrics,
+  taskMetrics,
+} from "./task-metrics.js";
 
 /** Options of `evaluateRankerCheckpoint`. */
 export interface EvaluateRankerCheckpointOptions {
@@ -41,6 +47,8 @@ export interface RankerCheckpointEvaluation {
   /** Per-task probabilities, labels and weights (for curves and histograms). */
   tasks: ScoredTask[];
   metrics: TaskMetrics[];
+  /** The same metrics over each of the config's `model.stratifiers` (empty without any). */
+  strata: StratumMetrics[];
 }
 
 /**
@@ -78,8 +86,9 @@ async function withData(
 
 /**
  * Evaluates a Heavy Ranker checkpoint on held-out rows: scores every row in eval mode (tfjs or
- * ONNX) and computes each task's metrics (`taskMetrics`). The checkpoint's kind is checked from
- * its manifest before the config is loaded or any data read.
+ * ONNX) and computes each task's metrics (`taskMetrics`), over all rows and over each of
+ * `model.stratifiers` (`stratifiedMetrics`). The checkpoint's kind is checked from its manifest
+ * before the config is loaded or any data read.
  */
 export async function evaluateRankerCheckpoint(
   options: EvaluateRankerCheckpointOptions,
@@ -113,5 +122,6 @@ export async function evaluateRankerCheckpoint(
     unscored,
     tasks: scores.tasks,
     metrics: scores.tasks.map(taskMetrics),
+    strata: stratifiedMetrics(scores.tasks, config.model.stratifiers ?? [], scores.stratifiers),
   };
 }

@@ -1,6 +1,7 @@
 import type { OrtRuntime } from "@tml/engine";
 import type { RecapConfig } from "../config/recap-config.js";
 import { disposeRecapBatch } from "../features/recap-batch.js";
+import { stratifierColumns } from "../task/stratifier-columns.js";
 import { loadScorerRuntime, restoreScoringRanker, type ScorerKind } from "./ranker-scorer.js";
 import type { ScoredTask } from "./task-metrics.js";
 
@@ -11,6 +12,8 @@ export interface HeavyRankerScores {
   /** Which scorer computed the predictions. */
   scorer: ScorerKind;
   tasks: ScoredTask[];
+  /** Each of `model.stratifiers`' discrete column over the scored rows, by stratifier name. */
+  stratifiers: Record<string, Int32Array>;
 }
 
 /** Growable float column. */
@@ -30,10 +33,28 @@ class Column {
   }
 }
 
+/** Growable int32 column. */
+class IntColumn {
+  values = new Int32Array(1024);
+  length = 0;
+  append(values: Int32Array): void {
+    if (this.length + values.length > this.values.length) {
+      const grown = new Int32Array(Math.max(this.values.length * 2, this.length + values.length));
+      grown.set(this.values);
+      this.values = grown;
+    }
+    this.values.set(values, this.length);
+    this.length += values.length;
+  }
+  finish(): Int32Array {
+    return this.values.slice(0, this.length);
+  }
+}
+
 /**
  * Scores `config.validation_data[partition]` with the checkpoint's weights in eval mode and returns
- * every row's probability, label and weight per model task (labels picked by task name), for
- * metrics and curves, through the tfjs model or its ONNX graph (`scorer`, default "tfjs"; the ONNX
+ * every row's probability, label and weight per model task (labels picked by task name) and the
+ * stratifiers' discrete columns, for metrics and curves, through the tfjs model or its ONNX graph (`scorer`, default "tfjs"; the ONNX
  * kinds run on `runtime`, which this call then owns and frees). A checkpoint of another model kind
  * is a CheckpointError.
  */
@@ -61,6 +82,8 @@ export async function scoreHeavyRanker(options: {
   try {
     const taskNames = scorer.taskNames;
     const columns = taskNames.map(() => ({ p: new Column(), y: new Column(), w: new Column() }));
+    const stratifiers = options.config.model.stratifiers ?? [];
+    const strata = new Map(stratifiers.map((stratifier) => [stratifier.name, new IntColumn()]));
     let batches = 0;
     for await (const batch of ranker.batches(options.partition)) {
       try {
@@ -76,6 +99,10 @@ export async function scoreHeavyRanker(options: {
           outputs.calibratedProbabilities,
         ])
           tensor.dispose();
+        for (const [name, column] of Object.entries(
+          await stratifierColumns(batch.discrete, stratifiers),
+        ))
+          strata.get(name)?.append(column);
         const width = batch.taskNames.length;
         taskNames.forEach((task, t) => {
           const column = batch.taskNames.indexOf(task);
@@ -105,6 +132,7 @@ export async function scoreHeavyRanker(options: {
           weights: column.w.finish(),
         };
       }),
+      stratifiers: Object.fromEntries([...strata].map(([name, column]) => [name, column.finish()])),
     };
   } finally {
     dispose();

@@ -1,7 +1,7 @@
 import { MultiTaskMetrics } from "@tml/core";
 import { describe, expect, it } from "vitest";
 import { addCalibration, addLogLoss, RECAP_TASK_METRICS } from "../task/recap-evaluation.js";
-import { taskMetrics } from "./task-metrics.js";
+import { stratifiedMetrics, taskMetrics } from "./task-metrics.js";
 
 describe("taskMetrics", () => {
   it("matches hand-computed AUROC, PR-AUC, RCE, rates, calibration and ECE", () => {
@@ -58,5 +58,36 @@ describe("taskMetrics", () => {
     const expected = (3 * -Math.log(0.9) - Math.log(0.7) - Math.log(0.8) - Math.log(0.6)) / 6;
     expect(expected).toBeCloseTo(0.234454, 5);
     expect(values["logloss/t"]).toBeCloseTo(expected, 5);
+  });
+
+  it("stratifiedMetrics: each stratifier's rows alone (hand-computed)", () => {
+    // Rows 0-3 have country 7, rows 4-5 country 9. Country 7: positives 0.8, 0.7 over negatives
+    // 0.4, 0.1 → AUROC 1, ctr 1/2 (weights 1), pctr 0.5. Country 9: positive 0.2 under negative
+    // 0.6 → AUROC 0; weights 3 and 1 → ctr 3/4, pctr (3·0.2 + 0.6)/4 = 0.3.
+    const [seven, nine] = stratifiedMetrics(
+      [
+        {
+          task: "t",
+          predictions: [0.8, 0.4, 0.7, 0.1, 0.2, 0.6],
+          labels: [1, 0, 1, 0, 1, 0],
+          weights: [1, 1, 1, 1, 3, 1],
+        },
+      ],
+      [
+        { name: "seven", index: 2, value: 7 },
+        { name: "nine", index: 2, value: 9 },
+      ],
+      { seven: Int32Array.from([7, 7, 7, 7, 9, 9]), nine: Int32Array.from([7, 7, 7, 7, 9, 9]) },
+    );
+    expect(seven?.stratum).toBe("seven");
+    expect(seven?.metrics[0]?.examples).toBe(4);
+    expect(seven?.metrics[0]?.auroc).toBe(1);
+    expect(seven?.metrics[0]?.ctr).toBeCloseTo(0.5, 12);
+    expect(seven?.metrics[0]?.pctr).toBeCloseTo(0.5, 12);
+    expect(nine?.metrics[0]?.examples).toBe(2);
+    expect(nine?.metrics[0]?.auroc).toBe(0);
+    expect(nine?.metrics[0]?.ctr).toBeCloseTo(0.75, 12);
+    expect(nine?.metrics[0]?.pctr).toBeCloseTo(0.3, 12);
+    expect(nine?.metrics[0]?.calibration).toBeCloseTo(0.4, 12);
   });
 });

@@ -1,4 +1,5 @@
-import { calibration, computeMetric, MultiTaskMetrics } from "@tml/core";
+import { calibration, computeMetric, MultiTaskMetrics, selectStratum } from "@tml/core";
+import type { StratifierConfig } from "../config/model-config.js";
 import { addCalibration, RECAP_TASK_METRICS } from "../task/recap-evaluation.js";
 
 /** One task's held-out predictions: probabilities, 0/1 labels and example weights, all length n. */
@@ -55,4 +56,48 @@ export function taskMetrics(scored: ScoredTask): TaskMetrics {
     calibration: value("calibration"),
     ece: computeMetric(calibration(10), batch).expectedCalibrationError,
   };
+}
+
+/** One stratifier's per-task metrics (the rows where `discrete[:, index] == value`). */
+export interface StratumMetrics {
+  /** The stratifier's name (`model.stratifiers[].name`). */
+  stratum: string;
+  index: number;
+  value: number;
+  metrics: TaskMetrics[];
+}
+
+/**
+ * `taskMetrics` of each task over each stratifier's rows: `columns` holds each stratifier's
+ * discrete column (length n, as the tasks' rows), by name.
+ */
+export function stratifiedMetrics(
+  tasks: readonly ScoredTask[],
+  stratifiers: readonly StratifierConfig[],
+  columns: Readonly<Record<string, Int32Array>>,
+): StratumMetrics[] {
+  return stratifiers.map(({ name, index, value }) => ({
+    stratum: name,
+    index,
+    value,
+    metrics: tasks.map((scored) => {
+      const selected = selectStratum(
+        {
+          predictions: scored.predictions,
+          labels: scored.labels,
+          ...(scored.weights ? { weights: scored.weights } : {}),
+          stratifiers: columns,
+        },
+        { name, value },
+      );
+      return taskMetrics({
+        task: scored.task,
+        predictions: selected.predictions,
+        labels: selected.labels,
+        ...(selected.weights === undefined
+          ? {}
+          : { weights: selected.weights as ArrayLike<number> }),
+      });
+    }),
+  }));
 }

@@ -1,8 +1,8 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createLogger } from "@tml/core";
-import { writeRankerData } from "@tml/data-io";
+import { readSafetensors, writeRankerData, writeSafetensors } from "@tml/data-io";
 import { setupTestBackend } from "@tml/engine/testing";
 import { listCheckpoints } from "@tml/training";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -39,7 +39,7 @@ beforeAll(async () => {
 
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-function config(steps: number) {
+function config(steps: number, partitions: readonly string[] = ["validation"]) {
   const data = (split: string) => ({
     global_batch_size: 64,
     inputs: join(root, split, "*.parquet"),
@@ -79,7 +79,7 @@ function config(steps: number) {
       },
     },
     train_data: data("train"),
-    validation_data: { validation: data("validation") },
+    validation_data: Object.fromEntries(partitions.map((split) => [split, data(split)])),
     optimizer: {
       adam: {},
       multi_task_learning_rates: {
@@ -148,5 +148,150 @@ describe("trainHeavyRanker / evaluateHeavyRanker", () => {
       expect(metrics[`auroc/${task}`]).toBeGreaterThan(0);
       expect(Number.isFinite(metrics[`rce/${task}`])).toBe(true);
     }
+  });
+
+  it("trains large id tables read from a renamed id column and discrete columns, exports and evaluates them", async () => {
+    const base = config(3);
+    const renamed = {
+      ...base.train_data.seg_dense_schema.renamed_features,
+      meta__user_id: "meta.user_id",
+    };
+    const data = (section: typeof base.train_data) => ({
+      ...section,
+      seg_dense_schema: { ...section.seg_dense_schema, renamed_features: renamed },
+    });
+    const large = recapConfigSchema.parse({
+      ...base,
+      train_data: data(base.train_data),
+      validation_data: {
+        validation: data(base.validation_data["validation"] as typeof base.train_data),
+      },
+      model: {
+        ...base.model,
+        large_embeddings: {
+          tables: [
+            { name: "user", num_embeddings: 64, embedding_dim: 4, feature_name: "meta__user_id" },
+            {
+              name: "codes",
+              data_type: "bf16",
+              num_embeddings: 97,
+              embedding_dim: 3,
+              discrete_indices: [0, 1],
+              pooling: "mean",
+            },
+          ],
+          optimizer: { init_learning_rate: 0.05, rowwise_adagrad: {} },
+        },
+      },
+    });
+    const largeDir = join(root, "large");
+    const trained = await trainHeavyRanker({
+      config: large,
+      outDir: largeDir,
+      device: "js",
+      logger,
+    });
+    expect(trained.step).toBe(3);
+    expect(trained.parameters).toBeGreaterThan(64 * 4 + 97 * 3);
+    const weights = readSafetensors(readFileSync(trained.weightsPath as string));
+    expect(weights.tensors.get("large_embeddings.ebc.embedding_bags.user.weight")?.shape).toEqual([
+      64, 4,
+    ]);
+    const evaluation = await evaluateHeavyRanker({
+      config: large,
+      checkpoint: join(largeDir, "checkpoints"),
+      device: "js",
+      logger,
+    });
+    expect(evaluation.metrics["validation"]?.["eval_examples"]).toBe(384);
+    const snapshot = join(root, "user.safetensors");
+    const values = new Float32Array(32 * 4);
+    writeFileSync(snapshot, writeSafetensors([["user", { dtype: "F32", shape: [32, 4], values }]]));
+    const [userTable, codesTable] = large.model.large_embeddings?.tables ?? [];
+    const pretrained = {
+      ...large,
+      model: {
+        ...large.model,
+        large_embeddings: {
+          ...(large.model.large_embeddings as NonNullable<typeof large.model.large_embeddings>),
+          tables: [
+            { ...userTable, pretrained: { emb_name: "user", embedding_snapshot_uri: snapshot } },
+            codesTable,
+          ] as NonNullable<typeof large.model.large_embeddings>["tables"],
+        },
+      },
+    };
+    const mismatchDir = join(root, "large-pretrained");
+    await expect(
+      trainHeavyRanker({ config: pretrained, outDir: mismatchDir, device: "js", logger }),
+    ).rejects.toThrow(/is 32 x 4, but table user is 64 x 4/);
+    expect(await listCheckpoints(join(mismatchDir, "checkpoints"))).toEqual([]);
+    expect(() =>
+      recapConfigSchema.parse({
+        ...large,
+        model: {
+          ...large.model,
+          large_embeddings: {
+            ...large.model.large_embeddings,
+            tables: [
+              { name: "u", num_embeddings: 4, embedding_dim: 2, feature_name: "meta.user_id" },
+            ],
+          },
+        },
+      }),
+    ).toThrow(/not a feature of train_data.seg_dense_schema/);
+  });
+
+  it("follows a save dir and evaluates every partition at every new checkpoint", async () => {
+    const saveDir = join(root, "followed");
+    await trainHeavyRanker({ config: config(3), outDir: saveDir, device: "js", logger });
+    const evaluated: string[] = [];
+    const following = evaluateHeavyRanker({
+      config: config(6, ["validation", "train"]),
+      checkpoint: join(saveDir, "checkpoints"),
+      device: "js",
+      logger,
+      follow: true,
+      pollSeconds: 0.05,
+      onEval: (event) => void evaluated.push(`${event.partition}@${event.step}`),
+    });
+    // The first checkpoint has been seen before training goes on to write the next ones.
+    while (!evaluated.includes("validation@3")) await new Promise((done) => setTimeout(done, 20));
+    await trainHeavyRanker({
+      config: config(6),
+      outDir: saveDir,
+      device: "js",
+      logger,
+      resume: true,
+    });
+    const result = await following;
+    expect(result.step).toBe(6);
+    expect(Object.keys(result.metrics).sort()).toEqual(["train", "validation"]);
+    const steps = (partition: string) =>
+      evaluated.filter((entry) => entry.startsWith(`${partition}@`)).map((e) => e.split("@")[1]);
+    expect(steps("validation")).toContain("3");
+    expect(steps("train")).toEqual(steps("validation"));
+  });
+
+  it("num_epochs: two passes over 384 rows in batches of 64 are 12 steps; evaluation_tasks keeps one task", async () => {
+    const base = config(1000);
+    const result = await trainHeavyRanker({
+      config: {
+        ...base,
+        training: { ...base.training, num_epochs: 2, checkpoint_every_n: 100 },
+        validation_data: {
+          validation: { ...base.validation_data["validation"]!, evaluation_tasks: [FAV] },
+        },
+      },
+      outDir: join(root, "epochs"),
+      device: "js",
+      logger,
+    });
+    expect(result.status).toBe("completed");
+    expect(result.step).toBe(12);
+    const metrics = result.partitionMetrics["validation"] as Record<string, number>;
+    expect(metrics[`auroc/${FAV}`]).toBeGreaterThan(0);
+    expect(metrics[`auroc/${DWELL}`]).toBeUndefined();
+    expect(result.lastEval?.[`auroc/${DWELL}`]).toBeUndefined();
   });
 });

@@ -5,15 +5,16 @@ import {
   type Logger,
   type TrainingCallbacks,
   type TrainingConfig,
-  trainingConfigSchema,
   UsageError,
 } from "@tml/core";
 import { selectEngine } from "@tml/engine";
 import { listCheckpoints, runTraining, type TrainingResult } from "@tml/training";
 import type { RecapConfig } from "../config/recap-config.js";
 import { saveSafetensors } from "../export/state-dict.js";
-import { recapDatasetBatches } from "../features/recap-dataset.js";
+import { recapDatasetBatches, recapTrainBatchesPerEpoch } from "../features/recap-dataset.js";
+import { onlyEvaluationTasks } from "../task/evaluation-tasks.js";
 import { buildRecapRun } from "./build-run.js";
+import { loadPretrainedLargeTables } from "./pretrained-large-tables.js";
 import type { TwhinEmbeddings } from "./twhin-embeddings.js";
 import { withTwhinEmbeddings } from "./twhin-embeddings.js";
 
@@ -24,7 +25,7 @@ export interface TrainHeavyRankerOptions {
   readonly outDir: string;
   /** tfjs engine (`auto`, `cpu`, `gpu` or a backend name); default `auto`. */
   readonly device?: string;
-  /** Overrides `training.num_train_steps`. */
+  /** Overrides `training.num_train_steps` and `training.num_epochs`. */
   readonly maxSteps?: number;
   /** Continue from the latest checkpoint in `outDir` (default: error when checkpoints exist). */
   readonly resume?: boolean;
@@ -56,12 +57,15 @@ export interface TrainHeavyRankerResult extends TrainingResult {
    * was aborted.
    */
   readonly partitionMetrics: Readonly<Record<string, Record<string, number>>>;
+  /** Training files skipped under `train_data.ignore_data_errors` (each reported as a warning). */
+  readonly skippedFiles: number;
 }
 
 /**
  * Trains the Heavy Ranker of a recap config (what `apps/trainer` calls): selects the engine,
  * streams `train_data` Parquet files in `global_batch_size` batches, builds the model from the
- * data's widths, runs `@tml/training`'s `runTraining` (checkpoints with weights, Adam state, LR-schedule step
+ * data's widths, warm-starts the large tables that name a `pretrained` snapshot (a shape mismatch
+ * is a ConfigError before any step), runs `@tml/training`'s `runTraining` (checkpoints with weights, Adam state, LR-schedule step
  * and data position; resume; warm start from `training.initial_checkpoint_dir`; evaluation with
  * per-task AUROC / RCE / NRCE / PR-AUC / logloss; early stopping and reduce-on-plateau from the
  * `training` section), then, unless it was aborted, writes `model.safetensors` (the best
@@ -86,11 +90,25 @@ export async function trainHeavyRanker(
     logger,
   });
   const training = config.training;
-  const totalSteps = options.maxSteps ?? training.num_train_steps;
+  // num_epochs: that many passes over the counted training rows, the data stream ending with them.
+  const epochs = options.maxSteps === undefined ? (training.num_epochs ?? undefined) : undefined;
+  const totalSteps =
+    options.maxSteps ??
+    (epochs === undefined
+      ? training.num_train_steps
+      : epochs * (await recapTrainBatchesPerEpoch(run.trainFeaturizer)));
+  if (epochs !== undefined) logger.info("training plan", { num_epochs: epochs, steps: totalSteps });
   const hasValidation = Object.keys(config.validation_data).length > 0;
-  // The loop's config: the recap section over core's defaults (for num_epochs, which it omits).
+  let skippedFiles = 0;
+  const onSkippedFile = (file: string, error: Error, skipped: number) => {
+    skippedFiles = skipped;
+    logger.warn("ignore_data_errors: skipped a training file", {
+      file,
+      reason: error.message,
+      skipped_files: skippedFiles,
+    });
+  };
   const loopConfig: TrainingConfig = {
-    ...trainingConfigSchema.parse({}),
     ...training,
     save_dir: saveDir,
     num_train_steps: totalSteps,
@@ -99,6 +117,9 @@ export async function trainHeavyRanker(
   };
   const transform = options.embeddings ? withTwhinEmbeddings(options.embeddings) : undefined;
   try {
+    const pretrained = await loadPretrainedLargeTables(run.model, config.model);
+    if (pretrained.length > 0)
+      logger.info("pretrained large tables loaded", { tables: pretrained });
     const result = await runTraining({
       task: run.task,
       data: (startStep) =>
@@ -106,6 +127,8 @@ export async function trainHeavyRanker(
           mode: "train",
           seed: options.seed ?? 0,
           skipBatches: startStep,
+          ...(epochs === undefined ? {} : { epochs }),
+          onSkippedFile,
           ...(transform ? { transform } : {}),
         }),
       config: loopConfig,
@@ -128,7 +151,10 @@ export async function trainHeavyRanker(
       });
       logger.info("weights written", { path: weightsPath, step: weightsStep });
       for (const partition of Object.keys(config.validation_data)) {
-        partitionMetrics[partition] = await run.task.evaluateOn(run.validationBatches(partition));
+        partitionMetrics[partition] = onlyEvaluationTasks(
+          await run.task.evaluateOn(run.validationBatches(partition)),
+          config.validation_data[partition]?.evaluation_tasks ?? [],
+        );
         logger.info("final evaluation", {
           partition,
           step: weightsStep,
@@ -139,6 +165,7 @@ export async function trainHeavyRanker(
     return {
       ...result,
       partitionMetrics,
+      skippedFiles,
       weightsPath,
       parameters: run.model.parameterCount(),
       engine: `${engine.backend} (${engine.reason})`,

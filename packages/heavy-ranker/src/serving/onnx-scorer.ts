@@ -5,9 +5,13 @@ import type { ExportableRankingModel } from "../export/graph-model-export.js";
 import { ONNX_OUTPUTS, rankingModelOnnx } from "../export/onnx-export.js";
 import type { OnnxPrecision } from "../export/onnx-layers.js";
 import { RECAP_EMBEDDING_FIELDS } from "../features/recap-batch.js";
+import { largeEmbeddingIdsInput } from "../model/large-embeddings.js";
 import type { RankingFeatures } from "../model/model-inputs.js";
 
-/** Row-major feature arrays by graph input name (`continuous`, `binary`, `discrete`, embeddings). */
+/**
+ * Row-major feature arrays by graph input name (`continuous`, `binary`, `discrete`, embeddings,
+ * `ids.<table>` id bags of the large tables).
+ */
 export type OnnxFeatureArrays = Readonly<Record<string, Float32Array | Int32Array>>;
 
 /** Scores of B rows: each B x T row-major, columns in task order. */
@@ -103,7 +107,7 @@ export class OnnxScorer {
           `ONNX scoring: ${name} has ${data.length} values; ${rows} rows of ${width >= 0 ? width : "D"} columns expected`,
         );
       }
-      const expected = name === "discrete" ? Int32Array : Float32Array;
+      const expected = isIntegerInput(name) ? Int32Array : Float32Array;
       if (!(data instanceof expected)) {
         throw new DataError(`ONNX scoring: ${name} must be a ${expected.name}`);
       }
@@ -141,6 +145,13 @@ export class OnnxScorer {
     const rows = features.continuous.shape[0];
     const arrays: Record<string, Float32Array | Int32Array> = {};
     for (const [name, width] of this.inputs) {
+      if (name.startsWith(IDS_PREFIX)) {
+        const bags = features.ids?.[name.slice(IDS_PREFIX.length)];
+        if (!bags)
+          throw new DataError(`batch has no ${name}, but the model reads it (large_embeddings)`);
+        arrays[name] = bags.values;
+        continue;
+      }
       const tensor = tensorFor(features, name);
       if (width >= 0 && tensor.shape[1] !== width) {
         throw new DataError(
@@ -164,6 +175,12 @@ export class OnnxScorer {
     this.session.dispose();
     this.ownedRuntime?.dispose();
   }
+}
+
+const IDS_PREFIX = largeEmbeddingIdsInput("");
+
+function isIntegerInput(name: string): boolean {
+  return name === "discrete" || name.startsWith(IDS_PREFIX);
 }
 
 function tensorFor(features: RankingFeatures, name: string): tf.Tensor2D {

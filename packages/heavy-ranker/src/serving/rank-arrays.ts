@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { DataError } from "@tml/core";
+import type { IdBags } from "../features/embedding-bag-ids.js";
 import { disposeRecapBatch, type RecapBatch } from "../features/recap-batch.js";
 import { type RankedCandidate, rankCandidates, type ScoringModel } from "./rank-candidates.js";
 
@@ -22,6 +23,8 @@ export interface CandidateArrays {
   userEngEmbedding?: Float32Array;
   /** B x 200 TwHIN author follow embedding (`author_embedding`). */
   authorEmbedding?: Float32Array;
+  /** Id bags of the model's large embedding tables by table name (B x n int32 each). */
+  ids?: Readonly<Record<string, IdBags>>;
 }
 
 const FIELDS = [
@@ -85,6 +88,7 @@ export function rankArrays(
     labels: tf.zeros([rows, tasks]),
     weights: tf.zeros([rows, tasks]),
     taskNames: model.taskNames,
+    ...(candidates.ids && { ids: candidates.ids }),
   };
   try {
     return rankCandidates(model, batch, weights);

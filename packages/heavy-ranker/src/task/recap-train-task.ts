@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import {
   CheckpointError,
+  ConfigError,
   checkStateArray,
   type EvalContext,
   NumericError,
@@ -10,11 +11,22 @@ import {
   type TrainStepOutput,
   type TrainTask,
 } from "@tml/core";
-import { DenseOptimizer, tensorToStateArray } from "@tml/training";
+import {
+  DenseOptimizer,
+  ROW_NORM_REDUCTIONS,
+  rowNormStatistics,
+  tensorToStateArray,
+  WEIGHT_REDUCTIONS,
+  type WeightReduction,
+  weightsToLog,
+} from "@tml/training";
 import type { RecapConfig } from "../config/recap-config.js";
 import { disposeRecapBatch, type RecapBatch } from "../features/recap-batch.js";
+import { largeEmbeddingWeightName } from "../model/large-embeddings.js";
 import type { MultiTaskRankingModel } from "../model/ranking-model.js";
 import { alignedTargets } from "./aligned-targets.js";
+import { EmbeddingOptimizer } from "./embedding-optimizer.js";
+import { onlyEvaluationTasks } from "./evaluation-tasks.js";
 import { recapParameterGroups } from "./parameter-groups.js";
 import { RecapEvaluation } from "./recap-evaluation.js";
 import { recapTrainingLoss } from "./recap-loss.js";
@@ -32,7 +44,9 @@ export interface RecapTrainTaskOptions {
   /** Free each training batch's tensors after its step (when the task owns the data stream). */
   readonly disposeBatches?: boolean;
   /** Evaluation batches (a fresh pass per call), for `evaluate`; the task disposes each batch. */
-  readonly evalData?: () => Iterable<RecapBatch> | AsyncIterable<RecapBatch>;
+  readonly evalData?: (maxSteps?: number) => Iterable<RecapBatch> | AsyncIterable<RecapBatch>;
+  /** The evaluation data's `evaluation_tasks`: `evaluate` reports only their metrics (empty: all). */
+  readonly evaluationTasks?: readonly string[];
 }
 
 /** What one training step reports (core's TrainStepOutput plus whether weights moved). */
@@ -43,6 +57,7 @@ export interface RecapStepResult extends TrainStepOutput {
 
 const MODEL_PREFIX = "model/";
 const OPTIMIZER_PREFIX = "optimizer/";
+const EMBEDDING_OPTIMIZER_PREFIX = "large_embeddings_optimizer/";
 
 /**
  * The Heavy Ranker training task: forward in train mode, multi-task BCE with logits (per-task
@@ -50,14 +65,19 @@ const OPTIMIZER_PREFIX = "optimizer/";
  * (small-embedding L2), one `tf.variableGrads` over every trainable variable, then Adam with one
  * parameter group per tower plus the backbone, each on its own LR schedule
  * (`projects/home/recap/optimizer/optimizer.py`), with optional clipping and gradient accumulation.
- * The only per-step device→host read is the loss scalar, awaited (GPU backends have no synchronous
- * read in Node) before the optimizer update. State for checkpoints: weights and buffers
- * under state_dict keys, optimizer slots and schedule step, RNG state.
+ * The large embedding tables (`large_embeddings`) sit outside autodiff: their pooled vectors enter
+ * the forward pass as a variable, whose gradient (read back to the host) is scattered into the
+ * touched rows and applied by the row-sparse `EmbeddingOptimizer`. Without large tables the only
+ * per-step device→host read is the loss scalar, awaited (GPU backends have no synchronous read in
+ * Node) before the optimizer update. State for checkpoints: weights, buffers and large tables
+ * under state_dict keys, optimizer slots and schedule steps, RNG state.
  */
 export class RecapTrainTask implements TrainTask<RecapBatch> {
   readonly kind = "heavy-ranker";
   readonly model: MultiTaskRankingModel;
   readonly optimizer: DenseOptimizer;
+  /** The large tables' row-sparse optimizer, when the model has `large_embeddings`. */
+  readonly embeddingOptimizer?: EmbeddingOptimizer;
   private rng: Rng;
   private readonly posWeights: number[];
   private readonly variables: tf.Variable[];
@@ -84,11 +104,22 @@ export class RecapTrainTask implements TrainTask<RecapBatch> {
           }
         : {}),
     });
+    const large = this.model.largeEmbeddings;
+    const largeConfig = this.model.options.config.large_embeddings;
+    if (large && largeConfig) {
+      if (accumulation && accumulation > 1) {
+        throw new ConfigError(
+          "model.large_embeddings does not support training.gradient_accumulation > 1 yet; set it to 1 or null",
+        );
+      }
+      this.embeddingOptimizer = new EmbeddingOptimizer(largeConfig.optimizer, large.tables);
+    }
     this.rng = new Rng(options.seed ?? 0);
     const tasks = this.model.options.config.tasks;
     this.posWeights = this.model.taskNames.map((task) => tasks[task]?.pos_weight ?? 1);
     this.variables = this.model.trainableVariables();
     this.evalData = options.evalData;
+    this.evaluationTasks = options.evaluationTasks ?? [];
     this.disposeBatches = options.disposeBatches ?? false;
   }
 
@@ -96,21 +127,36 @@ export class RecapTrainTask implements TrainTask<RecapBatch> {
 
   private readonly evalData: RecapTrainTaskOptions["evalData"];
 
+  private readonly evaluationTasks: readonly string[];
+
   /**
    * One training (micro-)step on a batch (the caller keeps ownership of the batch); `metrics`
    * holds `lr/<group>`. Throws NumericError on a non-finite loss.
    */
   async trainStep(batch: RecapBatch): Promise<RecapStepResult> {
-    const { value, grads } = tf.variableGrads(() => {
-      const outputs = this.model.apply(batch, { training: true, rng: this.rng });
-      const { labels, weights } = alignedTargets(batch, this.model.taskNames);
-      const loss = recapTrainingLoss(outputs.logits, labels, weights, {
-        taskNames: this.model.taskNames,
-        posWeights: this.posWeights,
-      });
-      const penalty = this.model.regularizationLoss();
-      return penalty ? (tf.add(loss, penalty) as tf.Scalar) : loss;
-    }, this.variables);
+    const large = this.model.largeEmbeddings;
+    // B x Σ embedding_dim pooled large embeddings, a variable so that autodiff returns its gradient.
+    const pooled = large
+      ? tf.tidy(() =>
+          tf.variable(
+            tf.tensor2d(large.pool(batch.ids, batch.size), [batch.size, large.outFeatures]),
+          ),
+        )
+      : undefined;
+    const features = pooled ? { ...batch, pooledLargeEmbeddings: pooled } : batch;
+    const { value, grads } = tf.variableGrads(
+      () => {
+        const outputs = this.model.apply(features, { training: true, rng: this.rng });
+        const { labels, weights } = alignedTargets(batch, this.model.taskNames);
+        const loss = recapTrainingLoss(outputs.logits, labels, weights, {
+          taskNames: this.model.taskNames,
+          posWeights: this.posWeights,
+        });
+        const penalty = this.model.regularizationLoss();
+        return penalty ? (tf.add(loss, penalty) as tf.Scalar) : loss;
+      },
+      pooled ? [...this.variables, pooled] : this.variables,
+    );
     try {
       const loss = (await value.data())[0] as number;
       if (!Number.isFinite(loss)) {
@@ -121,13 +167,24 @@ export class RecapTrainTask implements TrainTask<RecapBatch> {
           },
         );
       }
-      const result = this.optimizer.step(grads);
       const metrics: Record<string, number> = {};
+      if (large && pooled && this.embeddingOptimizer) {
+        const pooledGradient = grads[pooled.name] as tf.Tensor;
+        delete grads[pooled.name];
+        const gradOutput = (await pooledGradient.data()) as Float32Array;
+        pooledGradient.dispose();
+        const step = this.embeddingOptimizer.apply(
+          large.gradients(batch.ids, batch.size, gradOutput),
+        );
+        metrics["lr/large_embeddings"] = step.learningRate;
+      }
+      const result = this.optimizer.step(grads);
       for (const [group, rate] of Object.entries(result.learningRates))
         metrics[`lr/${group}`] = rate;
       return { loss, examples: batch.size, applied: result.applied, metrics };
     } finally {
       value.dispose();
+      pooled?.dispose();
       for (const gradient of Object.values(grads)) gradient.dispose();
       if (this.disposeBatches) disposeRecapBatch(batch);
     }
@@ -147,15 +204,54 @@ export class RecapTrainTask implements TrainTask<RecapBatch> {
       OPTIMIZER_PREFIX,
       names.toKey,
     );
+    for (const [key, table] of this.model.namedTables())
+      arrays[MODEL_PREFIX + key] = table.stateArray();
+    const embedding = this.embeddingOptimizer?.getState(EMBEDDING_OPTIMIZER_PREFIX);
     return {
-      arrays: { ...arrays, ...optimizer.arrays },
-      json: { optimizer: optimizer.json, rng: this.rng.getState() },
+      arrays: { ...arrays, ...optimizer.arrays, ...embedding?.arrays },
+      json: {
+        optimizer: optimizer.json,
+        rng: this.rng.getState(),
+        ...(embedding ? { largeEmbeddingsOptimizer: embedding.json } : {}),
+      },
     };
   }
 
-  /** Scales every group's learning rate (reduce-on-plateau; see `DenseOptimizer`). */
+  /** Scales every group's learning rate, the large tables' too (reduce-on-plateau; see `DenseOptimizer`). */
   setLearningRateScale(scale: number, floor: number): void {
     this.optimizer.setLearningRateScale(scale, floor);
+    this.embeddingOptimizer?.setLearningRateScale(scale, floor);
+  }
+
+  /**
+   * The L2 norm of every trainable weight (`model/norm/<state_dict key>`) and the mean and largest
+   * row norm of every small embedding table (`model/mean_row_norm/<key>`,
+   * `model/max_row_norm/<key>`): two asynchronous device reads per log line. The large tables named by
+   * `large_embeddings.tables_to_log` add the same two row-norm figures under their state_dict key,
+   * over at most 100,000 rows read at an even stride (host arrays: no device read).
+   */
+  async weightStatistics(): Promise<Record<string, number>> {
+    const trainable = new Map<string, tf.Tensor>();
+    for (const [key, variable] of this.model.namedWeights())
+      if (variable.trainable) trainable.set(key, variable);
+    const tables = new Map<string, tf.Tensor>();
+    for (const table of this.model.options.config.small_embeddings?.tables ?? []) {
+      const key = `_small_embeddings.${table.name}.weight`;
+      tables.set(key, trainable.get(key) as tf.Tensor);
+    }
+    const statistics = {
+      ...(await weightsToLog(trainable, { norm: WEIGHT_REDUCTIONS["norm"] as WeightReduction })),
+      ...(await weightsToLog(tables, ROW_NORM_REDUCTIONS)),
+    };
+    const logged = new Set(this.model.options.config.large_embeddings?.tables_to_log ?? []);
+    for (const table of this.model.largeEmbeddings?.tables ?? []) {
+      if (!logged.has(table.name)) continue;
+      const key = largeEmbeddingWeightName(table.name);
+      const norms = rowNormStatistics(table.sampledRows(100_000), table.dim);
+      statistics[`model/mean_row_norm/${key}`] = norms.mean;
+      statistics[`model/max_row_norm/${key}`] = norms.max;
+    }
+    return statistics;
   }
 
   /** Number of trainable scalars. */
@@ -168,7 +264,9 @@ export class RecapTrainTask implements TrainTask<RecapBatch> {
    * `context.maxSteps` batches; stops early when `context.signal` fires).
    */
   async evaluate(context?: Partial<EvalContext>): Promise<Record<string, number>> {
-    return this.evalData ? this.evaluateOn(this.evalData(), context) : {};
+    if (!this.evalData) return {};
+    const metrics = await this.evaluateOn(this.evalData(context?.maxSteps), context);
+    return onlyEvaluationTasks(metrics, this.evaluationTasks);
   }
 
   /** `evaluate` over the given batches (disposed as they are scored). */
@@ -185,6 +283,7 @@ export class RecapTrainTask implements TrainTask<RecapBatch> {
         disposeRecapBatch(batch);
       }
       steps += 1;
+      context?.progress?.(steps);
       const done = context?.maxSteps !== undefined && steps >= context.maxSteps;
       if (done || context?.signal?.aborted) break;
     }
@@ -199,7 +298,11 @@ export class RecapTrainTask implements TrainTask<RecapBatch> {
     this.loadWeights(state);
     if (context.reason === "warm_start") return;
     const json = state.json as
-      | { optimizer?: unknown; rng?: Parameters<typeof Rng.fromState>[0] }
+      | {
+          optimizer?: unknown;
+          rng?: Parameters<typeof Rng.fromState>[0];
+          largeEmbeddingsOptimizer?: { step?: unknown };
+        }
       | undefined;
     if (!json?.optimizer)
       throw new CheckpointError("checkpoint has no optimizer state; use warm start instead");
@@ -211,6 +314,11 @@ export class RecapTrainTask implements TrainTask<RecapBatch> {
         names.toVariable,
       ),
       OPTIMIZER_PREFIX,
+    );
+    this.embeddingOptimizer?.setState(
+      EMBEDDING_OPTIMIZER_PREFIX,
+      state.arrays,
+      json.largeEmbeddingsOptimizer,
     );
     if (json.rng) this.rng = Rng.fromState(json.rng);
   }
@@ -225,6 +333,13 @@ export class RecapTrainTask implements TrainTask<RecapBatch> {
         );
       checkStateArray(MODEL_PREFIX + key, array, variable.shape, variable.dtype);
       tf.tidy(() => variable.assign(tf.tensor(array.data, variable.shape, variable.dtype)));
+    }
+    for (const [key, table] of this.model.namedTables()) {
+      const array = state.arrays[MODEL_PREFIX + key];
+      if (!array) throw new CheckpointError(`checkpoint has no large embedding table ${key}`);
+      const stored = table.stateArray();
+      checkStateArray(MODEL_PREFIX + key, array, stored.shape, stored.dtype);
+      stored.data.set(array.data);
     }
   }
 

@@ -73,24 +73,61 @@ describe("evaluateCheckpoints", () => {
       },
       evaluate: (context: EvalContext) => ({ w: restored, limit: context.maxSteps ?? -1 }),
     };
-    const config = { save_dir: dir, num_train_steps: 10, num_eval_steps: 3, eval_timeout_in_s: 60 };
+    const config = {
+      save_dir: dir,
+      num_train_steps: 10,
+      num_eval_steps: 3,
+      eval_timeout_in_s: 60,
+      eval_log_every_n: 100,
+    };
     const events: string[] = [];
     const results = await evaluateCheckpoints({
       task,
       config,
-      partition: "validation",
+      partitions: ["validation"],
       pollSeconds: 0.01,
       timeoutSeconds: 0.2,
       onEval: (event) => void events.push(`${event.partition}@${event.step}`),
     });
-    expect([...results]).toEqual([[10, { w: 1, limit: 3 }]]);
+    expect([...results]).toEqual([[10, { validation: { w: 1, limit: 3 } }]]);
     expect(events).toEqual(["validation@10"]);
     expect(await isEvaluated(join(dir, "10"), "validation")).toBe(true);
     expect(await isEvaluated(join(dir, "10"), "train")).toBe(false);
-    const again = await evaluateCheckpoints({ task, config, partition: "validation" });
+    const again = await evaluateCheckpoints({ task, config, partitions: ["validation"] });
     expect(again.size).toBe(0);
     await markEvaluated(join(dir, "5"), "train");
     expect(await isEvaluated(join(dir, "5"), "train")).toBe(true);
+  });
+
+  it("restores each checkpoint once and evaluates every partition not yet done", async () => {
+    await save(10);
+    await markEvaluated(join(dir, "10"), "train");
+    let restores = 0;
+    const task: TrainTask<never> = {
+      kind: "toy",
+      trainStep: () => ({ loss: 0, examples: 0 }),
+      getState: () => state(0),
+      setState: () => void (restores += 1),
+    };
+    const config = {
+      save_dir: dir,
+      num_train_steps: 10,
+      num_eval_steps: -1,
+      eval_timeout_in_s: 60,
+      eval_log_every_n: 100,
+    };
+    const results = await evaluateCheckpoints({
+      task,
+      config,
+      partitions: ["validation", "train", "is_favorited"],
+      evaluatePartition: (partition, context) => ({ [partition]: context.step }),
+    });
+    expect(restores).toBe(1);
+    expect(results.get(10)).toEqual({
+      validation: { validation: 10 },
+      is_favorited: { is_favorited: 10 },
+    });
+    expect(await isEvaluated(join(dir, "10"), "is_favorited")).toBe(true);
   });
 });
 

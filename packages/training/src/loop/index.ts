@@ -25,8 +25,10 @@ export {
   markEvaluated,
   waitForEvaluators,
 } from "./checkpoint-watch.js";
+export { evalProgress } from "./eval-progress.js";
 export {
   type EvaluateCheckpointsOptions,
+  type EvaluatePartition,
   evaluateCheckpoints,
 } from "./evaluate-checkpoints.js";
 export { type RunStart, restoreRun } from "./restore-run.js";
@@ -44,7 +46,9 @@ export {
   type ValidationMonitorsState,
 } from "./validation-monitors.js";
 export {
-  meanRowNorm,
+  ROW_NORM_REDUCTIONS,
+  type RowNormStatistics,
+  rowNormStatistics,
   WEIGHT_REDUCTIONS,
   type WeightReduction,
   weightsToLog,

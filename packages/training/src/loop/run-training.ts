@@ -10,6 +10,7 @@ import type {
 } from "@tml/core";
 import { NumericError, TmlError } from "@tml/core";
 import { loadCheckpoint, pruneCheckpoints, saveCheckpoint } from "./checkpoint-store.js";
+import { evalProgress } from "./eval-progress.js";
 import { evalSignal } from "./eval-signal.js";
 import { LogWindow } from "./log-window.js";
 import { restoreRun } from "./restore-run.js";
@@ -183,6 +184,7 @@ export async function runTraining<Batch>(
         walltimeS: walltime(),
         maxSteps: config.num_eval_steps < 0 ? undefined : config.num_eval_steps,
         signal: budget.signal,
+        progress: evalProgress(logger, config.eval_log_every_n, "evaluation progress", { step }),
       });
     } finally {
       budget.release();
@@ -254,7 +256,16 @@ export async function runTraining<Batch>(
       });
       if (step % config.train_log_every_n === 0 || step === total) {
         const rates = window.flush(performance.now());
-        const event = { step, walltimeS: walltime(), tensors: tf.memory().numTensors, ...rates };
+        const reading = performance.now();
+        const weights = await task.weightStatistics?.();
+        window.pause(performance.now() - reading);
+        const event = {
+          step,
+          walltimeS: walltime(),
+          tensors: tf.memory().numTensors,
+          ...rates,
+          ...(weights ? { weights } : {}),
+        };
         logger?.info("train", {
           step,
           loss: rates.loss,

@@ -1,20 +1,24 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { Rng } from "@tml/core";
 import { setupTestBackend } from "@tml/engine/testing";
 import { beforeAll, describe, expect, it } from "vitest";
-import { meanRowNorm, WEIGHT_REDUCTIONS, weightsToLog } from "./weight-logging.js";
+import {
+  ROW_NORM_REDUCTIONS,
+  rowNormStatistics,
+  WEIGHT_REDUCTIONS,
+  weightsToLog,
+} from "./weight-logging.js";
 
 beforeAll(setupTestBackend);
 
 describe("weight logging", () => {
-  it("reduces each parameter under model/<reduction>/<name>", () => {
+  it("reduces each parameter under model/<reduction>/<name>", async () => {
     const kernel = tf.tensor2d([
       [3, -4],
       [0, 0],
     ]);
     const bias = tf.tensor1d([-1, 1]);
     const before = tf.memory().numTensors;
-    const logged = weightsToLog(
+    const logged = await weightsToLog(
       new Map<string, tf.Tensor>([
         ["mlp.0.weight", kernel],
         ["mlp.0.bias", bias],
@@ -34,13 +38,27 @@ describe("weight logging", () => {
     tf.dispose([kernel, bias]);
   });
 
-  it("mean row norm of a typed-array table, exact or sampled", () => {
-    // Rows (3, 4) and (0, 1): norms 5 and 1.
-    const table = Float32Array.from([3, 4, 0, 1]);
-    expect(meanRowNorm(table, 2)).toBe(3);
-    const sampled = meanRowNorm(table, 2, { sampleSize: 1000, rng: new Rng(1) });
-    expect(sampled).toBe(3); // 2 rows ≤ sample size: exact
-    const big = new Float32Array(2 * 10_000).fill(1);
-    expect(meanRowNorm(big, 2, { sampleSize: 100, rng: new Rng(2) })).toBeCloseTo(Math.SQRT2, 6);
+  it("mean and max row norm of a tfjs table", async () => {
+    // Rows (3, 4), (0, 1), (0, 0): norms 5, 1, 0.
+    const table = tf.tensor2d([
+      [3, 4],
+      [0, 1],
+      [0, 0],
+    ]);
+    const logged = await weightsToLog(new Map([["emb.weight", table]]), ROW_NORM_REDUCTIONS);
+    expect(logged["model/mean_row_norm/emb.weight"]).toBeCloseTo(2, 6);
+    expect(logged["model/max_row_norm/emb.weight"]).toBeCloseTo(5, 6);
+    table.dispose();
+  });
+
+  it("mean and max row norm of a typed-array table, every row or an even stride", () => {
+    // Rows (3, 4), (0, 1), (0, 0), (6, 8): norms 5, 1, 0, 10.
+    const table = Float32Array.from([3, 4, 0, 1, 0, 0, 6, 8]);
+    expect(rowNormStatistics(table, 2)).toEqual({ mean: 4, max: 10 });
+    // At most 2 rows read: stride 2 reads rows 0 and 2 (norms 5 and 0).
+    expect(rowNormStatistics(table, 2, 2)).toEqual({ mean: 2.5, max: 5 });
+    const empty = rowNormStatistics(new Float32Array(0), 4);
+    expect(empty.mean).toBeNaN();
+    expect(empty.max).toBeNaN();
   });
 });

@@ -1,5 +1,4 @@
 import * as tf from "@tensorflow/tfjs-core";
-import type { Rng } from "@tml/core";
 
 /** A named reduction of a weight tensor to one number (mean, norm, max…). */
 export type WeightReduction = (weights: tf.Tensor) => tf.Scalar;
@@ -12,15 +11,21 @@ export const WEIGHT_REDUCTIONS: Readonly<Record<string, WeightReduction>> = {
   max_abs: (w) => tf.max(tf.abs(w)),
 };
 
+/** Reductions of a 2-D embedding table [rows, dim] over its row L2 norms: their mean and maximum. */
+export const ROW_NORM_REDUCTIONS: Readonly<Record<string, WeightReduction>> = {
+  mean_row_norm: (w) => tf.mean(tf.norm(w, "euclidean", 1)),
+  max_row_norm: (w) => tf.max(tf.norm(w, "euclidean", 1)),
+};
+
 /**
  * Per-parameter reductions for the training log, as the original's `weights_to_log`:
  * `{ "model/<reduction>/<parameter>": value }`. `reductions` applies every listed reduction to
  * every parameter. One device read for all values.
  */
-export function weightsToLog(
+export async function weightsToLog(
   parameters: ReadonlyMap<string, tf.Tensor>,
   reductions: Readonly<Record<string, WeightReduction>> = { norm: WEIGHT_REDUCTIONS["norm"]! },
-): Record<string, number> {
+): Promise<Record<string, number>> {
   const keys: string[] = [];
   const stacked = tf.tidy(() => {
     const values: tf.Scalar[] = [];
@@ -32,32 +37,42 @@ export function weightsToLog(
     }
     return values.length === 0 ? tf.zeros([0]) : tf.stack(values);
   });
-  const data = stacked.dataSync();
+  const data = await stacked.data();
   stacked.dispose();
   return Object.fromEntries(keys.map((key, i) => [key, data[i]!]));
 }
 
+/** Mean and largest L2 norm of the rows of an embedding table. */
+export interface RowNormStatistics {
+  mean: number;
+  max: number;
+}
+
 /**
- * Mean L2 norm of the rows of a row-major `rows × dim` embedding table held in a typed array (the
- * original's `log_ebc_norms`). With more than `sampleSize` rows, a uniform sample (with
- * replacement, drawn from `rng`) is used.
+ * Mean and largest row L2 norm of a row-major `rows × dim` embedding table held in a typed array
+ * (the original's `log_ebc_norms` logs the mean). Tables of more than `sampleRows` rows (default
+ * 1,000,000) are read at an even stride of ⌈rows ÷ sampleRows⌉ rows, so one call costs at most
+ * `sampleRows × dim` multiply-adds; `max` is then the largest norm among the rows read. An empty
+ * table gives NaN for both.
  */
-export function meanRowNorm(
-  table: Float32Array,
+export function rowNormStatistics(
+  table: ArrayLike<number>,
   dim: number,
-  options: { sampleSize?: number; rng?: Pick<Rng, "int"> } = {},
-): number {
+  sampleRows = 1_000_000,
+): RowNormStatistics {
   const rows = Math.floor(table.length / dim);
-  if (rows === 0) return Number.NaN;
-  const sampleSize = options.sampleSize ?? 4_000_000;
-  const sampled = rows > sampleSize && options.rng !== undefined;
-  const count = sampled ? sampleSize : rows;
+  if (rows === 0) return { mean: Number.NaN, max: Number.NaN };
+  const stride = Math.ceil(rows / sampleRows);
   let sum = 0;
-  for (let k = 0; k < count; k++) {
-    const row = sampled ? options.rng!.int(rows) : k;
+  let max = 0;
+  let count = 0;
+  for (let row = 0; row < rows; row += stride) {
     let squares = 0;
     for (let j = row * dim; j < (row + 1) * dim; j++) squares += table[j]! * table[j]!;
-    sum += Math.sqrt(squares);
+    const norm = Math.sqrt(squares);
+    sum += norm;
+    if (norm > max) max = norm;
+    count++;
   }
-  return sum / count;
+  return { mean: sum / count, max };
 }

@@ -52,6 +52,30 @@ describe("twhinConfigSchema", () => {
     const relations = [{ name: "x", lhs: "user", rhs: "ad", operator: "translation" }];
     expectConfigError({ ...base, model: { ...base.model, relations } }, "unknown table");
     expectConfigError({ ...base, model: { ...base.model, bogus: 1 } }, "bogus");
+    expectConfigError(
+      {
+        ...base,
+        model: {
+          ...base.model,
+          embeddings: { ...base.model.embeddings, tables_to_log: ["user", "advertiser"] },
+        },
+      },
+      "tables_to_log names unknown table",
+    );
+  });
+
+  it("an unknown table in tables_to_log is a ConfigError at load", () => {
+    try {
+      loadConfigFile(twhinConfigSchema, localYaml, {
+        overrides: ["model.embeddings.tables_to_log=[user, advertiser]"],
+      });
+      expect.unreachable();
+    } catch (error) {
+      expect(TmlError.isInstance(error, "CONFIG")).toBe(true);
+      expect(String(error)).toContain(
+        'model.embeddings.tables_to_log[1]: tables_to_log names unknown table "advertiser"',
+      );
+    }
   });
 
   it("override errors come back as ConfigError", () => {

@@ -4,6 +4,7 @@ import { findRecipe, TWHIN_RECIPES } from "../recipes/recipes.js";
 import { applyRecipe } from "../recipes/twhin-recipe.js";
 import { modelSelectionConfigSchema } from "./model-selection-config.js";
 import { tableOptimizerConfigSchema } from "./table-optimizer-config.js";
+import { rejectUnsupportedTwhinKeys } from "./unsupported-keys.js";
 
 /** One embedding table (the original's `EmbeddingBagConfig`): one entity type. */
 export const tableConfigSchema = z.strictObject({
@@ -16,7 +17,11 @@ export const tableConfigSchema = z.strictObject({
     .nullish(),
   vocab: z.string().nullish(),
   optimizer: tableOptimizerConfigSchema,
-  data_type: z.enum(["fp32", "fp16"]),
+  /**
+   * Table storage: float32, or 16-bit `fp16` / `bf16` (half the memory; arithmetic stays float32,
+   * rows are rounded to nearest even when written; optimizer state stays float32).
+   */
+  data_type: z.enum(["fp32", "fp16", "bf16"]),
 });
 
 /** Relation operators (PyTorch-BigGraph family); the original knows only `translation`. */
@@ -67,6 +72,10 @@ export const modelConfigSchema = z
   .strictObject({
     embeddings: z.strictObject({
       tables: z.array(tableConfigSchema).min(1),
+      /**
+       * Tables whose mean and largest row L2 norm are logged at every log line
+       * (`model/mean_row_norm/<table>`, `model/max_row_norm/<table>`; TensorBoard and metrics log).
+       */
       tables_to_log: z.array(z.string()).nullish(),
     }),
     relations: z.array(relationConfigSchema).min(1),
@@ -118,6 +127,15 @@ export const modelConfigSchema = z
         message: "Table names must be unique.",
       });
     }
+    (model.embeddings.tables_to_log ?? []).forEach((name, index) => {
+      if (!names.has(name)) {
+        context.addIssue({
+          code: "custom",
+          path: ["embeddings", "tables_to_log", index],
+          message: `tables_to_log names unknown table "${name}"; tables are ${[...names].join(", ")}.`,
+        });
+      }
+    });
     tables.forEach((table, index) => {
       if (
         table.embedding_dim !== tables[0]!.embedding_dim ||
@@ -216,7 +234,8 @@ const twhinConfigObjectSchema = z
           "model_selection.eval_every_n_epochs sets the validation cadence; remove training.eval_every_n.",
       });
     }
-  });
+  })
+  .superRefine(rejectUnsupportedTwhinKeys);
 
 /**
  * The whole TwHIN config (`TwhinConfig`, `projects/twhin/config.py`; model and data sections in

@@ -40,7 +40,7 @@ describe("warm / cold and per-relation link metrics", () => {
         ],
       });
       const model = new TwhinModel(config.model); // zero translations
-      model.tables[0]!.data.set([1, 0, 0, 1, 1, 1, 2, 1, 1, 3]);
+      model.tables[0]!.stored.set([1, 0, 0, 1, 1, 1, 2, 1, 1, 3]);
       const train = edges([
         [0, 0, 1],
         [2, 0, 3],

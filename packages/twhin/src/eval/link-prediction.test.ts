@@ -28,7 +28,7 @@ function bruteScore(
   const relation = model.relations[r]!;
   const query = new Float32Array(dim);
   model.queryVector(r, "head", t, query);
-  const target = model.tables[relation.lhsTable]!.row(h);
+  const target = model.tables[relation.lhsTable]!.toFloat32(h, h + 1);
   let ab = 0;
   let aa = 0;
   let bb = 0;
@@ -152,10 +152,10 @@ function sparseIntegerModel(options: TinyConfigOptions, seed: number) {
   const model = new TwhinModel(config.model);
   const rng = new Rng(seed);
   for (const table of model.tables) {
-    table.data.fill(0);
+    table.stored.fill(0);
     for (let row = 0; row < table.rows; row++) {
       if (rng.next() < 0.1) continue;
-      table.data[row * 4 + rng.int(4)] = [-2, -1, 1, 2][rng.int(4)]!;
+      table.stored[row * 4 + rng.int(4)] = [-2, -1, 1, 2][rng.int(4)]!;
     }
   }
   const translation = (options.operator ?? "translation") === "translation";

@@ -92,7 +92,9 @@ export function rankLinks(
     const [tableIndex, transform] = key.split(":").map(Number) as [number, number];
     const table = model.tables[tableIndex]!;
     const candidates =
-      transform < 0 ? table.data : transformTable(model, transform, table.data, table.rows);
+      transform < 0
+        ? table.toFloat32()
+        : transformTable(model, transform, table.toFloat32(), table.rows);
     const adjust = candidateAdjustments(comparator, candidates, table.rows, dim);
     const ranker =
       runtime &&
@@ -101,12 +103,13 @@ export function rankLinks(
       ? rankerBlocks(ranker)
       : scorerBlocks(new CandidateScorer(candidates, table.rows, dim), adjust);
     const vectors = new Float32Array(rankBlock.size * dim);
+    const rowScratch = new Float32Array(dim);
     for (let start = 0; start < queries.length; start += rankBlock.size) {
       const q = Math.min(rankBlock.size, queries.length - start);
       const jobs: RankJob[] = [];
       for (let i = 0; i < q; i++) {
         const query = queries[start + i]!;
-        writeQuery(model, edges, query, vectors, i * dim);
+        writeQuery(model, edges, query, vectors, i * dim, rowScratch);
         const e = query.edge;
         const anchor = query.side === "tail" ? edges.lhs[e]! : edges.rhs[e]!;
         const relation = model.relations[edges.rel[e]!]!;
@@ -198,6 +201,7 @@ function writeQuery(
   query: Query,
   out: Float32Array,
   offset: number,
+  rowScratch: Float32Array,
 ): void {
   const e = query.edge;
   const r = edges.rel[e]!;
@@ -212,8 +216,10 @@ function writeQuery(
   }
   // Non-reciprocal head ranking: move op_r onto e_rhs (adjoint for dot; t - w for L2 translation).
   const relation = model.relations[r]!;
-  const rhs = model.tables[relation.rhsTable]!.data;
-  const t = edges.rhs[e]! * dim;
+  // e_rhs decoded to float32 (dim values).
+  const rhs = rowScratch;
+  model.tables[relation.rhsTable]!.readRow(edges.rhs[e]!, rhs);
+  const t = 0;
   if (model.comparator === "l2") {
     const shift = relation.operator === "translation" ? 1 : 0;
     for (let d = 0; d < dim; d++)

@@ -1,11 +1,8 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { DataError, pathInside } from "@tml/core";
-import { readParquetFile, writeParquetFile } from "@tml/data-io";
+import { EMBEDDING_EXPORT_COLUMNS, readParquetFile, writeParquetFile } from "@tml/data-io";
 import * as arrow from "apache-arrow";
 import type { EmbeddingTable } from "../model/embedding-table.js";
-
-/** Column names of exported embeddings. */
-export const EMBEDDING_COLUMNS = { type: "entity_type", id: "id", vector: "embedding" } as const;
 
 /** Embeddings of one entity type read back from files: `ids[i]`'s vector is `vectors[i*dim ..]`. */
 export interface EmbeddingRows {
@@ -16,7 +13,8 @@ export interface EmbeddingRows {
 
 /**
  * Rows [start, end) of a table as an Arrow table: `entity_type` (utf8), `id` (int32),
- * `embedding` (fixed-size list of `dim` float32). The vectors are a view, not a copy.
+ * `embedding` (fixed-size list of `dim` float32). The vectors are a view of an fp32 table, a
+ * decoded copy of a 16-bit one (exports are float32 whatever the storage).
  */
 export function embeddingsToArrow(table: EmbeddingTable, start = 0, end = table.rows): arrow.Table {
   const n = end - start;
@@ -25,7 +23,7 @@ export function embeddingsToArrow(table: EmbeddingTable, start = 0, end = table.
   const values = arrow.makeData({
     type: new arrow.Float32(),
     length: n * table.dim,
-    data: table.data.subarray(start * table.dim, end * table.dim),
+    data: table.toFloat32(start, end),
   });
   const listType = new arrow.FixedSizeList(
     table.dim,
@@ -33,12 +31,12 @@ export function embeddingsToArrow(table: EmbeddingTable, start = 0, end = table.
   );
   const vectors = arrow.makeData({ type: listType, length: n, nullCount: 0, child: values });
   return new arrow.Table({
-    [EMBEDDING_COLUMNS.type]: arrow.vectorFromArray(
+    [EMBEDDING_EXPORT_COLUMNS.type]: arrow.vectorFromArray(
       new Array<string>(n).fill(table.name),
       new arrow.Utf8(),
     ),
-    [EMBEDDING_COLUMNS.id]: arrow.makeVector(ids),
-    [EMBEDDING_COLUMNS.vector]: arrow.makeVector(vectors),
+    [EMBEDDING_EXPORT_COLUMNS.id]: arrow.makeVector(ids),
+    [EMBEDDING_EXPORT_COLUMNS.vector]: arrow.makeVector(vectors),
   });
 }
 
@@ -90,9 +88,9 @@ export async function readEmbeddings(
     const table = file.endsWith(".arrow")
       ? arrow.tableFromIPC(readFileSync(file))
       : await readParquetFile(file);
-    const types = table.getChild(EMBEDDING_COLUMNS.type);
-    const ids = table.getChild(EMBEDDING_COLUMNS.id);
-    const vectors = table.getChild(EMBEDDING_COLUMNS.vector);
+    const types = table.getChild(EMBEDDING_EXPORT_COLUMNS.type);
+    const ids = table.getChild(EMBEDDING_EXPORT_COLUMNS.id);
+    const vectors = table.getChild(EMBEDDING_EXPORT_COLUMNS.vector);
     if (!types || !ids || !vectors || !(vectors.type instanceof arrow.FixedSizeList)) {
       throw new DataError(
         `${file} is not an embedding export (columns entity_type, id, embedding: fixed-size list).`,

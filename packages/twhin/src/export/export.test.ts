@@ -12,14 +12,14 @@ const dir = mkdtempSync(join(tmpdir(), "twhin-export-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const rng = new Rng(5);
-const user = new EmbeddingTable("user", 37, 6).initUniform(rng, 1);
-const author = new EmbeddingTable("author", 11, 6).initUniform(rng, 1);
+const user = EmbeddingTable.allocate("user", 37, 6).initUniform(rng, 1);
+const author = EmbeddingTable.allocate("author", 11, 6).initUniform(rng, 1);
 
 describe("embedding export", () => {
   it("a table name that would leave the output folder is refused and writes nothing", async () => {
     const out = join(dir, "safe", "export");
     for (const name of ["../escaped", "../../escaped", "/tmp/escaped-absolute", "a/../../x"]) {
-      const table = new EmbeddingTable(name, 2, 6);
+      const table = EmbeddingTable.allocate(name, 2, 6);
       await expect(writeEmbeddings([table], out)).rejects.toThrow(/outside .*export/);
     }
     expect(readdirSync(join(dir, "safe"))).toEqual(["export"]);
@@ -41,16 +41,16 @@ describe("embedding export", () => {
       const back = await readEmbeddings(files);
       expect([...back.keys()]).toEqual(["user", "author"]);
       expect(back.get("user")!.ids).toEqual(Int32Array.from({ length: 37 }, (_, i) => i));
-      expect(back.get("user")!.vectors).toEqual(user.data);
-      expect(back.get("author")!.vectors).toEqual(author.data);
+      expect(back.get("user")!.vectors).toEqual(user.toFloat32());
+      expect(back.get("author")!.vectors).toEqual(author.stored);
     });
   }
 
   it("serves Heavy Ranker feature rows by id (user_embedding / author_embedding)", async () => {
     const back = await readEmbeddings(await writeEmbeddings([author], join(dir, "features")));
     const rows = embeddingFeatures(back.get("author")!, [3n, 0n, 10n, 99n]);
-    expect(rows.subarray(0, 6)).toEqual(author.row(3));
-    expect(rows.subarray(12, 18)).toEqual(author.row(10));
+    expect(rows.subarray(0, 6)).toEqual(author.toFloat32(3, 3 + 1));
+    expect(rows.subarray(12, 18)).toEqual(author.toFloat32(10, 10 + 1));
     expect(Array.from(rows.subarray(18, 24))).toEqual([0, 0, 0, 0, 0, 0]);
     expect(embeddingFeatures(back.get("author")!, [1], { dim: 8 }).subarray(6)).toEqual(
       new Float32Array(2),
@@ -64,18 +64,22 @@ describe("embedding export", () => {
 describe("topKNeighbours", () => {
   for (const metric of ["dot", "cos"] as const) {
     it(`matches brute force (${metric})`, () => {
-      const queries = user.data.subarray(0, 5 * 6);
+      const queries = user.toFloat32().subarray(0, 5 * 6);
       const exclude = Int32Array.from([0, 1, 2, 3, 4]);
-      const result = topKNeighbours(user.data, user.rows, 6, queries, 5, { k: 4, metric, exclude });
+      const result = topKNeighbours(user.toFloat32(), user.rows, 6, queries, 5, {
+        k: 4,
+        metric,
+        exclude,
+      });
       for (let q = 0; q < 5; q++) {
         const scored = Array.from({ length: user.rows }, (_, j) => {
           let ab = 0;
           let aa = 0;
           let bb = 0;
           for (let d = 0; d < 6; d++) {
-            ab += user.data[q * 6 + d]! * user.data[j * 6 + d]!;
-            aa += user.data[q * 6 + d]! ** 2;
-            bb += user.data[j * 6 + d]! ** 2;
+            ab += user.toFloat32()[q * 6 + d]! * user.toFloat32()[j * 6 + d]!;
+            aa += user.toFloat32()[q * 6 + d]! ** 2;
+            bb += user.toFloat32()[j * 6 + d]! ** 2;
           }
           return { j, s: metric === "dot" ? ab : ab / Math.sqrt(aa * bb) };
         })
@@ -91,7 +95,10 @@ describe("topKNeighbours", () => {
 
   it("rejects k < 1 with DataError", () => {
     try {
-      topKNeighbours(user.data, user.rows, 6, user.data.subarray(0, 6), 1, { k: 0, metric: "dot" });
+      topKNeighbours(user.toFloat32(), user.rows, 6, user.toFloat32().subarray(0, 6), 1, {
+        k: 0,
+        metric: "dot",
+      });
       expect.unreachable();
     } catch (error) {
       expect(TmlError.isInstance(error, "DATA")).toBe(true);

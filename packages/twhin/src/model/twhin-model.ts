@@ -31,6 +31,8 @@ export class TwhinModel {
   readonly reciprocal: boolean;
   /** What `model.parity` means for scoring and training (see parity.ts). */
   readonly parity: ParitySettings;
+  // One table row decoded to float32 (queryVector, score).
+  private readonly rowScratch: Float32Array;
 
   /**
    * `tables` (default: new zero tables) and `allocate` (the relation operators, and the tables it
@@ -45,14 +47,8 @@ export class TwhinModel {
     this.dim = config.embeddings.tables[0]!.embedding_dim;
     this.tables =
       tables ??
-      config.embeddings.tables.map(
-        (t) =>
-          new EmbeddingTable(
-            t.name,
-            t.num_embeddings,
-            t.embedding_dim,
-            allocate(t.num_embeddings * t.embedding_dim),
-          ),
+      config.embeddings.tables.map((t) =>
+        EmbeddingTable.allocate(t.name, t.num_embeddings, t.embedding_dim, t.data_type, allocate),
       );
     const names = this.tables.map((t) => t.name);
     this.relations = config.relations.map((relation) => ({
@@ -65,6 +61,7 @@ export class TwhinModel {
     this.reciprocal = config.reciprocal_relations;
     this.parity = paritySettings(config);
     this.relationParams = allocate(this.numOperatorRows * this.dim);
+    this.rowScratch = new Float32Array(this.dim);
   }
 
   /** Operator parameter rows: R, or 2R with reciprocal relations. */
@@ -131,35 +128,21 @@ export class TwhinModel {
     const dim = this.dim;
     if (side === "tail") {
       const table = this.tables[r.lhsTable]!;
-      if (!this.parity.applyOperators) out.set(table.row(entity), outOff);
-      else
-        operatorForward(
-          r.operator,
-          this.relationParams,
-          relation * dim,
-          table.data,
-          entity * dim,
-          out,
-          outOff,
-          dim,
-        );
+      if (!this.parity.applyOperators) table.readRow(entity, out, outOff);
+      else {
+        table.readRow(entity, this.rowScratch);
+        const row = relation * dim;
+        operatorForward(r.operator, this.relationParams, row, this.rowScratch, 0, out, outOff, dim);
+      }
       return;
     }
     const table = this.tables[r.rhsTable]!;
     if (this.reciprocal && this.parity.applyOperators) {
+      table.readRow(entity, this.rowScratch);
       const row = (this.relations.length + relation) * dim;
-      operatorForward(
-        r.operator,
-        this.relationParams,
-        row,
-        table.data,
-        entity * dim,
-        out,
-        outOff,
-        dim,
-      );
+      operatorForward(r.operator, this.relationParams, row, this.rowScratch, 0, out, outOff, dim);
     } else {
-      out.set(table.row(entity), outOff);
+      table.readRow(entity, out, outOff);
     }
   }
 
@@ -174,13 +157,12 @@ export class TwhinModel {
     const dim = this.dim;
     const query = new Float32Array(dim);
     this.queryVector(relation, "tail", lhs, query);
-    const target = this.tables[r.rhsTable]!;
+    const target = new Float32Array(dim);
+    this.tables[r.rhsTable]!.readRow(rhs, target);
     if (this.parity.translateRhs) {
-      const shifted = new Float32Array(dim);
-      for (let d = 0; d < dim; d++)
-        shifted[d] = target.data[rhs * dim + d]! + this.relationParams[relation * dim + d]!;
-      return compare("dot", query, 0, shifted, 0, dim);
+      for (let d = 0; d < dim; d++) target[d]! += this.relationParams[relation * dim + d]!;
+      return compare("dot", query, 0, target, 0, dim);
     }
-    return compare(this.comparator, query, 0, target.data, rhs * dim, dim);
+    return compare(this.comparator, query, 0, target, 0, dim);
   }
 }

@@ -2,11 +2,17 @@ import { type Float32Allocator, heapFloat32 } from "@tml/training/parallel";
 import { learningRateAt } from "../config/table-optimizer-config.js";
 import type { TwhinConfig } from "../config/twhin-config.js";
 import type { StepKernels } from "../kernels/step-kernels.js";
-import { scatterTableRows } from "../kernels/table-rows.js";
 import type { TwhinModel } from "../model/twhin-model.js";
+import type { SparseGrads } from "../step/sparse-grads.js";
 import type { StepBuffers } from "../step/step-buffers.js";
 import { createRowOptimizer } from "./create-row-optimizer.js";
 import type { RowOptimizer } from "./row-optimizer.js";
+
+/** Float32 rows in slot order (slots x D) with a view of each slot's row (write-back without allocation). */
+export interface DecodedRows {
+  rows: Float32Array;
+  views: readonly Float32Array[];
+}
 
 /**
  * The optimizers of a TwHIN model: one row optimizer per table (the original's per-table fused
@@ -36,20 +42,35 @@ export class ModelOptimizers {
 
   /**
    * Applies a step's row-sparse gradients (`buffers`) as update `update` (1-based; the learning
-   * rate schedules read update - 1). A gathered optimizer updates the batch's rows in the kernels'
-   * memory, which are then written back to the table.
+   * rate schedules read update - 1).
    */
   apply(buffers: StepBuffers, kernels: StepKernels, update: number): void {
-    const tables = this.config.model.embeddings.tables;
-    const dim = this.model.dim;
+    this.applyTables(buffers, kernels, update - 1, update);
+    this.applyRelations(buffers.relationGrads, update - 1, update);
+  }
+
+  /**
+   * The tables' part of `apply`, with learning rates at schedule step `scheduleStep` and `update`
+   * as the optimizers' update count (Adam's bias correction). A gathered optimizer updates the
+   * batch's rows in the kernels' memory, which are then written back to the table. Otherwise an
+   * fp32 table is updated in place; a 16-bit table's rows, decoded into the kernels' memory when
+   * the step gathered them, are updated there in float32 and written back rounded (as the
+   * gathered path does, under Hogwild a row another thread changed since the gather is
+   * overwritten).
+   */
+  applyTables(
+    buffers: StepBuffers,
+    kernels: StepKernels,
+    scheduleStep: number,
+    update: number,
+  ): void {
     this.model.tables.forEach((table, t) => {
       const grads = buffers.tableGrads[t]!;
       if (grads.count === 0) return;
-      const rate = learningRateAt(tables[t]!.optimizer, update - 1);
-      const optimizer = this.tableOptimizers[t]!;
-      const rows = buffers.tableRows[t]!;
-      const gathered = optimizer.updateGathered?.(
-        rows,
+      const rate = this.tableRate(t, scheduleStep);
+      const rows = { rows: buffers.tableRows[t]!, views: buffers.tableRowViews[t]! };
+      const gathered = this.tableOptimizers[t]!.updateGathered?.(
+        rows.rows,
         buffers.slotState[t]!,
         grads.rowIds,
         grads.grads,
@@ -57,23 +78,66 @@ export class ModelOptimizers {
         rate,
         kernels,
       );
-      if (!gathered) {
-        optimizer.update(table.data, grads.rowIds, grads.grads, grads.count, rate, update);
-        return;
-      }
-      scatterTableRows(buffers.tableRowViews[t]!, grads.rowIds, grads.count, dim, table.data);
+      if (gathered) table.writeRows(rows.views, grads.rowIds, grads.count);
+      else this.updateTableRows(t, grads, rate, update, rows, true);
     });
-    const relationGrads = buffers.relationGrads;
-    if (this.model.parity.trainOperators && relationGrads.count > 0) {
-      const rate = learningRateAt(this.config.model.translation_optimizer, update - 1);
-      this.relationOptimizer.update(
-        this.model.relationParams,
-        relationGrads.rowIds,
-        relationGrads.grads,
-        relationGrads.count,
-        rate,
-        update,
-      );
+  }
+
+  /**
+   * Applies gradients held outside a step's buffers (an accumulation window's: `grads[t]` per
+   * table) to the tables' rows; a 16-bit table's rows are decoded into `scratch[t]` (slots x D)
+   * first. Rates and `update` as in `applyTables`.
+   */
+  applyTableGradients(
+    grads: readonly SparseGrads[],
+    scratch: readonly DecodedRows[],
+    scheduleStep: number,
+    update: number,
+  ): void {
+    grads.forEach((tableGrads, t) => {
+      if (tableGrads.count === 0) return;
+      const rate = this.tableRate(t, scheduleStep);
+      this.updateTableRows(t, tableGrads, rate, update, scratch[t]!, false);
+    });
+  }
+
+  /** Applies operator-row gradients (when the parity trains the operators); rates and `update` as in `applyTables`. */
+  applyRelations(relationGrads: SparseGrads, scheduleStep: number, update: number): void {
+    if (!this.model.parity.trainOperators || relationGrads.count === 0) return;
+    this.relationOptimizer.update(
+      this.model.relationParams,
+      relationGrads.rowIds,
+      relationGrads.grads,
+      relationGrads.count,
+      learningRateAt(this.config.model.translation_optimizer, scheduleStep),
+      update,
+      "by-id",
+    );
+  }
+
+  private tableRate(t: number, scheduleStep: number): number {
+    return learningRateAt(this.config.model.embeddings.tables[t]!.optimizer, scheduleStep);
+  }
+
+  // An fp32 table's rows updated in place; a 16-bit table's updated as float32 in `decoded`
+  // (read from the table first unless `isDecoded`) and written back rounded.
+  private updateTableRows(
+    t: number,
+    grads: SparseGrads,
+    rate: number,
+    update: number,
+    decoded: DecodedRows,
+    isDecoded: boolean,
+  ): void {
+    const table = this.model.tables[t]!;
+    const optimizer = this.tableOptimizers[t]!;
+    const { rowIds, count } = grads;
+    if (table.stored instanceof Float32Array) {
+      optimizer.update(table.stored, rowIds, grads.grads, count, rate, update, "by-id");
+      return;
     }
+    if (!isDecoded) table.readRows(rowIds, count, decoded.rows);
+    optimizer.update(decoded.rows, rowIds, grads.grads, count, rate, update, "by-slot");
+    table.writeRows(decoded.views, rowIds, count);
   }
 }

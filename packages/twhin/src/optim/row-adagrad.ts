@@ -1,6 +1,6 @@
 import { type Float32Allocator, heapFloat32 } from "@tml/training/parallel";
 import type { StepKernels } from "../kernels/step-kernels.js";
-import type { RowOptimizer } from "./row-optimizer.js";
+import type { RowLayout, RowOptimizer } from "./row-optimizer.js";
 
 /** Options of `RowAdagrad`. */
 export interface RowAdagradOptions {
@@ -38,6 +38,8 @@ export class RowAdagrad implements RowOptimizer {
     grads: Float32Array,
     count: number,
     learningRate: number,
+    _step: number,
+    layout: RowLayout,
   ): void {
     const dim = this.dim;
     const eps = this.options.eps;
@@ -45,6 +47,7 @@ export class RowAdagrad implements RowOptimizer {
     for (let s = 0; s < count; s++) {
       const row = rowIds[s]!;
       const base = row * dim;
+      const p = layout === "by-id" ? base : s * dim;
       const g = s * dim;
       if (this.options.rowwise) {
         let sum = 0;
@@ -54,14 +57,14 @@ export class RowAdagrad implements RowOptimizer {
         const denominator = Math.sqrt(total) + eps;
         if (denominator === 0) continue;
         const scale = learningRate / denominator;
-        for (let d = 0; d < dim; d++) params[base + d]! -= scale * grads[g + d]!;
+        for (let d = 0; d < dim; d++) params[p + d]! -= scale * grads[g + d]!;
       } else {
         for (let d = 0; d < dim; d++) {
           const gradient = grads[g + d]!;
           const total = acc[base + d]! + gradient * gradient;
           acc[base + d] = total;
           const denominator = Math.sqrt(total) + eps;
-          if (denominator > 0) params[base + d]! -= (learningRate * gradient) / denominator;
+          if (denominator > 0) params[p + d]! -= (learningRate * gradient) / denominator;
         }
       }
     }

@@ -1,6 +1,6 @@
 import { adamScalars } from "@tml/engine";
 import { type Float32Allocator, heapFloat32 } from "@tml/training/parallel";
-import type { RowOptimizer } from "./row-optimizer.js";
+import type { RowLayout, RowOptimizer } from "./row-optimizer.js";
 
 /** Options of `RowAdam`. */
 export interface RowAdamOptions {
@@ -39,6 +39,7 @@ export class RowAdam implements RowOptimizer {
     count: number,
     learningRate: number,
     step: number,
+    layout: RowLayout,
   ): void {
     const { beta1, beta2, eps } = this.options;
     const dim = this.dim;
@@ -49,6 +50,7 @@ export class RowAdam implements RowOptimizer {
     const epsHat = scalars.epsilon;
     for (let s = 0; s < count; s++) {
       const base = rowIds[s]! * dim;
+      const p = layout === "by-id" ? base : s * dim;
       const g = s * dim;
       for (let d = 0; d < dim; d++) {
         const gradient = grads[g + d]!;
@@ -56,7 +58,7 @@ export class RowAdam implements RowOptimizer {
         const vi = beta2 * v[base + d]! + (1 - beta2) * gradient * gradient;
         m[base + d] = mi;
         v[base + d] = vi;
-        params[base + d]! -= (stepSize * mi) / (Math.sqrt(vi) + epsHat);
+        params[p + d]! -= (stepSize * mi) / (Math.sqrt(vi) + epsHat);
       }
     }
   }

@@ -11,15 +11,15 @@ const grads = Float32Array.from([0.5, -1, 2, 0]); // row 2: [0.5, -1]; row 0: [2
 describe("row-sparse optimizers (hand-worked values)", () => {
   it("SGD: w -= lr g on touched rows only", () => {
     const w = rows();
-    new RowSgd(3, 2).update(w, ids, grads, 2, 0.1);
+    new RowSgd(3, 2).update(w, ids, grads, 2, 0.1, 1, "by-id");
     expect(Array.from(w)).toEqual([1 - 0.2, 2, 3, 4, 5 - 0.05, 6 + 0.1].map(Math.fround));
   });
 
   it("SGD with momentum keeps a per-row velocity", () => {
     const w = rows();
     const sgd = new RowSgd(3, 2, 0.9);
-    sgd.update(w, ids, grads, 2, 0.1);
-    sgd.update(w, ids, grads, 2, 0.1);
+    sgd.update(w, ids, grads, 2, 0.1, 1, "by-id");
+    sgd.update(w, ids, grads, 2, 0.1, 1, "by-id");
     // v1 = g, v2 = 0.9 g + g = 1.9 g: total step 2.9 * lr * g.
     expect(w[0]).toBeCloseTo(1 - 0.29 * 2, 6);
     expect(w[4]).toBeCloseTo(5 - 0.29 * 0.5, 6);
@@ -29,10 +29,10 @@ describe("row-sparse optimizers (hand-worked values)", () => {
   it("element-wise Adagrad: G += g^2, w -= lr g / (sqrt(G) + eps)", () => {
     const w = rows();
     const adagrad = new RowAdagrad(3, 2, { eps: 0, rowwise: false, initialAccumulator: 0 });
-    adagrad.update(w, ids, grads, 2, 0.1);
+    adagrad.update(w, ids, grads, 2, 0.1, 1, "by-id");
     // First step: g / |g| = sign(g); zero gradients leave the weight alone (no 0/0).
     expect(Array.from(w)).toEqual([0.9, 2, 3, 4, 4.9, 6.1].map(Math.fround));
-    adagrad.update(w, ids, grads, 2, 0.1);
+    adagrad.update(w, ids, grads, 2, 0.1, 1, "by-id");
     expect(w[0]).toBeCloseTo(0.9 - (0.1 * 2) / Math.sqrt(8), 6);
     expect(Array.from(adagrad.state()["accumulator"]!)).toEqual([8, 0, 0, 0, 0.5, 2]);
   });
@@ -40,7 +40,7 @@ describe("row-sparse optimizers (hand-worked values)", () => {
   it("row-wise Adagrad keeps one accumulator per row (mean of g^2)", () => {
     const w = rows();
     const adagrad = new RowAdagrad(3, 2, { eps: 1e-10, rowwise: true, initialAccumulator: 0 });
-    adagrad.update(w, ids, grads, 2, 0.1);
+    adagrad.update(w, ids, grads, 2, 0.1, 1, "by-id");
     const g2 = (0.25 + 1) / 2;
     const g0 = (4 + 0) / 2;
     expect(Array.from(adagrad.state()["accumulator"]!)).toEqual([g0, 0, g2].map(Math.fround));
@@ -52,14 +52,35 @@ describe("row-sparse optimizers (hand-worked values)", () => {
   it("lazy Adam: bias-corrected first step moves each touched coordinate by about lr", () => {
     const w = rows();
     const adam = new RowAdam(3, 2, { beta1: 0.9, beta2: 0.999, eps: 1e-8 });
-    adam.update(w, ids, grads, 2, 0.01, 1);
+    adam.update(w, ids, grads, 2, 0.01, 1, "by-id");
     expect(w[0]).toBeCloseTo(1 - 0.01, 5);
     expect(w[1]).toBe(2); // zero gradient: m = v = 0, no move
     expect(w[4]).toBeCloseTo(5 - 0.01, 5);
     expect(w[5]).toBeCloseTo(6 + 0.01, 5);
     expect(w[2]).toBe(3);
     // Second step with the same gradient: m_hat = g, v_hat = g^2 again.
-    adam.update(w, ids, grads, 2, 0.01, 2);
+    adam.update(w, ids, grads, 2, 0.01, 2, "by-id");
     expect(w[0]).toBeCloseTo(1 - 0.02, 5);
+  });
+
+  it("by-slot layout updates gathered rows exactly as by-id updates the matrix", () => {
+    const make = () => [
+      new RowSgd(3, 2, 0.9),
+      new RowAdagrad(3, 2, { eps: 1e-10, rowwise: false, initialAccumulator: 0.1 }),
+      new RowAdam(3, 2, { beta1: 0.9, beta2: 0.999, eps: 1e-8 }),
+    ];
+    const byId = make();
+    const bySlot = make();
+    byId.forEach((optimizer, i) => {
+      const matrix = rows();
+      // Slot s holds row ids[s]: rows 2 then 0.
+      const gathered = Float32Array.from([5, 6, 1, 2]);
+      for (let step = 1; step <= 2; step++) {
+        optimizer.update(matrix, ids, grads, 2, 0.1, step, "by-id");
+        bySlot[i]!.update(gathered, ids, grads, 2, 0.1, step, "by-slot");
+      }
+      expect(Array.from(gathered)).toEqual([matrix[4], matrix[5], matrix[0], matrix[1]]);
+      expect(bySlot[i]!.state()).toEqual(optimizer.state());
+    });
   });
 });

@@ -1,6 +1,6 @@
 import { type Float32Allocator, heapFloat32 } from "@tml/training/parallel";
 import type { StepKernels } from "../kernels/step-kernels.js";
-import type { RowOptimizer } from "./row-optimizer.js";
+import type { RowLayout, RowOptimizer } from "./row-optimizer.js";
 
 /**
  * Sparse SGD (the original's per-table fused optimizer): `w -= lr * g` on touched rows. With
@@ -23,21 +23,24 @@ export class RowSgd implements RowOptimizer {
     grads: Float32Array,
     count: number,
     learningRate: number,
+    _step: number,
+    layout: RowLayout,
   ): void {
     const dim = this.dim;
     const mu = this.momentum;
     const velocity = this.velocity;
     for (let s = 0; s < count; s++) {
       const base = rowIds[s]! * dim;
+      const p = layout === "by-id" ? base : s * dim;
       const g = s * dim;
       if (mu > 0) {
         for (let d = 0; d < dim; d++) {
           const v = mu * velocity[base + d]! + grads[g + d]!;
           velocity[base + d] = v;
-          params[base + d]! -= learningRate * v;
+          params[p + d]! -= learningRate * v;
         }
       } else {
-        for (let d = 0; d < dim; d++) params[base + d]! -= learningRate * grads[g + d]!;
+        for (let d = 0; d < dim; d++) params[p + d]! -= learningRate * grads[g + d]!;
       }
     }
   }

@@ -52,19 +52,38 @@ function syntheticGraph(entities: number, relations: number, edges: number, seed
   return { lhs, rel, rhs, size: edges } as EdgeSet;
 }
 
+/** Finite losses that fell by 30%, and a filtered MRR above 0.3 on the 3-relation graph. */
+function expectLearned(model: TwhinModel, losses: number[], graph: EdgeSet): void {
+  expect(losses.every(Number.isFinite)).toBe(true);
+  const early = losses.slice(0, 4).reduce((a, b) => a + b) / 4;
+  const late = losses.slice(-4).reduce((a, b) => a + b) / 4;
+  expect(late).toBeLessThan(0.7 * early);
+  const filter = new FilterIndex(3, [graph]);
+  const mrr = evaluateLinkPrediction(model, graph, { filter, maxEdges: 300 }).both.mrr;
+  expect(mrr).toBeGreaterThan(0.3);
+}
+
 describe("Hogwild training (TwHIN on several threads)", () => {
   it("trains every worker's slice into the shared tables", async () => {
     const graph = syntheticGraph(200, 3, 4096, 1);
     const config = kgTestConfig(200, ["a", "b", "c"], { adagrad: { lr: 0.2 } });
     const { model, losses, updates } = await train(config, graph, 2, 6);
     expect(updates).toBe(48);
-    expect(losses.every(Number.isFinite)).toBe(true);
-    const early = losses.slice(0, 4).reduce((a, b) => a + b) / 4;
-    const late = losses.slice(-4).reduce((a, b) => a + b) / 4;
-    expect(late).toBeLessThan(0.7 * early);
-    const filter = new FilterIndex(3, [graph]);
-    const mrr = evaluateLinkPrediction(model, graph, { filter, maxEdges: 300 }).both.mrr;
-    expect(mrr).toBeGreaterThan(0.3);
+    expectLearned(model, losses, graph);
+  });
+
+  it("trains fp16 tables in shared memory: the workers' rows land in the one Uint16Array", async () => {
+    const graph = syntheticGraph(200, 3, 4096, 1);
+    const fp32 = kgTestConfig(200, ["a", "b", "c"], { adagrad: { lr: 0.2 } });
+    const tables = fp32.model.embeddings.tables.map((t) => ({ ...t, data_type: "fp16" as const }));
+    const config = {
+      ...fp32,
+      model: { ...fp32.model, embeddings: { ...fp32.model.embeddings, tables } },
+    };
+    const { model, losses } = await train(config, graph, 2, 6);
+    expect(model.tables[0]!.stored).toBeInstanceOf(Uint16Array);
+    expect(model.tables[0]!.stored.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expectLearned(model, losses, graph);
   });
 
   it("one worker reruns bit-identically (the --deterministic mode)", async () => {
@@ -74,8 +93,8 @@ describe("Hogwild training (TwHIN on several threads)", () => {
     const second = await train(config, graph, 1, 2);
     expect(second.losses).toEqual(first.losses);
     expect(
-      Buffer.from(second.model.tables[0]!.data.buffer).equals(
-        Buffer.from(first.model.tables[0]!.data.buffer),
+      Buffer.from(second.model.tables[0]!.stored.buffer).equals(
+        Buffer.from(first.model.tables[0]!.stored.buffer),
       ),
     ).toBe(true);
     expect([...second.model.relationParams]).toEqual([...first.model.relationParams]);

@@ -56,7 +56,7 @@ export async function nearestNeighbours(
           { details: { id } },
         );
       }
-      queries.set(table.row(id), i * dim);
+      table.readRow(id, queries, i * dim);
       exclude[i] = id;
     }
   } else if (options.vectors) {
@@ -70,7 +70,7 @@ export async function nearestNeighbours(
     throw new DataError("nearestNeighbours needs query ids or vectors.");
   }
   const q = queries.length / dim;
-  const result = topKNeighbours(table.data, table.rows, dim, queries, q, {
+  const result = topKNeighbours(table.toFloat32(), table.rows, dim, queries, q, {
     k: options.k,
     metric: options.metric ?? "dot",
     ...(exclude ? { exclude } : {}),

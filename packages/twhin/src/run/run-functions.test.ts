@@ -71,7 +71,7 @@ describe("run functions", () => {
       tables: ["user"],
     });
     const back = await readEmbeddings(files);
-    expect(back.get("user")!.vectors).toEqual(trained.model.tables[0]!.data);
+    expect(back.get("user")!.vectors).toEqual(trained.model.tables[0]!.stored);
     const found = await nearestNeighbours({
       config,
       entityType: "tweet",

@@ -4,9 +4,12 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadConfigFile, TmlError } from "@tml/core";
 import { edgeTable, writeParquetFile } from "@tml/data-io";
+import { loadCheckpointArray } from "@tml/training";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { twhinConfigSchema } from "../config/twhin-config.js";
+import { readEmbeddings } from "../export/embedding-files.js";
 import { writeEngagementGraph } from "../testing/generated-graph.js";
+import { exportEmbeddings } from "./export-embeddings.js";
 import { trainTwhin } from "./train-twhin.js";
 
 const localYaml = fileURLToPath(new URL("../../configs/local.yaml", import.meta.url));
@@ -81,18 +84,13 @@ describe("trainTwhin", () => {
     expect(result.lastEval?.["mrr"]).toBeGreaterThan(0);
   });
 
-  it("resumes after a crash and ends bit-identical to an uninterrupted run", async () => {
-    const extra = [
-      ...small,
-      "model.embeddings.tables.0.embedding_dim=8",
-      "model.embeddings.tables.1.embedding_dim=8",
-      "train_data.global_negatives=5",
-    ];
+  /** Trains `name` straight, and again killed at step 17 then resumed; checks they end equal. */
+  async function crashAndResume(name: string, extra: string[]) {
     const straight = await trainTwhin({
-      config: localConfig(join(dir, "straight"), extra),
+      config: localConfig(join(dir, `${name}-straight`), extra),
       device: "cpu",
     });
-    const crashDir = join(dir, "crash");
+    const crashDir = join(dir, `${name}-crash`);
     await expectError(
       trainTwhin({
         config: localConfig(crashDir, extra),
@@ -106,15 +104,28 @@ describe("trainTwhin", () => {
       "INTERNAL",
       "simulated kill",
     );
+    const crashed = await loadCheckpointArray(join(crashDir, "10"), "table/user");
     const resumed = await trainTwhin({ config: localConfig(crashDir, extra), device: "cpu" });
     expect(resumed.step).toBe(30);
     for (const [t, table] of resumed.model.tables.entries()) {
-      expect(table.data).toEqual(straight.model.tables[t]!.data);
+      expect(table.stored).toEqual(straight.model.tables[t]!.stored);
     }
     expect(resumed.model.relationParams).toEqual(straight.model.relationParams);
+    return { resumed, crashDir, crashed };
+  }
+
+  const resumeSettings = [
+    ...small,
+    "model.embeddings.tables.0.embedding_dim=8",
+    "model.embeddings.tables.1.embedding_dim=8",
+    "train_data.global_negatives=5",
+  ];
+
+  it("resumes after a crash and ends bit-identical to an uninterrupted run", async () => {
+    const { crashDir } = await crashAndResume("fp32", resumeSettings);
     await expectError(
       trainTwhin({
-        config: localConfig(crashDir, extra),
+        config: localConfig(crashDir, resumeSettings),
         device: "cpu",
         maxSteps: 40,
         resume: false,
@@ -122,6 +133,26 @@ describe("trainTwhin", () => {
       "USAGE",
       "resume",
     );
+  });
+
+  it("bf16 tables: checkpoints hold their uint16 patterns, a resume is bit-identical, exports are float32", async () => {
+    const extra = [
+      ...resumeSettings,
+      "model.embeddings.tables.0.data_type=bf16",
+      "model.embeddings.tables.1.data_type=bf16",
+    ];
+    const { resumed, crashDir, crashed } = await crashAndResume("bf16", extra);
+    expect(crashed.dtype).toBe("uint16");
+    expect(crashed.data.byteLength).toBe(300 * 8 * 2);
+    expect(resumed.model.tables[0]!.stored).toBeInstanceOf(Uint16Array);
+    // The export decodes the checkpoint's patterns to float32.
+    const exported = await exportEmbeddings({
+      config: localConfig(crashDir, extra),
+      outDir: join(dir, "bf16-export"),
+      tables: ["user"],
+    });
+    const back = await readEmbeddings(exported.files);
+    expect(back.get("user")!.vectors).toEqual(resumed.model.tables[0]!.toFloat32());
   });
 
   it("refuses to resume with another optimizer (ConfigError naming both), keeping the checkpoint", async () => {

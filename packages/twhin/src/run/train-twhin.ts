@@ -10,8 +10,10 @@ import { checkEdges } from "../data/edge-check.js";
 import { expandGlob, readEdges } from "../data/edge-set.js";
 import { FilterIndex } from "../eval/filter-index.js";
 import { TwhinModel } from "../model/twhin-model.js";
+import { checkAccumulationWorkers } from "../optim/gradient-accumulation.js";
 import { type BestCheckpoint, ModelSelection } from "../task/model-selection.js";
 import { TwhinTask } from "../task/twhin-task.js";
+import { loadPretrainedTables } from "./pretrained-tables.js";
 import { type ConfigSource, resolveConfig } from "./resolve-config.js";
 import { planTwhinTraining, type TwhinTrainingPlan } from "./training-plan.js";
 
@@ -54,8 +56,8 @@ export interface TrainTwhinResult extends TrainingResult {
 }
 
 /**
- * Trains TwHIN embeddings: reads `train_data` edges, initialises (seeded) or resumes from the save
- * dir / warm-starts from `initial_checkpoint_dir`, and runs `@tml/training`'s `runTraining` for
+ * Trains TwHIN embeddings: reads `train_data` edges, initialises (seeded; tables with `pretrained`
+ * from their snapshot) or resumes from the save dir / warm-starts from `initial_checkpoint_dir`, and runs `@tml/training`'s `runTraining` for
  * `training.num_epochs` epochs (else `num_train_steps` steps) with checkpoints, logging (loss,
  * edges/s) and filtered link-prediction validation of `validation_data` every
  * `model_selection.eval_every_n_epochs` epochs (best checkpoint kept, optional early stopping) or
@@ -86,6 +88,7 @@ export async function trainTwhin(options: TrainTwhinOptions): Promise<TrainTwhin
   if (!Number.isInteger(workers) || workers < 1) {
     throw new UsageError(`Hogwild workers must be a positive integer, got ${workers}.`);
   }
+  checkAccumulationWorkers(config, workers);
   const plan = planTwhinTraining(config, edges.size, { workers, maxSteps: options.maxSteps });
   const training = {
     ...config.training,
@@ -95,6 +98,7 @@ export async function trainTwhin(options: TrainTwhinOptions): Promise<TrainTwhin
   };
   const arrays = workers > 1 ? SharedFloat32Arrays.create() : undefined;
   const model = new TwhinModel(config.model, undefined, arrays?.allocate).initialize(config.seed);
+  const pretrained = await loadPretrainedTables(model, config.model);
   checkEdges(model, edges, "training");
   const batches = new EdgeBatches(edges, data.per_replica_batch_size * workers, config.seed);
   let validation: { edges: typeof edges; filter: FilterIndex } | undefined;
@@ -134,7 +138,8 @@ export async function trainTwhin(options: TrainTwhinOptions): Promise<TrainTwhin
     edges: edges.size,
     steps: plan.numTrainSteps,
     steps_per_epoch: plan.stepsPerEpoch,
-    tables: model.tables.map((t) => `${t.name}:${t.rows}x${t.dim}`).join(", "),
+    tables: model.tables.map((t) => `${t.name}:${t.rows}x${t.dim}:${t.storage}`).join(", "),
+    pretrained: pretrained.join(", ") || "none",
     workers,
   });
   try {

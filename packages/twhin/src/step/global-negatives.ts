@@ -120,13 +120,13 @@ export class GlobalNegatives {
           ids[id] = id;
           tableGrads[t]!.slot(id);
         }
-        raw.set(table.data.subarray(0, count * dim));
+        table.readRowRange(0, count, raw);
       } else {
         for (let j = 0; j < count; j++) {
           const id = rng.int(table.rows);
           ids[j] = id;
           tableGrads[t]!.slot(id);
-          raw.set(table.data.subarray(id * dim, (id + 1) * dim), j * dim);
+          table.readRow(id, raw, j * dim);
         }
       }
       if (this.model.comparator === "cos") {

@@ -17,7 +17,7 @@ async function compareKernelPaths(options: TinyConfigOptions, steps = 3): Promis
   const run = async (kernelSet: "reference" | "simd") => {
     const model = new TwhinModel(config.model).initialize(3);
     for (const table of model.tables)
-      for (let i = 0; i < table.data.length; i++) table.data[i]! *= 3;
+      for (let i = 0; i < table.stored.length; i++) table.stored[i]! *= 3;
     const settings = stepSettings(config);
     const kernels =
       kernelSet === "reference"
@@ -43,7 +43,7 @@ async function compareKernelPaths(options: TinyConfigOptions, steps = 3): Promis
     );
   });
   const arrays = (r: typeof reference) => [
-    ...r.model.tables.map((t) => t.data),
+    ...r.model.tables.map((t) => t.stored),
     r.model.relationParams,
     ...r.state,
   ];
@@ -56,7 +56,7 @@ async function compareKernelPaths(options: TinyConfigOptions, steps = 3): Promis
   });
   // Training moved the weights, so the comparison is not between two untouched inits.
   const fresh = new TwhinModel(config.model).initialize(3);
-  expect(simd.model.tables[0]!.data[0]).not.toBe(3 * fresh.tables[0]!.data[0]!);
+  expect(simd.model.tables[0]!.stored[0]).not.toBe(3 * fresh.tables[0]!.stored[0]!);
 }
 
 describe("SIMD and reference kernels train the same model", () => {

@@ -43,7 +43,7 @@ function setup(regularization: number) {
   const model = new TwhinModel(config.model).initialize(4);
   const rng = new Rng(9);
   for (const table of model.tables)
-    for (let i = 0; i < table.data.length; i++) table.data[i] = rng.next() - 0.5;
+    for (let i = 0; i < table.stored.length; i++) table.stored[i] = rng.next() - 0.5;
   for (let i = 0; i < model.relationParams.length; i++) model.relationParams[i] = rng.next() - 0.5;
   const batch = randomBatch(config, 6, 13);
   return { config, model, batch, step: TwhinStep.create(model, config) };
@@ -60,8 +60,8 @@ describe("1vsAll (global_negatives: all) with reciprocal ComplEx and N3", () => 
       const relation = model.relations[batch.rel[i]!]!;
       const lhsTable = model.tables[relation.lhsTable]!;
       const rhsTable = model.tables[relation.rhsTable]!;
-      const head = complex(lhsTable.data, batch.lhs[i]! * dim, dim);
-      const tail = complex(rhsTable.data, batch.rhs[i]! * dim, dim);
+      const head = complex(lhsTable.toFloat32(), batch.lhs[i]! * dim, dim);
+      const tail = complex(rhsTable.toFloat32(), batch.rhs[i]! * dim, dim);
       const forward = complex(model.relationParams, batch.rel[i]! * dim, dim);
       const backward = complex(model.relationParams, (relations + batch.rel[i]!) * dim, dim);
       // Tail direction: softmax over all rows of the rhs table; head: over the lhs table.
@@ -70,7 +70,7 @@ describe("1vsAll (global_negatives: all) with reciprocal ComplEx and N3", () => 
         [backward, tail, lhsTable, batch.lhs[i]!],
       ] as const) {
         const scores = Array.from({ length: table.rows }, (_, row) =>
-          complexScore(w, query, complex(table.data, row * dim, dim)),
+          complexScore(w, query, complex(table.toFloat32(), row * dim, dim)),
         );
         const max = Math.max(...scores);
         const logSum = max + Math.log(scores.reduce((s, x) => s + Math.exp(x - max), 0));
@@ -105,7 +105,7 @@ describe("1vsAll (global_negatives: all) with reciprocal ComplEx and N3", () => 
       const model = new TwhinModel(config.model).initialize(2);
       const rng = new Rng(3);
       for (const table of model.tables)
-        for (let i = 0; i < table.data.length; i++) table.data[i] = rng.next() - 0.5;
+        for (let i = 0; i < table.stored.length; i++) table.stored[i] = rng.next() - 0.5;
       const step = TwhinStep.create(model, config);
       const batch = randomBatch(config, 8, 5);
       await expectGradientsMatchDifferences(model, step, batch, {

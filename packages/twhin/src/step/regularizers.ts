@@ -4,35 +4,42 @@ import type { EdgeGroups } from "./edge-groups.js";
 import type { SparseGrads } from "./sparse-grads.js";
 import type { StepSettings } from "./step-settings.js";
 
-/** Adds the configured regularizer's gradient to the batch's sparse gradients; returns its penalty. */
+/**
+ * Adds the configured regularizer's gradient to the batch's sparse gradients; returns its penalty.
+ * `tableRows[t]` holds table t's batch rows as float32 in slot order (as the step gathered them).
+ */
 export function addRegularization(
   model: TwhinModel,
   settings: StepSettings,
   groups: EdgeGroups,
   size: number,
+  tableRows: readonly Float32Array[],
   tableGrads: SparseGrads[],
   relationGrads: SparseGrads,
 ): number {
   const weight = settings.regularization;
   if (weight === 0) return 0;
-  if (settings.regularizer === "l2") return addL2Regularization(model, tableGrads, weight);
-  return addN3Regularization(model, groups, size, tableGrads, relationGrads, weight);
+  if (settings.regularizer === "l2") {
+    return addL2Regularization(model, tableRows, tableGrads, weight);
+  }
+  return addN3Regularization(model, groups, size, tableRows, tableGrads, relationGrads, weight);
 }
 
 /** L2 penalty weight/2 * |x|^2 on each distinct row of the batch (negatives included); returns it. */
 export function addL2Regularization(
   model: TwhinModel,
+  tableRows: readonly Float32Array[],
   tableGrads: SparseGrads[],
   weight: number,
 ): number {
   const dim = model.dim;
   let penalty = 0;
-  model.tables.forEach((table, t) => {
+  model.tables.forEach((_table, t) => {
     const grads = tableGrads[t]!;
+    const rows = tableRows[t]!;
     for (let s = 0; s < grads.count; s++) {
-      const base = grads.rowIds[s]! * dim;
       for (let d = 0; d < dim; d++) {
-        const x = table.data[base + d]!;
+        const x = rows[s * dim + d]!;
         penalty += x * x;
         grads.grads[s * dim + d]! += weight * x;
       }
@@ -55,6 +62,7 @@ export function addN3Regularization(
   model: TwhinModel,
   groups: EdgeGroups,
   size: number,
+  tableRows: readonly Float32Array[],
   tableGrads: SparseGrads[],
   relationGrads: SparseGrads,
   weight: number,
@@ -72,16 +80,8 @@ export function addN3Regularization(
       [relation.rhsTable, groups.rhs[row]!],
     ] as const) {
       const grads = tableGrads[t]!;
-      const data = model.tables[t]!.data;
-      penalty += cubePenalty(
-        kind,
-        data,
-        id * dim,
-        grads.grads,
-        grads.slotOf[id]! * dim,
-        dim,
-        2 * scale,
-      );
+      const slot = grads.slotOf[id]! * dim;
+      penalty += cubePenalty(kind, tableRows[t]!, slot, grads.grads, slot, dim, 2 * scale);
     }
     // Operator rows with magnitudes: not `none`, not rotation phases.
     if (kind === "none" || kind === "rotation") continue;

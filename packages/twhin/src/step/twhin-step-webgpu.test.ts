@@ -60,7 +60,7 @@ async function trainOn(backend: string): Promise<Trained> {
   ];
   return {
     losses,
-    arrays: [...model.tables.map((table) => table.data), model.relationParams, ...state],
+    arrays: [...model.tables.map((table) => table.toFloat32()), model.relationParams, ...state],
     products,
   };
 }

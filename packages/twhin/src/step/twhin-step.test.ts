@@ -9,7 +9,8 @@ function setup(options: TinyConfigOptions) {
   const config = tinyConfig(options);
   const model = new TwhinModel(config.model).initialize(3);
   // Larger weights than the default init so every term of the loss is exercised.
-  for (const table of model.tables) for (let i = 0; i < table.data.length; i++) table.data[i]! *= 2;
+  for (const table of model.tables)
+    for (let i = 0; i < table.stored.length; i++) table.stored[i]! *= 2;
   for (let i = 0; i < model.relationParams.length; i++)
     model.relationParams[i] = 0.8 * model.relationParams[i]! - 0.3;
   const step = TwhinStep.create(model, config);

@@ -8,7 +8,6 @@ import {
 } from "../kernels/dense-products.js";
 import { createStepKernels } from "../kernels/simd-kernels.js";
 import type { ScoreRows, StepKernels } from "../kernels/step-kernels.js";
-import { gatherTableRows } from "../kernels/table-rows.js";
 import {
   compare,
   normalizeRows,
@@ -123,15 +122,17 @@ export class TwhinStep {
     }
     this.globals.scatterGradients(this.tableGrads);
     const { model, settings, groups, tableGrads, relationGrads } = this;
-    return loss + addRegularization(model, settings, groups, size, tableGrads, relationGrads);
+    const tableRows = this.buffers.tableRows;
+    return (
+      loss + addRegularization(model, settings, groups, size, tableRows, tableGrads, relationGrads)
+    );
   }
 
   // Copies every slot's table row into tableRows (one read of each row from the table).
   private gatherTableRows(): void {
-    const dim = this.model.dim;
     this.model.tables.forEach((table, t) => {
       const grads = this.tableGrads[t]!;
-      gatherTableRows(table.data, grads.rowIds, grads.count, dim, this.buffers.tableRows[t]!);
+      table.readRows(grads.rowIds, grads.count, this.buffers.tableRows[t]!);
     });
   }
 

@@ -65,7 +65,7 @@ async function trainAndScore(
   const filter = new FilterIndex(4, [train, test]);
   const metrics = evaluateLinkPrediction(model, test, { filter }).both;
   const users = model.tables[0]!;
-  return { metrics, purity: clusterPurity(users.data, users.dim, userCommunities, 1) };
+  return { metrics, purity: clusterPurity(users.toFloat32(), users.dim, userCommunities, 1) };
 }
 
 describe("learned quality on a generated graph with planted communities", () => {

@@ -12,6 +12,7 @@ import {
   type TrainTask,
 } from "@tml/core";
 import { loadPlatformBlas } from "@tml/engine";
+import { rowNormStatistics } from "@tml/training";
 import type { SharedFloat32Arrays } from "@tml/training/parallel";
 import type { TwhinConfig } from "../config/twhin-config.js";
 import type { EdgeBatch } from "../data/edge-batch.js";
@@ -19,7 +20,15 @@ import type { EdgeBatches, EdgeCursor } from "../data/edge-batches.js";
 import type { EdgeSet } from "../data/edge-set.js";
 import type { FilterIndex } from "../eval/filter-index.js";
 import { evaluateLinkPrediction } from "../eval/link-prediction.js";
+import type { EmbeddingTable } from "../model/embedding-table.js";
 import type { TwhinModel } from "../model/twhin-model.js";
+import {
+  type AccumulationStateJson,
+  accumulationSettings,
+  checkAccumulationWorkers,
+  checkSameAccumulation,
+  RowGradientAccumulation,
+} from "../optim/gradient-accumulation.js";
 import { ModelOptimizers } from "../optim/model-optimizers.js";
 import { HogwildGroup } from "../parallel/hogwild.js";
 import { TwhinStep } from "../step/twhin-step.js";
@@ -47,27 +56,33 @@ export interface TwhinTaskOptions {
 
 /**
  * TwHIN as a core `TrainTask`: one row-sparse update per batch (the step's loss and gradients,
- * then the table and operator optimizers), filtered link-prediction metrics on validation edges,
- * and state = tables, relation operators, optimizer state (raw float32 arrays), the update count,
- * the data cursor and the RNG.
+ * then the table and operator optimizers), or per `training.gradient_accumulation` micro-batches
+ * (`RowGradientAccumulation`, one thread only), filtered link-prediction metrics on validation
+ * edges, and state = tables, relation operators, optimizer state (raw float32 arrays), pending
+ * accumulated rows, the step count, the data cursor and the RNG.
  */
 export class TwhinTask implements TrainTask<EdgeBatch> {
   readonly kind = "twhin";
   /** Forward, loss and backward of one batch. */
   readonly step: TwhinStep;
   readonly optimizers: ModelOptimizers;
-  /** Updates applied so far (the global step). */
+  /**
+   * Steps trained so far (the global step): optimizer updates applied, or micro-batches under
+   * gradient accumulation.
+   */
   updates = 0;
   /** Threads training together (Hogwild workers, this one included). */
   readonly workers: number;
   private readonly options: TwhinTaskOptions;
   private readonly hogwild: HogwildGroup | undefined;
   private readonly hogwildBlas: boolean;
+  private readonly accumulation: RowGradientAccumulation | undefined;
   private rng: Rng;
 
   constructor(options: TwhinTaskOptions) {
     this.options = options;
     this.workers = options.parallel?.workers ?? 1;
+    checkAccumulationWorkers(options.config, this.workers);
     const parallel = this.workers > 1 ? options.parallel : undefined;
     // Hogwild ranks run their products on their own thread: on the platform BLAS with its pool
     // at one thread (every call then runs on its caller) until `close`, or on the SIMD kernels.
@@ -83,6 +98,15 @@ export class TwhinTask implements TrainTask<EdgeBatch> {
       options.config,
       ...(parallel ? [parallel.arrays.allocate] : []),
     );
+    const accumulation = accumulationSettings(options.config);
+    this.accumulation = accumulation
+      ? new RowGradientAccumulation(
+          options.model,
+          this.optimizers,
+          this.step.tableGrads.map((grads) => grads.rowIds.length),
+          accumulation,
+        )
+      : undefined;
     this.rng = new Rng(options.config.seed).fork("negatives");
     this.hogwild = parallel
       ? HogwildGroup.start(options.config, parallel.arrays, parallel.workers)
@@ -141,8 +165,9 @@ export class TwhinTask implements TrainTask<EdgeBatch> {
         details: { step: this.updates },
       });
     }
-    this.updates++;
-    this.optimizers.apply(this.step.buffers, this.step.kernels, this.updates);
+    const call = this.updates++;
+    if (this.accumulation) this.accumulation.feed(this.step.buffers, this.step.kernels, call);
+    else this.optimizers.apply(this.step.buffers, this.step.kernels, this.updates);
     return loss;
   }
 
@@ -158,6 +183,8 @@ export class TwhinTask implements TrainTask<EdgeBatch> {
     const result = evaluateLinkPrediction(this.options.model, validation.edges, {
       filter: validation.filter,
       maxEdges,
+      // Two ranked queries (lhs and rhs) per edge; progress counts batches of validation edges.
+      onProgress: (queries) => context.progress(Math.floor(queries / 2 / batch)),
     });
     const m = result.both;
     const metrics: Record<string, number> = {
@@ -180,34 +207,45 @@ export class TwhinTask implements TrainTask<EdgeBatch> {
     return this.options.modelSelection?.stopRequest();
   }
 
-  /** Named state arrays: `table/<name>`, `relations`, `optimizer/<name>/<slot>`. */
-  private arrays(): Record<string, { data: Float32Array; shape: number[] }> {
+  /**
+   * Named state arrays: `table/<name>` (float32, or uint16 bit patterns of a 16-bit table, so a
+   * resume is exact), `relations`, `optimizer/<name>/<slot>` (float32 whatever the table storage).
+   */
+  private arrays(): Record<string, StateArray> {
     const model = this.options.model;
-    const out: Record<string, { data: Float32Array; shape: number[] }> = {};
+    const out: Record<string, StateArray> = {};
+    const float32 = (data: Float32Array, shape: number[]): StateArray => ({
+      dtype: "float32",
+      shape,
+      data,
+    });
     model.tables.forEach((table, t) => {
-      out[`table/${table.name}`] = { data: table.data, shape: [table.rows, table.dim] };
+      const shape = [table.rows, table.dim];
+      out[`table/${table.name}`] =
+        table.stored instanceof Float32Array
+          ? float32(table.stored, shape)
+          : { dtype: "uint16", shape, data: table.stored };
       for (const [slot, data] of Object.entries(this.optimizers.tableOptimizers[t]!.state())) {
-        out[`optimizer/${table.name}/${slot}`] = { data, shape: [data.length] };
+        out[`optimizer/${table.name}/${slot}`] = float32(data, [data.length]);
       }
     });
-    out["relations"] = { data: model.relationParams, shape: [model.numOperatorRows, model.dim] };
+    out["relations"] = float32(model.relationParams, [model.numOperatorRows, model.dim]);
     for (const [slot, data] of Object.entries(this.optimizers.relationOptimizer.state())) {
-      out[`optimizer/relations/${slot}`] = { data, shape: [data.length] };
+      out[`optimizer/relations/${slot}`] = float32(data, [data.length]);
     }
     return out;
   }
 
   getState(): TaskState {
-    const arrays: Record<string, StateArray> = {};
-    for (const [name, { data, shape }] of Object.entries(this.arrays()))
-      arrays[name] = { dtype: "float32", shape, data };
+    const accumulation = this.accumulation?.state();
     return {
-      arrays,
+      arrays: { ...this.arrays(), ...accumulation?.arrays },
       json: {
         steps: this.updates,
         cursor: this.options.batches.cursor(),
         rng: this.rng.getState(),
         optimizers: optimizerNames(this.options.config),
+        ...(accumulation ? { accumulation: accumulation.json } : {}),
         ...(this.options.modelSelection ? { selection: this.options.modelSelection.state } : {}),
       },
     };
@@ -215,10 +253,16 @@ export class TwhinTask implements TrainTask<EdgeBatch> {
 
   setState(state: TaskState, context: RestoreContext): void {
     if (context.reason === "resume") {
-      const json = state.json as { optimizers?: unknown } | null;
+      const json = state.json as {
+        optimizers?: unknown;
+        accumulation?: AccumulationStateJson;
+      } | null;
       checkSameOptimizers(json?.optimizers, this.options.config, context.step);
+      checkSameAccumulation(json?.accumulation, this.accumulation?.settings, context.step);
+      if (this.accumulation && json?.accumulation)
+        this.accumulation.restore(state.arrays, json.accumulation, context.step);
     }
-    for (const [name, { data, shape }] of Object.entries(this.arrays())) {
+    for (const [name, { data, shape, dtype }] of Object.entries(this.arrays())) {
       const saved = state.arrays[name];
       if (!saved) {
         throw new CheckpointError(
@@ -228,8 +272,8 @@ export class TwhinTask implements TrainTask<EdgeBatch> {
           },
         );
       }
-      checkStateArray(name, saved, shape, "float32");
-      data.set(saved.data as Float32Array);
+      checkStateArray(name, saved, shape, dtype);
+      data.set(saved.data as typeof data & ArrayLike<number>);
     }
     if (context.reason === "resume") {
       const json = state.json as {
@@ -246,8 +290,39 @@ export class TwhinTask implements TrainTask<EdgeBatch> {
     }
   }
 
+  /**
+   * Mean and largest row L2 norm of each table in `model.embeddings.tables_to_log`
+   * (`model/mean_row_norm/<table>`, `model/max_row_norm/<table>`); tables over a million rows are
+   * read at an even stride (training's `rowNormStatistics`).
+   */
+  weightStatistics(): Record<string, number> {
+    const logged = new Set(this.options.config.model.embeddings.tables_to_log ?? []);
+    const statistics: Record<string, number> = {};
+    for (const table of this.options.model.tables) {
+      if (!logged.has(table.name)) continue;
+      const norms = rowNormStatistics(loggedRows(table), table.dim);
+      statistics[`model/mean_row_norm/${table.name}`] = norms.mean;
+      statistics[`model/max_row_norm/${table.name}`] = norms.max;
+    }
+    return statistics;
+  }
+
   parameterCount(): number {
     const model = this.options.model;
-    return model.tables.reduce((n, t) => n + t.data.length, 0) + model.relationParams.length;
+    return model.tables.reduce((n, t) => n + t.stored.length, 0) + model.relationParams.length;
   }
+}
+
+/**
+ * A table's rows for norm logging: the float32 store itself, or, for a 16-bit table, its rows
+ * decoded at the stride `rowNormStatistics` samples (at most a million), so a large table is never
+ * decoded whole.
+ */
+function loggedRows(table: EmbeddingTable, sampleRows = 1_000_000): ArrayLike<number> {
+  if (table.stored instanceof Float32Array) return table.stored;
+  const stride = Math.ceil(table.rows / sampleRows);
+  const ids = Int32Array.from({ length: Math.ceil(table.rows / stride) }, (_, k) => k * stride);
+  const rows = new Float32Array(ids.length * table.dim);
+  table.readRows(ids, ids.length, rows);
+  return rows;
 }

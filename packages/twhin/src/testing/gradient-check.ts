@@ -52,8 +52,8 @@ export async function expectGradientsMatchDifferences(
     );
   };
   for (const [t, table] of model.tables.entries()) {
-    for (let i = 0; i < table.data.length; i += options.tableStride)
-      await check(table.data, i, `${t}:${i}`);
+    for (let i = 0; i < table.stored.length; i += options.tableStride)
+      await check(table.toFloat32(), i, `${t}:${i}`);
   }
   if (options.relationStride > 0)
     for (let i = 0; i < model.relationParams.length; i += options.relationStride)

@@ -18,6 +18,8 @@ export interface TinyConfigOptions {
   optimizer?: Record<string, unknown>;
   tables?: { name: string; rows: number }[];
   relations?: { name: string; lhs: string; rhs: string }[];
+  /** Table storage (default fp32). */
+  dataType?: "fp32" | "fp16" | "bf16";
 }
 
 /** A small two-type config (user, tweet; three relations) for tests. */
@@ -47,7 +49,7 @@ export function tinyConfig(options: TinyConfigOptions = {}): TwhinConfig {
           name: t.name,
           num_embeddings: t.rows,
           embedding_dim: dim,
-          data_type: "fp32",
+          data_type: options.dataType ?? "fp32",
           optimizer,
         })),
       },

@@ -1,0 +1,8 @@
+export {
+  readSafetensors,
+  readSafetensorsTensor,
+  type SafetensorsDtype,
+  type SafetensorsFile,
+  type SafetensorsTensor,
+  writeSafetensors,
+} from "./safetensors.js";
