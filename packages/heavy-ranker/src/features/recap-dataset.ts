@@ -1,5 +1,5 @@
-import { ConfigError } from "@tml/core";
-import { Dataset } from "@tml/data-io";
+import { ConfigError, DataError } from "@tml/core";
+import { type ColumnBatch, Dataset } from "@tml/data-io";
 import type { FeatureBatch } from "./feature-batch.js";
 import { featureBatchFromColumns } from "./from-data-io.js";
 import { selectInputFiles } from "./input-files.js";
@@ -61,15 +61,35 @@ export async function* recapDatasetBatches(
 ): AsyncGenerator<PositionedRecapBatch> {
   const mode = options.mode ?? "train";
   const dataset = await openRecapDataset(featurizer, options);
-  const transform = options.transform;
   for await (const batch of dataset.batches()) {
-    const raw = featureBatchFromColumns(batch);
     yield {
-      ...featurizer.featurize(transform ? transform.apply(raw) : raw, mode),
+      ...featurizer.featurize(transformedFeatureBatch(batch, options.transform), mode),
       epoch: batch.epoch,
       index: batch.index,
     };
   }
+}
+
+/**
+ * A data-io batch as a FeatureBatch, rewritten by `transform`; a DataError when a column the
+ * transform reads holds nulls (data-io reads them as 0, which as an id is a real entity).
+ */
+export function transformedFeatureBatch(
+  batch: ColumnBatch,
+  transform: RawBatchTransform | undefined,
+): FeatureBatch {
+  const raw = featureBatchFromColumns(batch);
+  if (!transform) return raw;
+  for (const name of transform.reads) {
+    const nulls = batch.columns[name]?.nullCount ?? 0;
+    if (nulls > 0) {
+      throw new DataError(
+        `column "${name}"${batch.source ? ` of ${batch.source.file}` : ""} holds ${nulls} null values, which rows are looked up by; fill or drop those rows`,
+        { details: { column: name, nulls } },
+      );
+    }
+  }
+  return transform.apply(raw);
 }
 
 /**

@@ -1,6 +1,8 @@
 import { DataError } from "@tml/core";
+import type { ColumnBatch } from "@tml/data-io";
 import { describe, expect, it } from "vitest";
 import type { FeatureBatch } from "../features/feature-batch.js";
+import { transformedFeatureBatch } from "../features/recap-dataset.js";
 import { withTwhinEmbeddings } from "./twhin-embeddings.js";
 
 const USER = "user.timelines.twhin_user_follow_embeddings.twhin_user_follow_embeddings";
@@ -55,6 +57,29 @@ describe("withTwhinEmbeddings", () => {
     expect(() => withTwhinEmbeddings({ user: user([1, 2], 0) })).toThrow(/dim 0/);
     expect(() => withTwhinEmbeddings({ author: user([1, 2, Number.NaN, 4], 2) })).toThrow(
       /author embeddings: row 1 holds NaN/,
+    );
+  });
+
+  it("refuses null ids, which data-io reads as id 0", () => {
+    const batch = (nullCount: number): ColumnBatch => ({
+      numRows: 2,
+      columns: {
+        "meta.user_id": {
+          dtype: "int64",
+          values: BigInt64Array.from([1n, 0n]),
+          rowLength: 1,
+          nullCount,
+        },
+      },
+      source: { file: "part-0.parquet", firstRow: 0 },
+    });
+    const transform = withTwhinEmbeddings({
+      user: { values: Float32Array.from([1, 2, 3, 4]), dim: 2 },
+    });
+    const out = transformedFeatureBatch(batch(0), transform);
+    expect(Array.from(out.features.get(USER)?.values as Float32Array)).toEqual([3, 4, 1, 2]);
+    expect(() => transformedFeatureBatch(batch(1), transform)).toThrow(
+      /"meta\.user_id" of part-0\.parquet holds 1 null values/,
     );
   });
 });
