@@ -59,6 +59,7 @@ export {
 } from "./features/recap-batch.js";
 export {
   type PositionedRecapBatch,
+  type RawBatchTransform,
   type RecapDatasetOptions,
   recapDatasetBatches,
 } from "./features/recap-dataset.js";

@@ -1,5 +1,5 @@
-import { ConfigError } from "@tml/core";
-import { Dataset } from "@tml/data-io";
+import { ConfigError, DataError } from "@tml/core";
+import { type ColumnBatch, Dataset } from "@tml/data-io";
 import type { FeatureBatch } from "./feature-batch.js";
 import { featureBatchFromColumns } from "./from-data-io.js";
 import { selectInputFiles } from "./input-files.js";
@@ -21,13 +21,26 @@ export interface RecapDatasetOptions {
   readonly epochs?: number;
   /** Batches to skip, as if read (resume). */
   readonly skipBatches?: number;
-  /** Replaces raw columns before featurization (e.g. TwHIN embeddings looked up by id). */
-  readonly transform?: (raw: FeatureBatch) => FeatureBatch;
+  /** Rewrites each raw batch before featurization (e.g. TwHIN embeddings looked up by id). */
+  readonly transform?: RawBatchTransform;
   /**
    * Under `ignore_data_errors`, called for each file skipped because reading it raised a DataError
    * (truncated, corrupt, non-finite values), with the number of files skipped so far.
    */
   readonly onSkippedFile?: (file: string, error: Error, skipped: number) => void;
+}
+
+/**
+ * A rewrite of raw columns before featurization, with the file columns it needs and the ones it
+ * supplies itself.
+ */
+export interface RawBatchTransform {
+  /** File columns it reads besides the schema's used features (e.g. `meta.user_id`). */
+  readonly reads: readonly string[];
+  /** Schema features it writes: they are not read, so the files need not hold them. */
+  readonly replaces: readonly string[];
+  /** The rewritten batch (`raw` itself is left unchanged). */
+  readonly apply: (raw: FeatureBatch) => FeatureBatch;
 }
 
 /** A RecapBatch with its position in the stream. */
@@ -39,8 +52,8 @@ export type PositionedRecapBatch = RecapBatch & { readonly epoch: number; readon
  * shuffled per epoch, rows through a shuffle buffer of
  * `examples_shuffle_buffer_size` (train only), batches of `global_batch_size` × the
  * DownsampleNegatives `batch_multiplier` (the remainder dropped in train mode, a last smaller batch
- * otherwise), then `featurizer`. Only the
- * columns the schema uses are read. The caller disposes each batch.
+ * otherwise), then `transform` (if any), then `featurizer`. Only the columns the schema uses are
+ * read, less those the transform replaces, plus those it reads. The caller disposes each batch.
  */
 export async function* recapDatasetBatches(
   featurizer: RecapFeaturizer,
@@ -50,7 +63,7 @@ export async function* recapDatasetBatches(
   const dataset = await openRecapDataset(featurizer, options);
   for await (const batch of dataset.batches()) {
     yield {
-      ...featurizer.featurize(featureBatchFromColumns(batch), mode),
+      ...featurizer.featurize(transformedFeatureBatch(batch, options.transform), mode),
       epoch: batch.epoch,
       index: batch.index,
     };
@@ -58,11 +71,40 @@ export async function* recapDatasetBatches(
 }
 
 /**
- * Training batches in one pass over a dataset's files (`num_epochs` makes the run that many passes
- * long); ConfigError when the files' rows cannot be counted without reading them (TFRecord).
+ * A data-io batch as a FeatureBatch, rewritten by `transform`; a DataError when a column the
+ * transform reads holds nulls (data-io reads them as 0, which as an id is a real entity).
  */
-export async function recapTrainBatchesPerEpoch(featurizer: RecapFeaturizer): Promise<number> {
-  const dataset = await openRecapDataset(featurizer, { mode: "train" });
+export function transformedFeatureBatch(
+  batch: ColumnBatch,
+  transform: RawBatchTransform | undefined,
+): FeatureBatch {
+  const raw = featureBatchFromColumns(batch);
+  if (!transform) return raw;
+  for (const name of transform.reads) {
+    const nulls = batch.columns[name]?.nullCount ?? 0;
+    if (nulls > 0) {
+      throw new DataError(
+        `column "${name}"${batch.source ? ` of ${batch.source.file}` : ""} holds ${nulls} null values, which rows are looked up by; fill or drop those rows`,
+        { details: { column: name, nulls } },
+      );
+    }
+  }
+  return transform.apply(raw);
+}
+
+/**
+ * Training batches in one pass over a dataset's files (`num_epochs` makes the run that many passes
+ * long), read with the same `transform` as the batches; ConfigError when the files' rows cannot be
+ * counted without reading them (TFRecord).
+ */
+export async function recapTrainBatchesPerEpoch(
+  featurizer: RecapFeaturizer,
+  transform?: RawBatchTransform,
+): Promise<number> {
+  const dataset = await openRecapDataset(featurizer, {
+    mode: "train",
+    ...(transform ? { transform } : {}),
+  });
   const rows = await dataset.rowsPerEpoch();
   if (rows === undefined) {
     throw new ConfigError(
@@ -84,15 +126,26 @@ async function openRecapDataset(
   const { data, schema } = featurizer.options;
   const mode = options.mode ?? "train";
   const labels = new Set(Object.keys(data.tasks));
-  const columns = usedFeatures(schema, data)
-    .filter((feature) => mode !== "inference" || !labels.has(feature.feature_name))
-    .flatMap((feature) => (feature.columns ? [...feature.columns] : [feature.feature_name]));
+  const replaced = new Set(options.transform?.replaces ?? []);
+  const reads = options.transform?.reads ?? [];
+  const fileFeatures = usedFeatures(schema, data).filter(
+    (feature) =>
+      !replaced.has(feature.feature_name) &&
+      (mode !== "inference" || !labels.has(feature.feature_name)),
+  );
+  const columns = [
+    ...fileFeatures.flatMap((feature) =>
+      feature.columns ? [...feature.columns] : [feature.feature_name],
+    ),
+    ...reads,
+  ];
   const multiplier = batchMultiplier(data);
   // TFRecord files are parsed by data-io with the schema's own (not column-assembled) features.
-  const recordFeatures = usedFeatures(schema, data)
-    .filter(
-      (feature) => !feature.columns && (mode !== "inference" || !labels.has(feature.feature_name)),
-    )
+  const recordFeatures = [
+    ...fileFeatures.filter((feature) => !feature.columns),
+    ...schema.schema.filter((feature) => reads.includes(feature.feature_name)),
+  ]
+    .filter((feature, index, all) => all.indexOf(feature) === index)
     .map(({ feature_name, dtype, length }) => ({ feature_name, dtype, length }));
   let skipped = 0;
   const onSkippedFile = options.onSkippedFile;

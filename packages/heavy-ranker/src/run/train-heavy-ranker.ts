@@ -92,11 +92,12 @@ export async function trainHeavyRanker(
   const training = config.training;
   // num_epochs: that many passes over the counted training rows, the data stream ending with them.
   const epochs = options.maxSteps === undefined ? (training.num_epochs ?? undefined) : undefined;
+  const transform = options.embeddings ? withTwhinEmbeddings(options.embeddings) : undefined;
   const totalSteps =
     options.maxSteps ??
     (epochs === undefined
       ? training.num_train_steps
-      : epochs * (await recapTrainBatchesPerEpoch(run.trainFeaturizer)));
+      : epochs * (await recapTrainBatchesPerEpoch(run.trainFeaturizer, transform)));
   if (epochs !== undefined) logger.info("training plan", { num_epochs: epochs, steps: totalSteps });
   const hasValidation = Object.keys(config.validation_data).length > 0;
   let skippedFiles = 0;
@@ -115,7 +116,6 @@ export async function trainHeavyRanker(
     eval_every_n:
       options.evalEveryN ?? training.eval_every_n ?? (hasValidation ? totalSteps : null),
   };
-  const transform = options.embeddings ? withTwhinEmbeddings(options.embeddings) : undefined;
   try {
     const pretrained = await loadPretrainedLargeTables(run.model, config.model);
     if (pretrained.length > 0)
