@@ -16,14 +16,14 @@ export interface EmbeddingStepResult {
  * a batch touched only, as torchrec's fused optimizers: SGD (`w -= lr · g`) or, with
  * `rowwise_adagrad`, EXACT_ROWWISE_ADAGRAD (one float per row: `G += mean_d g_d²;
  * w -= lr · g / (√G + eps)`; a 10M-row table's state is 40 MB). The rate is the `learning_rate`
- * schedule at the optimizer step (or `init_learning_rate`), times the plateau scale.
+ * schedule at the schedule step the caller gives (the dense optimizer's: the loop's step), or
+ * `init_learning_rate`, times the plateau scale.
  */
 export class EmbeddingOptimizer {
   private readonly config: LargeEmbeddingsConfig["optimizer"];
   private readonly tables: readonly EmbeddingBag[];
   /** Per table: one accumulator per row (rowwise_adagrad), else empty. */
   private readonly accumulators: Float32Array[];
-  private step = 0;
   private scratch = new Float32Array(0);
   private scale = 1;
   private floor = 0;
@@ -39,11 +39,11 @@ export class EmbeddingOptimizer {
     );
   }
 
-  /** The rate of the next step. */
-  learningRate(): number {
+  /** The rate at schedule step `scheduleStep`. */
+  learningRate(scheduleStep: number): number {
     const schedule = this.config.learning_rate;
     const base = schedule
-      ? computeLearningRate(schedule as LearningRateConfig, this.step)
+      ? computeLearningRate(schedule as LearningRateConfig, scheduleStep)
       : this.config.init_learning_rate;
     if (this.scale === 1) return base;
     return Math.min(base, Math.max(base * this.scale, this.floor));
@@ -55,9 +55,9 @@ export class EmbeddingOptimizer {
     this.floor = floor;
   }
 
-  /** Applies one row-sparse gradient per table (table order). */
-  apply(gradients: readonly RowSparseGradient[]): EmbeddingStepResult {
-    const learningRate = this.learningRate();
+  /** Applies one row-sparse gradient per table (table order) at schedule step `scheduleStep`. */
+  apply(gradients: readonly RowSparseGradient[], scheduleStep: number): EmbeddingStepResult {
+    const learningRate = this.learningRate(scheduleStep);
     const eps = this.config.rowwise_adagrad?.eps ?? 0;
     let rowsUpdated = 0;
     this.tables.forEach((table, index) => {
@@ -85,7 +85,6 @@ export class EmbeddingOptimizer {
       }
       rowsUpdated += gradient.count;
     });
-    this.step += 1;
     return { learningRate, rowsUpdated };
   }
 
@@ -94,8 +93,8 @@ export class EmbeddingOptimizer {
     return this.scratch;
   }
 
-  /** Accumulators under `<prefix><table>.accumulator`, and the step, for a checkpoint. */
-  getState(prefix: string): { arrays: Record<string, StateArray>; json: { step: number } } {
+  /** Accumulators under `<prefix><table>.accumulator`, for a checkpoint. */
+  getState(prefix: string): Record<string, StateArray> {
     const arrays: Record<string, StateArray> = {};
     this.tables.forEach((table, index) => {
       const accumulator = this.accumulators[index] as Float32Array;
@@ -106,17 +105,11 @@ export class EmbeddingOptimizer {
         data: accumulator,
       };
     });
-    return { arrays, json: { step: this.step } };
+    return arrays;
   }
 
   /** Restores `getState` output in place; throws CheckpointError on a missing or misshapen array. */
-  setState(
-    prefix: string,
-    arrays: Readonly<Record<string, StateArray>>,
-    json: { step?: unknown } | undefined,
-  ): void {
-    if (typeof json?.step !== "number")
-      throw new CheckpointError("checkpoint has no large-embedding optimizer step");
+  setState(prefix: string, arrays: Readonly<Record<string, StateArray>>): void {
     this.tables.forEach((table, index) => {
       const accumulator = this.accumulators[index] as Float32Array;
       if (accumulator.length === 0) return;
@@ -126,6 +119,5 @@ export class EmbeddingOptimizer {
       checkStateArray(key, array, [table.rows], "float32");
       accumulator.set(array.data as Float32Array);
     });
-    this.step = json.step;
   }
 }

@@ -50,7 +50,10 @@ const largeEmbeddings = {
   optimizer: { init_learning_rate: 0.1, rowwise_adagrad: {} },
 };
 
-function newTask(config: ReturnType<typeof recapModelConfigSchema.parse>) {
+function newTask(
+  config: ReturnType<typeof recapModelConfigSchema.parse>,
+  training: object = { gradient_accumulation: null },
+) {
   const model = new MultiTaskRankingModel({ config, continuousWidth: 3, binaryWidth: 1, seed: 3 });
   const optimizer = recapOptimizerConfigSchema.parse({
     adam: {},
@@ -58,7 +61,7 @@ function newTask(config: ReturnType<typeof recapModelConfigSchema.parse>) {
   });
   return new RecapTrainTask({
     model,
-    config: { optimizer, training: { gradient_accumulation: null } as never },
+    config: { optimizer, training: training as never },
     disposeBatches: true,
   });
 }
@@ -139,25 +142,79 @@ describe("large embeddings in training", () => {
     }
   });
 
-  it("rejects gradient accumulation with large tables (ConfigError)", () => {
+  it("accumulates the tables' gradients: intended at the window's end, original at once ÷ N", async () => {
     const config = recapModelConfigSchema.parse({
       tasks: { t: { mlp_config: { layer_sizes: [8, 1] } } },
-      large_embeddings: largeEmbeddings,
+      large_embeddings: { ...largeEmbeddings, optimizer: { init_learning_rate: 0.1 } },
     });
-    const model = new MultiTaskRankingModel({ config, continuousWidth: 3, binaryWidth: 1 });
-    const optimizer = recapOptimizerConfigSchema.parse({
-      adam: {},
-      single_task_learning_rate: { constant: 0.01 },
+    const likes = Array.from({ length: USERS }, (_, user) => user % 3 === 0);
+    const table = (task: RecapTrainTask) => task.model.largeEmbeddings?.tables[0]?.toFloat32();
+    const plain = newTask(config);
+    const before = table(plain)?.slice() ?? new Float32Array();
+    await plain.trainStep(idOnlyBatch(new Rng(100), likes));
+    const plainDelta = (table(plain) ?? before).map((value, i) => value - (before[i] as number));
+    const intended = newTask(config, { gradient_accumulation: 2 });
+    await intended.trainStep(idOnlyBatch(new Rng(100), likes));
+    expect(table(intended)).toEqual(before);
+    await intended.trainStep(idOnlyBatch(new Rng(101), likes));
+    expect(table(intended)).not.toEqual(before);
+    // SGD: the original's fused update at micro-batch 0 is lr · g ÷ N, the plain step's ÷ 2.
+    const original = newTask(config, {
+      gradient_accumulation: 2,
+      gradient_accumulation_parity: "original",
     });
-    expect(
-      () =>
-        new RecapTrainTask({
-          model,
-          config: { optimizer, training: { gradient_accumulation: 2 } as never },
-        }),
-    ).toThrow(/does not support training.gradient_accumulation/);
-    model.dispose();
+    await original.trainStep(idOnlyBatch(new Rng(100), likes));
+    const originalDelta = (table(original) ?? before).map((v, i) => v - (before[i] as number));
+    expect(plainDelta.some((value) => value !== 0)).toBe(true);
+    for (let i = 0; i < before.length; i++)
+      expect(originalDelta[i]).toBeCloseTo((plainDelta[i] as number) / 2, 7);
+    for (const task of [plain, intended, original]) {
+      task.dispose();
+      task.model.dispose();
+    }
   });
+
+  for (const parity of ["intended", "original"] as const) {
+    it(`resumes mid-window exactly under gradient accumulation (${parity})`, async () => {
+      const config = recapModelConfigSchema.parse({
+        tasks: { t: { mlp_config: { layer_sizes: [8, 1] } } },
+        large_embeddings: largeEmbeddings,
+      });
+      const training = { gradient_accumulation: 3, gradient_accumulation_parity: parity };
+      const likes = Array.from({ length: USERS }, (_, user) => user % 3 === 0);
+      const batchAt = (step: number) => idOnlyBatch(new Rng(100 + step), likes);
+      const straight = newTask(config, training);
+      const paused = newTask(config, training);
+      for (let step = 0; step < 4; step++) {
+        await straight.trainStep(batchAt(step));
+        await paused.trainStep(batchAt(step));
+      }
+      const saved = await paused.getState();
+      if (parity === "intended")
+        expect(saved.arrays["large_embeddings_accumulated/user_id.rows"]?.shape[0]).toBeGreaterThan(
+          0,
+        );
+      const resumed = newTask(config, training);
+      resumed.setState({
+        arrays: structuredClone(saved.arrays),
+        json: structuredClone(saved.json),
+      });
+      for (let step = 4; step < 6; step++) {
+        await straight.trainStep(batchAt(step));
+        await resumed.trainStep(batchAt(step));
+      }
+      const a = await straight.getState();
+      const b = await resumed.getState();
+      for (const [key, array] of Object.entries(a.arrays))
+        expect(b.arrays[key]?.data, key).toEqual(array.data);
+      const other = newTask(config, { gradient_accumulation: 2 });
+      expect(() => other.setState(saved)).toThrow(/Cannot resume/);
+      for (const task of [straight, paused, resumed, other]) {
+        task.dispose();
+        task.model.dispose();
+      }
+    });
+  }
 
   it("logs the row norms of the tables named in tables_to_log", async () => {
     const config = recapModelConfigSchema.parse({

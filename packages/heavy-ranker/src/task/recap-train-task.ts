@@ -1,7 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import {
   CheckpointError,
-  ConfigError,
   checkStateArray,
   type EvalContext,
   NumericError,
@@ -25,6 +24,11 @@ import { disposeRecapBatch, type RecapBatch } from "../features/recap-batch.js";
 import { largeEmbeddingWeightName } from "../model/large-embeddings.js";
 import type { MultiTaskRankingModel } from "../model/ranking-model.js";
 import { alignedTargets } from "./aligned-targets.js";
+import {
+  checkSameEmbeddingAccumulation,
+  type EmbeddingAccumulationStateJson,
+  EmbeddingGradientAccumulation,
+} from "./embedding-accumulation.js";
 import { EmbeddingOptimizer } from "./embedding-optimizer.js";
 import { onlyEvaluationTasks } from "./evaluation-tasks.js";
 import { recapParameterGroups } from "./parameter-groups.js";
@@ -58,6 +62,7 @@ export interface RecapStepResult extends TrainStepOutput {
 const MODEL_PREFIX = "model/";
 const OPTIMIZER_PREFIX = "optimizer/";
 const EMBEDDING_OPTIMIZER_PREFIX = "large_embeddings_optimizer/";
+const EMBEDDING_ACCUMULATION_PREFIX = "large_embeddings_accumulated/";
 
 /**
  * The Heavy Ranker training task: forward in train mode, multi-task BCE with logits (per-task
@@ -67,7 +72,8 @@ const EMBEDDING_OPTIMIZER_PREFIX = "large_embeddings_optimizer/";
  * (`projects/home/recap/optimizer/optimizer.py`), with optional clipping and gradient accumulation.
  * The large embedding tables (`large_embeddings`) sit outside autodiff: their pooled vectors enter
  * the forward pass as a variable, whose gradient (read back to the host) is scattered into the
- * touched rows and applied by the row-sparse `EmbeddingOptimizer`. Without large tables the only
+ * touched rows and applied by the row-sparse `EmbeddingOptimizer` (under gradient accumulation
+ * through `EmbeddingGradientAccumulation`, which holds a window's pending rows). Without large tables the only
  * per-step device→host read is the loss scalar, awaited (GPU backends have no synchronous read in
  * Node) before the optimizer update. State for checkpoints: weights, buffers and large tables
  * under state_dict keys, optimizer slots and schedule steps, RNG state.
@@ -78,6 +84,8 @@ export class RecapTrainTask implements TrainTask<RecapBatch> {
   readonly optimizer: DenseOptimizer;
   /** The large tables' row-sparse optimizer, when the model has `large_embeddings`. */
   readonly embeddingOptimizer?: EmbeddingOptimizer;
+  /** The large tables' gradient accumulation, when `training.gradient_accumulation` > 1. */
+  readonly embeddingAccumulation?: EmbeddingGradientAccumulation;
   private rng: Rng;
   private readonly posWeights: number[];
   private readonly variables: tf.Variable[];
@@ -107,12 +115,13 @@ export class RecapTrainTask implements TrainTask<RecapBatch> {
     const large = this.model.largeEmbeddings;
     const largeConfig = this.model.options.config.large_embeddings;
     if (large && largeConfig) {
-      if (accumulation && accumulation > 1) {
-        throw new ConfigError(
-          "model.large_embeddings does not support training.gradient_accumulation > 1 yet; set it to 1 or null",
-        );
-      }
       this.embeddingOptimizer = new EmbeddingOptimizer(largeConfig.optimizer, large.tables);
+      if (accumulation && accumulation > 1) {
+        this.embeddingAccumulation = new EmbeddingGradientAccumulation(large.tables, {
+          steps: accumulation,
+          parity: training.gradient_accumulation_parity ?? "intended",
+        });
+      }
     }
     this.rng = new Rng(options.seed ?? 0);
     const tasks = this.model.options.config.tasks;
@@ -173,10 +182,12 @@ export class RecapTrainTask implements TrainTask<RecapBatch> {
         delete grads[pooled.name];
         const gradOutput = (await pooledGradient.data()) as Float32Array;
         pooledGradient.dispose();
-        const step = this.embeddingOptimizer.apply(
-          large.gradients(batch.ids, batch.size, gradOutput),
-        );
-        metrics["lr/large_embeddings"] = step.learningRate;
+        const tableGradients = large.gradients(batch.ids, batch.size, gradOutput);
+        const call = this.optimizer.scheduleStep;
+        if (this.embeddingAccumulation)
+          this.embeddingAccumulation.feed(tableGradients, call, this.embeddingOptimizer);
+        else this.embeddingOptimizer.apply(tableGradients, call);
+        metrics["lr/large_embeddings"] = this.embeddingOptimizer.learningRate(call);
       }
       const result = this.optimizer.step(grads);
       for (const [group, rate] of Object.entries(result.learningRates))
@@ -207,12 +218,13 @@ export class RecapTrainTask implements TrainTask<RecapBatch> {
     for (const [key, table] of this.model.namedTables())
       arrays[MODEL_PREFIX + key] = table.stateArray();
     const embedding = this.embeddingOptimizer?.getState(EMBEDDING_OPTIMIZER_PREFIX);
+    const pending = this.embeddingAccumulation?.state(EMBEDDING_ACCUMULATION_PREFIX);
     return {
-      arrays: { ...arrays, ...optimizer.arrays, ...embedding?.arrays },
+      arrays: { ...arrays, ...optimizer.arrays, ...embedding, ...pending?.arrays },
       json: {
         optimizer: optimizer.json,
         rng: this.rng.getState(),
-        ...(embedding ? { largeEmbeddingsOptimizer: embedding.json } : {}),
+        ...(pending ? { largeEmbeddingsAccumulation: pending.json } : {}),
       },
     };
   }
@@ -301,7 +313,7 @@ export class RecapTrainTask implements TrainTask<RecapBatch> {
       | {
           optimizer?: unknown;
           rng?: Parameters<typeof Rng.fromState>[0];
-          largeEmbeddingsOptimizer?: { step?: unknown };
+          largeEmbeddingsAccumulation?: EmbeddingAccumulationStateJson;
         }
       | undefined;
     if (!json?.optimizer)
@@ -315,11 +327,14 @@ export class RecapTrainTask implements TrainTask<RecapBatch> {
       ),
       OPTIMIZER_PREFIX,
     );
-    this.embeddingOptimizer?.setState(
-      EMBEDDING_OPTIMIZER_PREFIX,
-      state.arrays,
-      json.largeEmbeddingsOptimizer,
-    );
+    this.embeddingOptimizer?.setState(EMBEDDING_OPTIMIZER_PREFIX, state.arrays);
+    if (this.embeddingOptimizer) {
+      checkSameEmbeddingAccumulation(
+        json.largeEmbeddingsAccumulation,
+        this.embeddingAccumulation?.settings,
+      );
+      this.embeddingAccumulation?.restore(EMBEDDING_ACCUMULATION_PREFIX, state.arrays);
+    }
     if (json.rng) this.rng = Rng.fromState(json.rng);
   }
 
