@@ -40,7 +40,8 @@ function meanLossGradient(rowGradients: Float32Array, first: number, count: numb
 
 const optimizers = {
   sgd: { init_learning_rate: 0.3 },
-  rowwise_adagrad: { init_learning_rate: 0.3, rowwise_adagrad: {} },
+  // A non-zero initial accumulator makes the update depend on the gradient's scale.
+  rowwise_adagrad: { init_learning_rate: 0.3, rowwise_adagrad: { initial_accumulator_value: 0.1 } },
 };
 
 describe("EmbeddingGradientAccumulation", () => {
