@@ -143,14 +143,17 @@ describe.skipIf(adapter === undefined)(`engine ops on webgpu (${adapter}) equal 
     });
   });
 
-  it("the optimizer update (Adam, SGD with momentum, Adagrad), accumulation and global norm", async () => {
+  it("the optimizer update (Adam, SGD with momentum, Adagrad) with global-norm clipping, accumulation and global norm", async () => {
     const algorithms: OptimizerAlgorithm[] = [
       { kind: "adam", beta1: 0.9, beta2: 0.999, epsilon: 1e-7 },
       { kind: "sgd", momentum: 0.9 },
       { kind: "adagrad", epsilon: 1e-7 },
     ];
-    for (const algorithm of algorithms) {
-      await expectSameOnWebGpu(`update ${algorithm.kind}`, () => {
+    // Clipping at 0.5 scales the gradient (global norm ≈ 2.46) on the device; at 100 it leaves it.
+    for (const [algorithm, clipGlobalNorm] of algorithms.flatMap((algorithm) =>
+      [0.5, 100].map((clip) => [algorithm, clip] as const),
+    )) {
+      await expectSameOnWebGpu(`update ${algorithm.kind}, clip ${clipGlobalNorm}`, () => {
         const variable = tf.variable(fixed([4, 3], 1));
         const slots = slotNamesOf(algorithm).map((_, index) =>
           tf.variable(tf.abs(fixed([4, 3], 5 + index))),
@@ -160,7 +163,7 @@ describe.skipIf(adapter === undefined)(`engine ops on webgpu (${adapter}) equal 
           applyOptimizerUpdate(
             algorithm,
             [{ variable, gradient, slots, learningRate: 0.05, count }],
-            0.5,
+            clipGlobalNorm,
           );
         }
         const outputs = [variable, ...slots].map((target) => tf.clone(target));

@@ -8,7 +8,6 @@ export {
   accumulateGradients,
   applyOptimizerUpdate,
   globalNorm,
-  gradientNorm,
   type VariableUpdate,
 } from "./optimizer-update.js";
 export { adamScalars, type OptimizerAlgorithm, slotNamesOf } from "./update-algorithm.js";

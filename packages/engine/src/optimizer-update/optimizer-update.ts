@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { hasKernel } from "../fused/fused-kernel.js";
+import { clipScale, clipScaleOnDevice } from "./clip-scale.js";
 import {
   FUSED_ACCUMULATE_KERNEL,
   FUSED_UPDATE_KERNEL,
@@ -25,27 +26,39 @@ export interface VariableUpdate {
 }
 
 /**
- * Updates every variable and its slots in place by `algorithm`, the gradients multiplied by
- * `scale` (global-norm clipping; 1 when off). One fused kernel call for all variables where the
- * backend has it (cpu, wasm: one pass per variable, SIMD on wasm); ~12 tfjs ops per variable
- * elsewhere. Both round the same way, so they agree to the bit on IEEE backends.
+ * Updates every variable and its slots in place by `algorithm`. With `clipGlobalNorm`, the
+ * gradients are first multiplied by `clipScale(‖g‖, clipGlobalNorm)`, ‖g‖ the global L2 norm over
+ * all of them. Where the backend has the fused kernel (cpu, wasm): the norm summed in float64 over
+ * the tensors' memory, then one kernel call for all variables (one pass per variable, SIMD on
+ * wasm). Elsewhere (webgpu…): the norm and scale computed on the device, nothing read back, then
+ * ~12 tfjs ops per variable. The two paths round the update the same way; the norm differs by the
+ * float32 summation there.
  */
 export function applyOptimizerUpdate(
   algorithm: OptimizerAlgorithm,
   updates: readonly VariableUpdate[],
-  scale: number,
+  clipGlobalNorm?: number,
 ): void {
   if (updates.length === 0) return;
+  const gradients = updates.map((update) => update.gradient);
   if (!hasKernel(FUSED_UPDATE_KERNEL)) {
     const rule = tensorUpdateRuleFor(algorithm);
     tf.tidy(() => {
+      const scale =
+        clipGlobalNorm === undefined
+          ? undefined
+          : clipScaleOnDevice(globalNorm(gradients), clipGlobalNorm);
       for (const { variable, gradient, slots, learningRate, count } of updates) {
-        const scaled = scale === 1 ? gradient : tf.mul(gradient, scale);
+        const scaled = scale === undefined ? gradient : tf.mul(gradient, scale);
         rule(variable, scaled, slots, learningRate, count);
       }
     });
     return;
   }
+  const scale =
+    clipGlobalNorm === undefined
+      ? 1
+      : clipScale(Math.sqrt(sumOfSquares(gradients)), clipGlobalNorm);
   const inputs: Record<string, tf.Tensor> = {};
   const targets: tf.Variable[] = [];
   const attrs: FusedUpdateAttrs = { algorithm, learningRates: [], counts: [], scale };
@@ -107,16 +120,4 @@ export function globalNorm(tensors: readonly tf.Tensor[]): tf.Scalar {
     const squares = tensors.map((tensor) => tf.sum(tf.square(tensor)));
     return tf.sqrt(tf.addN(squares)) as tf.Scalar;
   });
-}
-
-/**
- * The global L2 norm of a gradient, as a number: summed in float64 over the tensors' memory where
- * the backend runs the fused update (cpu, wasm), else `globalNorm` read back.
- */
-export function gradientNorm(tensors: readonly tf.Tensor[]): number {
-  if (hasKernel(FUSED_UPDATE_KERNEL)) return Math.sqrt(sumOfSquares(tensors));
-  const norm = globalNorm(tensors);
-  const value = norm.dataSync()[0]!;
-  norm.dispose();
-  return value;
 }

@@ -113,6 +113,29 @@ describe("multiTaskBceWithLogits", () => {
     }
   });
 
+  it("takes the lower median of five tasks with ties, its gradient on the first tied value", () => {
+    // One row, labels 0, weights 1: task t's loss is softplus(logit_t), so the order is the logits'.
+    // Sorted stably: 0.2 (t4), 0.5 (t1), 1 (t0), 1 (t2), 3 (t3); the lower median is t0's loss.
+    const logits = [[1, 0.5, 1, 3, 0.2]];
+    const taskNames = ["a", "b", "c", "d", "e"];
+    const { value, gradient } = tf.tidy(() => {
+      const zeros = tf.zeros([1, 5]) as tf.Tensor2D;
+      const lossOf = (x: tf.Tensor) =>
+        multiTaskBceWithLogits(x as tf.Tensor2D, zeros, tf.onesLike(zeros), {
+          taskNames,
+          globalReduction: "median",
+        }).loss;
+      const { value, grad } = tf.valueAndGrad(lossOf)(tf.tensor2d(logits));
+      return { value, gradient: grad };
+    });
+    expect(value.dataSync()[0]).toBeCloseTo(Math.log(1 + Math.E), 5);
+    const sigmoidOfOne = 1 / (1 + Math.exp(-1));
+    [...gradient.dataSync()].forEach((entry, task) => {
+      expect(entry).toBeCloseTo(task === 0 ? sigmoidOfOne : 0, 6);
+    });
+    tf.dispose([value, gradient]);
+  });
+
   it("checks shapes and leaks nothing", () => {
     const before = tf.memory().numTensors;
     const tensors = compute("median");

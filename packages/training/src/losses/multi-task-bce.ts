@@ -88,12 +88,38 @@ function reduceTasks(perTask: tf.Tensor1D, reduction: GlobalReduction): tf.Scala
       return tf.min(perTask);
     case "max":
       return tf.max(perTask);
-    case "median": {
-      // Lower median, as torch.median; the index is chosen on the host, gather keeps the gradient.
-      const values = perTask.dataSync();
-      const order = Array.from(values.keys()).sort((a, b) => values[a]! - values[b]!);
-      const index = order[Math.floor((values.length - 1) / 2)]!;
-      return tf.reshape(tf.gather(perTask, [index]), []) as tf.Scalar;
-    }
+    case "median":
+      return lowerMedian(perTask);
   }
 }
+
+/**
+ * The lower median of [T] values (torch.median's choice for even T), computed on the device: the
+ * value whose rank in a stable ascending sort is ⌊(T−1)/2⌋, picked by a one-hot mask so no index is
+ * read back. The gradient flows to that one value.
+ */
+const lowerMedian = tf.customGrad((values, save) => {
+  const perTask = values as tf.Tensor1D;
+  const taskCount = perTask.shape[0];
+  const mask = tf.tidy(() => {
+    const row = tf.reshape(perTask, [1, taskCount]); // [1, T]: v_j
+    const column = tf.reshape(perTask, [taskCount, 1]); // [T, 1]: v_i
+    // Ties are ranked by index, as a stable sort ranks them: j counts before i when j < i.
+    const earlierValues = new Float32Array(taskCount * taskCount);
+    for (let task = 0; task < taskCount; task++) {
+      earlierValues.fill(1, task * taskCount, task * taskCount + task);
+    }
+    const earlier = tf.tensor2d(earlierValues, [taskCount, taskCount]); // [T, T]: 1 where j < i
+    const before = tf.add(
+      tf.cast(tf.less(row, column), "float32"),
+      tf.mul(tf.cast(tf.equal(row, column), "float32"), earlier),
+    ); // [T, T]: 1 where v_j sorts before v_i
+    const rank = tf.sum(before, 1); // [T]
+    return tf.cast(tf.equal(rank, Math.floor((taskCount - 1) / 2)), "float32"); // [T] one-hot
+  });
+  (save as tf.GradSaveFunc)([mask]);
+  return {
+    value: tf.sum(tf.mul(perTask, mask)) as tf.Scalar,
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.mul(dy, saved[0]!),
+  };
+}) as (perTask: tf.Tensor1D) => tf.Scalar;

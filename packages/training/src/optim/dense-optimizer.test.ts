@@ -165,11 +165,11 @@ describe.each(["fused", "tensor"] as const)("%s implementation", (which) => {
         groups: [{ name: "all", variables: [a, b], learningRate: { constant: 1 } }],
         clipGlobalNorm: 1,
       });
-      const result = stepTidy(optimizer, () => ({
+      // Global norm 5, clipped to 1: the gradient is scaled by 1/5.
+      stepTidy(optimizer, () => ({
         [a.name]: tf.tensor1d([3]),
         [b.name]: tf.tensor1d([4]),
       }));
-      expect(result.gradientNorm).toBeCloseTo(5);
       expect(a.dataSync()[0]).toBeCloseTo(-0.6);
       expect(b.dataSync()[0]).toBeCloseTo(-0.8);
       optimizer.dispose();

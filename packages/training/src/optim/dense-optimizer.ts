@@ -10,12 +10,10 @@ import {
 import {
   accumulateGradients,
   applyOptimizerUpdate,
-  gradientNorm,
   slotNamesOf,
   type VariableUpdate,
 } from "@tml/engine";
 import { tensorToStateArray } from "../loop/state-tensors.js";
-import { clipScale } from "./clip-scale.js";
 import {
   type AccumulationParity,
   accumulationAction,
@@ -53,8 +51,6 @@ export interface OptimizerStepResult {
   applied: boolean;
   /** Learning rate of each group at this call's schedule step. */
   learningRates: Record<string, number>;
-  /** Global L2 norm of the applied gradient before clipping (only when clipping is on). */
-  gradientNorm?: number;
 }
 
 /** Gradients keyed by variable name: a Map, or the `grads` record of `tf.variableGrads`. */
@@ -198,11 +194,9 @@ export class DenseOptimizer {
     }
     this.calls++;
     if (!applied) return { applied, learningRates };
-    const gradientNorm = this.apply(toApply, learningRates);
+    this.apply(toApply, learningRates);
     if (this.parity === "intended") this.clearAccumulated();
-    return gradientNorm === undefined
-      ? { applied, learningRates }
-      : { applied, learningRates, gradientNorm };
+    return { applied, learningRates };
   }
 
   private accumulate(gradients: ReadonlyMap<string, tf.Tensor>, zero: boolean): void {
@@ -227,13 +221,7 @@ export class DenseOptimizer {
   private apply(
     gradients: ReadonlyMap<string, tf.Tensor>,
     learningRates: Record<string, number>,
-  ): number | undefined {
-    let scale = 1;
-    let norm: number | undefined;
-    if (this.clipGlobalNorm !== undefined) {
-      norm = gradientNorm([...gradients.values()]);
-      scale = clipScale(norm, this.clipGlobalNorm);
-    }
+  ): void {
     const updates: VariableUpdate[] = [];
     for (const [name, gradient] of gradients) {
       const entry = this.entries.get(name)!;
@@ -246,8 +234,7 @@ export class DenseOptimizer {
         count: entry.updates,
       });
     }
-    applyOptimizerUpdate(this.algorithm, updates, scale);
-    return norm;
+    applyOptimizerUpdate(this.algorithm, updates, this.clipGlobalNorm);
   }
 
   /**

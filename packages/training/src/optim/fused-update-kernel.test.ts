@@ -25,7 +25,6 @@ const ALGORITHMS: [string, OptimizerAlgorithm][] = [
 interface Trace {
   parameters: Float32Array[];
   state: Record<string, Float32Array>;
-  norms: (number | undefined)[];
   json: unknown;
 }
 
@@ -38,7 +37,7 @@ async function train(
   extra: Partial<DenseOptimizerOptions> = {},
 ): Promise<Trace> {
   const start = tf.memory().numTensors;
-  const { optimizer, variables, norms } =
+  const { optimizer, variables } =
     implementation === "fused"
       ? trainSteps(implementation, algorithm, extra)
       : withoutKernels([FUSED_UPDATE_KERNEL, FUSED_ACCUMULATE_KERNEL], () =>
@@ -50,7 +49,6 @@ async function train(
     state: Object.fromEntries(
       Object.entries(state.arrays).map(([key, array]) => [key, array.data as Float32Array]),
     ),
-    norms,
     json: state.json,
   };
   if (!extra.gradientAccumulation) {
@@ -66,7 +64,7 @@ function trainSteps(
   implementation: "fused" | "tensor",
   algorithm: OptimizerAlgorithm,
   extra: Partial<DenseOptimizerOptions>,
-): { optimizer: DenseOptimizer; variables: tf.Variable[]; norms: (number | undefined)[] } {
+): { optimizer: DenseOptimizer; variables: tf.Variable[] } {
   const rng = new Rng(11);
   const variables = SHAPES.map((shape, index) => {
     const values = Float32Array.from({ length: tf.util.sizeFromShape(shape) }, () => rng.normal());
@@ -86,7 +84,6 @@ function trainSteps(
     stateKeyOf: (variable) => `v${variables.indexOf(variable)}`,
     ...extra,
   });
-  const norms: (number | undefined)[] = [];
   const before = tf.memory().numTensors;
   const bytesBefore = tf.memory().numBytes;
   for (let step = 0; step < STEPS; step++) {
@@ -97,7 +94,7 @@ function trainSteps(
         const values = Float32Array.from({ length: variable.size }, () => rng.normal() * 2);
         gradients.set(variable.name, tf.tensor(values, variable.shape));
       }
-      norms.push(optimizer.step(gradients).gradientNorm);
+      optimizer.step(gradients);
     });
     // Flat, except for the gradients an accumulating optimizer holds between updates.
     if (!extra.gradientAccumulation) {
@@ -105,7 +102,7 @@ function trainSteps(
       expect(tf.memory().numBytes).toBe(bytesBefore);
     }
   }
-  return { optimizer, variables, norms };
+  return { optimizer, variables };
 }
 
 /** `tolerance` 0: bitwise equal (same float32 roundings in the same order). */
@@ -128,11 +125,6 @@ function expectSameTrace(actual: Trace, expected: Trace, tolerance = 0): void {
   expect(actual.json).toEqual(expected.json);
   expect(Object.keys(actual.state).sort()).toEqual(Object.keys(expected.state).sort());
   for (const [key, values] of Object.entries(expected.state)) check(actual.state[key]!, values);
-  actual.norms.forEach((norm, index) => {
-    const reference = expected.norms[index];
-    if (reference === undefined) expect(norm).toBeUndefined();
-    else expect(norm).toBeCloseTo(reference, 4);
-  });
 }
 
 describe.each(["cpu", "wasm"])("fused update on %s equals the tensor reference", (backend) => {
@@ -160,7 +152,9 @@ describe.each(["cpu", "wasm"])("fused update on %s equals the tensor reference",
   it.each(ALGORITHMS)("%s with global-norm clipping", async (_, algorithm) => {
     const options = { clipGlobalNorm: 3 };
     const fused = await train("fused", algorithm, options);
-    expect(fused.norms.every((norm) => norm !== undefined && norm > 3)).toBe(true);
+    // The seeded gradients' norms exceed 3, so clipping changes the parameters.
+    const unclipped = await train("fused", algorithm);
+    expect(fused.parameters[0]).not.toEqual(unclipped.parameters[0]);
     // The norm is summed in float64 here, in float32 by the tensor path: scales differ by ~1 ulp.
     expectSameTrace(fused, await train("tensor", algorithm, options), 1e-5);
   });

@@ -1,4 +1,3 @@
-export { clipScale } from "./clip-scale.js";
 export { createDenseOptimizer } from "./create-optimizer.js";
 export {
   DenseOptimizer,
