@@ -120,7 +120,7 @@ export function heavyRankerCase(configName, mode, batchSize, options = {}) {
       if (options.scorer) {
         // Intra-op threads from TML_ENGINE_THREADS (OnnxScorer's default), as the evaluator's
         // --scorer onnx-* runs.
-        scorer = hr.OnnxScorer.create(model, { precision: options.scorer });
+        scorer = await hr.OnnxScorer.create(model, { precision: options.scorer });
         arrays = featureArrays(batch);
         engine = {
           ...engine,

@@ -188,7 +188,7 @@ results.tfjs = scoreAll((start, end) => {
   return values;
 });
 for (const precision of ["fp32", "int8"]) {
-  const scorer = OnnxScorer.create(model, { precision });
+  const scorer = await OnnxScorer.create(model, { precision });
   results[precision] = scoreAll(
     (start, end) => scorer.score(slice(test, start, end), end - start).probabilities,
   );

@@ -171,7 +171,7 @@ async function exportAndDescribe(
 ): Promise<RankerManifest> {
   let artifacts: tf.io.ModelArtifacts;
   try {
-    artifacts = graphModelArtifacts(model);
+    artifacts = await graphModelArtifacts(model);
   } catch (cause) {
     if (!TmlError.isInstance(cause)) throw cause;
     throw new CheckpointError(
@@ -193,8 +193,10 @@ async function exportAndDescribe(
     groups.push({ name, column: context.renamed[name] ?? null, width: tensor.shape[1], dtype });
   }
   const reference = model.apply(batch, { training: false });
-  const nodeLogits = reference.logits.dataSync() as Float32Array;
-  const nodeCalibrated = reference.calibratedProbabilities.dataSync() as Float32Array;
+  const [nodeLogits, nodeCalibrated] = (await Promise.all([
+    reference.logits.data(),
+    reference.calibratedProbabilities.data(),
+  ])) as [Float32Array, Float32Array];
   const outputs: (tf.Tensor | undefined)[] = [
     reference.logits,
     reference.probabilities,
@@ -206,9 +208,9 @@ async function exportAndDescribe(
   await checkGraphLoads(context.modelDir, feeds, nodeLogits, nodeCalibrated);
   const candidates: Record<string, number[]> = {};
   const baseline: Record<string, number[]> = {};
-  for (const group of groups) {
-    const values = (feeds[group.name] as tf.Tensor).dataSync();
-    const kept = Array.from(values);
+  const read = await Promise.all(groups.map((group) => (feeds[group.name] as tf.Tensor).data()));
+  for (const [index, group] of groups.entries()) {
+    const kept = Array.from(read[index] as Float32Array | Int32Array);
     candidates[group.name] = kept;
     if (group.dtype === "float32") baseline[group.name] = columnMeans(kept, size, group.width);
   }
@@ -245,8 +247,8 @@ async function checkGraphLoads(
     );
   }
   const expected = [logits, calibrated];
-  outputs.forEach((output, index) => {
-    const got = output.dataSync();
+  const read = await Promise.all(outputs.map((output) => output.data()));
+  read.forEach((got, index) => {
     const want = expected[index] as Float32Array;
     for (let i = 0; i < want.length; i++) {
       const difference = Math.abs((got[i] as number) - (want[i] as number));

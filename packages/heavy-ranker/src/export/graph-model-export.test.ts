@@ -79,7 +79,7 @@ async function expectSameOutputs(
   inputs: string[],
 ): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "graph-model-"));
-  saveModelArtifacts(graphModelArtifacts(model), dir);
+  saveModelArtifacts(await graphModelArtifacts(model), dir);
   const graphModel = await loadGraphModel(modelFilesHandler(dir));
   const feeds: Record<string, tf.Tensor> = {};
   const fields: Record<string, tf.Tensor | undefined> = {
@@ -213,7 +213,7 @@ describe("graph-model export", () => {
       [3, 16],
     );
     const dir = mkdtempSync(join(tmpdir(), "graph-model-"));
-    saveModelArtifacts(graphModelArtifacts(model), dir);
+    saveModelArtifacts(await graphModelArtifacts(model), dir);
     const graphModel = await loadGraphModel(modelFilesHandler(dir));
     const feeds = {
       binary: batch.binary,

@@ -3,6 +3,7 @@ import { UsageError } from "@tml/core";
 import type { RecapModelConfig } from "../config/model-config.js";
 import { largeEmbeddingIdsInput, largeEmbeddingWeightName } from "../model/large-embeddings.js";
 import { attr, GraphBuilder } from "./graph-builder.js";
+import { readHostWeights } from "./host-weights.js";
 import { RecapGraphLayers } from "./recap-graph-layers.js";
 import type { HostTable, StateDictModel } from "./state-dict.js";
 
@@ -150,15 +151,19 @@ function largeEmbedding(
  * `ids.<table>` [B, n] int32 id bags per large embedding table, plus
  * `discrete` [B, D] int32 when the model has small embedding tables; outputs `logits`,
  * `probabilities`, `calibrated_probabilities` [B, T]. Loads with `tf.loadGraphModel` of plain
- * `@tensorflow/tfjs`, browser included. MLP / MaskNet networks; no position debiasing.
+ * `@tensorflow/tfjs`, browser included. MLP / MaskNet networks; no position debiasing. The weights
+ * are read asynchronously, all at once, so it runs on GPU backends too.
  */
-export function graphModelArtifacts(model: ExportableRankingModel): tf.io.ModelArtifacts {
+export async function graphModelArtifacts(
+  model: ExportableRankingModel,
+): Promise<tf.io.ModelArtifacts> {
   const { config, continuousWidth, binaryWidth } = model.options;
   if (config.position_debias_config) {
     throw new UsageError("graph export does not support position_debias_config yet");
   }
   const graph = new GraphBuilder();
-  const layers = new RecapGraphLayers(graph, model.namedWeights());
+  const weights = await readHostWeights(model.namedWeights());
+  const layers = new RecapGraphLayers(graph, weights);
   const inputs: Record<string, readonly number[]> = {
     continuous: [-1, continuousWidth],
     binary: [-1, binaryWidth],
@@ -209,8 +214,8 @@ export function graphModelArtifacts(model: ExportableRankingModel): tf.io.ModelA
   const stacked = layers.concat(logits);
   const probabilities = graph.op("Sigmoid", [stacked]);
   const ratioValues = Float32Array.from(model.taskNames, (task) => {
-    const ratio = model.namedWeights().get(`_calibrators.${sanitize(task)}.ratio`);
-    return ratio ? (ratio.dataSync()[0] as number) : 1;
+    const ratio = weights.get(`_calibrators.${sanitize(task)}.ratio`);
+    return ratio ? (ratio.data[0] as number) : 1;
   });
   const scaled = graph.op("Mul", [
     probabilities,

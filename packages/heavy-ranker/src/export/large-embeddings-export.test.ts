@@ -113,14 +113,16 @@ describe("large embedding tables in exports", () => {
 
   it.skipIf(!runtime)(
     "ONNX (Gather + ReduceSum of initializers) scores equal the tfjs model's",
-    () => {
+    async () => {
       const model = newModel(3);
       const batch = batchWithIds(9);
-      const scorer = OnnxScorer.create(model, { runtime: runtime as NonNullable<typeof runtime> });
+      const scorer = await OnnxScorer.create(model, {
+        runtime: runtime as NonNullable<typeof runtime>,
+      });
       try {
         expect([...scorer.inputs.keys()]).toEqual(["continuous", "binary", "ids.user", "ids.tags"]);
         const reference = model.apply(batch, { training: false });
-        const scored = scorer.apply(batch, { training: false });
+        const scored = await scorer.apply(batch, { training: false });
         expect(maxRelativeError(scored.logits, reference.logits)).toBeLessThan(1e-5);
         expect(
           maxRelativeError(scored.calibratedProbabilities, reference.calibratedProbabilities),
@@ -139,7 +141,7 @@ describe("large embedding tables in exports", () => {
     const batch = batchWithIds(7);
     const dir = mkdtempSync(join(tmpdir(), "large-graph-"));
     try {
-      saveModelArtifacts(graphModelArtifacts(model), dir);
+      saveModelArtifacts(await graphModelArtifacts(model), dir);
       const graphModel = await loadGraphModel(modelFilesHandler(dir));
       const ids = batch.ids ?? {};
       const feeds = {
@@ -161,12 +163,12 @@ describe("large embedding tables in exports", () => {
     }
   });
 
-  it("rankArrays hands the id bags to the model (scores as model.apply)", () => {
+  it("rankArrays hands the id bags to the model (scores as model.apply)", async () => {
     const model = newModel(5);
     const batch = batchWithIds(6);
     const reference = model.apply(batch, { training: false });
     const expected = reference.calibratedProbabilities.dataSync();
-    const ranked = rankArrays(
+    const ranked = await rankArrays(
       model,
       {
         rows: 6,

@@ -37,12 +37,14 @@ function expectClose(actual: Float32Array, expected: Float32Array, tolerance: nu
 }
 
 /** Compares the ONNX scorer with the tfjs model's eval forward pass on a random batch. */
-function expectMatchesTfjs(model: MultiTaskRankingModel, rows: number): void {
+async function expectMatchesTfjs(model: MultiTaskRankingModel, rows: number): Promise<void> {
   const batch = randomRecapBatch(model, rows, 11);
-  const scorer = OnnxScorer.create(model, { runtime: runtime as NonNullable<typeof runtime> });
+  const scorer = await OnnxScorer.create(model, {
+    runtime: runtime as NonNullable<typeof runtime>,
+  });
   try {
     const reference = model.apply(batch, { training: false });
-    const scored = scorer.apply(batch, { training: false });
+    const scored = await scorer.apply(batch, { training: false });
     expectClose(
       scored.logits.dataSync() as Float32Array,
       reference.logits.dataSync() as Float32Array,
@@ -67,26 +69,26 @@ function expectMatchesTfjs(model: MultiTaskRankingModel, rows: number): void {
 
 describe.skipIf(!runtime)("ONNX compilation matches the tfjs model (fp32)", () => {
   for (const file of ["local_small.yaml", "frappe-masknet.yaml", "movielens-multitask.yaml"]) {
-    it(`${file}: logits and probabilities within 1e-5`, () => {
+    it(`${file}: logits and probabilities within 1e-5`, async () => {
       const model = recapModel(file, 3);
       try {
-        expectMatchesTfjs(model, 9);
+        await expectMatchesTfjs(model, 9);
       } finally {
         model.dispose();
       }
     });
   }
 
-  it("local_prod (48M parameters, MaskNet 4 × 1024, 10 BN towers) within 1e-5", () => {
+  it("local_prod (48M parameters, MaskNet 4 × 1024, 10 BN towers) within 1e-5", async () => {
     const model = recapModel("local_prod.yaml", 4);
     try {
-      expectMatchesTfjs(model, 3);
+      await expectMatchesTfjs(model, 3);
     } finally {
       model.dispose();
     }
   });
 
-  it("z-score, serial MaskNet with input norm, share_partial, affine maps, position debias", () => {
+  it("z-score, serial MaskNet with input norm, share_partial, affine maps, position debias", async () => {
     const config = recapModelConfigSchema.parse({
       multi_task_type: "share_partial",
       featurization_config: {
@@ -126,13 +128,13 @@ describe.skipIf(!runtime)("ONNX compilation matches the tfjs model (fp32)", () =
     });
     randomize(model, 5);
     try {
-      expectMatchesTfjs(model, 13);
+      await expectMatchesTfjs(model, 13);
     } finally {
       model.dispose();
     }
   });
 
-  it("share_none: towers of their own kind (MaskNet, MLP) on the input, clip_log1p_abs", () => {
+  it("share_none: towers of their own kind (MaskNet, MLP) on the input, clip_log1p_abs", async () => {
     const config = recapModelConfigSchema.parse({
       featurization_config: { clip_log1p_abs_config: { clip_magnitude: 2 } },
       tasks: {
@@ -154,7 +156,7 @@ describe.skipIf(!runtime)("ONNX compilation matches the tfjs model (fp32)", () =
     });
     randomize(model, 2);
     try {
-      expectMatchesTfjs(model, 5);
+      await expectMatchesTfjs(model, 5);
     } finally {
       model.dispose();
     }
@@ -162,9 +164,9 @@ describe.skipIf(!runtime)("ONNX compilation matches the tfjs model (fp32)", () =
 });
 
 describe.skipIf(!runtime)("ONNX int8, files and serving", () => {
-  it("int8 quantises every dense layer wider than one output and stays close to fp32", () => {
+  it("int8 quantises every dense layer wider than one output and stays close to fp32", async () => {
     const model = recapModel("movielens-multitask.yaml", 6);
-    const graph = rankingModelOnnx(model, { precision: "int8" });
+    const graph = await rankingModelOnnx(model, { precision: "int8" });
     const quantized = graph.nodes.filter((node) => node.opType === "DynamicQuantizeMatMul");
     const dense = [...model.namedWeights().entries()].filter(
       ([key, variable]) => variable.rank === 2 && !/embedding|affine/.test(key),
@@ -175,14 +177,16 @@ describe.skipIf(!runtime)("ONNX int8, files and serving", () => {
       dense.length - wide.length,
     );
     const batch = randomRecapBatch(model, 32, 8);
-    const fp32 = OnnxScorer.create(model, { runtime: runtime as NonNullable<typeof runtime> });
-    const int8 = OnnxScorer.create(model, {
+    const fp32 = await OnnxScorer.create(model, {
+      runtime: runtime as NonNullable<typeof runtime>,
+    });
+    const int8 = await OnnxScorer.create(model, {
       runtime: runtime as NonNullable<typeof runtime>,
       precision: "int8",
     });
     try {
-      const exact = fp32.apply(batch, { training: false });
-      const approximate = int8.apply(batch, { training: false });
+      const exact = await fp32.apply(batch, { training: false });
+      const approximate = await int8.apply(batch, { training: false });
       const p = exact.probabilities.dataSync();
       const q = approximate.probabilities.dataSync();
       let worst = 0;
@@ -203,12 +207,12 @@ describe.skipIf(!runtime)("ONNX int8, files and serving", () => {
     }
   });
 
-  it("writes an .onnx file atomically that scores like the in-memory graph", () => {
+  it("writes an .onnx file atomically that scores like the in-memory graph", async () => {
     const model = recapModel("frappe-masknet.yaml", 7);
     const directory = mkdtempSync(join(tmpdir(), "tml-onnx-"));
     try {
       const path = join(directory, "model.onnx");
-      const size = saveRankingModelOnnx(model, path);
+      const size = await saveRankingModelOnnx(model, path);
       expect(readdirSync(directory)).toEqual(["model.onnx"]);
       const bytes = new Uint8Array(readFileSync(path));
       expect(bytes.length).toBe(size);
@@ -220,7 +224,9 @@ describe.skipIf(!runtime)("ONNX int8, files and serving", () => {
         { probabilities: { data: fromFile, shape: [2, 1] } },
       );
       session.dispose();
-      const scorer = OnnxScorer.create(model, { runtime: runtime as NonNullable<typeof runtime> });
+      const scorer = await OnnxScorer.create(model, {
+        runtime: runtime as NonNullable<typeof runtime>,
+      });
       expect(Array.from(scorer.score({ discrete }, 2).probabilities)).toEqual(Array.from(fromFile));
       scorer.dispose();
     } finally {
@@ -229,14 +235,14 @@ describe.skipIf(!runtime)("ONNX int8, files and serving", () => {
     }
   });
 
-  it("names the unsupported layer (DCN) in a UsageError", () => {
+  it("names the unsupported layer (DCN) in a UsageError", async () => {
     const config = recapModelConfigSchema.parse({
       tasks: { t: { dcn_config: { poly_degree: 2, output_mlp: { layer_sizes: [1] } } } },
     });
     const model = new MultiTaskRankingModel({ config, continuousWidth: 3, binaryWidth: 2 });
     try {
-      expect(() => rankingModelOnnx(model)).toThrow(UsageError);
-      expect(() => rankingModelOnnx(model)).toThrow(/_towers\.t uses dcn_config/);
+      await expect(rankingModelOnnx(model)).rejects.toThrow(UsageError);
+      await expect(rankingModelOnnx(model)).rejects.toThrow(/_towers\.t uses dcn_config/);
     } finally {
       model.dispose();
     }

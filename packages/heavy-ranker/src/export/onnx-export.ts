@@ -4,6 +4,7 @@ import type { RecapModelConfig, TaskModelConfig } from "../config/model-config.j
 import { sanitizeTaskName } from "../model/calibration.js";
 import { largeEmbeddingIdsInput, largeEmbeddingWeightName } from "../model/large-embeddings.js";
 import type { ExportableRankingModel } from "./graph-model-export.js";
+import { readHostWeights } from "./host-weights.js";
 import { OnnxBuilder } from "./onnx-builder.js";
 import { type OnnxPrecision, RecapOnnxLayers } from "./onnx-layers.js";
 import type { HostTable } from "./state-dict.js";
@@ -161,15 +162,17 @@ function positionRow(layers: RecapOnnxLayers, discrete: string, width: number): 
  * `logits`, `probabilities`, `calibrated_probabilities`, [B, T] in task order. Covers
  * featurization, batch norm (running statistics, folded into the next product), layer norm, MLP,
  * MaskNet, small embeddings, position debiasing, affine maps and calibration; DCN or DLRM networks
- * raise a UsageError naming the layer.
+ * raise a UsageError naming the layer. The weights are read asynchronously, all at once, so it runs
+ * on GPU backends too.
  */
-export function rankingModelOnnx(
+export async function rankingModelOnnx(
   model: ExportableRankingModel,
   options: RankingModelOnnxOptions = {},
-): OnnxGraph {
+): Promise<OnnxGraph> {
   const { config, continuousWidth, binaryWidth } = model.options;
   const builder = new OnnxBuilder();
-  const layers = new RecapOnnxLayers(builder, model.namedWeights(), options.precision ?? "fp32");
+  const weights = await readHostWeights(model.namedWeights());
+  const layers = new RecapOnnxLayers(builder, weights, options.precision ?? "fp32");
   const concatBinary =
     !config.featurization_config ||
     config.featurization_config.feature_names_to_concat.includes("binary");
@@ -268,12 +271,12 @@ function networkWidth(config: TaskModelConfig, inputWidth: number): number {
  * Writes the compiled model to an `.onnx` file (temp file + rename), loadable by any ONNX runtime
  * with the com.microsoft domain (int8 uses its DynamicQuantizeMatMul). Returns the byte count.
  */
-export function saveRankingModelOnnx(
+export async function saveRankingModelOnnx(
   model: ExportableRankingModel,
   path: string,
   options: RankingModelOnnxOptions = {},
-): number {
-  const bytes = encodeOnnxModel(rankingModelOnnx(model, options));
+): Promise<number> {
+  const bytes = encodeOnnxModel(await rankingModelOnnx(model, options));
   writeFileAtomic(path, bytes);
   return bytes.length;
 }

@@ -1,6 +1,6 @@
-import type * as tf from "@tensorflow/tfjs-core";
 import { UsageError } from "@tml/core";
 import type { MaskNetConfig, MlpConfig, TaskModelConfig } from "../config/model-config.js";
+import type { HostWeight } from "./host-weights.js";
 import { quantizePerColumn } from "./int8-weights.js";
 import { mlpPositions } from "./mlp-positions.js";
 import type { OnnxBuilder } from "./onnx-builder.js";
@@ -31,7 +31,7 @@ export class RecapOnnxLayers {
 
   constructor(
     readonly builder: OnnxBuilder,
-    private readonly weights: ReadonlyMap<string, tf.Variable>,
+    private readonly weights: ReadonlyMap<string, HostWeight>,
     readonly precision: OnnxPrecision,
   ) {}
 
@@ -40,14 +40,14 @@ export class RecapOnnxLayers {
     return this.weights.has(key);
   }
 
-  /** A named tensor's values and shape (read from the backend). */
-  values(key: string): { data: Float32Array; shape: number[] } {
-    const variable = this.weights.get(key);
-    if (!variable) throw new UsageError(`ONNX export: the model has no tensor "${key}"`);
-    const data = variable.dataSync();
+  /** A named tensor's values (as float32) and shape. */
+  values(key: string): { data: Float32Array; shape: readonly number[] } {
+    const weight = this.weights.get(key);
+    if (!weight) throw new UsageError(`ONNX export: the model has no tensor "${key}"`);
+    const data = weight.data;
     return {
       data: data instanceof Float32Array ? data : Float32Array.from(data),
-      shape: variable.shape,
+      shape: weight.shape,
     };
   }
 

@@ -1,7 +1,7 @@
-import type * as tf from "@tensorflow/tfjs-core";
 import { UsageError } from "@tml/core";
 import type { MaskNetConfig, MlpConfig, TaskModelConfig } from "../config/model-config.js";
 import { attr, type GraphBuilder } from "./graph-builder.js";
+import type { HostWeight } from "./host-weights.js";
 import { mlpPositions } from "./mlp-positions.js";
 
 /**
@@ -16,7 +16,7 @@ export class RecapGraphLayers {
 
   constructor(
     readonly graph: GraphBuilder,
-    private readonly weights: ReadonlyMap<string, tf.Variable>,
+    private readonly weights: ReadonlyMap<string, HostWeight>,
   ) {
     this.axisLast = graph.constant("axis_last", Int32Array.of(-1), []);
     this.axisColumns = graph.constant("axis_columns", Int32Array.of(1), []);
@@ -31,11 +31,9 @@ export class RecapGraphLayers {
   tensor(key: string): string {
     const existing = this.constants.get(key);
     if (existing) return existing;
-    const variable = this.weights.get(key);
-    if (!variable) throw new UsageError(`graph export: the model has no tensor "${key}"`);
-    const data = variable.dataSync();
-    const values = variable.dtype === "int32" ? Int32Array.from(data) : Float32Array.from(data);
-    const node = this.graph.constant(`w/${key}`, values, variable.shape);
+    const weight = this.weights.get(key);
+    if (!weight) throw new UsageError(`graph export: the model has no tensor "${key}"`);
+    const node = this.graph.constant(`w/${key}`, weight.data, [...weight.shape]);
     this.constants.set(key, node);
     return node;
   }

@@ -77,7 +77,7 @@ export async function rankWithCheckpoint(
   try {
     for await (const batch of ranker.batches("candidates")) {
       try {
-        ranked.push(...rankCandidates(scorer, batch, options.weights));
+        ranked.push(...(await rankCandidates(scorer, batch, options.weights)));
       } finally {
         disposeRecapBatch(batch);
       }

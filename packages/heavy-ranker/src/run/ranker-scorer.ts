@@ -46,24 +46,24 @@ export function loadScorerRuntime(command: string, kind: ScorerKind): OrtRuntime
  * `loadScorerRuntime`; the scorer owns it and frees it, also when this throws); a layer the compiler does not cover (DCN,
  * DLRM) is a UsageError naming it and pointing at `--scorer tfjs`.
  */
-export function openRankerScorer(
+export async function openRankerScorer(
   command: string,
   model: MultiTaskRankingModel,
   kind: ScorerKind,
   runtime: OrtRuntime | undefined,
-): RankerScorer {
+): Promise<RankerScorer> {
   if (kind === "tfjs") {
     return {
       kind,
       taskNames: model.taskNames,
-      apply: (batch, context) => model.apply(batch, context),
+      apply: async (batch, context) => model.apply(batch, context),
       dispose: () => runtime?.dispose(),
     };
   }
   if (!runtime) throw new BackendError(`${command} --scorer ${kind}: no onnxruntime was loaded`);
   let scorer: OnnxScorer;
   try {
-    scorer = OnnxScorer.create(model, {
+    scorer = await OnnxScorer.create(model, {
       precision: kind === "onnx-int8" ? "int8" : "fp32",
       runtime,
     });
@@ -115,7 +115,12 @@ export async function restoreScoringRanker(options: {
     throw error;
   }
   try {
-    const scorer = openRankerScorer(options.command, ranker.model, options.kind, options.runtime);
+    const scorer = await openRankerScorer(
+      options.command,
+      ranker.model,
+      options.kind,
+      options.runtime,
+    );
     return {
       ranker,
       scorer,

@@ -87,7 +87,7 @@ export async function scoreHeavyRanker(options: {
     let batches = 0;
     for await (const batch of ranker.batches(options.partition)) {
       try {
-        const outputs = scorer.apply(batch, { training: false });
+        const outputs = await scorer.apply(batch, { training: false });
         const [probabilities, labels, weights] = await Promise.all([
           outputs.probabilities.data(),
           batch.labels.data(),

@@ -16,13 +16,13 @@ afterAll(() => runtime?.dispose());
 describe.skipIf(!runtime)("OnnxScorer (onnxruntime-node present)", () => {
   const ort = runtime as NonNullable<typeof runtime>;
 
-  it("ranks candidates like the tfjs model", () => {
+  it("ranks candidates like the tfjs model", async () => {
     const model = recapModel("local_small.yaml", 8);
     const batch = randomRecapBatch(model, 16, 9);
-    const scorer = OnnxScorer.create(model, { runtime: ort });
+    const scorer = await OnnxScorer.create(model, { runtime: ort });
     try {
-      const fromTfjs = rankCandidates(model, batch);
-      const fromOnnx = rankCandidates(scorer, batch);
+      const fromTfjs = await rankCandidates(model, batch);
+      const fromOnnx = await rankCandidates(scorer, batch);
       expect(fromOnnx.map((candidate) => candidate.index)).toEqual(
         fromTfjs.map((candidate) => candidate.index),
       );
@@ -39,16 +39,16 @@ describe.skipIf(!runtime)("OnnxScorer (onnxruntime-node present)", () => {
     }
   });
 
-  it("takes any batch size in one session and leaves no tensors behind", () => {
+  it("takes any batch size in one session and leaves no tensors behind", async () => {
     const model = recapModel("movielens-multitask.yaml", 2);
-    const scorer = OnnxScorer.create(model, { runtime: ort, precision: "int8" });
+    const scorer = await OnnxScorer.create(model, { runtime: ort, precision: "int8" });
     const batches = [1, 7, 64].map((rows) => randomRecapBatch(model, rows, rows));
     try {
       const before = tf.memory().numTensors;
       for (let round = 0; round < 5; round++) {
         for (const batch of batches) {
-          rankCandidates(scorer, batch, { liked: 1, loved: 2 });
-          const scores = scorer.apply(batch, { training: false });
+          await rankCandidates(scorer, batch, { liked: 1, loved: 2 });
+          const scores = await scorer.apply(batch, { training: false });
           expect(scores.calibratedProbabilities.shape).toEqual([batch.size, 3]);
           tf.dispose(Object.values(scores));
         }
@@ -61,9 +61,9 @@ describe.skipIf(!runtime)("OnnxScorer (onnxruntime-node present)", () => {
     }
   });
 
-  it("checks its inputs with DataErrors naming the feature", () => {
+  it("checks its inputs with DataErrors naming the feature", async () => {
     const model = recapModel("local_small.yaml", 8);
-    const scorer = OnnxScorer.create(model, { runtime: ort });
+    const scorer = await OnnxScorer.create(model, { runtime: ort });
     try {
       expect([...scorer.inputs]).toEqual([
         ["continuous", 512],
@@ -95,9 +95,9 @@ describe.skipIf(!runtime)("OnnxScorer (onnxruntime-node present)", () => {
       expect(Array.from(scores.probabilities).every((p) => p > 0 && p < 1)).toBe(true);
       const wide = tf.zeros([2, 600]);
       const batch = randomRecapBatch(model, 2, 1);
-      expect(() =>
+      await expect(
         scorer.apply({ ...batch, continuous: wide as tf.Tensor2D }, { training: false }),
-      ).toThrow(/600 continuous columns; the model was built for 512/);
+      ).rejects.toThrow(/600 continuous columns; the model was built for 512/);
       wide.dispose();
       disposeBatch(batch);
     } finally {

@@ -63,9 +63,12 @@ export class OnnxScorer {
    * Compiles `model` and loads it. Throws BackendError when onnxruntime-node cannot load, and
    * UsageError when the model has a layer the compiler does not cover (DCN, DLRM).
    */
-  static create(model: ExportableRankingModel, options: OnnxScorerOptions = {}): OnnxScorer {
+  static async create(
+    model: ExportableRankingModel,
+    options: OnnxScorerOptions = {},
+  ): Promise<OnnxScorer> {
     const precision = options.precision ?? "fp32";
-    const graph = rankingModelOnnx(model, { precision });
+    const graph = await rankingModelOnnx(model, { precision });
     let runtime = options.runtime;
     let owned: OrtRuntime | undefined;
     if (!runtime) {
@@ -132,18 +135,20 @@ export class OnnxScorer {
 
   /**
    * The tfjs model's inference signature: feature tensors → B x T output tensors (the caller
-   * disposes them). Only inference: the context must say `training: false`.
+   * disposes them). Only inference: the context must say `training: false`. The feature tensors
+   * are read asynchronously, all at once (GPU backends have no synchronous read in Node).
    */
-  apply(
+  async apply(
     features: RankingFeatures,
     _context: { readonly training: false },
-  ): {
+  ): Promise<{
     logits: tf.Tensor2D;
     probabilities: tf.Tensor2D;
     calibratedProbabilities: tf.Tensor2D;
-  } {
+  }> {
     const rows = features.continuous.shape[0];
     const arrays: Record<string, Float32Array | Int32Array> = {};
+    const reads: Promise<void>[] = [];
     for (const [name, width] of this.inputs) {
       if (name.startsWith(IDS_PREFIX)) {
         const bags = features.ids?.[name.slice(IDS_PREFIX.length)];
@@ -158,9 +163,13 @@ export class OnnxScorer {
           `batch has ${tensor.shape[1]} ${name} columns; the model was built for ${width} (check truncate_and_slice)`,
         );
       }
-      const data = tensor.dataSync();
-      arrays[name] = name === "discrete" ? Int32Array.from(data) : (data as Float32Array);
+      reads.push(
+        tensor.data().then((data) => {
+          arrays[name] = name === "discrete" ? Int32Array.from(data) : (data as Float32Array);
+        }),
+      );
     }
+    await Promise.all(reads);
     const scores = this.score(arrays, rows);
     const shape: [number, number] = [rows, this.taskNames.length];
     return {

@@ -24,10 +24,10 @@ function echoModel(seen: number[][]): ScoringModel {
 describe("rankArrays", () => {
   beforeAll(setupTestBackend);
 
-  it("ranks plain arrays and frees every tensor it made", () => {
+  it("ranks plain arrays and frees every tensor it made", async () => {
     const seen: number[][] = [];
     const before = tf.memory().numTensors;
-    const ranked = rankArrays(echoModel(seen), {
+    const ranked = await rankArrays(echoModel(seen), {
       rows: 3,
       continuous: Float32Array.of(0.1, 9, 0.7, 9, 0.4, 9),
       binary: new Float32Array(3),
@@ -42,11 +42,11 @@ describe("rankArrays", () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
-  it("names the field and row of a NaN, and a length that does not fit the rows", () => {
-    const fails = (run: () => unknown, text: string) => {
+  it("names the field and row of a NaN, and a length that does not fit the rows", async () => {
+    const fails = async (run: () => Promise<unknown>, text: string) => {
       let error: unknown;
       try {
-        run();
+        await run();
       } catch (caught) {
         error = caught;
       }
@@ -55,12 +55,12 @@ describe("rankArrays", () => {
     };
     const model = echoModel([]);
     const binary = new Float32Array(2);
-    fails(
+    await fails(
       () =>
         rankArrays(model, { rows: 2, continuous: Float32Array.of(1, 2, 3, Number.NaN), binary }),
       "continuous row 1 holds NaN",
     );
-    fails(
+    await fails(
       () => rankArrays(model, { rows: 2, continuous: new Float32Array(3), binary }),
       "continuous has 3 values, not a multiple of 2 rows",
     );

@@ -43,11 +43,11 @@ const FIELDS = [
  * need no tfjs import; `selectEngine` (from `@tml/engine`) must have run. Lengths that are not a
  * multiple of `rows`, and NaN or infinite values, are DataErrors naming the field and row.
  */
-export function rankArrays(
+export async function rankArrays(
   model: ScoringModel,
   candidates: CandidateArrays,
   weights?: Readonly<Record<string, number>>,
-): RankedCandidate[] {
+): Promise<RankedCandidate[]> {
   const rows = candidates.rows;
   if (!Number.isInteger(rows) || rows < 1)
     throw new DataError(`rankArrays: rows must be a positive integer, got ${rows}.`);
@@ -91,7 +91,7 @@ export function rankArrays(
     ...(candidates.ids && { ids: candidates.ids }),
   };
   try {
-    return rankCandidates(model, batch, weights);
+    return await rankCandidates(model, batch, weights);
   } finally {
     disposeRecapBatch(batch);
   }

@@ -34,7 +34,7 @@ describe("serving", () => {
     );
   });
 
-  it("scores Σ weight × p, explains it per task and ranks best first", () => {
+  it("scores Σ weight × p, explains it per task and ranks best first", async () => {
     const model = fakeModel(
       [FAV, REPLY, REPORT],
       [
@@ -44,7 +44,7 @@ describe("serving", () => {
       ],
     );
     const before = tf.memory().numTensors;
-    const ranked = rankCandidates(model, batch);
+    const ranked = await rankCandidates(model, batch);
     expect(tf.memory().numTensors).toBe(before);
     expect(ranked.map((candidate) => candidate.index)).toEqual([1, 0, 2]);
     expect(ranked[0]?.score).toBeCloseTo(0.37, 6);
@@ -58,12 +58,12 @@ describe("serving", () => {
     }
   });
 
-  it("uses custom weights, skipping zero weights and rejecting unknown tasks", () => {
+  it("uses custom weights, skipping zero weights and rejecting unknown tasks", async () => {
     const model = fakeModel([FAV, REPLY], [[0.5, 0.25]]);
-    const [only] = rankCandidates(model, batch, { [REPLY]: 4 });
+    const [only] = await rankCandidates(model, batch, { [REPLY]: 4 });
     expect(only?.score).toBe(1);
     expect(only?.contributions).toEqual({ [REPLY]: 1 });
-    expect(() => rankCandidates(model, batch, { nope: 1 })).toThrow(ConfigError);
+    await expect(rankCandidates(model, batch, { nope: 1 })).rejects.toThrow(ConfigError);
   });
 
   it("keeps batch order on ties", () => {

@@ -2,18 +2,24 @@ import type * as tf from "@tensorflow/tfjs-core";
 import type { RecapBatch } from "../features/recap-batch.js";
 import { PUBLISHED_SERVING_WEIGHTS, servingWeightVector } from "./serving-weights.js";
 
-/** The part of the ranking model serving needs: task names and an inference forward pass. */
+/** B x T outputs of an inference pass (the caller disposes them). */
+export interface ScoringOutputs {
+  readonly calibratedProbabilities: tf.Tensor2D;
+  readonly logits?: tf.Tensor2D;
+  readonly probabilities?: tf.Tensor2D;
+  readonly backbone?: tf.Tensor2D;
+}
+
+/**
+ * The part of the ranking model serving needs: task names and an inference forward pass, either
+ * synchronous (the tfjs model) or asynchronous (`OnnxScorer`, which reads its input tensors).
+ */
 export interface ScoringModel {
   readonly taskNames: readonly string[];
   apply(
     features: RecapBatch,
     context: { readonly training: false },
-  ): {
-    readonly calibratedProbabilities: tf.Tensor2D;
-    readonly logits?: tf.Tensor2D;
-    readonly probabilities?: tf.Tensor2D;
-    readonly backbone?: tf.Tensor2D;
-  };
+  ): ScoringOutputs | Promise<ScoringOutputs>;
 }
 
 /** One scored candidate: its row in the batch, its score and the per-task terms summing to it. */
@@ -56,25 +62,29 @@ export function scoreCandidates(
 /**
  * Ranks the candidates of a batch with the model in inference mode: score = Σ weight × calibrated
  * probability. `weights` defaults to the published serving weights (tasks the model lacks are then
- * ignored); explicit weights must name model tasks.
+ * ignored); explicit weights must name model tasks. The probabilities are read asynchronously
+ * (GPU backends have no synchronous read in Node).
  */
-export function rankCandidates(
+export async function rankCandidates(
   model: ScoringModel,
   batch: RecapBatch,
   weights?: Readonly<Record<string, number>>,
-): RankedCandidate[] {
+): Promise<RankedCandidate[]> {
   const weightVector = servingWeightVector(model.taskNames, weights ?? PUBLISHED_SERVING_WEIGHTS, {
     ignoreUnknown: weights === undefined,
   });
-  const outputs = model.apply(batch, { training: false });
-  const probabilities = outputs.calibratedProbabilities.dataSync() as Float32Array;
-  for (const tensor of [
-    outputs.calibratedProbabilities,
-    outputs.logits,
-    outputs.probabilities,
-    outputs.backbone,
-  ]) {
-    tensor?.dispose();
+  const outputs = await model.apply(batch, { training: false });
+  try {
+    const probabilities = (await outputs.calibratedProbabilities.data()) as Float32Array;
+    return scoreCandidates(probabilities, model.taskNames, weightVector);
+  } finally {
+    for (const tensor of [
+      outputs.calibratedProbabilities,
+      outputs.logits,
+      outputs.probabilities,
+      outputs.backbone,
+    ]) {
+      tensor?.dispose();
+    }
   }
-  return scoreCandidates(probabilities, model.taskNames, weightVector);
 }
