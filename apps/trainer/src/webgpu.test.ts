@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { rankRun } from "@tml/cli-kit";
 import { capture, FIXTURES, writeTinyRankerData } from "@tml/cli-kit/testing";
 import { setupWebGpuTestBackend } from "@tml/engine/testing";
 import { describe, expect, it } from "vitest";
@@ -38,6 +39,37 @@ describe.skipIf(adapter === undefined)(`trainer --device gpu on WebGPU (${adapte
       expect(existsSync(join(out, name)), name).toBe(true);
     const results = JSON.parse(readFileSync(join(out, "results.json"), "utf8"));
     expect(results.engine).toMatch(/^webgpu /);
+  });
+
+  it("runs the main job; its ranking equals the cpu engine's on the same checkpoint", async () => {
+    const out = join(mkdtempSync(join(tmpdir(), "tml-webgpu-main-")), "run");
+    const tiny = ["--max-steps", "8", "--set", "data.users=200", "--set", "data.tweets=100"];
+    tiny.push("--set", "data.edges=3000", "--set", "data.communities=4");
+    tiny.push("--set", "data.ranker_rows=1000", "--set", "data.validation_rows=1000");
+    tiny.push("--set", "data.timeline_candidates=20", "--set", "twhin.training.eval_every_n=4");
+    tiny.push("--set", "heavy_ranker.validation_data.validation.global_batch_size=500");
+    const child = trainOnGpu(["--out", out, ...tiny], {});
+    expect(child.stdout).toMatch(/Sample timeline, top 5 of 20/);
+    expect(existsSync(join(out, "heavy-ranker", "model.safetensors"))).toBe(true);
+    const onGpu = JSON.parse(readFileSync(join(out, "heavy-ranker/ranking/ranking.json"), "utf8"));
+    const onCpu = await rankRun({
+      checkpoint: join(out, "heavy-ranker"),
+      candidates: join(out, "data/ranker/timeline/candidates.parquet"),
+      out: join(out, "ranking-cpu"),
+      report: false,
+      device: "cpu",
+    });
+    expect(onCpu.step).toBe(8);
+    expect(onGpu.ranked).toHaveLength(20);
+    const gpuByIndex = new Map<number, { score: number }>(
+      onGpu.ranked.map((row: { index: number; score: number }) => [row.index, row]),
+    );
+    for (const row of onCpu.ranked) {
+      const score = gpuByIndex.get(row.index)?.score as number;
+      expect(Math.abs(score - row.score), `candidate ${row.index}`).toBeLessThan(
+        1e-4 * Math.max(1, Math.abs(row.score)),
+      );
+    }
   });
 
   it("trains TwHIN", async () => {
