@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { getColumn, iterateParquetBatches, readParquetFile, writeParquetFile } from "@tml/data-io";
+import { readCommunities, readParquetFile, writeParquetFile } from "@tml/data-io";
 import type { MainJobConfig } from "./main-job-config.js";
 import { writeRankerSplits } from "./ranker-splits.js";
 
@@ -17,20 +17,6 @@ export interface UserEmbeddings {
   values: Float32Array;
   dim: number;
   rows: number;
-}
-
-/** The `community` column of a generated graph's `communities/<table>.parquet` (row i = node i). */
-export async function readCommunities(path: string): Promise<Int32Array> {
-  const parts: Int32Array[] = [];
-  for await (const batch of iterateParquetBatches(path, { columns: ["community"] }))
-    parts.push(Int32Array.from(getColumn(batch, "community", "int32").values as ArrayLike<number>));
-  const out = new Int32Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
 }
 
 /**

@@ -1,8 +1,9 @@
 import { join } from "node:path";
 import { Rng } from "@tml/core";
 import { communityPairAuc } from "../generators/community-recovery.js";
+import { readCommunities } from "../generators/read-communities.js";
 import { type CliIo, numberFlag, type ParsedArgs, stringFlag } from "./args.js";
-import { readCommunities, readEmbeddingMatrix } from "./embedding-file.js";
+import { readEmbeddingMatrix } from "./embedding-file.js";
 
 /**
  * `tml-data community-auc --embeddings FILE --graph DIR [--table user]`: how well learned

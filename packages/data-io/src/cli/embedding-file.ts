@@ -1,5 +1,4 @@
 import { DataError } from "@tml/core";
-import { getColumn } from "../arrow/index.js";
 import type { EmbeddingMatrix } from "../generators/ranker-world.js";
 import { iterateParquetBatches, readParquetSchema } from "../parquet/index.js";
 
@@ -61,19 +60,4 @@ export async function readEmbeddingMatrix(path: string, column?: string): Promis
   if (rows.length === 0)
     throw new DataError(`${path} holds no embeddings.`, { details: { file: path } });
   return { rows: rows.length, dim, values };
-}
-
-/** The `community` column of a generated graph's communities file (row i = node i). */
-export async function readCommunities(path: string): Promise<Int32Array> {
-  const parts: Int32Array[] = [];
-  for await (const batch of iterateParquetBatches(path, { columns: ["community"] })) {
-    parts.push(Int32Array.from(getColumn(batch, "community", "int32").values));
-  }
-  const out = new Int32Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
 }

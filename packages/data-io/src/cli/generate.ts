@@ -5,8 +5,9 @@ import type { GraphSpec } from "../generators/graph-spec.js";
 import { twitterGraphSpec } from "../generators/graph-spec.js";
 import { writeGraph } from "../generators/graph-writer.js";
 import { writeRankerData } from "../generators/ranker-writer.js";
+import { readCommunities } from "../generators/read-communities.js";
 import { type CliIo, numberFlag, type ParsedArgs, stringFlag } from "./args.js";
-import { readCommunities, readEmbeddingMatrix } from "./embedding-file.js";
+import { readEmbeddingMatrix } from "./embedding-file.js";
 
 /** `tml-data generate ranker`: Heavy Ranker rows with planted signal (or --parity) into --out. */
 export async function generateRankerCommand(args: ParsedArgs, io: CliIo): Promise<void> {

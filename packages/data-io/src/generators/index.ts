@@ -24,4 +24,5 @@ export {
   type WriteRankerDataOptions,
   writeRankerData,
 } from "./ranker-writer.js";
+export { readCommunities } from "./read-communities.js";
 export { RECAP_TASK_DEFAULTS, type RecapTaskDefault } from "./recap-tasks.js";

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { DataError, loadConfigFile, NotFoundError, pathInside, writeFileAtomic } from "@tml/core";
-import { getColumn, iterateParquetBatches } from "@tml/data-io";
+import { readCommunities } from "@tml/data-io";
 import { readEmbeddings, readEntityNames, twhinConfigSchema } from "@tml/twhin";
 import type { TwhinManifest, TwhinTable } from "../shared/explorer-manifest.js";
 import { pcaProjection } from "../shared/pca-projection.js";
@@ -66,7 +66,9 @@ export async function prepareTwhinSection(
       rows,
       dim,
       file,
-      communities: communitiesFile ? (await readCommunities(communitiesFile)).slice(0, rows) : null,
+      communities: communitiesFile
+        ? Array.from((await readCommunities(communitiesFile)).subarray(0, rows))
+        : null,
       names: tableNames ? tableNames.slice(0, rows) : null,
       projection: Array.from(projection.points),
       explainedVariance: projection.explainedVariance,
@@ -116,11 +118,4 @@ function communitiesFiles(graphDir: string): Map<string, string> {
       files.set(table.name, join(graphDir, table.communities_file));
   }
   return files;
-}
-
-async function readCommunities(path: string): Promise<number[]> {
-  const out: number[] = [];
-  for await (const batch of iterateParquetBatches(path, { columns: ["community"] }))
-    out.push(...Array.from(getColumn(batch, "community", "int32").values as ArrayLike<number>));
-  return out;
 }
