@@ -50,13 +50,20 @@ export const dcnConfigSchema = z.strictObject({
   output_mlp: mlpConfigSchema.nullable().default(null),
 });
 
-/** MaskBlock: instance-guided mask of width `aggregation_size` (or input × `reduction_factor`). */
+/**
+ * MaskBlock: instance-guided mask of width `aggregation_size` (or input × `reduction_factor`).
+ * `activation`, `dropout` and `hidden_bias` are extensions (FuxiCTR's MaskBlock: a hidden Linear
+ * without bias, LayerNorm, ReLU, Dropout); their defaults are the original's block.
+ */
 export const maskBlockConfigSchema = z
   .strictObject({
     output_size: positiveInt,
     reduction_factor: z.number().positive().nullable().default(null),
     aggregation_size: positiveInt.nullable().default(null),
     input_layer_norm: z.boolean(),
+    activation: z.enum(["none", "relu"]).default("none"),
+    dropout: dropoutConfigSchema.nullable().default(null),
+    hidden_bias: z.boolean().default(true),
   })
   .superRefine(oneOf(["reduction_factor", "aggregation_size"]));
 

@@ -131,7 +131,7 @@ describe("graph-model export", () => {
     model.dispose();
   });
 
-  it("reproduces share_partial, serial MaskNet towers, small embeddings, affine maps, calibration", async () => {
+  it("reproduces share_partial, serial MaskNet towers (a FuxiCTR block), small embeddings, affine maps, calibration", async () => {
     const config = recapModelConfigSchema.parse({
       multi_task_type: "share_partial",
       backbone: {
@@ -148,7 +148,14 @@ describe("graph-model export", () => {
             use_parallel: false,
             mask_blocks: [
               { reduction_factor: 0.5, output_size: 6, input_layer_norm: true },
-              { aggregation_size: 4, output_size: 5, input_layer_norm: false },
+              {
+                aggregation_size: 4,
+                output_size: 5,
+                input_layer_norm: false,
+                activation: "relu",
+                dropout: { rate: 0.2 },
+                hidden_bias: false,
+              },
             ],
             mlp: { layer_sizes: [1] },
           },

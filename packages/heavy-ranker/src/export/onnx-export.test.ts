@@ -88,7 +88,7 @@ describe.skipIf(!runtime)("ONNX compilation matches the tfjs model (fp32)", () =
     }
   });
 
-  it("z-score, serial MaskNet with input norm, share_partial, affine maps, position debias", async () => {
+  it("z-score, serial MaskNet with input norm and a FuxiCTR block, share_partial, affine maps, position debias", async () => {
     const config = recapModelConfigSchema.parse({
       multi_task_type: "share_partial",
       featurization_config: {
@@ -103,7 +103,14 @@ describe.skipIf(!runtime)("ONNX compilation matches the tfjs model (fp32)", () =
           use_parallel: false,
           mask_blocks: [
             { output_size: 8, reduction_factor: 0.5, input_layer_norm: true },
-            { output_size: 6, aggregation_size: 5, input_layer_norm: true },
+            {
+              output_size: 6,
+              aggregation_size: 5,
+              input_layer_norm: true,
+              activation: "relu",
+              dropout: { rate: 0.2 },
+              hidden_bias: false,
+            },
           ],
         },
       },

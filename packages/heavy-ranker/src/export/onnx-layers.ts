@@ -68,12 +68,12 @@ export class RecapOnnxLayers {
   }
 
   /**
-   * Linear layer `prefix` (torch layout weight [out, in], bias [out]) on [B, in], with the batch
-   * norm at `batchNorm` (if any) folded in and an optional ReLU → [B, out].
+   * Linear layer `prefix` (torch layout weight [out, in], bias [out] if the model has one) on
+   * [B, in], with the batch norm at `batchNorm` (if any) folded in and an optional ReLU → [B, out].
    */
   dense(x: string, prefix: string, options: { relu?: boolean; batchNorm?: string } = {}): string {
     const weight = this.values(`${prefix}.weight`);
-    const bias = this.values(`${prefix}.bias`).data;
+    const bias = this.has(`${prefix}.bias`) ? this.values(`${prefix}.bias`).data : null;
     const [outFeatures, inFeatures] = weight.shape as [number, number];
     const fold = options.batchNorm ? this.batchNormAffine(options.batchNorm, outFeatures) : null;
     // in x out, so both MatMul and DynamicQuantizeMatMul take it as B.
@@ -81,7 +81,8 @@ export class RecapOnnxLayers {
     const folded = new Float32Array(outFeatures);
     for (let out = 0; out < outFeatures; out++) {
       const scale = fold ? (fold.scale[out] as number) : 1;
-      folded[out] = (bias[out] as number) * scale + (fold ? (fold.shift[out] as number) : 0);
+      folded[out] =
+        (bias ? (bias[out] as number) : 0) * scale + (fold ? (fold.shift[out] as number) : 0);
       for (let input = 0; input < inFeatures; input++) {
         transposed[input * outFeatures + out] =
           (weight.data[out * inFeatures + input] as number) * scale;
@@ -152,7 +153,10 @@ export class RecapOnnxLayers {
     });
   }
 
-  /** MaskNet (`projects/home/recap/model/mask_net.py`), parallel or serial, then its MLP. */
+  /**
+   * MaskNet (`projects/home/recap/model/mask_net.py`), parallel or serial, then its MLP; a block's
+   * `activation` follows its LayerNorm, its dropout is the identity at inference.
+   */
   maskNet(x: string, prefix: string, config: MaskNetConfig, width: number): string {
     const outputs: string[] = [];
     let net = x;
@@ -179,6 +183,7 @@ export class RecapOnnxLayers {
         BLOCK_LAYER_NORM_EPSILON,
         block.output_size,
       );
+      if (block.activation === "relu") net = this.builder.op("Relu", [net]);
       netWidth = block.output_size;
       outputs.push(net);
     });

@@ -44,13 +44,15 @@ export class RecapGraphLayers {
     return this.graph.op("ConcatV2", [...inputs, this.axisColumns], { N: attr.int(inputs.length) });
   }
 
-  /** y = x · Wᵀ + b (W [out, in] as torch), optionally ReLU. */
+  /** y = x · Wᵀ + b (W [out, in] as torch; b only if the model has one), optionally ReLU. */
   linear(x: string, prefix: string, relu = false): string {
     const product = this.graph.op("MatMul", [x, this.tensor(`${prefix}.weight`)], {
       transpose_a: attr.bool(false),
       transpose_b: attr.bool(true),
     });
-    const biased = this.graph.op("BiasAdd", [product, this.tensor(`${prefix}.bias`)]);
+    const biased = this.has(`${prefix}.bias`)
+      ? this.graph.op("BiasAdd", [product, this.tensor(`${prefix}.bias`)])
+      : product;
     return relu ? this.graph.op("Relu", [biased]) : biased;
   }
 
@@ -99,7 +101,10 @@ export class RecapGraphLayers {
     return this.linear(net, `${prefix}.layers.${positions.last}`, config.final_layer_activation);
   }
 
-  /** MaskNet (`projects/home/recap/model/mask_net.py`), parallel or serial, then its MLP. */
+  /**
+   * MaskNet (`projects/home/recap/model/mask_net.py`), parallel or serial, then its MLP; a block's
+   * `activation` follows its LayerNorm, its dropout is the identity at inference.
+   */
   maskNet(x: string, prefix: string, config: MaskNetConfig): string {
     const outputs: string[] = [];
     let net = x;
@@ -116,6 +121,7 @@ export class RecapGraphLayers {
         `${blockPrefix}._hidden_layer`,
       );
       net = this.layerNorm(hidden, `${blockPrefix}._layer_norm`, 1e-5);
+      if (block.activation === "relu") net = this.graph.op("Relu", [net]);
       outputs.push(net);
     });
     const blockOutput = config.use_parallel ? this.concat(outputs) : net;

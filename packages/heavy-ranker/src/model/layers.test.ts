@@ -41,9 +41,22 @@ describe("Linear", () => {
         [4, 5, 6],
       ]),
     );
-    linear.bias.assign(tf.tensor1d([0.5, -1]));
+    linear.bias?.assign(tf.tensor1d([0.5, -1]));
     const y = linear.apply(tf.tensor2d([[1, 0, -1]]));
     expect(Array.from(y.dataSync())).toEqual([-1.5, -3]);
+  });
+
+  it("without bias: y = x · Wᵀ (ReLU optional) and no bias tensor", () => {
+    const linear = new Linear(3, 2, new Rng(0), { bias: false });
+    linear.weight.assign(
+      tf.tensor2d([
+        [1, 2, 3],
+        [-4, 5, 6],
+      ]),
+    );
+    expect(Array.from(linear.apply(tf.tensor2d([[1, 0, -1]])).dataSync())).toEqual([-2, -10]);
+    expect(Array.from(linear.apply(tf.tensor2d([[1, 0, 1]]), "relu").dataSync())).toEqual([4, 2]);
+    expect(linear.namedTensors().map((t) => t.name)).toEqual(["weight"]);
   });
 });
 

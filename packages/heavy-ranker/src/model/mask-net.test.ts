@@ -18,6 +18,7 @@ beforeAll(async () => {
 });
 
 const train = { training: true, rng: new Rng(1) } as const;
+const evaluate = { training: false } as const;
 const probe = (output: tf.Tensor2D) =>
   tf.sum(tf.mul(output, fixedTensor(output.shape[0], output.shape[1], 5)));
 const trainable = (module: { namedTensors(): Array<{ variable: tf.Variable }> }) =>
@@ -26,28 +27,30 @@ const trainable = (module: { namedTensors(): Array<{ variable: tf.Variable }> })
     .map((t) => t.variable)
     .filter((v) => v.trainable);
 
+/** A 2 → 2 block with hand-set weights (LayerNorm output [−1, 1] on z = [1, 2]) and `extensions`. */
+function handBlock(extensions: Record<string, unknown>): MaskBlock {
+  const config = maskBlockConfigSchema.parse({
+    output_size: 2,
+    aggregation_size: 1,
+    input_layer_norm: false,
+    ...extensions,
+  });
+  const block = new MaskBlock(config, 2, 2, new Rng(0));
+  const tensors = new Map(block.namedTensors().map((t) => [t.name, t.variable]));
+  tf.tidy(() => {
+    tensors.get("_mask_layer.0.weight")?.assign(tf.tensor2d([[1, 1]]));
+    tensors.get("_mask_layer.2.weight")?.assign(tf.tensor2d([[1], [2]]));
+    tensors.get("_mask_layer.2.bias")?.assign(tf.tensor1d([0, 1]));
+    tensors.get("_hidden_layer.weight")?.assign(tf.eye(2));
+  });
+  return block;
+}
+
 describe("MaskBlock", () => {
   it("matches a hand computation", () => {
-    const config = maskBlockConfigSchema.parse({
-      output_size: 2,
-      aggregation_size: 1,
-      input_layer_norm: false,
-    });
-    const block = new MaskBlock(config, 2, 2, new Rng(0));
-    const tensors = new Map(block.namedTensors().map((t) => [t.name, t.variable]));
-    tf.tidy(() => {
-      tensors.get("_mask_layer.0.weight")?.assign(tf.tensor2d([[1, 1]]));
-      tensors.get("_mask_layer.2.weight")?.assign(tf.tensor2d([[1], [2]]));
-      tensors.get("_mask_layer.2.bias")?.assign(tf.tensor1d([0, 1]));
-      tensors.get("_hidden_layer.weight")?.assign(
-        tf.tensor2d([
-          [1, 0],
-          [0, 1],
-        ]),
-      );
-    });
+    const block = handBlock({});
     // z = [1, 2]: relu(1 + 2) = 3 → mask [3, 7]; net ⊙ mask = [3, 14]; LN over 2 → [−1, 1]
-    const out = block.apply(tf.tensor2d([[1, 2]]), tf.tensor2d([[1, 2]]));
+    const out = block.apply(tf.tensor2d([[1, 2]]), tf.tensor2d([[1, 2]]), train);
     expect(out.dataSync()[0]).toBeCloseTo(-1, 3);
     expect(out.dataSync()[1]).toBeCloseTo(1, 3);
     expect(block.namedTensors().map((t) => t.name)).toEqual([
@@ -76,7 +79,58 @@ describe("MaskBlock", () => {
     randomizeVariables(trainable(block));
     const before = tf.memory().numTensors;
     expectGradientsMatchFiniteDifferences(
-      () => tf.tidy(() => probe(block.apply(x, x))),
+      () => tf.tidy(() => probe(block.apply(x, x, train))),
+      trainable(block),
+      { step: 3e-3 },
+    );
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe("MaskBlock extensions (activation, dropout, hidden_bias)", () => {
+  const rows = (count: number) => tf.tile(tf.tensor2d([[1, 2]]), [count, 1]) as tf.Tensor2D;
+
+  it("relu zeroes the negative LayerNorm output; no hidden bias tensor with hidden_bias false", () => {
+    const block = handBlock({ activation: "relu", hidden_bias: false });
+    const out = block.apply(rows(1), rows(1), evaluate);
+    expect(out.dataSync()[0]).toBe(0); // LayerNorm gave −1
+    expect(out.dataSync()[1]).toBeCloseTo(1, 3);
+    expect(block.namedTensors().map((t) => t.name)).not.toContain("_hidden_layer.bias");
+    expect(block.namedTensors().map((t) => t.name)).toContain("_hidden_layer.weight");
+  });
+
+  it("dropout acts in training only (inverted: kept values × 1 / (1 − rate))", () => {
+    const block = handBlock({ activation: "relu", dropout: { rate: 0.5 } });
+    const x = rows(400);
+    const evaluated = block.apply(x, x, evaluate).arraySync();
+    for (const row of evaluated) {
+      expect(row[0]).toBe(0);
+      expect(row[1]).toBeCloseTo(1, 3);
+    }
+    const trained = block.apply(x, x, { training: true, rng: new Rng(5) }).arraySync();
+    const second = trained.map((row) => row[1] as number);
+    const dropped = second.filter((value) => value === 0).length;
+    for (const value of second) if (value !== 0) expect(value).toBeCloseTo(2, 3);
+    expect(dropped).toBeGreaterThan(150); // ~200 of 400 at rate 0.5
+    expect(dropped).toBeLessThan(250);
+  });
+
+  it("gradients match finite differences through relu, a fixed dropout mask, no hidden bias", () => {
+    const config = maskBlockConfigSchema.parse({
+      output_size: 3,
+      reduction_factor: 0.5,
+      input_layer_norm: true,
+      activation: "relu",
+      dropout: { rate: 0.3 },
+      hidden_bias: false,
+    });
+    const block = new MaskBlock(config, 4, 4, new Rng(3));
+    const x = fixedTensor(5, 4);
+    randomizeVariables(trainable(block));
+    const before = tf.memory().numTensors;
+    expectGradientsMatchFiniteDifferences(
+      // A fresh Rng per evaluation: the same dropout mask every time.
+      () => tf.tidy(() => probe(block.apply(x, x, { training: true, rng: new Rng(8) }))),
       trainable(block),
       { step: 3e-3 },
     );

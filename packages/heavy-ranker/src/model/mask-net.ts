@@ -40,11 +40,11 @@ export class MaskNet implements Module {
     return tf.tidy((): MlpOutput => {
       let blockOutput: tf.Tensor2D;
       if (this.config.use_parallel) {
-        const outputs = this.blocks.map((block) => block.apply(x, x));
+        const outputs = this.blocks.map((block) => block.apply(x, x, context));
         blockOutput = outputs.length === 1 ? (outputs[0] as tf.Tensor2D) : tf.concat(outputs, 1);
       } else {
         blockOutput = x;
-        for (const block of this.blocks) blockOutput = block.apply(blockOutput, x);
+        for (const block of this.blocks) blockOutput = block.apply(blockOutput, x, context);
       }
       if (!this.mlp) return { output: blockOutput, sharedLayer: blockOutput };
       return { output: this.mlp.output(blockOutput, context), sharedLayer: blockOutput };
