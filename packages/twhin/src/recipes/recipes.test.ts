@@ -91,7 +91,8 @@ describe("recipes", () => {
       regularizer: "n3",
     });
     expect(config.train_data.global_negatives).toBe("all");
-    expect(config.model_selection).toEqual({ eval_every_n_epochs: 1 });
+    expect(config.model_selection).toEqual({ eval_every_n_epochs: 1, patience: 5 });
+    expect(config.train_data.per_replica_batch_size).toBe(512);
   });
 
   it("replace an optimizer whole: a config's sgd does not merge into the recipe's adagrad", () => {
