@@ -44,9 +44,18 @@ describe("real-data recipes", () => {
       l2_regularization: 0.1,
       init_stddev: 1e-4,
     });
-    expect(config.model.backbone?.mask_net_config?.mask_blocks.map((b) => b.output_size)).toEqual([
-      50, 50, 50,
-    ]);
+    // FuxiCTR's block: no hidden bias, LayerNorm → ReLU → dropout 0.1, in all three blocks.
+    expect(config.model.backbone?.mask_net_config?.mask_blocks).toEqual(
+      [0, 1, 2].map(() => ({
+        output_size: 50,
+        reduction_factor: 2,
+        aggregation_size: null,
+        input_layer_norm: false,
+        activation: "relu",
+        dropout: { rate: 0.1 },
+        hidden_bias: false,
+      })),
+    );
     const schema = loadSegdenseSchema(config.train_data.seg_dense_schema.schema_path);
     expect(schema.schema[0]?.columns).toEqual(FRAPPE_FIELDS.map((field) => field.name));
     const tables = config.model.small_embeddings?.tables ?? [];
