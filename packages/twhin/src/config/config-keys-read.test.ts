@@ -69,6 +69,7 @@ const TWHIN_READERS = {
   "model.reciprocal_relations": MODEL,
   "model.regularization": `${SRC}/step/step-settings.ts`,
   "model.regularizer": `${SRC}/step/step-settings.ts`,
+  "model.relation_prediction": `${SRC}/step/step-settings.ts`,
   "model.relation_init": MODEL,
   "model.init_scale": MODEL,
   train_data: TRAIN,

@@ -97,6 +97,12 @@ export const modelConfigSchema = z
      * coordinates under `complex_diagonal`), divided by the number of edge directions.
      */
     regularizer: z.enum(["l2", "n3"]).default("l2"),
+    /**
+     * Weight of relation prediction, an auxiliary cross-entropy in which each edge direction ranks
+     * its own relation among all relations joining the same tables (Chen et al. 2021; 0 = off).
+     * Needs a dot comparator and every relation on `diagonal` or every one on `complex_diagonal`.
+     */
+    relation_prediction: z.number().nonnegative().default(0),
     /** Initial relation vectors: the original's U[0,1), or zeros/ones (identity operators). */
     relation_init: z.enum(["original", "identity"]).default("original"),
     /** Scale of the uniform table init; default the original's sqrt(1/num_embeddings). */
@@ -117,6 +123,19 @@ export const modelConfigSchema = z
         message:
           "regularizer n3 acts on the operators, which parity: original does not apply; use l2.",
       });
+    }
+    if (model.relation_prediction > 0) {
+      const operators = new Set(model.relations.map((relation) => relation.operator));
+      const operator = [...operators][0];
+      const supported =
+        operators.size === 1 && (operator === "diagonal" || operator === "complex_diagonal");
+      if (!supported || model.comparator !== "dot" || model.parity === "original") {
+        context.addIssue({
+          code: "custom",
+          path: ["relation_prediction"],
+          message: `relation_prediction needs comparator dot, parity fixed and every relation on one operator, diagonal or complex_diagonal; got comparator ${model.comparator}, parity ${model.parity}, operators ${[...operators].join(", ")}.`,
+        });
+      }
     }
     const tables = model.embeddings.tables;
     const names = new Set(tables.map((t) => t.name));

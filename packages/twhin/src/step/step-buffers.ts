@@ -3,6 +3,7 @@ import type { StepKernels } from "../kernels/step-kernels.js";
 import { rowViews } from "../kernels/table-rows.js";
 import type { TwhinModel } from "../model/twhin-model.js";
 import { globalNegativesLayout } from "./global-negatives-layout.js";
+import { relationPredictionLayout } from "./relation-prediction-layout.js";
 import { SparseGrads } from "./sparse-grads.js";
 import type { StepSettings } from "./step-settings.js";
 
@@ -56,6 +57,7 @@ export function stepArenaFloats(model: TwhinModel, settings: StepSettings): numb
     ...sizes.tableSlots,
     ...sizes.rowIndices,
     ...globalNegativesLayout(model, settings.globalNegatives, settings.batchSize),
+    ...relationPredictionLayout(model, settings),
   ]);
 }
 

@@ -18,6 +18,8 @@ export interface StepSettings {
   regularization: number;
   /** `l2` on the batch's distinct rows, or `n3` on every edge direction's factors. */
   regularizer: "l2" | "n3";
+  /** Weight of the auxiliary relation-prediction cross-entropy (0 = off). */
+  relationPrediction: number;
 }
 
 /** The step settings of a TwHIN config. */
@@ -33,5 +35,6 @@ export function stepSettings(config: TwhinConfig): StepSettings {
     loss: config.model.loss,
     regularization: config.model.regularization,
     regularizer: config.model.regularizer,
+    relationPrediction: config.model.relation_prediction,
   };
 }

@@ -22,6 +22,7 @@ import { InBatchNegatives } from "./in-batch-negatives.js";
 import { marginRows } from "./losses.js";
 import { maskOneVsAll } from "./one-vs-all.js";
 import { addRegularization } from "./regularizers.js";
+import { RelationPrediction } from "./relation-prediction.js";
 import { routeGradients } from "./route-gradients.js";
 import type { SparseGrads } from "./sparse-grads.js";
 import { StepBuffers, stepArenaFloats } from "./step-buffers.js";
@@ -54,6 +55,7 @@ export class TwhinStep {
   private readonly globals: GlobalNegatives;
   private readonly groups: EdgeGroups;
   private readonly inBatch: InBatchNegatives;
+  private readonly relationPrediction: RelationPrediction | null;
 
   /**
    * The step of a config, on the WebAssembly SIMD kernels; large products on the platform BLAS or
@@ -85,6 +87,7 @@ export class TwhinStep {
     this.tableGrads = this.buffers.tableGrads;
     this.relationGrads = this.buffers.relationGrads;
     this.globals = new GlobalNegatives(model, settings, products, kernels);
+    this.relationPrediction = RelationPrediction.ifWeighted(model, settings, kernels, products);
     this.groups = new EdgeGroups(model, batchSize);
     this.inBatch = new InBatchNegatives(
       model,
@@ -120,6 +123,7 @@ export class TwhinStep {
       // Backward: dA, dP (B x D) from dL/dS, then into table rows and operator rows.
       await this.backward(direction, size);
     }
+    loss += (await this.relationPrediction?.apply(this.groups, size, this.buffers)) ?? 0;
     this.globals.scatterGradients(this.tableGrads);
     const { model, settings, groups, tableGrads, relationGrads } = this;
     const tableRows = this.buffers.tableRows;
