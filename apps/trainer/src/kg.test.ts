@@ -166,6 +166,36 @@ describe("trainer kg", () => {
     expect(results(out)).toMatchObject({ steps: 32, status: "already_finished" });
   });
 
+  it("trains complex as complex-dense on a graph with 8 train edges per entity, and says so", async () => {
+    // 10 entities, relation rk: i -> i + k (mod 10) for k = 1..9; 80 train triples.
+    const triples: string[] = [];
+    for (let k = 1; k <= 9; k++)
+      for (let i = 0; i < 10; i++) triples.push(`e${i}\tr${k}\te${(i + k) % 10}`);
+    const shuffled = triples.map((_, i) => triples[(i * 37) % 90]!);
+    const data = join(dir, "dense");
+    mkdirSync(data, { recursive: true });
+    writeFileSync(join(data, "train.txt"), `${shuffled.slice(0, 80).join("\n")}\n`);
+    writeFileSync(join(data, "valid.txt"), `${shuffled.slice(80, 85).join("\n")}\n`);
+    writeFileSync(join(data, "test.txt"), `${shuffled.slice(85).join("\n")}\n`);
+    const out = join(dir, "dense-run");
+    const run = await kg([
+      ...["--data", data, "--out", out, "--recipe", "complex", "--device", "cpu"],
+      ...["--deterministic", "--set", "model.embeddings.tables.0.embedding_dim=8"],
+      ...["--set", "training.num_epochs=1", "--set", "train_data.per_replica_batch_size=40"],
+    ]);
+    expect(run.err).toMatch(
+      /8\.0 train edges per entity \(at least 8\): complex trains as complex-dense/,
+    );
+    expect(run.code).toBe(0);
+    const r = results(out);
+    expect(r.recipe).toMatchObject({ name: "complex-dense", requested: "complex" });
+    // complex-dense's own settings, under the --set ones.
+    const settings = r.recipe.settings;
+    expect(settings.model.translation_optimizer.adagrad?.lr).toBe(0.1);
+    expect(settings.model.embeddings.tables[0]!.embedding_dim).toBe(8);
+    expect(r.steps).toBe(2);
+  });
+
   it("trains without a validation split: no model selection, the last checkpoint is tested", async () => {
     writeTinyGraph(join(dir, "no-valid"), { valid: false });
     const out = join(dir, "no-valid-run");

@@ -48,7 +48,12 @@ export {
 export { TwhinModel } from "./model/twhin-model.js";
 export { createRowOptimizer } from "./optim/create-row-optimizer.js";
 export type { RowOptimizer } from "./optim/row-optimizer.js";
-export { findRecipe, TWHIN_RECIPES } from "./recipes/recipes.js";
+export {
+  findRecipe,
+  type GraphRecipe,
+  recipeForGraph,
+  TWHIN_RECIPES,
+} from "./recipes/recipes.js";
 export { applyRecipe, type TwhinRecipe } from "./recipes/twhin-recipe.js";
 export { checkTwhinInputs } from "./run/check-twhin-inputs.js";
 export {

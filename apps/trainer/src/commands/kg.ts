@@ -9,6 +9,7 @@ import {
   findRecipe,
   hogwildWorkers,
   planTwhinTraining,
+  recipeForGraph,
   TWHIN_RECIPES,
   type TwhinConfig,
   trainTwhin,
@@ -120,6 +121,9 @@ export async function kgCommand(argv: readonly string[], io: CliIo): Promise<num
   if (options.seed !== undefined) overrides.push(`seed=${options.seed}`);
   const graphDir = `${out}/graph`;
   const data = await convertKnowledgeGraphRun(dataDir, out, graphDir);
+  const rows = data.descriptor.tables.reduce((total, table) => total + table.num_embeddings, 0);
+  const chosen = recipeForGraph(recipe, data.counts.triples["train"]!, rows);
+  if (chosen.reason) io.stderr(`recipe: ${chosen.reason}\n`);
   const logger = createLogger({ name: "kg", level: libraryLogLevel(options) });
   let started: Awaited<ReturnType<typeof startRunOutputs>>;
   let config: TwhinConfig;
@@ -127,7 +131,7 @@ export async function kgCommand(argv: readonly string[], io: CliIo): Promise<num
   let workersReason: string;
   let engine: Awaited<ReturnType<typeof selectEngine>>;
   try {
-    config = kgConfig(data, recipe, `${out}/checkpoints`, overrides);
+    config = kgConfig(data, chosen.name, `${out}/checkpoints`, overrides);
     if (options.resume) assertSameGraph(data, graphDir);
     engine = await selectEngine({ device: options.device, logger, gradients: false });
     ({ workers, reason: workersReason } = hogwildWorkers(
@@ -183,7 +187,7 @@ export async function kgCommand(argv: readonly string[], io: CliIo): Promise<num
     data: dataDir,
     test: kgMetrics(test.both),
     test_per_direction: { tail: kgMetrics(test.tail), head: kgMetrics(test.head) },
-    recipe: { name: recipe, overrides, settings: config },
+    recipe: { name: chosen.name, requested: recipe, overrides, settings: config },
     checkpoint,
     status: trained.status,
     steps: trained.step,
@@ -202,7 +206,7 @@ export async function kgCommand(argv: readonly string[], io: CliIo): Promise<num
   writeFileAtomic(resultsFile, `${JSON.stringify(results, null, 2)}\n`);
   const m = results.test;
   io.stdout(
-    `kg ${recipe} ${trained.status.replace("_", " ")} at step ${trained.step} (${results.epochs_trained.toFixed(1)} epochs)\n`,
+    `kg ${chosen.name} ${trained.status.replace("_", " ")} at step ${trained.step} (${results.epochs_trained.toFixed(1)} epochs)\n`,
   );
   io.stdout(
     `test (filtered, both directions): MRR ${m.mrr.toFixed(4)}  MR ${m.mr.toFixed(1)}  Hits@1 ${m["hits@1"].toFixed(4)}  Hits@3 ${m["hits@3"].toFixed(4)}  Hits@10 ${m["hits@10"].toFixed(4)}\n`,

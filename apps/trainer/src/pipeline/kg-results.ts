@@ -22,7 +22,14 @@ export interface KgResults {
   /** The same per direction: `tail` ranks (h, r, ?), `head` ranks (?, r, t). */
   test_per_direction: { tail: KgMetrics; head: KgMetrics };
   /** The recipe, the `--set` overrides and the full resolved settings it trained with. */
-  recipe: { name: string; overrides: string[]; settings: TwhinConfig };
+  recipe: {
+    /** The recipe trained: `requested`, or its denser variant on a dense graph. */
+    name: string;
+    /** The `--recipe` given. */
+    requested: string;
+    overrides: string[];
+    settings: TwhinConfig;
+  };
   /** The checkpoint evaluated and exported: the best-validation one, else the last. */
   checkpoint: string;
   status: TrainTwhinResult["status"];

@@ -1,6 +1,7 @@
 import { parseConfig, TmlError } from "@tml/core";
 import { describe, expect, it } from "vitest";
 import { twhinConfigSchema } from "../config/twhin-config.js";
+import { recipeForGraph } from "./recipes.js";
 import { TRANSE_RECIPE } from "./transe.js";
 import { applyRecipe } from "./twhin-recipe.js";
 
@@ -93,6 +94,41 @@ describe("recipes", () => {
     expect(config.train_data.global_negatives).toBe("all");
     expect(config.model_selection).toEqual({ eval_every_n_epochs: 1, patience: 5 });
     expect(config.train_data.per_replica_batch_size).toBe(512);
+  });
+
+  it("complex-dense: complex with Adagrad 0.1 on batches of 1,000, dim 512, 42 epochs", () => {
+    const graph = graphConfig({ validation_data: { data_root: "/g/valid", limit: 10 } });
+    const dense = twhinConfigSchema.parse({ ...graph, recipe: "complex-dense" });
+    const sparse = twhinConfigSchema.parse({ ...graph, recipe: "complex" });
+    const [user] = dense.model.embeddings.tables;
+    expect(user!.embedding_dim).toBe(512);
+    expect(user!.optimizer.adagrad?.lr).toBe(0.1);
+    expect(dense.model.translation_optimizer.adagrad?.lr).toBe(0.1);
+    expect(dense.train_data.per_replica_batch_size).toBe(1000);
+    expect(dense.training.num_epochs).toBe(42);
+    // Everything else is complex's.
+    const { translation_optimizer: _d, ...denseModel } = dense.model;
+    const { translation_optimizer: _s, ...sparseModel } = sparse.model;
+    expect({ ...denseModel, embeddings: null }).toEqual({ ...sparseModel, embeddings: null });
+    expect(dense.model_selection).toEqual(sparse.model_selection);
+    expect(dense.train_data.global_negatives).toBe("all");
+  });
+
+  it("recipeForGraph: complex becomes complex-dense from 8 train edges per entity", () => {
+    expect(recipeForGraph("complex", 86_835, 40_943)).toEqual({
+      name: "complex",
+      edgesPerEntity: 86_835 / 40_943,
+    });
+    const dense = recipeForGraph("complex", 272_115, 14_541);
+    expect(dense.name).toBe("complex-dense");
+    expect(dense.reason).toMatch(/18\.7 train edges per entity \(at least 8\)/);
+    expect(recipeForGraph("complex", 80, 10).name).toBe("complex-dense");
+    expect(recipeForGraph("complex", 79, 10).name).toBe("complex");
+    // Recipes without a denser variant, and unknown names, stay as asked.
+    expect(recipeForGraph("transe", 272_115, 14_541).name).toBe("transe");
+    expect(recipeForGraph("complex-dense", 10, 100).name).toBe("complex-dense");
+    expect(recipeForGraph("nope", 10, 1).name).toBe("nope");
+    expect(recipeForGraph("complex", 0, 0).name).toBe("complex");
   });
 
   it("replace an optimizer whole: a config's sgd does not merge into the recipe's adagrad", () => {

@@ -14,6 +14,11 @@ export interface TwhinRecipe {
   config: Record<string, unknown>;
   /** Defaults of `validation_data` and `model_selection`, applied only when the config has validation data. */
   validation: Record<string, unknown>;
+  /**
+   * A recipe for denser graphs: `recipeForGraph` (used by `trainer kg`, which counts the edges)
+   * picks it when the graph has at least `fromEdgesPerEntity` train edges per table row.
+   */
+  denser?: { recipe: string; fromEdgesPerEntity: number };
 }
 
 /**
