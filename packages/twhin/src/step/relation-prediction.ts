@@ -61,27 +61,18 @@ export class RelationPrediction {
     this.weight = settings.relationPrediction;
     this.kernels = kernels;
     this.products = products;
+    // In the order of relationPredictionLayout, which sized the kernels' arena for them.
     const lengths = relationPredictionLayout(model, settings);
-    const floats = lengths.slice(0, 7).map((length) => kernels.float32(length));
-    [
-      this.features,
-      this.featureGrads,
-      this.lhsGrads,
-      this.rhsGrads,
-      this.logits,
-      this.logitGrads,
-      this.weightGrads,
-    ] = floats as [
-      Float32Array,
-      Float32Array,
-      Float32Array,
-      Float32Array,
-      Float32Array,
-      Float32Array,
-      Float32Array,
-    ];
-    this.lhsSource = kernels.int32(lengths[7]!);
-    this.rhsSource = kernels.int32(lengths[8]!);
+    const next = (): Float32Array => kernels.float32(lengths.shift()!);
+    this.features = next();
+    this.featureGrads = next();
+    this.lhsGrads = next();
+    this.rhsGrads = next();
+    this.logits = next();
+    this.logitGrads = next();
+    this.weightGrads = next();
+    this.lhsSource = kernels.int32(lengths.shift()!);
+    this.rhsSource = kernels.int32(lengths.shift()!);
     this.targets = new Int32Array(settings.batchSize);
     const numRelations = model.relations.length;
     const tables = model.tables.length;
@@ -126,12 +117,8 @@ export class RelationPrediction {
     // The pair of each edge: (lhs, rhs) for row r, (rhs, lhs) for the reciprocal row R + r.
     for (let edge = 0; edge < size; edge++) {
       const relation = model.relations[groups.relation[edge]!]!;
-      const lhs =
-        buffers.tableBase[relation.lhsTable]! +
-        this.slotOf(buffers, relation.lhsTable, groups.lhs[edge]!);
-      const rhs =
-        buffers.tableBase[relation.rhsTable]! +
-        this.slotOf(buffers, relation.rhsTable, groups.rhs[edge]!);
+      const lhs = buffers.rowOf(relation.lhsTable, groups.lhs[edge]!);
+      const rhs = buffers.rowOf(relation.rhsTable, groups.rhs[edge]!);
       lhsSource[edge] = direction === 0 ? lhs : rhs;
       rhsSource[edge] = direction === 0 ? rhs : lhs;
     }
@@ -191,10 +178,6 @@ export class RelationPrediction {
       for (let d = 0; d < dim; d++) relationGrads.grads[slot + d]! += weightGrads[start + d]!;
     }
     return loss;
-  }
-
-  private slotOf(buffers: StepBuffers, table: number, row: number): number {
-    return buffers.tableGrads[table]!.slotOf[row]!;
   }
 
   // F (B x D) of the pairs: a * b (diagonal) or [ar br + ai bi, ar bi - ai br] (complex).

@@ -122,6 +122,11 @@ export class StepBuffers {
   /** Per table: one float of optimizer state per slot (gathered by the optimizer). */
   readonly slotState: Float32Array[];
 
+  /** The `allRows` row holding row `id` of table `table` (its slot, assigned by the batch's grouping). */
+  rowOf(table: number, id: number): number {
+    return this.tableBase[table]! + this.tableGrads[table]!.slotOf[id]!;
+  }
+
   constructor(model: TwhinModel, settings: StepSettings, kernels: StepKernels) {
     const sizes = layout(model, settings);
     const dim = model.dim;

@@ -168,10 +168,8 @@ export class TwhinStep {
     let nonlinear = false;
     for (let row = 0; row < size; row++) {
       const relation = model.relations[groups.relation[row]!]!;
-      const lhs =
-        buffers.tableBase[relation.lhsTable]! + this.slotOf(relation.lhsTable, groups.lhs[row]!);
-      const rhs =
-        buffers.tableBase[relation.rhsTable]! + this.slotOf(relation.rhsTable, groups.rhs[row]!);
+      const lhs = buffers.rowOf(relation.lhsTable, groups.lhs[row]!);
+      const rhs = buffers.rowOf(relation.rhsTable, groups.rhs[row]!);
       buffers.querySource[row] = direction === TAIL ? lhs : rhs;
       buffers.positiveSource[row] = direction === TAIL ? rhs : lhs;
       buffers.operatorRow[row] = -1;
@@ -217,10 +215,6 @@ export class TwhinStep {
       rowSquaredNorms(queries, size, dim, buffers.queryNorms[direction]!);
       rowSquaredNorms(positives, size, dim, buffers.positiveNorms[direction]!);
     }
-  }
-
-  private slotOf(table: number, row: number): number {
-    return this.tableGrads[table]!.slotOf[row]!;
   }
 
   // S (B x W). Column 0: comparator(A_i, P_i) (cosine rows are unit, so their dot; the original's
