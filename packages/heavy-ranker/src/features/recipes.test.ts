@@ -44,7 +44,7 @@ describe("real-data recipes", () => {
       l2_regularization: 0.1,
       init_stddev: 1e-4,
     });
-    // 16-d embeddings (BARS: 10; 16 measured 0.0005 higher over 3 seeds).
+    // 16-d embeddings (BARS: 10; 16 measured 0.0005 higher over seeds 0-2).
     expect(config.model.small_embeddings?.tables.map((table) => table.embedding_dim)).toEqual(
       Array(10).fill(16),
     );
