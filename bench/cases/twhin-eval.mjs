@@ -35,6 +35,6 @@ export async function setup() {
 
 export async function run() {
   const start = performance.now();
-  const result = state.twhin.evaluateLinkPrediction(state.model, state.edges);
+  const result = await state.twhin.evaluateLinkPrediction(state.model, state.edges);
   return result.both.count / ((performance.now() - start) / 1000);
 }

@@ -11,7 +11,6 @@ import {
   timesFaster,
 } from "./figures.mjs";
 import { markdown } from "./markdown.mjs";
-import { pythonCandidates } from "./python.mjs";
 
 describe("median", () => {
   it("takes the middle value, or the mean of the two middle ones", () => {
@@ -107,13 +106,6 @@ describe("measuredPeaks", () => {
     assert.deepEqual(alone.machine, { gflops: 110, source: "ort, 2 threads" });
     assert.equal(alone.oneThread, undefined);
     assert.deepEqual(measuredPeaks([]), { machine: undefined, oneThread: undefined });
-  });
-});
-
-describe("pythonCandidates", () => {
-  it("tries PATH's python3, then Debian's, unless TML_BENCH_PYTHON names one", () => {
-    assert.deepEqual(pythonCandidates({}), ["python3", "/usr/bin/python3"]);
-    assert.deepEqual(pythonCandidates({ TML_BENCH_PYTHON: "/opt/py" }), ["/opt/py"]);
   });
 });
 

@@ -4,7 +4,7 @@ import { spawnSync } from "node:child_process";
 import { readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { findTorchPython } from "./python.mjs";
+import { findTorchPython } from "@tml/core/testing";
 
 /**
  * The settings, in the order they run (names as in torch_cases.py's SETTINGS):
@@ -49,7 +49,7 @@ function runSetting(python, setting, names, { threads, dataDir }) {
  */
 export function runReference(names, { threads, dataDir, log = () => {} }) {
   const python = findTorchPython();
-  if (!python.command) return { available: false, reason: python.reason };
+  if (!python.command) return { available: false, reason: python.description };
   const settings = [];
   for (const setting of REFERENCE_SETTINGS) {
     const defaults = settings.find((entry) => entry.name === "default");

@@ -6,4 +6,9 @@ export {
   unreadConfigKeys,
 } from "./config-key-readers.js";
 export { sharedDataDir } from "./shared-data.js";
-export { findTorchPython, runPythonScript, type TorchPython } from "./torch-python.js";
+export {
+  findTorchPython,
+  runPythonScript,
+  type TorchPython,
+  torchPythonCandidates,
+} from "./torch-python.js";

@@ -4,33 +4,43 @@ import { spawnSync } from "node:child_process";
 export interface TorchPython {
   /** The interpreter to run (absent when none imports torch). */
   readonly command?: string;
+  /** torch's version (absent when none imports torch). */
+  readonly version?: string;
   /** torch's version, or why no interpreter could import it. */
   readonly description: string;
 }
 
 // Debian's python3-torch installs into the system Python (/usr/bin/python3), which a pyenv or venv
 // `python3` earlier on PATH hides: the first interpreter that imports torch wins.
-const CANDIDATES = ["python3", "/usr/bin/python3"];
+
+/** Interpreters tried in order: `TML_TORCH_PYTHON` alone when set, else PATH's `python3`, then Debian's. */
+export function torchPythonCandidates(env: NodeJS.ProcessEnv = process.env): string[] {
+  const named = env["TML_TORCH_PYTHON"];
+  return named ? [named] : ["python3", "/usr/bin/python3"];
+}
 
 /**
- * The first of `python3` (PATH) and `/usr/bin/python3` that runs `import torch`, with torch's
- * version; otherwise the reason for each, so parity tests can skip with a notice.
+ * The first of `torchPythonCandidates(env)` that runs `import torch`, with torch's version;
+ * otherwise the reason for each, so parity tests skip and the bench runs without its reference,
+ * each with a notice. Shared by the parity tests and `pnpm bench`.
  */
-export function findTorchPython(): TorchPython {
+export function findTorchPython(env: NodeJS.ProcessEnv = process.env): TorchPython {
   const failures: string[] = [];
-  for (const command of CANDIDATES) {
+  for (const command of torchPythonCandidates(env)) {
     const probe = spawnSync(command, ["-c", "import torch; print(torch.__version__)"], {
       encoding: "utf8",
       timeout: 60_000,
     });
-    if (!probe.error && probe.status === 0)
-      return { command, description: `torch ${probe.stdout.trim()}` };
+    if (!probe.error && probe.status === 0) {
+      const version = probe.stdout.trim();
+      return { command, version, description: `torch ${version}` };
+    }
     const why =
       probe.error?.message ?? probe.stderr.trim().split("\n").at(-1) ?? `exit ${probe.status}`;
     failures.push(`${command}: ${why}`);
   }
   return {
-    description: `no Python with PyTorch (${failures.join("; ")}); on Debian: apt-get install python3-torch`,
+    description: `no Python with PyTorch (${failures.join("; ")}); on Debian: apt-get install python3-torch libopenblas0-pthread, or name an interpreter in TML_TORCH_PYTHON`,
   };
 }
 

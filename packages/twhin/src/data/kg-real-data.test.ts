@@ -24,7 +24,7 @@ describe("real knowledge graph (UMLS)", () => {
     const rng = new Rng(1);
     for (let step = 0; step < 250; step++) await task.trainBatch(batches.next(), rng);
     const filter = new FilterIndex(kg.relations.length, [kg.train, kg.valid, kg.test]);
-    const result = evaluateLinkPrediction(model, kg.test, { filter });
+    const result = await evaluateLinkPrediction(model, kg.test, { filter });
     console.info("umls", result.both);
     expect(result.both.count).toBe(2 * 661);
     expect(result.both.mrr).toBeGreaterThan(0.6);

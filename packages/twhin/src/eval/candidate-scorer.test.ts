@@ -13,16 +13,16 @@ beforeAll(async () => {
 const random = (n: number, seed: number) => new Rng(seed).fillUniform(new Float32Array(n), -1, 1);
 
 describe("tfjs-routed products equal the JS loops", () => {
-  it("CandidateScorer (query-major output, tiled transpose)", () => {
+  it("CandidateScorer (query-major output, tiled transpose)", async () => {
     const [rows, dim, q] = [70, 5, 37];
     const data = random(rows * dim, 1);
     const queries = random(q * dim, 2);
     const expected = new Float32Array(q * rows);
     const actual = new Float32Array(q * rows);
-    new CandidateScorer(data, rows, dim, false).score(queries, q, expected);
+    await new CandidateScorer(data, rows, dim, false).score(queries, q, expected);
     const before = tf.memory().numTensors;
     const scorer = new CandidateScorer(data, rows, dim, true);
-    scorer.score(queries, q, actual);
+    await scorer.score(queries, q, actual);
     scorer.dispose();
     expect(tf.memory().numTensors).toBe(before);
     for (let i = 0; i < expected.length; i++) expect(actual[i]).toBeCloseTo(expected[i]!, 4);

@@ -7,7 +7,8 @@ const CHUNK_ROWS = 1 << 18;
 /**
  * Scores blocks of query vectors against every row of a candidate table: `out[i * rows + j] =
  * <query_i, row_j>` (query-major, so each ranking then reads one contiguous row). On a compiled tfjs backend the table is uploaded once in
- * chunks of 2^18 rows and each block is one matMul per chunk; otherwise JS loops.
+ * chunks of 2^18 rows and each block is one matMul per chunk, read back asynchronously (a GPU
+ * backend such as webgpu has no synchronous read); otherwise JS loops.
  */
 export class CandidateScorer {
   readonly rows: number;
@@ -28,7 +29,7 @@ export class CandidateScorer {
   }
 
   /** Scores `q` queries (row-major q x dim) against all rows into `out` (q x rows). */
-  score(queries: Float32Array, q: number, out: Float32Array): void {
+  async score(queries: Float32Array, q: number, out: Float32Array): Promise<void> {
     const dim = this.dim;
     if (this.chunks.length === 0) {
       gemmNT(queries, 0, q, this.data, 0, this.rows, dim, {
@@ -42,14 +43,21 @@ export class CandidateScorer {
     for (let i = 0; i < q; i++)
       for (let d = 0; d < dim; d++) transposed[d * q + i] = queries[i * dim + d]!;
     const right = tf.tensor2d(transposed, [dim, q]);
-    let first = 0;
-    for (const chunk of this.chunks) {
-      const product = tf.matMul(chunk, right);
-      transposeInto(product.dataSync() as Float32Array, chunk.shape[0], q, out, first, this.rows);
-      first += chunk.shape[0];
-      product.dispose();
+    try {
+      let first = 0;
+      for (const chunk of this.chunks) {
+        const product = tf.matMul(chunk, right);
+        try {
+          const values = (await product.data()) as Float32Array;
+          transposeInto(values, chunk.shape[0], q, out, first, this.rows);
+        } finally {
+          product.dispose();
+        }
+        first += chunk.shape[0];
+      }
+    } finally {
+      right.dispose();
     }
-    right.dispose();
   }
 
   /** Frees the uploaded tensors. */

@@ -30,7 +30,7 @@ const mrr = (ranks: number[]) => ranks.reduce((sum, rank) => sum + 1 / rank, 0) 
 //                  head: e2, e3, e4 beat 1, e0 ties: rank 1 + 3 + 1/2 = 4.5
 describe("warm / cold and per-relation link metrics", () => {
   for (const runtime of [evaluationRuntime(), null]) {
-    it(`split a hand-made graph as computed by hand (${runtime ? "onnxruntime" : "JS loops"})`, () => {
+    it(`split a hand-made graph as computed by hand (${runtime ? "onnxruntime" : "JS loops"})`, async () => {
       const config = tinyConfig({
         dim: 2,
         tables: [{ name: "user", rows: 5 }],
@@ -53,7 +53,7 @@ describe("warm / cold and per-relation link metrics", () => {
       const seen = trainingEntities(model, train);
       expect([...seen[0]!]).toEqual([1, 1, 1, 1, 0]);
       const filter = new FilterIndex(2, [train, test]);
-      const result = rankLinks(model, test, { filter, trainingEntities: seen }, runtime);
+      const result = await rankLinks(model, test, { filter, trainingEntities: seen }, runtime);
       expect(result.both.count).toBe(6);
       expect(result.both.mrr).toBeCloseTo(mrr([1, 3, 3, 1, 3, 4.5]), 6);
       expect(result.warm!.tail.mrr).toBeCloseTo(mrr([1, 3]), 6);
@@ -66,7 +66,7 @@ describe("warm / cold and per-relation link metrics", () => {
       expect(result.perRelation["r0"]!.tail.mrr).toBeCloseTo(mrr([1, 3]), 6);
       expect(result.perRelation["r0"]!.head.mrr).toBeCloseTo(mrr([3, 1]), 6);
       expect(result.perRelation["r1"]!.both.mr).toBeCloseTo((3 + 4.5) / 2, 6);
-      expect(rankLinks(model, test, { filter }, runtime).warm).toBeUndefined();
+      expect((await rankLinks(model, test, { filter }, runtime)).warm).toBeUndefined();
     });
   }
 });

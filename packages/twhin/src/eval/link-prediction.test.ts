@@ -91,7 +91,7 @@ describe("evaluateLinkPrediction", () => {
     for (const [label, options] of cases) {
       it.skipIf(path === "onnxruntime" && !ortRuntime)(
         `filtered ranks match brute force (${path}): ${label}`,
-        () => {
+        async () => {
           const config = tinyConfig({
             ...options,
             tables: [
@@ -106,7 +106,7 @@ describe("evaluateLinkPrediction", () => {
           const known = randomBatch(config, 40, 9);
           const filter = new FilterIndex(model.relations.length, [edges, known]);
           const ranks = bruteRanks(model, edges, filter);
-          const result = rankLinks(model, edges, { filter }, ortRuntime, { chunkRows: 8 });
+          const result = await rankLinks(model, edges, { filter }, ortRuntime, { chunkRows: 8 });
           const mrr = ranks.reduce((s, r) => s + 1 / r, 0) / ranks.length;
           const mr = ranks.reduce((s, r) => s + r, 0) / ranks.length;
           expect(result.both.count).toBe(24);
@@ -119,7 +119,7 @@ describe("evaluateLinkPrediction", () => {
     }
   }
 
-  it("ties take the mean rank: all-zero embeddings rank the answer in the middle", () => {
+  it("ties take the mean rank: all-zero embeddings rank the answer in the middle", async () => {
     const config = tinyConfig({
       tables: [
         { name: "user", rows: 11 },
@@ -132,7 +132,7 @@ describe("evaluateLinkPrediction", () => {
     edges.lhs[0] = 1;
     edges.rhs[0] = 2;
     edges.size = 1;
-    const result = evaluateLinkPrediction(model, edges);
+    const result = await evaluateLinkPrediction(model, edges);
     expect(result.both.mr).toBe(6); // (1 + 11) / 2
     expect(result.both.auc).toBe(0); // ties count 0 as in the original's Auc
   });
@@ -184,12 +184,12 @@ const sizeCases: [string, BlockRankerSizes][] = [
 describe.skipIf(!runtime)("onnxruntime ranking equals the JS loops exactly (ties, filters)", () => {
   for (const [label, options] of exactCases) {
     for (const [sizeLabel, sizes] of sizeCases) {
-      it(`${label}; ${sizeLabel}`, () => {
+      it(`${label}; ${sizeLabel}`, async () => {
         const { config, model } = sparseIntegerModel(options, label.length);
         const edges = randomBatch(config, 12, 8);
         const filter = new FilterIndex(model.relations.length, [edges, randomBatch(config, 60, 9)]);
-        const loops = rankLinks(model, edges, { filter, seed: 3 }, null);
-        const fast = rankLinks(model, edges, { filter, seed: 3 }, runtime, sizes);
+        const loops = await rankLinks(model, edges, { filter, seed: 3 }, null);
+        const fast = await rankLinks(model, edges, { filter, seed: 3 }, runtime, sizes);
         expect(fast).toEqual(loops);
         const ranks = bruteRanks(model, edges, filter);
         expect(fast.both.mr).toBe(ranks.reduce((s, r) => s + r, 0) / ranks.length);

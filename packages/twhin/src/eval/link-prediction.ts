@@ -50,7 +50,7 @@ export function evaluateLinkPrediction(
   model: TwhinModel,
   edges: EdgeSet,
   options: LinkPredictionOptions = {},
-): LinkPredictionResult {
+): Promise<LinkPredictionResult> {
   return rankLinks(model, edges, options, evaluationRuntime());
 }
 
@@ -58,13 +58,13 @@ export function evaluateLinkPrediction(
  * `evaluateLinkPrediction` on a given onnxruntime (null: the `CandidateScorer` path), with the
  * block ranker's sizes; for tests that compare the paths.
  */
-export function rankLinks(
+export async function rankLinks(
   model: TwhinModel,
   edges: EdgeSet,
   options: LinkPredictionOptions,
   runtime: OrtRuntime | null,
   sizes: BlockRankerSizes = {},
-): LinkPredictionResult {
+): Promise<LinkPredictionResult> {
   checkEdges(model, edges, "evaluation");
   const size = options.maxEdges ? Math.min(options.maxEdges, edges.size) : edges.size;
   const dim = model.dim;
@@ -102,33 +102,36 @@ export function rankLinks(
     const rankBlock = ranker
       ? rankerBlocks(ranker)
       : scorerBlocks(new CandidateScorer(candidates, table.rows, dim), adjust);
-    const vectors = new Float32Array(rankBlock.size * dim);
-    const rowScratch = new Float32Array(dim);
-    for (let start = 0; start < queries.length; start += rankBlock.size) {
-      const q = Math.min(rankBlock.size, queries.length - start);
-      const jobs: RankJob[] = [];
-      for (let i = 0; i < q; i++) {
-        const query = queries[start + i]!;
-        writeQuery(model, edges, query, vectors, i * dim, rowScratch);
-        const e = query.edge;
-        const anchor = query.side === "tail" ? edges.lhs[e]! : edges.rhs[e]!;
-        const relation = model.relations[edges.rel[e]!]!;
-        const cold =
-          seen !== undefined &&
-          !(seen[relation.lhsTable]![edges.lhs[e]!] && seen[relation.rhsTable]![edges.rhs[e]!]);
-        jobs.push({
-          accumulator: accumulators.accumulator(edges.rel[e]!, query.side, cold),
-          target: query.side === "tail" ? edges.rhs[e]! : edges.lhs[e]!,
-          answers: options.filter?.answers(query.side, anchor, edges.rel[e]!) ?? NO_ANSWERS,
-          negative: rng.int(table.rows),
-        });
+    try {
+      const vectors = new Float32Array(rankBlock.size * dim);
+      const rowScratch = new Float32Array(dim);
+      for (let start = 0; start < queries.length; start += rankBlock.size) {
+        const q = Math.min(rankBlock.size, queries.length - start);
+        const jobs: RankJob[] = [];
+        for (let i = 0; i < q; i++) {
+          const query = queries[start + i]!;
+          writeQuery(model, edges, query, vectors, i * dim, rowScratch);
+          const e = query.edge;
+          const anchor = query.side === "tail" ? edges.lhs[e]! : edges.rhs[e]!;
+          const relation = model.relations[edges.rel[e]!]!;
+          const cold =
+            seen !== undefined &&
+            !(seen[relation.lhsTable]![edges.lhs[e]!] && seen[relation.rhsTable]![edges.rhs[e]!]);
+          jobs.push({
+            accumulator: accumulators.accumulator(edges.rel[e]!, query.side, cold),
+            target: query.side === "tail" ? edges.rhs[e]! : edges.lhs[e]!,
+            answers: options.filter?.answers(query.side, anchor, edges.rel[e]!) ?? NO_ANSWERS,
+            negative: rng.int(table.rows),
+          });
+        }
+        if (comparator === "cos") normalize(vectors, q, dim);
+        await rankBlock.rank(vectors, jobs);
+        done += q;
+        options.onProgress?.(done, 2 * size);
       }
-      if (comparator === "cos") normalize(vectors, q, dim);
-      rankBlock.rank(vectors, jobs);
-      done += q;
-      options.onProgress?.(done, 2 * size);
+    } finally {
+      rankBlock.dispose();
     }
-    rankBlock.dispose();
   }
   return accumulators.result();
 }
@@ -144,7 +147,7 @@ interface RankJob {
 /** Ranks blocks of up to `size` query vectors, adding each query to its side's accumulator. */
 interface RankBlocks {
   size: number;
-  rank(vectors: Float32Array, jobs: readonly RankJob[]): void;
+  rank(vectors: Float32Array, jobs: readonly RankJob[]): void | Promise<void>;
   dispose(): void;
 }
 
@@ -174,8 +177,8 @@ function scorerBlocks(scorer: CandidateScorer, adjust: CandidateAdjustment | nul
   const scores = new Float32Array(size * rows);
   return {
     size,
-    rank(vectors, jobs) {
-      scorer.score(vectors, jobs.length, scores);
+    async rank(vectors, jobs) {
+      await scorer.score(vectors, jobs.length, scores);
       jobs.forEach((job, i) => {
         const { target, answers, negative } = job;
         job.accumulator.addQuery(scores, i * rows, rows, target, answers, adjust, negative);

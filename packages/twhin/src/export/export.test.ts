@@ -63,10 +63,10 @@ describe("embedding export", () => {
 
 describe("topKNeighbours", () => {
   for (const metric of ["dot", "cos"] as const) {
-    it(`matches brute force (${metric})`, () => {
+    it(`matches brute force (${metric})`, async () => {
       const queries = user.toFloat32().subarray(0, 5 * 6);
       const exclude = Int32Array.from([0, 1, 2, 3, 4]);
-      const result = topKNeighbours(user.toFloat32(), user.rows, 6, queries, 5, {
+      const result = await topKNeighbours(user.toFloat32(), user.rows, 6, queries, 5, {
         k: 4,
         metric,
         exclude,
@@ -93,9 +93,9 @@ describe("topKNeighbours", () => {
     });
   }
 
-  it("rejects k < 1 with DataError", () => {
+  it("rejects k < 1 with DataError", async () => {
     try {
-      topKNeighbours(user.toFloat32(), user.rows, 6, user.toFloat32().subarray(0, 6), 1, {
+      await topKNeighbours(user.toFloat32(), user.rows, 6, user.toFloat32().subarray(0, 6), 1, {
         k: 0,
         metric: "dot",
       });

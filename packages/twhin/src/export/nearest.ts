@@ -27,14 +27,14 @@ export interface Neighbours {
  * Exact top-k of `q` query vectors (q x dim) against every row of a `rows x dim` table: blocks of
  * queries scored by one dense product per table chunk, then a bounded heap per query.
  */
-export function topKNeighbours(
+export async function topKNeighbours(
   data: Float32Array,
   rows: number,
   dim: number,
   queries: Float32Array,
   q: number,
   options: TopKOptions,
-): Neighbours {
+): Promise<Neighbours> {
   if (!Number.isInteger(options.k) || options.k < 1) {
     throw new DataError(`k must be a positive integer, got ${options.k}.`, {
       details: { k: options.k },
@@ -65,7 +65,7 @@ export function topKNeighbours(
     for (let start = 0; start < q; start += block) {
       const n = Math.min(block, q - start);
       vectors.set(queries.subarray(start * dim, (start + n) * dim));
-      scorer.score(vectors, n, scores);
+      await scorer.score(vectors, n, scores);
       for (let i = 0; i < n; i++) {
         heap.clear();
         const skip = options.exclude ? options.exclude[start + i]! : -1;

@@ -107,7 +107,7 @@ describe("training with 16-bit tables", () => {
     const rng = new Rng(2);
     for (let step = 0; step < 200; step++) await task.trainBatch(batches.next(), rng);
     const filter = new FilterIndex(4, [train, test]);
-    return { model, metrics: evaluateLinkPrediction(model, test, { filter }).both };
+    return { model, metrics: (await evaluateLinkPrediction(model, test, { filter })).both };
   }
 
   it("reaches nearly the fp32 link-prediction quality (Adagrad, and Adam's by-slot update)", async () => {

@@ -73,7 +73,7 @@ export async function evaluateTwhin(options: EvaluateTwhinOptions): Promise<Eval
   const filter = new FilterIndex(model.relations.length, [train, edges, ...extra], edges);
   const began = performance.now();
   const maxEdges = options.maxEdges ?? config.evaluation?.max_edges ?? 0;
-  const result = evaluateLinkPrediction(model, edges, {
+  const result = await evaluateLinkPrediction(model, edges, {
     filter,
     maxEdges,
     seed: config.seed,

@@ -70,7 +70,7 @@ export async function nearestNeighbours(
     throw new DataError("nearestNeighbours needs query ids or vectors.");
   }
   const q = queries.length / dim;
-  const result = topKNeighbours(table.toFloat32(), table.rows, dim, queries, q, {
+  const result = await topKNeighbours(table.toFloat32(), table.rows, dim, queries, q, {
     k: options.k,
     metric: options.metric ?? "dot",
     ...(exclude ? { exclude } : {}),

@@ -152,7 +152,7 @@ describe("run functions", () => {
       size: 2,
     };
     await fails(
-      (async () => evaluateLinkPrediction(trained.model, edges))(),
+      evaluateLinkPrediction(trained.model, edges),
       "evaluation edge 1",
       'lhs id 300 of relation "fav" is outside table "user"',
     );

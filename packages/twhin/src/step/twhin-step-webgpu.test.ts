@@ -2,6 +2,8 @@ import * as tf from "@tensorflow/tfjs-core";
 import { Rng } from "@tml/core";
 import { setupWebGpuTestBackend } from "@tml/engine/testing";
 import { describe, expect, it } from "vitest";
+import { FilterIndex } from "../eval/filter-index.js";
+import { rankLinks } from "../eval/link-prediction.js";
 import { TwhinModel } from "../model/twhin-model.js";
 import { ModelOptimizers } from "../optim/model-optimizers.js";
 import { randomBatch, tinyConfig } from "../testing/tiny-graph.js";
@@ -85,5 +87,31 @@ describe.skipIf(adapter === undefined)(`TwHIN step on webgpu (${adapter})`, () =
         worst = Math.max(worst, Math.abs(actual[i]! - expected[i]!) / (1 + Math.abs(expected[i]!)));
       expect(worst, `array ${index}`).toBeLessThan(1e-5);
     }
+  });
+
+  it("ranks links with the candidate products on the GPU, read back asynchronously", async () => {
+    const model = new TwhinModel(config.model).initialize(3);
+    const edges = randomBatch(config, 40, 21);
+    const filter = new FilterIndex(model.relations.length, [edges, randomBatch(config, 200, 22)]);
+    // runtime null: the CandidateScorer path (tfjs products, which webgpu can only read async).
+    const rank = async (backend: string) => {
+      await tf.setBackend(backend);
+      const before = tf.memory().numTensors;
+      let products = 0;
+      let result: Awaited<ReturnType<typeof rankLinks>> | undefined;
+      const profile = await tf.profile(async () => {
+        result = await rankLinks(model, edges, { filter, seed: 4 }, null);
+      });
+      products += profile.kernels.filter((kernel) => kernel.name === "BatchMatMul").length;
+      expect(tf.memory().numTensors, `tensors left on ${backend}`).toBe(before);
+      return { result: result!, products };
+    };
+    const cpu = await rank("cpu");
+    const webgpu = await rank("webgpu");
+    expect(cpu.products).toBe(0);
+    expect(webgpu.products).toBeGreaterThan(0);
+    expect(webgpu.result.both.count).toBe(cpu.result.both.count);
+    expect(webgpu.result.both.mrr).toBeCloseTo(cpu.result.both.mrr, 6);
+    expect(webgpu.result.both.mr).toBeCloseTo(cpu.result.both.mr, 4);
   });
 });

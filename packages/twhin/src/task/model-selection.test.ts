@@ -92,7 +92,7 @@ describe("model selection", () => {
     const train = await readEdges(config.train_data.data_root, { limit: 1000 });
     const valid = await readEdges(config.validation_data!.data_root, { limit: 100 });
     const filter = new FilterIndex(model.relations.length, [train, valid]);
-    const again = evaluateLinkPrediction(model, valid, { filter });
+    const again = await evaluateLinkPrediction(model, valid, { filter });
     expect(again.both.mrr).toBe(best.mrr);
     expect(evals.some((e) => e.mrr !== best.mrr)).toBe(true);
   });

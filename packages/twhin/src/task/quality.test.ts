@@ -63,7 +63,7 @@ async function trainAndScore(
   const rng = new Rng(2);
   for (let step = 0; step < 300; step++) await task.trainBatch(batches.next(), rng);
   const filter = new FilterIndex(4, [train, test]);
-  const metrics = evaluateLinkPrediction(model, test, { filter }).both;
+  const metrics = (await evaluateLinkPrediction(model, test, { filter })).both;
   const users = model.tables[0]!;
   return { metrics, purity: clusterPurity(users.toFloat32(), users.dim, userCommunities, 1) };
 }

@@ -180,7 +180,7 @@ export class TwhinTask implements TrainTask<EdgeBatch> {
     if (!validation) return {};
     const batch = this.options.config.validation_data?.per_replica_batch_size ?? 1;
     const maxEdges = context.maxSteps === undefined ? 0 : context.maxSteps * batch;
-    const result = evaluateLinkPrediction(this.options.model, validation.edges, {
+    const result = await evaluateLinkPrediction(this.options.model, validation.edges, {
       filter: validation.filter,
       maxEdges,
       // Two ranked queries (lhs and rhs) per edge; progress counts batches of validation edges.
