@@ -14,6 +14,7 @@ import {
   type TaskMetrics,
   taskMetrics,
 } from "./task-metrics.js";
+import type { TwhinEmbeddings } from "./twhin-embeddings.js";
 
 /** Options of `evaluateRankerCheckpoint`. */
 export interface EvaluateRankerCheckpointOptions {
@@ -31,6 +32,11 @@ export interface EvaluateRankerCheckpointOptions {
   maxBatches?: number;
   /** tfjs model (default) or its ONNX graph in fp32 / int8 (onnxruntime-node). */
   scorer?: ScorerKind;
+  /**
+   * TwHIN embeddings replacing the data's embedding columns (looked up by user / author id), as
+   * `trainHeavyRanker`'s option of that name: same lookup, same DataErrors.
+   */
+  embeddings?: TwhinEmbeddings;
   logger?: Logger;
 }
 
@@ -112,6 +118,7 @@ export async function evaluateRankerCheckpoint(
     scorer,
     ...(runtime ? { runtime } : {}),
     ...(options.maxBatches !== undefined ? { maxBatches: options.maxBatches } : {}),
+    ...(options.embeddings ? { embeddings: options.embeddings } : {}),
   });
   return {
     step: scores.step,

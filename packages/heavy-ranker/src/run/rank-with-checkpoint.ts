@@ -7,6 +7,7 @@ import { disposeRecapBatch } from "../features/recap-batch.js";
 import { type RankedCandidate, rankCandidates } from "../serving/rank-candidates.js";
 import { loadScorerRuntime, restoreScoringRanker, type ScorerKind } from "./ranker-scorer.js";
 import { checkRankerCheckpoint } from "./restore-ranker.js";
+import type { TwhinEmbeddings } from "./twhin-embeddings.js";
 
 /** Options of `rankWithCheckpoint`. */
 export interface RankWithCheckpointOptions {
@@ -23,6 +24,11 @@ export interface RankWithCheckpointOptions {
   device?: string;
   /** tfjs model (default) or its ONNX graph in fp32 / int8 (onnxruntime-node). */
   scorer?: ScorerKind;
+  /**
+   * TwHIN embeddings replacing the candidates' embedding columns (looked up by user / author id),
+   * as `trainHeavyRanker`'s option of that name: same lookup, same DataErrors.
+   */
+  embeddings?: TwhinEmbeddings;
   logger?: Logger;
 }
 
@@ -72,6 +78,7 @@ export async function rankWithCheckpoint(
     partition: "candidates",
     kind,
     runtime,
+    ...(options.embeddings ? { embeddings: options.embeddings } : {}),
   });
   const ranked: RankedCandidate[] = [];
   try {

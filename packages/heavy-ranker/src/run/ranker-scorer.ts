@@ -5,6 +5,7 @@ import type { RecapBatch } from "../features/recap-batch.js";
 import type { MultiTaskRankingModel } from "../model/ranking-model.js";
 import { OnnxScorer } from "../serving/onnx-scorer.js";
 import { type RestoredRanker, restoreRanker } from "./restore-ranker.js";
+import type { TwhinEmbeddings } from "./twhin-embeddings.js";
 
 /**
  * How a checkpoint's rows are scored: the tfjs model (the default, unchanged outputs), or the model
@@ -97,7 +98,8 @@ export interface ScoringRanker {
 
 /**
  * Restores the checkpoint (`restoreRanker`) and opens its scorer; `runtime` (for the ONNX kinds) is
- * owned from here on and freed on every path, also when restoring or compiling fails.
+ * owned from here on and freed on every path, also when restoring or compiling fails. `embeddings`
+ * replace the data's embedding columns in every batch, as in training.
  */
 export async function restoreScoringRanker(options: {
   command: string;
@@ -106,10 +108,16 @@ export async function restoreScoringRanker(options: {
   partition: string;
   kind: ScorerKind;
   runtime: OrtRuntime | undefined;
+  embeddings?: TwhinEmbeddings;
 }): Promise<ScoringRanker> {
   let ranker: RestoredRanker;
   try {
-    ranker = await restoreRanker(options.config, options.checkpoint, options.partition);
+    ranker = await restoreRanker(
+      options.config,
+      options.checkpoint,
+      options.partition,
+      options.embeddings,
+    );
   } catch (error) {
     options.runtime?.dispose();
     throw error;

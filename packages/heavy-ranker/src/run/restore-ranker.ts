@@ -6,6 +6,7 @@ import type { RecapConfig } from "../config/recap-config.js";
 import type { RecapBatch } from "../features/recap-batch.js";
 import type { MultiTaskRankingModel } from "../model/ranking-model.js";
 import { buildRecapRun } from "./build-run.js";
+import type { TwhinEmbeddings } from "./twhin-embeddings.js";
 
 /** A Heavy Ranker restored from a checkpoint, and one pass over a dataset in eval mode. */
 export interface RestoredRanker {
@@ -20,12 +21,14 @@ export interface RestoredRanker {
 /**
  * Builds the model of `config` (feature widths from the data, so the training files may be absent)
  * and loads the checkpoint's weights (a checkpoint of another model kind is a CheckpointError;
- * missing or misshapen weights too).
+ * missing or misshapen weights too). `embeddings` replace the data's embedding columns in the width
+ * probe and every batch, as in training (`withTwhinEmbeddings`).
  */
 export async function restoreRanker(
   config: RecapConfig,
   checkpoint: string,
   partition: string,
+  embeddings?: TwhinEmbeddings,
 ): Promise<RestoredRanker> {
   const path = await resolveCheckpoint(checkpoint);
   const loaded = await loadCheckpoint(path, { modelKind: "heavy-ranker" });
@@ -35,6 +38,7 @@ export async function restoreRanker(
   const run = await buildRecapRun(config, {
     evalPartition: partition,
     allowMissingTrainData: true,
+    ...(embeddings ? { embeddings } : {}),
   });
   const dispose = () => {
     run.task.dispose();

@@ -4,6 +4,7 @@ import { disposeRecapBatch } from "../features/recap-batch.js";
 import { stratifierColumns } from "../task/stratifier-columns.js";
 import { loadScorerRuntime, restoreScoringRanker, type ScorerKind } from "./ranker-scorer.js";
 import type { ScoredTask } from "./task-metrics.js";
+import type { TwhinEmbeddings } from "./twhin-embeddings.js";
 
 /** Per-task held-out predictions of a checkpoint, and which step it was. */
 export interface HeavyRankerScores {
@@ -56,7 +57,7 @@ class IntColumn {
  * every row's probability, label and weight per model task (labels picked by task name) and the
  * stratifiers' discrete columns, for metrics and curves, through the tfjs model or its ONNX graph (`scorer`, default "tfjs"; the ONNX
  * kinds run on `runtime`, which this call then owns and frees). A checkpoint of another model kind
- * is a CheckpointError.
+ * is a CheckpointError. A model trained with `embeddings` must be scored with the same tables.
  */
 export async function scoreHeavyRanker(options: {
   /** Names the caller in error messages (`evaluator heavy-ranker`). */
@@ -68,6 +69,11 @@ export async function scoreHeavyRanker(options: {
   maxBatches?: number;
   scorer?: ScorerKind;
   runtime?: OrtRuntime;
+  /**
+   * TwHIN embeddings replacing the data's embedding columns (looked up by user / author id), as
+   * `trainHeavyRanker`'s option of that name: same lookup, same DataErrors.
+   */
+  embeddings?: TwhinEmbeddings;
 }): Promise<HeavyRankerScores> {
   const kind = options.scorer ?? "tfjs";
   const { command } = options;
@@ -78,6 +84,7 @@ export async function scoreHeavyRanker(options: {
     partition: options.partition,
     kind,
     runtime: options.runtime ?? loadScorerRuntime(command, kind),
+    ...(options.embeddings ? { embeddings: options.embeddings } : {}),
   });
   try {
     const taskNames = scorer.taskNames;

@@ -1,4 +1,12 @@
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createLogger, Rng } from "@tml/core";
@@ -18,11 +26,18 @@ import { disposeRecapBatch } from "../features/recap-batch.js";
 import { recapDatasetBatches } from "../features/recap-dataset.js";
 import { createRecapFeaturizer } from "../features/recap-featurizer.js";
 import { evaluateHeavyRanker } from "./evaluate-heavy-ranker.js";
+import { evaluateRankerCheckpoint } from "./evaluate-ranker-checkpoint.js";
+import { rankWithCheckpoint } from "./rank-with-checkpoint.js";
+import { scoreHeavyRanker } from "./score-heavy-ranker.js";
 import { trainHeavyRanker } from "./train-heavy-ranker.js";
-import { type TwhinEmbeddingRows, withTwhinEmbeddings } from "./twhin-embeddings.js";
+import {
+  type TwhinEmbeddingRows,
+  type TwhinEmbeddings,
+  withTwhinEmbeddings,
+} from "./twhin-embeddings.js";
 
-// TwHIN embeddings must reach the model: the batches of training, evaluation and the width probe
-// hold the table rows of each row's ids, not the data file's own embedding columns.
+// TwHIN embeddings must reach the model: the batches of training, evaluation, the width probe and
+// the scoring paths hold the table rows of each row's ids, not the data file's own embedding columns.
 const root = mkdtempSync(join(tmpdir(), "hr-twhin-"));
 const FAV = "recap.engagement.is_favorited";
 const USERS = 30;
@@ -55,9 +70,11 @@ const shiftedTable: TwhinEmbeddingRows = {
 
 beforeAll(async () => {
   await setupTestBackend();
-  for (const [split, seed] of [
-    ["train", 1],
-    ["validation", 2],
+  // `written`: the validation rows with the shifted table's rows as their embedding columns.
+  for (const [split, seed, table] of [
+    ["train", 1, fileTable],
+    ["validation", 2, fileTable],
+    ["written", 2, shiftedTable],
   ] as const) {
     await writeRankerData(join(root, split), {
       rows: 256,
@@ -68,7 +85,7 @@ beforeAll(async () => {
       informativeBinary: 2,
       interactions: 1,
       rates: { [FAV]: 0.3 },
-      userEmbeddings: { rows: USERS, dim: DIM, values: fileTable.values },
+      userEmbeddings: { rows: USERS, dim: DIM, values: table.values },
     });
   }
 });
@@ -76,7 +93,7 @@ beforeAll(async () => {
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 // The ids are not in the config's features: the TwHIN lookup must read them itself.
-function config(steps: number) {
+function config(steps: number, validation = "validation") {
   const data = (split: string) => ({
     global_batch_size: 64,
     inputs: join(root, split, "*.parquet"),
@@ -102,7 +119,7 @@ function config(steps: number) {
       featurization_config: { log1p_abs_config: {} },
     },
     train_data: data("train"),
-    validation_data: { validation: data("validation") },
+    validation_data: { validation: data(validation) },
     optimizer: { adam: {}, single_task_learning_rate: { constant: 0.01 } },
   });
 }
@@ -209,5 +226,92 @@ describe("TwHIN embeddings in the ranker's batches", () => {
     // The evaluator scores what training reported; without the table, other inputs give other scores.
     expect(withTable).toEqual(shifted.result.partitionMetrics["validation"]);
     expect(await evaluate()).not.toEqual(withTable);
+  });
+});
+
+describe("TwHIN embeddings on the scoring paths", () => {
+  const COMMAND = "twhin-embeddings-run.test";
+  const shifted: TwhinEmbeddings = { user: shiftedTable, author: shiftedTable };
+  const checkpoint = join(root, "scoring", "checkpoints");
+  /** The config as a file (JSON is YAML), for the functions that load one. */
+  const configFile = join(root, "scoring.yaml");
+
+  beforeAll(async () => {
+    writeFileSync(configFile, JSON.stringify(config(3)));
+    await trainHeavyRanker({
+      config: config(3),
+      outDir: join(root, "scoring"),
+      device: "js",
+      logger,
+      embeddings: shifted,
+    });
+  });
+
+  /**
+   * Scoring the files with the table gives the scores of the files holding the table's rows as
+   * columns (`written`), and not the scores of the files' own columns.
+   */
+  async function expectTableScored<T>(
+    score: (split: string, embeddings?: TwhinEmbeddings) => Promise<T>,
+  ): Promise<T> {
+    const withTable = await score("validation", shifted);
+    expect(withTable).toEqual(await score("written"));
+    expect(await score("validation")).not.toEqual(withTable);
+    return withTable;
+  }
+
+  it("scoreHeavyRanker", async () => {
+    const scored = await expectTableScored(async (split, embeddings) =>
+      (
+        await scoreHeavyRanker({
+          command: COMMAND,
+          config: config(3, split),
+          checkpoint,
+          partition: "validation",
+          ...(embeddings ? { embeddings } : {}),
+        })
+      ).tasks.map((task) => Array.from(task.predictions)),
+    );
+    expect(scored[0]).toHaveLength(256);
+  });
+
+  it("evaluateRankerCheckpoint", async () => {
+    const scored = await expectTableScored(async (split, embeddings) =>
+      (
+        await evaluateRankerCheckpoint({
+          command: COMMAND,
+          configFile,
+          checkpoint,
+          data: join(root, split, "*.parquet"),
+          device: "js",
+          logger,
+          ...(embeddings ? { embeddings } : {}),
+        })
+      ).tasks.map((task) => Array.from(task.predictions)),
+    );
+    expect(scored[0]).toHaveLength(256);
+  });
+
+  it("rankWithCheckpoint; a table of another dim than the schema's is a DataError", async () => {
+    const rank = async (split: string, embeddings?: TwhinEmbeddings) => {
+      const [file] = readdirSync(join(root, split)).filter((name) => name.endsWith(".parquet"));
+      return (
+        await rankWithCheckpoint({
+          command: COMMAND,
+          configFile,
+          checkpoint,
+          candidates: join(root, split, file as string),
+          device: "js",
+          logger,
+          ...(embeddings ? { embeddings } : {}),
+        })
+      ).ranked;
+    };
+    expect(await expectTableScored(rank)).toHaveLength(100);
+    const wide = { values: new Float32Array(USERS * (DIM + 1)), dim: DIM + 1 };
+    await expect(rank("validation", { user: wide })).rejects.toMatchObject({
+      code: "DATA",
+      message: expect.stringMatching(/has 9 values per row but the segdense schema declares 8/),
+    });
   });
 });
