@@ -135,7 +135,7 @@ describe("trainer kg", () => {
     expect(evals.map((x) => x.step)).toEqual([8, 16, 24, 32]);
     const best = evals.reduce((a, b) => (b.metrics["mrr"]! > a.metrics["mrr"]! ? b : a));
     expect(r.best_validation_mrr).toBe(best.metrics["mrr"]);
-    expect(r.checkpoint).toBe(join(out, "checkpoints", "best", String(best.step)));
+    expect(r.checkpoint).toBe(join(out, "checkpoints", String(best.step)));
     expect(r.best_epoch).toBe(best.step / 4);
     expect(readdirSync(join(out, "export")).some((f) => f.endsWith(".parquet"))).toBe(true);
     // The evaluator on the run ranks with the same best checkpoint, data and filters.
@@ -149,6 +149,32 @@ describe("trainer kg", () => {
     expect(evaluated.checkpoint).toBe(r.checkpoint);
     expect(evaluated.summary.overall["mrr"]).toBe(r.test.mrr);
     expect(readdirSync(dir).filter((name) => name.includes("-graph-"))).toEqual([]);
+  });
+
+  it("stops on patience and tests and exports the best-validation checkpoint, not the last", async () => {
+    const out = join(dir, "patience");
+    const run = await kg([
+      ...["--data", join(dir, "tiny"), "--out", out, ...tiny],
+      ...["--set", "training.num_epochs=40", "--set", "model_selection.patience=1"],
+    ]);
+    expect(run.code).toBe(0);
+    const r = results(out);
+    expect(r.status).toBe("early_stopped");
+    const evals = readMetricsLog(join(out, "metrics.jsonl")).filter((x) => x.kind === "eval");
+    expect(evals.at(-1)?.step).toBe(r.steps);
+    const best = evals.reduce((a, b) => (b.metrics["mrr"]! > a.metrics["mrr"]! ? b : a));
+    expect(best.step).toBeLessThan(r.steps);
+    expect(r.checkpoint).toBe(join(out, "checkpoints", String(best.step)));
+    expect(r.best_validation_mrr).toBe(best.metrics["mrr"]);
+    // The last checkpoint (the step it stopped at) holds other weights: it tests differently.
+    const last = await evaluateTwhinRun({
+      checkpoint: join(out, "checkpoints", String(r.steps)),
+      out: join(out, "evaluation-last"),
+      report: false,
+      device: "cpu",
+      neighbours: 1,
+    });
+    expect(last.summary.overall["mrr"]).not.toBe(r.test.mrr);
   });
 
   it("resumes: more epochs continue the run; a finished run only re-tests", async () => {

@@ -71,7 +71,7 @@ export {
   type SampleNeighboursOptions,
   sampleNeighbours,
 } from "./run/sample-neighbours.js";
-export { selectedCheckpoint } from "./run/selected-checkpoint.js";
+export { type SelectedCheckpoint, selectedCheckpoint } from "./run/selected-checkpoint.js";
 export { type TrainTwhinOptions, type TrainTwhinResult, trainTwhin } from "./run/train-twhin.js";
 export {
   countTrainEdges,
@@ -80,5 +80,4 @@ export {
   planTwhinTraining,
   type TwhinTrainingPlan,
 } from "./run/training-plan.js";
-export type { BestCheckpoint } from "./task/model-selection.js";
 export { TwhinTask, type TwhinTaskOptions } from "./task/twhin-task.js";

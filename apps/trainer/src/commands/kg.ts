@@ -40,8 +40,9 @@ Trains and evaluates link prediction on a knowledge graph: DIR holds train.txt, 
 optionally valid.txt, one head<TAB>relation<TAB>tail triple a line. Entities and relations come
 from the data; the recipe gives every training setting (override any with --set, by its key in the
 run's config.yaml). With valid.txt, the filtered validation MRR is tracked every
-model_selection.eval_every_n_epochs epochs and the best-validation checkpoint is the one tested
-and exported (model_selection.patience stops early).
+model_selection.eval_every_n_epochs epochs and the best-validation checkpoint (kept in
+checkpoints/<step>) is the one tested and exported (model_selection.patience stops early; the
+recipe's model_selection gives way to a training.early_stopping of your own, not both).
 
   --data DIR             the knowledge-graph directory
   --recipe NAME          ${Object.entries(TWHIN_RECIPES)
@@ -56,7 +57,7 @@ e.g. --set training.num_epochs=50 --set model.embeddings.tables.0.embedding_dim=
 Outputs (in --out): results.json (filtered test MRR, MR, Hits@1/3/10 both directions and per
 direction, recipe and settings, epochs, best epoch, times, edges/s, data counts), config.yaml,
 metrics.jsonl, events/kg (TensorBoard), graph/ (the converted edges, entities.json),
-checkpoints/<step>, checkpoints/best/<step>, export/entity.parquet.
+checkpoints/<step>, export/entity.parquet.
 
 Data handling: entities or relations of valid/test unseen in train are kept (an untrained row) and
 counted; duplicate triples are kept (trained or evaluated once per copy) and counted; a line

@@ -29,8 +29,9 @@ export const TWHIN_HELP = `trainer twhin --config FILE [options]
 Trains TwHIN heterogeneous-graph embeddings (one table per entity type, a translation operator per
 relation, negatives sampled in-batch and from the tables) from a YAML config, checkpoints every
 training.checkpoint_every_n steps, and exports every table as Parquet (id, embedding). The run lasts
-training.num_epochs epochs when set (else training.num_train_steps steps); with model_selection the
-best-validation checkpoint (checkpoints/best/<step>) is the one exported. A top-level
+training.num_epochs epochs when set (else training.num_train_steps steps); with model_selection (or
+training.early_stopping, not both) the best-validation checkpoint, kept in checkpoints/<step>, is
+the one exported. A top-level
 "recipe: transe|complex" fills every setting the config leaves out (see trainer kg --help).
 
   --config FILE          TwHIN YAML config (strict keys; model, train_data, validation_data, training)
@@ -39,7 +40,7 @@ best-validation checkpoint (checkpoints/best/<step>) is the one exported. A top-
 ${COMMON_HELP}
 
 Outputs (in --out, default training.save_dir): config.yaml, metrics.jsonl, events/twhin (TensorBoard),
-checkpoints/<step>, checkpoints/best/<step>, export/<table>.parquet.`;
+checkpoints/<step>, export/<table>.parquet.`;
 
 /** `trainer twhin`: loads the config, trains through @tml/twhin's `trainTwhin`, exports the tables. */
 export async function twhinCommand(argv: readonly string[], io: CliIo): Promise<number> {
@@ -107,7 +108,7 @@ export async function twhinCommand(argv: readonly string[], io: CliIo): Promise<
     io.stderr(`stopped at step ${result.step}; continue with --resume --out ${run.root}\n`);
     return 130;
   }
-  // The best-validation checkpoint when model_selection kept one, else the last.
+  // The best-validation checkpoint when the run kept one (model_selection), else the last.
   const checkpoint = (await selectedCheckpoint(run.checkpointsDir)) ?? run.checkpointsDir;
   const exported = await publishDirectory(run.exportDir, (temporary) =>
     exportEmbeddings({ config, checkpoint, outDir: temporary }),

@@ -46,11 +46,6 @@ export interface TrainTask<Batch> {
   trainStep(batch: Batch, step: number): TrainStepOutput | Promise<TrainStepOutput>;
   /** Metrics on held-out data, e.g. `{ "auroc/fav": 0.81 }`. */
   evaluate?(context: EvalContext): Record<string, number> | Promise<Record<string, number>>;
-  /**
-   * Why training should end before `num_train_steps` (early stopping), or undefined to go on. The
-   * loop asks before every step, so a state restored from a stopped run stops at once.
-   */
-  stopRequest?(): string | undefined;
   /** Everything needed to continue exactly here (weights, optimizer, counters, RNG). */
   getState(): TaskState | Promise<TaskState>;
   /** Restores `getState` output. */

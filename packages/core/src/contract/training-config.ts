@@ -15,12 +15,13 @@ const monitoredMetric = {
 /**
  * Early stopping on a validation metric: training ends after `patience` evaluations in a row
  * without improvement, and the task is left holding the weights of the best evaluation (its
- * checkpoint is kept and named in the result). Needs `eval_every_n`.
+ * checkpoint is kept and named in the result). Without `patience` the run never stops early but
+ * still keeps, restores and names the best evaluation. Needs `eval_every_n`.
  */
 export const earlyStoppingConfigSchema = z.strictObject({
   ...monitoredMetric,
-  /** Evaluations without improvement before training stops. */
-  patience: positiveInt,
+  /** Evaluations without improvement before training stops (null: never stop, only keep the best). */
+  patience: positiveInt.nullish(),
 });
 
 /** A validated `early_stopping` section. */
@@ -80,7 +81,7 @@ export const trainingConfigSchema = z.strictObject({
    * `num_train_steps` from it (TwHIN: epochs x edges / edges per step); null: `num_train_steps` rules.
    */
   num_epochs: positiveInt.nullish(),
-  /** Stop after `patience` evaluations without improvement; keep the best weights (null: off). */
+  /** Keep the best evaluation's weights; stop after `patience` evaluations without one (null: off). */
   early_stopping: earlyStoppingConfigSchema.nullish(),
   /** Scale the learning rates down on a validation plateau (null: off). */
   reduce_lr_on_plateau: reduceLrOnPlateauConfigSchema.nullish(),

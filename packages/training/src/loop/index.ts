@@ -1,3 +1,4 @@
+export { type BestCheckpoint, bestCheckpoint } from "./best-checkpoint.js";
 export {
   CHECKPOINT_FILES,
   CHECKPOINT_FORMAT_VERSION,

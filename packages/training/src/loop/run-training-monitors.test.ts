@@ -1,10 +1,11 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rename, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { EvalContext, RestoreContext, TaskState, TrainTask } from "@tml/core";
 import { parseConfig, type TrainingConfig, trainingConfigSchema } from "@tml/core";
 import { setupTestBackend } from "@tml/engine/testing";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { bestCheckpoint } from "./best-checkpoint.js";
 import { listCheckpoints, loadCheckpoint } from "./checkpoint-store.js";
 import { runTraining } from "./run-training.js";
 
@@ -132,6 +133,45 @@ describe("runTraining's validation monitors", () => {
     expect((await listCheckpoints(dir)).map((ref) => ref.step)).toEqual([8, 12]);
     const last = await loadCheckpoint(join(dir, "12"));
     expect(last.validation).toMatchObject({ earlyStopping: { stopped: true, waiting: 2 } });
+  });
+
+  it("early_stopping without patience trains every step and ends on the best checkpoint", async () => {
+    const task = new ScriptedTask(AUC);
+    const result = await runTraining({
+      task,
+      data: steps,
+      config: config({ num_train_steps: 12, early_stopping: { monitor: "auc" } }),
+    });
+    expect(result).toMatchObject({ status: "completed", step: 12, best: { step: 8, value: 0.85 } });
+    expect(task.position).toBe(8);
+    expect(await bestCheckpoint(dir)).toEqual({ ...result.best, checkpoint: join(dir, "8") });
+  });
+
+  it("bestCheckpoint finds the best of a resumed run in the save dir, wherever it moved", async () => {
+    expect(await bestCheckpoint(dir)).toBeUndefined();
+    const stopping = config({ early_stopping: { monitor: "auc", patience: 2 } });
+    // A run cut short at step 6 (best 4, one flat evaluation), then resumed: best 8, stop at 12.
+    await runTraining({
+      task: new ScriptedTask(AUC),
+      data: steps,
+      config: { ...stopping, num_train_steps: 6 },
+    });
+    expect(await bestCheckpoint(dir)).toMatchObject({ step: 4, checkpoint: join(dir, "4") });
+    const resumed = await runTraining({
+      task: new ScriptedTask(AUC),
+      data: steps,
+      config: stopping,
+    });
+    expect(resumed).toMatchObject({ status: "early_stopped", step: 12 });
+    const moved = `${dir}-moved`;
+    await rename(dir, moved);
+    try {
+      expect(await bestCheckpoint(moved)).toMatchObject({ step: 8, checkpoint: join(moved, "8") });
+      await rm(join(moved, "8"), { recursive: true });
+      await expect(bestCheckpoint(moved)).rejects.toThrow(/names step 8 as the best evaluation/);
+    } finally {
+      await rm(moved, { recursive: true, force: true });
+    }
   });
 
   it("a resumed run keeps the monitors' state; a stopped run resumes as finished on its best", async () => {

@@ -396,21 +396,6 @@ describe("runTraining", () => {
     expect((await listCheckpoints(dir)).map((ref) => ref.step)).toEqual([3]);
   });
 
-  it("stops early when the task asks, before the next step, with a checkpoint", async () => {
-    const task = newTask();
-    let evaluations = 0;
-    Object.assign(task, {
-      evaluate: () => ({ evaluations: ++evaluations }),
-      stopRequest: () => (evaluations >= 2 ? "no better for 2 evaluations" : undefined),
-    });
-    const data = (start: number) =>
-      Array.from({ length: 20 - start }, (_, i) => makeBatch(start + i));
-    const result = await runTraining({ task, data, config: config({ eval_every_n: 4 }) });
-    expect(result).toMatchObject({ status: "early_stopped", step: 8 });
-    expect(evaluations).toBe(2);
-    expect((await listCheckpoints(dir)).map((ref) => ref.step)).toEqual([5, 8]);
-  });
-
   it("leaks no tensors per step", async () => {
     const task = newTask();
     await runTraining({ task, data: batches, config: config({ num_train_steps: 2 }) });

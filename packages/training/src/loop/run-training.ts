@@ -84,7 +84,8 @@ function iteratorOf<T>(source: AsyncIterable<T> | Iterable<T>): AnyIterator<T> {
  * non-finite loss naming the step and the last checkpoint. Validation monitors: with
  * `reduce_lr_on_plateau` it scales the task's learning rates on a plateau of the monitored metric;
  * with `early_stopping` it checkpoints every new best evaluation (kept from pruning), stops after
- * `patience` evaluations without one, and ends with the best checkpoint restored into the task.
+ * `patience` evaluations without one (never without `patience`), and ends with the best checkpoint
+ * restored into the task (`bestCheckpoint(save_dir)` finds it later).
  */
 export async function runTraining<Batch>(
   options: RunTrainingOptions<Batch>,
@@ -221,12 +222,6 @@ export async function runTraining<Batch>(
       }
       if (signal?.aborted) {
         status = "aborted";
-        break;
-      }
-      const stopReason = task.stopRequest?.();
-      if (stopReason !== undefined) {
-        status = "early_stopped";
-        logger?.info("stopping early", { step, reason: stopReason });
         break;
       }
       const asked = performance.now();

@@ -70,6 +70,16 @@ describe("EarlyStopping", () => {
     });
   });
 
+  it("without patience keeps the best and never stops", () => {
+    const keeping = new EarlyStopping(earlyStoppingConfigSchema.parse({ monitor: "auc" }));
+    expect(keeping.config.patience).toBeUndefined();
+    const improved = [0.9, 0.8, 0.7, 0.6, 0.5, 0.95, 0.4].map((auc, index) =>
+      keeping.observe(index + 1, { auc }),
+    );
+    expect(improved).toEqual([true, false, false, false, false, true, false]);
+    expect(keeping.state).toMatchObject({ stopped: false, waiting: 1, best: { step: 6 } });
+  });
+
   it("names the available metrics when the monitored one is missing", () => {
     const stopping = new EarlyStopping(
       earlyStoppingConfigSchema.parse({ monitor: "auroc/label", patience: 1 }),

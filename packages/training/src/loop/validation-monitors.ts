@@ -84,11 +84,14 @@ export interface EarlyStoppingState {
   best: BestEvaluation | null;
   /** Evaluations in a row without improvement. */
   waiting: number;
-  /** True once `patience` evaluations in a row did not improve. */
+  /** True once `patience` evaluations in a row did not improve (never without `patience`). */
   stopped: boolean;
 }
 
-/** Early stopping as a pure rule over evaluations; it also remembers the best evaluation. */
+/**
+ * Early stopping as a pure rule over evaluations; it also remembers the best evaluation. Without
+ * `patience` it only remembers the best (the run is never stopped).
+ */
 export class EarlyStopping {
   state: EarlyStoppingState = { best: null, waiting: 0, stopped: false };
 
@@ -106,7 +109,8 @@ export class EarlyStopping {
       return true;
     }
     const waiting = this.state.waiting + 1;
-    this.state = { ...this.state, waiting, stopped: waiting >= this.config.patience };
+    const patience = this.config.patience;
+    this.state = { ...this.state, waiting, stopped: patience != null && waiting >= patience };
     return false;
   }
 

@@ -253,6 +253,14 @@ const twhinConfigObjectSchema = z
           "model_selection.eval_every_n_epochs sets the validation cadence; remove training.eval_every_n.",
       });
     }
+    if (config.model_selection && config.training.early_stopping) {
+      context.addIssue({
+        code: "custom",
+        path: ["training", "early_stopping"],
+        message:
+          "model_selection and training.early_stopping both keep the best checkpoint and stop early; keep one (model_selection is early stopping on the validation mrr, by epochs).",
+      });
+    }
   })
   .superRefine(rejectUnsupportedTwhinKeys);
 

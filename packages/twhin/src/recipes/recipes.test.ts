@@ -78,6 +78,23 @@ describe("recipes", () => {
     expect(bySteps.training.num_epochs).toBe(25);
     const off = twhinConfigSchema.parse(graphConfig({ ...validation, model_selection: null }));
     expect(off.model_selection).toBeNull();
+    // The config's own early stopping replaces model selection too (one mechanism).
+    const stopping = { early_stopping: { monitor: "hits@10", patience: 2 } };
+    const ownStopping = twhinConfigSchema.parse(graphConfig({ ...validation, training: stopping }));
+    expect(ownStopping.model_selection).toBeUndefined();
+    expect(ownStopping.training.early_stopping).toMatchObject(stopping.early_stopping);
+  });
+
+  it("refuse model_selection and training.early_stopping together, naming both", () => {
+    const message = configErrorOf(
+      graphConfig({
+        validation_data: { data_root: "/g/valid", limit: 10 },
+        model_selection: { eval_every_n_epochs: 1 },
+        training: { early_stopping: { monitor: "mrr", patience: 2 } },
+      }),
+    );
+    expect(message).toContain("training.early_stopping");
+    expect(message).toContain("model_selection and training.early_stopping");
   });
 
   it("complex: ComplEx-N3 over all entities (1vsAll) with reciprocal relations", () => {

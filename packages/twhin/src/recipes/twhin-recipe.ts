@@ -56,8 +56,9 @@ function mergeEach(defaults: Record<string, unknown>, entries: unknown): unknown
 /**
  * The raw (not yet validated) TwHIN config `raw` with `recipe`'s defaults filled in wherever it has
  * no value of its own: each table and relation entry, the model, data and training sections, and,
- * when `raw` has `validation_data`, its batch settings and `model_selection`. Explicit values,
- * null included, always win; optimizers are replaced whole.
+ * when `raw` has `validation_data`, its batch settings and `model_selection` (unless `raw` has its
+ * own `training.eval_every_n` or `training.early_stopping`). Explicit values, null included, always
+ * win; optimizers are replaced whole.
  */
 export function applyRecipe(
   recipe: TwhinRecipe,
@@ -67,8 +68,11 @@ export function applyRecipe(
   const validation = isSection(raw["validation_data"])
     ? Object.fromEntries(
         Object.entries(recipe.validation).filter(
-          // A step cadence of the config's own (training.eval_every_n) replaces model selection.
-          ([key]) => key !== "model_selection" || !isSection(training) || !training["eval_every_n"],
+          // A step cadence or early stopping of the config's own replaces model selection.
+          ([key]) =>
+            key !== "model_selection" ||
+            !isSection(training) ||
+            (!training["eval_every_n"] && !training["early_stopping"]),
         ),
       )
     : {};

@@ -1,5 +1,10 @@
-import { join } from "node:path";
-import { getFlag, type Logger, type TrainingCallbacks, UsageError } from "@tml/core";
+import {
+  type EarlyStoppingConfig,
+  getFlag,
+  type Logger,
+  type TrainingCallbacks,
+  UsageError,
+} from "@tml/core";
 import { selectEngine } from "@tml/engine";
 import { latestCheckpoint, runTraining, type TrainingResult } from "@tml/training";
 import { SharedFloat32Arrays } from "@tml/training/parallel";
@@ -11,10 +16,10 @@ import { expandGlob, readEdges } from "../data/edge-set.js";
 import { FilterIndex } from "../eval/filter-index.js";
 import { TwhinModel } from "../model/twhin-model.js";
 import { checkAccumulationWorkers } from "../optim/gradient-accumulation.js";
-import { type BestCheckpoint, ModelSelection } from "../task/model-selection.js";
 import { TwhinTask } from "../task/twhin-task.js";
 import { loadPretrainedTables } from "./pretrained-tables.js";
 import { type ConfigSource, resolveConfig } from "./resolve-config.js";
+import type { SelectedCheckpoint } from "./selected-checkpoint.js";
 import { planTwhinTraining, type TwhinTrainingPlan } from "./training-plan.js";
 
 /** Options of `trainTwhin`. */
@@ -51,8 +56,11 @@ export interface TrainTwhinResult extends TrainingResult {
   workers: number;
   /** Steps, epochs and validation cadence of the run. */
   plan: TwhinTrainingPlan;
-  /** With `model_selection`: the best-validation checkpoint (in `<save_dir>/best/`), the one to evaluate and export. */
-  selected: BestCheckpoint | undefined;
+  /**
+   * With `model_selection` (or `training.early_stopping`): the best-validation checkpoint, kept in
+   * the save dir, the one to evaluate and export.
+   */
+  selected: SelectedCheckpoint | undefined;
 }
 
 /**
@@ -60,8 +68,8 @@ export interface TrainTwhinResult extends TrainingResult {
  * from their snapshot) or resumes from the save dir / warm-starts from `initial_checkpoint_dir`, and runs `@tml/training`'s `runTraining` for
  * `training.num_epochs` epochs (else `num_train_steps` steps) with checkpoints, logging (loss,
  * edges/s) and filtered link-prediction validation of `validation_data` every
- * `model_selection.eval_every_n_epochs` epochs (best checkpoint kept, optional early stopping) or
- * every `training.eval_every_n` steps.
+ * `model_selection.eval_every_n_epochs` epochs (best checkpoint kept, optional early stopping:
+ * `earlyStoppingOf`) or every `training.eval_every_n` steps.
  */
 export async function trainTwhin(options: TrainTwhinOptions): Promise<TrainTwhinResult> {
   const config = resolveConfig(options.config, options.overrides);
@@ -95,6 +103,7 @@ export async function trainTwhin(options: TrainTwhinOptions): Promise<TrainTwhin
     save_dir: saveDir,
     num_train_steps: plan.numTrainSteps,
     eval_every_n: plan.evalEveryN,
+    early_stopping: earlyStoppingOf(config),
   };
   const arrays = workers > 1 ? SharedFloat32Arrays.create() : undefined;
   const model = new TwhinModel(config.model, undefined, arrays?.allocate).initialize(config.seed);
@@ -120,18 +129,11 @@ export async function trainTwhin(options: TrainTwhinOptions): Promise<TrainTwhin
       filter: new FilterIndex(model.relations.length, [edges, validEdges, ...extra]),
     };
   }
-  const modelSelection = config.model_selection
-    ? new ModelSelection({
-        bestDir: join(saveDir, "best"),
-        patience: config.model_selection.patience,
-      })
-    : undefined;
   const task = new TwhinTask({
     model,
     config,
     batches,
     ...(validation ? { validation } : {}),
-    ...(modelSelection ? { modelSelection } : {}),
     ...(arrays ? { parallel: { workers, arrays } } : {}),
   });
   options.logger?.info("twhin data", {
@@ -160,9 +162,25 @@ export async function trainTwhin(options: TrainTwhinOptions): Promise<TrainTwhin
       engine: engine.label,
       workers,
       plan,
-      selected: modelSelection?.best(),
+      selected: result.best && {
+        checkpoint: result.best.checkpoint!,
+        step: result.best.step,
+        mrr: result.best.metrics["mrr"]!,
+      },
     };
   } finally {
     await task.close();
   }
+}
+
+/**
+ * The loop's `early_stopping` of a TwHIN config: `model_selection` (the epoch-based form) follows
+ * the validation MRR, keeping the best checkpoint and stopping after `patience` validations
+ * without a better one (never without `patience`); else the config's own `training.early_stopping`.
+ * The config schema refuses both at once.
+ */
+function earlyStoppingOf(config: TwhinConfig): EarlyStoppingConfig | null | undefined {
+  const selection = config.model_selection;
+  if (!selection) return config.training.early_stopping;
+  return { monitor: "mrr", mode: "max", min_delta: 0, patience: selection.patience ?? null };
 }

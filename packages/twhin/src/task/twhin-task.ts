@@ -32,7 +32,6 @@ import {
 import { ModelOptimizers } from "../optim/model-optimizers.js";
 import { HogwildGroup } from "../parallel/hogwild.js";
 import { TwhinStep } from "../step/twhin-step.js";
-import type { ModelSelection, ModelSelectionState } from "./model-selection.js";
 import { checkSameOptimizers, optimizerNames } from "./optimizer-names.js";
 import { validateBatch } from "./validate-batch.js";
 
@@ -44,8 +43,6 @@ export interface TwhinTaskOptions {
   batches: EdgeBatches;
   /** Held-out edges for `evaluate`, with the filter of known true edges. */
   validation?: { edges: EdgeSet; filter: FilterIndex };
-  /** Keeps the best-validation checkpoint and stops early (`model_selection`); its state is saved with the task's. */
-  modelSelection?: ModelSelection;
   /**
    * Hogwild training on `workers` threads (default 1: one thread, bit-identical reruns). The model
    * must have been built with `arrays.allocate`; the optimizers are built with it too, and the
@@ -172,8 +169,8 @@ export class TwhinTask implements TrainTask<EdgeBatch> {
   }
 
   /**
-   * Filtered link-prediction metrics of the validation edges; with model selection, also records
-   * the MRR (the best checkpoint is written when it improves) and reports `best_mrr`, `best_step`.
+   * Filtered link-prediction metrics of the validation edges (`model_selection` follows their
+   * `mrr` through the loop's `early_stopping`).
    */
   async evaluate(context: EvalContext): Promise<Record<string, number>> {
     const validation = this.options.validation;
@@ -187,7 +184,7 @@ export class TwhinTask implements TrainTask<EdgeBatch> {
       onProgress: (queries) => context.progress(Math.floor(queries / 2 / batch)),
     });
     const m = result.both;
-    const metrics: Record<string, number> = {
+    return {
       mrr: m.mrr,
       mr: m.mr,
       "hits@1": m.hits1,
@@ -196,15 +193,6 @@ export class TwhinTask implements TrainTask<EdgeBatch> {
       auc: m.auc,
       queries: m.count,
     };
-    const selection = this.options.modelSelection;
-    if (!selection) return metrics;
-    await selection.record(context.step, m.mrr, context.walltimeS, () => this.getState());
-    const best = selection.best()!;
-    return { ...metrics, best_mrr: best.mrr, best_step: best.step };
-  }
-
-  stopRequest(): string | undefined {
-    return this.options.modelSelection?.stopRequest();
   }
 
   /**
@@ -246,7 +234,6 @@ export class TwhinTask implements TrainTask<EdgeBatch> {
         rng: this.rng.getState(),
         optimizers: optimizerNames(this.options.config),
         ...(accumulation ? { accumulation: accumulation.json } : {}),
-        ...(this.options.modelSelection ? { selection: this.options.modelSelection.state } : {}),
       },
     };
   }
@@ -280,11 +267,8 @@ export class TwhinTask implements TrainTask<EdgeBatch> {
         steps: number;
         cursor: EdgeCursor;
         rng: RngState;
-        selection?: ModelSelectionState;
       };
       this.updates = json.steps;
-      if (this.options.modelSelection && json.selection)
-        this.options.modelSelection.state = json.selection;
       this.options.batches.restore(json.cursor);
       this.rng = Rng.fromState(json.rng);
     }

@@ -1,18 +1,18 @@
-import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { TaskState } from "@tml/core";
 import { loadConfigFile } from "@tml/core";
+import { listCheckpoints } from "@tml/training";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { twhinConfigSchema } from "../config/twhin-config.js";
 import { readEdges } from "../data/edge-set.js";
 import { FilterIndex } from "../eval/filter-index.js";
 import { evaluateLinkPrediction } from "../eval/link-prediction.js";
-import { loadTwhinModel } from "../run/load-model.js";
-import { trainTwhin } from "../run/train-twhin.js";
 import { writeEngagementGraph } from "../testing/generated-graph.js";
-import { ModelSelection } from "./model-selection.js";
+import { loadTwhinModel } from "./load-model.js";
+import { selectedCheckpoint } from "./selected-checkpoint.js";
+import { trainTwhin } from "./train-twhin.js";
 
 const localYaml = fileURLToPath(new URL("../../configs/local.yaml", import.meta.url));
 let dir: string;
@@ -22,11 +22,6 @@ beforeAll(async () => {
   await writeEngagementGraph(join(dir, "graph"));
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-const state = (): TaskState => ({
-  arrays: { w: { dtype: "float32", shape: [1], data: new Float32Array([1]) } },
-  json: {},
-});
 
 /** local.yaml on the generated graph: 1,000 training edges in batches of 100 (10 steps an epoch). */
 function epochConfig(saveDir: string, extra: string[]) {
@@ -49,25 +44,12 @@ function epochConfig(saveDir: string, extra: string[]) {
 }
 
 describe("model selection", () => {
-  it("keeps only the best validation's checkpoint and stops after `patience` without a better one", async () => {
-    const bestDir = join(dir, "unit-best");
-    const selection = new ModelSelection({ bestDir, patience: 2 });
-    expect(await selection.record(10, 0.3, 1, state)).toBe(true);
-    expect(await selection.record(20, 0.5, 2, state)).toBe(true);
-    expect(await selection.record(30, 0.4, 3, state)).toBe(false);
-    expect(await selection.record(40, 0.5, 4, state)).toBe(false); // a tie is no improvement
-    expect(selection.best()).toEqual({ checkpoint: join(bestDir, "20"), step: 20, mrr: 0.5 });
-    expect(readdirSync(bestDir)).toEqual(["20"]);
-    expect(selection.stopRequest()).toContain(
-      "has not improved on 0.5 (step 20) for 2 validations",
-    );
-  });
-
   it("trains num_epochs epochs, validates every n epochs and keeps the best-validation checkpoint", async () => {
     const saveDir = join(dir, "epochs");
     const evals: { step: number; mrr: number }[] = [];
     const config = epochConfig(saveDir, [
       "training.num_epochs=4",
+      "training.checkpoint_max_to_keep=1",
       "model_selection.eval_every_n_epochs=2",
     ]);
     const result = await trainTwhin({
@@ -83,17 +65,25 @@ describe("model selection", () => {
     expect(evals.map((e) => e.step)).toEqual([20, 40]);
     const best = evals.reduce((a, b) => (b.mrr > a.mrr ? b : a));
     expect(result.selected).toEqual({
-      checkpoint: join(saveDir, "best", String(best.step)),
+      checkpoint: join(saveDir, String(best.step)),
       step: best.step,
       mrr: best.mrr,
     });
-    // The kept checkpoint holds the weights that scored best: evaluating it gives the same MRR.
+    expect(await selectedCheckpoint(saveDir)).toBe(result.selected!.checkpoint);
+    // Pruning to one checkpoint spares the best beside the last.
+    expect((await listCheckpoints(saveDir)).map((ref) => ref.step)).toEqual(
+      [...new Set([best.step, 40])].sort((a, b) => a - b),
+    );
+    // The kept checkpoint, and the model the run ends with, hold the weights that scored best:
+    // evaluating either gives the same MRR.
     const { model } = await loadTwhinModel(config, result.selected!.checkpoint);
     const train = await readEdges(config.train_data.data_root, { limit: 1000 });
     const valid = await readEdges(config.validation_data!.data_root, { limit: 100 });
     const filter = new FilterIndex(model.relations.length, [train, valid]);
     const again = await evaluateLinkPrediction(model, valid, { filter });
     expect(again.both.mrr).toBe(best.mrr);
+    const ended = await evaluateLinkPrediction(result.model, valid, { filter });
+    expect(ended.both.mrr).toBe(best.mrr);
     expect(evals.some((e) => e.mrr !== best.mrr)).toBe(true);
   });
 
@@ -112,10 +102,39 @@ describe("model selection", () => {
     expect(result.status).toBe("early_stopped");
     expect(result.step).toBe(30);
     expect(result.selected?.step).toBe(10);
+    // The run ends with a checkpoint of the step it stopped at; the best is the one selected.
+    expect(result.lastCheckpoint).toBe(join(saveDir, "30"));
     const resumed = await trainTwhin({ config, device: "cpu", workers: 1 });
-    expect(resumed.status).toBe("early_stopped");
+    expect(resumed.status).toBe("already_finished");
     expect(resumed.step).toBe(30);
     expect(resumed.selected?.step).toBe(10);
-    expect(existsSync(join(saveDir, "best", "10"))).toBe(true);
+    expect(await selectedCheckpoint(saveDir)).toBe(join(saveDir, "10"));
+  });
+
+  it("a crashed run resumes with its selection state: best and patience count", async () => {
+    const saveDir = join(dir, "crashed");
+    const config = epochConfig(saveDir, [
+      "training.num_epochs=10",
+      "model_selection.eval_every_n_epochs=1",
+      "model_selection.patience=3",
+      "model.embeddings.tables.0.optimizer.sgd.lr=0",
+      "model.embeddings.tables.1.optimizer.sgd.lr=0",
+      "model.translation_optimizer.sgd.lr=0",
+    ]);
+    // Cut off after the validation at step 20 (best 10, one validation without a better MRR).
+    const cut = new AbortController();
+    const first = await trainTwhin({
+      config,
+      device: "cpu",
+      workers: 1,
+      signal: cut.signal,
+      callbacks: { onEval: (event) => void (event.step === 20 && cut.abort()) },
+    });
+    expect(first).toMatchObject({ status: "aborted", step: 20, selected: { step: 10 } });
+    expect(await selectedCheckpoint(saveDir)).toBe(join(saveDir, "10"));
+    // Two more flat validations (30, 40) exhaust patience 3; a lost count would run to step 60.
+    const resumed = await trainTwhin({ config, device: "cpu", workers: 1 });
+    expect(resumed).toMatchObject({ status: "early_stopped", step: 40, selected: { step: 10 } });
+    expect(await selectedCheckpoint(saveDir)).toBe(join(saveDir, "10"));
   });
 });
