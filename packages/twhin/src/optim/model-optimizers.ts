@@ -24,6 +24,8 @@ export class ModelOptimizers {
   readonly relationOptimizer: RowOptimizer;
   private readonly model: TwhinModel;
   private readonly config: TwhinConfig;
+  private rateScale = 1;
+  private rateFloor = 0;
 
   /** `allocate` makes the optimizer state (shared memory for Hogwild workers). */
   constructor(model: TwhinModel, config: TwhinConfig, allocate: Float32Allocator = heapFloat32) {
@@ -38,6 +40,16 @@ export class ModelOptimizers {
       model.dim,
       allocate,
     );
+  }
+
+  /**
+   * Scales every learning rate, tables' and operators' (the loop's `reduce_lr_on_plateau`): a rate
+   * `r` of its schedule becomes `min(r, max(r · scale, floor))`, so the scale never takes a rate
+   * below `floor` nor above its schedule.
+   */
+  setLearningRateScale(scale: number, floor: number): void {
+    this.rateScale = scale;
+    this.rateFloor = floor;
   }
 
   /**
@@ -109,14 +121,21 @@ export class ModelOptimizers {
       relationGrads.rowIds,
       relationGrads.grads,
       relationGrads.count,
-      learningRateAt(this.config.model.translation_optimizer, scheduleStep),
+      this.scaled(learningRateAt(this.config.model.translation_optimizer, scheduleStep)),
       update,
       "by-id",
     );
   }
 
   private tableRate(t: number, scheduleStep: number): number {
-    return learningRateAt(this.config.model.embeddings.tables[t]!.optimizer, scheduleStep);
+    return this.scaled(
+      learningRateAt(this.config.model.embeddings.tables[t]!.optimizer, scheduleStep),
+    );
+  }
+
+  private scaled(rate: number): number {
+    if (this.rateScale === 1) return rate;
+    return Math.min(rate, Math.max(rate * this.rateScale, this.rateFloor));
   }
 
   // An fp32 table's rows updated in place; a 16-bit table's updated as float32 in `decoded`

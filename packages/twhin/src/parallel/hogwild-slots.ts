@@ -8,6 +8,8 @@ export interface HogwildSlotsHandle {
   edges: SharedArrayBuffer;
   /** Float64 loss per rank. */
   losses: SharedArrayBuffer;
+  /** Float64 [scale, floor] of the learning rates, the same for every rank (`setLearningRateScale`). */
+  rates: SharedArrayBuffer;
 }
 
 const HEADER = 3;
@@ -17,23 +19,28 @@ export class HogwildSlots {
   readonly handle: HogwildSlotsHandle;
   private readonly ints: Int32Array;
   private readonly losses: Float64Array;
+  private readonly rates: Float64Array;
   private readonly stride: number;
 
   private constructor(handle: HogwildSlotsHandle) {
     this.handle = handle;
     this.ints = new Int32Array(handle.edges);
     this.losses = new Float64Array(handle.losses);
+    this.rates = new Float64Array(handle.rates);
     this.stride = HEADER + 3 * handle.capacity;
   }
 
   /** Slots for `size` ranks of up to `capacity` edges each. */
   static create(size: number, capacity: number): HogwildSlots {
-    return new HogwildSlots({
+    const slots = new HogwildSlots({
       capacity,
       size,
       edges: new SharedArrayBuffer(size * (HEADER + 3 * capacity) * 4),
       losses: new SharedArrayBuffer(size * 8),
+      rates: new SharedArrayBuffer(2 * 8),
     });
+    slots.setLearningRateScale(1, 0);
+    return slots;
   }
 
   static attach(handle: HogwildSlotsHandle): HogwildSlots {
@@ -74,5 +81,16 @@ export class HogwildSlots {
 
   setLoss(rank: number, loss: number): void {
     this.losses[rank] = loss;
+  }
+
+  /** Sets the learning-rate scale and floor every worker applies from its next round. */
+  setLearningRateScale(scale: number, floor: number): void {
+    this.rates[0] = scale;
+    this.rates[1] = floor;
+  }
+
+  /** The learning-rate scale and floor of this round. */
+  learningRateScale(): { scale: number; floor: number } {
+    return { scale: this.rates[0]!, floor: this.rates[1]! };
   }
 }

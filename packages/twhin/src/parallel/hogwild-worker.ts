@@ -32,5 +32,8 @@ await serveRounds(group, rank, async () => {
   }
   const loss = await step.computeGradients(batch, new Rng(seed));
   slots.setLoss(rank, loss);
-  if (Number.isFinite(loss)) optimizers.apply(step.buffers, step.kernels, update);
+  if (!Number.isFinite(loss)) return;
+  const { scale, floor } = slots.learningRateScale();
+  optimizers.setLearningRateScale(scale, floor);
+  optimizers.apply(step.buffers, step.kernels, update);
 });

@@ -88,6 +88,11 @@ export class HogwildGroup {
     return { losses, sizes };
   }
 
+  /** Scales the workers' learning rates from the next step (`ModelOptimizers.setLearningRateScale`). */
+  setLearningRateScale(scale: number, floor: number): void {
+    this.slots.setLearningRateScale(scale, floor);
+  }
+
   /** Stops the workers. */
   close(): Promise<void> {
     return this.group.close();

@@ -143,6 +143,16 @@ export class TwhinTask implements TrainTask<EdgeBatch> {
     return { loss: loss / batch.size, examples: batch.size };
   }
 
+  /**
+   * Scales the learning rates of the tables and operators, on every Hogwild worker too (the loop's
+   * `reduce_lr_on_plateau`, which also restores the scale on resume): never below `floor` nor above
+   * a rate's schedule.
+   */
+  setLearningRateScale(scale: number, floor: number): void {
+    this.optimizers.setLearningRateScale(scale, floor);
+    this.hogwild?.setLearningRateScale(scale, floor);
+  }
+
   /** Stops the Hogwild workers (idempotent; the task cannot train afterwards). */
   async close(): Promise<void> {
     await this.hogwild?.close();
