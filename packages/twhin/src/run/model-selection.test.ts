@@ -1,20 +1,16 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { loadConfigFile } from "@tml/core";
 import { listCheckpoints } from "@tml/training";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { twhinConfigSchema } from "../config/twhin-config.js";
 import { readEdges } from "../data/edge-set.js";
 import { FilterIndex } from "../eval/filter-index.js";
 import { evaluateLinkPrediction } from "../eval/link-prediction.js";
-import { writeEngagementGraph } from "../testing/generated-graph.js";
+import { generatedGraphConfig, writeEngagementGraph } from "../testing/generated-graph.js";
 import { loadTwhinModel } from "./load-model.js";
 import { selectedCheckpoint } from "./selected-checkpoint.js";
 import { trainTwhin } from "./train-twhin.js";
 
-const localYaml = fileURLToPath(new URL("../../configs/local.yaml", import.meta.url));
 let dir: string;
 
 beforeAll(async () => {
@@ -23,24 +19,9 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** local.yaml on the generated graph: 1,000 training edges in batches of 100 (10 steps an epoch). */
+/** local.yaml on the generated graph (10 steps an epoch) with `extra` overrides. */
 function epochConfig(saveDir: string, extra: string[]) {
-  return loadConfigFile(twhinConfigSchema, localYaml, {
-    overrides: [
-      `train_data.data_root=${dir}/graph/edges/train/*.parquet`,
-      "train_data.limit=1000",
-      "train_data.per_replica_batch_size=100",
-      `validation_data.data_root=${dir}/graph/edges/test/*.parquet`,
-      "validation_data.offset=null",
-      "validation_data.limit=100",
-      "model.embeddings.tables.0.num_embeddings=300",
-      "model.embeddings.tables.1.num_embeddings=200",
-      `training.save_dir=${saveDir}`,
-      "training.checkpoint_every_n=10",
-      "training.num_eval_steps=-1",
-      ...extra,
-    ],
-  });
+  return generatedGraphConfig(join(dir, "graph"), saveDir, extra);
 }
 
 describe("model selection", () => {

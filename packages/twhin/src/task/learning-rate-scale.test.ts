@@ -1,17 +1,15 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { loadConfigFile, Rng } from "@tml/core";
+import { Rng } from "@tml/core";
 import { SharedFloat32Arrays } from "@tml/training/parallel";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { twhinConfigSchema } from "../config/twhin-config.js";
 import { EdgeBatches } from "../data/edge-batches.js";
 import { TwhinModel } from "../model/twhin-model.js";
 import { ModelOptimizers } from "../optim/model-optimizers.js";
 import { trainTwhin } from "../run/train-twhin.js";
 import { TwhinStep } from "../step/twhin-step.js";
-import { writeEngagementGraph } from "../testing/generated-graph.js";
+import { generatedGraphConfig, writeEngagementGraph } from "../testing/generated-graph.js";
 import { randomBatch, tinyConfig } from "../testing/tiny-graph.js";
 import { TwhinTask } from "./twhin-task.js";
 
@@ -35,6 +33,16 @@ async function oneStep(scale?: readonly [number, number]): Promise<Float32Array[
   await step.computeGradients(randomBatch(config, 8, 3), new Rng(4));
   optimizers.apply(step.buffers, step.kernels, 1);
   return arrays(model).map((after, index) => after.map((value, i) => value - before[index]![i]!));
+}
+
+/** Largest |after − before| over every array. */
+function largestChange(before: Float32Array[], after: Float32Array[]): number {
+  let largest = 0;
+  before.forEach((array, index) => {
+    for (let i = 0; i < array.length; i++)
+      largest = Math.max(largest, Math.abs(after[index]![i]! - array[i]!));
+  });
+  return largest;
 }
 
 /** Worst |actual − ratio · expected| over every array, relative to the largest move. */
@@ -72,23 +80,11 @@ describe("learning-rate scale (reduce_lr_on_plateau) on TwHIN", () => {
       const before = arrays(model);
       task.setLearningRateScale(1e-9, 0);
       for (let step = 0; step < 4; step++) await task.trainStep(batches.next());
-      const scaled = arrays(model);
-      let worst = 0;
-      before.forEach((array, index) => {
-        for (let i = 0; i < array.length; i++)
-          worst = Math.max(worst, Math.abs(scaled[index]![i]! - array[i]!));
-      });
-      expect(worst).toBeLessThan(1e-8);
+      expect(largestChange(before, arrays(model))).toBeLessThan(1e-8);
       // Scale 1 again: the same steps move the rows by whole Adagrad steps.
       task.setLearningRateScale(1, 0);
       for (let step = 0; step < 4; step++) await task.trainStep(batches.next());
-      const moved = arrays(model);
-      let largest = 0;
-      before.forEach((array, index) => {
-        for (let i = 0; i < array.length; i++)
-          largest = Math.max(largest, Math.abs(moved[index]![i]! - array[i]!));
-      });
-      expect(largest).toBeGreaterThan(0.05);
+      expect(largestChange(before, arrays(model))).toBeGreaterThan(0.05);
     } finally {
       await task.close();
     }
@@ -96,7 +92,6 @@ describe("learning-rate scale (reduce_lr_on_plateau) on TwHIN", () => {
 });
 
 describe("training.reduce_lr_on_plateau through trainTwhin", () => {
-  const localYaml = fileURLToPath(new URL("../../configs/local.yaml", import.meta.url));
   let dir: string;
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "twhin-plateau-"));
@@ -119,25 +114,13 @@ describe("training.reduce_lr_on_plateau through trainTwhin", () => {
         return logger;
       },
     };
-    const config = loadConfigFile(twhinConfigSchema, localYaml, {
-      overrides: [
-        `train_data.data_root=${dir}/graph/edges/train/*.parquet`,
-        "train_data.limit=500",
-        "train_data.per_replica_batch_size=100",
-        `validation_data.data_root=${dir}/graph/edges/test/*.parquet`,
-        "validation_data.offset=null",
-        "validation_data.limit=100",
-        "model.embeddings.tables.0.num_embeddings=300",
-        "model.embeddings.tables.1.num_embeddings=200",
-        `training.save_dir=${join(dir, name)}`,
-        "training.num_epochs=3",
-        "training.num_eval_steps=-1",
-        // Validation every epoch (5 steps) without model selection: the run ends on its last weights.
-        "model_selection=null",
-        "training.eval_every_n=5",
-        ...extra,
-      ],
-    });
+    // Validation every epoch (10 steps) without model selection: the run ends on its last weights.
+    const config = generatedGraphConfig(join(dir, "graph"), join(dir, name), [
+      "training.num_epochs=3",
+      "model_selection=null",
+      "training.eval_every_n=10",
+      ...extra,
+    ]);
     const result = await trainTwhin({ config, device: "cpu", workers: 1, logger });
     return { scaled, tables: arrays(result.model) };
   };
