@@ -192,25 +192,29 @@ describe("trainer kg", () => {
     expect(results(out)).toMatchObject({ steps: 32, status: "already_finished" });
   });
 
-  it("trains complex as complex-dense on a graph with 8 train edges per entity, and says so", async () => {
-    // 10 entities, relation rk: i -> i + k (mod 10) for k = 1..9; 80 train triples.
-    const triples: string[] = [];
-    for (let k = 1; k <= 9; k++)
-      for (let i = 0; i < 10; i++) triples.push(`e${i}\tr${k}\te${(i + k) % 10}`);
-    const shuffled = triples.map((_, i) => triples[(i * 37) % 90]!);
+  it("trains complex as complex-dense on a graph of 100,000 edges and 8 per entity, and says so", async () => {
+    // 12,500 entities, relation rk: i -> i + 7k (mod 12,500) for k = 1..9: 100,000 train triples
+    // (8 per entity) and 20 valid / 20 test ones of the ninth relation.
+    const n = 12_500;
+    const lines = (k: number, from: number, to: number) =>
+      Array.from(
+        { length: to - from },
+        (_, j) => `e${from + j}\tr${k}\te${(from + j + 7 * k) % n}`,
+      );
     const data = join(dir, "dense");
     mkdirSync(data, { recursive: true });
-    writeFileSync(join(data, "train.txt"), `${shuffled.slice(0, 80).join("\n")}\n`);
-    writeFileSync(join(data, "valid.txt"), `${shuffled.slice(80, 85).join("\n")}\n`);
-    writeFileSync(join(data, "test.txt"), `${shuffled.slice(85).join("\n")}\n`);
+    const train = [1, 2, 3, 4, 5, 6, 7, 8].flatMap((k) => lines(k, 0, n));
+    writeFileSync(join(data, "train.txt"), `${train.join("\n")}\n`);
+    writeFileSync(join(data, "valid.txt"), `${lines(9, 0, 20).join("\n")}\n`);
+    writeFileSync(join(data, "test.txt"), `${lines(9, 20, 40).join("\n")}\n`);
     const out = join(dir, "dense-run");
     const run = await kg([
       ...["--data", data, "--out", out, "--recipe", "complex", "--device", "cpu"],
       ...["--deterministic", "--set", "model.embeddings.tables.0.embedding_dim=8"],
-      ...["--set", "training.num_epochs=1", "--set", "train_data.per_replica_batch_size=40"],
+      ...["--set", "training.num_epochs=1", "--set", "train_data.per_replica_batch_size=5000"],
     ]);
     expect(run.err).toMatch(
-      /8\.0 train edges per entity \(at least 8\): complex trains as complex-dense/,
+      /100,000 train edges \(at least 100,000\), 8\.0 per entity \(at least 8\): complex trains as complex-dense/,
     );
     expect(run.code).toBe(0);
     const r = results(out);
@@ -219,7 +223,31 @@ describe("trainer kg", () => {
     const settings = r.recipe.settings;
     expect(settings.model.translation_optimizer.adagrad?.lr).toBe(0.1);
     expect(settings.model.embeddings.tables[0]!.embedding_dim).toBe(8);
-    expect(r.steps).toBe(2);
+    expect(r.steps).toBe(20);
+  });
+
+  it("keeps complex on a dense graph under 100,000 edges", async () => {
+    // 10 entities, relation rk: i -> i + k (mod 10) for k = 1..9; 80 train triples (8 per entity).
+    const triples: string[] = [];
+    for (let k = 1; k <= 9; k++)
+      for (let i = 0; i < 10; i++) triples.push(`e${i}\tr${k}\te${(i + k) % 10}`);
+    const shuffled = triples.map((_, i) => triples[(i * 37) % 90]!);
+    const data = join(dir, "dense-small");
+    mkdirSync(data, { recursive: true });
+    writeFileSync(join(data, "train.txt"), `${shuffled.slice(0, 80).join("\n")}\n`);
+    writeFileSync(join(data, "valid.txt"), `${shuffled.slice(80, 85).join("\n")}\n`);
+    writeFileSync(join(data, "test.txt"), `${shuffled.slice(85).join("\n")}\n`);
+    const out = join(dir, "dense-small-run");
+    const run = await kg([
+      ...["--data", data, "--out", out, "--recipe", "complex", "--device", "cpu"],
+      ...["--deterministic", "--set", "model.embeddings.tables.0.embedding_dim=8"],
+      ...["--set", "training.num_epochs=1", "--set", "train_data.per_replica_batch_size=40"],
+    ]);
+    expect(run.code).toBe(0);
+    expect(run.err).not.toMatch(/trains as complex-dense/);
+    const r = results(out);
+    expect(r.recipe).toMatchObject({ name: "complex", requested: "complex" });
+    expect(r.recipe.settings.model.translation_optimizer.adagrad?.lr).toBe(0.5);
   });
 
   it("trains without a validation split: no model selection, the last checkpoint is tested", async () => {

@@ -25,18 +25,22 @@ export interface GraphRecipe {
 
 /**
  * The recipe to train a graph of `trainEdges` edges over `entities` table rows with when `name`
- * is asked for: its `denser` variant when the graph reaches that variant's edges per entity,
- * else `name` itself. Unknown names are returned as they are (the caller reports them).
+ * is asked for: its `denser` variant when the graph reaches that variant's edges per entity and
+ * train edges, else `name` itself. Unknown names are returned as they are (the caller reports them).
  */
 export function recipeForGraph(name: string, trainEdges: number, entities: number): GraphRecipe {
   const edgesPerEntity = entities > 0 ? trainEdges / entities : 0;
   const denser = findRecipe(name)?.denser;
-  if (denser === undefined || edgesPerEntity < denser.fromEdgesPerEntity) {
+  if (
+    denser === undefined ||
+    edgesPerEntity < denser.fromEdgesPerEntity ||
+    trainEdges < denser.fromTrainEdges
+  ) {
     return { name, edgesPerEntity };
   }
   return {
     name: denser.recipe,
     edgesPerEntity,
-    reason: `${edgesPerEntity.toFixed(1)} train edges per entity (at least ${denser.fromEdgesPerEntity}): ${name} trains as ${denser.recipe}`,
+    reason: `${trainEdges.toLocaleString("en-US")} train edges (at least ${denser.fromTrainEdges.toLocaleString("en-US")}), ${edgesPerEntity.toFixed(1)} per entity (at least ${denser.fromEdgesPerEntity}): ${name} trains as ${denser.recipe}`,
   };
 }

@@ -16,9 +16,10 @@ export interface TwhinRecipe {
   validation: Record<string, unknown>;
   /**
    * A recipe for denser graphs: `recipeForGraph` (used by `trainer kg`, which counts the edges)
-   * picks it when the graph has at least `fromEdgesPerEntity` train edges per table row.
+   * picks it when the graph has at least `fromEdgesPerEntity` train edges per table row and at
+   * least `fromTrainEdges` train edges.
    */
-  denser?: { recipe: string; fromEdgesPerEntity: number };
+  denser?: { recipe: string; fromEdgesPerEntity: number; fromTrainEdges: number };
 }
 
 /**
