@@ -1,5 +1,5 @@
 import { CheckpointError, checkStateArray, type StateArray } from "@tml/core";
-import { computeLearningRate, type LearningRateConfig } from "@tml/training";
+import { computeLearningRate, type LearningRateConfig, scaledLearningRate } from "@tml/training";
 import type { LargeEmbeddingsConfig } from "../config/model-config.js";
 import type { EmbeddingBag, RowSparseGradient } from "../model/embedding-bag.js";
 
@@ -45,8 +45,7 @@ export class EmbeddingOptimizer {
     const base = schedule
       ? computeLearningRate(schedule as LearningRateConfig, scheduleStep)
       : this.config.init_learning_rate;
-    if (this.scale === 1) return base;
-    return Math.min(base, Math.max(base * this.scale, this.floor));
+    return scaledLearningRate(base, this.scale, this.floor);
   }
 
   /** Scales the rate (reduce-on-plateau, as `DenseOptimizer`): never below `floor` nor above the schedule. */

@@ -19,7 +19,11 @@ import {
   accumulationAction,
   type GradientAccumulationOptions,
 } from "./gradient-accumulation.js";
-import { computeLearningRate, type LearningRateConfig } from "./learning-rate.js";
+import {
+  computeLearningRate,
+  type LearningRateConfig,
+  scaledLearningRate,
+} from "./learning-rate.js";
 import type { OptimizerAlgorithm } from "./optimizer-config.js";
 
 /** Variables that share one learning-rate schedule (a task tower, the backbone…). */
@@ -155,13 +159,11 @@ export class DenseOptimizer {
     const rates: Record<string, number> = {};
     for (const group of this.groups) {
       const scheduled = computeLearningRate(group.learningRate, step);
-      rates[group.name] =
-        this.learningRateScale === 1
-          ? scheduled
-          : Math.min(
-              scheduled,
-              Math.max(scheduled * this.learningRateScale, this.learningRateFloor),
-            );
+      rates[group.name] = scaledLearningRate(
+        scheduled,
+        this.learningRateScale,
+        this.learningRateFloor,
+      );
     }
     return rates;
   }

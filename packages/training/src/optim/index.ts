@@ -20,6 +20,7 @@ export {
   linearRampToConstantSchema,
   linearRampToCosineSchema,
   piecewiseConstantSchema,
+  scaledLearningRate,
 } from "./learning-rate.js";
 export {
   adagradConfigSchema,

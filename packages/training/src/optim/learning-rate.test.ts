@@ -4,6 +4,7 @@ import {
   computeLearningRate,
   type LearningRateConfig,
   learningRateSchema,
+  scaledLearningRate,
 } from "./learning-rate.js";
 
 const parse = (value: unknown): LearningRateConfig => parseConfig(learningRateSchema, value);
@@ -83,5 +84,14 @@ describe("learningRateSchema", () => {
         },
       }),
     ).toThrow(/final_num_steps: must be greater/);
+  });
+});
+
+describe("scaledLearningRate", () => {
+  it("scales a rate, never below the floor nor above the rate itself", () => {
+    expect(scaledLearningRate(0.2, 1, 0.5)).toBe(0.2);
+    expect(scaledLearningRate(0.2, 0.25, 0)).toBeCloseTo(0.05, 12);
+    expect(scaledLearningRate(0.2, 0.25, 0.1)).toBe(0.1);
+    expect(scaledLearningRate(0.2, 0.25, 0.5)).toBe(0.2);
   });
 });

@@ -98,3 +98,12 @@ export function computeLearningRate(config: LearningRateConfig, step: number): n
   }
   throw new Error("computeLearningRate: config was not validated by learningRateSchema");
 }
+
+/**
+ * A scheduled rate under reduce-on-plateau's `scale` (the training loop's
+ * `reduce_lr_on_plateau`): `rate · scale`, never below `floor`, and never above `rate` itself (a
+ * schedule already under the floor is kept). Shared by every optimizer that takes the scale.
+ */
+export function scaledLearningRate(rate: number, scale: number, floor: number): number {
+  return scale === 1 ? rate : Math.min(rate, Math.max(rate * scale, floor));
+}

@@ -1,3 +1,4 @@
+import { scaledLearningRate } from "@tml/training";
 import { type Float32Allocator, heapFloat32 } from "@tml/training/parallel";
 import { learningRateAt } from "../config/table-optimizer-config.js";
 import type { TwhinConfig } from "../config/twhin-config.js";
@@ -134,8 +135,7 @@ export class ModelOptimizers {
   }
 
   private scaled(rate: number): number {
-    if (this.rateScale === 1) return rate;
-    return Math.min(rate, Math.max(rate * this.rateScale, this.rateFloor));
+    return scaledLearningRate(rate, this.rateScale, this.rateFloor);
   }
 
   // An fp32 table's rows updated in place; a 16-bit table's updated as float32 in `decoded`
