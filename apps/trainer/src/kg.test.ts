@@ -227,7 +227,7 @@ describe("trainer kg", () => {
     expect(r.steps).toBe(20);
   });
 
-  it("keeps complex on a dense graph under 100,000 edges", async () => {
+  it("trains complex as complex-small on a dense graph under 50,000 edges, and says so", async () => {
     // 10 entities, relation rk: i -> i + k (mod 10) for k = 1..9; 80 train triples (8 per entity).
     const triples: string[] = [];
     for (let k = 1; k <= 9; k++)
@@ -245,10 +245,13 @@ describe("trainer kg", () => {
       ...["--set", "training.num_epochs=1", "--set", "train_data.per_replica_batch_size=40"],
     ]);
     expect(run.code).toBe(0);
-    expect(run.err).not.toMatch(/trains as complex-dense/);
+    expect(run.err).toMatch(/80 train edges \(under 50,000\): complex trains as complex-small/);
     const r = results(out);
-    expect(r.recipe).toMatchObject({ name: "complex", requested: "complex" });
+    expect(r.recipe).toMatchObject({ name: "complex-small", requested: "complex" });
+    // complex-small's own settings, under the --set ones.
+    expect(r.recipe.settings.model.regularization).toBe(0.01);
     expect(r.recipe.settings.model.translation_optimizer.adagrad?.lr).toBe(0.5);
+    expect(r.recipe.settings.train_data.per_replica_batch_size).toBe(40);
   });
 
   it("trains without a validation split: no model selection, the last checkpoint is tested", async () => {

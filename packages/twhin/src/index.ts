@@ -54,7 +54,7 @@ export {
   recipeForGraph,
   TWHIN_RECIPES,
 } from "./recipes/recipes.js";
-export { applyRecipe, type TwhinRecipe } from "./recipes/twhin-recipe.js";
+export { applyRecipe, type RecipeVariant, type TwhinRecipe } from "./recipes/twhin-recipe.js";
 export { checkTwhinInputs } from "./run/check-twhin-inputs.js";
 export {
   type EvaluateTwhinOptions,

@@ -23,7 +23,7 @@ export interface KgResults {
   test_per_direction: { tail: KgMetrics; head: KgMetrics };
   /** The recipe, the `--set` overrides and the full resolved settings it trained with. */
   recipe: {
-    /** The recipe trained: `requested`, or its denser variant on a dense graph. */
+    /** The recipe trained: `requested`, or the variant of it `recipeForGraph` chose for the graph's size. */
     name: string;
     /** The `--recipe` given. */
     requested: string;

@@ -140,19 +140,49 @@ describe("recipes", () => {
     });
     const dense = recipeForGraph("complex", 272_115, 14_541);
     expect(dense.name).toBe("complex-dense");
-    expect(dense.reason).toMatch(
-      /272,115 train edges \(at least 100,000\), 18\.7 per entity \(at least 8\)/,
+    expect(dense.reason).toBe(
+      "272,115 train edges (at least 100,000), 18.7 per entity (at least 8): complex trains as complex-dense",
     );
     expect(recipeForGraph("complex", 100_000, 12_500).name).toBe("complex-dense");
     expect(recipeForGraph("complex", 100_000, 12_501).name).toBe("complex");
-    // Dense but small (Kinship: 8,544 edges, 82 per entity; CoDEx-S: 32,888, 16 per entity).
+    // Dense but not large: complex, or complex-small under 50,000 edges.
     expect(recipeForGraph("complex", 99_999, 1_000).name).toBe("complex");
-    expect(recipeForGraph("complex", 8_544, 104).name).toBe("complex");
-    // Recipes without a denser variant, and unknown names, stay as asked.
+    expect(recipeForGraph("complex", 50_000, 1_000).name).toBe("complex");
+    // Recipes without variants, and unknown names, stay as asked.
     expect(recipeForGraph("transe", 272_115, 14_541).name).toBe("transe");
+    expect(recipeForGraph("transe", 1_592, 14).name).toBe("transe");
     expect(recipeForGraph("complex-dense", 10, 100).name).toBe("complex-dense");
+    expect(recipeForGraph("complex-small", 272_115, 14_541).name).toBe("complex-small");
     expect(recipeForGraph("nope", 10, 1).name).toBe("nope");
-    expect(recipeForGraph("complex", 0, 0).name).toBe("complex");
+  });
+
+  it("recipeForGraph: complex becomes complex-small under 50,000 train edges, whatever their density", () => {
+    const kinship = recipeForGraph("complex", 8_544, 104);
+    expect(kinship).toEqual({
+      name: "complex-small",
+      edgesPerEntity: 8_544 / 104,
+      reason: "8,544 train edges (under 50,000): complex trains as complex-small",
+    });
+    expect(recipeForGraph("complex", 49_999, 40_000).name).toBe("complex-small");
+    expect(recipeForGraph("complex", 0, 0).name).toBe("complex-small");
+  });
+
+  it("complex-small: complex with N3 0.01 on batches of 128, 200 epochs", () => {
+    const graph = graphConfig({ validation_data: { data_root: "/g/valid", limit: 10 } });
+    const small = twhinConfigSchema.parse({ ...graph, recipe: "complex-small" });
+    const base = twhinConfigSchema.parse({ ...graph, recipe: "complex" });
+    expect(small.model.regularization).toBe(0.01);
+    expect(base.model.regularization).toBe(0.05);
+    expect(small.train_data.per_replica_batch_size).toBe(128);
+    expect(small.training.num_epochs).toBe(200);
+    // Everything else is complex's.
+    expect({ ...small.model, regularization: 0 }).toEqual({ ...base.model, regularization: 0 });
+    expect({ ...small.train_data, per_replica_batch_size: 0 }).toEqual({
+      ...base.train_data,
+      per_replica_batch_size: 0,
+    });
+    expect(small.model_selection).toEqual(base.model_selection);
+    expect(small.validation_data).toEqual(base.validation_data);
   });
 
   it("replace an optimizer whole: a config's sgd does not merge into the recipe's adagrad", () => {

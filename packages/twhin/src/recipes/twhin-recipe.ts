@@ -15,11 +15,21 @@ export interface TwhinRecipe {
   /** Defaults of `validation_data` and `model_selection`, applied only when the config has validation data. */
   validation: Record<string, unknown>;
   /**
-   * A recipe for denser graphs: `recipeForGraph` (used by `trainer kg`, which counts the edges)
-   * picks it when the graph has at least `fromEdgesPerEntity` train edges per table row and at
-   * least `fromTrainEdges` train edges.
+   * Variants for graphs of other sizes: `recipeForGraph` (used by `trainer kg`, which counts the
+   * edges) trains the first whose every bound the graph meets, else this recipe.
    */
-  denser?: { recipe: string; fromEdgesPerEntity: number; fromTrainEdges: number };
+  variants?: readonly RecipeVariant[];
+}
+
+/** A recipe to train instead on graphs within the given bounds (each bound optional). */
+export interface RecipeVariant {
+  recipe: string;
+  /** At least this many train edges per table row. */
+  fromEdgesPerEntity?: number;
+  /** At least this many train edges. */
+  fromTrainEdges?: number;
+  /** Fewer train edges than this. */
+  belowTrainEdges?: number;
 }
 
 /**
