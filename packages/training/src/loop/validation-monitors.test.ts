@@ -119,4 +119,37 @@ describe("ValidationMonitors.fromConfig", () => {
       min_learning_rate: 0,
     });
   });
+
+  it("restores saved state, and names the monitor and the way out when a checkpoint has none", () => {
+    const monitors = ValidationMonitors.fromConfig(
+      config({
+        eval_every_n: 5,
+        early_stopping: { monitor: "mrr", patience: 2 },
+        reduce_lr_on_plateau: { monitor: "mrr" },
+      }),
+      { evaluate, setLearningRateScale: () => {} },
+    )!;
+    const saved = {
+      earlyStopping: { best: null, waiting: 1, stopped: false },
+      plateau: { best: 0.5, waiting: 0, scale: 0.1 },
+    };
+    monitors.setState(saved, "/run/ckpt/7");
+    expect(monitors.getState()).toEqual(saved);
+    // A checkpoint of a run without the plateau schedule (or of an older version): a typed
+    // CheckpointError that names the key and both ways on.
+    let error: unknown;
+    try {
+      monitors.setState({ earlyStopping: saved.earlyStopping, plateau: null }, "/run/ckpt/7");
+    } catch (caught) {
+      error = caught;
+    }
+    expect(TmlError.isInstance(error, "CHECKPOINT")).toBe(true);
+    expect((error as Error).message).toMatch(
+      /Checkpoint \/run\/ckpt\/7 has no training\.reduce_lr_on_plateau state: the run was started without/,
+    );
+    expect((error as Error).message).toMatch(/start a new run/);
+    expect(() => monitors.setState(undefined, "/run/ckpt/7")).toThrow(
+      /no training\.early_stopping state/,
+    );
+  });
 });

@@ -200,7 +200,8 @@ export class ValidationMonitors {
     const saved = state as Partial<ValidationMonitorsState> | null | undefined;
     const missing = (name: string) =>
       new CheckpointError(
-        `Checkpoint ${path} has no ${name} state, but the config asks for it; resume with the config the run started with.`,
+        `Checkpoint ${path} has no training.${name} state: the run was started without training.${name} (or by a version that did not save it). Resume with the config the run started with, or start a new run (a new --out) to use it.`,
+        { details: { path, monitor: name } },
       );
     if (this.earlyStopping) {
       if (!saved?.earlyStopping) throw missing("early_stopping");
