@@ -1,4 +1,4 @@
-import type { TwhinRecipe } from "./twhin-recipe.js";
+import { mergeUnder, type TwhinRecipe } from "./twhin-recipe.js";
 
 /** Train edges per entity row from which `trainer kg` trains `complex` as `complex-dense`. */
 export const COMPLEX_DENSE_FROM_EDGES_PER_ENTITY = 8;
@@ -55,15 +55,6 @@ export const COMPLEX_RECIPE: TwhinRecipe = {
   },
 };
 
-/** `complex`'s config sections with `changes` set in them, key by key. */
-function overComplex(changes: Record<string, Record<string, unknown>>): Record<string, unknown> {
-  const config: Record<string, unknown> = { ...COMPLEX_RECIPE.config };
-  for (const [section, values] of Object.entries(changes)) {
-    config[section] = { ...(COMPLEX_RECIPE.config[section] as Record<string, unknown>), ...values };
-  }
-  return config;
-}
-
 /**
  * `complex` for dense graphs (FB15k-237: 19 train edges per entity): each row is updated often
  * enough per epoch for Adagrad 0.1 on batches of 1,000 edges, and has the data for 512 dims
@@ -73,7 +64,7 @@ export const COMPLEX_DENSE_RECIPE: TwhinRecipe = {
   description: `complex for graphs with >= ${COMPLEX_DENSE_FROM_EDGES_PER_ENTITY} train edges per entity and >= ${COMPLEX_DENSE_FROM_TRAIN_EDGES.toLocaleString("en-US")} train edges: Adagrad 0.1, batch 1000, dim 512, 42 epochs (patience 5)`,
   table: { ...COMPLEX_RECIPE.table, embedding_dim: 512, optimizer: { adagrad: { lr: 0.1 } } },
   relation: COMPLEX_RECIPE.relation,
-  config: overComplex({
+  config: mergeUnder(COMPLEX_RECIPE.config, {
     model: { translation_optimizer: { adagrad: { lr: 0.1 } } },
     train_data: { per_replica_batch_size: 1000 },
     training: { num_epochs: 42 },
@@ -95,7 +86,7 @@ export const COMPLEX_SMALL_RECIPE: TwhinRecipe = {
   description: `complex for graphs with < ${COMPLEX_SMALL_BELOW_TRAIN_EDGES.toLocaleString("en-US")} train edges: N3 0.01, batch 128, 200 epochs (patience 10)`,
   table: COMPLEX_RECIPE.table,
   relation: COMPLEX_RECIPE.relation,
-  config: overComplex({
+  config: mergeUnder(COMPLEX_RECIPE.config, {
     model: { regularization: 0.01 },
     train_data: { per_replica_batch_size: 128 },
     training: { num_epochs: 200 },

@@ -43,7 +43,7 @@ function isSection(value: unknown): value is Record<string, unknown> {
 }
 
 /** `own` over `defaults`: a key present in `own` (null included) wins; sections merge key by key. */
-function mergeUnder(
+export function mergeUnder(
   defaults: Record<string, unknown>,
   own: Record<string, unknown>,
 ): Record<string, unknown> {
