@@ -271,7 +271,7 @@ async function main() {
     const names = [
       ...new Set(measured.map((entry) => entry.module.reference ?? entry.module.name)),
     ];
-    reference = runReference(names, {
+    reference = await runReference(names, {
       threads: machine.nproc,
       dataDir: sharedDataDir(),
       log: (text) => process.stderr.write(text),

@@ -2,6 +2,9 @@
 (projects/twhin/models/models.py: TwhinModel, TwhinModelAndLoss) for tml-ts's numerical parity
 test, in float64 with autograd.
 
+translation_loss(left, right, rels, translations, negatives, parity) is the same loss on rows
+already gathered (the bench's PyTorch TwHIN row times it on an nn.Embedding).
+
 Usage: twhin_reference.py <input.json>; prints JSON {loss, tables: {name: [rows][dim] gradient},
 translations: [relations][dim] gradient}. The input holds the tables, the translation vectors
 (`all_trans_embs`), each relation's (lhs table, rhs table), the batch (lhs, rel, rhs), the number
@@ -38,7 +41,13 @@ def twhin_loss(tables, translations, relations, batch, negatives, parity):
         lhs_rows.append(tables[lhs_table][lhs])
         rhs_rows.append(tables[rhs_table][rhs])
     left, right = torch.stack(lhs_rows), torch.stack(rhs_rows)  # [B, D]
-    rels = torch.tensor(batch["rel"])
+    return translation_loss(left, right, torch.tensor(batch["rel"]), translations, negatives, parity)
+
+
+def translation_loss(left, right, rels, translations, negatives, parity):
+    """The loss of a batch whose rows are gathered: left / right [B, D] (each edge's lhs and rhs
+    rows), rels [B] (relation ids into translations [R, D]); also what bench/reference/twhin_torch.py
+    times."""
     size = left.shape[0]
     original = parity == "original"
     trans = translations.detach()[rels] if original else translations[rels]  # [B, D]

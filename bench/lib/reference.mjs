@@ -5,6 +5,7 @@ import { readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { findTorchPython } from "@tml/core/testing";
+import { writeReferenceArchitectures } from "../reference/architectures.mjs";
 
 /**
  * The settings, in the order they run (names as in torch_cases.py's SETTINGS):
@@ -17,10 +18,11 @@ export const REFERENCE_SETTINGS = ["threads1", "default", "nproc", "torch1-blas-
 const SCRIPT = join(import.meta.dirname, "..", "reference", "torch_cases.py");
 const SETTING_TIMEOUT_MS = 15 * 60 * 1000;
 
-function runSetting(python, setting, names, { threads, dataDir }) {
+function runSetting(python, setting, names, { threads, dataDir, architectures }) {
   const output = join(tmpdir(), `tml-bench-reference-${process.pid}-${setting}.json`);
   const args = [SCRIPT, "--output", output, "--setting", setting, "--threads", String(threads)];
   if (dataDir) args.push("--data-dir", dataDir);
+  args.push("--architectures", architectures);
   const child = spawnSync(python, [...args, ...names], {
     stdio: ["ignore", "inherit", "inherit"],
     timeout: SETTING_TIMEOUT_MS,
@@ -47,9 +49,20 @@ function runSetting(python, setting, names, { threads, dataDir }) {
  * | { name, sameAs, reason } | { name, failed }] }`. `threads` is nproc; `dataDir` the shared data
  * folder (the Frappe case), or undefined.
  */
-export function runReference(names, { threads, dataDir, log = () => {} }) {
+export async function runReference(names, { threads, dataDir, log = () => {} }) {
   const python = findTorchPython();
   if (!python.command) return { available: false, reason: python.description };
+  // The Heavy Ranker cases build recap_reference.py's model from the package's own configs.
+  const architectures = join(tmpdir(), `tml-bench-architectures-${process.pid}.json`);
+  await writeReferenceArchitectures(architectures);
+  try {
+    return runSettings(python, names, { threads, dataDir, architectures, log });
+  } finally {
+    rmSync(architectures, { force: true });
+  }
+}
+
+function runSettings(python, names, { threads, dataDir, architectures, log }) {
   const settings = [];
   for (const setting of REFERENCE_SETTINGS) {
     const defaults = settings.find((entry) => entry.name === "default");
@@ -62,7 +75,11 @@ export function runReference(names, { threads, dataDir, log = () => {} }) {
       continue;
     }
     log(`bench: PyTorch reference, setting ${setting} …\n`);
-    const outcome = runSetting(python.command, setting, names, { threads, dataDir });
+    const outcome = runSetting(python.command, setting, names, {
+      threads,
+      dataDir,
+      architectures,
+    });
     if (!outcome.available) {
       if (settings.length === 0) return { available: false, reason: outcome.reason };
       settings.push({ name: setting, failed: outcome.reason });

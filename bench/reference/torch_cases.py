@@ -3,7 +3,8 @@
 
 Run by bench/run.mjs on the same machine in the same run, once per setting (a fresh process each:
 the thread pools read their variables when the libraries load), so the ratios compare like with
-like. Usage: torch_cases.py --output results.json --setting NAME --threads N [--data-dir DIR] [case...]
+like. Usage: torch_cases.py --output results.json --setting NAME --threads N [--data-dir DIR]
+[--architectures FILE] [case...] (the Heavy Ranker cases need FILE, from architectures.mjs).
 Writes {"available": true, "setting", "description", "torch", "torchThreads", "blasThreads",
 "blas", "environment", "cases": {name: {value, unit}}}.
 Debian: apt-get install python3-torch libopenblas0-pthread (PyTorch 1.13).
@@ -135,11 +136,11 @@ def mlp_ms(torch, layers, mode, repeats):
     return median_of(train_step if mode == "train" else infer, 1, repeats)
 
 
-def heavy_ranker_samples_per_s(torch, build, mode, batch, warmup, repeats):
-    from heavy_ranker_torch import random_batch
+def heavy_ranker_samples_per_s(torch, architecture, mode, batch, warmup, repeats):
+    from recap_bench import RankingModel, random_batch
 
-    model = build()
-    continuous, binary, embeddings, labels = random_batch(model, batch)
+    model = RankingModel(architecture)
+    inputs, labels = random_batch(torch, architecture, batch)
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
     loss_fn = torch.nn.BCEWithLogitsLoss()
 
@@ -147,7 +148,7 @@ def heavy_ranker_samples_per_s(torch, build, mode, batch, warmup, repeats):
         start = time.perf_counter()
         model.train()
         optimizer.zero_grad(set_to_none=True)
-        loss = loss_fn(model(continuous, binary, embeddings), labels)
+        loss = loss_fn(model(inputs), labels)
         loss.backward()
         optimizer.step()
         loss.item()
@@ -157,7 +158,7 @@ def heavy_ranker_samples_per_s(torch, build, mode, batch, warmup, repeats):
         start = time.perf_counter()
         model.eval()
         with torch.no_grad():
-            torch.sigmoid(model(continuous, binary, embeddings)).sum().item()
+            torch.sigmoid(model(inputs)).sum().item()
         return batch / (time.perf_counter() - start)
 
     return median_of(train_step if mode == "train" else infer, warmup, repeats)
@@ -169,6 +170,10 @@ def main():
     parser.add_argument("--setting", choices=list(SETTINGS), default="threads1")
     parser.add_argument("--threads", type=int, default=len(os.sched_getaffinity(0)), help="nproc")
     parser.add_argument("--data-dir", help="the shared data folder (for the Frappe case)")
+    parser.add_argument(
+        "--architectures",
+        help="local_prod / local_small as bench/reference/architectures.mjs writes them (the Heavy Ranker cases)",
+    )
     parser.add_argument("cases", nargs="*")
     args = parser.parse_args()
     torch_threads = apply_setting(args.setting, args.threads)
@@ -180,7 +185,7 @@ def main():
     here = os.path.dirname(os.path.abspath(__file__))
     sys.path.insert(0, here)
     import frappe_masknet_torch
-    import heavy_ranker_torch as hr
+    import recap_bench
     import twhin_torch
 
     if torch_threads is not None:
@@ -192,22 +197,6 @@ def main():
         "heavy_ranker_proxy_train_full": lambda: (mlp_ms(torch, FULL_LAYERS, "train", 5), "ms/step"),
         "heavy_ranker_proxy_train_small": lambda: (mlp_ms(torch, SMALL_LAYERS, "train", 10), "ms/step"),
         "heavy_ranker_proxy_infer_full": lambda: (mlp_ms(torch, FULL_LAYERS, "infer", 5), "ms/batch"),
-        "heavy_ranker_train_full_samples_per_s": lambda: (
-            heavy_ranker_samples_per_s(torch, hr.local_prod, "train", 512, 1, 3),
-            "samples/s",
-        ),
-        "heavy_ranker_train_small_samples_per_s": lambda: (
-            heavy_ranker_samples_per_s(torch, hr.local_small, "train", 64, 50, 30),
-            "samples/s",
-        ),
-        "heavy_ranker_infer_full_samples_per_s": lambda: (
-            heavy_ranker_samples_per_s(torch, hr.local_prod, "infer", 512, 1, 5),
-            "samples/s",
-        ),
-        "heavy_ranker_infer_small_samples_per_s": lambda: (
-            heavy_ranker_samples_per_s(torch, hr.local_small, "infer", 64, 50, 30),
-            "samples/s",
-        ),
         # bench/cases/twhin-train.mjs: SGD (the original's optimizer) and the @adagrad variant
         # (torch's Adagrad is element-wise; tml-ts's is row-wise).
         "twhin_train_edges_per_s": lambda: (twhin_torch.twhin_train_edges_per_s(torch, "sgd"), "edges/s"),
@@ -216,6 +205,24 @@ def main():
             "edges/s",
         ),
     }
+    if args.architectures:
+        architectures = recap_bench.load_architectures(args.architectures)
+        # name: (architecture, mode, batch, warm-up steps, repeats), as the TypeScript cases.
+        heavy_ranker_cases = {
+            "heavy_ranker_train_full_samples_per_s": ("local_prod", "train", 512, 1, 3),
+            "heavy_ranker_train_small_samples_per_s": ("local_small", "train", 64, 50, 30),
+            "heavy_ranker_infer_full_samples_per_s": ("local_prod", "infer", 512, 1, 5),
+            "heavy_ranker_infer_small_samples_per_s": ("local_small", "infer", 64, 50, 30),
+        }
+        for name, (architecture, *run) in heavy_ranker_cases.items():
+            cases[name] = lambda architecture=architectures[architecture], run=run: (
+                heavy_ranker_samples_per_s(torch, architecture, *run),
+                "samples/s",
+            )
+    else:
+        needing = [name for name in args.cases if name.startswith("heavy_ranker_") and "proxy" not in name]
+        if needing:
+            parser.error(f"{', '.join(needing)} need --architectures (node bench/reference/architectures.mjs OUT.json)")
     frappe_dir = os.path.join(args.data_dir, "frappe") if args.data_dir else None
     if frappe_dir and os.path.isdir(frappe_dir):
         cases["frappe_masknet_epoch_s"] = lambda: (frappe_masknet_torch.frappe_epoch_seconds(torch, frappe_dir), "s")

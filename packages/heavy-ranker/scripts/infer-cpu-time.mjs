@@ -1,6 +1,7 @@
 // local_prod scoring speed by process CPU time, for a machine shared with other jobs: wall-clock
 // figures then swing with time-slicing, CPU time much less. Alternates rounds of PyTorch 1.13's
-// one-thread forward (bench/reference/heavy_ranker_torch.py, `time.process_time()`) and of each
+// one-thread forward (torch-reference/recap_reference.py's model through bench/reference/recap_bench.py,
+// `time.process_time()`) and of each
 // bench variant of heavy_ranker_infer_full (`process.cpuUsage()`), batch 512, and prints samples/s
 // (median and best of the passes) by CPU time and by wall time. Needs the built packages.
 // Usage: node packages/heavy-ranker/scripts/infer-cpu-time.mjs [rounds=3] [passes=7] [variants=onnx-fp32,onnx-int8,auto]
@@ -17,19 +18,29 @@ const summary = (label, cpu, wall) => {
   return `${label}: cpu-time median ${rate(median(cpu))} best ${rate(Math.min(...cpu))} | wall median ${rate(median(wall))} best ${rate(Math.min(...wall))} samples/s`;
 };
 
+const { torchReferenceArchitecture } = await import(
+  `${root}packages/heavy-ranker/dist/testing/index.js`
+);
+const { loadRecapConfig } = await import(`${root}packages/heavy-ranker/dist/index.js`);
+const architecture = torchReferenceArchitecture(
+  loadRecapConfig(`${root}packages/heavy-ranker/configs/local_prod.yaml`, {
+    env: { HOME: "/tmp" },
+  }),
+);
 const torchCode = `
 import json, sys, time
 sys.path.insert(0, ${JSON.stringify(`${root}bench/reference`)})
 import torch
 torch.set_num_threads(1)
-import heavy_ranker_torch as hr
-model = hr.local_prod(); model.eval()
-continuous, binary, embeddings, _ = hr.random_batch(model, 512)
+import recap_bench
+architecture = json.loads(${JSON.stringify(JSON.stringify(architecture))})
+model = recap_bench.RankingModel(architecture); model.eval()
+inputs, _ = recap_bench.random_batch(torch, architecture, 512)
 cpu, wall = [], []
 with torch.no_grad():
     for index in range(${passes} + 1):
         c, w = time.process_time(), time.perf_counter()
-        torch.sigmoid(model(continuous, binary, embeddings)).sum().item()
+        torch.sigmoid(model(inputs)).sum().item()
         if index: cpu.append(time.process_time() - c); wall.append(time.perf_counter() - w)
 print(json.dumps({"cpu": cpu, "wall": wall}))
 `;

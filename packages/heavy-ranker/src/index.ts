@@ -67,7 +67,7 @@ export { createRecapFeaturizer, type RecapFeaturizer } from "./features/recap-fe
 export { assembleColumns } from "./features/rename-features.js";
 export { toRecapBatch } from "./features/to-recap-batch.js";
 export { usedFeatures } from "./features/used-features.js";
-export { buildRankingModel, truncatedWidths } from "./model/build-model.js";
+export { buildRankingModel, embeddingInputs, truncatedWidths } from "./model/build-model.js";
 export {
   calibrateProbabilities,
   calibrationRatio,

@@ -9,6 +9,12 @@ const EMBEDDING_NAMES: readonly EmbeddingName[] = [
   "author_embedding",
 ];
 
+/** The pretrained embedding inputs `config` reads: those named in `renamed_features`, in model order. */
+export function embeddingInputs(config: RecapConfig): readonly EmbeddingName[] {
+  const renamed = config.train_data.seg_dense_schema.renamed_features;
+  return EMBEDDING_NAMES.filter((name) => name in renamed);
+}
+
 /**
  * Builds the ranking model of a whole recap config: embedding inputs are those named in
  * `train_data.seg_dense_schema.renamed_features`, calibration ratios come from the train data's
@@ -21,7 +27,6 @@ export function buildRankingModel(
   shapes: Omit<ModelInputShapes, "embeddingNames">,
   seed = 0,
 ): MultiTaskRankingModel {
-  const renamed = config.train_data.seg_dense_schema.renamed_features;
   const calibrationRatios: Record<string, number> = {};
   for (const task of Object.keys(config.model.tasks)) {
     const rates = config.train_data.tasks[task];
@@ -30,7 +35,7 @@ export function buildRankingModel(
   return new MultiTaskRankingModel({
     ...shapes,
     config: config.model,
-    embeddingNames: EMBEDDING_NAMES.filter((name) => name in renamed),
+    embeddingNames: embeddingInputs(config),
     calibrationRatios,
     seed,
   });

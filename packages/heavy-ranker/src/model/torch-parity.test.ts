@@ -16,6 +16,7 @@ import type { RecapConfig } from "../config/recap-config.js";
 import { loadSafetensors, saveSafetensors } from "../export/state-dict.js";
 import type { RecapBatch } from "../features/recap-batch.js";
 import { RecapTrainTask } from "../task/recap-train-task.js";
+import { torchReferenceArchitecture } from "../testing/torch-architecture.js";
 import { buildRankingModel } from "./build-model.js";
 import type { MultiTaskRankingModel } from "./ranking-model.js";
 
@@ -66,33 +67,12 @@ function parityConfig(): RecapConfig {
   return { ...config, optimizer, model: { ...config.model, tasks } };
 }
 
-/** What the reference needs to build the same architecture: sizes, rates, Adam, label names. */
+/** What the reference needs: the architecture, plus rates, Adam and label names for the step. */
 function referenceConfig(config: RecapConfig): unknown {
-  const model = config.model;
-  const featurization = model.featurization_config!.double_norm_log_config!;
-  const backbone = model.backbone!.mask_net_config!;
   const optimizer = config.optimizer.multi_task_learning_rates!;
   const rate = (schedule: unknown) => (schedule as { constant: number }).constant;
   return {
-    continuous: CONTINUOUS,
-    binary: BINARY,
-    embedding_width: 200,
-    embeddings: EMBEDDINGS,
-    featurization: {
-      batch_norm_momentum: featurization.batch_norm_config!.momentum,
-      batch_norm_affine: featurization.batch_norm_config!.affine,
-      clip: featurization.clip_magnitude,
-      layer_norm_epsilon: featurization.layer_norm_config!.epsilon,
-    },
-    mask_blocks: backbone.mask_blocks,
-    backbone_mlp: backbone.mlp,
-    tasks: Object.entries(model.tasks).map(([name, task]) => ({
-      name,
-      layer_sizes: task.mlp_config!.layer_sizes,
-      batch_norm_momentum: task.mlp_config!.batch_norm?.momentum ?? null,
-      batch_norm_affine: task.mlp_config!.batch_norm?.affine ?? null,
-      dropout: task.mlp_config!.dropout?.rate ?? null,
-    })),
+    ...torchReferenceArchitecture(config, { continuousWidth: CONTINUOUS, binaryWidth: BINARY }),
     learning_rates: {
       backbone: rate(optimizer.backbone_learning_rate),
       ...Object.fromEntries(
