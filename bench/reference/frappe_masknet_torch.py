@@ -1,19 +1,21 @@
 """PyTorch reference for bench/cases/frappe-masknet-epoch.mjs (for torch_cases.py to import).
 
 The model of @tml/heavy-ranker's configs/frappe-masknet.yaml (BARS's MaskNet recipe), written in
-PyTorch: 10 small embedding tables (dim 10, N(0, 1e-4²); ids 1..V from the train split, 0 =
-unseen; 571,871 parameters in the yaml, which reserves 958 user rows where the split has 954
-users, 40 parameters more, no effect on the time) → parallel MaskNet of 3 blocks (mask
-100→200→100, hidden 100→50, LayerNorm) → MLP 400-400-400 (ReLU, dropout 0.1 on the hidden layers,
-ReLU after the last) → one logit. Loss: mean BCE with logits + (0.1 / 2)·Σ‖W‖² over the tables;
-Adam lr 1e-3, eps 1e-8.
+PyTorch and built from the sizes bench/reference/architectures.mjs reads from that YAML (its
+`frappe_masknet` entry), so it follows the config: one small embedding table per field (N(0,
+init_stddev²); ids 1..V from the train split, 0 = unseen; the yaml reserves 958 user rows where
+the split has 954 users, no effect on the time) → parallel MaskNet blocks (mask Linear → ReLU →
+Linear of ⌊width × reduction_factor⌋, hidden Linear with or without bias, LayerNorm, then the
+block's activation and dropout) → MLP (ReLU and dropout on the hidden layers, ReLU after the last
+when final_layer_activation) → the tower's logit. Loss: mean BCE with logits + (λ / 2)·Σ‖W‖² over
+the tables; Adam with the config's rate and betas.
 
-frappe_epoch_seconds(torch, data_dir): setup (untimed, like the tml-ts case's convertFrappe)
-parses the train CSV once and saves the encoded split as .npy; each timed run then loads that file,
-builds the model, trains one epoch of shuffled batches of 4096 (remainder dropped) through a
-DataLoader, reads every step's loss (the tml-ts loop checks it for NaN) and saves a checkpoint
-(model + Adam state) and the final weights. Returns the median of `repeats` runs, in seconds (one
-run only when it took over SLOW_EPOCH_S).
+frappe_epoch_seconds(torch, data_dir, architecture): setup (untimed, like the tml-ts case's
+convertFrappe) parses the train CSV once and saves the encoded split as .npy; each timed run then
+loads that file, builds the model, trains one epoch of shuffled batches (remainder dropped)
+through a DataLoader, reads every step's loss (the tml-ts loop checks it for NaN) and saves a
+checkpoint (model + Adam state) and the final weights. Returns the median of `repeats` runs, in
+seconds (one run only when it took over SLOW_EPOCH_S).
 """
 import gzip
 import os
@@ -24,9 +26,6 @@ import time
 import numpy as np
 
 FIELDS = 10
-EMBEDDING_DIM = 10
-BATCH = 4096
-EMBEDDING_L2 = 0.1
 SLOW_EPOCH_S = 30
 
 
@@ -46,52 +45,72 @@ def encode_train_split(data_dir):
     return encoded, sizes
 
 
-def build_model(torch, sizes):
+def build_model(torch, sizes, architecture):
     nn = torch.nn
-    width = FIELDS * EMBEDDING_DIM
+    dim = architecture["embedding_dim"]
+    width = len(sizes) * dim
 
     class MaskBlock(nn.Module):
-        def __init__(self):
+        def __init__(self, block):
             super().__init__()
-            self.mask = nn.Sequential(nn.Linear(width, 2 * width), nn.ReLU(), nn.Linear(2 * width, width))
-            self.hidden = nn.Linear(width, 50)
-            self.layer_norm = nn.LayerNorm(50)
+            aggregation = block["aggregation_size"] or max(1, int(width * block["reduction_factor"]))
+            self.mask = nn.Sequential(nn.Linear(width, aggregation), nn.ReLU(), nn.Linear(aggregation, width))
+            self.hidden = nn.Linear(width, block["output_size"], bias=block["hidden_bias"])
+            after = [nn.LayerNorm(block["output_size"])]
+            if block["activation"] == "relu":
+                after.append(nn.ReLU())
+            if block["dropout"]:
+                after.append(nn.Dropout(block["dropout"]))
+            self.after = nn.Sequential(*after)
 
         def forward(self, x):
-            return self.layer_norm(self.hidden(x * self.mask(x)))
+            return self.after(self.hidden(x * self.mask(x)))
+
+    def mlp(width, config):
+        layers = []
+        for size in config["layer_sizes"][:-1]:
+            layers += [nn.Linear(width, size), nn.ReLU()]
+            if config["dropout"]:
+                layers.append(nn.Dropout(config["dropout"]))
+            width = size
+        layers.append(nn.Linear(width, config["layer_sizes"][-1]))
+        if config["final_layer_activation"]:
+            layers.append(nn.ReLU())
+        return nn.Sequential(*layers)
 
     class FrappeMaskNet(nn.Module):
         def __init__(self):
             super().__init__()
-            self.tables = nn.ModuleList(nn.Embedding(size, EMBEDDING_DIM) for size in sizes)
+            self.tables = nn.ModuleList(nn.Embedding(size, dim) for size in sizes)
             for table in self.tables:
-                nn.init.normal_(table.weight, std=1e-4)
-            self.blocks = nn.ModuleList(MaskBlock() for _ in range(3))
-            self.mlp = nn.Sequential(
-                nn.Linear(150, 400), nn.ReLU(), nn.Dropout(0.1),
-                nn.Linear(400, 400), nn.ReLU(), nn.Dropout(0.1),
-                nn.Linear(400, 400), nn.ReLU(),
-            )
-            self.tower = nn.Linear(400, 1)
+                nn.init.normal_(table.weight, std=architecture["init_stddev"])
+            self.blocks = nn.ModuleList(MaskBlock(block) for block in architecture["mask_blocks"])
+            self.mlp = mlp(sum(block["output_size"] for block in architecture["mask_blocks"]), architecture["mlp"])
+            tower = {"layer_sizes": architecture["tower"], "dropout": None, "final_layer_activation": False}
+            self.tower = mlp(architecture["mlp"]["layer_sizes"][-1], tower)
 
-        def forward(self, ids):  # ids [B, 10] → logits [B, 1]
+        def forward(self, ids):  # ids [B, fields] → logits [B, 1]
             x = torch.cat([table(ids[:, index]) for index, table in enumerate(self.tables)], dim=1)
             return self.tower(self.mlp(torch.cat([block(x) for block in self.blocks], dim=1)))
 
         def embedding_penalty(self):
-            return (EMBEDDING_L2 / 2) * sum(table.weight.pow(2).sum() for table in self.tables)
+            return (architecture["l2_regularization"] / 2) * sum(table.weight.pow(2).sum() for table in self.tables)
 
     return FrappeMaskNet()
 
 
-def train_epoch(torch, split_path, sizes, out_dir):
+def train_epoch(torch, split_path, sizes, architecture, out_dir):
     """One timed epoch from the saved split to the saved checkpoint; returns the steps run."""
     data = torch.from_numpy(np.load(split_path))
     dataset = torch.utils.data.TensorDataset(data[:, :FIELDS], data[:, FIELDS:].float())
     generator = torch.Generator().manual_seed(0)
-    loader = torch.utils.data.DataLoader(dataset, batch_size=BATCH, shuffle=True, drop_last=True, generator=generator)
-    model = build_model(torch, sizes)
-    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, betas=(0.9, 0.999), eps=1e-8)
+    batch = architecture["batch"]
+    loader = torch.utils.data.DataLoader(dataset, batch_size=batch, shuffle=True, drop_last=True, generator=generator)
+    model = build_model(torch, sizes, architecture)
+    adam = architecture["adam"]
+    optimizer = torch.optim.Adam(
+        model.parameters(), lr=architecture["learning_rate"], betas=(adam["beta_1"], adam["beta_2"]), eps=adam["epsilon"]
+    )
     loss_fn = torch.nn.BCEWithLogitsLoss()
     model.train()
     steps = 0
@@ -108,17 +127,19 @@ def train_epoch(torch, split_path, sizes, out_dir):
     return steps
 
 
-def frappe_epoch_seconds(torch, data_dir, repeats=2):
+def frappe_epoch_seconds(torch, data_dir, architecture, repeats=2):
+    if architecture["fields"] != FIELDS:
+        raise ValueError(f"frappe-masknet.yaml has {architecture['fields']} tables; the Frappe split has {FIELDS} fields")
     torch.manual_seed(0)
     encoded, sizes = encode_train_split(data_dir)
     with tempfile.TemporaryDirectory(prefix="tml-bench-frappe-torch-") as scratch:
         split_path = os.path.join(scratch, "train.npy")
         np.save(split_path, encoded)
-        expected = len(encoded) // BATCH
+        expected = len(encoded) // architecture["batch"]
 
         def timed_run():
             start = time.perf_counter()
-            steps = train_epoch(torch, split_path, sizes, scratch)
+            steps = train_epoch(torch, split_path, sizes, architecture, scratch)
             seconds = time.perf_counter() - start
             if steps != expected:
                 raise RuntimeError(f"frappe epoch: trained {steps} steps, expected {expected}")

@@ -172,7 +172,7 @@ def main():
     parser.add_argument("--data-dir", help="the shared data folder (for the Frappe case)")
     parser.add_argument(
         "--architectures",
-        help="local_prod / local_small as bench/reference/architectures.mjs writes them (the Heavy Ranker cases)",
+        help="the models as bench/reference/architectures.mjs writes them (the Heavy Ranker and Frappe cases)",
     )
     parser.add_argument("cases", nargs="*")
     args = parser.parse_args()
@@ -220,12 +220,20 @@ def main():
                 "samples/s",
             )
     else:
-        needing = [name for name in args.cases if name.startswith("heavy_ranker_") and "proxy" not in name]
+        needing = [
+            name
+            for name in args.cases
+            if (name.startswith("heavy_ranker_") and "proxy" not in name) or name.startswith("frappe_")
+        ]
         if needing:
             parser.error(f"{', '.join(needing)} need --architectures (node bench/reference/architectures.mjs OUT.json)")
     frappe_dir = os.path.join(args.data_dir, "frappe") if args.data_dir else None
-    if frappe_dir and os.path.isdir(frappe_dir):
-        cases["frappe_masknet_epoch_s"] = lambda: (frappe_masknet_torch.frappe_epoch_seconds(torch, frappe_dir), "s")
+    if frappe_dir and os.path.isdir(frappe_dir) and args.architectures:
+        frappe = recap_bench.load_architectures(args.architectures)["frappe_masknet"]
+        cases["frappe_masknet_epoch_s"] = lambda: (
+            frappe_masknet_torch.frappe_epoch_seconds(torch, frappe_dir, frappe),
+            "s",
+        )
     # A case's variants (name@variant) are measured when the case itself is asked for.
     asked = args.cases or list(cases)
     asked += [name for name in cases if "@" in name and name.split("@")[0] in asked]
