@@ -2,38 +2,52 @@
 // that the bench's PyTorch models cannot drift from ours: local_prod and local_small
 // (torchReferenceArchitecture, for recap_bench.py) and frappe_masknet (for frappe_masknet_torch.py).
 // Usage: node bench/reference/architectures.mjs OUT.json
-import { renameSync, writeFileSync } from "node:fs";
+import { renameSync, rmSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { ConfigError } from "@tml/core";
 
 const CONFIGS = fileURLToPath(new URL("../configs/", import.meta.resolve("@tml/heavy-ranker")));
 
 /**
  * What frappe_masknet_torch.py builds from configs/frappe-masknet.yaml: the small tables' dim,
- * init and L2, the mask blocks, the MLP and the tower, the batch and Adam. Throws when the config
- * leaves the layout that script models (one table per field of one dim, a parallel MaskNet, one
- * MLP task).
+ * init and L2, the mask blocks, the MLP and the tower, the batch and Adam. Throws a ConfigError
+ * when the config leaves the layout that script models (one table per field in index order, of
+ * one dim; a parallel MaskNet without input layer norms; a backbone MLP without batch norm; one
+ * plain linear tower; one learning rate).
  */
 export function frappeArchitecture(config) {
   const model = config.model;
   const tables = model.small_embeddings?.tables ?? [];
   const maskNet = model.backbone?.mask_net_config;
   const tasks = Object.values(model.tasks);
-  const dims = new Set(tables.map((table) => table.embedding_dim));
-  const rate = config.optimizer.multi_task_learning_rates?.backbone_learning_rate?.constant;
-  if (
-    dims.size !== 1 ||
-    !maskNet?.use_parallel ||
-    tasks.length !== 1 ||
-    !tasks[0].mlp_config ||
-    !rate
-  )
-    throw new Error(
-      "frappe-masknet.yaml left the layout bench/reference/frappe_masknet_torch.py models",
+  const tower = tasks[0]?.mlp_config;
+  const rates = config.optimizer.multi_task_learning_rates;
+  const rate = rates?.backbone_learning_rate?.constant;
+  const problems = [
+    [tables.length === 0, "no small embedding tables"],
+    [tables.some((table, index) => table.index !== index), "tables out of their index order"],
+    [new Set(tables.map((table) => table.embedding_dim)).size > 1, "tables of several dims"],
+    [model.large_embeddings || model.position_debias_config, "large embeddings or position debias"],
+    [!maskNet?.use_parallel || !maskNet.mlp, "no parallel MaskNet with an MLP"],
+    [maskNet?.mask_blocks.some((block) => block.input_layer_norm), "a mask block input layer norm"],
+    [maskNet?.mlp?.batch_norm, "batch norm in the backbone MLP"],
+    [tasks.length !== 1 || !tower, "not one MLP task"],
+    [tower && (tower.layer_sizes.length !== 1 || tower.final_layer_activation), "a deep tower"],
+    [tasks[0]?.affine_map, "a tower affine map"],
+    [
+      !rate || Object.values(rates?.tower_learning_rates ?? {}).some((r) => r.constant !== rate),
+      "other learning rates than one constant",
+    ],
+  ].filter(([bad]) => bad);
+  if (problems.length > 0)
+    throw new ConfigError(
+      `frappe-masknet.yaml left the layout bench/reference/frappe_masknet_torch.py models: ${problems.map(([, what]) => what).join(", ")}.`,
     );
+  const dim = tables[0].embedding_dim;
   return {
     fields: tables.length,
-    embedding_dim: tables[0].embedding_dim,
-    init_stddev: model.small_embeddings.init_stddev,
+    embedding_dim: dim,
+    init_stddev: model.small_embeddings.init_stddev ?? 1 / Math.sqrt(dim),
     l2_regularization: model.small_embeddings.l2_regularization,
     mask_blocks: maskNet.mask_blocks.map((block) => ({
       output_size: block.output_size,
@@ -48,7 +62,7 @@ export function frappeArchitecture(config) {
       dropout: maskNet.mlp.dropout?.rate ?? null,
       final_layer_activation: maskNet.mlp.final_layer_activation,
     },
-    tower: tasks[0].mlp_config.layer_sizes,
+    tower: tower.layer_sizes,
     batch: config.train_data.global_batch_size,
     learning_rate: rate,
     adam: config.optimizer.adam,
@@ -71,8 +85,13 @@ export async function referenceArchitectures() {
 
 /** Writes them to `path` (through a temporary file). */
 export async function writeReferenceArchitectures(path) {
-  writeFileSync(`${path}.tmp`, JSON.stringify(await referenceArchitectures(), null, 2));
-  renameSync(`${path}.tmp`, path);
+  const text = JSON.stringify(await referenceArchitectures(), null, 2);
+  try {
+    writeFileSync(`${path}.tmp`, text);
+    renameSync(`${path}.tmp`, path);
+  } finally {
+    rmSync(`${path}.tmp`, { force: true });
+  }
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -2,9 +2,9 @@
 RankingModel (the model the parity test holds to tml-ts's logits), built from the architectures
 bench/reference/architectures.mjs writes from @tml/heavy-ranker's local_prod / local_small YAML.
 
-Usage: recap_bench.py ARCHITECTURES.json prints each architecture's FLOP per sample of the
-nn.Linear products (forward, and 3x for training), counted by PyTorch, to cross-check the
-bench's own counts (bench/lib/model-flops.mjs)."""
+Usage: recap_bench.py ARCHITECTURES.json prints local_prod's and local_small's FLOP per sample of
+the nn.Linear products (forward, and 3x for training) and parameters, counted by PyTorch, to
+cross-check the bench's own counts (bench/lib/model-flops.mjs)."""
 import json
 import os
 import sys
@@ -52,7 +52,9 @@ def linear_flops_per_sample(torch, architecture):
 if __name__ == "__main__":
     import torch
 
-    for name, architecture in load_architectures(sys.argv[1]).items():
+    architectures = load_architectures(sys.argv[1])
+    for name in ("local_prod", "local_small"):
+        architecture = architectures[name]
         forward = linear_flops_per_sample(torch, architecture)
         parameters = sum(parameter.numel() for parameter in RankingModel(architecture).parameters())
         print(f"{name}: {forward:,} FLOP/sample forward, {3 * forward:,} training; {parameters:,} parameters")

@@ -4,7 +4,8 @@
 Run by bench/run.mjs on the same machine in the same run, once per setting (a fresh process each:
 the thread pools read their variables when the libraries load), so the ratios compare like with
 like. Usage: torch_cases.py --output results.json --setting NAME --threads N [--data-dir DIR]
-[--architectures FILE] [case...] (the Heavy Ranker cases need FILE, from architectures.mjs).
+[--architectures FILE] [case...] (the Heavy Ranker and Frappe cases need FILE, from
+architectures.mjs; without it they are left out, and asking for one by name is an error).
 Writes {"available": true, "setting", "description", "torch", "torchThreads", "blasThreads",
 "blas", "environment", "cases": {name: {value, unit}}}.
 Debian: apt-get install python3-torch libopenblas0-pthread (PyTorch 1.13).
@@ -229,9 +230,8 @@ def main():
             parser.error(f"{', '.join(needing)} need --architectures (node bench/reference/architectures.mjs OUT.json)")
     frappe_dir = os.path.join(args.data_dir, "frappe") if args.data_dir else None
     if frappe_dir and os.path.isdir(frappe_dir) and args.architectures:
-        frappe = recap_bench.load_architectures(args.architectures)["frappe_masknet"]
         cases["frappe_masknet_epoch_s"] = lambda: (
-            frappe_masknet_torch.frappe_epoch_seconds(torch, frappe_dir, frappe),
+            frappe_masknet_torch.frappe_epoch_seconds(torch, frappe_dir, architectures["frappe_masknet"]),
             "s",
         )
     # A case's variants (name@variant) are measured when the case itself is asked for.

@@ -2,6 +2,7 @@
 // (torch-reference/ at the repository root); not needed to train or score.
 export {
   type TorchReferenceArchitecture,
+  type TorchReferenceMlp,
   type TorchReferenceTower,
   torchReferenceArchitecture,
 } from "./torch-architecture.js";

@@ -47,6 +47,38 @@ describe("torchReferenceArchitecture", () => {
     ).toMatchObject({ continuous: 7, binary: 3 });
   });
 
+  it("passes every MLP setting the reference builds, backbone and towers alike", () => {
+    const config = load("local_small");
+    const maskNet = config.model.backbone!.mask_net_config!;
+    maskNet.mlp = {
+      ...maskNet.mlp!,
+      batch_norm: { affine: true, momentum: 0.2 },
+      dropout: { rate: 0.3 },
+    };
+    const tower = Object.values(config.model.tasks)[0]!.mlp_config!;
+    tower.final_layer_activation = true;
+    const architecture = torchReferenceArchitecture(config);
+    expect(architecture.backbone_mlp).toEqual({
+      layer_sizes: [64],
+      batch_norm_momentum: 0.2,
+      batch_norm_affine: true,
+      dropout: 0.3,
+      final_layer_activation: true,
+    });
+    expect(architecture.tasks[0]?.final_layer_activation).toBe(true);
+    expect(architecture.tasks[1]?.final_layer_activation).toBe(false);
+  });
+
+  it("refuses featurizations the reference would build differently", () => {
+    const noBinary = load("local_small");
+    noBinary.model.featurization_config!.feature_names_to_concat = [];
+    expect(() => torchReferenceArchitecture(noBinary)).toThrow(/binary features left out/);
+    const noAffine = load("local_small");
+    const norm = noAffine.model.featurization_config!.double_norm_log_config!.layer_norm_config!;
+    Object.assign(norm, { center: false, scale: false });
+    expect(() => torchReferenceArchitecture(noAffine)).toThrow(/without scale and shift/);
+  });
+
   it("refuses a layout the reference does not model", () => {
     const frappe = load("frappe-masknet");
     expect(() => torchReferenceArchitecture(frappe)).toThrow(ConfigError);

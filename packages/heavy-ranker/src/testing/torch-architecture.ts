@@ -3,13 +3,18 @@ import type { MlpConfig } from "../config/model-config.js";
 import type { RecapConfig } from "../config/recap-config.js";
 import { embeddingInputs, truncatedWidths } from "../model/build-model.js";
 
-/** One tower of the reference: an MLP with the original's layer order. */
-export interface TorchReferenceTower {
-  name: string;
+/** An MLP of the reference (`Mlp` of recap_reference.py), with the original's layer order. */
+export interface TorchReferenceMlp {
   layer_sizes: number[];
   batch_norm_momentum: number | null;
   batch_norm_affine: boolean | null;
   dropout: number | null;
+  final_layer_activation: boolean;
+}
+
+/** One tower of the reference: its task name and MLP. */
+export interface TorchReferenceTower extends TorchReferenceMlp {
+  name: string;
 }
 
 /**
@@ -29,12 +34,22 @@ export interface TorchReferenceArchitecture {
     layer_norm_epsilon: number;
   };
   mask_blocks: { aggregation_size: number; output_size: number }[];
-  backbone_mlp: MlpConfig;
+  backbone_mlp: TorchReferenceMlp;
   tasks: TorchReferenceTower[];
 }
 
 /** Width of each pretrained embedding input (`user_embedding`, …), as the model reads them. */
 const EMBEDDING_WIDTH = 200;
+
+function referenceMlp(mlp: MlpConfig): TorchReferenceMlp {
+  return {
+    layer_sizes: mlp.layer_sizes,
+    batch_norm_momentum: mlp.batch_norm?.momentum ?? null,
+    batch_norm_affine: mlp.batch_norm?.affine ?? null,
+    dropout: mlp.dropout?.rate ?? null,
+    final_layer_activation: mlp.final_layer_activation,
+  };
+}
 
 function unsupported(what: string): never {
   throw new ConfigError(
@@ -60,6 +75,11 @@ export function torchReferenceArchitecture(
   const featurization = model.featurization_config?.double_norm_log_config;
   if (!featurization?.batch_norm_config || !featurization.layer_norm_config)
     unsupported("another featurization than double_norm_log with batch and layer norm");
+  const concatenated = model.featurization_config?.feature_names_to_concat ?? [];
+  if (!concatenated.includes("binary"))
+    unsupported("binary features left out of the featurization");
+  if (!featurization.layer_norm_config.center)
+    unsupported("a featurization layer norm without scale and shift");
   const maskNet = model.backbone?.mask_net_config;
   if (!maskNet?.use_parallel || !maskNet.mlp) unsupported("another backbone");
   const blocks = maskNet.mask_blocks.map((block, index) => {
@@ -85,17 +105,11 @@ export function torchReferenceArchitecture(
       layer_norm_epsilon: featurization.layer_norm_config.epsilon,
     },
     mask_blocks: blocks,
-    backbone_mlp: maskNet.mlp,
+    backbone_mlp: referenceMlp(maskNet.mlp),
     tasks: Object.entries(model.tasks).map(([name, task]) => {
-      const mlp = task.mlp_config;
-      if (!mlp || task.affine_map) unsupported(`task ${name} without a plain MLP tower`);
-      return {
-        name,
-        layer_sizes: mlp.layer_sizes,
-        batch_norm_momentum: mlp.batch_norm?.momentum ?? null,
-        batch_norm_affine: mlp.batch_norm?.affine ?? null,
-        dropout: mlp.dropout?.rate ?? null,
-      };
+      if (!task.mlp_config || task.affine_map)
+        unsupported(`task ${name} without a plain MLP tower`);
+      return { name, ...referenceMlp(task.mlp_config) };
     }),
   };
 }
