@@ -20,10 +20,16 @@ seconds (one run only when it took over SLOW_EPOCH_S).
 import gzip
 import os
 import statistics
+import sys
 import tempfile
 import time
 
 import numpy as np
+
+# The MLP of torch-reference/recap_reference.py (the parity tests' model): Linear, [BatchNorm],
+# ReLU, [Dropout] per hidden layer, then Linear [+ ReLU].
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "torch-reference"))
+from recap_reference import Mlp  # noqa: E402
 
 FIELDS = 10
 SLOW_EPOCH_S = 30
@@ -66,18 +72,6 @@ def build_model(torch, sizes, architecture):
         def forward(self, x):
             return self.after(self.hidden(x * self.mask(x)))
 
-    def mlp(width, config):
-        layers = []
-        for size in config["layer_sizes"][:-1]:
-            layers += [nn.Linear(width, size), nn.ReLU()]
-            if config["dropout"]:
-                layers.append(nn.Dropout(config["dropout"]))
-            width = size
-        layers.append(nn.Linear(width, config["layer_sizes"][-1]))
-        if config["final_layer_activation"]:
-            layers.append(nn.ReLU())
-        return nn.Sequential(*layers)
-
     class FrappeMaskNet(nn.Module):
         def __init__(self):
             super().__init__()
@@ -85,9 +79,8 @@ def build_model(torch, sizes, architecture):
             for table in self.tables:
                 nn.init.normal_(table.weight, std=architecture["init_stddev"])
             self.blocks = nn.ModuleList(MaskBlock(block) for block in architecture["mask_blocks"])
-            self.mlp = mlp(sum(block["output_size"] for block in architecture["mask_blocks"]), architecture["mlp"])
-            tower = {"layer_sizes": architecture["tower"], "dropout": None, "final_layer_activation": False}
-            self.tower = mlp(architecture["mlp"]["layer_sizes"][-1], tower)
+            self.mlp = Mlp(sum(block["output_size"] for block in architecture["mask_blocks"]), architecture["mlp"])
+            self.tower = Mlp(architecture["mlp"]["layer_sizes"][-1], {"layer_sizes": architecture["tower"]})
 
         def forward(self, ids):  # ids [B, fields] → logits [B, 1]
             x = torch.cat([table(ids[:, index]) for index, table in enumerate(self.tables)], dim=1)
