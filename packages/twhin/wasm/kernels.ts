@@ -319,6 +319,36 @@ export function rowwiseAdagrad(
   }
 }
 
+/**
+ * Element-wise Adagrad over n floats: acc += g^2, then w -= lr * g / (sqrt(acc) + eps), in
+ * float32; elements whose denominator is 0 are left alone.
+ */
+export function adagrad(w: usize, g: usize, acc: usize, n: i32, learningRate: f32, eps: f32): void {
+  const rate = f32x4.splat(learningRate);
+  const epsilon = f32x4.splat(eps);
+  const zero = f32x4.splat(0);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = (<usize>i) << 2;
+    const gradient = v128.load(g + o);
+    const total = f32x4.add(v128.load(acc + o), f32x4.mul(gradient, gradient));
+    v128.store(acc + o, total);
+    const denominator = f32x4.add(f32x4.sqrt(total), epsilon);
+    const step = f32x4.div(f32x4.mul(rate, gradient), denominator);
+    // 0/0 lanes (no gradient, no history, eps 0) move nothing.
+    const kept = v128.and(step, f32x4.gt(denominator, zero));
+    v128.store(w + o, f32x4.sub(v128.load(w + o), kept));
+  }
+  for (; i < n; i++) {
+    const o = (<usize>i) << 2;
+    const gradient = load<f32>(g + o);
+    const total = load<f32>(acc + o) + gradient * gradient;
+    store<f32>(acc + o, total);
+    const denominator = sqrt<f32>(total) + eps;
+    if (denominator > 0) store<f32>(w + o, load<f32>(w + o) - (learningRate * gradient) / denominator);
+  }
+}
+
 export { bceRows, softmaxRows } from "./losses";
 
 /** First byte after the module's static data (math tables): scratch arrays start at or after it. */

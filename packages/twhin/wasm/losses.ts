@@ -56,7 +56,8 @@ export function bceRows(
 /**
  * Softmax cross-entropy of each score row against column 0 (the positive): writes
  * grad = scale * (softmax(row) - [1, 0, ...]) and returns scale * sum (logsumexp(row) - row[0]).
- * Columns scored -Infinity (1vsAll's masked columns) get probability and gradient 0.
+ * Columns scored -Infinity (1vsAll's masked columns) get probability and gradient 0. `grad` may
+ * be `scores` itself (computed in place).
  */
 export function softmaxRows(scores: usize, grad: usize, rows: i32, width: i32, scale: f32): f64 {
   let total: f64 = 0;
@@ -73,6 +74,8 @@ export function softmaxRows(scores: usize, grad: usize, rows: i32, width: i32, s
       Mathf.max(f32x4.extract_lane(maxes, 2), f32x4.extract_lane(maxes, 3)),
     );
     for (; i < w; i++) max = Mathf.max(max, load<f32>(s + (i << 2)));
+    // Read before the exponentials: grad may be scores itself (in place).
+    const positive = load<f32>(s);
     const shift = f32x4.splat(max);
     let sums = f32x4.splat(0);
     for (i = 0; i < w4; i += 4) {
@@ -91,7 +94,7 @@ export function softmaxRows(scores: usize, grad: usize, rows: i32, width: i32, s
       store<f32>(g + (i << 2), lane);
       sum += <f64>lane;
     }
-    total += <f64>max + Math.log(sum) - <f64>load<f32>(s);
+    total += <f64>max + Math.log(sum) - <f64>positive;
     const normalizer = f32x4.splat(<f32>(<f64>scale / sum));
     for (i = 0; i < w4; i += 4) {
       v128.store(g + (i << 2), f32x4.mul(v128.load(g + (i << 2)), normalizer));

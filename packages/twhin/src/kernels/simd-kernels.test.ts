@@ -109,6 +109,35 @@ describe("WebAssembly SIMD kernels match the JS reference", () => {
     }
   });
 
+  it("element-wise Adagrad: hand-worked values, the reference on odd lengths, 0/0 left alone", () => {
+    const simd = createStepKernels(1 << 15);
+    // acc 0 + 2^2 = 4: w 1 - 0.1 * 2 / 2 = 0.9; acc 12 + (-2)^2 = 16: w 0 + 0.1 * 2 / 4 = 0.05;
+    // g 0 with acc 0 and eps 0 leaves w; acc 0 + 3^2 = 9: w 3 - 0.1 * 3 / 3 = 2.9.
+    const w = simd.float32(5);
+    const g = simd.float32(6);
+    const acc = simd.float32(5);
+    w.set([1, 0, 7, 3, -1]);
+    g.set([9, 2, -2, 0, 3, 0]); // from offset 1
+    acc.set([0, 12, 0, 0, 0]);
+    simd.adagrad(w, g, 1, acc, 4, 0.1, 0);
+    expect(Array.from(acc)).toEqual([4, 16, 0, 9, 0]);
+    expect(Array.from(w).map((v) => Math.round(v * 1e6) / 1e6)).toEqual([0.9, 0.05, 7, 2.9, -1]);
+    simd.adagrad(w.subarray(3), g, 4, acc.subarray(3), 1, 0.1, 1);
+    expect(w[3]).toBeCloseTo(2.9 - (0.1 * 3) / (Math.sqrt(18) + 1), 6);
+    for (const n of [1, 7, 203]) {
+      const rng = new Rng(n);
+      const wSimd = filled(simd, n, rng);
+      const grads = filled(simd, n + 2, rng);
+      const accSimd = filled(simd, n, rng);
+      for (let i = 0; i < n; i++) accSimd[i] = Math.abs(accSimd[i]!);
+      const [wJs, accJs] = [wSimd.slice(), accSimd.slice()];
+      simd.adagrad(wSimd, grads, 2, accSimd, n, 0.3, 1e-8);
+      js.adagrad(wJs, grads, 2, accJs, n, 0.3, 1e-8);
+      expectClose(wSimd, wJs, "adagrad weights");
+      expectClose(accSimd, accJs, "adagrad accumulators");
+    }
+  });
+
   it("row gathers and scatter-adds: repeated rows add up, negative indices are skipped", () => {
     for (const k of [7, 200]) {
       const simd = createStepKernels(1 << 15);
@@ -187,6 +216,12 @@ describe("WebAssembly SIMD kernels match the JS reference", () => {
       expect(Math.abs(lossSimd - lossJs), `width ${width}`).toBeLessThan(1e-6 * (1 + lossJs));
       expectClose(gradSimd, gradJs, `softmax grad, width ${width}`);
       if (width > 2) expect(gradSimd[1]).toBe(0);
+      // In place (grad = scores, as the step runs it): the same loss and gradient.
+      const inPlace = simd.float32(rows * width);
+      inPlace.set(scores);
+      const lossInPlace = simd.softmaxRows({ scores: inPlace, grad: inPlace, rows, width }, 0.1);
+      expect(lossInPlace).toBe(lossSimd);
+      expect(Array.from(inPlace)).toEqual(Array.from(gradSimd));
     }
     // Hand-worked: scores [0, ln 3] -> p = [1/4, 3/4], loss ln 4, dScore [-3/4, 3/4].
     const scores = simd.float32(2);

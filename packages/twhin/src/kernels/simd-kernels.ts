@@ -60,6 +60,7 @@ interface KernelExports {
     learningRate: number,
     eps: number,
   ): void;
+  adagrad(w: number, g: number, acc: number, n: number, learningRate: number, eps: number): void;
 }
 
 // Scratch arrays start 16-byte aligned, after the module's static data (its math tables).
@@ -311,6 +312,20 @@ class SimdKernels implements StepKernels {
       learningRate,
       eps,
     );
+  }
+
+  adagrad(
+    w: Float32Array,
+    g: Float32Array,
+    gOff: number,
+    acc: Float32Array,
+    n: number,
+    learningRate: number,
+    eps: number,
+  ): void {
+    this.check("adagrad", w, g, acc);
+    const { adagrad } = this.exports;
+    adagrad(w.byteOffset, g.byteOffset + gOff * 4, acc.byteOffset, n, learningRate, eps);
   }
 }
 

@@ -97,7 +97,8 @@ export interface StepKernels {
   ): number;
   /**
    * Softmax cross-entropy of each row against column 0: grad = scale * (softmax - [1, 0, ...]),
-   * returns scale * sum (logsumexp - positive). -Infinity columns get probability 0.
+   * returns scale * sum (logsumexp - positive). -Infinity columns get probability 0. `rows.grad`
+   * may be `rows.scores` (in place).
    */
   softmaxRows(rows: ScoreRows, scale: number): number;
   /** Row i of `dst` (rows of k floats, from row 0) = row `srcRows[i]` of `src`, for i < count. */
@@ -134,6 +135,19 @@ export interface StepKernels {
     acc: Float32Array,
     count: number,
     k: number,
+    learningRate: number,
+    eps: number,
+  ): void;
+  /**
+   * Element-wise Adagrad over `n` floats (W, acc from 0; G from `gOff`), in float32:
+   * `acc += G^2`, `W -= lr G / (sqrt(acc) + eps)` (elements where that is 0/0 are left alone).
+   */
+  adagrad(
+    w: Float32Array,
+    g: Float32Array,
+    gOff: number,
+    acc: Float32Array,
+    n: number,
     learningRate: number,
     eps: number,
   ): void;

@@ -21,4 +21,15 @@ describe("table row gather / scatter", () => {
     expect(table[2 * dim + 5]).toBe(2 * dim + 5); // untouched rows 0, 2, 3 keep their values
     expect(table[0 * dim + 1]).toBe(1);
   });
+
+  it("copies consecutive ids (1vsAll's slots) as one block, and a single row", () => {
+    const dim = 5;
+    const table = Float32Array.from({ length: 6 * dim }, (_, i) => i);
+    const rows = new Float32Array(4 * dim).fill(-1);
+    gatherTableRows(table, Int32Array.from([1, 2, 3, 4]), 4, dim, rows);
+    expect(Array.from(rows)).toEqual(Array.from(table.subarray(dim, 5 * dim)));
+    gatherTableRows(table, Int32Array.from([5, 0]), 1, dim, rows);
+    expect(Array.from(rows.subarray(0, dim))).toEqual([25, 26, 27, 28, 29]);
+    expect(rows[dim]).toBe(2 * dim); // past count: untouched
+  });
 });

@@ -19,6 +19,12 @@ function touchRows(table: Float32Array, rowIds: Int32Array, count: number, dim: 
   sink = sum;
 }
 
+// Whether rowIds[0 ..< count] are consecutive ids (1vsAll's slots: every row, in id order).
+function consecutive(rowIds: Int32Array, count: number): boolean {
+  for (let s = 1; s < count; s++) if (rowIds[s] !== rowIds[s - 1]! + 1) return false;
+  return true;
+}
+
 /** `rows[s] = table[rowIds[s]]` for s < count (rows of `dim` floats). */
 export function gatherTableRows(
   table: Float32Array,
@@ -27,6 +33,11 @@ export function gatherTableRows(
   dim: number,
   rows: Float32Array,
 ): void {
+  if (count > 0 && consecutive(rowIds, count)) {
+    const from = rowIds[0]! * dim;
+    rows.set(table.subarray(from, from + count * dim));
+    return;
+  }
   touchRows(table, rowIds, count, dim);
   for (let s = 0; s < count; s++) {
     const from = rowIds[s]! * dim;

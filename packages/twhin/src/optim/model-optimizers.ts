@@ -65,8 +65,9 @@ export class ModelOptimizers {
   /**
    * The tables' part of `apply`, with learning rates at schedule step `scheduleStep` and `update`
    * as the optimizers' update count (Adam's bias correction). A gathered optimizer updates the
-   * batch's rows in the kernels' memory, which are then written back to the table. Otherwise an
-   * fp32 table is updated in place; a 16-bit table's rows, decoded into the kernels' memory when
+   * batch's rows in the kernels' memory, which are then written back to the table; a staged one
+   * updates an fp32 table's rows in place, a block at a time through the kernels' memory (see
+   * `RowOptimizer.updateStaged`). Otherwise an fp32 table is updated in place; a 16-bit table's rows, decoded into the kernels' memory when
    * the step gathered them, are updated there in float32 and written back rounded (as the
    * gathered path does, under Hogwild a row another thread changed since the gather is
    * overwritten).
@@ -91,8 +92,20 @@ export class ModelOptimizers {
         rate,
         kernels,
       );
-      if (gathered) table.writeRows(rows.views, grads.rowIds, grads.count);
-      else this.updateTableRows(t, grads, rate, update, rows, true);
+      if (gathered) {
+        table.writeRows(rows.views, grads.rowIds, grads.count);
+        return;
+      }
+      const stage = buffers.optimizerStage;
+      if (table.stored instanceof Float32Array) {
+        const optimizer = this.tableOptimizers[t]!;
+        const { rowIds, count } = grads;
+        if (
+          optimizer.updateStaged?.(table.stored, rowIds, grads.grads, count, rate, kernels, stage)
+        )
+          return;
+      }
+      this.updateTableRows(t, grads, rate, update, rows, true);
     });
   }
 

@@ -1,6 +1,11 @@
 import { type Float32Allocator, heapFloat32 } from "@tml/training/parallel";
 import type { StepKernels } from "../kernels/step-kernels.js";
-import type { RowLayout, RowOptimizer } from "./row-optimizer.js";
+import {
+  type OptimizerStage,
+  type RowLayout,
+  type RowOptimizer,
+  stageRows,
+} from "./row-optimizer.js";
 
 /** Options of `RowAdagrad`. */
 export interface RowAdagradOptions {
@@ -85,6 +90,33 @@ export class RowAdagrad implements RowOptimizer {
     for (let s = 0; s < count; s++) slotState[s] = acc[rowIds[s]!]!;
     kernels.rowwiseAdagrad(rows, grads, slotState, count, this.dim, learningRate, this.options.eps);
     for (let s = 0; s < count; s++) acc[rowIds[s]!] = slotState[s]!;
+    return true;
+  }
+
+  /** Element-wise mode: rows and accumulators staged a block at a time through the SIMD kernel. */
+  updateStaged(
+    params: Float32Array,
+    rowIds: Int32Array,
+    grads: Float32Array,
+    count: number,
+    learningRate: number,
+    kernels: StepKernels,
+    stage: OptimizerStage,
+  ): boolean {
+    if (this.options.rowwise) return false;
+    const dim = this.dim;
+    const capacity = Math.floor(Math.min(stage.rows.length, stage.state.length) / dim);
+    if (capacity === 0) return false;
+    const acc = this.accumulator;
+    const eps = this.options.eps;
+    for (let first = 0; first < count; first += capacity) {
+      const n = Math.min(capacity, count - first);
+      stageRows(params, rowIds, first, n, dim, stage.rows, true);
+      stageRows(acc, rowIds, first, n, dim, stage.state, true);
+      kernels.adagrad(stage.rows, grads, first * dim, stage.state, n * dim, learningRate, eps);
+      stageRows(params, rowIds, first, n, dim, stage.rows, false);
+      stageRows(acc, rowIds, first, n, dim, stage.state, false);
+    }
     return true;
   }
 

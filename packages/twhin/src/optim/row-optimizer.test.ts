@@ -1,4 +1,6 @@
+import { Rng } from "@tml/core";
 import { describe, expect, it } from "vitest";
+import { createStepKernels } from "../kernels/simd-kernels.js";
 import { RowAdagrad } from "./row-adagrad.js";
 import { RowAdam } from "./row-adam.js";
 import { RowSgd } from "./row-sgd.js";
@@ -35,6 +37,33 @@ describe("row-sparse optimizers (hand-worked values)", () => {
     adagrad.update(w, ids, grads, 2, 0.1, 1, "by-id");
     expect(w[0]).toBeCloseTo(0.9 - (0.1 * 2) / Math.sqrt(8), 6);
     expect(Array.from(adagrad.state()["accumulator"]!)).toEqual([8, 0, 0, 0, 0.5, 2]);
+  });
+
+  it("element-wise Adagrad staged through the SIMD kernel equals the table-wide update", () => {
+    // 40 rows x 6 dims; 17 touched rows in runs of consecutive ids and alone, staged 4 at a time.
+    const dim = 6;
+    const kernels = createStepKernels(1 << 12);
+    const stage = { rows: kernels.float32(4 * dim), state: kernels.float32(4 * dim + 3) };
+    const touched = Int32Array.from([5, 6, 7, 8, 9, 0, 39, 12, 11, 20, 21, 22, 23, 24, 25, 26, 27]);
+    const rng = new Rng(4);
+    const grads = kernels.float32(touched.length * dim);
+    for (let i = 0; i < grads.length; i++) grads[i] = i % 7 === 0 ? 0 : rng.next() - 0.5;
+    const table = Float32Array.from({ length: 40 * dim }, () => rng.next() - 0.5);
+    const reference = table.slice();
+    const options = { eps: 1e-10, rowwise: false, initialAccumulator: 0.1 };
+    const staged = new RowAdagrad(40, dim, options);
+    const plain = new RowAdagrad(40, dim, options);
+    for (let step = 0; step < 3; step++) {
+      const count = touched.length - step; // partial last blocks
+      expect(staged.updateStaged(table, touched, grads, count, 0.2, kernels, stage)).toBe(true);
+      plain.update(reference, touched, grads, count, 0.2, step + 1, "by-id");
+    }
+    for (let i = 0; i < table.length; i++) expect(table[i]).toBeCloseTo(reference[i]!, 6);
+    const [a, b] = [staged.state()["accumulator"]!, plain.state()["accumulator"]!];
+    for (let i = 0; i < a.length; i++) expect(a[i]).toBeCloseTo(b[i]!, 6);
+    expect(table[dim]).toBe(reference[dim]); // row 1 never touched
+    const rowwise = new RowAdagrad(40, dim, { ...options, rowwise: true });
+    expect(rowwise.updateStaged(table, touched, grads, 3, 0.2, kernels, stage)).toBe(false);
   });
 
   it("row-wise Adagrad keeps one accumulator per row (mean of g^2)", () => {

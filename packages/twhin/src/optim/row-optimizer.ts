@@ -1,5 +1,37 @@
 import type { StepKernels } from "../kernels/step-kernels.js";
 
+/** Staging space in the step kernels' memory for `updateStaged`: two arrays of equal length. */
+export interface OptimizerStage {
+  rows: Float32Array;
+  state: Float32Array;
+}
+
+/**
+ * Copies rows `rowIds[first ..< first + n]` of `table` (rows of `dim` floats) into `staged` from
+ * 0 (`toStage`), or back; runs of consecutive ids move as one block.
+ */
+export function stageRows(
+  table: Float32Array,
+  rowIds: Int32Array,
+  first: number,
+  n: number,
+  dim: number,
+  staged: Float32Array,
+  toStage: boolean,
+): void {
+  const end = first + n;
+  for (let s = first; s < end; ) {
+    let e = s + 1;
+    while (e < end && rowIds[e] === rowIds[e - 1]! + 1) e++;
+    const from = rowIds[s]! * dim;
+    const length = (e - s) * dim;
+    const at = (s - first) * dim;
+    if (toStage) staged.set(table.subarray(from, from + length), at);
+    else table.set(staged.subarray(at, at + length), from);
+    s = e;
+  }
+}
+
 /** Where a row optimizer finds the parameters of row `rowIds[s]` (see `RowOptimizer.update`). */
 export type RowLayout = "by-id" | "by-slot";
 
@@ -38,6 +70,21 @@ export interface RowOptimizer {
     count: number,
     learningRate: number,
     kernels: StepKernels,
+  ): boolean;
+  /**
+   * Optional fast path for a float32 table updated in place (`params`: the whole table, by id;
+   * `grads` in the kernels' memory, slot order): the rows and their state pass through `stage`
+   * (kernel memory, `stage.rows` floats at a time) and are updated there by `kernels`. Returns
+   * false (touching nothing) when this optimizer's settings have no such path.
+   */
+  updateStaged?(
+    params: Float32Array,
+    rowIds: Int32Array,
+    grads: Float32Array,
+    count: number,
+    learningRate: number,
+    kernels: StepKernels,
+    stage: OptimizerStage,
   ): boolean;
   /** Named state arrays (views, saved and restored in place). */
   state(): Record<string, Float32Array>;

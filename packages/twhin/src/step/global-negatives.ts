@@ -3,18 +3,12 @@ import type { DenseProducts } from "../kernels/dense-products.js";
 import type { MatrixView } from "../kernels/gemm.js";
 import type { StepKernels } from "../kernels/step-kernels.js";
 import { normalizeRows, normalizeRowsBackward, rowSquaredNorms } from "../model/comparator.js";
-import { operatorBackward, operatorForward } from "../model/operators.js";
 import type { TwhinModel } from "../model/twhin-model.js";
 import { globalNegativesLengths } from "./global-negatives-layout.js";
-import {
-  type BlockOperands,
-  blockBackward,
-  blockForward,
-  sharedBlockBackward,
-  sharedBlockForward,
-} from "./score-block.js";
+import { type BlockOperands, sharedBlockBackward, sharedBlockForward } from "./score-block.js";
 import type { SparseGrads } from "./sparse-grads.js";
 import type { StepSettings } from "./step-settings.js";
+import { TransformedCandidates } from "./transformed-candidates.js";
 
 /**
  * `global_negatives`: K ids drawn uniformly from each entity type's table once per batch and
@@ -34,7 +28,6 @@ export class GlobalNegatives {
   private readonly counts: number[];
   private readonly all: boolean;
   private readonly products: DenseProducts;
-  private readonly kernels: StepKernels;
   /** Per table: the K sampled ids, their raw rows (K x D), the rows scored (K x D), norms (K). */
   private readonly ids: Int32Array[] = [];
   private readonly raw: Float32Array[] = [];
@@ -43,6 +36,15 @@ export class GlobalNegatives {
   /** Per table: gradients of the scored rows and of the raw rows through an operator (K x D). */
   private readonly scoredGrads: Float32Array[] = [];
   private readonly rawGrads: Float32Array[] = [];
+  /**
+   * Per table, this batch: where the candidates' gradient accumulates. `scoredGrads[t]`, or under
+   * 1vsAll with the dot comparator and untransformed candidates the table's own sparse gradient
+   * (its first slots are the ids in order: `sample` registers them first), which the products
+   * then accumulate into directly, with nothing to scatter.
+   */
+  private readonly candidateGrads: Float32Array[];
+  /** Per table: whether `candidateGrads[t]` is the table's sparse gradient itself. */
+  private readonly direct: boolean[];
   /** Per table: whether the batch ranks that table (sampled this batch). */
   private readonly active: boolean[];
   /** Direction rows of the queries gathered for one table (B). */
@@ -52,10 +54,9 @@ export class GlobalNegatives {
   private readonly queryGrads: Float32Array;
   /** Scores / dScores of the gathered queries (B x K). */
   private readonly scores: Float32Array;
-  /** op_r(G) of one relation group (K x D), norms (K), gradient (K x D). */
-  private readonly transformed: Float32Array;
-  private readonly transformedNorms: Float32Array;
-  private readonly transformedGrads: Float32Array;
+  /** The candidates' path through op_r (a HEAD direction without reciprocal relations). */
+  private readonly transformed: TransformedCandidates;
+  /** L2 scratch (B, K), shared with `transformed`. */
   private readonly rowSums: Float32Array;
   private readonly columnSums: Float32Array;
 
@@ -71,7 +72,6 @@ export class GlobalNegatives {
     this.all = all;
     this.counts = model.tables.map((table) => (all ? table.rows : count));
     this.products = products;
-    this.kernels = kernels;
     const sizes = globalNegativesLengths(model, count, batchSize);
     const cosine = model.comparator === "cos";
     for (const _ of model.tables) {
@@ -86,23 +86,27 @@ export class GlobalNegatives {
       this.rawGrads.push(kernels.float32(rawGrads!));
     }
     this.active = model.tables.map(() => false);
+    this.direct = model.tables.map(() => false);
+    this.candidateGrads = [...this.scoredGrads];
     const [rows, queries, queryNorms, queryGrads, scores] = sizes.shared;
     this.rows = kernels.int32(rows!);
     this.queries = kernels.float32(queries!);
     this.queryNorms = kernels.float32(queryNorms!);
     this.queryGrads = kernels.float32(queryGrads!);
     this.scores = kernels.float32(scores!);
-    const [transformed, transformedNorms, transformedGrads, rowSums, columnSums] = sizes.shared2;
-    this.transformed = kernels.float32(transformed!);
-    this.transformedNorms = kernels.float32(transformedNorms!);
-    this.transformedGrads = kernels.float32(transformedGrads!);
-    this.rowSums = kernels.float32(rowSums!);
-    this.columnSums = kernels.float32(columnSums!);
+    const transformedArrays = sizes.shared2.map((length) => kernels.float32(length));
+    this.transformed = new TransformedCandidates(model, kernels, transformedArrays);
+    this.rowSums = transformedArrays[3]!;
+    this.columnSums = transformedArrays[4]!;
   }
 
-  /** Draws K ids for each table used by the batch's relations and registers their slots. */
+  /**
+   * Draws K ids for each table used by the batch's relations and registers their slots; under
+   * 1vsAll, called before any other slot of the step is registered (so that slot = id).
+   */
   sample(edgeRel: Int32Array, size: number, rng: Rng, tableGrads: SparseGrads[]): void {
     this.active.fill(false);
+    this.direct.fill(false);
     if (this.count === 0) return;
     for (let i = 0; i < size; i++) {
       const relation = this.model.relations[edgeRel[i]!]!;
@@ -116,11 +120,14 @@ export class GlobalNegatives {
       const raw = this.raw[t]!;
       const count = this.counts[t]!;
       if (this.all) {
+        const grads = tableGrads[t]!;
+        const first = grads.count === 0;
         for (let id = 0; id < count; id++) {
           ids[id] = id;
-          tableGrads[t]!.slot(id);
+          grads.slot(id);
         }
         table.readRowRange(0, count, raw);
+        this.direct[t] = first && this.model.comparator === "dot" && !this.transforms();
       } else {
         for (let j = 0; j < count; j++) {
           const id = rng.int(table.rows);
@@ -135,9 +142,19 @@ export class GlobalNegatives {
       } else if (this.model.comparator === "l2") {
         rowSquaredNorms(raw, count, dim, this.norms[t]!);
       }
-      this.scoredGrads[t]!.fill(0);
-      this.rawGrads[t]!.fill(0);
+      if (this.direct[t]) {
+        this.candidateGrads[t] = tableGrads[t]!.grads;
+      } else {
+        this.candidateGrads[t] = this.scoredGrads[t]!;
+        this.scoredGrads[t]!.fill(0);
+      }
+      if (this.transforms()) this.rawGrads[t]!.fill(0);
     });
+  }
+
+  // Whether a direction scores op_r(candidate) (the raw candidates then get gradients too).
+  private transforms(): boolean {
+    return this.model.transformsCandidates("tail") || this.model.transformsCandidates("head");
   }
 
   private targetTable(direction: number, relation: number): number {
@@ -145,53 +162,8 @@ export class GlobalNegatives {
     return direction === 0 ? r.rhsTable : r.lhsTable;
   }
 
-  // Operands of relation group r's transformed candidates op_r(G), written into `transformed`.
-  private transformedBlock(
-    direction: number,
-    relation: number,
-    queries: Float32Array,
-    queryNorms: Float32Array,
-    start: number,
-    queryCount: number,
-  ): BlockOperands {
-    const model = this.model;
-    const dim = model.dim;
-    const table = this.targetTable(direction, relation);
-    const kind = model.relations[relation]!.operator;
-    const params = model.relationParams;
-    const count = this.counts[table]!;
-    for (let j = 0; j < count; j++) {
-      operatorForward(
-        kind,
-        params,
-        relation * dim,
-        this.raw[table]!,
-        j * dim,
-        this.transformed,
-        j * dim,
-        dim,
-      );
-    }
-    if (model.comparator === "cos") {
-      normalizeRows(this.transformed, count, dim, this.transformedNorms);
-    } else if (model.comparator === "l2") {
-      rowSquaredNorms(this.transformed, count, dim, this.transformedNorms);
-    }
-    return {
-      comparator: model.comparator,
-      dim,
-      queries,
-      queryRow: start,
-      queryCount,
-      queryNorms,
-      candidates: this.transformed,
-      candidateRow: 0,
-      candidateCount: count,
-      candidateNorms: this.transformedNorms,
-    };
-  }
-
-  // Gathers the direction's queries whose ranked side is table t; returns their count.
+  // Gathers the direction's queries whose ranked side is table t; returns their count. When that
+  // is every row (one target table), nothing is copied: the caller uses the direction's own rows.
   private gather(
     direction: number,
     t: number,
@@ -201,6 +173,9 @@ export class GlobalNegatives {
     edgeRel: Int32Array,
   ): number {
     const dim = this.model.dim;
+    let every = true;
+    for (let i = 0; i < size && every; i++) every = this.targetTable(direction, edgeRel[i]!) === t;
+    if (every) return size;
     let count = 0;
     for (let i = 0; i < size; i++) {
       if (this.targetTable(direction, edgeRel[i]!) !== t) continue;
@@ -212,14 +187,19 @@ export class GlobalNegatives {
     return count;
   }
 
-  private sharedBlock(t: number, queryCount: number): BlockOperands {
+  private sharedBlock(
+    t: number,
+    queryCount: number,
+    queries: Float32Array,
+    queryNorms: Float32Array,
+  ): BlockOperands {
     return {
       comparator: this.model.comparator,
       dim: this.model.dim,
-      queries: this.queries,
+      queries,
       queryRow: 0,
       queryCount,
-      queryNorms: this.queryNorms,
+      queryNorms,
       candidates: this.scored[t]!,
       candidateRow: 0,
       candidateCount: this.counts[t]!,
@@ -242,23 +222,25 @@ export class GlobalNegatives {
     if (this.count === 0) return;
     const model = this.model;
     if (model.transformsCandidates(direction === 0 ? "tail" : "head")) {
-      for (let r = 0; r < model.relations.length; r++) {
-        const start = groupStart[r]!;
-        const groupSize = groupStart[r + 1]! - start;
-        if (groupSize === 0) continue;
-        const view: MatrixView = { data: scores, offset: start * width + column, stride: width };
-        const block = this.transformedBlock(direction, r, queries, queryNorms, start, groupSize);
-        blockForward(block, view, this.kernels);
-      }
+      const rows = { queries, queryNorms, groupStart };
+      this.transformed.forward(direction, rows, this.raw, this.counts, scores, width, column);
       return;
     }
     for (let t = 0; t < model.tables.length; t++) {
       if (!this.active[t]) continue;
       const gathered = this.gather(direction, t, queries, queryNorms, size, edgeRel);
       if (gathered === 0) continue;
+      if (gathered === size) {
+        // Every row ranks table t: its scores go straight into the score rows.
+        const view: MatrixView = { data: scores, offset: column, stride: width };
+        const block = this.sharedBlock(t, size, queries, queryNorms);
+        await sharedBlockForward(block, this.products, view);
+        continue;
+      }
       const count = this.counts[t]!;
       const view: MatrixView = { data: this.scores, offset: 0, stride: count };
-      await sharedBlockForward(this.sharedBlock(t, gathered), this.products, view);
+      const block = this.sharedBlock(t, gathered, this.queries, this.queryNorms);
+      await sharedBlockForward(block, this.products, view);
       for (let i = 0; i < gathered; i++) {
         const row = this.scores.subarray(i * count, (i + 1) * count);
         scores.set(row, this.rows[i]! * width + column);
@@ -284,66 +266,30 @@ export class GlobalNegatives {
     const model = this.model;
     const dim = model.dim;
     if (model.transformsCandidates(direction === 0 ? "tail" : "head")) {
-      for (let r = 0; r < model.relations.length; r++) {
-        const start = groupStart[r]!;
-        const groupSize = groupStart[r + 1]! - start;
-        if (groupSize === 0) continue;
-        const block = this.transformedBlock(direction, r, queries, queryNorms, start, groupSize);
-        const table = this.targetTable(direction, r);
-        const count = this.counts[table]!;
-        const view: MatrixView = {
-          data: scoreGrads,
-          offset: start * width + column,
-          stride: width,
-        };
-        const transformedGrads = this.transformedGrads;
-        transformedGrads.fill(0);
-        const { rowSums, columnSums } = this;
-        blockBackward(
-          block,
-          view,
-          queryGrads,
-          start,
-          transformedGrads,
-          0,
-          rowSums,
-          columnSums,
-          this.kernels,
-        );
-        if (model.comparator === "cos") {
-          normalizeRowsBackward(
-            this.transformed,
-            count,
-            dim,
-            this.transformedNorms,
-            transformedGrads,
-          );
-        }
-        // dG (raw candidates) and dw_r through op_r.
-        const relationOffset = relationGrads.slot(r) * dim;
-        for (let j = 0; j < count; j++) {
-          operatorBackward(
-            model.relations[r]!.operator,
-            model.relationParams,
-            r * dim,
-            this.raw[table]!,
-            j * dim,
-            transformedGrads,
-            j * dim,
-            this.rawGrads[table]!,
-            j * dim,
-            relationGrads.grads,
-            relationOffset,
-            dim,
-          );
-        }
-      }
+      const rows = { queries, queryNorms, groupStart };
+      const { raw, rawGrads, counts } = this;
+      const grads = { scoreGrads, width, column, queryGrads, relationGrads };
+      this.transformed.backward(direction, rows, raw, rawGrads, counts, grads);
       return;
     }
     for (let t = 0; t < model.tables.length; t++) {
       if (!this.active[t]) continue;
       const gathered = this.gather(direction, t, queries, queryNorms, size, edgeRel);
       if (gathered === 0) continue;
+      if (gathered === size) {
+        // Every row ranks table t: dS is read in place and dA accumulates into the rows' own.
+        const view: MatrixView = { data: scoreGrads, offset: column, stride: width };
+        await sharedBlockBackward(
+          this.sharedBlock(t, size, queries, queryNorms),
+          this.products,
+          view,
+          queryGrads,
+          this.candidateGrads[t]!,
+          this.rowSums,
+          this.columnSums,
+        );
+        continue;
+      }
       const count = this.counts[t]!;
       for (let i = 0; i < gathered; i++) {
         const from = this.rows[i]! * width + column;
@@ -352,11 +298,11 @@ export class GlobalNegatives {
       this.queryGrads.fill(0, 0, gathered * dim);
       const view: MatrixView = { data: this.scores, offset: 0, stride: count };
       await sharedBlockBackward(
-        this.sharedBlock(t, gathered),
+        this.sharedBlock(t, gathered, this.queries, this.queryNorms),
         this.products,
         view,
         this.queryGrads,
-        this.scoredGrads[t]!,
+        this.candidateGrads[t]!,
         this.rowSums,
         this.columnSums,
       );
@@ -372,7 +318,7 @@ export class GlobalNegatives {
     if (this.count === 0) return;
     const dim = this.model.dim;
     this.model.tables.forEach((_, t) => {
-      if (!this.active[t]) return;
+      if (!this.active[t] || this.direct[t]) return;
       const scoredGrads = this.scoredGrads[t]!;
       const count = this.counts[t]!;
       if (this.model.comparator === "cos") {
@@ -380,10 +326,12 @@ export class GlobalNegatives {
       }
       const grads = tableGrads[t]!;
       const rawGrads = this.rawGrads[t]!;
+      const transformed = this.transforms();
       for (let j = 0; j < count; j++) {
         const offset = grads.slot(this.ids[t]![j]!) * dim;
-        for (let d = 0; d < dim; d++)
-          grads.grads[offset + d]! += scoredGrads[j * dim + d]! + rawGrads[j * dim + d]!;
+        for (let d = 0; d < dim; d++) grads.grads[offset + d]! += scoredGrads[j * dim + d]!;
+        if (!transformed) continue;
+        for (let d = 0; d < dim; d++) grads.grads[offset + d]! += rawGrads[j * dim + d]!;
       }
     });
   }

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { operatorForward } from "../model/operators.js";
 import { TwhinModel } from "../model/twhin-model.js";
 import { expectGradientsMatchDifferences } from "../testing/gradient-check.js";
-import { randomBatch, tinyConfig } from "../testing/tiny-graph.js";
+import { randomBatch, type TinyConfigOptions, tinyConfig } from "../testing/tiny-graph.js";
 import { TwhinStep } from "./twhin-step.js";
 
 // Independent ComplEx arithmetic: x as complex coordinates (re = x[d], im = x[d + D/2]).
@@ -27,8 +27,19 @@ function complexScore(w: [number, number][], q: [number, number][], c: [number, 
 
 const cube = (z: [number, number][]) => z.reduce((s, [a, b]) => s + Math.hypot(a, b) ** 3, 0);
 
-function setup(regularization: number) {
+// A knowledge graph's layout: one entity table, both sides of every relation in it (each
+// direction's rows then all rank that table: the step's in-place path, no gathering or scatter).
+const ONE_TABLE = {
+  tables: [{ name: "entity", rows: 9 }],
+  relations: [
+    { name: "r0", lhs: "entity", rhs: "entity" },
+    { name: "r1", lhs: "entity", rhs: "entity" },
+  ],
+};
+
+function setup(regularization: number, graph: Partial<TinyConfigOptions> = {}) {
   const config = tinyConfig({
+    ...graph,
     operator: "complex_diagonal",
     global: "all",
     inBatch: 0,
@@ -49,50 +60,61 @@ function setup(regularization: number) {
   return { config, model, batch, step: TwhinStep.create(model, config) };
 }
 
-describe("1vsAll (global_negatives: all) with reciprocal ComplEx and N3", () => {
-  it("loss equals the cross-entropy over every row of the target type plus N3, computed independently", async () => {
-    const { model, batch, step } = setup(0.05);
-    const dim = model.dim;
-    const relations = model.relations.length;
-    let crossEntropy = 0;
-    let n3 = 0;
-    for (let i = 0; i < batch.size; i++) {
-      const relation = model.relations[batch.rel[i]!]!;
-      const lhsTable = model.tables[relation.lhsTable]!;
-      const rhsTable = model.tables[relation.rhsTable]!;
-      const head = complex(lhsTable.toFloat32(), batch.lhs[i]! * dim, dim);
-      const tail = complex(rhsTable.toFloat32(), batch.rhs[i]! * dim, dim);
-      const forward = complex(model.relationParams, batch.rel[i]! * dim, dim);
-      const backward = complex(model.relationParams, (relations + batch.rel[i]!) * dim, dim);
-      // Tail direction: softmax over all rows of the rhs table; head: over the lhs table.
-      for (const [w, query, table, positive] of [
-        [forward, head, rhsTable, batch.rhs[i]!],
-        [backward, tail, lhsTable, batch.lhs[i]!],
-      ] as const) {
-        const scores = Array.from({ length: table.rows }, (_, row) =>
-          complexScore(w, query, complex(table.toFloat32(), row * dim, dim)),
-        );
-        const max = Math.max(...scores);
-        const logSum = max + Math.log(scores.reduce((s, x) => s + Math.exp(x - max), 0));
-        crossEntropy += logSum - scores[positive]!;
-        n3 += cube(head) + cube(w) + cube(tail);
+const GRAPHS = [
+  ["two tables (7 users, 5 tweets)", {}],
+  ["one entity table", ONE_TABLE],
+] as const;
+
+describe.each(GRAPHS)(
+  "1vsAll (global_negatives: all) with reciprocal ComplEx and N3, %s",
+  (_, graph) => {
+    it("loss equals the cross-entropy over every row of the target type plus N3, computed independently", async () => {
+      const { model, batch, step } = setup(0.05, graph);
+      const dim = model.dim;
+      const relations = model.relations.length;
+      let crossEntropy = 0;
+      let n3 = 0;
+      for (let i = 0; i < batch.size; i++) {
+        const relation = model.relations[batch.rel[i]!]!;
+        const lhsTable = model.tables[relation.lhsTable]!;
+        const rhsTable = model.tables[relation.rhsTable]!;
+        const head = complex(lhsTable.toFloat32(), batch.lhs[i]! * dim, dim);
+        const tail = complex(rhsTable.toFloat32(), batch.rhs[i]! * dim, dim);
+        const forward = complex(model.relationParams, batch.rel[i]! * dim, dim);
+        const backward = complex(model.relationParams, (relations + batch.rel[i]!) * dim, dim);
+        // Tail direction: softmax over all rows of the rhs table; head: over the lhs table.
+        for (const [w, query, table, positive] of [
+          [forward, head, rhsTable, batch.rhs[i]!],
+          [backward, tail, lhsTable, batch.lhs[i]!],
+        ] as const) {
+          const scores = Array.from({ length: table.rows }, (_, row) =>
+            complexScore(w, query, complex(table.toFloat32(), row * dim, dim)),
+          );
+          const max = Math.max(...scores);
+          const logSum = max + Math.log(scores.reduce((s, x) => s + Math.exp(x - max), 0));
+          crossEntropy += logSum - scores[positive]!;
+          n3 += cube(head) + cube(w) + cube(tail);
+        }
       }
-    }
-    const expected = crossEntropy / (2 * batch.size) + (0.05 * n3) / (2 * batch.size);
-    expect(await step.computeGradients(batch, new Rng(1))).toBeCloseTo(expected, 5);
-  });
-
-  it("gradients match central differences (tables of unequal size: 7 users, 5 tweets)", async () => {
-    const { model, batch, step } = setup(0.1);
-    // Every row of both tables is a candidate, so every row gets a gradient slot.
-    await step.computeGradients(batch, new Rng(1));
-    expect(step.tableGrads.map((g) => g.count)).toEqual(model.tables.map((t) => t.rows));
-    await expectGradientsMatchDifferences(model, step, batch, {
-      tableStride: 2,
-      relationStride: 3,
+      const expected = crossEntropy / (2 * batch.size) + (0.05 * n3) / (2 * batch.size);
+      expect(await step.computeGradients(batch, new Rng(1))).toBeCloseTo(expected, 5);
     });
-  });
 
+    it("gradients match central differences, over two steps (the second reuses the buffers)", async () => {
+      const { model, batch, step } = setup(0.1, graph);
+      // Every row of every table is a candidate, so every row gets a gradient slot.
+      await step.computeGradients(randomBatch(setup(0.1, graph).config, 6, 21), new Rng(2));
+      await step.computeGradients(batch, new Rng(1));
+      expect(step.tableGrads.map((g) => g.count)).toEqual(model.tables.map((t) => t.rows));
+      await expectGradientsMatchDifferences(model, step, batch, {
+        tableStride: 2,
+        relationStride: 3,
+      });
+    });
+  },
+);
+
+describe("1vsAll operators", () => {
   it.each(["diagonal", "rotation"] as const)(
     "%s without reciprocal relations (candidates transformed per relation): gradients match",
     async (operator) => {

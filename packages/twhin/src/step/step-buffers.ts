@@ -2,6 +2,7 @@ import { arenaFloats } from "../kernels/simd-kernels.js";
 import type { StepKernels } from "../kernels/step-kernels.js";
 import { rowViews } from "../kernels/table-rows.js";
 import type { TwhinModel } from "../model/twhin-model.js";
+import type { OptimizerStage } from "../optim/row-optimizer.js";
 import { globalNegativesLayout } from "./global-negatives-layout.js";
 import { relationPredictionLayout } from "./relation-prediction-layout.js";
 import { SparseGrads } from "./sparse-grads.js";
@@ -18,7 +19,8 @@ function layout(model: TwhinModel, settings: StepSettings) {
   const operatorRows = model.numOperatorRows;
   const slots = 2 * batch + globalNegatives;
   return {
-    // queries, positives, their gradients (B x D); their norms (B); scores, dScores (B x W)
+    // queries, positives, their gradients (B x D); their norms (B); scores, dScores (B x W; the
+    // softmax loss writes dScores over the scores: none allocated)
     perDirection: [
       batch * dim,
       batch * dim,
@@ -27,7 +29,7 @@ function layout(model: TwhinModel, settings: StepSettings) {
       batch,
       batch,
       batch * width,
-      batch * width,
+      settings.loss.type === "softmax" ? 0 : batch * width,
     ],
     // candidates and their gradients (M x D), candidate norms, column sums (M)
     candidates: [candidates * dim, candidates * dim, candidates, candidates],
@@ -35,10 +37,15 @@ function layout(model: TwhinModel, settings: StepSettings) {
     // operator parameters and their gradients (operator rows x D)
     operators: [operatorRows * dim, operatorRows * dim],
     tableSlots: model.tables.map(() => slots),
+    // the optimizers' staging rows and state (STAGE_ROWS x D each)
+    stage: [STAGE_ROWS * dim, STAGE_ROWS * dim],
     // querySource, positiveSource, operatorRow, relationSlot, operatorInput (B); candidateSource (M)
     rowIndices: [batch, batch, batch, batch, batch, candidates],
   };
 }
+
+/** Rows an optimizer stages at a time (`RowOptimizer.updateStaged`): 128 KB per array at D 512. */
+const STAGE_ROWS = 64;
 
 const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
 
@@ -55,6 +62,7 @@ export function stepArenaFloats(model: TwhinModel, settings: StepSettings): numb
     slotFloats,
     slotFloats,
     ...sizes.tableSlots,
+    ...sizes.stage,
     ...sizes.rowIndices,
     ...globalNegativesLayout(model, settings.globalNegatives, settings.batchSize),
     ...relationPredictionLayout(model, settings),
@@ -83,7 +91,7 @@ export class StepBuffers {
   readonly positiveNorms: Float32Array[] = [];
   /** Per direction: scores S (B x W), column 0 the positive. */
   readonly scores: Float32Array[] = [];
-  /** Per direction: dL/dS (B x W). */
+  /** Per direction: dL/dS (B x W); under the softmax loss, `scores` itself (overwritten by it). */
   readonly scoreGrads: Float32Array[] = [];
   /** In-batch candidates of one relation group (N x D), their gradients and norms (N). */
   readonly candidates: Float32Array;
@@ -121,6 +129,8 @@ export class StepBuffers {
   readonly tableRowViews: Float32Array[][];
   /** Per table: one float of optimizer state per slot (gathered by the optimizer). */
   readonly slotState: Float32Array[];
+  /** Staging space of the table optimizers' in-place kernel path (`RowOptimizer.updateStaged`). */
+  readonly optimizerStage: OptimizerStage;
 
   /** The `allRows` row holding row `id` of table `table` (its slot, assigned by the batch's grouping). */
   rowOf(table: number, id: number): number {
@@ -145,6 +155,8 @@ export class StepBuffers {
       sizes.perDirection.forEach((length, i) => {
         lists[i]!.push(kernels.float32(length));
       });
+      // The softmax loss computes dL/dS in place: nothing reads S after it.
+      if (settings.loss.type === "softmax") this.scoreGrads[direction] = this.scores[direction]!;
     }
     const [candidates, candidateGrads, candidateNorms, columnSums] = sizes.candidates.map(
       (length) => kernels.float32(length),
@@ -175,6 +187,8 @@ export class StepBuffers {
     this.tableRows = model.tables.map((_, t) => view(this.allRows, t));
     this.tableRowViews = this.tableRows.map((rows) => rowViews(rows, dim));
     this.slotState = sizes.tableSlots.map((length) => kernels.float32(length));
+    const [stageRows, stageState] = sizes.stage.map((length) => kernels.float32(length));
+    this.optimizerStage = { rows: stageRows!, state: stageState! };
     const [querySource, positiveSource, operatorRow, relationSlot, operatorInput, candidateSource] =
       sizes.rowIndices.map((length) => kernels.int32(length));
     this.querySource = querySource!;

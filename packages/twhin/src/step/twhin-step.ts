@@ -105,13 +105,14 @@ export class TwhinStep {
    */
   async computeGradients(batch: EdgeBatch, rng: Rng): Promise<number> {
     const size = batch.size;
-    // The batch's rows: edges grouped by relation, K global negatives per table, and every
-    // distinct table row gathered once into the kernels' memory (slots x D per table).
+    // The batch's rows: K global negatives per table (first: under 1vsAll their slots are the
+    // ids), edges grouped by relation, and every distinct table row gathered once into the
+    // kernels' memory (slots x D per table).
     for (const grads of this.tableGrads) grads.reset();
     this.relationGrads.reset();
     this.buffers.relationParams.set(this.model.relationParams);
+    this.globals.sample(batch.rel, size, rng, this.tableGrads);
     this.groups.group(batch, this.tableGrads);
-    this.globals.sample(this.groups.relation, size, rng, this.tableGrads);
     this.gatherTableRows();
     let loss = 0;
     for (let direction = TAIL; direction <= HEAD; direction++) {

@@ -24,13 +24,14 @@ function softmaxRows(rows: ScoreRows, scale: number): number {
     const base = row * width;
     let max = Number.NEGATIVE_INFINITY;
     for (let column = 0; column < width; column++) max = Math.max(max, scores[base + column]!);
+    const positive = scores[base]!; // before grad (which may be scores) is written
     let sum = 0;
     for (let column = 0; column < width; column++) {
       const exponential = Math.exp(scores[base + column]! - max);
       grad[base + column] = exponential;
       sum += exponential;
     }
-    total += max + Math.log(sum) - scores[base]!;
+    total += max + Math.log(sum) - positive;
     const normalizer = scale / sum;
     for (let column = 0; column < width; column++) grad[base + column]! *= normalizer;
     grad[base]! -= scale;
@@ -111,6 +112,25 @@ function rowwiseAdagrad(
   }
 }
 
+function adagrad(
+  w: Float32Array,
+  g: Float32Array,
+  gOff: number,
+  acc: Float32Array,
+  n: number,
+  learningRate: number,
+  eps: number,
+): void {
+  const f = Math.fround;
+  for (let i = 0; i < n; i++) {
+    const gradient = g[gOff + i]!;
+    const total = f(acc[i]! + f(gradient * gradient));
+    acc[i] = total;
+    const denominator = f(f(Math.sqrt(total)) + eps);
+    if (denominator > 0) w[i] = f(w[i]! - f(f(learningRate * gradient) / denominator));
+  }
+}
+
 function gatherRows(
   src: Float32Array,
   srcRows: Int32Array,
@@ -157,6 +177,7 @@ export function referenceKernels(): StepKernels {
     scatterAddRows,
     gatherAddRows,
     rowwiseAdagrad,
+    adagrad,
     bceRows,
     softmaxRows,
   };
