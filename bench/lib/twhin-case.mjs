@@ -2,10 +2,12 @@
 import { getFlag, Rng } from "@tml/core";
 
 /**
- * A TwHIN task over one `rows x dim` table with 4 relations (entity -> entity) and `edges` random
- * edges (uniform ids; the speed does not depend on the graph's structure). Trains on `workers`
- * Hogwild threads (default: the TML_ENGINE_THREADS flag, as `trainer twhin` does), each step one
- * batch of `batch` edges per worker.
+ * A TwHIN task over one `rows x dim` table with `relations` relations (entity -> entity; 4, named
+ * as the original's, by default) and `edges` random edges (uniform ids; the speed does not depend
+ * on the graph's structure). Trains on `workers` Hogwild threads (default: the TML_ENGINE_THREADS
+ * flag, as `trainer twhin` does), each step one batch of `batch` edges per worker. `operator`,
+ * `model` (merged into the model config) and `translationOptimizer` set the model (default: the
+ * original's translation model).
  */
 export async function buildTrainer({
   rows,
@@ -16,6 +18,10 @@ export async function buildTrainer({
   optimizer,
   edges = 200_000,
   workers = getFlag("TML_ENGINE_THREADS"),
+  relations = 4,
+  operator = "translation",
+  model: modelSettings = {},
+  translationOptimizer = { sgd: { lr: 0.05 } },
 }) {
   // Loaded after the case selected its engine (bench/lib/tf.mjs installs the tfjs resolve hook).
   const twhin = await import("@tml/twhin");
@@ -32,12 +38,14 @@ export async function buildTrainer({
           },
         ],
       },
-      relations: ["fav", "reply", "retweet", "magic_recs"].map((name) => ({
+      relations: relationNames(relations).map((name) => ({
         name,
         lhs: "entity",
         rhs: "entity",
+        operator,
       })),
-      translation_optimizer: { sgd: { lr: 0.05 } },
+      translation_optimizer: translationOptimizer,
+      ...modelSettings,
     },
     train_data: {
       data_root: "-",
@@ -68,7 +76,7 @@ export async function buildTrainer({
   for (let i = 0; i < edges; i++) {
     set.lhs[i] = next() % rows;
     set.rhs[i] = next() % rows;
-    set.rel[i] = next() % 4;
+    set.rel[i] = next() % relations;
   }
   const batches = new twhin.EdgeBatches(set, batch * workers, 1);
   const trainer = new twhin.TwhinTask({
@@ -78,6 +86,11 @@ export async function buildTrainer({
     ...(arrays ? { parallel: { workers, arrays } } : {}),
   });
   return { twhin, model, trainer, batches, rng: new Rng(3), config, workers };
+}
+
+function relationNames(count) {
+  const original = ["fav", "reply", "retweet", "magic_recs"];
+  return Array.from({ length: count }, (_, r) => (count === 4 ? original[r] : `relation_${r}`));
 }
 
 /** Edges per second of `steps` training steps (each trains one batch per worker). */

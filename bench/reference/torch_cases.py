@@ -205,6 +205,11 @@ def main():
             twhin_torch.twhin_train_edges_per_s(torch, "adagrad"),
             "edges/s",
         ),
+        # bench/cases/twhin-train-1vsall.mjs: ComplEx-N3, 1vsAll, as facebookresearch/kbc trains it.
+        "twhin_train_1vsall_edges_per_s": lambda: (
+            twhin_torch.complex_one_vs_all_edges_per_s(torch),
+            "edges/s",
+        ),
     }
     if args.architectures:
         architectures = recap_bench.load_architectures(args.architectures)
