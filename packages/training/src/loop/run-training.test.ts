@@ -330,6 +330,8 @@ describe("runTraining", () => {
       config: config({ num_train_steps: 5 }),
     });
     expect(result.status).toBe("already_finished");
+    // Its training time is the finished run's (from the checkpoint), not this call's 0.
+    expect(result.walltimeS).toBeGreaterThan(0);
     expect(again.steps).toEqual([]);
     // The finished run's weights are restored, so the caller holds the trained model.
     expect(again.restored.map((context) => context.reason)).toEqual(["resume"]);

@@ -138,7 +138,8 @@ export async function runTraining<Batch>(
     return {
       status: "already_finished",
       step,
-      walltimeS: 0,
+      // The run's training time, from its checkpoint (as a resumed run reports it).
+      walltimeS: start.walltimeS,
       lastCheckpoint,
       lastEval,
       ...(best ? { best } : {}),
