@@ -43,18 +43,7 @@ def twhin_train_edges_per_s(torch, optimizer="sgd", rows=1_000_000, dim=200, bat
         sparse_opt.step()
         dense_opt.step()
 
-    cursor = 0
-
-    def timed_run():
-        nonlocal cursor
-        start = time.perf_counter()
-        for _ in range(steps):
-            step(cursor)
-            cursor += batch
-        return steps * batch / (time.perf_counter() - start)
-
-    timed_run()  # warm-up
-    return statistics.median(timed_run() for _ in range(repeats))
+    return edges_per_s(step, batch, steps, repeats)
 
 
 def complex_one_vs_all_edges_per_s(torch, rows=14_541, relations=237, dim=512, batch=1_000, steps=8, repeats=3):
@@ -95,6 +84,12 @@ def complex_one_vs_all_edges_per_s(torch, rows=14_541, relations=237, dim=512, b
         loss.backward()
         optimizer.step()
 
+    return edges_per_s(step, batch, steps, repeats)
+
+
+def edges_per_s(step, batch, steps, repeats):
+    """Edges/s of `step(first_edge)` over batches of `batch` edges: one warm-up run of `steps`
+    steps, then the median of `repeats` such runs (as the TypeScript cases time theirs)."""
     cursor = 0
 
     def timed_run():
