@@ -4,7 +4,11 @@ import type { MatrixView } from "../kernels/gemm.js";
 import type { StepKernels } from "../kernels/step-kernels.js";
 import { normalizeRows, normalizeRowsBackward, rowSquaredNorms } from "../model/comparator.js";
 import type { TwhinModel } from "../model/twhin-model.js";
-import { globalNegativesLengths } from "./global-negatives-layout.js";
+import {
+  directCandidateGrads,
+  globalNegativesLengths,
+  transformsCandidates,
+} from "./global-negatives-layout.js";
 import { type BlockOperands, sharedBlockBackward, sharedBlockForward } from "./score-block.js";
 import type { SparseGrads } from "./sparse-grads.js";
 import type { StepSettings } from "./step-settings.js";
@@ -45,6 +49,10 @@ export class GlobalNegatives {
   private readonly candidateGrads: Float32Array[];
   /** Per table: whether `candidateGrads[t]` is the table's sparse gradient itself. */
   private readonly direct: boolean[];
+  /** Whether every `direct[t]` must hold (no `scoredGrads` are allocated then). */
+  private readonly alwaysDirect: boolean;
+  /** Whether some direction scores op_r(candidate) (the raw candidates then get gradients too). */
+  private readonly transformsAny: boolean;
   /** Per table: whether the batch ranks that table (sampled this batch). */
   private readonly active: boolean[];
   /** Direction rows of the queries gathered for one table (B). */
@@ -72,7 +80,9 @@ export class GlobalNegatives {
     this.all = all;
     this.counts = model.tables.map((table) => (all ? table.rows : count));
     this.products = products;
-    const sizes = globalNegativesLengths(model, count, batchSize);
+    const sizes = globalNegativesLengths(model, count, batchSize, all);
+    this.alwaysDirect = directCandidateGrads(model, all);
+    this.transformsAny = transformsCandidates(model);
     const cosine = model.comparator === "cos";
     for (const _ of model.tables) {
       const [ids, raw, scored, norms, scoredGrads, rawGrads] = sizes.perTable;
@@ -127,7 +137,12 @@ export class GlobalNegatives {
           grads.slot(id);
         }
         table.readRowRange(0, count, raw);
-        this.direct[t] = first && this.model.comparator === "dot" && !this.transforms();
+        this.direct[t] = first && this.model.comparator === "dot" && !this.transformsAny;
+        if (this.alwaysDirect && !this.direct[t]) {
+          throw new Error(
+            "GlobalNegatives.sample must run before any other slot of the step is registered",
+          );
+        }
       } else {
         for (let j = 0; j < count; j++) {
           const id = rng.int(table.rows);
@@ -148,13 +163,8 @@ export class GlobalNegatives {
         this.candidateGrads[t] = this.scoredGrads[t]!;
         this.scoredGrads[t]!.fill(0);
       }
-      if (this.transforms()) this.rawGrads[t]!.fill(0);
+      if (this.transformsAny) this.rawGrads[t]!.fill(0);
     });
-  }
-
-  // Whether a direction scores op_r(candidate) (the raw candidates then get gradients too).
-  private transforms(): boolean {
-    return this.model.transformsCandidates("tail") || this.model.transformsCandidates("head");
   }
 
   private targetTable(direction: number, relation: number): number {
@@ -326,7 +336,7 @@ export class GlobalNegatives {
       }
       const grads = tableGrads[t]!;
       const rawGrads = this.rawGrads[t]!;
-      const transformed = this.transforms();
+      const transformed = this.transformsAny;
       for (let j = 0; j < count; j++) {
         const offset = grads.slot(this.ids[t]![j]!) * dim;
         for (let d = 0; d < dim; d++) grads.grads[offset + d]! += scoredGrads[j * dim + d]!;

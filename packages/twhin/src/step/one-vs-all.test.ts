@@ -4,6 +4,7 @@ import { operatorForward } from "../model/operators.js";
 import { TwhinModel } from "../model/twhin-model.js";
 import { expectGradientsMatchDifferences } from "../testing/gradient-check.js";
 import { randomBatch, type TinyConfigOptions, tinyConfig } from "../testing/tiny-graph.js";
+import { globalNegativesLengths } from "./global-negatives-layout.js";
 import { TwhinStep } from "./twhin-step.js";
 
 // Independent ComplEx arithmetic: x as complex coordinates (re = x[d], im = x[d + D/2]).
@@ -113,6 +114,37 @@ describe.each(GRAPHS)(
     });
   },
 );
+
+describe("1vsAll scratch", () => {
+  it("one entity table, dot, reciprocal: no candidate gradient copy, no gathered rows, no op_r block", () => {
+    const { model } = setup(0.05, ONE_TABLE);
+    const rows = model.tables[0]!.rows;
+    const dim = model.dim;
+    const sizes = globalNegativesLengths(model, rows, 6, true);
+    // ids, raw rows, no cosine copy, norms, no scored-rows gradient, no raw-rows gradient.
+    expect(sizes.perTable).toEqual([rows, rows * dim, 0, rows, 0, 0]);
+    expect(sizes.shared).toEqual([0, 0, 0, 0, 0]);
+    expect(sizes.shared2).toEqual([0, 0, 0, 6, rows]);
+    // Sampled (not 1vsAll) candidates keep their own gradient, to scatter.
+    expect(globalNegativesLengths(model, 4, 6, false).perTable[4]).toBe(4 * dim);
+  });
+
+  it("two tables gather per table; candidates through op_r get their gradient and block", () => {
+    const { model } = setup(0.05);
+    const dim = model.dim;
+    expect(globalNegativesLengths(model, 7, 6, true).shared).toEqual([6, 6 * dim, 6, 6 * dim, 42]);
+    const config = tinyConfig({
+      operator: "diagonal",
+      global: "all",
+      inBatch: 0,
+      model: { loss: { type: "softmax", margin: 1 } },
+    });
+    const plain = new TwhinModel(config.model);
+    const sizes = globalNegativesLengths(plain, 7, 8, true);
+    expect(sizes.perTable.slice(4)).toEqual([7 * plain.dim, 7 * plain.dim]);
+    expect(sizes.shared2).toEqual([7 * plain.dim, 7, 7 * plain.dim, 8, 7]);
+  });
+});
 
 describe("1vsAll operators", () => {
   it.each(["diagonal", "rotation"] as const)(

@@ -64,7 +64,12 @@ export function stepArenaFloats(model: TwhinModel, settings: StepSettings): numb
     ...sizes.tableSlots,
     ...sizes.stage,
     ...sizes.rowIndices,
-    ...globalNegativesLayout(model, settings.globalNegatives, settings.batchSize),
+    ...globalNegativesLayout(
+      model,
+      settings.globalNegatives,
+      settings.batchSize,
+      settings.allNegatives,
+    ),
     ...relationPredictionLayout(model, settings),
   ]);
 }
