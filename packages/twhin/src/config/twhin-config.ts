@@ -100,7 +100,8 @@ export const modelConfigSchema = z
     /**
      * Weight of relation prediction, an auxiliary cross-entropy in which each edge direction ranks
      * its own relation among all relations joining the same tables (Chen et al. 2021; 0 = off).
-     * Needs a dot comparator and every relation on `diagonal` or every one on `complex_diagonal`.
+     * Needs a dot comparator and every relation on one operator: `diagonal`, `complex_diagonal` or
+     * `translation`.
      */
     relation_prediction: z.number().nonnegative().default(0),
     /** Initial relation vectors: the original's U[0,1), or zeros/ones (identity operators). */
@@ -128,12 +129,13 @@ export const modelConfigSchema = z
       const operators = new Set(model.relations.map((relation) => relation.operator));
       const operator = [...operators][0];
       const supported =
-        operators.size === 1 && (operator === "diagonal" || operator === "complex_diagonal");
+        operators.size === 1 &&
+        (operator === "diagonal" || operator === "complex_diagonal" || operator === "translation");
       if (!supported || model.comparator !== "dot" || model.parity === "original") {
         context.addIssue({
           code: "custom",
           path: ["relation_prediction"],
-          message: `relation_prediction needs comparator dot, parity fixed and every relation on one operator, diagonal or complex_diagonal; got comparator ${model.comparator}, parity ${model.parity}, operators ${[...operators].join(", ")}.`,
+          message: `relation_prediction needs comparator dot, parity fixed and every relation on one operator, diagonal, complex_diagonal or translation; got comparator ${model.comparator}, parity ${model.parity}, operators ${[...operators].join(", ")}.`,
         });
       }
     }

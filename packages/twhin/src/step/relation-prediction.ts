@@ -1,3 +1,4 @@
+import type { OperatorKind } from "../config/twhin-config.js";
 import type { DenseProducts } from "../kernels/dense-products.js";
 import type { StepKernels } from "../kernels/step-kernels.js";
 import type { TwhinModel } from "../model/twhin-model.js";
@@ -16,8 +17,10 @@ import type { StepSettings } from "./step-settings.js";
  * A direction's pair (a, b) is (e_lhs, e_rhs) for operator row r and, under reciprocal relations,
  * (e_rhs, e_lhs) for row R + r; without them only the first is ranked. Under `diagonal` (DistMult)
  * the score of operator row w is <a * w, b> = <w, a * b>; under `complex_diagonal` (ComplEx) it is
- * Re(<a w, conj b>) = <w, F> with F = [ar br + ai bi, ar bi - ai br]. So the logits of a batch are
- * one dense product F W^T (B x D by D x O), and the backward pass two more.
+ * Re(<a w, conj b>) = <w, F> with F = [ar br + ai bi, ar bi - ai br]; under `translation` it is
+ * <a + w, b> = <a, b> + <w, b>, whose first term is the same for every row and leaves the softmax
+ * unchanged, so F = b. The logits of a batch are one dense product F W^T (B x D by D x O), and the
+ * backward pass two more.
  */
 export class RelationPrediction {
   private readonly model: TwhinModel;
@@ -122,8 +125,8 @@ export class RelationPrediction {
       lhsSource[edge] = direction === 0 ? lhs : rhs;
       rhsSource[edge] = direction === 0 ? rhs : lhs;
     }
-    const complex = model.relations[0]!.operator === "complex_diagonal";
-    this.pairFeatures(buffers.allRows, size, dim, complex);
+    const form = model.relations[0]!.operator;
+    this.pairFeatures(buffers.allRows, size, dim, form);
     await this.products.scores(features, size, buffers.relationParams, rows, dim, {
       data: logits,
       offset: 0,
@@ -163,7 +166,7 @@ export class RelationPrediction {
     );
     this.weightGrads.fill(0, 0, rows * dim);
     await this.products.gradCandidates(view, size, rows, features, dim, this.weightGrads);
-    this.pairBackward(buffers.allRows, size, dim, complex);
+    this.pairBackward(buffers.allRows, size, dim, form);
     this.kernels.scatterAddRows(this.lhsGrads, size, dim, buffers.allGrads, lhsSource);
     this.kernels.scatterAddRows(this.rhsGrads, size, dim, buffers.allGrads, rhsSource);
     const relationGrads = buffers.relationGrads;
@@ -180,15 +183,20 @@ export class RelationPrediction {
     return loss;
   }
 
-  // F (B x D) of the pairs: a * b (diagonal) or [ar br + ai bi, ar bi - ai br] (complex).
-  private pairFeatures(rowsOf: Float32Array, size: number, dim: number, complex: boolean): void {
+  // F (B x D) of the pairs: a * b (diagonal), [ar br + ai bi, ar bi - ai br] (complex) or b
+  // (translation).
+  private pairFeatures(rowsOf: Float32Array, size: number, dim: number, form: OperatorKind): void {
     const { features, lhsSource, rhsSource } = this;
     const half = dim >> 1;
     for (let edge = 0; edge < size; edge++) {
       const a = lhsSource[edge]! * dim;
       const b = rhsSource[edge]! * dim;
       const out = edge * dim;
-      if (!complex) {
+      if (form === "translation") {
+        features.set(rowsOf.subarray(b, b + dim), out);
+        continue;
+      }
+      if (form === "diagonal") {
         for (let d = 0; d < dim; d++) features[out + d] = rowsOf[a + d]! * rowsOf[b + d]!;
         continue;
       }
@@ -204,14 +212,19 @@ export class RelationPrediction {
   }
 
   // dLhs, dRhs (B x D) from dF, through F's definition.
-  private pairBackward(rowsOf: Float32Array, size: number, dim: number, complex: boolean): void {
+  private pairBackward(rowsOf: Float32Array, size: number, dim: number, form: OperatorKind): void {
     const { featureGrads: g, lhsGrads, rhsGrads, lhsSource, rhsSource } = this;
     const half = dim >> 1;
+    if (form === "translation") {
+      lhsGrads.fill(0, 0, size * dim);
+      rhsGrads.set(g.subarray(0, size * dim));
+      return;
+    }
     for (let edge = 0; edge < size; edge++) {
       const a = lhsSource[edge]! * dim;
       const b = rhsSource[edge]! * dim;
       const out = edge * dim;
-      if (!complex) {
+      if (form === "diagonal") {
         for (let d = 0; d < dim; d++) {
           lhsGrads[out + d] = g[out + d]! * rowsOf[b + d]!;
           rhsGrads[out + d] = g[out + d]! * rowsOf[a + d]!;
