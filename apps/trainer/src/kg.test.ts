@@ -23,8 +23,9 @@ let dir: string;
 
 /**
  * A 30-entity, 3-relation graph with structure to learn (r0: i -> i+1, r1: i -> i+2, r2: i -> 7i,
- * mod 30), split 70 / 10 / 10, plus the cases the command must keep and count: a test triple with
- * an entity unseen in train, a train triple twice, a test triple that is also a train triple.
+ * mod 30), split 70 / 10 / 10, plus the cases the command must keep and count: valid and test
+ * triples with an entity unseen in train, a valid triple with a relation unseen in train, a train
+ * and a test triple twice, a test triple that is also a train triple.
  */
 function writeTinyGraph(path: string, options: { valid?: boolean } = {}): void {
   const triples: string[] = [];
@@ -36,11 +37,11 @@ function writeTinyGraph(path: string, options: { valid?: boolean } = {}): void {
   // A fixed shuffle (a step coprime with 90).
   const shuffled = triples.map((_, i) => triples[(i * 37) % 90]!);
   const train = [...shuffled.slice(0, 70), shuffled[0]!];
-  const test = [...shuffled.slice(80), "e3\tr0\tunseen", shuffled[1]!];
+  const test = [...shuffled.slice(80), "e3\tr0\tunseen", shuffled[1]!, shuffled[80]!];
+  const valid = [...shuffled.slice(70, 80), "e4\tr0\tunseen-too", "e5\tr-new\te6"];
   mkdirSync(path, { recursive: true });
   writeFileSync(join(path, "train.txt"), `${train.join("\n")}\n`);
-  if (options.valid !== false)
-    writeFileSync(join(path, "valid.txt"), `${shuffled.slice(70, 80).join("\n")}\n`);
+  if (options.valid !== false) writeFileSync(join(path, "valid.txt"), `${valid.join("\n")}\n`);
   writeFileSync(join(path, "test.txt"), `${test.join("\n")}\n`);
 }
 
@@ -106,15 +107,15 @@ describe("trainer kg", () => {
     expect(r.test["hits@1"]).toBeLessThanOrEqual(r.test["hits@10"]);
     expect(r.test.mr).toBeGreaterThanOrEqual(1);
     // Every test triple is ranked, the one with an unseen entity included, in both directions.
-    expect(r.test.queries).toBe(24);
-    expect(r.test_per_direction.tail.queries).toBe(12);
+    expect(r.test.queries).toBe(26);
+    expect(r.test_per_direction.tail.queries).toBe(13);
     expect(r.counts).toEqual({
-      entities: 31,
-      relations: 3,
-      triples: { train: 71, valid: 10, test: 12 },
-      triples_with_unseen_entity: { valid: 0, test: 1 },
-      triples_with_unseen_relation: { valid: 0, test: 0 },
-      duplicate_triples: { train: 1, valid: 0, test: 0 },
+      entities: 32,
+      relations: 4,
+      triples: { train: 71, valid: 12, test: 13 },
+      triples_with_unseen_entity: { valid: 1, test: 1 },
+      triples_with_unseen_relation: { valid: 1, test: 0 },
+      duplicate_triples: { train: 1, valid: 0, test: 1 },
       triples_also_in_train: { valid: 0, test: 1 },
     });
     expect(r).toMatchObject({ status: "completed", steps: 32, workers: 1 });
@@ -126,7 +127,13 @@ describe("trainer kg", () => {
     expect(r.recipe.name).toBe("transe");
     expect(r.recipe.settings.model.embeddings.tables[0]!.embedding_dim).toBe(16);
     expect(r.recipe.settings.model.regularization).toBe(0.00005);
-    expect(r.recipe.settings.model.relations.map((x) => x.name)).toEqual(["r0", "r1", "r2"]);
+    // Relations in name order, the one only valid has included.
+    expect(r.recipe.settings.model.relations.map((x) => x.name)).toEqual([
+      "r-new",
+      "r0",
+      "r1",
+      "r2",
+    ]);
     // The run's config.yaml is a complete TwHIN config (trainer twhin --config takes it).
     const written = loadConfigFile(twhinConfigSchema, join(out, "config.yaml"));
     expect(written.model.embeddings.tables[0]!.embedding_dim).toBe(16);
@@ -262,8 +269,17 @@ describe("trainer kg", () => {
     expect(run.code).toBe(0);
     const r = results(out);
     expect(r.best_epoch).toBeNull();
-    expect(r.counts.triples).toEqual({ train: 71, test: 12 });
+    expect(r.counts.triples).toEqual({ train: 71, test: 13 });
     expect(r.checkpoint).toBe(join(out, "checkpoints", String(r.steps)));
+    // An empty valid.txt is the same as none: nothing to select on, the last checkpoint tested.
+    writeFileSync(join(dir, "no-valid", "valid.txt"), "\n");
+    const emptyOut = join(dir, "empty-valid-run");
+    const empty = await kg(["--data", join(dir, "no-valid"), "--out", emptyOut, ...small]);
+    expect(empty.code).toBe(0);
+    const e = results(emptyOut);
+    expect(e.best_epoch).toBeNull();
+    expect(e.counts.triples).toEqual({ train: 71, valid: 0, test: 13 });
+    expect(e.checkpoint).toBe(join(emptyOut, "checkpoints", String(e.steps)));
   });
 
   it("rejects bad input with a typed error and leaves nothing behind", async () => {
@@ -278,12 +294,30 @@ describe("trainer kg", () => {
     const empty = await kg(["--data", bad, "--out", out, ...tiny]);
     expect(empty.code).toBe(5);
     expect(empty.err).toMatch(/test\.txt holds no triples/);
+    // Four fields, an empty field (train), a blank field (valid): each names its file and line.
+    for (const [file, text, where] of [
+      ["test.txt", "e1\tr0\te2\textra\n", /test\.txt:1: expected/],
+      ["train.txt", "e1\tr0\te2\ne1\t\te2\n", /train\.txt:2: expected/],
+      ["valid.txt", "e1\tr0\te2\n \tr0\te2\n", /valid\.txt:2: expected/],
+    ] as const) {
+      writeTinyGraph(bad);
+      writeFileSync(join(bad, file), text);
+      const wrong = await kg(["--data", bad, "--out", out, ...tiny]);
+      expect(wrong.code).toBe(5);
+      expect(wrong.err).toMatch(where);
+    }
     const noTest = join(dir, "no-test");
     mkdirSync(noTest);
     writeFileSync(join(noTest, "train.txt"), "a\tr\tb\n");
     const absent = await kg(["--data", noTest, "--out", out, ...tiny]);
     expect(absent.code).toBe(5);
     expect(absent.err).toMatch(/test\.txt is missing/);
+    const noTrain = join(dir, "no-train");
+    mkdirSync(noTrain);
+    writeFileSync(join(noTrain, "test.txt"), "a\tr\tb\n");
+    const absentTrain = await kg(["--data", noTrain, "--out", out, ...tiny]);
+    expect(absentTrain.code).toBe(5);
+    expect(absentTrain.err).toMatch(/train\.txt is missing/);
     const unknownRecipe = await kg([
       "--data",
       join(dir, "tiny"),

@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DataError, NotFoundError } from "@tml/core";
 import { sharedDataDir } from "@tml/core/testing";
@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { scratchDirs } from "../generators/__fixtures__/scratch.js";
 import { readParquetFile } from "../parquet/index.js";
 import { duckdbRows } from "./__fixtures__/duckdb.js";
-import { convertKnowledgeGraph } from "./knowledge-graph.js";
+import { convertKnowledgeGraph, readKnowledgeGraphTriples } from "./knowledge-graph.js";
 
 const scratch = scratchDirs("tml-kg-");
 const data = sharedDataDir();
@@ -66,6 +66,31 @@ describe("convertKnowledgeGraph", () => {
     await expect(convertKnowledgeGraph(join(input, "nope"), scratch())).rejects.toBeInstanceOf(
       NotFoundError,
     );
+  });
+
+  it("reads the splits in memory with the converter's ids; rejects four fields and an empty one", async () => {
+    const input = scratch();
+    writeKg(input, "b\tlikes\ta\nb\tlikes\ta\n", "c\tlikes\ta\n", "a\tknows\tz\n");
+    const kg = await readKnowledgeGraphTriples(input);
+    expect(kg.entities).toEqual(["a", "b", "c", "z"]);
+    expect(kg.relations).toEqual(["knows", "likes"]);
+    expect([...kg.splits.keys()]).toEqual(["train", "valid", "test"]);
+    // Duplicates are kept.
+    expect(kg.splits.get("train")).toEqual({ lhs: [1, 1], rel: [1, 1], rhs: [0, 0] });
+    expect(kg.splits.get("test")).toEqual({ lhs: [0], rel: [0], rhs: [3] });
+    for (const line of ["a\tr\tb\tc", "a\t\tb", " \tr\tb"]) {
+      writeKg(input, "a\tr\tb\n", `${line}\n`, "a\tr\tb\n");
+      await expect(readKnowledgeGraphTriples(input)).rejects.toBeInstanceOf(DataError);
+      await expect(readKnowledgeGraphTriples(input)).rejects.toThrow(/valid\.txt:1: expected/);
+    }
+    writeKg(input, "a\tr\tb\n", "a\tr\tb\n", "a\tr\tb\n");
+    const splits = { train: "train.txt", test: "test.txt" };
+    expect([...(await readKnowledgeGraphTriples(input, { splits })).splits.keys()]).toEqual([
+      "train",
+      "test",
+    ]);
+    rmSync(join(input, "test.txt"));
+    await expect(readKnowledgeGraphTriples(input)).rejects.toBeInstanceOf(NotFoundError);
   });
 
   it.skipIf(!data)("converts FB15k-237 with the published counts", async () => {

@@ -17,21 +17,28 @@ interface Triples {
   tails: string[];
 }
 
+/** A knowledge graph read from TSV: names in id order and each split's edges as ids. */
+export interface KnowledgeGraphTriples {
+  /** Entity names, id = index: the code-unit order of every name of every split. */
+  entities: string[];
+  /** Relation names, id = index, in the same order. */
+  relations: string[];
+  /** Per split (in `splits` order): the edges as entity / relation ids, duplicates kept. */
+  splits: Map<string, EdgeSplit>;
+}
+
 /**
- * Converts a knowledge graph in `head<TAB>relation<TAB>tail` TSV files (FB15k-237, WN18RR, …) into
- * TwHIN edges: per split `edges/<split>/part-00000.parquet` with int64 `lhs`, `rel`, `rhs`;
- * `entities.json` / `relations.json` (name arrays, index = id); and `graph.json` with one entity
- * table. Ids follow the code-unit order of the names, so they depend on neither file nor row
- * order. Entities and relations seen only in valid/test are kept (LibKGE convention) and counted
- * in `statistics` (`writeEdgeGraph`). A line without exactly three non-empty fields is a DataError naming file:line.
+ * Reads a knowledge graph's `head<TAB>relation<TAB>tail` TSV files (FB15k-237, WN18RR, …), one
+ * per split, with one entity and one relation dictionary over all splits: entities and relations
+ * seen only in valid/test keep an id (the LibKGE convention). Ids follow the code-unit order of
+ * the names, so they depend on neither file nor row order. A missing file is a NotFoundError; a
+ * line without exactly three non-empty fields a DataError naming file:line.
  */
-export async function convertKnowledgeGraph(
+export async function readKnowledgeGraphTriples(
   inDir: string,
-  outDir: string,
-  options: KnowledgeGraphOptions = {},
-): Promise<GraphDescriptor> {
+  options: Pick<KnowledgeGraphOptions, "splits"> = {},
+): Promise<KnowledgeGraphTriples> {
   const splitFiles = options.splits ?? { train: "train.txt", valid: "valid.txt", test: "test.txt" };
-  const tableName = options.tableName ?? "entity";
   const triples = new Map<string, Triples>();
   for (const [split, file] of Object.entries(splitFiles))
     triples.set(split, await readTriples(join(inDir, file)));
@@ -54,6 +61,26 @@ export async function convertKnowledgeGraph(
       rhs: tails.map((name) => entityId.get(name) as number),
     });
   }
+  return { entities, relations, splits };
+}
+
+/**
+ * Converts a knowledge graph in `head<TAB>relation<TAB>tail` TSV files (read by
+ * `readKnowledgeGraphTriples`) into TwHIN edges: per split `edges/<split>/part-00000.parquet` with
+ * int64 `lhs`, `rel`, `rhs`; `entities.json` / `relations.json` (name arrays, index = id); and
+ * `graph.json` with one entity table. Entities and relations seen only in valid/test are counted
+ * in `statistics` (`writeEdgeGraph`).
+ */
+export async function convertKnowledgeGraph(
+  inDir: string,
+  outDir: string,
+  options: KnowledgeGraphOptions = {},
+): Promise<GraphDescriptor> {
+  const splitFiles = options.splits ?? { train: "train.txt", valid: "valid.txt", test: "test.txt" };
+  const tableName = options.tableName ?? "entity";
+  const { entities, relations, splits } = await readKnowledgeGraphTriples(inDir, {
+    splits: splitFiles,
+  });
   return writeEdgeGraph(outDir, {
     tables: [{ name: tableName, names: entities, dictionaryFile: "entities.json" }],
     relations: relations.map((name) => ({ name, lhs: tableName, rhs: tableName })),

@@ -14,7 +14,7 @@ const dataDir = sharedDataDir();
 
 describe("real knowledge graph (UMLS)", () => {
   it.skipIf(!dataDir)("learns UMLS link prediction in 250 steps (filtered MRR > 0.6)", async () => {
-    const kg = readKnowledgeGraph(join(dataDir!, "umls"));
+    const kg = await readKnowledgeGraph(join(dataDir!, "umls"));
     expect([kg.entities.length, kg.relations.length, kg.train.size]).toEqual([135, 46, 5216]);
     const optimizer = { adagrad: { lr: 0.2 } };
     const config = kgTestConfig(135, kg.relations, optimizer);

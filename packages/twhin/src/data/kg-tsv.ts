@@ -1,64 +1,51 @@
-import { readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { DataError } from "@tml/core";
+import { readKnowledgeGraphTriples } from "@tml/data-io";
 import { allocateEdges, type EdgeSet } from "./edge-set.js";
 
 /** A knowledge graph read from `train.txt`, `valid.txt`, `test.txt` (head TAB relation TAB tail). */
 export interface KnowledgeGraph {
-  /** Entity names in id order (sorted by first appearance: train, then valid, then test). */
+  /** Entity names in id order (the code-unit order of the names, over every split). */
   entities: string[];
-  /** Relation names in id order (first appearance). */
+  /** Relation names in id order (the same order). */
   relations: string[];
   train: EdgeSet;
+  /** Empty when the folder has no `valid.txt`. */
   valid: EdgeSet;
   test: EdgeSet;
 }
 
 /**
- * Reads a KG benchmark folder (FB15k-237, WN18RR, CoDEx, UMLS…) with one shared entity
- * dictionary, so test entities unseen in train keep an (untrained) id: the LibKGE convention.
+ * Reads a KG benchmark folder (FB15k-237, WN18RR, CoDEx, UMLS…) into memory with one entity and
+ * one relation dictionary over every split, so valid/test entities unseen in train keep an
+ * (untrained) id: the LibKGE convention. The same parse and ids as `trainer kg` and
+ * `tml-data convert kg` (`readKnowledgeGraphTriples` of @tml/data-io): duplicates are kept; a
+ * missing `train.txt` or `test.txt` is a NotFoundError (`valid.txt` may be absent), a line without
+ * exactly three non-empty tab-separated fields a DataError naming file:line.
  */
-export function readKnowledgeGraph(dir: string): KnowledgeGraph {
-  const entityIds = new Map<string, number>();
-  const relationIds = new Map<string, number>();
-  const idOf = (map: Map<string, number>, name: string): number => {
-    let id = map.get(name);
-    if (id === undefined) {
-      id = map.size;
-      map.set(name, id);
-    }
-    return id;
+export async function readKnowledgeGraph(dir: string): Promise<KnowledgeGraph> {
+  const valid = existsSync(join(dir, "valid.txt"));
+  const splits = {
+    train: "train.txt",
+    ...(valid ? { valid: "valid.txt" } : {}),
+    test: "test.txt",
   };
-  const read = (name: string): EdgeSet => {
-    const path = join(dir, name);
-    const lines = readFileSync(path, "utf8").split("\n");
-    const edges = allocateEdges(lines.length);
-    lines.forEach((line, index) => {
-      if (line.trim() === "") return;
-      const parts = line.split("\t");
-      if (parts.length !== 3) {
-        throw new DataError(
-          `${path}:${index + 1}: expected head<TAB>relation<TAB>tail, got ${parts.length} fields.`,
-          {
-            details: { file: path, line: index + 1 },
-          },
-        );
-      }
-      edges.lhs[edges.size] = idOf(entityIds, parts[0]!.trim());
-      edges.rel[edges.size] = idOf(relationIds, parts[1]!.trim());
-      edges.rhs[edges.size] = idOf(entityIds, parts[2]!.trim());
-      edges.size++;
-    });
-    return edges;
+  const kg = await readKnowledgeGraphTriples(dir, { splits });
+  const edges = (split: string): EdgeSet => {
+    const triples = kg.splits.get(split);
+    const out = allocateEdges(triples?.lhs.length ?? 0);
+    if (!triples) return out;
+    out.lhs.set(triples.lhs);
+    out.rel.set(triples.rel);
+    out.rhs.set(triples.rhs);
+    out.size = triples.lhs.length;
+    return out;
   };
-  const train = read("train.txt");
-  const valid = read("valid.txt");
-  const test = read("test.txt");
   return {
-    entities: [...entityIds.keys()],
-    relations: [...relationIds.keys()],
-    train,
-    valid,
-    test,
+    entities: kg.entities,
+    relations: kg.relations,
+    train: edges("train"),
+    valid: edges("valid"),
+    test: edges("test"),
   };
 }

@@ -104,7 +104,7 @@ describe("Hogwild training (TwHIN on several threads)", () => {
   it.skipIf(!dataDir)(
     "on UMLS, 2 workers reach the filtered test MRR of one worker (within 0.01) in the same epochs",
     async () => {
-      const kg = readKnowledgeGraph(join(dataDir!, "umls"));
+      const kg = await readKnowledgeGraph(join(dataDir!, "umls"));
       const config = kgTestConfig(kg.entities.length, kg.relations, { adagrad: { lr: 0.2 } });
       const filter = new FilterIndex(kg.relations.length, [kg.train, kg.valid, kg.test]);
       const mrr = async (workers: number) => {
