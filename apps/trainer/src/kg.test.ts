@@ -199,6 +199,18 @@ describe("trainer kg", () => {
     expect(results(out)).toMatchObject({ steps: 32, status: "already_finished" });
   });
 
+  it("training.max_train_seconds cuts the run; its best checkpoint is tested", async () => {
+    const out = join(dir, "time-limited");
+    const args = ["--data", join(dir, "tiny"), "--out", out, ...tiny];
+    const cut = await kg([...args, "--set", "training.max_train_seconds=0.000001"]);
+    expect(cut.code).toBe(0);
+    expect(cut.out).toMatch(/kg transe time limit at step 1 /);
+    const r = results(out);
+    expect(r).toMatchObject({ status: "time_limit", steps: 1 });
+    expect(r.test.queries).toBe(26);
+    expect(r.train_seconds).toBeGreaterThan(0.000001);
+  });
+
   it("trains complex as complex-dense on a graph of 100,000 edges and 100 per entity, and says so", async () => {
     // 1,000 entities, relation rk: i -> i + k (mod 1,000) for k = 1..100: 100,000 train triples;
     // 20 valid / 20 test ones i -> i + 500 under r1, none of them a train triple. A small table

@@ -52,6 +52,7 @@ export type TrainingStatus =
   | "aborted"
   | "data_exhausted"
   | "early_stopped"
+  | "time_limit"
   | "failed";
 
 /** When the run ends, also on failure (then `error` is set) so writers can flush. */

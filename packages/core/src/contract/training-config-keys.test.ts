@@ -21,6 +21,7 @@ const TRAINING_READERS = {
   eval_log_every_n: [LOOP, "packages/training/src/loop/evaluate-checkpoints.ts"],
   eval_every_n: LOOP,
   eval_timeout_in_s: LOOP,
+  max_train_seconds: LOOP,
   gradient_accumulation: [
     "packages/heavy-ranker/src/task/recap-train-task.ts",
     "packages/twhin/src/optim/gradient-accumulation.ts",

@@ -81,6 +81,13 @@ export const trainingConfigSchema = z.strictObject({
    * `num_train_steps` from it (TwHIN: epochs x edges / edges per step); null: `num_train_steps` rules.
    */
   num_epochs: positiveInt.nullish(),
+  /**
+   * Stop once the run's training time (wall time of the loop, evaluations and checkpoints
+   * included, accumulated across resumes: the `walltimeS` of its checkpoints) reaches this many
+   * seconds: evaluate, checkpoint and end as `time_limit` (null: no limit). A resumed run past it
+   * trains no further; resuming with a larger value continues it.
+   */
+  max_train_seconds: z.number().positive().nullish(),
   /** Keep the best evaluation's weights; stop after `patience` evaluations without one (null: off). */
   early_stopping: earlyStoppingConfigSchema.nullish(),
   /** Scale the learning rates down on a validation plateau (null: off). */

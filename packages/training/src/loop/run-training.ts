@@ -85,7 +85,9 @@ function iteratorOf<T>(source: AsyncIterable<T> | Iterable<T>): AnyIterator<T> {
  * `reduce_lr_on_plateau` it scales the task's learning rates on a plateau of the monitored metric;
  * with `early_stopping` it checkpoints every new best evaluation (kept from pruning), stops after
  * `patience` evaluations without one (never without `patience`), and ends with the best checkpoint
- * restored into the task (`bestCheckpoint(save_dir)` finds it later).
+ * restored into the task (`bestCheckpoint(save_dir)` finds it later). With `max_train_seconds` it
+ * ends as `time_limit` once the run's training time (across resumes) reaches it, evaluated and
+ * checkpointed as a completed run is.
  */
 export async function runTraining<Batch>(
   options: RunTrainingOptions<Batch>,
@@ -212,6 +214,7 @@ export async function runTraining<Batch>(
   };
   let stopRequested = false;
 
+  const timeLimit = config.max_train_seconds ?? Number.POSITIVE_INFINITY;
   const iterator = iteratorOf(options.data(step));
   let status: TrainingResult["status"] = "completed";
   let lastTurn = performance.now();
@@ -223,6 +226,16 @@ export async function runTraining<Batch>(
       }
       if (signal?.aborted) {
         status = "aborted";
+        break;
+      }
+      // A fresh run trains at least one step, so that it always has a checkpoint to end on.
+      if (step > 0 && walltime() >= timeLimit) {
+        status = "time_limit";
+        logger?.info("training time limit reached", {
+          step,
+          walltime_s: walltime(),
+          max_train_seconds: timeLimit,
+        });
         break;
       }
       const asked = performance.now();
@@ -282,7 +295,11 @@ export async function runTraining<Batch>(
         break;
       }
     }
-    if (status === "completed" && config.eval_every_n && evaluatedStep !== step) await evaluate();
+    // A run cut by the time limit is evaluated where it stopped, unless it trained nothing here.
+    const cut = status === "time_limit" && step > start.startStep;
+    if ((status === "completed" || cut) && config.eval_every_n && evaluatedStep !== step) {
+      await evaluate();
+    }
     if (savedStep !== step && step > start.startStep) await checkpoint();
     if (monitors?.earlyStopping) await restoreBest();
   } catch (caught) {
