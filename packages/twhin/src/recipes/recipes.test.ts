@@ -113,7 +113,7 @@ describe("recipes", () => {
     expect(config.train_data.per_replica_batch_size).toBe(512);
   });
 
-  it("complex-dense: complex with Adagrad 0.1 on batches of 1,000, dim 512, 42 epochs, patience 5", () => {
+  it("complex-dense: complex with Adagrad 0.1 on batches of 1,000, dim 512, relation prediction 1, 42 epochs, patience 5", () => {
     const graph = graphConfig({ validation_data: { data_root: "/g/valid", limit: 10 } });
     const dense = twhinConfigSchema.parse({ ...graph, recipe: "complex-dense" });
     const sparse = twhinConfigSchema.parse({ ...graph, recipe: "complex" });
@@ -123,9 +123,11 @@ describe("recipes", () => {
     expect(dense.model.translation_optimizer.adagrad?.lr).toBe(0.1);
     expect(dense.train_data.per_replica_batch_size).toBe(1000);
     expect(dense.training.num_epochs).toBe(42);
+    expect(dense.model.relation_prediction).toBe(1);
+    expect(sparse.model.relation_prediction).toBe(0);
     // Everything else is complex's.
-    const { translation_optimizer: _d, ...denseModel } = dense.model;
-    const { translation_optimizer: _s, ...sparseModel } = sparse.model;
+    const { translation_optimizer: _d, relation_prediction: _dr, ...denseModel } = dense.model;
+    const { translation_optimizer: _s, relation_prediction: _sr, ...sparseModel } = sparse.model;
     expect({ ...denseModel, embeddings: null }).toEqual({ ...sparseModel, embeddings: null });
     // Patience 5: FB15k-237's validation MRR plateaus; WN18RR's creeps up for longer (complex: 10).
     expect(dense.model_selection).toEqual({ eval_every_n_epochs: 1, patience: 5 });
