@@ -63,7 +63,7 @@ export const COMPLEX_RECIPE: TwhinRecipe = {
  * most 42 epochs (about 2 hours of FB15k-237 on 2 cores).
  */
 export const COMPLEX_DENSE_RECIPE: TwhinRecipe = {
-  description: `complex for graphs with >= ${COMPLEX_DENSE_FROM_EDGES_PER_ENTITY} train edges per entity and >= ${COMPLEX_DENSE_FROM_TRAIN_EDGES.toLocaleString("en-US")} train edges: Adagrad 0.1, batch 1000, dim 512, relation prediction 1, 42 epochs (patience 5)`,
+  description: `complex for graphs with >= ${COMPLEX_DENSE_FROM_EDGES_PER_ENTITY} train edges per entity and >= ${COMPLEX_DENSE_FROM_TRAIN_EDGES.toLocaleString("en-US")} train edges: Adagrad 0.1, batch 1000, dim 512, relation prediction 1 (when every relation is on one operator), 42 epochs (patience 5)`,
   table: { ...COMPLEX_RECIPE.table, embedding_dim: 512, optimizer: { adagrad: { lr: 0.1 } } },
   relation: COMPLEX_RECIPE.relation,
   config: mergeUnder(COMPLEX_RECIPE.config, {

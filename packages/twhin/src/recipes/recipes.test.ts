@@ -123,7 +123,9 @@ describe("recipes", () => {
     expect(dense.model.translation_optimizer.adagrad?.lr).toBe(0.1);
     expect(dense.train_data.per_replica_batch_size).toBe(1000);
     expect(dense.training.num_epochs).toBe(42);
-    expect(dense.model.relation_prediction).toBe(1);
+    // Relation prediction yields on this graph ("follows" is on diagonal, "fav" on the recipe's
+    // complex_diagonal); on a graph of one operator it is on (below).
+    expect(dense.model.relation_prediction).toBe(0);
     expect(sparse.model.relation_prediction).toBe(0);
     // Everything else is complex's.
     const { translation_optimizer: _d, relation_prediction: _dr, ...denseModel } = dense.model;
@@ -133,6 +135,19 @@ describe("recipes", () => {
     expect(dense.model_selection).toEqual({ eval_every_n_epochs: 1, patience: 5 });
     expect(sparse.model_selection).toEqual({ eval_every_n_epochs: 1, patience: 10 });
     expect(dense.train_data.global_negatives).toBe("all");
+  });
+
+  it("complex-dense ranks relations (weight 1) when every relation is on one operator; a config's own weight is kept", () => {
+    const base = graphConfig({ recipe: "complex-dense" });
+    const relations = base.model.relations.map(({ name, lhs, rhs }) => ({ name, lhs, rhs }));
+    const uniform = twhinConfigSchema.parse({ ...base, model: { ...base.model, relations } });
+    expect(uniform.model.relation_prediction).toBe(1);
+    const own = { ...base, model: { ...base.model, relation_prediction: 0.5 } };
+    expect(configErrorOf(own)).toMatch(
+      /relation_prediction needs .* operators complex_diagonal, diagonal/,
+    );
+    const ownUniform = { ...base, model: { ...base.model, relations, relation_prediction: 0.5 } };
+    expect(twhinConfigSchema.parse(ownUniform).model.relation_prediction).toBe(0.5);
   });
 
   it("recipeForGraph: complex becomes complex-dense from 8 train edges per entity and 100,000 edges", () => {

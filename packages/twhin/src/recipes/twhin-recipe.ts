@@ -100,6 +100,23 @@ export function applyRecipe(
         ? { relations: mergeEach(recipe.relation, model["relations"]) }
         : {}),
     };
+    dropUnsupportedRelationPrediction(merged["model"] as Record<string, unknown>, raw);
   }
   return merged;
+}
+
+// A recipe's relation prediction scores every relation with one operator's form: on a graph whose
+// config puts a relation on another operator than the rest, the recipe's weight yields (as its
+// model selection yields to the config's own), and the model trains without it. A weight the
+// config sets itself is kept, and validated as written.
+function dropUnsupportedRelationPrediction(
+  model: Record<string, unknown>,
+  raw: Record<string, unknown>,
+): void {
+  const own = isSection(raw["model"]) && "relation_prediction" in raw["model"];
+  if (own || !model["relation_prediction"] || !Array.isArray(model["relations"])) return;
+  const operators = new Set(
+    model["relations"].map((relation) => (isSection(relation) ? relation["operator"] : undefined)),
+  );
+  if (operators.size > 1) model["relation_prediction"] = 0;
 }
