@@ -318,18 +318,18 @@ describe("trainer kg", () => {
       expect(wrong.code).toBe(5);
       expect(wrong.err).toMatch(where);
     }
-    const noTest = join(dir, "no-test");
-    mkdirSync(noTest);
-    writeFileSync(join(noTest, "train.txt"), "a\tr\tb\n");
-    const absent = await kg(["--data", noTest, "--out", out, ...tiny]);
-    expect(absent.code).toBe(5);
-    expect(absent.err).toMatch(/test\.txt is missing/);
-    const noTrain = join(dir, "no-train");
-    mkdirSync(noTrain);
-    writeFileSync(join(noTrain, "test.txt"), "a\tr\tb\n");
-    const absentTrain = await kg(["--data", noTrain, "--out", out, ...tiny]);
-    expect(absentTrain.code).toBe(5);
-    expect(absentTrain.err).toMatch(/train\.txt is missing/);
+    // A folder with only one of train.txt / test.txt.
+    for (const [present, missing] of [
+      ["train.txt", "test.txt"],
+      ["test.txt", "train.txt"],
+    ] as const) {
+      const folder = join(dir, `only-${present}`);
+      mkdirSync(folder);
+      writeFileSync(join(folder, present), "a\tr\tb\n");
+      const absent = await kg(["--data", folder, "--out", out, ...tiny]);
+      expect(absent.code).toBe(5);
+      expect(absent.err).toContain(`${missing} is missing`);
+    }
     const unknownRecipe = await kg([
       "--data",
       join(dir, "tiny"),
